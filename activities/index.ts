@@ -1,0 +1,19 @@
+/**
+ * Every side effect a workflow may ask for. The worker builds them over real clients; workflows
+ * import this module only as a type.
+ */
+import { createDeadlineActivities, type DeadlineActivityDeps } from './deadlines';
+import { createNotificationActivities, type NotificationActivityDeps } from './notifications';
+
+export type ActivityDeps = DeadlineActivityDeps & NotificationActivityDeps;
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createDeadlineActivities(deps),
+    ...createNotificationActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+export type { DeadlinePlan, DeadlinePlanInput } from './deadlines';
+export type { QueueNotificationInput } from './notifications';

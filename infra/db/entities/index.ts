@@ -1,0 +1,39 @@
+import { AuditChainHeadSchema, AuditEventSchema } from './audit';
+import { BaseEntitySchema } from './base';
+import {
+  DestructionReportSchema,
+  DisclosureRequestRecordingSchema,
+  DisclosureRequestSchema,
+  HandoverReceiptSchema,
+  LedgerEntrySchema,
+  SignOffSchema,
+} from './disclosure';
+import { FullRecordingApplicationSchema } from './full-recording';
+import { NotificationSchema } from './notification';
+import { DepartmentSchema, ExtensionSchema } from './organisation';
+import { RecordingHoldSchema, RecordingSchema } from './recording';
+
+export * from './audit';
+export * from './disclosure';
+export * from './full-recording';
+export * from './notification';
+export * from './organisation';
+export * from './recording';
+
+export const ENTITY_SCHEMAS = [
+  BaseEntitySchema,
+  DepartmentSchema,
+  ExtensionSchema,
+  RecordingSchema,
+  RecordingHoldSchema,
+  FullRecordingApplicationSchema,
+  DisclosureRequestSchema,
+  DisclosureRequestRecordingSchema,
+  SignOffSchema,
+  HandoverReceiptSchema,
+  DestructionReportSchema,
+  LedgerEntrySchema,
+  NotificationSchema,
+  AuditEventSchema,
+  AuditChainHeadSchema,
+];

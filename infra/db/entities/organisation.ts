@@ -1,0 +1,78 @@
+import { EntitySchema } from '@mikro-orm/core';
+import { BaseEntity } from './base';
+
+/** Art. 3 bodies and the departments and teams below them (R12). */
+export const ORGANISATION_KINDS = [
+  'city_hall',
+  'affiliated_institution',
+  'business_office',
+  'subordinate_agency',
+  'council_secretariat',
+  'department',
+  'team',
+] as const;
+export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
+
+/** 관리부서 / 사용부서: one node of the organisation tree, as the directory has it. */
+export class Department extends BaseEntity<'parent' | 'isManagingDepartment' | 'directoryDn'> {
+  parent?: Department;
+  isManagingDepartment = false;
+  /** The directory entry this unit maps to; where login places a user. */
+  directoryDn?: string;
+  constructor(
+    public code: string,
+    public name: string,
+    public kind: OrganisationKind,
+  ) {
+    super();
+  }
+}
+
+export const DepartmentSchema = new EntitySchema<Department, BaseEntity>({
+  class: Department,
+  extends: 'BaseEntity',
+  tableName: 'department',
+  properties: {
+    code: { type: 'string', length: 64, unique: true },
+    name: { type: 'string', length: 100 },
+    kind: { enum: true, items: () => [...ORGANISATION_KINDS], type: 'string', length: 32 },
+    parent: { kind: 'm:1', entity: () => Department, nullable: true },
+    isManagingDepartment: { type: 'boolean', default: false },
+    directoryDn: { type: 'string', length: 512, nullable: true, unique: true },
+  },
+});
+
+export const RECORDING_MODES = ['selective', 'full'] as const;
+export type RecordingMode = (typeof RECORDING_MODES)[number];
+
+/** How the other party is told the call is recorded (Art. 7): a played announcement, or by the official. */
+export const NOTICE_METHODS = ['announcement', 'verbal'] as const;
+export type NoticeMethod = (typeof NOTICE_METHODS)[number];
+
+/** 내선 / 행정전화. `owner` is the directory user name of the official at this extension. */
+export class Extension extends BaseEntity<'owner' | 'mode' | 'noticeMethod' | 'fullRecordingSince'> {
+  owner?: string;
+  mode: RecordingMode = 'selective';
+  noticeMethod: NoticeMethod = 'verbal';
+  fullRecordingSince?: Date;
+  constructor(
+    public number: string,
+    public department: Department,
+  ) {
+    super();
+  }
+}
+
+export const ExtensionSchema = new EntitySchema<Extension, BaseEntity>({
+  class: Extension,
+  extends: 'BaseEntity',
+  tableName: 'extension',
+  properties: {
+    number: { type: 'string', length: 32, unique: true },
+    department: { kind: 'm:1', entity: () => Department },
+    owner: { type: 'string', length: 128, nullable: true },
+    mode: { enum: true, items: () => [...RECORDING_MODES], type: 'string', length: 16, default: 'selective' },
+    noticeMethod: { enum: true, items: () => [...NOTICE_METHODS], type: 'string', length: 16, default: 'verbal' },
+    fullRecordingSince: { type: 'datetime', nullable: true },
+  },
+});

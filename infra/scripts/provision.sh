@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what a fresh machine of this project's kind lacks, and nothing that is already there.
+#   provision.sh start   -> npm packages, Temporal CLI (for the embedded dev server)
+#   provision.sh test    -> the same, plus the Java time-skipping test server and PostgreSQL 15
+# System packages come from Debian (needs root, as on these machines); everything else lands in
+# node_modules/ and tools/, both ignored by git.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+purpose=${1:-start}
+cd "$root"
+
+need_command() {
+  command -v "$1" >/dev/null || { echo "'$1' is needed ($2) but is not on PATH." >&2; exit 1; }
+}
+
+apt_install() {
+  local missing=()
+  for package in "$@"; do dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "Debian packages missing: ${missing[*]} — install them as root (apt-get install ${missing[*]})." >&2
+    exit 1
+  fi
+  echo "Installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+need_command node "Node.js 20 runs the system"
+need_command npm "npm installs the packages"
+need_command go "Go builds the Temporal CLI"
+
+# npm ci only when the lock file changed since the last install.
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.install-stamp 2>/dev/null)" != "$lock_hash" ]; then
+  echo "Installing npm packages (npm ci)..."
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" >node_modules/.install-stamp
+fi
+
+bash infra/scripts/install-temporal-cli.sh
+
+if [ "$purpose" = test ]; then
+  need_command java "Java 17 runs the Temporal time-skipping test server"
+  need_command mvn "Maven fetches the Temporal test server"
+  apt_install postgresql-15
+  bash infra/scripts/install-test-server.sh
+fi

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `npm start`: installs what is missing, builds, and runs the whole system on its embedded defaults
+# (or on the servers the environment names). Ctrl-C stops everything it started.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+bash infra/scripts/provision.sh start
+npx tsc -p tsconfig.json
+exec node dist/infra/main.js "$@"

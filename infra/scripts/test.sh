@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `npm test`: every suite — unit, persistence on SQLite and on a real PostgreSQL 15, workflows on the
+# Java time-skipping test server, and the whole system started as `npm start` starts it.
+# Extra arguments go to jest (e.g. `npm test -- test/unit`).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$root"
+bash infra/scripts/provision.sh test
+npx tsc -p tsconfig.json
+
+scratch=$(mktemp -d /tmp/recording-test.XXXXXX)
+chmod 755 "$scratch"
+cleanup() {
+  bash infra/scripts/postgres-test.sh stop "$scratch/postgres" || true
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+bash infra/scripts/postgres-test.sh start "$scratch/postgres" "$pg_port"
+export TEST_POSTGRES_URL="postgresql://recording@127.0.0.1:$pg_port/recording_test"
+# Suites that need a server fail rather than skip when it is missing.
+export REQUIRE_ALL_SUITES=1
+
+status=0
+npx jest --ci --runInBand --json --outputFile="$scratch/jest.json" "$@" || status=$?
+node -e '
+  const r = require(process.argv[1]);
+  console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests} skipped`);
+  if (r.numPendingTests > 0 || r.numTotalTests === 0) { console.error("a suite was skipped or no test ran"); process.exit(1); }
+' "$scratch/jest.json" || status=1
+exit $status

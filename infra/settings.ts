@@ -1,0 +1,336 @@
+/**
+ * Every setting of the system in one typed, validated place. Each entry names its environment
+ * variable, documents itself (README's settings table is checked against this list by a test) and
+ * defaults to Gwangmyeong City's rules and the embedded development servers. An invalid value stops
+ * start-up with a message that names the variable.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { parsePeriod, type Period } from './period';
+
+const ROLE_IDS = ['chief', 'deputy', 'operator', 'dept_head', 'staff', 'auditor', 'records'] as const;
+export type RoleId = (typeof ROLE_IDS)[number];
+/** The managing department's sign-off roles (결재: 담당자 → 팀장 → 과장). */
+export const SIGN_OFF_ROLES = ['operator', 'deputy', 'chief'] as const;
+export type SignOffRole = (typeof SIGN_OFF_ROLES)[number];
+
+const period = z.string().transform((text, ctx): Period => {
+  const parsed = parsePeriod(text);
+  if (!parsed) {
+    ctx.addIssue({ code: 'custom', message: `기간은 30d, 6m, 1y 처럼 적습니다 (받은 값: "${text}")` });
+    return z.NEVER;
+  }
+  return parsed;
+});
+
+const dayPeriod = period.refine((p) => p.unit === 'day', { message: '이 기간은 일(d) 단위여야 합니다' });
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^-?[0-9]+$/, { message: '정수여야 합니다' })
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/** Comma-separated list of whole days, e.g. reminder offsets `7,1` (days before a deadline). */
+const dayList = z
+  .string()
+  .regex(/^\s*[0-9]{1,3}(\s*,\s*[0-9]{1,3})*\s*$/, { message: '쉼표로 구분한 일수여야 합니다 (예: 7,1)' })
+  .transform((text) => [...new Set(text.split(',').map((part) => Number(part.trim())))].sort((a, b) => b - a));
+
+const signOffChain = z
+  .string()
+  .transform((text) => text.split(',').map((part) => part.trim()))
+  .pipe(z.array(z.enum(SIGN_OFF_ROLES)).min(1))
+  .refine((chain) => new Set(chain).size === chain.length, { message: '같은 결재 단계가 두 번 나옵니다' })
+  .refine((chain) => chain[chain.length - 1] === 'chief' || chain.length < 3, {
+    message: '결재선이 세 단계이면 마지막은 chief(과장)여야 합니다',
+  });
+
+const timeZone = z.string().refine(
+  (zone) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'IANA 시간대 이름이어야 합니다 (예: Asia/Seoul)' },
+);
+
+const port = integer(0, 65_535);
+const host = z.string().min(1);
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (text) => {
+      try {
+        return protocols.includes(new URL(text).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `주소는 ${protocols.join(' 또는 ')} 로 시작해야 합니다` },
+  );
+const optionalText = z
+  .string()
+  .optional()
+  .transform((text) => (text === undefined || text.trim() === '' ? undefined : text.trim()));
+const flag = z.enum(['true', 'false']).transform((text) => text === 'true');
+
+interface SettingSpec<T extends z.ZodType> {
+  env: string;
+  doc: string;
+  default?: string;
+  schema: T;
+}
+
+function setting<T extends z.ZodType>(spec: SettingSpec<T>): SettingSpec<T> {
+  return spec;
+}
+
+/** The catalogue: order is the README's order. */
+export const SETTINGS = {
+  environment: setting({
+    env: 'APP_ENV',
+    doc: '`development` (embedded servers, demo directory allowed) or `production` (refuses embedded defaults that are unsafe)',
+    default: 'development',
+    schema: z.enum(['development', 'production']),
+  }),
+  dataDir: setting({
+    env: 'DATA_DIR',
+    doc: 'folder for the embedded SQLite database, Temporal dev server database, mail outbox and key file',
+    default: 'data',
+    schema: z.string().min(1),
+  }),
+  timeZone: setting({
+    env: 'TIME_ZONE',
+    doc: 'time zone in which dates are shown and legal periods counted',
+    default: 'Asia/Seoul',
+    schema: timeZone,
+  }),
+  municipalityName: setting({
+    env: 'MUNICIPALITY_NAME',
+    doc: 'name of the municipality on forms and letters (광명시)',
+    default: '광명시',
+    schema: z.string().min(1).max(50),
+  }),
+  managingDepartmentName: setting({
+    env: 'MANAGING_DEPARTMENT_NAME',
+    doc: 'name of the managing department (관리부서) on forms',
+    default: '정보통신과',
+    schema: z.string().min(1).max(50),
+  }),
+  retentionPeriod: setting({
+    env: 'RETENTION_PERIOD',
+    doc: 'Art. 8(1) storage period of a recording, calendar days/months/years from the recording date (`30d`, `60d`, `6m`, `1y`)',
+    default: '30d',
+    schema: period,
+  }),
+  destructionReportPeriod: setting({
+    env: 'DESTRUCTION_REPORT_PERIOD',
+    doc: 'Art. 9(4) period for the recipient\'s Form 3, counted the Civil Act way from the day of receipt',
+    default: '30d',
+    schema: period,
+  }),
+  destructionReportReminderDays: setting({
+    env: 'DESTRUCTION_REPORT_REMINDER_DAYS',
+    doc: 'days before the Form 3 deadline on which the recipient is reminded (comma-separated)',
+    default: '7,1',
+    schema: dayList,
+  }),
+  destructionReportEscalationAfter: setting({
+    env: 'DESTRUCTION_REPORT_ESCALATION_AFTER',
+    doc: 'how long after a missed Form 3 deadline the case is escalated to the chief',
+    default: '3d',
+    schema: dayPeriod,
+  }),
+  approvalReminderWorkingDays: setting({
+    env: 'APPROVAL_REMINDER_WORKING_DAYS',
+    doc: 'working days a sign-off may wait before the next approver is reminded',
+    default: '2',
+    schema: integer(1, 30),
+  }),
+  disclosureSignOffChain: setting({
+    env: 'DISCLOSURE_SIGN_OFF_CHAIN',
+    doc: 'sign-off order for disclosures (결재선), from `operator,deputy,chief`; shorter chains model 전결',
+    default: 'operator,deputy,chief',
+    schema: signOffChain,
+  }),
+  fullRecordingApprovalChain: setting({
+    env: 'FULL_RECORDING_APPROVAL_CHAIN',
+    doc: 'review and approval order for full-recording applications',
+    default: 'operator,deputy,chief',
+    schema: signOffChain,
+  }),
+  maxPrivilegedHolders: setting({
+    env: 'MAX_PRIVILEGED_HOLDERS',
+    doc: 'Art. 8(3): most people who may hold `chief`, `deputy` and `operator` together before the system flags it',
+    default: '4',
+    schema: integer(1, 100),
+  }),
+  masterKeyFile: setting({
+    env: 'MASTER_KEY_FILE',
+    doc: 'file holding the 32-byte master key that wraps every recording key (base64); created on first start in development only',
+    default: '<DATA_DIR>/keys/master.key',
+    schema: z.string().min(1),
+  }),
+  databaseDriver: setting({
+    env: 'DB_DRIVER',
+    doc: '`sqlite` (embedded, file under DATA_DIR), `postgresql` or `mssql`',
+    default: 'sqlite',
+    schema: z.enum(['sqlite', 'postgresql', 'mssql']),
+  }),
+  databaseName: setting({
+    env: 'DB_NAME',
+    doc: 'database name; for sqlite a file path (default `<DATA_DIR>/recording.sqlite`)',
+    default: '',
+    schema: z.string(),
+  }),
+  databaseHost: setting({ env: 'DB_HOST', doc: 'database server host', default: '127.0.0.1', schema: host }),
+  databasePort: setting({
+    env: 'DB_PORT',
+    doc: 'database server port (default 5432 for postgresql, 1433 for mssql)',
+    default: '0',
+    schema: port,
+  }),
+  databaseUser: setting({ env: 'DB_USER', doc: 'database user', default: '', schema: z.string() }),
+  databasePasswordFile: setting({
+    env: 'DB_PASSWORD_FILE',
+    doc: 'file holding the database password (never the password itself in the environment)',
+    schema: optionalText,
+  }),
+  databaseTls: setting({
+    env: 'DB_TLS',
+    doc: 'require TLS to the database server',
+    default: 'false',
+    schema: flag,
+  }),
+  temporalAddress: setting({
+    env: 'TEMPORAL_ADDRESS',
+    doc: 'address of a Temporal cluster (`host:port`); when set, `npm start` starts no dev server',
+    schema: optionalText,
+  }),
+  temporalNamespace: setting({
+    env: 'TEMPORAL_NAMESPACE',
+    doc: 'Temporal namespace',
+    default: 'default',
+    schema: z.string().min(1),
+  }),
+  temporalTaskQueue: setting({
+    env: 'TEMPORAL_TASK_QUEUE',
+    doc: 'task queue of the worker',
+    default: 'recording',
+    schema: z.string().min(1),
+  }),
+  temporalTlsCertFile: setting({
+    env: 'TEMPORAL_TLS_CERT_FILE',
+    doc: 'client certificate (PEM) for mutual TLS to the Temporal cluster',
+    schema: optionalText,
+  }),
+  temporalTlsKeyFile: setting({
+    env: 'TEMPORAL_TLS_KEY_FILE',
+    doc: 'client private key (PEM) for mutual TLS',
+    schema: optionalText,
+  }),
+  temporalTlsCaFile: setting({
+    env: 'TEMPORAL_TLS_CA_FILE',
+    doc: 'CA certificate (PEM) that signed the cluster\'s server certificate',
+    schema: optionalText,
+  }),
+  temporalTlsServerName: setting({
+    env: 'TEMPORAL_TLS_SERVER_NAME',
+    doc: 'server name to verify in the cluster\'s certificate',
+    schema: optionalText,
+  }),
+  temporalDevPort: setting({
+    env: 'TEMPORAL_DEV_PORT',
+    doc: 'gRPC port of the embedded Temporal dev server',
+    default: '7233',
+    schema: port,
+  }),
+  temporalUiPort: setting({
+    env: 'TEMPORAL_UI_PORT',
+    doc: 'web UI port of the embedded Temporal dev server',
+    default: '8233',
+    schema: port,
+  }),
+  apiHost: setting({
+    env: 'API_HOST',
+    doc: 'address the API listens on',
+    default: '127.0.0.1',
+    schema: host,
+  }),
+  apiPort: setting({ env: 'API_PORT', doc: 'port of the API and the intranet UI', default: '8080', schema: port }),
+  directoryUrl: setting({
+    env: 'LDAP_URL',
+    doc: 'directory (LDAP / Active Directory) URL, `ldap://` or `ldaps://`; unset means the built-in development directory',
+    schema: optionalText.pipe(url(['ldap:', 'ldaps:']).optional()),
+  }),
+  smtpUrl: setting({
+    env: 'SMTP_URL',
+    doc: 'SMTP relay URL, `smtp://host:port`; unset means mail is written to `<DATA_DIR>/outbox`',
+    schema: optionalText.pipe(url(['smtp:', 'smtps:']).optional()),
+  }),
+} as const;
+
+type Catalogue = typeof SETTINGS;
+export type Settings = { readonly [K in keyof Catalogue]: z.output<Catalogue[K]['schema']> };
+
+export class SettingsError extends Error {
+  constructor(readonly problems: readonly { env: string; message: string }[]) {
+    super(
+      '설정이 올바르지 않아 시작할 수 없습니다:\n' +
+        problems.map((problem) => `  ${problem.env}: ${problem.message}`).join('\n'),
+    );
+    this.name = 'SettingsError';
+  }
+}
+
+/** Reads and validates every setting; on any error throws one SettingsError naming every bad variable. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const values: Record<string, unknown> = {};
+  const problems: { env: string; message: string }[] = [];
+  for (const [key, spec] of Object.entries(SETTINGS) as [keyof Catalogue, SettingSpec<z.ZodType>][]) {
+    const raw = env[spec.env] ?? spec.default;
+    const result = spec.schema.safeParse(raw);
+    if (result.success) values[key] = result.data;
+    else problems.push({ env: spec.env, message: result.error.issues.map((issue) => issue.message).join('; ') });
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+  const settings = values as Settings;
+  return resolveDerived(settings, env, problems);
+}
+
+/** Defaults that depend on other settings, and rules that span several. */
+function resolveDerived(settings: Settings, env: NodeJS.ProcessEnv, problems: { env: string; message: string }[]): Settings {
+  const dataDir = path.resolve(settings.dataDir);
+  const masterKeyFile =
+    env.MASTER_KEY_FILE === undefined ? path.join(dataDir, 'keys', 'master.key') : path.resolve(settings.masterKeyFile);
+  const databaseName =
+    settings.databaseName !== ''
+      ? settings.databaseName
+      : settings.databaseDriver === 'sqlite'
+        ? path.join(dataDir, 'recording.sqlite')
+        : 'recording';
+  const databasePort =
+    settings.databasePort !== 0 ? settings.databasePort : settings.databaseDriver === 'mssql' ? 1433 : 5432;
+
+  const tlsFiles = [settings.temporalTlsCertFile, settings.temporalTlsKeyFile];
+  if (tlsFiles.filter(Boolean).length === 1) {
+    problems.push({ env: 'TEMPORAL_TLS_CERT_FILE', message: '인증서와 개인키 파일은 함께 지정해야 합니다 (TEMPORAL_TLS_KEY_FILE)' });
+  }
+  if (settings.environment === 'production') {
+    if (settings.databaseDriver === 'sqlite') {
+      problems.push({ env: 'DB_DRIVER', message: '운영 모드에서는 내장 SQLite를 쓸 수 없습니다 (postgresql 또는 mssql)' });
+    }
+    if (!settings.temporalAddress) {
+      problems.push({ env: 'TEMPORAL_ADDRESS', message: '운영 모드에서는 Temporal 클러스터 주소가 필요합니다' });
+    }
+    if (!settings.directoryUrl) {
+      problems.push({ env: 'LDAP_URL', message: '운영 모드에서는 내장 개발용 디렉터리를 쓸 수 없습니다' });
+    }
+  }
+  if (problems.length > 0) throw new SettingsError(problems);
+  return { ...settings, dataDir, masterKeyFile, databaseName, databasePort };
+}

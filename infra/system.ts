@@ -1,0 +1,152 @@
+/**
+ * Brings the whole system up in order — Temporal (embedded dev server unless TEMPORAL_ADDRESS is set),
+ * database and migrations, master key, holiday tables, worker, API — and takes it down in reverse.
+ * Every component started here is stopped by `stop()`, whatever failed on the way up.
+ */
+import type { MikroORM } from '@mikro-orm/core';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { createApiServer, type ApiServer } from '../api/server';
+import { diskSpaceCheck, type HealthCheck } from '../api/health';
+import { initOrm, migrate } from './db/orm';
+import { loadLegalCalendar } from './holidays';
+import { loadMasterKey, readMasterKey } from './keys';
+import type { Logger } from './logger';
+import type { Settings } from './settings';
+import { connectClient, connectWorker } from './temporal/connection';
+import { startDevServer, type DevServer } from './temporal/dev-server';
+import { createWorker } from './temporal/worker';
+
+export const COMPONENTS = ['api', 'worker'] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+const MINIMUM_FREE_DISK_BYTES = 1024 ** 3;
+
+export interface RunningSystem {
+  readonly apiUrl?: string;
+  readonly temporalUiUrl?: string;
+  /** Resolves if a component stops on its own (worker crash, dev server exit): the system must go down. */
+  readonly failed: Promise<Error>;
+  stop(): Promise<void>;
+}
+
+export async function startSystem(
+  settings: Settings,
+  logger: Logger,
+  components: readonly Component[] = COMPONENTS,
+): Promise<RunningSystem> {
+  const stoppers: (() => Promise<void>)[] = [];
+  let reportFailure: (error: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => (reportFailure = resolve));
+  const stop = async () => {
+    for (const stopper of stoppers.splice(0).reverse()) {
+      try {
+        await stopper();
+      } catch (error) {
+        logger.error('component failed to stop cleanly', { error });
+      }
+    }
+  };
+
+  try {
+    let devServer: DevServer | undefined;
+    if (!settings.temporalAddress) {
+      devServer = await startDevServer({
+        dataDir: settings.dataDir,
+        port: settings.temporalDevPort,
+        uiPort: settings.temporalUiPort,
+        namespace: settings.temporalNamespace,
+        logger,
+      });
+      stoppers.push(() => devServer!.stop());
+      void devServer.exited.then((code) => reportFailure(new Error(`Temporal dev server exited (code ${code})`)));
+    }
+
+    // Checked (and in development created) before anything depends on it; its users read it themselves.
+    loadMasterKey(settings).fill(0);
+
+    const orm: MikroORM = await initOrm(settings);
+    stoppers.push(() => orm.close(true));
+    const applied = await migrate(orm);
+    logger.info('database ready', { driver: settings.databaseDriver, migrationsApplied: applied });
+
+    const calendar = await loadLegalCalendar(settings.timeZone);
+    const client: Client = await connectClient(settings);
+    stoppers.push(() => client.connection.close());
+
+    let worker: Worker | undefined;
+    if (components.includes('worker')) {
+      const connection: NativeConnection = await connectWorker(settings);
+      stoppers.push(() => connection.close());
+      worker = await createWorker({
+        connection,
+        namespace: settings.temporalNamespace,
+        taskQueue: settings.temporalTaskQueue,
+        orm,
+        calendar,
+      });
+      const running = worker.run();
+      stoppers.push(async () => {
+        if (worker!.getState() === 'RUNNING') worker!.shutdown();
+        await running;
+      });
+      running.then(
+        () => reportFailure(new Error('worker stopped')),
+        (error: unknown) => reportFailure(error instanceof Error ? error : new Error(String(error))),
+      );
+    }
+
+    const health: Record<string, HealthCheck> = {
+      database: async () => {
+        await orm.em.fork().getConnection().execute('select 1');
+        return { state: 'up', detail: `${settings.databaseDriver} 연결됨` };
+      },
+      temporal: async () => {
+        await client.workflowService.getSystemInfo({});
+        return { state: 'up', detail: `${settings.temporalAddress ?? devServer?.address} (${settings.temporalNamespace})` };
+      },
+      masterKey: async () => {
+        readMasterKey(settings.masterKeyFile).fill(0);
+        return { state: 'up', detail: '키 파일 확인됨' };
+      },
+      legalCalendar: async () => {
+        const thisYear = Number(calendar.localDate(new Date()).slice(0, 4));
+        return calendar.lastCoveredYear > thisYear
+          ? { state: 'up', detail: `${calendar.coveredYears[0]}–${calendar.lastCoveredYear}년` }
+          : { state: 'down', detail: `${calendar.lastCoveredYear}년까지만 있음: 공휴일 표 갱신 필요` };
+      },
+      diskSpace: diskSpaceCheck(settings.dataDir, MINIMUM_FREE_DISK_BYTES),
+    };
+    if (worker) {
+      const running = worker;
+      health.worker = async () =>
+        running.getState() === 'RUNNING'
+          ? { state: 'up', detail: `작업 대기열 ${settings.temporalTaskQueue}` }
+          : { state: 'down', detail: `상태 ${running.getState()}` };
+    }
+
+    let api: ApiServer | undefined;
+    let apiUrl: string | undefined;
+    if (components.includes('api')) {
+      api = createApiServer({
+        host: settings.apiHost,
+        port: settings.apiPort,
+        logger,
+        health,
+        info: {
+          municipalityName: settings.municipalityName,
+          managingDepartmentName: settings.managingDepartmentName,
+          temporalUiUrl: devServer?.uiUrl,
+        },
+      });
+      const address = await api.start();
+      stoppers.push(() => api!.stop());
+      apiUrl = `http://${address.address}:${address.port}`;
+    }
+
+    return { apiUrl, temporalUiUrl: devServer?.uiUrl, failed, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * A legal deadline someone outside the system must meet — the recipient's Form 3 within 30 days of
+ * receipt (Art. 9(4)) is the first — watched from start to end: reminders before the last day, a notice
+ * when it has passed, and escalation to the chief if it is still unmet. Lifecycle workflows run it as a
+ * child and signal `deadlineMet` when the awaited act is recorded.
+ */
+import { condition, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities, DeadlinePlan } from '../activities';
+import { formatKoreanDate } from './korean-dates';
+
+export interface Addressee {
+  channel: 'email' | 'post' | 'in_app';
+  address: string;
+}
+
+export interface DeadlineRemindersInput {
+  /** What the deadline belongs to, e.g. `DisclosureRequest` and its id. */
+  caseType: string;
+  caseId: string;
+  /** Korean description for messages, e.g. `관리번호 2026-0001 파기 결과 회신서 제출`. */
+  title: string;
+  startedAt: string;
+  period: string;
+  reminderDaysBefore: number[];
+  escalationAfterDays: number;
+  recipient: Addressee;
+  escalateTo: Addressee;
+}
+
+export type DeadlineState = 'planning' | 'waiting' | 'overdue' | 'escalated' | 'met';
+
+export interface DeadlineMet {
+  actor: string;
+  at: string;
+}
+
+export interface DeadlineStatus {
+  state: DeadlineState;
+  plan?: DeadlinePlan;
+  remindersSent: number[];
+  overdueNoticeSent: boolean;
+  escalated: boolean;
+  met?: DeadlineMet;
+}
+
+export const deadlineMet = defineSignal<[DeadlineMet]>('deadlineMet');
+export const deadlineStatus = defineQuery<DeadlineStatus>('deadlineStatus');
+
+const { planLegalDeadline, queueNotification } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+export async function deadlineRemindersWorkflow(input: DeadlineRemindersInput): Promise<DeadlineStatus> {
+  const status: DeadlineStatus = { state: 'planning', remindersSent: [], overdueNoticeSent: false, escalated: false };
+  setHandler(deadlineStatus, () => status);
+  setHandler(deadlineMet, (met) => {
+    status.met ??= met;
+  });
+  const isMet = () => status.met !== undefined;
+  /** Sleeps until `at` unless the deadline is met first; true if it was met. */
+  const metBefore = (at: string) => condition(isMet, Math.max(0, Date.parse(at) - Date.now()));
+
+  const plan = await planLegalDeadline({
+    startedAt: input.startedAt,
+    period: input.period,
+    reminderDaysBefore: input.reminderDaysBefore,
+    escalationAfterDays: input.escalationAfterDays,
+  });
+  status.plan = plan;
+  status.state = 'waiting';
+  const lastDay = formatKoreanDate(plan.lastDay);
+  const notify = (purpose: string, to: Addressee, subject: string, body: string) =>
+    queueNotification({
+      idempotencyKey: `${workflowInfo().workflowId}:${purpose}`,
+      channel: to.channel,
+      recipient: to.address,
+      subject,
+      body,
+      relatedType: input.caseType,
+      relatedId: input.caseId,
+      triggeredAt: new Date(Date.now()).toISOString(),
+      actor: `system:${workflowInfo().workflowType}`,
+    });
+
+  for (const reminder of plan.reminders) {
+    if (Date.parse(reminder.at) <= Date.now()) continue;
+    if (await metBefore(reminder.at)) break;
+    await notify(
+      `reminder-${reminder.daysBefore}`,
+      input.recipient,
+      `[안내] ${input.title} 기한이 ${reminder.daysBefore}일 남았습니다`,
+      `${input.title}의 기한은 ${lastDay}까지입니다. 기한 안에 제출하여 주십시오.`,
+    );
+    status.remindersSent.push(reminder.daysBefore);
+  }
+
+  if (!isMet() && !(await metBefore(plan.endsAt))) {
+    status.state = 'overdue';
+    await notify(
+      'overdue',
+      input.recipient,
+      `[독촉] ${input.title} 기한(${lastDay})이 지났습니다`,
+      `${input.title}의 기한 ${lastDay}이(가) 지났습니다. 지체 없이 제출하여 주십시오.`,
+    );
+    status.overdueNoticeSent = true;
+    if (!(await metBefore(plan.escalateAt))) {
+      await notify(
+        'escalation',
+        input.escalateTo,
+        `[보고] ${input.title} 기한 경과 미제출`,
+        `${input.title}이(가) 기한 ${lastDay}을(를) 지나도록 제출되지 않았습니다. 조치가 필요합니다.`,
+      );
+      status.escalated = true;
+      status.state = 'escalated';
+      await condition(isMet);
+    }
+  }
+  status.state = 'met';
+  return status;
+}
