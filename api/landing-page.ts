@@ -17,6 +17,8 @@ export function escapeHtml(text: string): string {
 export interface LandingPageInfo {
   municipalityName: string;
   managingDepartmentName: string;
+  /** The storage period as the rules say it, e.g. `30일`. */
+  retentionPeriod: string;
   temporalUiUrl?: string;
 }
 
@@ -47,7 +49,7 @@ td.up { color: #136f2d; font-weight: bold; } td.down { color: #b3261e; font-weig
 </head>
 <body>
 <h1>${escapeHtml(info.municipalityName)} 행정전화 녹취시스템</h1>
-<p>행정전화 통화를 녹취하고(선택적 녹취·전수 녹취), 녹취정보를 30일 보관한 뒤 복구할 수 없게 삭제하며,
+<p>행정전화 통화를 녹취하고(선택적 녹취·전수 녹취), 녹취정보를 ${escapeHtml(info.retentionPeriod)} 보관한 뒤 복구할 수 없게 삭제하며,
 「${escapeHtml(info.municipalityName)} 행정전화 녹취시스템 운영 규정」 제9조의 절차(신청서 → 결재 → 인수·인계증 → 열람·제공 → 관리대장 → 파기 결과 회신)를 거치지 않고는
 누구도 녹취를 듣거나 받을 수 없도록 하는 시스템입니다. 관리부서: ${escapeHtml(info.managingDepartmentName)}.</p>
 <h2>구성 요소 상태 — 전체 ${health.state === 'up' ? '정상' : '이상'}</h2>

@@ -3,7 +3,8 @@
  *   node dist/infra/main.js [--components api,worker]
  * Ctrl-C (SIGINT) or SIGTERM stops every process it started.
  */
-import { createLogger } from './logger';
+import { DefaultLogger, Runtime, type LogLevel as SdkLogLevel } from '@temporalio/worker';
+import { createLogger, type Logger, type LogLevel } from './logger';
 import { loadSettings, SettingsError } from './settings';
 import { COMPONENTS, startSystem, type Component } from './system';
 
@@ -18,8 +19,19 @@ function parseComponents(argv: string[]): Component[] {
   return requested as Component[];
 }
 
+const SDK_LEVELS: Record<SdkLogLevel, LogLevel> = { TRACE: 'debug', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
+
+/** The Temporal SDK logs through our JSON logger, so one log stream tells the whole story. */
+function routeSdkLogs(logger: Logger): void {
+  const sdk = logger.child({ component: 'temporal-sdk' });
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => sdk[SDK_LEVELS[entry.level]](entry.message, entry.meta ?? {})),
+  });
+}
+
 async function main(): Promise<void> {
   const logger = createLogger({ service: 'recording' });
+  routeSdkLogs(logger);
   let settings;
   try {
     settings = loadSettings();

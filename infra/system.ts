@@ -12,6 +12,7 @@ import { initOrm, migrate } from './db/orm';
 import { loadLegalCalendar } from './holidays';
 import { loadMasterKey, readMasterKey } from './keys';
 import type { Logger } from './logger';
+import { describePeriodKo } from './period';
 import type { Settings } from './settings';
 import { connectClient, connectWorker } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
@@ -136,6 +137,7 @@ export async function startSystem(
         info: {
           municipalityName: settings.municipalityName,
           managingDepartmentName: settings.managingDepartmentName,
+          retentionPeriod: describePeriodKo(settings.retentionPeriod),
           temporalUiUrl: devServer?.uiUrl,
         },
       });

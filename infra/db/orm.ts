@@ -46,6 +46,8 @@ export function ormOptions(settings: DatabaseSettings, overrides: Partial<Option
       migrationsList: [...MIGRATIONS_BY_DRIVER[settings.databaseDriver]],
       transactional: true,
       allOrNothing: true,
+      // migrate() returns the names it applied; the caller logs them in the structured log.
+      silent: true,
       snapshot: false,
       emit: 'ts',
       path: migrationsFolder(settings.databaseDriver),

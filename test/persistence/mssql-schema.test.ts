@@ -1,0 +1,60 @@
+/**
+ * No SQL Server runs on these machines: the MSSQL driver is configured and its schema generated
+ * without a connection, then checked for what matters to a Korean city — Unicode text columns.
+ */
+import type { MikroORM } from '@mikro-orm/core';
+import { initOrm } from '../../infra/db/orm';
+import { MIGRATIONS } from '../../infra/db/migrations/mssql';
+
+let orm: MikroORM;
+let createSql: string;
+beforeAll(async () => {
+  orm = await initOrm(
+    {
+      databaseDriver: 'mssql',
+      databaseName: 'recording',
+      databaseHost: '127.0.0.1',
+      databasePort: 1433,
+      databaseUser: 'recording',
+      databasePasswordFile: undefined,
+      databaseTls: true,
+    },
+    { connect: false },
+  );
+  createSql = await orm.schema.getCreateSchemaSQL({ wrap: false });
+});
+afterAll(async () => orm?.close(true));
+
+test('every text column holds Unicode (nvarchar), none the legacy text/varchar types', () => {
+  const columns = [...createSql.matchAll(/\[(\w+)\] ((?:n?var)?char(?:\(\w+\))?|n?text)\b/g)].map(([, name, type]) => ({
+    name,
+    type,
+  }));
+  expect(columns.length).toBeGreaterThan(50);
+  const nonUnicode = columns.filter((column) => !column.type?.startsWith('n') && column.type !== undefined);
+  // uuid primary keys may be plain char; Korean never goes there.
+  expect(nonUnicode.filter((column) => !/(^id$|_id$)/.test(column.name ?? ''))).toEqual([]);
+  expect(createSql).toMatch(/\[applicant_name\] nvarchar\(100\)/);
+  expect(createSql).toMatch(/\[reason\] nvarchar\(max\)/);
+});
+
+test('the committed MSSQL migration is the schema the entities describe today', async () => {
+  const initial = MIGRATIONS[0];
+  expect(initial).toBeDefined();
+  const MigrationClass = initial!.class as unknown as new (driver: unknown, config: unknown) => {
+    up(): Promise<void>;
+    getQueries(): (string | { sql: string })[];
+  };
+  const migration = new MigrationClass(orm.em.getDriver(), orm.config);
+  await migration.up();
+  const migrated = migration
+    .getQueries()
+    .map((query) => (typeof query === 'string' ? query : query.sql).trim())
+    .join(';\n');
+  const expected = createSql
+    .split(/;\n/)
+    .map((statement) => statement.trim())
+    .filter(Boolean)
+    .join(';\n');
+  expect(migrated).toBe(expected);
+});

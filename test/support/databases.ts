@@ -1,0 +1,85 @@
+/**
+ * The real databases the persistence suites run against: SQLite always, and the PostgreSQL 15 server
+ * that `npm test` starts (TEST_POSTGRES_URL). Under `npm test` (REQUIRE_ALL_SUITES) a missing server is
+ * a failure, never a silent skip.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { MikroORM } from '@mikro-orm/core';
+import { initOrm, migrate, type DatabaseSettings } from '../../infra/db/orm';
+
+export interface TestDatabase {
+  readonly driver: 'sqlite' | 'postgresql';
+  readonly orm: MikroORM;
+  /** Drops the database (PostgreSQL) or deletes the file (SQLite). */
+  dispose(): Promise<void>;
+}
+
+export function availableDrivers(): ('sqlite' | 'postgresql')[] {
+  if (process.env.TEST_POSTGRES_URL) return ['sqlite', 'postgresql'];
+  if (process.env.REQUIRE_ALL_SUITES || process.env.CI) {
+    throw new Error('TEST_POSTGRES_URL is not set: the PostgreSQL suite cannot run (npm test starts the server)');
+  }
+  return ['sqlite'];
+}
+
+function postgresSettings(databaseName: string): DatabaseSettings {
+  const url = new URL(process.env.TEST_POSTGRES_URL as string);
+  return {
+    databaseDriver: 'postgresql',
+    databaseName,
+    databaseHost: url.hostname,
+    databasePort: Number(url.port),
+    databaseUser: decodeURIComponent(url.username),
+    databasePasswordFile: undefined,
+    databaseTls: false,
+  };
+}
+
+/** A new, empty, migrated database of the given kind. */
+export async function createTestDatabase(driver: 'sqlite' | 'postgresql'): Promise<TestDatabase> {
+  if (driver === 'sqlite') {
+    const folder = mkdtempSync(path.join(os.tmpdir(), 'recording-sqlite-'));
+    const orm = await initOrm({
+      databaseDriver: 'sqlite',
+      databaseName: path.join(folder, 'test.sqlite'),
+      databaseHost: '',
+      databasePort: 0,
+      databaseUser: '',
+      databasePasswordFile: undefined,
+      databaseTls: false,
+    });
+    await migrate(orm);
+    return {
+      driver,
+      orm,
+      async dispose() {
+        await orm.close(true);
+        rmSync(folder, { recursive: true, force: true });
+      },
+    };
+  }
+  const admin = postgresSettings(new URL(process.env.TEST_POSTGRES_URL as string).pathname.slice(1));
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const adminOrm = await initOrm(admin);
+  let orm: MikroORM;
+  try {
+    await adminOrm.em.getConnection().execute(`create database ${name} encoding 'UTF8' template template0`);
+    orm = await initOrm(postgresSettings(name));
+    await migrate(orm);
+  } catch (error) {
+    await adminOrm.close(true);
+    throw error;
+  }
+  return {
+    driver,
+    orm,
+    async dispose() {
+      await orm.close(true);
+      await adminOrm.em.getConnection().execute(`drop database if exists ${name} with (force)`);
+      await adminOrm.close(true);
+    },
+  };
+}

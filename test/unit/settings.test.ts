@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadSettings, SETTINGS, SettingsError } from '../../infra/settings';
+
+const settingsError = (env: NodeJS.ProcessEnv): SettingsError => {
+  try {
+    loadSettings(env);
+  } catch (error) {
+    if (error instanceof SettingsError) return error;
+    throw error;
+  }
+  throw new Error('settings were accepted');
+};
+
+test("the defaults are Gwangmyeong's rules on the embedded servers", () => {
+  const settings = loadSettings({});
+  expect(settings.retentionPeriod).toEqual({ amount: 30, unit: 'day' });
+  expect(settings.destructionReportPeriod).toEqual({ amount: 30, unit: 'day' });
+  expect(settings.disclosureSignOffChain).toEqual(['operator', 'deputy', 'chief']);
+  expect(settings.timeZone).toBe('Asia/Seoul');
+  expect(settings.municipalityName).toBe('광명시');
+  expect(settings.databaseDriver).toBe('sqlite');
+  expect(settings.databaseName).toBe(path.resolve('data', 'recording.sqlite'));
+  expect(settings.masterKeyFile).toBe(path.resolve('data', 'keys', 'master.key'));
+  expect(settings.temporalAddress).toBeUndefined();
+  expect(settings.apiHost).toBe('127.0.0.1');
+  expect(settings.destructionReportReminderDays).toEqual([7, 1]);
+});
+
+test("another city's rules are settings, not code", () => {
+  const settings = loadSettings({
+    RETENTION_PERIOD: '6m',
+    DESTRUCTION_REPORT_PERIOD: '60d',
+    DISCLOSURE_SIGN_OFF_CHAIN: 'operator,chief',
+    MUNICIPALITY_NAME: '시흥시',
+    DB_DRIVER: 'postgresql',
+  });
+  expect(settings.retentionPeriod).toEqual({ amount: 6, unit: 'month' });
+  expect(settings.disclosureSignOffChain).toEqual(['operator', 'chief']);
+  expect(settings.databasePort).toBe(5432);
+  expect(settings.databaseName).toBe('recording');
+});
+
+test('every invalid setting is named in one error, in Korean', () => {
+  const error = settingsError({
+    RETENTION_PERIOD: '30 days',
+    API_PORT: '99999',
+    TIME_ZONE: 'Mars/Olympus',
+    DISCLOSURE_SIGN_OFF_CHAIN: 'operator,mayor',
+    DESTRUCTION_REPORT_REMINDER_DAYS: 'seven',
+    LDAP_URL: 'http://directory',
+  });
+  expect(error.problems.map((problem) => problem.env).sort()).toEqual([
+    'API_PORT',
+    'DESTRUCTION_REPORT_REMINDER_DAYS',
+    'DISCLOSURE_SIGN_OFF_CHAIN',
+    'LDAP_URL',
+    'RETENTION_PERIOD',
+    'TIME_ZONE',
+  ]);
+  expect(error.message).toContain('RETENTION_PERIOD: 기간은 30d, 6m, 1y 처럼 적습니다');
+});
+
+test('production refuses the embedded defaults that are only safe for development', () => {
+  const error = settingsError({ APP_ENV: 'production' });
+  expect(error.problems.map((problem) => problem.env).sort()).toEqual(['DB_DRIVER', 'LDAP_URL', 'TEMPORAL_ADDRESS']);
+});
+
+test('a client certificate without its key is refused', () => {
+  expect(settingsError({ TEMPORAL_TLS_CERT_FILE: '/etc/tls/client.pem' }).problems[0]?.env).toBe('TEMPORAL_TLS_CERT_FILE');
+});
+
+test('a duplicated or misordered sign-off chain is refused', () => {
+  expect(settingsError({ DISCLOSURE_SIGN_OFF_CHAIN: 'operator,operator' }).problems[0]?.env).toBe('DISCLOSURE_SIGN_OFF_CHAIN');
+  expect(settingsError({ FULL_RECORDING_APPROVAL_CHAIN: 'chief,deputy,operator' }).problems[0]?.env).toBe(
+    'FULL_RECORDING_APPROVAL_CHAIN',
+  );
+});
+
+test('README documents every setting', () => {
+  const readme = readFileSync(path.resolve(__dirname, '..', '..', 'README.md'), 'utf8');
+  const missing = Object.values(SETTINGS)
+    .map((spec) => spec.env)
+    .filter((env) => !readme.includes(`\`${env}\``));
+  expect(missing).toEqual([]);
+});
