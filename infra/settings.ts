@@ -99,7 +99,7 @@ export const SETTINGS = {
   }),
   dataDir: setting({
     env: 'DATA_DIR',
-    doc: 'folder for the embedded SQLite database, Temporal dev server database, mail outbox and key file',
+    doc: 'folder for the embedded SQLite database, the Temporal dev server\'s database and log, and the development master key',
     default: 'data',
     schema: z.string().min(1),
   }),

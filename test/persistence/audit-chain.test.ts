@@ -84,6 +84,7 @@ describe.each(availableDrivers())('audit chain on %s', (driver) => {
   test('the database itself refuses to change or delete an entry', async () => {
     await db.orm.em.fork().transactional((em) => appendAuditEvent(em, event(1)));
     const connection = db.orm.em.getConnection();
+    expect(await db.orm.em.fork().count(AuditEvent, { seq: 1 })).toBe(1);
     await expect(connection.execute(`update audit_event set reason = 'x' where seq = 1`)).rejects.toThrow(/append-only/);
     await expect(connection.execute(`delete from audit_event where seq = 1`)).rejects.toThrow(/append-only/);
   });
