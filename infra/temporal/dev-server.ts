@@ -5,9 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../logger';
+import { portAnswers } from '../net';
 import { TOOLS_DIR } from '../paths';
 
 export const TEMPORAL_CLI = path.join(TOOLS_DIR, 'bin', 'temporal');
@@ -27,17 +27,6 @@ export interface DevServer {
   /** Resolves when the process has exited. Idempotent. */
   stop(): Promise<void>;
   readonly exited: Promise<number | null>;
-}
-
-function portAnswers(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
@@ -64,7 +53,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       '--log-level', 'warn',
       '--color', 'never',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group: a terminal's Ctrl-C reaches only us, and we stop it after the worker has drained.
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);

@@ -85,8 +85,10 @@ describe.each(availableDrivers())('audit chain on %s', (driver) => {
     await db.orm.em.fork().transactional((em) => appendAuditEvent(em, event(1)));
     const connection = db.orm.em.getConnection();
     expect(await db.orm.em.fork().count(AuditEvent, { seq: 1 })).toBe(1);
-    await expect(connection.execute(`update audit_event set reason = 'x' where seq = 1`)).rejects.toThrow(/append-only/);
-    await expect(connection.execute(`delete from audit_event where seq = 1`)).rejects.toThrow(/append-only/);
+    // Matched by message: the driver's error class can come from another jest module registry (native addon).
+    const appendOnly = { message: expect.stringMatching(/append-only/) };
+    await expect(connection.execute(`update audit_event set reason = 'x' where seq = 1`)).rejects.toMatchObject(appendOnly);
+    await expect(connection.execute(`delete from audit_event where seq = 1`)).rejects.toMatchObject(appendOnly);
   });
 
   describe('tampering is caught and the first broken entry named', () => {

@@ -1,3 +1,4 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import {
   Department,
@@ -69,7 +70,7 @@ describe.each(availableDrivers())('schema and domain on %s', (driver) => {
     const em = db.orm.em.fork();
     const extension = await em.findOneOrFail(Extension, { number: '02-2680-1234' });
     em.persist(new Recording('call-0001', extension, new Date(), 'outbound', 'full', 'PCMA', new Date()));
-    await expect(em.flush()).rejects.toThrow(/unique|UNIQUE|duplicate/);
+    await expect(em.flush()).rejects.toBeInstanceOf(UniqueConstraintViolationException);
 
     const request = (sequence: number, number: string) =>
       new DisclosureRequest(
@@ -82,7 +83,7 @@ describe.each(availableDrivers())('schema and domain on %s', (driver) => {
     await em2.flush();
     const em3 = db.orm.em.fork();
     em3.persist(request(1, '2026-0002'));
-    await expect(em3.flush()).rejects.toThrow(/unique|UNIQUE|duplicate/);
+    await expect(em3.flush()).rejects.toBeInstanceOf(UniqueConstraintViolationException);
   });
 
   test('a request names its recordings and holds them', async () => {

@@ -31,10 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (running && running.child.exitCode === null) {
-    running.child.kill('SIGINT');
-    await running.exited;
-  }
+  if (running && running.child.exitCode === null) await stop(running);
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -50,6 +47,8 @@ function start(): Running {
       TEMPORAL_ADDRESS: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own, like a terminal's foreground job, so Ctrl-C can be sent to the group.
+    detached: true,
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -82,8 +81,9 @@ async function withClient<T>(body: (client: Client) => Promise<T>): Promise<T> {
   }
 }
 
+/** Ctrl-C in a terminal: SIGINT to the whole foreground process group. */
 async function stop(system: Running): Promise<number | null> {
-  system.child.kill('SIGINT');
+  process.kill(-(system.child.pid as number), 'SIGINT');
   return system.exited;
 }
 
@@ -152,4 +152,18 @@ test('a second start on the same data resumes: same key, no migration re-run, th
     expect(status.plan?.lastDay).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
   expect(await stop(running)).toBe(0);
+});
+
+test('an invalid setting stops start-up with a message naming it, and starts nothing', async () => {
+  const child = spawn(process.execPath, [ENTRY], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, DATA_DIR: dataDir, RETENTION_PERIOD: '30 days', API_PORT: String(ports.api) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  expect(code).toBe(2);
+  expect(stderr).toContain('RETENTION_PERIOD: 기간은 30d, 6m, 1y 처럼 적습니다');
+  expect(await portAnswers(ports.api)).toBe(false);
 });
