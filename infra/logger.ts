@@ -2,7 +2,8 @@
  * Structured JSON logs, one line per event, to stdout (errors to stderr). Fields are data, never
  * interpolated into the message, so a log line can be searched by case id or request id.
  */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 const LEVEL_ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 export interface Logger {
@@ -18,12 +19,9 @@ function serialiseError(error: unknown): unknown {
   return error;
 }
 
-export function createLogger(
-  base: Record<string, unknown> = {},
-  minimum: LogLevel = (process.env.LOG_LEVEL as LogLevel | undefined) ?? 'info',
-): Logger {
+export function createLogger(base: Record<string, unknown> = {}, minimum: LogLevel = 'info'): Logger {
   const write = (level: LogLevel, message: string, fields: Record<string, unknown> = {}): void => {
-    if (LEVEL_ORDER[level] < (LEVEL_ORDER[minimum] ?? LEVEL_ORDER.info)) return;
+    if (LEVEL_ORDER[level] < LEVEL_ORDER[minimum]) return;
     const entry: Record<string, unknown> = { time: new Date().toISOString(), level, message, ...base };
     for (const [key, value] of Object.entries(fields)) entry[key] = key === 'error' ? serialiseError(value) : value;
     const line = `${JSON.stringify(entry)}\n`;

@@ -30,8 +30,6 @@ function routeSdkLogs(logger: Logger): void {
 }
 
 async function main(): Promise<void> {
-  const logger = createLogger({ service: 'recording' });
-  routeSdkLogs(logger);
   let settings;
   try {
     settings = loadSettings();
@@ -42,6 +40,8 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  const logger = createLogger({ service: 'recording' }, settings.logLevel);
+  routeSdkLogs(logger);
   const system = await startSystem(settings, logger, parseComponents(process.argv.slice(2)));
   process.stdout.write(
     `\n행정전화 녹취시스템이 시작되었습니다.\n` +

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { LOG_LEVELS } from './logger';
 import { parsePeriod, type Period } from './period';
 
 const ROLE_IDS = ['chief', 'deputy', 'operator', 'dept_head', 'staff', 'auditor', 'records'] as const;
@@ -96,6 +97,12 @@ export const SETTINGS = {
     doc: '`development` (embedded servers, demo directory allowed) or `production` (refuses embedded defaults that are unsafe)',
     default: 'development',
     schema: z.enum(['development', 'production']),
+  }),
+  logLevel: setting({
+    env: 'LOG_LEVEL',
+    doc: 'least severe level written to the JSON log: `debug`, `info`, `warn` or `error`',
+    default: 'info',
+    schema: z.enum(LOG_LEVELS),
   }),
   dataDir: setting({
     env: 'DATA_DIR',
