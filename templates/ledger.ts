@@ -1,0 +1,187 @@
+/**
+ * 관리대장 — Form 4 ([별지 제4호서식] 행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장) as the records officer
+ * exports it: XLSX with the form's two-row header (신청 내용 and 결재 over their columns), filters, a frozen
+ * header, dates as real Excel dates in the city's time zone, one sheet per year or one for a chosen range;
+ * and CSV (UTF-8 with BOM, CRLF) for Excel on Korean Windows.
+ */
+import ExcelJS from 'exceljs';
+import { localYear, wallClockDate } from '../infra/korean-time';
+
+/** One line of the ledger, as LedgerEntry holds it. */
+export interface LedgerRow {
+  managementNumber: string;
+  appliedAt: Date;
+  applicantName: string;
+  applicantBirthDateOrBusinessNumber: string;
+  applicantAddress: string;
+  recordingTime: string;
+  recordedPhoneNumber: string;
+  purpose: string;
+  remarks?: string;
+  signOffOperator?: string;
+  signOffDeputy?: string;
+  signOffChief?: string;
+}
+
+interface Column {
+  header: string;
+  /** The group header above it on the form, if any. */
+  group?: '신청 내용' | '결재';
+  width: number;
+  value: (row: LedgerRow) => string | Date;
+}
+
+/** The form's columns, in its order and with its words. */
+const COLUMNS: readonly Column[] = [
+  { header: '관리번호', width: 12, value: (row) => row.managementNumber },
+  { header: '신청 일시', width: 17, value: (row) => row.appliedAt },
+  { header: '성명 (기관단체명)', group: '신청 내용', width: 16, value: (row) => row.applicantName },
+  { header: '생년월일 (법인·사업번호)', group: '신청 내용', width: 18, value: (row) => row.applicantBirthDateOrBusinessNumber },
+  { header: '주소 (부서명)', group: '신청 내용', width: 24, value: (row) => row.applicantAddress },
+  { header: '녹취일시', group: '신청 내용', width: 18, value: (row) => row.recordingTime },
+  { header: '녹취전화번호', group: '신청 내용', width: 15, value: (row) => row.recordedPhoneNumber },
+  { header: '신청목적', group: '신청 내용', width: 24, value: (row) => row.purpose },
+  { header: '비고', group: '신청 내용', width: 14, value: (row) => row.remarks ?? '' },
+  { header: '담당자', group: '결재', width: 9, value: (row) => row.signOffOperator ?? '' },
+  { header: '팀장', group: '결재', width: 9, value: (row) => row.signOffDeputy ?? '' },
+  { header: '과장', group: '결재', width: 9, value: (row) => row.signOffChief ?? '' },
+];
+
+export const LEDGER_TITLE = '행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장';
+const TITLE_ROW = 1;
+const GROUP_ROW = 2;
+const HEADER_ROW = 3;
+/** A font Excel (Windows) has; LibreOffice substitutes a Korean font it has (fontconfig). */
+const FONT = { name: '맑은 고딕', size: 10 };
+const THIN = { style: 'thin' as const };
+const BORDER = { top: THIN, left: THIN, bottom: THIN, right: THIN };
+
+export interface LedgerExportOptions {
+  municipalityName: string;
+  timeZone: string;
+  /** `per-year`: a sheet for each year of 신청 일시; otherwise one sheet named after the range. */
+  sheets: 'per-year' | { from: Date; to: Date };
+}
+
+function sortByManagementNumber(rows: readonly LedgerRow[]): LedgerRow[] {
+  return [...rows].sort((a, b) => (a.managementNumber < b.managementNumber ? -1 : a.managementNumber > b.managementNumber ? 1 : 0));
+}
+
+function addLedgerSheet(workbook: ExcelJS.Workbook, name: string, rows: readonly LedgerRow[], options: LedgerExportOptions): void {
+  const sheet = workbook.addWorksheet(name, {
+    views: [{ state: 'frozen', ySplit: HEADER_ROW, xSplit: 1 }],
+    pageSetup: {
+      paperSize: 9, // A4
+      orientation: 'landscape',
+      fitToPage: true,
+      fitToWidth: 1,
+      fitToHeight: 0,
+      printTitlesRow: `${GROUP_ROW}:${HEADER_ROW}`,
+      margins: { left: 0.4, right: 0.4, top: 0.6, bottom: 0.6, header: 0.3, footer: 0.3 },
+    },
+  });
+  sheet.columns = COLUMNS.map((column) => ({ width: column.width }));
+  const last = COLUMNS.length;
+
+  sheet.mergeCells(TITLE_ROW, 1, TITLE_ROW, last);
+  const title = sheet.getCell(TITLE_ROW, 1);
+  title.value = `${options.municipalityName} ${LEDGER_TITLE}`;
+  title.font = { ...FONT, size: 14, bold: true };
+  title.alignment = { horizontal: 'center', vertical: 'middle' };
+  sheet.getRow(TITLE_ROW).height = 28;
+
+  // Two header rows as on the form: a column without a group spans both; a group spans its columns.
+  COLUMNS.forEach((column, index) => {
+    const col = index + 1;
+    if (!column.group) {
+      sheet.mergeCells(GROUP_ROW, col, HEADER_ROW, col);
+      sheet.getCell(GROUP_ROW, col).value = column.header;
+    } else {
+      sheet.getCell(HEADER_ROW, col).value = column.header;
+    }
+  });
+  for (const group of ['신청 내용', '결재'] as const) {
+    const first = COLUMNS.findIndex((column) => column.group === group) + 1;
+    const end = COLUMNS.map((column) => column.group).lastIndexOf(group) + 1;
+    sheet.mergeCells(GROUP_ROW, first, GROUP_ROW, end);
+    sheet.getCell(GROUP_ROW, first).value = group;
+  }
+  for (const rowNumber of [GROUP_ROW, HEADER_ROW]) {
+    const row = sheet.getRow(rowNumber);
+    for (let col = 1; col <= last; col += 1) {
+      const cell = row.getCell(col);
+      cell.font = { ...FONT, bold: true };
+      cell.alignment = { horizontal: 'center', vertical: 'middle', wrapText: true };
+      cell.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFE8EEF4' } };
+      cell.border = BORDER;
+    }
+  }
+
+  for (const entry of sortByManagementNumber(rows)) {
+    const row = sheet.addRow(
+      COLUMNS.map((column) => {
+        const value = column.value(entry);
+        return value instanceof Date ? wallClockDate(value, options.timeZone) : value;
+      }),
+    );
+    row.eachCell({ includeEmpty: true }, (cell) => {
+      cell.font = FONT;
+      cell.border = BORDER;
+      cell.alignment = { vertical: 'top', wrapText: true };
+    });
+    // Text stays text: a value that looks like a number or a formula is never reinterpreted.
+    row.getCell(1).numFmt = '@';
+    row.getCell(2).numFmt = 'yyyy. m. d. hh:mm';
+  }
+  sheet.autoFilter = { from: { row: HEADER_ROW, column: 1 }, to: { row: HEADER_ROW + rows.length, column: last } };
+}
+
+/** The ledger as an XLSX workbook. */
+export async function writeLedgerXlsx(rows: readonly LedgerRow[], options: LedgerExportOptions): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook();
+  workbook.creator = `${options.municipalityName} 행정전화 녹취시스템`;
+  workbook.created = new Date(0);
+  if (options.sheets === 'per-year') {
+    const byYear = new Map<number, LedgerRow[]>();
+    for (const row of rows) {
+      const year = localYear(row.appliedAt, options.timeZone);
+      byYear.set(year, [...(byYear.get(year) ?? []), row]);
+    }
+    const years = [...byYear.keys()].sort((a, b) => a - b);
+    if (years.length === 0) addLedgerSheet(workbook, '관리대장', [], options);
+    for (const year of years) addLedgerSheet(workbook, `${year}년`, byYear.get(year) ?? [], options);
+  } else {
+    const { from, to } = options.sheets;
+    const inRange = rows.filter((row) => row.appliedAt >= from && row.appliedAt < to);
+    addLedgerSheet(workbook, '관리대장', inRange, options);
+  }
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+/**
+ * A cell as CSV text: quoted when needed (RFC 4180), and a leading `=`, `+`, `-`, `@`, tab or CR
+ * neutralised with an apostrophe so that a spreadsheet never runs applicant-supplied text as a formula.
+ */
+export function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** The ledger as CSV: UTF-8 with BOM and CRLF, as Excel on Korean Windows opens it without asking. */
+export function writeLedgerCsv(rows: readonly LedgerRow[], timeZone: string): Buffer {
+  const formatDate = (date: Date) => {
+    const local = wallClockDate(date, timeZone).toISOString();
+    return `${local.slice(0, 10)} ${local.slice(11, 16)}`;
+  };
+  const header = COLUMNS.map((column) => csvCell(column.group === '결재' ? `결재 ${column.header}` : column.header));
+  const lines = [header.join(',')];
+  for (const row of sortByManagementNumber(rows)) {
+    lines.push(
+      COLUMNS.map((column) => {
+        const value = column.value(row);
+        return csvCell(value instanceof Date ? formatDate(value) : value);
+      }).join(','),
+    );
+  }
+  return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8')]);
+}
