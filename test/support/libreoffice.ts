@@ -29,7 +29,7 @@ export async function convertToPdf(file: string): Promise<string> {
 }
 
 export async function pdfText(pdf: string): Promise<string> {
-  const { stdout } = await run('pdftotext', ['-layout', '-enc', 'UTF-8', pdf, '-'], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run('pdftotext', ['-enc', 'UTF-8', pdf, '-'], { maxBuffer: 64 * 1024 * 1024 });
   return stdout;
 }
 
