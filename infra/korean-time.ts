@@ -23,10 +23,22 @@ function partsIn(instant: Date, timeZone: string): Record<'year' | 'month' | 'da
   return parts as Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', number>;
 }
 
+/** `2026. 11. 27.` */
+export function formatKoreanDate(instant: Date, timeZone: string): string {
+  const p = partsIn(instant, timeZone);
+  return `${p.year}. ${p.month}. ${p.day}.`;
+}
+
 /** `2026. 11. 27. 14:05` */
 export function formatKoreanDateTime(instant: Date, timeZone: string): string {
   const p = partsIn(instant, timeZone);
-  return `${p.year}. ${p.month}. ${p.day}. ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+  return `${formatKoreanDate(instant, timeZone)} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
+}
+
+/** `2026년 11월 27일`, as the date lines of the forms read. */
+export function formatKoreanLongDate(instant: Date, timeZone: string): string {
+  const p = partsIn(instant, timeZone);
+  return `${p.year}년 ${p.month}월 ${p.day}일`;
 }
 
 /**

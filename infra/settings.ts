@@ -170,6 +170,16 @@ export const SETTINGS = {
     default: 'operator,deputy,chief',
     schema: signOffChain,
   }),
+  signOffLabels: setting({
+    env: 'SIGN_OFF_LABELS',
+    doc: 'the 결재 labels printed on forms and the ledger for the operator, deputy and chief steps, comma-separated',
+    default: '담당자,팀장,과장',
+    schema: z
+      .string()
+      .transform((text) => text.split(',').map((part) => part.trim()))
+      .pipe(z.tuple([z.string().min(1).max(10), z.string().min(1).max(10), z.string().min(1).max(10)]))
+      .transform(([operator, deputy, chief]) => ({ operator, deputy, chief })),
+  }),
   maxPrivilegedHolders: setting({
     env: 'MAX_PRIVILEGED_HOLDERS',
     doc: 'Art. 8(3): most people who may hold `chief`, `deputy` and `operator` together before the system flags it',

@@ -83,10 +83,98 @@ export interface Form3Fields extends Common {
   receiverUnitRankName: string;
 }
 
+/** 결재 column labels, from the settings (담당자, 팀장, 과장 by default). */
+export interface SignOffLabels {
+  operator: string;
+  deputy: string;
+  chief: string;
+}
+
+export interface Form4Entry {
+  managementNumber: string;
+  appliedAt: string;
+  applicantName: string;
+  applicantBirthDateOrBusinessNumber: string;
+  applicantAddress: string;
+  recordingTime: string;
+  recordedPhoneNumber: string;
+  purpose: string;
+  remarks: string;
+  signOffOperator: string;
+  signOffDeputy: string;
+  signOffChief: string;
+}
+
+export interface Form4Fields extends Common {
+  period: string;
+  signOffLabels: SignOffLabels;
+  entries: Form4Entry[];
+}
+
+export interface FullRecordingApplicationFields extends Common {
+  managingDepartmentName: string;
+  departmentName: string;
+  applicantName: string;
+  applicantTitleAndName: string;
+  extensions: string;
+  groundInterest: string;
+  groundMalicious: string;
+  groundOther: string;
+  reason: string;
+  period: string;
+  noticeMethod: string;
+  evidence: string;
+  applicationDate: string;
+}
+
+export interface DisclosureRejectionNoticeFields extends Common {
+  managingDepartmentName: string;
+  contact: string;
+  kindLabel: string;
+  managementNumber: string;
+  applicantName: string;
+  appliedDate: string;
+  requestSummary: string;
+  reason: string;
+  legalBasis: string;
+  noticeDate: string;
+}
+
+export interface DestructionReportReminderFields extends Common {
+  managingDepartmentName: string;
+  contact: string;
+  recipientName: string;
+  recipientAddress: string;
+  managementNumber: string;
+  providedDate: string;
+  dueDate: string;
+  status: string;
+  reportPeriod: string;
+  letterDate: string;
+}
+
+export interface DestructionReportEscalationFields extends Common {
+  managingDepartmentName: string;
+  reporter: string;
+  managementNumber: string;
+  recipient: string;
+  providedDate: string;
+  dueDate: string;
+  daysOverdue: string;
+  remindersSent: string;
+  proposedAction: string;
+  memoDate: string;
+}
+
 export interface FieldsByKind {
   'form1-application': Form1Fields;
   'form2-handover-receipt': Form2Fields;
   'form3-destruction-report': Form3Fields;
+  'form4-ledger': Form4Fields;
+  'full-recording-application': FullRecordingApplicationFields;
+  'disclosure-rejection-notice': DisclosureRejectionNoticeFields;
+  'destruction-report-reminder': DestructionReportReminderFields;
+  'destruction-report-escalation': DestructionReportEscalationFields;
 }
 
 /** Printed on Form 3 until the city adopts its own text (regulation/form3-reconstruction.md). */

@@ -6,7 +6,16 @@
  */
 import { buildDocx, type Block, type Cell } from './docx/ooxml';
 
-export const FORM_KINDS = ['form1-application', 'form2-handover-receipt', 'form3-destruction-report'] as const;
+export const FORM_KINDS = [
+  'form1-application',
+  'form2-handover-receipt',
+  'form3-destruction-report',
+  'form4-ledger',
+  'full-recording-application',
+  'disclosure-rejection-notice',
+  'destruction-report-reminder',
+  'destruction-report-escalation',
+] as const;
 export type FormKind = (typeof FORM_KINDS)[number];
 
 const label = (text: string, extra: Partial<Cell> = {}): Cell => ({ paragraphs: [text], label: true, ...extra });
@@ -183,13 +192,214 @@ function form3(): Block[] {
   ];
 }
 
+/** [별지 제4호서식] 관리대장 for a chosen period, one row per disclosure, with the 결재 columns. */
+function form4(): Block[] {
+  const applicationColumns = ['성명 (기관단체명)', '생년월일 (법인·사업번호)', '주소 (부서명)', '녹취일시', '녹취전화번호', '신청목적', '비고'];
+  const dense = { size: 9 };
+  return [
+    formNumber('[별지 제4호서식]'),
+    title('{{municipalityName}} 행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장'),
+    { paragraph: { runs: ['기간: {{period}}'], align: 'right', after: 4 } },
+    {
+      table: {
+        columns: [22, 32, 24, 26, 26, 30, 27, 24, 10, 12, 12, 12],
+        rows: [
+          {
+            header: true,
+            cells: [
+              label('관리번호', { mergeDown: true, ...dense }),
+              label('신청 일시', { mergeDown: true, ...dense }),
+              label('신청 내용', { span: 7, ...dense }),
+              label('결재', { span: 3, ...dense }),
+            ],
+          },
+          {
+            header: true,
+            cells: [
+              label('', { continued: true }),
+              label('', { continued: true }),
+              ...applicationColumns.map((text) => label(text, dense)),
+              label('{{signOffLabels.operator}}', dense),
+              label('{{signOffLabels.deputy}}', dense),
+              label('{{signOffLabels.chief}}', dense),
+            ],
+          },
+          { cells: [field('FOR entry IN entries', { span: 12 })] },
+          {
+            height: 9,
+            cells: [
+              'managementNumber', 'appliedAt', 'applicantName', 'applicantBirthDateOrBusinessNumber', 'applicantAddress',
+              'recordingTime', 'recordedPhoneNumber', 'purpose', 'remarks', 'signOffOperator', 'signOffDeputy', 'signOffChief',
+            ].map((name) => field(`$entry.${name}`, dense)),
+          },
+          { cells: [field('END-FOR entry', { span: 12 })] },
+        ],
+      },
+    },
+  ];
+}
+
+/** 전수 녹취 사용 신청서: the using department's written application (Art. 6(2)), ready for the e-document system. */
+function fullRecordingApplication(): Block[] {
+  return [
+    title('행정전화 전수 녹취 사용 신청서'),
+    {
+      table: {
+        columns: [36, 134],
+        rows: [
+          { height: 10, cells: [label('신청 부서'), field('departmentName')] },
+          { height: 10, cells: [label('신청인 (부서장)'), field('applicantTitleAndName')] },
+          { height: 14, cells: [label('대상 내선번호'), field('extensions')] },
+          {
+            height: 24,
+            cells: [
+              label('신청 사유 구분'),
+              {
+                paragraphs: [
+                  '{{groundInterest}} 1. 인허가, 단속, 복지 등 이해관계가 얽힌 민원이 많은 경우',
+                  '{{groundMalicious}} 2. 전화 폭언 등 악성 민원이 많은 경우',
+                  '{{groundOther}} 3. 그 밖에 사용부서의 장이 필요하다고 인정하는 경우',
+                ],
+              },
+            ],
+          },
+          { height: 30, cells: [label('구체적 사유'), field('reason')] },
+          { height: 10, cells: [label('사용 기간'), field('period')] },
+          { height: 14, cells: [label('사전 고지 방법'), field('noticeMethod')] },
+          { height: 10, cells: [label('첨부 (증빙자료)'), field('evidence')] },
+        ],
+      },
+    },
+    {
+      paragraph: {
+        runs: [`${rules} 제6조제2항에 따라 위와 같이 전수 녹취 사용을 신청합니다.`],
+        align: 'both',
+        after: 14,
+      },
+    },
+    { paragraph: { runs: ['{{applicationDate}}'], align: 'center', after: 14 } },
+    { paragraph: { runs: ['신청인  {{departmentName}}장  {{applicantName}}          (서명)'], align: 'right', after: 14 } },
+    { paragraph: { runs: [{ text: '{{managingDepartmentName}}장 귀하', bold: true, size: 12 }] } },
+  ];
+}
+
+/** 녹취정보 (열람, 제공) 거부 통지서: the answer to a refused Form 1, with the ground and how to contest it. */
+function disclosureRejectionNotice(): Block[] {
+  return [
+    title('녹취정보 ({{kindLabel}}) 신청 거부 통지서'),
+    {
+      table: {
+        columns: [36, 134],
+        rows: [
+          { height: 10, cells: [label('관리번호'), field('managementNumber')] },
+          { height: 10, cells: [label('신청인'), field('applicantName')] },
+          { height: 10, cells: [label('신청일'), field('appliedDate')] },
+          { height: 14, cells: [label('신청 내용'), field('requestSummary')] },
+          { height: 30, cells: [label('거부 사유'), field('reason')] },
+          { height: 14, cells: [label('근거'), { paragraphs: [`${rules} 제9조제1항 {{legalBasis}}`] }] },
+        ],
+      },
+    },
+    {
+      paragraph: {
+        runs: ['귀하께서 신청하신 녹취정보 ({{kindLabel}})에 대하여 위와 같은 사유로 응할 수 없음을 알려 드립니다.'],
+        align: 'both',
+        after: 10,
+      },
+    },
+    {
+      paragraph: {
+        runs: [
+          { text: '※ 불복 방법: ', bold: true },
+          '이 처분에 이의가 있는 경우 처분이 있음을 안 날부터 90일 이내에 「행정심판법」에 따른 행정심판 또는 「행정소송법」에 따른 행정소송을 제기할 수 있습니다.',
+        ],
+        align: 'both',
+        after: 18,
+      },
+    },
+    { paragraph: { runs: ['{{noticeDate}}'], align: 'center', after: 18 } },
+    { paragraph: { runs: [{ text: '{{mayorTitle}}', bold: true, size: 14 }], align: 'center', after: 6 } },
+    { paragraph: { runs: ['(담당: {{managingDepartmentName}} {{contact}})'], align: 'center' } },
+  ];
+}
+
+/** The letter that chases a recipient whose Form 3 is due or overdue (Art. 9(4)). */
+function destructionReportReminder(): Block[] {
+  return [
+    title('녹취정보 파기 결과 회신 요청'),
+    { paragraph: { runs: ['수신: {{recipientName}} 귀하 ({{recipientAddress}})'], after: 10 } },
+    {
+      table: {
+        columns: [36, 134],
+        rows: [
+          { height: 10, cells: [label('관리번호'), field('managementNumber')] },
+          { height: 10, cells: [label('제공일'), field('providedDate')] },
+          { height: 10, cells: [label('회신 기한'), field('dueDate')] },
+          { height: 10, cells: [label('현재 상태'), field('status')] },
+        ],
+      },
+    },
+    {
+      paragraph: {
+        runs: [
+          `${rules} 제9조제4항에 따라 제공받으신 녹취정보는 신청목적이 달성되면 즉시 파기하고, 그 결과를 제공일부터 {{reportPeriod}} 이내에 녹취정보 파기 결과 회신서로 알려 주셔야 합니다. 위 기한까지 동봉한 회신서를 작성하여 보내 주시기 바랍니다.`,
+        ],
+        align: 'both',
+        after: 10,
+      },
+    },
+    { paragraph: { runs: ['붙임: 녹취정보 파기 결과 회신서 1부.  끝.'], after: 18 } },
+    { paragraph: { runs: ['{{letterDate}}'], align: 'center', after: 18 } },
+    { paragraph: { runs: [{ text: '{{mayorTitle}}', bold: true, size: 14 }], align: 'center', after: 6 } },
+    { paragraph: { runs: ['(담당: {{managingDepartmentName}} {{contact}})'], align: 'center' } },
+  ];
+}
+
+/** Internal memo to the chief when a Form 3 stays missing after its deadline. */
+function destructionReportEscalation(): Block[] {
+  return [
+    title('녹취정보 파기 결과 미회신 보고'),
+    { paragraph: { runs: ['수신: {{managingDepartmentName}}장   발신: {{managingDepartmentName}} {{reporter}}'], after: 10 } },
+    {
+      table: {
+        columns: [36, 134],
+        rows: [
+          { height: 10, cells: [label('관리번호'), field('managementNumber')] },
+          { height: 10, cells: [label('수령인'), field('recipient')] },
+          { height: 10, cells: [label('제공일'), field('providedDate')] },
+          { height: 10, cells: [label('회신 기한'), field('dueDate')] },
+          { height: 10, cells: [label('경과 일수'), field('daysOverdue')] },
+          { height: 20, cells: [label('독촉 이력'), field('remindersSent')] },
+          { height: 20, cells: [label('조치 건의'), field('proposedAction')] },
+        ],
+      },
+    },
+    {
+      paragraph: {
+        runs: [`위 건은 ${rules} 제9조제4항의 파기 결과 회신 기한이 지나도록 회신되지 않았기에 보고합니다.`],
+        align: 'both',
+        after: 18,
+      },
+    },
+    { paragraph: { runs: ['{{memoDate}}'], align: 'center' } },
+  ];
+}
+
 const BUILDERS: Record<FormKind, () => Block[]> = {
   'form1-application': form1,
   'form2-handover-receipt': form2,
   'form3-destruction-report': form3,
+  'form4-ledger': form4,
+  'full-recording-application': fullRecordingApplication,
+  'disclosure-rejection-notice': disclosureRejectionNotice,
+  'destruction-report-reminder': destructionReportReminder,
+  'destruction-report-escalation': destructionReportEscalation,
 };
+
+/** The ledger is printed on A4 landscape like the original; everything else on A4 portrait. */
+const LANDSCAPE: ReadonlySet<FormKind> = new Set(['form4-ledger']);
 
 /** The built-in template of a form, as DOCX. */
 export function builtInTemplate(kind: FormKind): Promise<Buffer> {
-  return buildDocx(BUILDERS[kind]());
+  return buildDocx(BUILDERS[kind](), { landscape: LANDSCAPE.has(kind) });
 }

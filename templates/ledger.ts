@@ -5,7 +5,8 @@
  * and CSV (UTF-8 with BOM, CRLF) for Excel on Korean Windows.
  */
 import ExcelJS from 'exceljs';
-import { localYear, wallClockDate } from '../infra/korean-time';
+import { formatKoreanDate, formatKoreanDateTime, localYear, wallClockDate } from '../infra/korean-time';
+import type { Form4Fields, SignOffLabels } from './documents';
 
 /** One line of the ledger, as LedgerEntry holds it. */
 export interface LedgerRow {
@@ -24,7 +25,8 @@ export interface LedgerRow {
 }
 
 interface Column {
-  header: string;
+  /** The header text, or which 결재 label from the settings heads it. */
+  header: string | keyof SignOffLabels;
   /** The group header above it on the form, if any. */
   group?: '신청 내용' | '결재';
   width: number;
@@ -42,9 +44,9 @@ const COLUMNS: readonly Column[] = [
   { header: '녹취전화번호', group: '신청 내용', width: 15, value: (row) => row.recordedPhoneNumber },
   { header: '신청목적', group: '신청 내용', width: 24, value: (row) => row.purpose },
   { header: '비고', group: '신청 내용', width: 14, value: (row) => row.remarks ?? '' },
-  { header: '담당자', group: '결재', width: 9, value: (row) => row.signOffOperator ?? '' },
-  { header: '팀장', group: '결재', width: 9, value: (row) => row.signOffDeputy ?? '' },
-  { header: '과장', group: '결재', width: 9, value: (row) => row.signOffChief ?? '' },
+  { header: 'operator', group: '결재', width: 9, value: (row) => row.signOffOperator ?? '' },
+  { header: 'deputy', group: '결재', width: 9, value: (row) => row.signOffDeputy ?? '' },
+  { header: 'chief', group: '결재', width: 9, value: (row) => row.signOffChief ?? '' },
 ];
 
 export const LEDGER_TITLE = '행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장';
@@ -56,9 +58,16 @@ const FONT = { name: '맑은 고딕', size: 10 };
 const THIN = { style: 'thin' as const };
 const BORDER = { top: THIN, left: THIN, bottom: THIN, right: THIN };
 
+export const DEFAULT_SIGN_OFF_LABELS: SignOffLabels = { operator: '담당자', deputy: '팀장', chief: '과장' };
+
+function headerText(column: Column, labels: SignOffLabels): string {
+  return column.group === '결재' ? labels[column.header as keyof SignOffLabels] : column.header;
+}
+
 export interface LedgerExportOptions {
   municipalityName: string;
   timeZone: string;
+  signOffLabels?: SignOffLabels;
   /** `per-year`: a sheet for each year of 신청 일시; otherwise one sheet named after the range. */
   sheets: 'per-year' | { from: Date; to: Date };
 }
@@ -82,6 +91,7 @@ function addLedgerSheet(workbook: ExcelJS.Workbook, name: string, rows: readonly
   });
   sheet.columns = COLUMNS.map((column) => ({ width: column.width }));
   const last = COLUMNS.length;
+  const labels = options.signOffLabels ?? DEFAULT_SIGN_OFF_LABELS;
 
   sheet.mergeCells(TITLE_ROW, 1, TITLE_ROW, last);
   const title = sheet.getCell(TITLE_ROW, 1);
@@ -95,9 +105,9 @@ function addLedgerSheet(workbook: ExcelJS.Workbook, name: string, rows: readonly
     const col = index + 1;
     if (!column.group) {
       sheet.mergeCells(GROUP_ROW, col, HEADER_ROW, col);
-      sheet.getCell(GROUP_ROW, col).value = column.header;
+      sheet.getCell(GROUP_ROW, col).value = headerText(column, labels);
     } else {
-      sheet.getCell(HEADER_ROW, col).value = column.header;
+      sheet.getCell(HEADER_ROW, col).value = headerText(column, labels);
     }
   });
   for (const group of ['신청 내용', '결재'] as const) {
@@ -168,12 +178,18 @@ export function csvCell(value: string): string {
 }
 
 /** The ledger as CSV: UTF-8 with BOM and CRLF, as Excel on Korean Windows opens it without asking. */
-export function writeLedgerCsv(rows: readonly LedgerRow[], timeZone: string): Buffer {
+export function writeLedgerCsv(
+  rows: readonly LedgerRow[],
+  timeZone: string,
+  labels: SignOffLabels = DEFAULT_SIGN_OFF_LABELS,
+): Buffer {
   const formatDate = (date: Date) => {
     const local = wallClockDate(date, timeZone).toISOString();
     return `${local.slice(0, 10)} ${local.slice(11, 16)}`;
   };
-  const header = COLUMNS.map((column) => csvCell(column.group === '결재' ? `결재 ${column.header}` : column.header));
+  const header = COLUMNS.map((column) =>
+    csvCell(column.group === '결재' ? `결재 ${headerText(column, labels)}` : headerText(column, labels)),
+  );
   const lines = [header.join(',')];
   for (const row of sortByManagementNumber(rows)) {
     lines.push(
@@ -184,4 +200,34 @@ export function writeLedgerCsv(rows: readonly LedgerRow[], timeZone: string): Bu
     );
   }
   return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8')]);
+}
+
+/** Form 4 as a DOCX document (templates/forms.ts `form4-ledger`) for the entries of a period. */
+export function ledgerForm4Fields(
+  rows: readonly LedgerRow[],
+  options: { municipalityName: string; timeZone: string; from: Date; to: Date; signOffLabels?: SignOffLabels },
+): Form4Fields {
+  const day = (date: Date) => formatKoreanDate(date, options.timeZone);
+  return {
+    municipalityName: options.municipalityName,
+    mayorTitle: `${options.municipalityName}장`,
+    period: `${day(options.from)} ~ ${day(new Date(options.to.getTime() - 1))}`,
+    signOffLabels: options.signOffLabels ?? DEFAULT_SIGN_OFF_LABELS,
+    entries: sortByManagementNumber(rows.filter((row) => row.appliedAt >= options.from && row.appliedAt < options.to)).map(
+      (row) => ({
+        managementNumber: row.managementNumber,
+        appliedAt: formatKoreanDateTime(row.appliedAt, options.timeZone),
+        applicantName: row.applicantName,
+        applicantBirthDateOrBusinessNumber: row.applicantBirthDateOrBusinessNumber,
+        applicantAddress: row.applicantAddress,
+        recordingTime: row.recordingTime,
+        recordedPhoneNumber: row.recordedPhoneNumber,
+        purpose: row.purpose,
+        remarks: row.remarks ?? '',
+        signOffOperator: row.signOffOperator ?? '',
+        signOffDeputy: row.signOffDeputy ?? '',
+        signOffChief: row.signOffChief ?? '',
+      }),
+    ),
+  };
 }

@@ -32,6 +32,8 @@ export interface Cell {
   /** A label cell: shaded and centred. */
   label?: boolean;
   align?: Paragraph['align'];
+  /** Points, for dense tables such as the ledger. */
+  size?: number;
 }
 
 export interface Row {
@@ -50,8 +52,8 @@ export interface Table {
 
 export type Block = { paragraph: Paragraph } | { table: Table } | { pageBreak: true };
 
-/** A4 portrait, 20 mm margins as on the city's printed forms. */
-export const TEXT_WIDTH_MM = 170;
+/** A4 with 20 mm margins as on the city's printed forms: 170 mm of text width upright, 257 mm on its side. */
+const MARGIN_MM = 20;
 const TWIPS_PER_MM = 56.6929;
 const twips = (mm: number) => Math.round(mm * TWIPS_PER_MM);
 const FONT = '맑은 고딕';
@@ -90,7 +92,7 @@ function cellXml(cell: Cell, widthMm: number): string {
   const align = cell.align ?? (cell.label ? 'center' : 'left');
   const paragraphs = cell.continued || cell.paragraphs.length === 0 ? [''] : cell.paragraphs;
   return `<w:tc><w:tcPr>${props}</w:tcPr>${paragraphs
-    .map((p) => paragraphXml(p, { align, bold: cell.label }))
+    .map((p) => paragraphXml(p, { align, bold: cell.label, size: cell.size }))
     .join('')}</w:tc>`;
 }
 
@@ -117,7 +119,7 @@ function tableXml(table: Table): string {
     })
     .join('');
   return (
-    `<w:tbl><w:tblPr><w:tblW w:w="${twips(TEXT_WIDTH_MM)}" w:type="dxa"/><w:tblLayout w:type="fixed"/>` +
+    `<w:tbl><w:tblPr><w:tblW w:w="${twips(table.columns.reduce((sum, w) => sum + w, 0))}" w:type="dxa"/><w:tblLayout w:type="fixed"/>` +
     `<w:tblBorders>${['top', 'left', 'bottom', 'right', 'insideH', 'insideV'].map(border).join('')}</w:tblBorders>` +
     `<w:tblCellMar><w:left w:w="85" w:type="dxa"/><w:right w:w="85" w:type="dxa"/></w:tblCellMar></w:tblPr>` +
     `<w:tblGrid>${grid}</w:tblGrid>${rows}</w:tbl>`
@@ -134,12 +136,14 @@ const NAMESPACES =
   'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" ' +
   'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
 
-function documentXml(blocks: Block[]): string {
-  const margin = twips(20);
+function documentXml(blocks: Block[], landscape: boolean): string {
+  const margin = twips(MARGIN_MM);
+  const [short, long] = [11906, 16838];
+  const size = landscape ? `<w:pgSz w:w="${long}" w:h="${short}" w:orient="landscape"/>` : `<w:pgSz w:w="${short}" w:h="${long}"/>`;
   return (
     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ${NAMESPACES}><w:body>` +
     blocks.map(blockXml).join('') +
-    `<w:sectPr><w:pgSz w:w="11906" w:h="16838"/><w:pgMar w:top="${margin}" w:right="${margin}" w:bottom="${margin}" ` +
+    `<w:sectPr>${size}<w:pgMar w:top="${margin}" w:right="${margin}" w:bottom="${margin}" ` +
     `w:left="${margin}" w:header="567" w:footer="567" w:gutter="0"/></w:sectPr></w:body></w:document>`
   );
 }
@@ -170,12 +174,12 @@ const DOCUMENT_RELS =
   '</Relationships>';
 
 /** A complete .docx package holding the given blocks. */
-export async function buildDocx(blocks: Block[]): Promise<Buffer> {
+export async function buildDocx(blocks: Block[], options: { landscape?: boolean } = {}): Promise<Buffer> {
   const zip = new JSZip();
   zip.file('[Content_Types].xml', CONTENT_TYPES);
   zip.file('_rels/.rels', PACKAGE_RELS);
   zip.file('word/_rels/document.xml.rels', DOCUMENT_RELS);
-  zip.file('word/document.xml', documentXml(blocks));
+  zip.file('word/document.xml', documentXml(blocks, options.landscape ?? false));
   zip.file('word/styles.xml', STYLES);
   return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
 }
