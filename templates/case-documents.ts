@@ -1,0 +1,122 @@
+/**
+ * From the case as the database holds it to the fields of its documents: Form 1 from the request,
+ * Form 2 from the handover receipt and the confirmed recordings, Form 3 from the destruction report.
+ * Dates are written the Korean way in the city's time zone; nothing here reads or writes anything.
+ */
+import type { DestructionReport, DisclosureRequest, HandoverReceipt, Recording } from '../infra/db/entities';
+import { formatKoreanDateTime, formatKoreanLongDate } from '../infra/korean-time';
+import {
+  BLANK_DATE,
+  FORM3_PROVISIONAL_MARK,
+  mark,
+  municipality,
+  type Form1Fields,
+  type Form2Fields,
+  type Form3Fields,
+} from './documents';
+
+export interface DocumentContext {
+  municipalityName: string;
+  timeZone: string;
+  /** The Form 3 period as the rules say it, e.g. `30일`. */
+  reportPeriod: string;
+}
+
+/** The official who hands the copy over (인계자), from the directory. */
+export interface HandingOverOfficial {
+  unit: string;
+  rank: string;
+  name: string;
+}
+
+const longDate = (date: Date | undefined, context: DocumentContext) =>
+  date ? formatKoreanLongDate(date, context.timeZone) : BLANK_DATE;
+
+/** Form 1 as the operator registered it. */
+export function applicationFields(request: DisclosureRequest, context: DocumentContext): Form1Fields {
+  return {
+    ...municipality(context.municipalityName),
+    viewingMark: mark(request.kind === 'viewing'),
+    provisionMark: mark(request.kind === 'provision'),
+    applicantName: request.applicantName,
+    applicantBirthDateOrBusinessNumber: request.applicantBirthDateOrBusinessNumber,
+    applicantAddress: request.applicantAddress,
+    applicantContact: request.applicantContact,
+    recordingTime: request.requestedRecordingTime,
+    recordedPhoneNumber: request.requestedPhoneNumber,
+    purpose: request.purpose,
+    relationToParty: request.relationToParty,
+    reason: request.reason,
+    applicationDate: longDate(request.receivedAt, context),
+    attachments: request.groundDetail ?? '',
+  };
+}
+
+/** Form 2 for the recordings confirmed on the request (one audio file each). */
+export function handoverReceiptFields(
+  receipt: HandoverReceipt,
+  recordings: readonly Recording[],
+  official: HandingOverOfficial,
+  context: DocumentContext,
+): Form2Fields {
+  const request = receipt.request;
+  return {
+    ...municipality(context.municipalityName),
+    items: [...recordings]
+      .sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime())
+      .map((recording) => ({
+        managementNumber: request.managementNumber,
+        recordingTime: formatKoreanDateTime(recording.startedAt, context.timeZone),
+        recordedPhoneNumber: recording.extension.number,
+        purpose: request.purpose,
+        fileCount: '1',
+        remarks: request.kind === 'viewing' ? '열람' : '',
+      })),
+    receivedDate: longDate(receipt.receivedAt, context),
+    reportPeriod: context.reportPeriod,
+    documentDate: longDate(receipt.receivedAt, context),
+    recipientAddress: request.applicantAddress,
+    recipientName: receipt.recipientName,
+    handoverUnit: official.unit,
+    handoverRank: official.rank,
+    handoverName: official.name,
+  };
+}
+
+/** Form 3: blank but for the case's facts when sent with the files; filled once the report is recorded. */
+export function destructionReportFields(
+  report: DestructionReport,
+  receipt: HandoverReceipt,
+  recordings: readonly Recording[],
+  receiver: string,
+  context: DocumentContext,
+): Form3Fields {
+  const request = report.request;
+  const first = [...recordings].sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime())[0];
+  const reported = report.reportedAt !== undefined;
+  return {
+    ...municipality(context.municipalityName),
+    provisionalMark: FORM3_PROVISIONAL_MARK,
+    managementNumber: request.managementNumber,
+    providedDate: longDate(receipt.receivedAt, context),
+    recordingTime: first
+      ? `${formatKoreanDateTime(first.startedAt, context.timeZone)}${recordings.length > 1 ? ` 외 ${recordings.length - 1}건` : ''}`
+      : request.requestedRecordingTime,
+    recordedPhoneNumber: first?.extension.number ?? request.requestedPhoneNumber,
+    purpose: request.purpose,
+    fileCount: String(recordings.length),
+    destroyedAt: report.destroyedAt ? formatKoreanDateTime(report.destroyedAt, context.timeZone) : '',
+    methodOverwrite: mark(report.method === 'delete_overwrite'),
+    methodPhysical: mark(report.method === 'physical_destruction'),
+    methodOther: mark(report.method === 'other'),
+    methodDetail: report.methodDetail ?? '',
+    allCopiesYes: mark(report.allCopiesDestroyed === true),
+    allCopiesNo: mark(report.allCopiesDestroyed === false),
+    witness: report.witness ?? '',
+    replyDate: longDate(report.reportedAt, context),
+    recipientAddress: reported ? request.applicantAddress : '',
+    recipientName: reported ? request.applicantName : '',
+    receivedDate: reported ? longDate(report.reportedAt, context) : '',
+    receiverUnitRankName: reported ? receiver : '',
+  };
+}
