@@ -167,3 +167,21 @@ test('an invalid setting stops start-up with a message naming it, and starts not
   expect(stderr).toContain('RETENTION_PERIOD: 기간은 30d, 6m, 1y 처럼 적습니다');
   expect(await portAnswers(ports.api)).toBe(false);
 });
+
+test('after a kill -9 the dev server is left behind; the next start stops it and resumes the case', async () => {
+  running = start();
+  await healthWhenUp(running);
+  running.child.kill('SIGKILL');
+  await running.exited;
+  // The orphan still holds the Temporal port: this is what a restart must cope with.
+  expect(await portAnswers(ports.temporal)).toBe(true);
+
+  running = start();
+  expect((await healthWhenUp(running)).state).toBe('up');
+  expect(running.output()).toContain('stopping the Temporal dev server a killed run left behind');
+  await withClient(async (client) => {
+    expect((await client.workflow.getHandle('system-test-form3').describe()).status.name).toBe('RUNNING');
+  });
+  expect(await stop(running)).toBe(0);
+  expect(await portAnswers(ports.temporal)).toBe(false);
+});
