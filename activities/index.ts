@@ -3,17 +3,20 @@
  * import this module only as a type.
  */
 import { createDeadlineActivities, type DeadlineActivityDeps } from './deadlines';
+import { createDocumentActivities, type DocumentActivityDeps } from './documents';
 import { createNotificationActivities, type NotificationActivityDeps } from './notifications';
 
-export type ActivityDeps = DeadlineActivityDeps & NotificationActivityDeps;
+export type ActivityDeps = DeadlineActivityDeps & NotificationActivityDeps & DocumentActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createDeadlineActivities(deps),
     ...createNotificationActivities(deps),
+    ...createDocumentActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { DeadlinePlan, DeadlinePlanInput } from './deadlines';
 export type { QueueNotificationInput } from './notifications';
+export type { GenerateDocumentInput, GeneratedDocumentRef } from './documents';

@@ -180,6 +180,11 @@ export const SETTINGS = {
       .pipe(z.tuple([z.string().min(1).max(10), z.string().min(1).max(10), z.string().min(1).max(10)]))
       .transform(([operator, deputy, chief]) => ({ operator, deputy, chief })),
   }),
+  templatesDir: setting({
+    env: 'TEMPLATES_DIR',
+    doc: "folder of the city's own DOCX templates (`form1-application.docx`, …); a form without a file there uses the built-in template",
+    schema: optionalText,
+  }),
   maxPrivilegedHolders: setting({
     env: 'MAX_PRIVILEGED_HOLDERS',
     doc: 'Art. 8(3): most people who may hold `chief`, `deputy` and `operator` together before the system flags it',

@@ -9,6 +9,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApiServer, type ApiServer } from '../api/server';
 import { diskSpaceCheck, type HealthCheck } from '../api/health';
 import { initOrm, migrate } from './db/orm';
+import { createDocumentStore } from './documents/document-store';
 import { loadLegalCalendar } from './holidays';
 import { loadMasterKey, readMasterKey } from './keys';
 import type { Logger } from './logger';
@@ -63,8 +64,11 @@ export async function startSystem(
       void devServer.exited.then((code) => reportFailure(new Error(`Temporal dev server exited (code ${code})`)));
     }
 
-    // Checked (and in development created) before anything depends on it; its users read it themselves.
-    loadMasterKey(settings).fill(0);
+    // Checked (and in development created) before anything depends on it.
+    const masterKey = loadMasterKey(settings);
+    stoppers.push(async () => {
+      masterKey.fill(0);
+    });
 
     const orm: MikroORM = await initOrm(settings);
     stoppers.push(() => orm.close(true));
@@ -85,6 +89,8 @@ export async function startSystem(
         taskQueue: settings.temporalTaskQueue,
         orm,
         calendar,
+        documents: createDocumentStore({ dataDir: settings.dataDir, masterKey }),
+        templatesDir: settings.templatesDir,
       });
       const running = worker.run();
       stoppers.push(async () => {

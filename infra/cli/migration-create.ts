@@ -5,7 +5,7 @@
  *   DB_DRIVER=postgresql DB_NAME=… npm run migration:create -- postgresql   (needs a PostgreSQL server)
  *   npm run migration:create -- mssql   (no server here: writes the whole create-schema SQL; initial migration only)
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { initOrm, ormOptions, type DatabaseDriver } from '../db/orm';
@@ -33,18 +33,30 @@ function writeIndex(): void {
   );
 }
 
+/**
+ * No SQL Server here to diff against: the new migration holds the create-schema statements that no
+ * earlier MSSQL migration has. That covers added tables and indexes; a changed column needs a
+ * hand-written ALTER.
+ */
 async function createForMssql(): Promise<void> {
   const settings = loadSettings({ ...process.env, DB_DRIVER: 'mssql' });
   const orm = await initOrm(settings, { connect: false });
   try {
+    const existing = readdirSync(sourceFolder)
+      .filter((file) => /^Migration\d+.*\.ts$/.test(file))
+      .map((file) => readFileSync(path.join(sourceFolder, file), 'utf8'))
+      .join('\n');
     const sql = await orm.schema.getCreateSchemaSQL({ wrap: false });
     const name = `Migration${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}`;
-    const statements = sql
+    const fresh = sql
       .split(/;\n/)
       .map((statement) => statement.trim())
-      .filter(Boolean)
-      .map((statement) => `    this.addSql(${JSON.stringify(statement)});`)
-      .join('\n');
+      .filter((statement) => statement && !existing.includes(JSON.stringify(statement)));
+    if (fresh.length === 0) {
+      console.log('schema is up to date: nothing written');
+      return;
+    }
+    const statements = fresh.map((statement) => `    this.addSql(${JSON.stringify(statement)});`).join('\n');
     writeFileSync(
       path.join(sourceFolder, `${name}.ts`),
       `import { Migration } from '@mikro-orm/migrations';\n\n` +

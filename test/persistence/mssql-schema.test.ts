@@ -38,23 +38,22 @@ test('every text column holds Unicode (nvarchar), none the legacy text/varchar t
   expect(createSql).toMatch(/\[reason\] nvarchar\(max\)/);
 });
 
-test('the committed MSSQL migration is the schema the entities describe today', async () => {
-  const initial = MIGRATIONS[0];
-  expect(initial).toBeDefined();
-  const MigrationClass = initial!.class as unknown as new (driver: unknown, config: unknown) => {
-    up(): Promise<void>;
-    getQueries(): (string | { sql: string })[];
-  };
-  const migration = new MigrationClass(orm.em.getDriver(), orm.config);
-  await migration.up();
-  const migrated = migration
-    .getQueries()
-    .map((query) => (typeof query === 'string' ? query : query.sql).trim())
-    .join(';\n');
+test('the committed MSSQL migrations build exactly the schema the entities describe today', async () => {
+  type MigrationInstance = { up(): Promise<void>; getQueries(): (string | { sql: string })[] };
+  const schemaMigrations = MIGRATIONS.filter((migration) => !migration.name.endsWith('_audit_append_only'));
+  expect(schemaMigrations.length).toBeGreaterThan(0);
+  const migrated: string[] = [];
+  for (const { class: MigrationClass } of schemaMigrations) {
+    const migration = new (MigrationClass as unknown as new (driver: unknown, config: unknown) => MigrationInstance)(
+      orm.em.getDriver(),
+      orm.config,
+    );
+    await migration.up();
+    migrated.push(...migration.getQueries().map((query) => (typeof query === 'string' ? query : query.sql).trim()));
+  }
   const expected = createSql
     .split(/;\n/)
     .map((statement) => statement.trim())
-    .filter(Boolean)
-    .join(';\n');
-  expect(migrated).toBe(expected);
+    .filter(Boolean);
+  expect([...migrated].sort()).toEqual([...expected].sort());
 });

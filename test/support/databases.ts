@@ -51,7 +51,12 @@ export async function createTestDatabase(driver: 'sqlite' | 'postgresql'): Promi
       databasePasswordFile: undefined,
       databaseTls: false,
     });
-    await migrate(orm);
+    try {
+      await migrate(orm);
+    } catch (error) {
+      await orm.close(true);
+      throw error;
+    }
     return {
       driver,
       orm,

@@ -16,6 +16,7 @@ import {
   deadlineStatus,
   type DeadlineRemindersInput,
 } from '../../workflows/deadline-reminders';
+import { testActivityDeps } from '../support/activities';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { createTimeSkippingEnvironment } from '../support/temporal';
 
@@ -49,7 +50,7 @@ async function withWorker(body: () => Promise<void>): Promise<void> {
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
     workflowBundle,
-    activities: createActivities({ orm: db.orm, calendar }),
+    activities: createActivities(testActivityDeps(db.orm, calendar)),
   });
   await worker.runUntil(body);
 }
@@ -135,7 +136,7 @@ test('a report recorded in time stops the reminders: nothing is sent', async () 
 });
 
 test('a retried notification activity does not queue the same message twice', async () => {
-  const { queueNotification } = createActivities({ orm: db.orm, calendar });
+  const { queueNotification } = createActivities(testActivityDeps(db.orm, calendar));
   const input = {
     idempotencyKey: 'form3-2026-0003:reminder-7',
     channel: 'email' as const,

@@ -9,6 +9,7 @@ import {
   SignOffSchema,
 } from './disclosure';
 import { FullRecordingApplicationSchema } from './full-recording';
+import { GeneratedDocumentSchema } from './generated-document';
 import { NotificationSchema } from './notification';
 import { DepartmentSchema, ExtensionSchema } from './organisation';
 import { RecordingHoldSchema, RecordingSchema } from './recording';
@@ -16,6 +17,7 @@ import { RecordingHoldSchema, RecordingSchema } from './recording';
 export * from './audit';
 export * from './disclosure';
 export * from './full-recording';
+export * from './generated-document';
 export * from './notification';
 export * from './organisation';
 export * from './recording';
@@ -34,6 +36,7 @@ export const ENTITY_SCHEMAS = [
   DestructionReportSchema,
   LedgerEntrySchema,
   NotificationSchema,
+  GeneratedDocumentSchema,
   AuditEventSchema,
   AuditChainHeadSchema,
 ];
