@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import createReport from 'docx-templates';
 import { builtInTemplate, type FormKind } from './forms';
+import type { LedgerRow } from './ledger';
 
 const CHECKED = '☑';
 const UNCHECKED = '☐';
@@ -90,20 +91,8 @@ export interface SignOffLabels {
   chief: string;
 }
 
-export interface Form4Entry {
-  managementNumber: string;
-  appliedAt: string;
-  applicantName: string;
-  applicantBirthDateOrBusinessNumber: string;
-  applicantAddress: string;
-  recordingTime: string;
-  recordedPhoneNumber: string;
-  purpose: string;
-  remarks: string;
-  signOffOperator: string;
-  signOffDeputy: string;
-  signOffChief: string;
-}
+/** A ledger line as Form 4 prints it: every column as text. */
+export type Form4Entry = Record<keyof LedgerRow, string>;
 
 export interface Form4Fields extends Common {
   period: string;

@@ -24,6 +24,25 @@ const title = (text: string): Block => ({ paragraph: { runs: [{ text, bold: true
 const formNumber = (text: string): Block => ({ paragraph: { runs: [{ text, size: 9 }], after: 4 } });
 const rules = '「{{municipalityName}} 행정전화 녹취시스템 운영 규정」';
 
+/** A two-column table of labels and the fields they name, as letters and memos use. */
+function labelledFields(rows: [string, string, number?][]): Block {
+  return {
+    table: {
+      columns: [36, 134],
+      rows: rows.map(([text, command, height]) => ({ height: height ?? 10, cells: [label(text), field(command)] })),
+    },
+  };
+}
+
+/** The close of a letter sent in the mayor's name: date, sender, and who to call. */
+function mayorSignature(dateField: string): Block[] {
+  return [
+    { paragraph: { runs: [`{{${dateField}}}`], align: 'center', after: 18 } },
+    { paragraph: { runs: [{ text: '{{mayorTitle}}', bold: true, size: 14 }], align: 'center', after: 6 } },
+    { paragraph: { runs: ['(담당: {{managingDepartmentName}} {{contact}})'], align: 'center' } },
+  ];
+}
+
 /** [별지 제1호서식] 행정전화 녹취정보 (열람, 제공) 신청서. */
 function form1(): Block[] {
   return [
@@ -317,9 +336,7 @@ function disclosureRejectionNotice(): Block[] {
         after: 18,
       },
     },
-    { paragraph: { runs: ['{{noticeDate}}'], align: 'center', after: 18 } },
-    { paragraph: { runs: [{ text: '{{mayorTitle}}', bold: true, size: 14 }], align: 'center', after: 6 } },
-    { paragraph: { runs: ['(담당: {{managingDepartmentName}} {{contact}})'], align: 'center' } },
+    ...mayorSignature('noticeDate'),
   ];
 }
 
@@ -328,17 +345,12 @@ function destructionReportReminder(): Block[] {
   return [
     title('녹취정보 파기 결과 회신 요청'),
     { paragraph: { runs: ['수신: {{recipientName}} 귀하 ({{recipientAddress}})'], after: 10 } },
-    {
-      table: {
-        columns: [36, 134],
-        rows: [
-          { height: 10, cells: [label('관리번호'), field('managementNumber')] },
-          { height: 10, cells: [label('제공일'), field('providedDate')] },
-          { height: 10, cells: [label('회신 기한'), field('dueDate')] },
-          { height: 10, cells: [label('현재 상태'), field('status')] },
-        ],
-      },
-    },
+    labelledFields([
+      ['관리번호', 'managementNumber'],
+      ['제공일', 'providedDate'],
+      ['회신 기한', 'dueDate'],
+      ['현재 상태', 'status'],
+    ]),
     {
       paragraph: {
         runs: [
@@ -349,9 +361,7 @@ function destructionReportReminder(): Block[] {
       },
     },
     { paragraph: { runs: ['붙임: 녹취정보 파기 결과 회신서 1부.  끝.'], after: 18 } },
-    { paragraph: { runs: ['{{letterDate}}'], align: 'center', after: 18 } },
-    { paragraph: { runs: [{ text: '{{mayorTitle}}', bold: true, size: 14 }], align: 'center', after: 6 } },
-    { paragraph: { runs: ['(담당: {{managingDepartmentName}} {{contact}})'], align: 'center' } },
+    ...mayorSignature('letterDate'),
   ];
 }
 
@@ -360,20 +370,15 @@ function destructionReportEscalation(): Block[] {
   return [
     title('녹취정보 파기 결과 미회신 보고'),
     { paragraph: { runs: ['수신: {{managingDepartmentName}}장   발신: {{managingDepartmentName}} {{reporter}}'], after: 10 } },
-    {
-      table: {
-        columns: [36, 134],
-        rows: [
-          { height: 10, cells: [label('관리번호'), field('managementNumber')] },
-          { height: 10, cells: [label('수령인'), field('recipient')] },
-          { height: 10, cells: [label('제공일'), field('providedDate')] },
-          { height: 10, cells: [label('회신 기한'), field('dueDate')] },
-          { height: 10, cells: [label('경과 일수'), field('daysOverdue')] },
-          { height: 20, cells: [label('독촉 이력'), field('remindersSent')] },
-          { height: 20, cells: [label('조치 건의'), field('proposedAction')] },
-        ],
-      },
-    },
+    labelledFields([
+      ['관리번호', 'managementNumber'],
+      ['수령인', 'recipient'],
+      ['제공일', 'providedDate'],
+      ['회신 기한', 'dueDate'],
+      ['경과 일수', 'daysOverdue'],
+      ['독촉 이력', 'remindersSent', 20],
+      ['조치 건의', 'proposedAction', 20],
+    ]),
     {
       paragraph: {
         runs: [`위 건은 ${rules} 제9조제4항의 파기 결과 회신 기한이 지나도록 회신되지 않았기에 보고합니다.`],

@@ -38,11 +38,23 @@ function postgresSettings(databaseName: string): DatabaseSettings {
   };
 }
 
+/** Migrates a new database, closing it if that fails so no connection keeps the test run alive. */
+async function migrated(orm: MikroORM, onFailure: () => Promise<void> = async () => undefined): Promise<MikroORM> {
+  try {
+    await migrate(orm);
+    return orm;
+  } catch (error) {
+    await orm.close(true);
+    await onFailure();
+    throw error;
+  }
+}
+
 /** A new, empty, migrated database of the given kind. */
 export async function createTestDatabase(driver: 'sqlite' | 'postgresql'): Promise<TestDatabase> {
   if (driver === 'sqlite') {
     const folder = mkdtempSync(path.join(os.tmpdir(), 'recording-sqlite-'));
-    const orm = await initOrm({
+    const orm = await migrated(await initOrm({
       databaseDriver: 'sqlite',
       databaseName: path.join(folder, 'test.sqlite'),
       databaseHost: '',
@@ -50,13 +62,7 @@ export async function createTestDatabase(driver: 'sqlite' | 'postgresql'): Promi
       databaseUser: '',
       databasePasswordFile: undefined,
       databaseTls: false,
-    });
-    try {
-      await migrate(orm);
-    } catch (error) {
-      await orm.close(true);
-      throw error;
-    }
+    }));
     return {
       driver,
       orm,
@@ -69,15 +75,13 @@ export async function createTestDatabase(driver: 'sqlite' | 'postgresql'): Promi
   const admin = postgresSettings(new URL(process.env.TEST_POSTGRES_URL as string).pathname.slice(1));
   const name = `t_${randomBytes(6).toString('hex')}`;
   const adminOrm = await initOrm(admin);
-  let orm: MikroORM;
   try {
     await adminOrm.em.getConnection().execute(`create database ${name} encoding 'UTF8' template template0`);
-    orm = await initOrm(postgresSettings(name));
-    await migrate(orm);
   } catch (error) {
     await adminOrm.close(true);
     throw error;
   }
+  const orm = await migrated(await initOrm(postgresSettings(name)), () => adminOrm.close(true));
   return {
     driver,
     orm,
