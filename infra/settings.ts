@@ -182,7 +182,7 @@ export const SETTINGS = {
   }),
   templatesDir: setting({
     env: 'TEMPLATES_DIR',
-    doc: "folder of the city's own DOCX templates (`form1-application.docx`, …); a form without a file there uses the built-in template",
+    doc: "folder of the city's own DOCX templates (`form1-application.docx`, …); a form without a file there uses the built-in template. Templates run docx-templates commands: only the managing department may write there",
     schema: optionalText,
   }),
   maxPrivilegedHolders: setting({
