@@ -43,7 +43,8 @@ bash infra/scripts/install-temporal-cli.sh
 if [ "$purpose" = test ]; then
   need_command java "Java 17 runs the Temporal time-skipping test server"
   need_command mvn "Maven fetches the Temporal test server"
-  # PostgreSQL for the persistence suite; LibreOffice, poppler and a Korean font to prove documents open.
-  apt_install postgresql-15 libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-nanum
+  # PostgreSQL for the persistence suite, slapd for the directory suite; LibreOffice, poppler and a
+  # Korean font to prove documents open.
+  apt_install postgresql-15 slapd libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-nanum
   bash infra/scripts/install-test-server.sh
 fi

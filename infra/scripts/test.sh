@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm test`: every suite — unit, persistence on SQLite and on a real PostgreSQL 15, workflows on the
-# Java time-skipping test server, and the whole system started as `npm start` starts it.
+# `npm test`: every suite — unit, persistence on SQLite and on a real PostgreSQL 15, the directory on a
+# real OpenLDAP slapd, documents through LibreOffice, workflows on the Java time-skipping test server, and
+# the whole system started as `npm start` starts it.
 # Extra arguments go to jest (e.g. `npm test -- test/unit`).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -12,12 +13,17 @@ scratch=$(mktemp -d /tmp/recording-test.XXXXXX)
 chmod 755 "$scratch"
 cleanup() {
   bash infra/scripts/postgres-test.sh stop "$scratch/postgres" || true
+  bash infra/scripts/slapd-test.sh stop "$scratch/slapd" || true
   rm -rf "$scratch"
 }
 trap cleanup EXIT
 pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 bash infra/scripts/postgres-test.sh start "$scratch/postgres" "$pg_port"
 export TEST_POSTGRES_URL="postgresql://recording@127.0.0.1:$pg_port/recording_test"
+ldap_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+bash infra/scripts/slapd-test.sh start "$scratch/slapd" "$ldap_port"
+export TEST_LDAP_URL="ldap://127.0.0.1:$ldap_port"
+export TEST_LDAP_ADMIN_PASSWORD_FILE="$scratch/slapd/admin.password"
 # Suites that need a server fail rather than skip when it is missing.
 export REQUIRE_ALL_SUITES=1
 
