@@ -7,6 +7,7 @@ const COMPONENT_LABELS: Record<string, string> = {
   worker: '워크플로 워커',
   masterKey: '마스터 키',
   legalCalendar: '공휴일 표 (법정 기간 계산)',
+  directory: '디렉터리 (로그인·역할)',
   diskSpace: '저장 공간',
 };
 

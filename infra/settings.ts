@@ -289,6 +289,56 @@ export const SETTINGS = {
     doc: 'directory (LDAP / Active Directory) URL, `ldap://` or `ldaps://`; unset means the built-in development directory',
     schema: optionalText.pipe(url(['ldap:', 'ldaps:']).optional()),
   }),
+  directoryBindDn: setting({
+    env: 'LDAP_BIND_DN',
+    doc: 'DN of the read-only service account that searches the directory (search-then-bind)',
+    schema: optionalText,
+  }),
+  directoryBindPasswordFile: setting({
+    env: 'LDAP_BIND_PASSWORD_FILE',
+    doc: "file holding the service account's password",
+    schema: optionalText,
+  }),
+  directoryUserBase: setting({
+    env: 'LDAP_USER_BASE',
+    doc: 'where users are searched, e.g. `ou=광명시청,dc=gm,dc=go,dc=kr`; the OUs above a user name their department',
+    schema: optionalText,
+  }),
+  directoryUsernameAttribute: setting({
+    env: 'LDAP_USERNAME_ATTRIBUTE',
+    doc: 'the attribute holding the login name: `uid` (OpenLDAP) or `sAMAccountName` (Active Directory)',
+    default: 'uid',
+    schema: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, { message: 'LDAP 속성 이름이어야 합니다' }),
+  }),
+  directoryGroupBase: setting({
+    env: 'LDAP_GROUP_BASE',
+    doc: 'where the role groups (groupOfNames with member) are searched',
+    schema: optionalText,
+  }),
+  directoryRoleGroups: setting({
+    env: 'LDAP_ROLE_GROUPS',
+    doc: 'which group gives which role: `chief=<group DN>;deputy=<group DN>;…` with the role ids of DESIGN.md',
+    default: '',
+    schema: z.string().transform((text, ctx) => {
+      const mapping = new Map<string, RoleId>();
+      for (const pair of text.split(';').map((part) => part.trim()).filter(Boolean)) {
+        const equals = pair.indexOf('=');
+        const role = pair.slice(0, equals).trim();
+        const groupDn = pair.slice(equals + 1).trim();
+        if (equals < 1 || !(ROLE_IDS as readonly string[]).includes(role) || !groupDn.includes('=')) {
+          ctx.addIssue({ code: 'custom', message: `역할=그룹DN 형식이 아닙니다: "${pair}" (역할: ${ROLE_IDS.join(', ')})` });
+          return z.NEVER;
+        }
+        mapping.set(groupDn, role as RoleId);
+      }
+      return mapping as ReadonlyMap<string, RoleId>;
+    }),
+  }),
+  directoryTlsCaFile: setting({
+    env: 'LDAP_TLS_CA_FILE',
+    doc: 'CA certificate (PEM) of the directory server for `ldaps://`',
+    schema: optionalText,
+  }),
   smtpUrl: setting({
     env: 'SMTP_URL',
     doc: 'SMTP relay URL, `smtp://host:port`; unset means mail is written to `<DATA_DIR>/outbox`',
@@ -341,6 +391,20 @@ function resolveDerived(settings: Settings, env: NodeJS.ProcessEnv, problems: { 
   const tlsFiles = [settings.temporalTlsCertFile, settings.temporalTlsKeyFile];
   if (tlsFiles.filter(Boolean).length === 1) {
     problems.push({ env: 'TEMPORAL_TLS_CERT_FILE', message: '인증서와 개인키 파일은 함께 지정해야 합니다 (TEMPORAL_TLS_KEY_FILE)' });
+  }
+  if (settings.directoryUrl) {
+    const required = [
+      ['LDAP_BIND_DN', settings.directoryBindDn],
+      ['LDAP_BIND_PASSWORD_FILE', settings.directoryBindPasswordFile],
+      ['LDAP_USER_BASE', settings.directoryUserBase],
+      ['LDAP_GROUP_BASE', settings.directoryGroupBase],
+    ] as const;
+    for (const [env, value] of required) {
+      if (!value) problems.push({ env, message: 'LDAP_URL을 쓰려면 이 설정도 필요합니다' });
+    }
+    if (settings.directoryRoleGroups.size === 0) {
+      problems.push({ env: 'LDAP_ROLE_GROUPS', message: '역할을 주는 그룹이 하나도 없습니다' });
+    }
   }
   if (settings.environment === 'production') {
     if (settings.databaseDriver === 'sqlite') {

@@ -9,6 +9,7 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApiServer, type ApiServer } from '../api/server';
 import { diskSpaceCheck, type HealthCheck } from '../api/health';
 import { initOrm, migrate } from './db/orm';
+import { createDirectory } from './directory';
 import { createDocumentStore } from './documents/document-store';
 import { loadLegalCalendar } from './holidays';
 import { loadMasterKey, readMasterKey } from './keys';
@@ -76,6 +77,7 @@ export async function startSystem(
     logger.info('database ready', { driver: settings.databaseDriver, migrationsApplied: applied });
 
     const calendar = await loadLegalCalendar(settings.timeZone);
+    const { directory, description: directoryDescription } = createDirectory(settings);
     const client: Client = await connectClient(settings);
     stoppers.push(() => client.connection.close());
 
@@ -121,6 +123,10 @@ export async function startSystem(
         return calendar.lastCoveredYear > thisYear
           ? { state: 'up', detail: `${calendar.coveredYears[0]}–${calendar.lastCoveredYear}년` }
           : { state: 'down', detail: `${calendar.lastCoveredYear}년까지만 있음: 공휴일 표 갱신 필요` };
+      },
+      directory: async () => {
+        await directory.check();
+        return { state: 'up', detail: directoryDescription };
       },
       diskSpace: diskSpaceCheck(settings.dataDir, MINIMUM_FREE_DISK_BYTES),
     };

@@ -92,7 +92,7 @@ test('first start: every component up, Korean landing page, a case can be starte
   const health = await healthWhenUp(running);
   expect(health.state).toBe('up');
   expect(Object.keys(health.components).sort()).toEqual(
-    ['database', 'diskSpace', 'legalCalendar', 'masterKey', 'temporal', 'worker'].sort(),
+    ['database', 'directory', 'diskSpace', 'legalCalendar', 'masterKey', 'temporal', 'worker'].sort(),
   );
   expect(Object.values(health.components).every((component) => component.state === 'up')).toBe(true);
 

@@ -84,3 +84,23 @@ test('README documents every setting', () => {
     .filter((env) => !readme.includes(`\`${env}\``));
   expect(missing).toEqual([]);
 });
+
+test('a directory URL needs its service account, bases and role groups', () => {
+  expect(settingsError({ LDAP_URL: 'ldaps://ad.city.local' }).problems.map((problem) => problem.env).sort()).toEqual([
+    'LDAP_BIND_DN', 'LDAP_BIND_PASSWORD_FILE', 'LDAP_GROUP_BASE', 'LDAP_ROLE_GROUPS', 'LDAP_USER_BASE',
+  ]);
+  const settings = loadSettings({
+    LDAP_URL: 'ldaps://ad.city.local',
+    LDAP_BIND_DN: 'cn=reader,dc=gm',
+    LDAP_BIND_PASSWORD_FILE: '/etc/recording/ldap.password',
+    LDAP_USER_BASE: 'ou=광명시청,dc=gm',
+    LDAP_GROUP_BASE: 'ou=groups,dc=gm',
+    LDAP_ROLE_GROUPS: 'chief=cn=녹취-정책임자,ou=groups,dc=gm; operator=cn=녹취-관리자,ou=groups,dc=gm',
+    LDAP_USERNAME_ATTRIBUTE: 'sAMAccountName',
+  });
+  expect([...settings.directoryRoleGroups]).toEqual([
+    ['cn=녹취-정책임자,ou=groups,dc=gm', 'chief'],
+    ['cn=녹취-관리자,ou=groups,dc=gm', 'operator'],
+  ]);
+  expect(settingsError({ LDAP_ROLE_GROUPS: 'mayor=cn=x,dc=gm' }).problems[0]?.env).toBe('LDAP_ROLE_GROUPS');
+});
