@@ -6,12 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import { ApplicationFailure } from '@temporalio/common';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { GeneratedDocument } from '../infra/db/entities';
 import type { DocumentStore } from '../infra/documents/document-store';
 import { renderForm, TemplateError, type FieldsByKind } from '../templates/documents';
+import { onceByKey } from './idempotency';
 import type { FormKind } from '../templates/forms';
 
 export interface GenerateDocumentInput<K extends FormKind = FormKind> {
@@ -44,52 +45,50 @@ export function createDocumentActivities({ orm, documents, templatesDir }: Docum
     return found ? { documentId: found.id, sha256: found.sha256, sizeBytes: found.sizeBytes } : undefined;
   };
 
-  return {
-    async generateDocument(input: GenerateDocumentInput): Promise<GeneratedDocumentRef> {
-      const earlier = await existing(input.idempotencyKey);
-      if (earlier) return earlier;
-      let docx: Buffer;
-      try {
-        docx = await renderForm(input.kind, input.fields, { templatesDir });
-      } catch (error) {
-        // A broken template or missing field will not fix itself on retry: stop and say which.
-        if (error instanceof TemplateError) {
-          throw ApplicationFailure.create({ type: 'DocumentTemplateFailed', message: error.message, nonRetryable: true });
-        }
-        throw error;
+  const create = async (input: GenerateDocumentInput): Promise<GeneratedDocumentRef> => {
+    let docx: Buffer;
+    try {
+      docx = await renderForm(input.kind, input.fields, { templatesDir });
+    } catch (error) {
+      // A broken template or missing field will not fix itself on retry: stop and say which.
+      if (error instanceof TemplateError) {
+        throw ApplicationFailure.create({ type: 'DocumentTemplateFailed', message: error.message, nonRetryable: true });
       }
-      const templateSource =
-        templatesDir && existsSync(path.join(templatesDir, `${input.kind}.docx`)) ? 'city' : 'built-in';
-      const id = randomUUID();
-      const stored = documents.put(id, docx);
-      try {
-        await orm.em.fork().transactional(async (em) => {
-          const document = new GeneratedDocument(
-            input.idempotencyKey, input.kind, input.caseType, input.caseId, input.purpose, templateSource,
-            stored.sha256, stored.sizeBytes, stored.wrappedKey, input.actor,
-          );
-          document.id = id;
-          em.persist(document);
-          await appendAuditEvent(em, {
-            actor: input.actor,
-            role: 'system',
-            sourceAddress: 'worker',
-            action: 'document.generated',
-            targetType: input.caseType,
-            targetId: input.caseId,
-            reason: input.purpose,
-            detail: { documentId: id, kind: input.kind, sha256: stored.sha256, templateSource },
-          });
+      throw error;
+    }
+    const templateSource = templatesDir && existsSync(path.join(templatesDir, `${input.kind}.docx`)) ? 'city' : 'built-in';
+    const id = randomUUID();
+    const stored = documents.put(id, docx);
+    try {
+      await orm.em.fork().transactional(async (em) => {
+        const document = new GeneratedDocument(
+          input.idempotencyKey, input.kind, input.caseType, input.caseId, input.purpose, templateSource,
+          stored.sha256, stored.sizeBytes, stored.wrappedKey, input.actor,
+        );
+        document.id = id;
+        em.persist(document);
+        await appendAuditEvent(em, {
+          actor: input.actor,
+          role: 'system',
+          sourceAddress: 'worker',
+          action: 'document.generated',
+          targetType: input.caseType,
+          targetId: input.caseId,
+          reason: input.purpose,
+          detail: { documentId: id, kind: input.kind, sha256: stored.sha256, templateSource },
         });
-      } catch (error) {
-        documents.remove(id);
-        if (error instanceof UniqueConstraintViolationException) {
-          const winner = await existing(input.idempotencyKey);
-          if (winner) return winner;
-        }
-        throw error;
-      }
-      return { documentId: id, sha256: stored.sha256, sizeBytes: stored.sizeBytes };
+      });
+    } catch (error) {
+      // No row, no file: a sealed file nobody can find would only be personal data left behind.
+      documents.remove(id);
+      throw error;
+    }
+    return { documentId: id, sha256: stored.sha256, sizeBytes: stored.sizeBytes };
+  };
+
+  return {
+    generateDocument(input: GenerateDocumentInput): Promise<GeneratedDocumentRef> {
+      return onceByKey(() => existing(input.idempotencyKey), () => create(input));
     },
   };
 }

@@ -3,9 +3,10 @@
  * transaction. The idempotency key (workflow id + purpose) makes a retried activity return the row
  * it wrote the first time instead of writing a second one.
  */
-import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { Notification, type NotificationChannel } from '../infra/db/entities';
+import { onceByKey } from './idempotency';
 
 export interface QueueNotificationInput {
   idempotencyKey: string;
@@ -26,45 +27,40 @@ export interface NotificationActivityDeps {
 }
 
 export function createNotificationActivities({ orm }: NotificationActivityDeps) {
-  const findExisting = (key: string) => orm.em.fork().findOne(Notification, { idempotencyKey: key });
-
   return {
-    async queueNotification(input: QueueNotificationInput): Promise<{ id: string; created: boolean }> {
-      const existing = await findExisting(input.idempotencyKey);
-      if (existing) return { id: existing.id, created: false };
-      try {
-        const id = await orm.em.fork().transactional(async (em) => {
-          const notification = new Notification(
-            input.idempotencyKey, input.channel, input.recipient, input.subject, input.body,
-            input.relatedType, input.relatedId, new Date(input.triggeredAt),
-          );
-          em.persist(notification);
-          await appendAuditEvent(em, {
-            actor: input.actor,
-            role: 'system',
-            sourceAddress: 'worker',
-            action: 'notification.queued',
-            targetType: input.relatedType,
-            targetId: input.relatedId,
-            reason: input.subject,
-            detail: {
-              notificationId: notification.id,
-              channel: input.channel,
-              idempotencyKey: input.idempotencyKey,
-              triggeredAt: input.triggeredAt,
-            },
+    queueNotification(input: QueueNotificationInput): Promise<{ id: string; created: boolean }> {
+      return onceByKey<{ id: string; created: boolean }>(
+        async () => {
+          const existing = await orm.em.fork().findOne(Notification, { idempotencyKey: input.idempotencyKey });
+          return existing ? { id: existing.id, created: false } : undefined;
+        },
+        async () => {
+          const id = await orm.em.fork().transactional(async (em) => {
+            const notification = new Notification(
+              input.idempotencyKey, input.channel, input.recipient, input.subject, input.body,
+              input.relatedType, input.relatedId, new Date(input.triggeredAt),
+            );
+            em.persist(notification);
+            await appendAuditEvent(em, {
+              actor: input.actor,
+              role: 'system',
+              sourceAddress: 'worker',
+              action: 'notification.queued',
+              targetType: input.relatedType,
+              targetId: input.relatedId,
+              reason: input.subject,
+              detail: {
+                notificationId: notification.id,
+                channel: input.channel,
+                idempotencyKey: input.idempotencyKey,
+                triggeredAt: input.triggeredAt,
+              },
+            });
+            return notification.id;
           });
-          return notification.id;
-        });
-        return { id, created: true };
-      } catch (error) {
-        // A concurrent attempt of the same activity won the race: its row is the one.
-        if (error instanceof UniqueConstraintViolationException) {
-          const winner = await findExisting(input.idempotencyKey);
-          if (winner) return { id: winner.id, created: false };
-        }
-        throw error;
-      }
+          return { id, created: true };
+        },
+      );
     },
   };
 }
