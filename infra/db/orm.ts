@@ -3,8 +3,7 @@
  * for tests. Each dialect has its own migration list (infra/db/migrations/<driver>/index.ts), imported
  * statically so that compiled and ts-jest runs find the same migrations.
  */
-import { readFileSync } from 'node:fs';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Options } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/core';

@@ -4,6 +4,8 @@
 # records a class-data-sharing archive so the JVM listens well inside the 5 s the TypeScript SDK waits.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=lib.sh
+source "$root/infra/scripts/lib.sh"
 pom="$root/infra/temporal-test-server/pom.xml"
 target="$root/tools/temporal-test-server"
 stamp="$target/.pom-sha256"
@@ -14,7 +16,7 @@ echo "Temporal test server: resolving from Maven Central into tools/temporal-tes
 rm -rf "$target"; mkdir -p "$target/lib"
 mvn -B -q -f "$pom" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$target/lib"
 # One run with -XX:ArchiveClassesAtExit writes the archive the wrapper then maps at every start.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 TEMPORAL_TEST_SERVER_ARCHIVE_OUT="$target/app.jsa" "$root/infra/scripts/temporal-test-server" "$port" >"$target/archive.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 300); do

@@ -5,6 +5,8 @@
 # Extra arguments go to jest (e.g. `npm test -- test/unit`).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=lib.sh
+source "$root/infra/scripts/lib.sh"
 cd "$root"
 bash infra/scripts/provision.sh test
 npx tsc -p tsconfig.json
@@ -17,10 +19,10 @@ cleanup() {
   rm -rf "$scratch"
 }
 trap cleanup EXIT
-pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+pg_port=$(free_port)
 bash infra/scripts/postgres-test.sh start "$scratch/postgres" "$pg_port"
 export TEST_POSTGRES_URL="postgresql://recording@127.0.0.1:$pg_port/recording_test"
-ldap_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+ldap_port=$(free_port)
 bash infra/scripts/slapd-test.sh start "$scratch/slapd" "$ldap_port"
 export TEST_LDAP_URL="ldap://127.0.0.1:$ldap_port"
 export TEST_LDAP_ADMIN_PASSWORD_FILE="$scratch/slapd/admin.password"
