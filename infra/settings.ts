@@ -284,6 +284,42 @@ export const SETTINGS = {
     schema: host,
   }),
   apiPort: setting({ env: 'API_PORT', doc: 'port of the API and the intranet UI', default: '8080', schema: port }),
+  apiBehindTlsProxy: setting({
+    env: 'API_BEHIND_TLS_PROXY',
+    doc: '`true` when browsers reach the API through a TLS-terminating reverse proxy on this host: cookies get `Secure`, HSTS is sent and the client address is taken from `X-Forwarded-For` set by 127.0.0.1',
+    default: 'false',
+    schema: flag,
+  }),
+  sessionIdleTimeoutMinutes: setting({
+    env: 'SESSION_IDLE_TIMEOUT_MINUTES',
+    doc: 'a session without a request for this many minutes ends (logged out)',
+    default: '30',
+    schema: integer(1, 24 * 60),
+  }),
+  sessionAbsoluteTimeoutMinutes: setting({
+    env: 'SESSION_ABSOLUTE_TIMEOUT_MINUTES',
+    doc: 'a session ends this many minutes after login, however active',
+    default: '480',
+    schema: integer(1, 7 * 24 * 60),
+  }),
+  loginMaxFailures: setting({
+    env: 'LOGIN_MAX_FAILURES',
+    doc: 'wrong passwords in a row after which an account is locked out of login (audited)',
+    default: '5',
+    schema: integer(1, 100),
+  }),
+  loginLockoutMinutes: setting({
+    env: 'LOGIN_LOCKOUT_MINUTES',
+    doc: 'how long a locked-out account is refused login',
+    default: '15',
+    schema: integer(1, 24 * 60),
+  }),
+  loginRateLimitPerMinute: setting({
+    env: 'LOGIN_RATE_LIMIT_PER_MINUTE',
+    doc: 'login attempts accepted per minute from one client address, whatever the account',
+    default: '20',
+    schema: integer(1, 10_000),
+  }),
   directoryUrl: setting({
     env: 'LDAP_URL',
     doc: 'directory (LDAP / Active Directory) URL, `ldap://` or `ldaps://`; unset means the built-in development directory',
@@ -405,6 +441,9 @@ function resolveDerived(settings: Settings, env: NodeJS.ProcessEnv, problems: { 
     if (settings.directoryRoleGroups.size === 0) {
       problems.push({ env: 'LDAP_ROLE_GROUPS', message: '역할을 주는 그룹이 하나도 없습니다' });
     }
+  }
+  if (settings.sessionAbsoluteTimeoutMinutes < settings.sessionIdleTimeoutMinutes) {
+    problems.push({ env: 'SESSION_ABSOLUTE_TIMEOUT_MINUTES', message: '절대 만료 시간은 유휴 만료 시간보다 짧을 수 없습니다' });
   }
   if (settings.environment === 'production') {
     if (settings.databaseDriver === 'sqlite') {

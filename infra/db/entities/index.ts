@@ -1,3 +1,4 @@
+import { LoginThrottleSchema, UserSessionSchema } from './access';
 import { AuditChainHeadSchema, AuditEventSchema } from './audit';
 import { BaseEntitySchema } from './base';
 import {
@@ -14,6 +15,7 @@ import { NotificationSchema } from './notification';
 import { DepartmentSchema, ExtensionSchema } from './organisation';
 import { RecordingHoldSchema, RecordingSchema } from './recording';
 
+export * from './access';
 export * from './audit';
 export * from './disclosure';
 export * from './full-recording';
@@ -39,4 +41,6 @@ export const ENTITY_SCHEMAS = [
   GeneratedDocumentSchema,
   AuditEventSchema,
   AuditChainHeadSchema,
+  UserSessionSchema,
+  LoginThrottleSchema,
 ];

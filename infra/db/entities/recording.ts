@@ -50,7 +50,12 @@ export const RecordingSchema = new EntitySchema<Recording, BaseEntity>({
   class: Recording,
   extends: 'BaseEntity',
   tableName: 'recording',
-  indexes: [{ properties: ['startedAt'] }, { properties: ['retentionDueAt'] }],
+  indexes: [
+    { properties: ['startedAt'] },
+    { properties: ['retentionDueAt'] },
+    // Recording search: one extension's calls in a date range.
+    { properties: ['extension', 'startedAt'] },
+  ],
   properties: {
     callId: { type: 'string', length: 128, unique: true },
     extension: { kind: 'm:1', entity: () => Extension },
