@@ -1,68 +1,194 @@
 /**
- * The HTTP side: express 5 on the configured address. Routes are thin; later issues add the REST API,
- * directory login and the intranet UI here.
+ * The HTTP side: express 5 on the configured address, serving the JSON API and the Korean intranet UI
+ * from one route table (route-table.ts). Every request gets an id, a security-header set with a strict
+ * Content-Security-Policy, its session resolved from the cookie, and one structured log line.
  */
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import type { MikroORM } from '@mikro-orm/core';
+import { parse as parseCookies } from 'cookie';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import { z } from 'zod';
+import type { Directory } from '../infra/directory';
+import type { LegalCalendar } from '../infra/legal-period';
 import type { Logger } from '../infra/logger';
-import { checkHealth, type HealthCheck } from './health';
-import { renderLandingPage, type LandingPageInfo } from './landing-page';
+import { ApiError } from './errors';
+import type { HealthCheck } from './health';
+import type { LockoutPolicy } from './login';
+import { createRoutes, frameFor } from './route-table';
+import { auditor, mountRoute, requestContext, type RequestContext, type RouteSpec } from './routes';
+import { SESSION_COOKIE, SessionStore, type SessionTimeouts } from './sessions';
+import { errorPage } from './ui/pages';
+
+z.config(z.locales.ko());
 
 export interface ApiOptions {
   host: string;
   port: number;
   logger: Logger;
+  orm: MikroORM;
+  directory: Directory;
+  calendar: LegalCalendar;
   health: Record<string, HealthCheck>;
-  info: LandingPageInfo;
+  municipalityName: string;
+  retentionPeriod: string;
+  timeZone: string;
+  maxPrivilegedHolders: number;
+  searchRangeDays: number;
+  sessionTimeouts: SessionTimeouts;
+  lockout: LockoutPolicy;
+  loginRateLimitPerMinute: number;
+  /** Browsers come through a TLS-terminating proxy on this host: Secure cookies, HSTS, X-Forwarded-For. */
+  behindTlsProxy: boolean;
 }
 
 export interface ApiServer {
   readonly app: express.Express;
+  readonly routes: readonly RouteSpec[];
   start(): Promise<AddressInfo>;
   stop(): Promise<void>;
 }
 
+/** Refusals answered by the login code have their own audit entries already. */
+const AUDITED_BY_LOGIN = new Set(['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED', 'NO_ROLE', 'DIRECTORY_UNAVAILABLE']);
+
 export function createApiServer(options: ApiOptions): ApiServer {
+  const { logger, orm } = options;
   const app = express();
   app.disable('x-powered-by');
-  app.use((_req, res, next) => {
-    res.setHeader('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
+  app.set('trust proxy', options.behindTlsProxy ? 'loopback' : false);
+  const sessions = new SessionStore(orm, options.sessionTimeouts);
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'none'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+        },
+      },
+      strictTransportSecurity: options.behindTlsProxy ? { maxAge: 31_536_000, includeSubDomains: true } : false,
+      referrerPolicy: { policy: 'no-referrer' },
+      crossOriginResourcePolicy: { policy: 'same-origin' },
+    }),
+  );
+
+  app.use(async (req: Request, res: Response, next: NextFunction) => {
+    const started = process.hrtime.bigint();
+    const context: RequestContext = {
+      requestId: randomUUID(),
+      sourceAddress: (req.ip ?? req.socket.remoteAddress ?? 'unknown').slice(0, 64),
+      cookies: parseCookies(req.headers.cookie ?? ''),
+    };
+    res.locals.context = context;
+    res.setHeader('X-Request-Id', context.requestId);
+    // Nothing the system answers may linger in a browser or proxy cache: it is personal data.
     res.setHeader('Cache-Control', 'no-store');
-    next();
+    res.on('finish', () => {
+      logger.info('request', {
+        requestId: context.requestId,
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
+        user: context.principal?.username,
+        address: context.sourceAddress,
+      });
+    });
+    const token = context.cookies[SESSION_COOKIE];
+    if (!token) return next();
+    try {
+      const resolution = await sessions.resolve(token);
+      if (resolution.state === 'active') {
+        context.principal = resolution.session.principal;
+        context.session = { ...resolution.session, token };
+      } else if (resolution.state === 'ended' && resolution.justEnded) {
+        await auditor(orm, context)({
+          action: 'session.ended', targetType: 'account', targetId: resolution.username,
+          reason: resolution.reason === 'idle' ? '유휴 시간 초과로 세션 종료' : '최대 사용 시간 초과로 세션 종료',
+        });
+      }
+      next();
+    } catch (error) {
+      next(error);
+    }
   });
 
-  app.get('/health', async (_req, res) => {
-    const report = await checkHealth(options.health);
-    res.status(report.state === 'up' ? 200 : 503).json(report);
+  const loginThrottle = rateLimit({
+    windowMs: 60_000,
+    limit: options.loginRateLimitPerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, _res, next) =>
+      next(new ApiError(429, 'LOGIN_RATE_LIMITED', '로그인 시도가 너무 많습니다. 1분 뒤 다시 시도하십시오.')),
   });
 
-  app.get('/', async (_req, res) => {
-    const report = await checkHealth(options.health);
-    res.type('html').send(renderLandingPage(options.info, report));
+  const routes = createRoutes({
+    orm,
+    directory: options.directory,
+    sessions,
+    login: { orm, directory: options.directory, sessions, policy: options.lockout, timeZone: options.timeZone, logger },
+    loginThrottle,
+    calendar: options.calendar,
+    health: options.health,
+    municipalityName: options.municipalityName,
+    retentionPeriod: options.retentionPeriod,
+    timeZone: options.timeZone,
+    maxPrivilegedHolders: options.maxPrivilegedHolders,
+    searchRangeDays: options.searchRangeDays,
+    secureCookies: options.behindTlsProxy,
   });
+  for (const route of routes) mountRoute(app, route, { orm });
 
-  app.use((_req, res) => {
-    res.status(404).json({ code: 'NOT_FOUND', message: '요청한 주소를 찾을 수 없습니다.' });
-  });
+  app.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', '요청한 주소를 찾을 수 없습니다.')));
 
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    options.logger.error('request failed', { error, method: req.method, path: req.path });
-    res.status(500).json({ code: 'INTERNAL_ERROR', message: '서버 내부 오류가 발생했습니다. 관리부서에 문의하십시오.' });
+  app.use(async (error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const context = requestContext(res);
+    const wantsJson = req.path.startsWith('/api/') || req.path === '/health';
+    if (error instanceof ApiError && error.status === 401 && !wantsJson && req.method === 'GET') {
+      return res.redirect(303, `/login?${new URLSearchParams({ next: req.originalUrl.slice(0, 512) }).toString()}`);
+    }
+    const known = error instanceof ApiError ? error : undefined;
+    if (!known) logger.error('request failed', { error, requestId: context.requestId, method: req.method, path: req.path });
+    const status = known?.status ?? 500;
+    const code = known?.code ?? 'INTERNAL_ERROR';
+    const message = known?.message ?? '서버 내부 오류가 발생했습니다. 관리부서에 문의하십시오.';
+    if (known && status < 500 && status !== 404 && !AUDITED_BY_LOGIN.has(code)) {
+      try {
+        await auditor(orm, context)({
+          action: 'request.refused', targetType: 'route', targetId: `${req.method} ${req.path}`.slice(0, 128),
+          reason: `${code}: ${message}`.slice(0, 500), detail: known.detail,
+        });
+      } catch (auditError) {
+        logger.error('refusal could not be audited', { error: auditError, requestId: context.requestId });
+      }
+    }
+    if (res.headersSent) return;
+    if (wantsJson) return res.status(status).json({ code, message, requestId: context.requestId });
+    res.status(status).type('html').send(errorPage(frameFor(res, options.municipalityName), status, code, message, context.requestId));
   });
 
   let server: Server | undefined;
   return {
     app,
+    routes,
     start() {
       return new Promise((resolve, reject) => {
         const listening = app.listen(options.port, options.host, (error?: Error) => {
           if (error) return reject(error);
           server = listening;
           const address = listening.address() as AddressInfo;
-          options.logger.info('api listening', { host: address.address, port: address.port });
+          logger.info('api listening', { host: address.address, port: address.port });
           resolve(address);
         });
       });

@@ -29,3 +29,8 @@ export function describePeriodKo(period: Period): string {
   const suffix = { day: '일', month: '개월', year: '년' }[period.unit];
   return `${period.amount}${suffix}`;
 }
+
+/** The most days a period can span (a month as 31, a year as 366): a bound for search ranges, not a deadline. */
+export function approximateDays(period: Period): number {
+  return period.amount * (period.unit === 'day' ? 1 : period.unit === 'month' ? 31 : 366);
+}

@@ -14,7 +14,7 @@ import { createDocumentStore } from './documents/document-store';
 import { loadLegalCalendar } from './holidays';
 import { loadMasterKey, readMasterKey } from './keys';
 import type { Logger } from './logger';
-import { describePeriodKo } from './period';
+import { approximateDays, describePeriodKo } from './period';
 import type { Settings } from './settings';
 import { connectClient, connectWorker } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
@@ -145,13 +145,22 @@ export async function startSystem(
         host: settings.apiHost,
         port: settings.apiPort,
         logger,
+        orm,
+        directory,
+        calendar,
         health,
-        info: {
-          municipalityName: settings.municipalityName,
-          managingDepartmentName: settings.managingDepartmentName,
-          retentionPeriod: describePeriodKo(settings.retentionPeriod),
-          temporalUiUrl: devServer?.uiUrl,
+        municipalityName: settings.municipalityName,
+        retentionPeriod: describePeriodKo(settings.retentionPeriod),
+        timeZone: settings.timeZone,
+        maxPrivilegedHolders: settings.maxPrivilegedHolders,
+        searchRangeDays: approximateDays(settings.retentionPeriod),
+        sessionTimeouts: {
+          idleMinutes: settings.sessionIdleTimeoutMinutes,
+          absoluteMinutes: settings.sessionAbsoluteTimeoutMinutes,
         },
+        lockout: { maxFailures: settings.loginMaxFailures, lockoutMinutes: settings.loginLockoutMinutes },
+        loginRateLimitPerMinute: settings.loginRateLimitPerMinute,
+        behindTlsProxy: settings.apiBehindTlsProxy,
       });
       const address = await api.start();
       stoppers.push(() => api!.stop());

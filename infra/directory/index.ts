@@ -5,7 +5,7 @@ import { DEMO_USERS, DevelopmentDirectory } from './development-directory';
 import { LdapDirectory } from './ldap-directory';
 
 export type Directory = Pick<LdapDirectory, 'authenticate' | 'findUser' | 'roleHolders' | 'check'>;
-export type { DirectoryUser } from './ldap-directory';
+export { DirectoryError, type DirectoryUser } from './ldap-directory';
 
 export interface ConfiguredDirectory {
   directory: Directory;

@@ -3,7 +3,7 @@
  * departments, officials with passwords and extensions, role groups, and a read-only service account.
  */
 import { readFileSync } from 'node:fs';
-import { Client } from 'ldapts';
+import { AlreadyExistsError, Client } from 'ldapts';
 import type { LdapDirectoryOptions } from '../../infra/directory/ldap-directory';
 
 export const SUFFIX = 'dc=gwangmyeong,dc=test';
@@ -56,9 +56,14 @@ export async function loadTestTree(): Promise<LdapDirectoryOptions> {
   const client = new Client({ url });
   await client.bind(`cn=admin,${SUFFIX}`, adminPassword);
   try {
-    for (const entry of TREE) await client.add(entry.dn, entry.attributes);
+    // Several suites share one server: the tree is loaded by whichever comes first.
+    const add = (dn: string, attributes: Record<string, string | string[]>) =>
+      client.add(dn, attributes).catch((error: unknown) => {
+        if (!(error instanceof AlreadyExistsError)) throw error;
+      });
+    for (const entry of TREE) await add(entry.dn, entry.attributes);
     for (const group of GROUPS) {
-      await client.add(`cn=${group.cn},ou=groups,${SUFFIX}`, { objectClass: ['groupOfNames'], cn: group.cn, member: group.members });
+      await add(`cn=${group.cn},ou=groups,${SUFFIX}`, { objectClass: ['groupOfNames'], cn: group.cn, member: group.members });
     }
   } finally {
     await client.unbind();

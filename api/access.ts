@@ -1,0 +1,66 @@
+/**
+ * Authorisation in one place. Every route declares who may call it: `public`, or a list of grants,
+ * each naming roles and the scope they get — `everything`, or `ownCalls` (the caller must be a party:
+ * the official at the call's extension, Art. 8(1) proviso). A route without a declaration cannot be
+ * registered, and a role no grant names is refused.
+ */
+import type { RoleId } from '../infra/settings';
+
+export const ROLES: readonly RoleId[] = ['chief', 'deputy', 'operator', 'dept_head', 'staff', 'auditor', 'records'];
+
+/** Korean names of the roles, for the UI and the access page. */
+export const ROLE_LABELS: Record<RoleId, string> = {
+  chief: '관리부서의 장 (과장)',
+  deputy: '부책임자 (팀장)',
+  operator: '업무담당자',
+  dept_head: '사용부서의 장',
+  staff: '공무원·계약직',
+  auditor: '감사·운영',
+  records: '기록물 담당',
+};
+
+/** Art. 8(3): the managing department's people who hold access rights to recordings. */
+export const PRIVILEGED_ROLES = ['chief', 'deputy', 'operator'] as const satisfies readonly RoleId[];
+
+export type Scope = 'everything' | 'ownCalls';
+
+export interface Grant {
+  roles: readonly RoleId[];
+  scope: Scope;
+}
+
+export type Access = 'public' | readonly Grant[];
+
+export const anyRole: readonly Grant[] = [{ roles: ROLES, scope: 'everything' }];
+
+/** Who is asking: the session's user as the directory described them at login. */
+export interface Principal {
+  username: string;
+  displayName: string;
+  roles: readonly RoleId[];
+  departmentPath: readonly string[];
+  extension?: string;
+}
+
+export type Decision =
+  | { allowed: true; scope: Scope; role: RoleId | 'anonymous' }
+  | { allowed: false; reason: 'unauthenticated' | 'role' };
+
+/** The widest scope any of the caller's roles is granted wins; `role` is the one that granted it. */
+export function decide(access: Access, principal: Principal | undefined): Decision {
+  if (access === 'public') return { allowed: true, scope: 'everything', role: principal?.roles[0] ?? 'anonymous' };
+  if (!principal) return { allowed: false, reason: 'unauthenticated' };
+  let best: { scope: Scope; role: RoleId } | undefined;
+  for (const grant of access) {
+    const role = principal.roles.find((held) => grant.roles.includes(held));
+    if (!role) continue;
+    if (!best || (best.scope === 'ownCalls' && grant.scope === 'everything')) best = { scope: grant.scope, role };
+  }
+  return best ? { allowed: true, ...best } : { allowed: false, reason: 'role' };
+}
+
+/** Roles a declaration lets in at all (for the OpenAPI document and the route×role test). */
+export function allowedRoles(access: Access): readonly RoleId[] | 'public' {
+  if (access === 'public') return 'public';
+  return ROLES.filter((role) => access.some((grant) => grant.roles.includes(role)));
+}

@@ -1,0 +1,35 @@
+/**
+ * Errors the API answers with: a stable code for programs, a Korean message for people, and the HTTP
+ * status. Anything else that escapes a route is logged and answered as INTERNAL_ERROR without detail.
+ */
+export type ErrorCode =
+  | 'AUTHENTICATION_REQUIRED'
+  | 'FORBIDDEN'
+  | 'NOT_PARTY'
+  | 'CSRF_TOKEN_INVALID'
+  | 'INVALID_INPUT'
+  | 'MALFORMED_BODY'
+  | 'BODY_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'INVALID_CREDENTIALS'
+  | 'ACCOUNT_LOCKED'
+  | 'LOGIN_RATE_LIMITED'
+  | 'NO_ROLE'
+  | 'DIRECTORY_UNAVAILABLE'
+  | 'NOT_FOUND'
+  | 'INTERNAL_ERROR';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    /** Facts for the audit entry of a refusal (never shown to the user). */
+    readonly detail?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const notFound = () => new ApiError(404, 'NOT_FOUND', '요청한 주소나 자료를 찾을 수 없습니다.');

@@ -1,0 +1,351 @@
+/**
+ * Every route of the system, API and UI, with who may call it. Adding a route means adding it here;
+ * the route×role test walks this list and the express router, so a route added anywhere else fails.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../infra/paths';
+import type { MikroORM } from '@mikro-orm/core';
+import type { Response, RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Directory } from '../infra/directory';
+import type { LegalCalendar } from '../infra/legal-period';
+import { Recording } from '../infra/db/entities';
+import type { RoleId } from '../infra/settings';
+import { anyRole, decide, PRIVILEGED_ROLES, type Grant, type Principal } from './access';
+import { listPrivilegedHolders, privilegedHolders } from './access-holders';
+import { ApiError, notFound } from './errors';
+import { checkHealth, type HealthCheck } from './health';
+import { login, type LoginDeps } from './login';
+import { buildOpenApiDocument, OPENAPI_PATH } from './openapi';
+import {
+  isPartyToRecording,
+  recordingIdParams,
+  recordingSearchQuery,
+  recordingSearchResult,
+  recordingSummary,
+  searchRecordings,
+  toSummary,
+} from './recording-search';
+import { defineRoute, requestContext, type RouteCall, type RouteSpec } from './routes';
+import { LOGIN_CSRF_COOKIE, newToken, SESSION_COOKIE, type SessionStore } from './sessions';
+import type { Frame, NavItem } from './ui/layout';
+import { accessHoldersPage, dashboardPage, loginPage, recordingPage, recordingsPage } from './ui/pages';
+
+export interface RouteDeps {
+  orm: MikroORM;
+  directory: Directory;
+  sessions: SessionStore;
+  login: LoginDeps;
+  loginThrottle: RequestHandler;
+  calendar: LegalCalendar;
+  health: Record<string, HealthCheck>;
+  municipalityName: string;
+  /** The storage period as the rules say it, e.g. `30일`. */
+  retentionPeriod: string;
+  timeZone: string;
+  maxPrivilegedHolders: number;
+  /** Default search range: the storage period in days. */
+  searchRangeDays: number;
+  secureCookies: boolean;
+}
+
+const MANAGING: Grant = { roles: PRIVILEGED_ROLES, scope: 'everything' };
+/** Officials see the metadata of calls they were a party to (Art. 8(1) proviso). */
+const PARTIES: Grant = { roles: ['staff', 'dept_head'], scope: 'ownCalls' };
+const RECORDING_READERS: readonly Grant[] = [MANAGING, PARTIES];
+const HOLDER_READERS: readonly Grant[] = [{ roles: [...PRIVILEGED_ROLES, 'auditor'], scope: 'everything' }];
+/** The health report names servers and folders: for the managing department and operations. */
+const HEALTH_READERS: readonly RoleId[] = [...PRIVILEGED_ROLES, 'auditor'];
+
+const partyToRecording = {
+  description: '본인이 당사자(통화한 내선의 공무원)인 녹취만',
+  appliesAs: 'check' as const,
+  isParty: (em: Parameters<typeof isPartyToRecording>[0], principal: Principal, params: { id: string }) =>
+    isPartyToRecording(em, principal, params.id),
+};
+const partyCallsOnly = { description: '본인이 당사자인 통화만 검색됨', appliesAs: 'filter' as const };
+
+const loginBody = z
+  .object({
+    username: z.string().min(1, { message: '사용자 이름을 입력하십시오' }).max(64, { message: '사용자 이름이 너무 깁니다' }),
+    password: z.string().min(1, { message: '비밀번호를 입력하십시오' }).max(256, { message: '비밀번호가 너무 깁니다' }),
+  })
+  .strict();
+/** Only a local path may follow login, so the form cannot be used to send users elsewhere. */
+const localPath = z.string().regex(/^\/(?![/\\])[A-Za-z0-9/_\-?=&.%]*$/).max(512);
+const loginForm = loginBody.extend({ next: localPath.optional().catch(undefined) });
+const loginPageQuery = z.object({ next: localPath.optional().catch(undefined) });
+
+const sessionUser = z.object({
+  username: z.string(),
+  displayName: z.string(),
+  roles: z.array(z.string()),
+  department: z.array(z.string()),
+  extension: z.string().nullable(),
+});
+const sessionState = z.object({
+  authenticated: z.boolean(),
+  csrfToken: z.string().describe('상태를 바꾸는 요청의 X-CSRF-Token 헤더 값'),
+  user: sessionUser.optional(),
+  expiresAt: z.string().optional(),
+});
+
+/** The UI's static files: a fixed list read once, so no request path ever reaches the file system. */
+const ASSETS: Record<string, { type: string; body: Buffer }> = {
+  'app.css': { type: 'text/css; charset=utf-8', body: readFileSync(path.join(PROJECT_ROOT, 'api', 'public', 'app.css')) },
+};
+const assetParams = z.object({ name: z.enum(Object.keys(ASSETS) as [string, ...string[]]) });
+
+const NAVIGATION: readonly (NavItem & { access: readonly Grant[] })[] = [
+  { path: '/', label: '대시보드', access: anyRole },
+  { path: '/recordings', label: '녹취정보 조회', access: RECORDING_READERS },
+  { path: '/access-holders', label: '접근 권한자', access: HOLDER_READERS },
+];
+
+export function frameFor(res: Response, municipalityName: string, currentPath?: string): Frame {
+  const context = requestContext(res);
+  if (!context.principal || !context.session) return { municipalityName };
+  const principal = context.principal;
+  return {
+    municipalityName,
+    currentPath,
+    user: {
+      principal,
+      csrfToken: context.session.csrfToken,
+      nav: NAVIGATION.filter((item) => decide(item.access, principal).allowed),
+    },
+  };
+}
+
+export function createRoutes(deps: RouteDeps): RouteSpec[] {
+  const cookieOptions = { httpOnly: true, sameSite: 'strict' as const, secure: deps.secureCookies, path: '/' };
+  const sendPage = (res: Response, body: string, status = 200) => res.status(status).type('html').send(body);
+  const frame = (res: Response, current?: string) => frameFor(res, deps.municipalityName, current);
+  const searchOptions = { calendar: deps.calendar, defaultRangeDays: deps.searchRangeDays };
+
+  /** The login form's double-submit token: reused while the browser has one. */
+  const loginCsrf = (call: RouteCall<unknown, unknown, unknown>) => {
+    const existing = call.context.cookies[LOGIN_CSRF_COOKIE];
+    const token = existing && /^[A-Za-z0-9_-]{43}$/.test(existing) ? existing : newToken();
+    call.res.cookie(LOGIN_CSRF_COOKIE, token, cookieOptions);
+    return token;
+  };
+
+  const startSession = async (call: RouteCall<unknown, unknown, { username: string; password: string }>) => {
+    const previous = call.context.cookies[SESSION_COOKIE];
+    const started = await login(deps.login, {
+      username: call.body.username,
+      password: call.body.password,
+      sourceAddress: call.context.sourceAddress,
+      requestId: call.context.requestId,
+    });
+    // A session token the browser held before login is never reused (session fixation).
+    if (previous) await deps.orm.em.fork().transactional((em) => deps.sessions.end(em, previous, 'superseded'));
+    call.res.cookie(SESSION_COOKIE, started.token, cookieOptions);
+    call.res.clearCookie(LOGIN_CSRF_COOKIE, cookieOptions);
+    return started;
+  };
+
+  const endSession = async (call: RouteCall<unknown, unknown, unknown>) => {
+    const token = call.context.cookies[SESSION_COOKIE] as string;
+    await deps.orm.em.fork().transactional(async (em) => {
+      await deps.sessions.end(em, token, 'logout');
+    });
+    await call.audit({ action: 'logout', targetType: 'account', targetId: call.principal?.username ?? '', reason: '로그아웃' });
+    call.res.clearCookie(SESSION_COOKIE, cookieOptions);
+  };
+
+  const search = async (call: RouteCall<unknown, z.output<typeof recordingSearchQuery>, unknown>) => {
+    const result = await searchRecordings(call.em, call.principal as Principal, call.scope, call.query, searchOptions);
+    await call.audit({
+      action: 'recording.search',
+      targetType: 'recording',
+      targetId: 'search',
+      reason: '녹취정보 조회',
+      detail: { query: call.query, scope: call.scope, resultIds: result.items.map((item) => item.id) },
+    });
+    return result;
+  };
+
+  const readRecording = async (call: RouteCall<{ id: string }, unknown, unknown>) => {
+    const recording = await call.em.findOne(Recording, call.params.id, { populate: ['extension', 'extension.department'] });
+    if (!recording) throw notFound();
+    await call.audit({ action: 'recording.read', targetType: 'recording', targetId: recording.id, reason: '녹취정보 상세 조회', detail: { scope: call.scope } });
+    return toSummary(recording);
+  };
+
+  const readHolders = async (call: RouteCall<unknown, unknown, unknown>) => {
+    const holders = await listPrivilegedHolders(deps.directory, deps.maxPrivilegedHolders);
+    await call.audit({
+      action: 'access_holders.read',
+      targetType: 'directory',
+      targetId: 'privileged_roles',
+      reason: '접근 권한자 현황 조회',
+      detail: { count: holders.count, overLimit: holders.overLimit },
+    });
+    return holders;
+  };
+
+  const routes: RouteSpec[] = [
+    defineRoute({
+      method: 'get', path: '/health', kind: 'api', access: 'public',
+      summary: '구성 요소 상태 (감시용; 상태만, 개인정보 없음)',
+      async handle({ res }) {
+        const report = await checkHealth(deps.health);
+        res.status(report.state === 'up' ? 200 : 503).json(report);
+      },
+    }),
+    defineRoute({
+      method: 'get', path: OPENAPI_PATH, kind: 'api', access: 'public',
+      summary: '이 API의 OpenAPI 3 문서',
+      async handle({ res }) {
+        res.json(buildOpenApiDocument(routes, { title: `${deps.municipalityName} 행정전화 녹취시스템 API`, version: '1' }));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/session', kind: 'api', access: 'public', response: sessionState,
+      summary: '로그인 상태와 CSRF 토큰 (로그인 전이면 로그인 요청용 토큰)',
+      async handle(call) {
+        const { context, res } = call;
+        if (context.principal && context.session) {
+          res.json({
+            authenticated: true,
+            csrfToken: context.session.csrfToken,
+            expiresAt: context.session.expiresAt.toISOString(),
+            user: {
+              username: context.principal.username,
+              displayName: context.principal.displayName,
+              roles: context.principal.roles,
+              department: context.principal.departmentPath,
+              extension: context.principal.extension ?? null,
+            },
+          });
+        } else {
+          res.json({ authenticated: false, csrfToken: loginCsrf(call) });
+        }
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/session', kind: 'api', access: 'public', body: loginBody, response: sessionState,
+      summary: '로그인 (디렉터리 계정). X-CSRF-Token 에 GET /api/session 의 토큰을 보냅니다',
+      throttle: deps.loginThrottle,
+      example: { body: { username: 'nobody', password: 'wrong' } },
+      async handle(call) {
+        const started = await startSession(call);
+        call.res.json({ authenticated: true, csrfToken: started.session.csrfToken, expiresAt: started.session.expiresAt.toISOString() });
+      },
+    }),
+    defineRoute({
+      method: 'delete', path: '/api/session', kind: 'api', access: anyRole,
+      summary: '로그아웃',
+      async handle(call) {
+        await endSession(call);
+        call.res.status(204).end();
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/recordings', kind: 'api', access: RECORDING_READERS, ownership: partyCallsOnly,
+      query: recordingSearchQuery, response: recordingSearchResult,
+      summary: '녹취정보 검색 (통화 기록만, 음성 없음)',
+      async handle(call) {
+        call.res.json(await search(call));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/recordings/:id', kind: 'api', access: RECORDING_READERS, ownership: partyToRecording,
+      params: recordingIdParams, response: recordingSummary,
+      summary: '녹취정보 한 건 (통화 기록만, 음성 없음)',
+      async handle(call) {
+        call.res.json(await readRecording(call));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/access-holders', kind: 'api', access: HOLDER_READERS, response: privilegedHolders,
+      summary: '접근 권한자 현황 (운영 규정 제8조제3항)',
+      async handle(call) {
+        call.res.json(await readHolders(call));
+      },
+    }),
+
+    defineRoute({
+      method: 'get', path: '/assets/:name', kind: 'page', access: 'public', params: assetParams,
+      summary: '화면의 정적 파일',
+      example: { params: { name: 'app.css' } },
+      async handle({ res, params }) {
+        const asset = ASSETS[params.name] as { type: string; body: Buffer };
+        res.type(asset.type).send(asset.body);
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/login', kind: 'page', access: 'public', query: loginPageQuery,
+      summary: '로그인 화면',
+      async handle(call) {
+        if (call.principal) return void call.res.redirect(303, call.query.next ?? '/');
+        const report = await checkHealth(deps.health);
+        sendPage(call.res, loginPage(frame(call.res), { csrfToken: loginCsrf(call), next: call.query.next, healthState: report.state, retentionPeriod: deps.retentionPeriod }));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/login', kind: 'page', access: 'public', body: loginForm,
+      summary: '로그인 (화면)',
+      throttle: deps.loginThrottle,
+      example: { body: { username: 'nobody', password: 'wrong' } },
+      async handle(call) {
+        try {
+          await startSession(call);
+          call.res.redirect(303, call.body.next ?? '/');
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          const report = await checkHealth(deps.health);
+          const page = loginPage(frame(call.res), {
+            csrfToken: loginCsrf(call), username: call.body.username, error: error.message, next: call.body.next, healthState: report.state, retentionPeriod: deps.retentionPeriod,
+          });
+          sendPage(call.res, page, error.status);
+        }
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/logout', kind: 'page', access: anyRole,
+      summary: '로그아웃 (화면)',
+      async handle(call) {
+        await endSession(call);
+        call.res.redirect(303, '/login');
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/', kind: 'page', access: anyRole,
+      summary: '대시보드',
+      async handle({ res, principal }) {
+        const user = principal as Principal;
+        const health = user.roles.some((role) => HEALTH_READERS.includes(role)) ? await checkHealth(deps.health) : undefined;
+        sendPage(res, dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/recordings', kind: 'page', access: RECORDING_READERS, ownership: partyCallsOnly,
+      query: recordingSearchQuery,
+      summary: '녹취정보 조회 화면',
+      async handle(call) {
+        const result = await search(call);
+        sendPage(call.res, recordingsPage(frame(call.res, '/recordings'), call.query, result, undefined, deps.timeZone));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/recordings/:id', kind: 'page', access: RECORDING_READERS, ownership: partyToRecording,
+      params: recordingIdParams,
+      summary: '녹취정보 상세 화면',
+      async handle(call) {
+        sendPage(call.res, recordingPage(frame(call.res, '/recordings'), await readRecording(call), deps.timeZone));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/access-holders', kind: 'page', access: HOLDER_READERS,
+      summary: '접근 권한자 현황 화면',
+      async handle(call) {
+        sendPage(call.res, accessHoldersPage(frame(call.res, '/access-holders'), await readHolders(call), deps.timeZone));
+      },
+    }),
+  ];
+  return routes;
+}

@@ -1,0 +1,191 @@
+/**
+ * The route registry: every route of the API and the UI is declared here with its access rule, its
+ * request schemas (which both validate requests and produce the OpenAPI document) and its handler.
+ * Mounting a route wires the same chain for all of them, in this order: authorise → content type →
+ * body → CSRF → validate → ownership → handler. Every refusal on the way is an audit event.
+ */
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { appendAuditEvent, type AuditInput } from '../infra/audit/audit-log';
+import { decide, type Access, type Principal, type Scope } from './access';
+import { ApiError } from './errors';
+import type { ActiveSession } from './sessions';
+import { LOGIN_CSRF_COOKIE, tokensEqual } from './sessions';
+
+export type HttpMethod = 'get' | 'post' | 'delete';
+
+/** What the request-context middleware knows about every request before any route runs. */
+export interface RequestContext {
+  requestId: string;
+  sourceAddress: string;
+  cookies: Record<string, string | undefined>;
+  principal?: Principal;
+  session?: ActiveSession & { token: string };
+  /** The role that let the caller in, once a route has authorised them. */
+  actingRole?: string;
+}
+
+export function requestContext(res: Response): RequestContext {
+  return res.locals.context as RequestContext;
+}
+
+/** How an `ownCalls` grant is enforced: refuse a single item the caller is not a party to, or narrow a list. */
+export type OwnershipRule<P> =
+  | { description: string; appliesAs: 'check'; isParty(em: EntityManager, principal: Principal, params: P): Promise<boolean> }
+  | { description: string; appliesAs: 'filter' };
+
+export interface RouteCall<P, Q, B> {
+  req: Request;
+  res: Response;
+  context: RequestContext;
+  principal: Principal | undefined;
+  scope: Scope;
+  params: P;
+  query: Q;
+  body: B;
+  em: EntityManager;
+  /** Appends an audit entry (its own transaction) with this request's user, role and address. */
+  audit(entry: AuditEntry): Promise<void>;
+}
+
+export type AuditEntry = Pick<AuditInput, 'action' | 'targetType' | 'targetId' | 'reason' | 'detail'>;
+
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+  method: HttpMethod;
+  path: string;
+  /** `api` answers JSON and is in the OpenAPI document; `page` answers HTML. */
+  kind: 'api' | 'page';
+  /** Korean, for the OpenAPI document. */
+  summary: string;
+  access: Access;
+  ownership?: OwnershipRule<P>;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** Documents the success body of an `api` route. */
+  response?: z.ZodType;
+  /** Runs before authorisation (the login rate limit). */
+  throttle?: RequestHandler;
+  /** A request that passes validation, used by the route×role test. */
+  example?: { params?: Record<string, string>; query?: Record<string, string>; body?: Record<string, unknown> };
+  handle(call: RouteCall<P, Q, B>): Promise<void>;
+}
+
+/** Keeps the generic parameters of one declaration while routes of many shapes sit in one list. */
+export function defineRoute<P = Record<string, never>, Q = Record<string, never>, B = Record<string, never>>(
+  spec: RouteSpec<P, Q, B>,
+): RouteSpec<unknown, unknown, unknown> {
+  return spec as unknown as RouteSpec<unknown, unknown, unknown>;
+}
+
+const STATE_CHANGING: readonly HttpMethod[] = ['post', 'delete'];
+const JSON_LIMIT = '64kb';
+const FORM_LIMIT = '16kb';
+
+export interface MountOptions {
+  orm: MikroORM;
+}
+
+export function auditor(orm: MikroORM, context: RequestContext) {
+  return async (entry: AuditEntry): Promise<void> => {
+    await orm.em.fork().transactional((em) =>
+      appendAuditEvent(em, {
+        ...entry,
+        actor: context.principal?.username ?? 'anonymous',
+        role: context.actingRole ?? context.principal?.roles[0] ?? 'anonymous',
+        sourceAddress: context.sourceAddress,
+        detail: { requestId: context.requestId, ...entry.detail },
+      }),
+    );
+  };
+}
+
+function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return {} as T;
+  const result = schema.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join('.') || where}: ${issue.message}`);
+  throw new ApiError(400, 'INVALID_INPUT', `입력값이 올바르지 않습니다 — ${problems.join('; ')}`, { problems });
+}
+
+/** Errors from express's body parsers, as the API's own. */
+function bodyParseError(error: unknown): ApiError {
+  const type = (error as { type?: string }).type;
+  if (type === 'entity.too.large') return new ApiError(413, 'BODY_TOO_LARGE', '요청 본문이 너무 큽니다.');
+  return new ApiError(400, 'MALFORMED_BODY', '요청 본문을 해석할 수 없습니다 (형식 오류).', { parser: type });
+}
+
+function runParser(parser: RequestHandler, req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => parser(req, res, (error?: unknown) => (error ? reject(bodyParseError(error)) : resolve())));
+}
+
+export function mountRoute(app: express.Express, route: RouteSpec, options: MountOptions): void {
+  if (route.access !== 'public' && route.access.some((grant) => grant.scope === 'ownCalls') && !route.ownership) {
+    throw new Error(`${route.method.toUpperCase()} ${route.path}: an ownCalls grant needs an ownership rule`);
+  }
+  const stateChanging = STATE_CHANGING.includes(route.method);
+  const mediaType = route.kind === 'api' ? 'application/json' : 'application/x-www-form-urlencoded';
+  const parser =
+    route.kind === 'api'
+      ? express.json({ limit: JSON_LIMIT, strict: true })
+      : express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 50 });
+
+  const handler = async (req: Request, res: Response, next: NextFunction) => {
+    const context = requestContext(res);
+    try {
+      const decision = decide(route.access, context.principal);
+      if (!decision.allowed) {
+        if (decision.reason === 'unauthenticated') {
+          throw new ApiError(401, 'AUTHENTICATION_REQUIRED', '로그인이 필요합니다.');
+        }
+        throw new ApiError(403, 'FORBIDDEN', '이 기능을 쓸 권한이 없습니다.', { roles: context.principal?.roles });
+      }
+      context.actingRole = decision.role;
+
+      let fields: Record<string, unknown> = {};
+      if (stateChanging) {
+        const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+        if (hasBody || route.body) {
+          if (!req.is(mediaType)) {
+            throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `요청 본문은 ${mediaType} 형식이어야 합니다.`, {
+              contentType: req.headers['content-type'] ?? null,
+            });
+          }
+          await runParser(parser, req, res);
+          if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
+            throw new ApiError(400, 'MALFORMED_BODY', '요청 본문은 하나의 객체여야 합니다.');
+          }
+          fields = { ...(req.body as Record<string, unknown>) };
+        }
+        checkCsrf(req, context, fields);
+        delete fields._csrf;
+      }
+
+      const params = validate(route.params, req.params, 'params');
+      const query = validate(route.query, req.query, 'query');
+      const body = validate(route.body, fields, 'body');
+      const em = options.orm.em.fork();
+      if (decision.scope === 'ownCalls' && route.ownership?.appliesAs === 'check') {
+        if (!(await route.ownership.isParty(em, context.principal as Principal, params))) {
+          throw new ApiError(403, 'NOT_PARTY', '본인이 당사자인 통화만 볼 수 있습니다.', { params });
+        }
+      }
+      await route.handle({
+        req, res, context, principal: context.principal, scope: decision.scope,
+        params, query, body, em, audit: auditor(options.orm, context),
+      });
+    } catch (error) {
+      next(error);
+    }
+  };
+  app[route.method](route.path, ...(route.throttle ? [route.throttle] : []), handler);
+}
+
+function checkCsrf(req: Request, context: RequestContext, fields: Record<string, unknown>): void {
+  const sent = req.get('x-csrf-token') ?? fields._csrf;
+  const expected = context.session ? context.session.csrfToken : context.cookies[LOGIN_CSRF_COOKIE];
+  if (typeof sent !== 'string' || !tokensEqual(sent, expected)) {
+    throw new ApiError(403, 'CSRF_TOKEN_INVALID', '요청 확인 토큰이 없거나 맞지 않습니다. 화면을 새로 고친 뒤 다시 시도하십시오.');
+  }
+}

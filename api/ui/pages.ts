@@ -1,0 +1,207 @@
+/** The pages of the intranet UI: server-rendered, Korean, no script needed. */
+import type { RoleId } from '../../infra/settings';
+import { formatKoreanDateTime } from '../../infra/korean-time';
+import { ROLE_LABELS } from '../access';
+import type { PrivilegedHolders } from '../access-holders';
+import type { HealthReport } from '../health';
+import type { RecordingSearchQuery, RecordingSearchResult, RecordingSummary } from '../recording-search';
+import { html, type Html } from './html';
+import { page, type Frame } from './layout';
+
+const COMPONENT_LABELS: Record<string, string> = {
+  database: '데이터베이스',
+  temporal: 'Temporal 서버',
+  worker: '워크플로 워커',
+  masterKey: '마스터 키',
+  legalCalendar: '공휴일 표 (법정 기간 계산)',
+  directory: '디렉터리 (로그인·역할)',
+  diskSpace: '저장 공간',
+};
+
+const MODE_LABELS = { selective: '선택적 녹취', full: '전수 녹취' } as const;
+const DIRECTION_LABELS = { inbound: '수신', outbound: '발신', internal: '내부' } as const;
+
+export interface LoginPageInput {
+  csrfToken: string;
+  username?: string;
+  error?: string;
+  next?: string;
+  healthState: 'up' | 'down';
+  /** The storage period as the rules say it, e.g. `30일`. */
+  retentionPeriod: string;
+}
+
+export function loginPage(frame: Frame, input: LoginPageInput): string {
+  return page(
+    frame,
+    '로그인',
+    html`<p>행정전화 통화의 녹취정보를 ${input.retentionPeriod} 보관한 뒤 복구할 수 없게 삭제하며, 운영 규정 제9조의 절차 없이는 누구도 녹취를 듣거나 받을 수 없습니다.</p>
+<p>시청 디렉터리 계정(직원 계정)으로 로그인합니다. 시스템 상태: ${input.healthState === 'up' ? '전체 정상' : '일부 이상'}.</p>
+${input.error ? html`<p class="alert" role="alert" id="login-error">${input.error}</p>` : ''}
+<form class="login" method="post" action="/login">
+<input type="hidden" name="_csrf" value="${input.csrfToken}">
+${input.next ? html`<input type="hidden" name="next" value="${input.next}">` : ''}
+<div><label for="username">사용자 이름</label>
+<input id="username" name="username" autocomplete="username" required maxlength="64" value="${input.username ?? ''}"${input.error ? html` aria-describedby="login-error"` : ''} autofocus></div>
+<div><label for="password">비밀번호</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required maxlength="256"></div>
+<button type="submit">로그인</button>
+</form>`,
+  );
+}
+
+/** What each role finds on its dashboard until the lifecycle issues fill it. */
+const DASHBOARD_CARDS: Record<RoleId, { title: string; text: string }> = {
+  chief: { title: '결재·승인', text: '전수 녹취 승인, 녹취정보 열람·제공 최종 결재, 기한이 지난 파기 결과 회신서 보고가 여기에 표시됩니다.' },
+  deputy: { title: '검토', text: '전수 녹취 신청 검토와 열람·제공 신청 중간 결재가 여기에 표시됩니다.' },
+  operator: { title: '업무 처리', text: '열람·제공 신청서 접수, 인수·인계증, 파기 결과 회신서 확인 업무가 여기에 표시됩니다.' },
+  dept_head: { title: '전수 녹취 신청', text: '부서 내선의 전수 녹취 신청과 진행 상황이 여기에 표시됩니다.' },
+  staff: { title: '내 통화', text: '본인이 당사자인 통화의 녹취정보를 조회할 수 있습니다. 본인 녹취의 보관용 내보내기는 추후 제공됩니다.' },
+  auditor: { title: '감사', text: '접근 기록과 월별 접근 검토, 사건별 처리 경과가 여기에 표시됩니다.' },
+  records: { title: '관리대장', text: '녹취정보 관리대장(서식 4) 엑셀 내보내기가 여기에 표시됩니다.' },
+};
+
+export function dashboardPage(frame: Frame, roles: readonly RoleId[], health: HealthReport | undefined, timeZone: string): string {
+  const cards = roles.map((role) => {
+    const card = DASHBOARD_CARDS[role];
+    return html`<section class="card"><h2>${card.title} <small>(${ROLE_LABELS[role]})</small></h2><p>${card.text}</p></section>`;
+  });
+  const status = health
+    ? html`<h2>구성 요소 상태 — 전체 ${health.state === 'up' ? '정상' : '이상'}</h2>
+<table>
+<thead><tr><th scope="col">구성 요소</th><th scope="col">상태</th><th scope="col">내용</th></tr></thead>
+<tbody>${Object.entries(health.components).map(
+        ([name, component]) =>
+          html`<tr><th scope="row">${COMPONENT_LABELS[name] ?? name}</th><td class="${component.state}">${component.state === 'up' ? '정상' : '이상'}</td><td>${component.detail}</td></tr>`,
+      )}</tbody>
+</table>
+<p>확인 시각: ${formatKoreanDateTime(new Date(health.checkedAt), timeZone)} · <a href="/health">상태 정보 (JSON)</a></p>`
+    : '';
+  return page(frame, '대시보드', html`<div class="cards">${cards}</div>${status}`);
+}
+
+function dateTime(iso: string | null, timeZone: string): string {
+  return iso ? formatKoreanDateTime(new Date(iso), timeZone) : '—';
+}
+
+function duration(ms: number | null): string {
+  if (ms === null) return '—';
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)}분 ${seconds % 60}초`;
+}
+
+export function recordingsPage(
+  frame: Frame,
+  query: Partial<RecordingSearchQuery>,
+  result: RecordingSearchResult | undefined,
+  error: string | undefined,
+  timeZone: string,
+): string {
+  const value = (key: keyof RecordingSearchQuery) => (query[key] === undefined ? '' : String(query[key]));
+  const field = (key: keyof RecordingSearchQuery, label: string, type = 'text', hint = '') =>
+    html`<div><label for="${key}">${label}</label><input id="${key}" name="${key}" type="${type}" value="${value(key)}"${hint ? html` placeholder="${hint}"` : ''}></div>`;
+  const rows = (result?.items ?? []).map(
+    (item) => html`<tr>
+<td><a href="/recordings/${item.id}">${dateTime(item.startedAt, timeZone)}</a></td>
+<td>${item.extension}</td><td>${item.department.name}</td>
+<td>${item.deletedAt ? '—' : (item.otherPartyNumber ?? '—')}</td>
+<td>${DIRECTION_LABELS[item.direction]}</td><td>${MODE_LABELS[item.mode]}</td>
+<td>${duration(item.durationMs)}</td>
+<td>${item.deletedAt ? `삭제됨 (${dateTime(item.deletedAt, timeZone)})` : `보관 중 (${dateTime(item.retentionDueAt, timeZone)} 삭제 예정)`}</td>
+</tr>`,
+  );
+  const next =
+    result?.nextCursor &&
+    `/recordings?${new URLSearchParams({
+      ...Object.fromEntries(Object.entries(query).filter(([key, item]) => key !== 'cursor' && item !== undefined).map(([key, item]) => [key, String(item)])),
+      from: result.from,
+      to: result.to,
+      cursor: result.nextCursor,
+    }).toString()}`;
+  return page(
+    frame,
+    '녹취정보 조회',
+    html`<p class="notice">녹취정보(통화 기록)만 조회합니다. 녹음 파일은 이 화면에서 들을 수 없으며, 운영 규정 제9조의 신청·결재 절차로만 열람·제공됩니다.${
+      result?.scope === 'ownCalls' ? ' 본인이 당사자인 통화만 표시됩니다.' : ''
+    }</p>
+<form class="search" method="get" action="/recordings" role="search" aria-label="녹취정보 검색">
+${field('from', '시작일', 'date')}${field('to', '종료일', 'date')}
+${field('extension', '내선번호', 'text', '02-2680-1234')}${field('department', '부서 코드')}
+${field('otherParty', '상대방 번호 (일부)', 'text', '1234')}
+<div><label for="mode">녹취 방식</label><select id="mode" name="mode">
+<option value="">전체</option>${(['selective', 'full'] as const).map(
+      (mode) => html`<option value="${mode}"${query.mode === mode ? html` selected` : ''}>${MODE_LABELS[mode]}</option>`,
+    )}</select></div>
+<div><button type="submit">검색</button></div>
+</form>
+${error ? html`<p class="alert" role="alert">${error}</p>` : ''}
+${
+  result
+    ? html`<p>${result.from} ~ ${result.to} · 이 페이지 ${result.items.length}건</p>
+<table>
+<caption class="skip">검색 결과</caption>
+<thead><tr><th scope="col">통화 시작</th><th scope="col">내선</th><th scope="col">부서</th><th scope="col">상대방 번호</th><th scope="col">방향</th><th scope="col">녹취 방식</th><th scope="col">통화 시간</th><th scope="col">보관</th></tr></thead>
+<tbody>${rows.length > 0 ? rows : html`<tr><td colspan="8">조건에 맞는 녹취정보가 없습니다.</td></tr>`}</tbody>
+</table>
+${next ? html`<p><a href="${next}">다음 페이지</a></p>` : ''}`
+    : ''
+}`,
+  );
+}
+
+export function recordingPage(frame: Frame, item: RecordingSummary, timeZone: string): string {
+  const rows: [string, string][] = [
+    ['통화 시작', dateTime(item.startedAt, timeZone)],
+    ['통화 종료', dateTime(item.endedAt, timeZone)],
+    ['통화 시간', duration(item.durationMs)],
+    ['내선', item.extension],
+    ['부서', item.department.name],
+    ['상대방 번호', item.otherPartyNumber ?? '—'],
+    ['방향', DIRECTION_LABELS[item.direction]],
+    ['녹취 방식', MODE_LABELS[item.mode]],
+    ['사전고지', item.noticeGiven ? '고지함' : '고지 기록 없음'],
+    ['복구된 녹취', item.recovered ? '예 (장비 재시작 후 복구)' : '아니요'],
+    ['삭제 예정', dateTime(item.retentionDueAt, timeZone)],
+    ['삭제', item.deletedAt ? `삭제됨 (${dateTime(item.deletedAt, timeZone)})` : '보관 중'],
+  ];
+  return page(
+    frame,
+    '녹취정보',
+    html`<table><tbody>${rows.map(([label, text]) => html`<tr><th scope="row">${label}</th><td>${text}</td></tr>`)}</tbody></table>
+<p><a href="/recordings">녹취정보 조회로 돌아가기</a></p>`,
+  );
+}
+
+export function accessHoldersPage(frame: Frame, holders: PrivilegedHolders, timeZone: string): string {
+  return page(
+    frame,
+    '접근 권한자 현황',
+    html`<p>운영 규정 제8조제3항: 녹취정보에 접근할 수 있는 사람은 최소한으로 둡니다. 아래는 디렉터리에서 지금 읽은 권한자입니다
+(${formatKoreanDateTime(new Date(holders.checkedAt), timeZone)} 기준).</p>
+${
+  holders.overLimit
+    ? html`<p class="alert" role="alert">권한자가 ${holders.count}명으로 설정된 최대 인원 ${holders.maximum}명을 넘습니다. 디렉터리의 역할 그룹을 정리하십시오.</p>`
+    : html`<p class="notice">권한자 ${holders.count}명 (최대 ${holders.maximum}명).</p>`
+}
+<table>
+<thead><tr><th scope="col">이름</th><th scope="col">사용자 이름</th><th scope="col">부서</th><th scope="col">역할</th></tr></thead>
+<tbody>${holders.holders.map(
+      (holder) =>
+        html`<tr><td>${holder.displayName}</td><td>${holder.username}</td><td>${holder.department}</td><td>${holder.roles.map((role) => ROLE_LABELS[role]).join(', ')}</td></tr>`,
+    )}</tbody>
+</table>`,
+  );
+}
+
+export function errorPage(frame: Frame, status: number, code: string, message: string, requestId: string): string {
+  const title = status === 404 ? '찾을 수 없음' : status === 403 ? '권한 없음' : status === 401 ? '로그인 필요' : '오류';
+  const action: Html =
+    status === 401 ? html`<a href="/login">로그인 화면으로</a>` : html`<a href="/">처음 화면으로</a>`;
+  return page(
+    frame,
+    title,
+    html`<p class="alert" role="alert">${message}</p>
+<p>오류 코드: <code>${code}</code> · 요청 번호: <code>${requestId}</code> (문의할 때 알려 주십시오)</p>
+<p>${action}</p>`,
+  );
+}

@@ -1,0 +1,123 @@
+/**
+ * Every route × every role (and no login): only the roles the rules allow get through. The expected
+ * table is written out here, independently of the route declarations, so a new route that is not
+ * added here — or a declaration that widens access — fails this suite.
+ */
+import type { MikroORM } from '@mikro-orm/core';
+import type { RoleId } from '../../infra/settings';
+import { ROLES } from '../../api/access';
+import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { auditOf, loggedIn, seedCalls, startTestApi, TestClient, type SeededCalls, type TestApi } from '../support/api';
+
+type Who = RoleId | 'anonymous';
+const EVERYONE: readonly Who[] = [...ROLES, 'anonymous'];
+const LOGGED_IN: readonly Who[] = ROLES;
+const RECORDING_READERS: readonly Who[] = ['chief', 'deputy', 'operator', 'staff', 'dept_head'];
+/** For one call: the managing department, and the official who was a party to it (jung.staff). */
+const PARTY_OR_MANAGING: readonly Who[] = ['chief', 'deputy', 'operator', 'staff'];
+const HOLDER_READERS: readonly Who[] = ['chief', 'deputy', 'operator', 'auditor'];
+
+const EXPECTED: Record<string, readonly Who[]> = {
+  'GET /health': EVERYONE,
+  'GET /api/openapi.json': EVERYONE,
+  'GET /api/session': EVERYONE,
+  'POST /api/session': EVERYONE,
+  'DELETE /api/session': LOGGED_IN,
+  'GET /api/recordings': RECORDING_READERS,
+  'GET /api/recordings/:id': PARTY_OR_MANAGING,
+  'GET /api/access-holders': HOLDER_READERS,
+  'GET /assets/:name': EVERYONE,
+  'GET /login': EVERYONE,
+  'POST /login': EVERYONE,
+  'POST /logout': LOGGED_IN,
+  'GET /': LOGGED_IN,
+  'GET /recordings': RECORDING_READERS,
+  'GET /recordings/:id': PARTY_OR_MANAGING,
+  'GET /access-holders': HOLDER_READERS,
+};
+
+const REFUSAL_CODES = ['AUTHENTICATION_REQUIRED', 'FORBIDDEN', 'NOT_PARTY'];
+
+for (const driver of availableDrivers()) {
+  describe(`route × role (${driver})`, () => {
+    let database: TestDatabase;
+    let orm: MikroORM;
+    let api: TestApi;
+    let calls: SeededCalls;
+
+    beforeAll(async () => {
+      database = await createTestDatabase(driver);
+      orm = database.orm;
+      calls = await seedCalls(orm);
+      api = await startTestApi(orm);
+    });
+    afterAll(async () => {
+      await api?.close();
+      await database?.dispose();
+    });
+
+    test('every mounted route is declared, and every declared route is in the expected table', () => {
+      const declared = api.server.routes.map((route) => `${route.method.toUpperCase()} ${route.path}`).sort();
+      expect(declared).toEqual(Object.keys(EXPECTED).sort());
+      // Routes registered on express directly, outside the table, would escape the access checks.
+      const stack = (api.server.app as unknown as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router.stack;
+      const mounted = stack
+        .filter((layer) => layer.route)
+        .flatMap((layer) => Object.keys(layer.route!.methods).map((method) => `${method.toUpperCase()} ${layer.route!.path}`))
+        .sort();
+      expect(mounted).toEqual(declared);
+    });
+
+    test('each role reaches exactly the routes the rules give it', async () => {
+      const mismatches: string[] = [];
+      for (const route of api.server.routes) {
+        const key = `${route.method.toUpperCase()} ${route.path}`;
+        for (const who of EVERYONE) {
+          const client = who === 'anonymous' ? new TestClient(api.url) : await loggedIn(api.url, who);
+          if (who === 'anonymous' && route.method !== 'get') {
+            client.csrfToken = (await client.json<{ csrfToken: string }>('GET', '/api/session')).body.csrfToken;
+          }
+          const params: Record<string, string> = { id: calls.staffCall.id, ...route.example?.params };
+          const path = route.path.replace(/:([a-z]+)/g, (_match, name: string) => params[name] as string);
+          const query = route.example?.query ? `?${new URLSearchParams(route.example.query).toString()}` : '';
+          const body = route.example?.body;
+          const response = await client.request(route.method.toUpperCase(), path + query,
+            route.kind === 'api' ? { json: body } : { form: body as Record<string, string> | undefined });
+          const text = await response.text();
+          const refused =
+            (response.status === 303 && (response.headers.get('location') ?? '').startsWith('/login?next=')) ||
+            ([401, 403].includes(response.status) && REFUSAL_CODES.some((code) => text.includes(code)));
+          const allowed = EXPECTED[key]?.includes(who) ?? false;
+          if (refused === allowed) mismatches.push(`${key} as ${who}: ${response.status} ${text.slice(0, 120)}`);
+        }
+      }
+      expect(mismatches).toEqual([]);
+    });
+
+    test('a party sees their own call and is refused another official\'s, and the refusal is audited', async () => {
+      const head = await loggedIn(api.url, 'dept_head');
+      expect((await head.json('GET', `/api/recordings/${calls.headCall.id}`)).status).toBe(200);
+      const refused = await head.json('GET', `/api/recordings/${calls.staffCall.id}`);
+      expect(refused).toMatchObject({ status: 403, body: { code: 'NOT_PARTY' } });
+      expect(refused.body.message).toMatch(/당사자/);
+
+      const audit = await auditOf(orm, refused.body.requestId as string);
+      expect(audit).toMatchObject({
+        actor: 'kim.head',
+        role: 'dept_head',
+        sourceAddress: expect.stringMatching(/127\.0\.0\.1/),
+        targetType: 'route',
+        targetId: `GET /api/recordings/${calls.staffCall.id}`,
+        reason: expect.stringContaining('NOT_PARTY'),
+      });
+    });
+
+    test('a refused role is audited with who, role, address, target and reason', async () => {
+      const records = await loggedIn(api.url, 'records');
+      const refused = await records.json('GET', '/api/recordings');
+      expect(refused.body).toMatchObject({ code: 'FORBIDDEN' });
+      expect(await auditOf(orm, refused.body.requestId as string)).toMatchObject({
+        actor: 'yoon.records', action: 'request.refused', role: 'records', targetId: 'GET /api/recordings', reason: expect.stringContaining('FORBIDDEN') });
+    });
+  });
+}
