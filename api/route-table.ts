@@ -9,6 +9,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { Response, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Directory } from '../infra/directory';
+import { USERNAME_PATTERN } from '../infra/directory/ldap-directory';
 import type { LegalCalendar } from '../infra/legal-period';
 import { Recording } from '../infra/db/entities';
 import type { RoleId } from '../infra/settings';
@@ -68,7 +69,8 @@ const partyCallsOnly = { description: '본인이 당사자인 통화만 검색�
 
 const loginBody = z
   .object({
-    username: z.string().min(1, { message: '사용자 이름을 입력하십시오' }).max(64, { message: '사용자 이름이 너무 깁니다' }),
+    // The directory's own rule for user names, checked before anything reaches LDAP or the lock-out table.
+    username: z.string().regex(USERNAME_PATTERN, { message: '사용자 이름은 영문, 숫자, . _ - 로 64자까지 적습니다' }),
     password: z.string().min(1, { message: '비밀번호를 입력하십시오' }).max(256, { message: '비밀번호가 너무 깁니다' }),
   })
   .strict();
