@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { HealthReport } from '../../api/health';
 import { deadlineRemindersWorkflow, deadlineStatus } from '../../workflows/deadline-reminders';
 import { freePort, portAnswers } from '../support/ports';
+import { TestClient } from '../support/api';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const ENTRY = path.join(PROJECT_ROOT, 'dist', 'infra', 'main.js');
@@ -87,7 +88,7 @@ async function stop(system: Running): Promise<number | null> {
   return system.exited;
 }
 
-test('first start: every component up, Korean landing page, a case can be started', async () => {
+test('first start: every component up, Korean login page, a demo user logs in, a case can be started', async () => {
   running = start();
   const health = await healthWhenUp(running);
   expect(health.state).toBe('up');
@@ -96,12 +97,20 @@ test('first start: every component up, Korean landing page, a case can be starte
   );
   expect(Object.values(health.components).every((component) => component.state === 'up')).toBe(true);
 
-  const page = await fetch(`http://127.0.0.1:${ports.api}/`);
-  expect(page.headers.get('content-type')).toMatch(/text\/html/);
-  const html = await page.text();
-  expect(html).toContain('<html lang="ko">');
-  expect(html).toContain('광명시 행정전화 녹취시스템');
-  expect(html).toContain('전체 정상');
+  // A newcomer opens the address, is sent to the Korean login page, and logs in as a demo user.
+  const browser = new TestClient(`http://127.0.0.1:${ports.api}`);
+  const entry = await browser.request('GET', '/');
+  expect(entry.status).toBe(303);
+  expect(entry.headers.get('location')).toBe('/login?next=%2F');
+  const login = await browser.request('GET', '/login');
+  expect(login.headers.get('content-type')).toMatch(/text\/html/);
+  const loginHtml = await login.text();
+  expect(loginHtml).toContain('<html lang="ko">');
+  expect(loginHtml).toContain('광명시 행정전화 녹취시스템');
+  expect((await browser.login('choi.chief')).status).toBe(200);
+  const dashboard = await (await browser.request('GET', '/')).text();
+  expect(dashboard).toContain('최과장');
+  expect(dashboard).toContain('전체 정상');
   expect(await portAnswers(ports.ui)).toBe(true);
 
   await withClient(async (client) => {
