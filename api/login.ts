@@ -4,10 +4,11 @@
  * account is refused for the lock-out period. Every attempt is an audit event, in the same transaction
  * as the change it causes (session, counter, lock).
  */
-import type { MikroORM } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { DirectoryError, type Directory, type DirectoryUser } from '../infra/directory';
 import { LoginThrottle } from '../infra/db/entities';
+import { rowLock } from '../infra/db/row-lock';
 import { formatKoreanDateTime } from '../infra/korean-time';
 import type { Logger } from '../infra/logger';
 import { ApiError } from './errors';
@@ -87,8 +88,23 @@ async function recordFailure(
   now: Date,
   auditFailure: (em: Parameters<typeof appendAuditEvent>[0], locked: boolean) => Promise<unknown>,
 ): Promise<Date | undefined> {
+  try {
+    return await countFailure(deps, username, now, auditFailure);
+  } catch (error) {
+    // Two first failures at once both found no row; the loser counts again on the winner's row.
+    if (error instanceof UniqueConstraintViolationException) return countFailure(deps, username, now, auditFailure);
+    throw error;
+  }
+}
+
+async function countFailure(
+  deps: LoginDeps,
+  username: string,
+  now: Date,
+  auditFailure: (em: Parameters<typeof appendAuditEvent>[0], locked: boolean) => Promise<unknown>,
+): Promise<Date | undefined> {
   return deps.orm.em.fork().transactional(async (em) => {
-    let row = await em.findOne(LoginThrottle, { username });
+    let row = await em.findOne(LoginThrottle, { username }, rowLock(em));
     if (!row) {
       row = new LoginThrottle(username);
       em.persist(row);

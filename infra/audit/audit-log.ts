@@ -5,8 +5,9 @@
  * audit entry commit or roll back together.
  */
 import { createHash } from 'node:crypto';
-import { LockMode, type EntityManager } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import { AuditChainHead, AuditEvent } from '../db/entities';
+import { rowLock } from '../db/row-lock';
 
 export const GENESIS_HASH = '0'.repeat(64);
 const CHAIN_HEAD_ID = 1;
@@ -86,8 +87,7 @@ export async function appendAuditEvent(em: EntityManager, input: AuditInput): Pr
       'audit entries are written in the transaction of the change they record (use em.transactional)',
     );
   }
-  const lockMode = em.getPlatform().constructor.name === 'BetterSqlitePlatform' ? undefined : LockMode.PESSIMISTIC_WRITE;
-  const head = await em.findOne(AuditChainHead, CHAIN_HEAD_ID, lockMode ? { lockMode } : {});
+  const head = await em.findOne(AuditChainHead, CHAIN_HEAD_ID, rowLock(em));
   if (!head) throw new AuditError('AUDIT_CHAIN_HEAD_MISSING', 'audit chain head row is missing: run the migrations');
   // Stored datetimes keep milliseconds; hashing a finer value would not verify after a round trip.
   const at = new Date(Math.floor((input.at ?? new Date()).getTime()));

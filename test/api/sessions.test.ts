@@ -7,7 +7,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { AuditEvent, LoginThrottle, UserSession } from '../../infra/db/entities';
 import { LdapDirectory } from '../../infra/directory/ldap-directory';
 import { DEMO_PASSWORD } from '../../infra/directory/development-directory';
-import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { PASSWORDS, loadTestTree } from '../support/directory';
 import { auditOf, loggedIn, startTestApi, TestClient, type TestApi } from '../support/api';
 
@@ -208,5 +208,30 @@ describe('against the real directory (slapd)', () => {
     } finally {
       await down.close();
     }
+  });
+});
+
+describe.each(availableDrivers())('lock-out under concurrent attempts (%s)', (driver) => {
+  let lockoutDatabase: TestDatabase;
+  let lockoutApi: TestApi;
+  beforeAll(async () => {
+    lockoutDatabase = await createTestDatabase(driver);
+    lockoutApi = await startTestApi(lockoutDatabase.orm, { lockout: { maxFailures: 5, lockoutMinutes: 15 } });
+  });
+  afterAll(async () => {
+    await lockoutApi?.close();
+    await lockoutDatabase?.dispose();
+  });
+
+  test('ten wrong passwords at once are all counted: nothing fails, the account ends up locked', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => new TestClient(lockoutApi.url).login('jung.staff', 'wrong-password')),
+    );
+    expect(results.map((result) => result.body.code)).toContain('ACCOUNT_LOCKED');
+    expect(results.every((result) => ['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED'].includes(result.body.code as string))).toBe(true);
+    const em = lockoutDatabase.orm.em.fork();
+    const counted = await em.count(AuditEvent, { actor: 'jung.staff', action: { $in: ['login.failed', 'login.locked', 'login.refused'] } });
+    expect(counted).toBe(10);
+    expect((await em.findOneOrFail(LoginThrottle, { username: 'jung.staff' })).lockedUntil).toBeInstanceOf(Date);
   });
 });
