@@ -93,9 +93,15 @@ const sessionState = z.object({
   expiresAt: z.string().optional(),
 });
 
+function asset(name: string): Buffer {
+  return readFileSync(path.join(PROJECT_ROOT, 'api', 'public', name));
+}
+
 /** The UI's static files: a fixed list read once, so no request path ever reaches the file system. */
 const ASSETS: Record<string, { type: string; body: Buffer }> = {
-  'app.css': { type: 'text/css; charset=utf-8', body: readFileSync(path.join(PROJECT_ROOT, 'api', 'public', 'app.css')) },
+  'app.css': { type: 'text/css; charset=utf-8', body: asset('app.css') },
+  'app.js': { type: 'text/javascript; charset=utf-8', body: asset('app.js') },
+  'favicon.svg': { type: 'image/svg+xml', body: asset('favicon.svg') },
 };
 const assetParams = z.object({ name: z.enum(Object.keys(ASSETS) as [string, ...string[]]) });
 

@@ -35,6 +35,12 @@ export function formatKoreanDateTime(instant: Date, timeZone: string): string {
   return `${formatKoreanDate(instant, timeZone)} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
 }
 
+/** A calendar date (`2026-11-27`) as `2026. 11. 27.` */
+export function formatKoreanLocalDate(date: string): string {
+  const [year, month, day] = date.split('-').map(Number);
+  return `${year}. ${month}. ${day}.`;
+}
+
 /** `2026년 11월 27일`, as the date lines of the forms read. */
 export function formatKoreanLongDate(instant: Date, timeZone: string): string {
   const p = partsIn(instant, timeZone);

@@ -1,6 +1,6 @@
 /** The pages of the intranet UI: server-rendered, Korean, no script needed. */
 import type { RoleId } from '../../infra/settings';
-import { formatKoreanDateTime } from '../../infra/korean-time';
+import { formatKoreanDateTime, formatKoreanLocalDate } from '../../infra/korean-time';
 import { ROLE_LABELS } from '../access';
 import type { PrivilegedHolders } from '../access-holders';
 import type { HealthReport } from '../health';
@@ -97,7 +97,9 @@ export function recordingsPage(
   error: string | undefined,
   timeZone: string,
 ): string {
-  const value = (key: keyof RecordingSearchQuery) => (query[key] === undefined ? '' : String(query[key]));
+  // The range the search actually used, so the form shows what the defaults were.
+  const shown: Partial<RecordingSearchQuery> = { ...query, from: query.from ?? result?.from, to: query.to ?? result?.to };
+  const value = (key: keyof RecordingSearchQuery) => (shown[key] === undefined ? '' : String(shown[key]));
   const field = (key: keyof RecordingSearchQuery, label: string, type = 'text', hint = '') =>
     html`<div><label for="${key}">${label}</label><input id="${key}" name="${key}" type="${type}" value="${value(key)}"${hint ? html` placeholder="${hint}"` : ''}></div>`;
   const rows = (result?.items ?? []).map(
@@ -137,7 +139,7 @@ ${field('otherParty', '상대방 번호 (일부)', 'text', '1234')}
 ${error ? html`<p class="alert" role="alert">${error}</p>` : ''}
 ${
   result
-    ? html`<p>${result.from} ~ ${result.to} · 이 페이지 ${result.items.length}건</p>
+    ? html`<p>${formatKoreanLocalDate(result.from)} ~ ${formatKoreanLocalDate(result.to)} · 이 페이지 ${result.items.length}건</p>
 <table>
 <caption class="skip">검색 결과</caption>
 <thead><tr><th scope="col">통화 시작</th><th scope="col">내선</th><th scope="col">부서</th><th scope="col">상대방 번호</th><th scope="col">방향</th><th scope="col">녹취 방식</th><th scope="col">통화 시간</th><th scope="col">보관</th></tr></thead>
@@ -196,7 +198,7 @@ ${
 export function errorPage(frame: Frame, status: number, code: string, message: string, requestId: string): string {
   const title = status === 404 ? '찾을 수 없음' : status === 403 ? '권한 없음' : status === 401 ? '로그인 필요' : '오류';
   const action: Html =
-    status === 401 ? html`<a href="/login">로그인 화면으로</a>` : html`<a href="/">처음 화면으로</a>`;
+    frame.user ? html`<a href="/">처음 화면으로</a>` : html`<a href="/login">로그인 화면으로</a>`;
   return page(
     frame,
     title,

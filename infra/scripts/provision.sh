@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine of this project's kind lacks, and nothing that is already there.
 #   provision.sh start   -> npm packages, Temporal CLI (for the embedded dev server)
-#   provision.sh test    -> the same, plus the Java time-skipping test server and PostgreSQL 15
+#   provision.sh test    -> the same, plus the Java time-skipping test server, PostgreSQL 15 and the
+#                           other Debian packages the suites drive (slapd, LibreOffice, Chromium)
 # System packages come from Debian (needs root, as on these machines); everything else lands in
 # node_modules/ and tools/, both ignored by git.
 set -euo pipefail
@@ -44,7 +45,7 @@ if [ "$purpose" = test ]; then
   need_command java "Java 17 runs the Temporal time-skipping test server"
   need_command mvn "Maven fetches the Temporal test server"
   # PostgreSQL for the persistence suite, slapd for the directory suite; LibreOffice, poppler and a
-  # Korean font to prove documents open.
-  apt_install postgresql-15 slapd libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-nanum
+  # Korean font to prove documents open; Chromium (with the same font) for the browser suite.
+  apt_install postgresql-15 slapd libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-nanum chromium
   bash infra/scripts/install-test-server.sh
 fi

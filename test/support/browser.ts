@@ -1,0 +1,133 @@
+/**
+ * Debian's Chromium driven by playwright-core: a real browser for the intranet UI. Each browser gets a
+ * fresh profile (no cookies, cache or history from another test) that is removed when it closes. Under
+ * `npm test` (REQUIRE_ALL_SUITES) or CI a missing Chromium is a failure, never a silent skip.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+/** Screenshots are kept after a run (ignored by git) for a person to look at. */
+export const SCREENSHOTS_DIR = path.resolve(__dirname, '..', '..', 'test-artifacts', 'browser');
+
+/**
+ * No GPU, QUIC, sync, component updates or background requests: the browser talks to the API under
+ * test and nothing else. Chromium will not start its sandbox as root, and these machines run the suites as root.
+ */
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Whether the browser suite can run; throws when it must run and cannot. */
+export function chromiumAvailable(): boolean {
+  if (existsSync(CHROMIUM_PATH)) return true;
+  if (process.env.REQUIRE_ALL_SUITES || process.env.CI) {
+    throw new Error(`${CHROMIUM_PATH} is missing: the browser suite cannot run (npm test installs the Debian package chromium)`);
+  }
+  console.warn(`${CHROMIUM_PATH} is missing: the browser suite is skipped (apt-get install chromium)`);
+  return false;
+}
+
+export interface TestBrowser {
+  readonly context: BrowserContext;
+  /** The page the browser opened with. */
+  readonly page: Page;
+  close(): Promise<void>;
+}
+
+export interface BrowserOptions {
+  viewport?: { width: number; height: number };
+}
+
+/**
+ * Playwright refuses `--user-data-dir` among the launch arguments, so the fresh profile is handed to
+ * launchPersistentContext instead; the browser lives exactly as long as that context.
+ */
+export async function launchBrowser(options: BrowserOptions = {}): Promise<TestBrowser> {
+  const profile = mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      // Playwright switches the back/forward cache off; officials' browsers have it, and it decides
+      // what Back shows after logout.
+      ignoreDefaultArgs: ['--disable-back-forward-cache'],
+      viewport: options.viewport ?? { width: 1280, height: 800 },
+      // What an official's browser in the city hall sends and shows; dates on the pages come from the server.
+      locale: 'ko-KR',
+      timezoneId: 'Asia/Seoul',
+    });
+  } catch (error) {
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
+  }
+  const page = context.pages()[0] ?? (await context.newPage());
+  let closed = false;
+  return {
+    context,
+    page,
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await context.close();
+      } finally {
+        rmSync(profile, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** What a browser did that a user or the security headers would object to, collected while tests run. */
+export interface BrowserWatch {
+  /** Console messages of level error, e.g. a resource the Content-Security-Policy blocked. */
+  consoleErrors: string[];
+  /** Uncaught exceptions in page scripts. */
+  pageErrors: string[];
+  /** Requests to anywhere but the API under test (a CDN font, an analytics beacon, a prefetch). */
+  foreignRequests: string[];
+}
+
+const STATUS_ERROR = /^Failed to load resource: the server responded with a status of \d{3}\b/;
+
+/**
+ * Listens on the whole context, so a page opened by a link is watched too. Chromium reports a page
+ * answered with 401/403/404 as a console error; that status is the page itself, which the tests check,
+ * so it is not counted — a stylesheet, script or icon answered that way is.
+ */
+export function watchBrowser(context: BrowserContext, origin: string): BrowserWatch {
+  const watch: BrowserWatch = { consoleErrors: [], pageErrors: [], foreignRequests: [] };
+  const documents = new Set<string>();
+  context.on('request', (request) => {
+    if (request.isNavigationRequest()) documents.add(request.url());
+    if (new URL(request.url()).origin !== origin) watch.foreignRequests.push(`${request.method()} ${request.url()}`);
+  });
+  context.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const source = message.location().url;
+    if (STATUS_ERROR.test(message.text()) && documents.has(source)) return;
+    watch.consoleErrors.push(`${message.page()?.url() ?? '?'}: ${message.text()} (${source})`);
+  });
+  context.on('weberror', (error) => watch.pageErrors.push(`${error.page()?.url() ?? '?'}: ${error.error().message}`));
+  return watch;
+}
+
+/** Saves the whole page as `test-artifacts/browser/<name>.png` and returns the path. */
+export async function saveScreenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  const file = path.join(SCREENSHOTS_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
