@@ -45,7 +45,8 @@ if [ "$purpose" = test ]; then
   need_command java "Java 17 runs the Temporal time-skipping test server"
   need_command mvn "Maven fetches the Temporal test server"
   # PostgreSQL for the persistence suite, slapd for the directory suite; LibreOffice, poppler and a
-  # Korean font to prove documents open; Chromium (with the same font) for the browser suite.
-  apt_install postgresql-15 slapd libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-nanum chromium
+  # Korean font to prove documents open; Chromium (with the same font) for the browser suite; ffmpeg
+  # (ffprobe) to prove recordings are valid WAV and, later, to push calls over RTSP.
+  apt_install postgresql-15 slapd libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-nanum chromium ffmpeg
   bash infra/scripts/install-test-server.sh
 fi
