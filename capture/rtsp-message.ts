@@ -181,6 +181,7 @@ export const REASONS: Record<number, string> = {
   405: 'Method Not Allowed',
   413: 'Request Entity Too Large',
   415: 'Unsupported Media Type',
+  451: 'Parameter Not Understood',
   431: 'Request Header Fields Too Large',
   453: 'Not Enough Bandwidth',
   454: 'Session Not Found',

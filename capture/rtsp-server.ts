@@ -1,0 +1,725 @@
+/**
+ * The RTSP server (RFC 2326; RTSP/2.0 request lines accepted) for calls pushed by the PBX or media gateway:
+ * ANNOUNCE → SETUP per track → RECORD → TEARDOWN, RTP over UDP (a server port pair per track) or interleaved on the
+ * RTSP connection. Each call becomes one encrypted stereo recording; when it is finished the server reports the
+ * call's facts to `onRecordingFinished` listeners, which later register it (database row, audit, retention workflow).
+ *
+ * State per connection (one call per connection, as PBXs and ffmpeg push; the session ends with its connection):
+ *
+ *   init ──ANNOUNCE──▶ announced ──SETUP (each track)──▶ ready ──RECORD──▶ recording ──TEARDOWN──▶ closed
+ *                                                          │                  │ session timeout, connection closed,
+ *                                                          └──────────────────┴─▶ closed  server stopped
+ *
+ * A method outside its state is answered 455, a method this recorder does not implement 501, a Session header that
+ * is not this connection's session 454. Any RTSP request or any RTP/RTCP packet accepted for the session counts as
+ * activity; a session idle for `sessionTimeoutMs` is closed and its recording finished, never discarded.
+ *
+ * Call metadata: the SDP's `a=x-gm-*` attributes (capture/sdp.ts), or, for senders that cannot add attributes to
+ * their SDP (ffmpeg, generic encoders), the ANNOUNCE URL:
+ *
+ *   rtsp://host:port/calls/<call id>?extension=<n>&other-party=<n>&direction=<d>&started-at=<instant>&notice=<e>
+ *
+ * The path's last segment after `/calls/` is the call id; the query keys are the attribute names without `x-gm-`
+ * (`notice` repeatable) and are checked by the very same rules, by parsing them as those attributes. Where the URL
+ * and the SDP both give a value they must agree: a conflict is refused with 451, since it means a misconfigured
+ * sender and guessing which is right would put a recording under the wrong official. A call id is required (from
+ * either); the start time defaults to the moment RECORD arrived.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import type { Logger } from '../infra/logger';
+import { CallAssembly, type AssemblyStats, type CallLayout, type PartyEvent } from './call-assembly';
+import { DigestAuthority } from './digest';
+import type { FinishedRecording, RecordingStore } from './recording-store';
+import { RtpStreamReceiver, type RtpStreamStats } from './rtp';
+import {
+  formatResponse,
+  formatTransport,
+  parseTransport,
+  RtspParseError,
+  RtspParser,
+  type RtspRequest,
+  type Transport,
+} from './rtsp-message';
+import { parseSdp, type CallMetadata, type Party, type SdpErrorCode, type SdpTrack } from './sdp';
+
+export interface RtspServerOptions {
+  readonly store: RecordingStore;
+  readonly logger: Logger;
+  /** Digest realm, and the pushing devices' passwords by user name. */
+  readonly realm: string;
+  readonly devicePassword: (username: string) => string | undefined;
+  readonly host?: string;
+  /** 0 picks a free port (tests); see `port` after start(). */
+  readonly port?: number;
+  /** Server RTP ports, allocated in pairs (even RTP, odd RTCP) from `first` to `last` inclusive. */
+  readonly rtpPorts: { readonly first: number; readonly last: number };
+  readonly sessionTimeoutMs?: number;
+  readonly maxConnections?: number;
+  readonly maxConnectionsPerAddress?: number;
+}
+
+export type EndReason = 'teardown' | 'timeout' | 'connection-closed' | 'server-stopped';
+
+/** What a finished call leaves behind: everything the registration (database row, audit, workflow) needs. */
+export interface FinishedCall {
+  readonly recordingId: string;
+  readonly sessionId: string;
+  readonly metadata: CallMetadata & { readonly callId: string; readonly startedAt: Date };
+  /** The Digest user name of the device that pushed the call, and where from. */
+  readonly device: string;
+  readonly remoteAddress: string;
+  readonly layout: CallLayout;
+  readonly endReason: EndReason;
+  readonly recording: FinishedRecording;
+  readonly tracks: readonly { readonly party: Party | 'mixed'; readonly transport: 'udp' | 'tcp'; readonly stats: RtpStreamStats }[];
+  readonly events: readonly PartyEvent[];
+  readonly assembly: AssemblyStats;
+}
+
+export interface RtspServerStats {
+  connections: number;
+  connectionsRefused: number;
+  sessionsActive: number;
+  recordingsStarted: number;
+  recordingsFinished: number;
+  recordingsFailed: number;
+  sessionTimeouts: number;
+  authFailures: number;
+  /** Requests answered with a 4xx/5xx status other than 401. */
+  requestsRefused: number;
+  parseErrors: number;
+  /** Faults in our own handling, caught per connection. */
+  internalErrors: number;
+  udpPackets: number;
+  /** Datagrams from an address other than the one that set the session up. */
+  udpForeign: number;
+  /** Datagrams or interleaved frames with no recording to go to (before RECORD, unknown channel). */
+  mediaDropped: number;
+  /** RTP counters summed over finished and active tracks. */
+  rtp: { received: number; lost: number; malformed: number; late: number; duplicates: number };
+}
+
+const DEFAULT_SESSION_TIMEOUT_MS = 60_000;
+const METHODS = ['OPTIONS', 'ANNOUNCE', 'SETUP', 'RECORD', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER'] as const;
+type Method = (typeof METHODS)[number];
+/** A peer that does not read our answers is not allowed to pile them up in memory. */
+const MAX_UNSENT_BYTES = 64 * 1024;
+/** Sessions are checked this often for timeouts, and recordings for audio waiting to be sealed. */
+const SWEEP_INTERVAL_MS = 200;
+const SDP_STATUS: Record<SdpErrorCode, number> = {
+  TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA: 415,
+  UNSUPPORTED_TRANSPORT: 415,
+  UNSUPPORTED_CODEC: 415,
+  UNSUPPORTED_CLOCK_RATE: 415,
+  INVALID_METADATA: 451,
+  NOT_UTF8: 400,
+  SYNTAX: 400,
+  NO_AUDIO_TRACK: 400,
+  TOO_MANY_TRACKS: 400,
+  MISSING_CONTROL: 400,
+  INVALID_CONTROL: 400,
+};
+/** URL query key → SDP attribute: the same names without the `x-gm-` prefix. */
+const URL_METADATA = ['extension', 'other-party', 'direction', 'started-at', 'notice'];
+const CALL_PATH = /^\/calls\/([^/]+)\/?$/;
+
+/** A refusal with the status to answer; thrown by the request handlers. */
+class RtspRefusal extends Error {
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+    this.name = 'RtspRefusal';
+  }
+}
+
+interface Track {
+  readonly description: SdpTrack;
+  readonly party: Party | 'mixed';
+  transport?: { protocol: 'udp'; ports: PortPair; clientPorts: [number, number] } | { protocol: 'tcp'; channels: [number, number] };
+  receiver?: RtpStreamReceiver;
+}
+
+interface PortPair {
+  readonly rtp: number;
+  readonly sockets: dgram.Socket[];
+}
+
+type AnnouncedMetadata = CallMetadata & { readonly callId: string };
+
+type State = 'init' | 'announced' | 'ready' | 'starting' | 'recording' | 'closed';
+
+export class RtspServer {
+  private readonly server: net.Server;
+  private readonly authority: DigestAuthority;
+  private readonly sessionTimeoutMs: number;
+  private readonly connections = new Set<Connection>();
+  private readonly usedPorts = new Set<number>();
+  private readonly listeners = new Set<(call: FinishedCall) => unknown>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private sweeper: NodeJS.Timeout | undefined;
+  private nextPort: number;
+  readonly counters: Omit<RtspServerStats, 'connections' | 'sessionsActive' | 'rtp'> & { rtp: RtspServerStats['rtp'] } = {
+    connectionsRefused: 0, recordingsStarted: 0, recordingsFinished: 0, recordingsFailed: 0, sessionTimeouts: 0,
+    authFailures: 0, requestsRefused: 0, parseErrors: 0, internalErrors: 0, udpPackets: 0, udpForeign: 0, mediaDropped: 0,
+    rtp: { received: 0, lost: 0, malformed: 0, late: 0, duplicates: 0 },
+  };
+
+  constructor(readonly options: RtspServerOptions) {
+    const { first, last } = options.rtpPorts;
+    if (!Number.isInteger(first) || !Number.isInteger(last) || first % 2 !== 0 || first < 1024 || last > 65_535 || last <= first) {
+      throw new RangeError('rtpPorts must be an even first port ≥ 1024 and a last port above it');
+    }
+    this.nextPort = first;
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+    this.authority = new DigestAuthority(options.realm, options.devicePassword);
+    this.server = net.createServer((socket) => this.accept(socket));
+    this.server.on('error', (error) => options.logger.error('rtsp listener error', { error }));
+  }
+
+  /** Listeners are called once per finished recording; one that throws or rejects is logged, never fatal. */
+  onRecordingFinished(listener: (call: FinishedCall) => unknown): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get port(): number {
+    const address = this.server.address();
+    if (!address || typeof address === 'string') throw new Error('the RTSP server is not listening');
+    return address.port;
+  }
+
+  get stats(): RtspServerStats {
+    const rtp = { ...this.counters.rtp };
+    let sessionsActive = 0;
+    for (const connection of this.connections) {
+      if (connection.recording) sessionsActive++;
+      for (const track of connection.tracks) if (track.receiver) addRtp(rtp, track.receiver.stats);
+    }
+    return { ...this.counters, rtp, connections: this.connections.size, sessionsActive };
+  }
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.sweeper = setInterval(() => this.sweep(), Math.min(SWEEP_INTERVAL_MS, this.sessionTimeoutMs / 4));
+  }
+
+  /** Stops listening and finishes every open recording; resolves once listeners of those have run. */
+  async stop(): Promise<void> {
+    clearInterval(this.sweeper);
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all([...this.connections].map((connection) => connection.close('server-stopped')));
+    await closed;
+    await Promise.all([...this.pending]);
+  }
+
+  private accept(socket: net.Socket): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    const fromAddress = [...this.connections].filter((connection) => connection.remoteAddress === address).length;
+    if (this.connections.size >= (this.options.maxConnections ?? 1000) || fromAddress >= (this.options.maxConnectionsPerAddress ?? 600)) {
+      this.counters.connectionsRefused++;
+      socket.end(formatResponse(503, {}));
+      socket.on('error', () => undefined);
+      return;
+    }
+    this.connections.add(new Connection(this, socket, address));
+  }
+
+  private sweep(): void {
+    const now = performance.now();
+    for (const connection of this.connections) {
+      if (now - connection.lastActivity > this.sessionTimeoutMs) {
+        if (connection.recording) this.counters.sessionTimeouts++;
+        void connection.close('timeout');
+      } else {
+        connection.assembly?.tick();
+      }
+    }
+  }
+
+  // Used by Connection: the server owns what is shared between connections.
+
+  /** @internal */ forget(connection: Connection): void {
+    this.connections.delete(connection);
+  }
+
+  /** @internal */ get timeoutSeconds(): number {
+    return Math.max(1, Math.round(this.sessionTimeoutMs / 1000));
+  }
+
+  /** @internal */ authenticate(request: RtspRequest): string | undefined {
+    const user = this.authority.verify(request.headers.get('authorization'), request.method, request.uri);
+    if (user === undefined) this.counters.authFailures++;
+    return user;
+  }
+
+  /** @internal */ challenge(): string {
+    return this.authority.challenge();
+  }
+
+  /** @internal Binds the next free even/odd port pair of the range; undefined when the range is exhausted. */
+  async allocatePorts(onDatagram: (data: Buffer, from: dgram.RemoteInfo) => void): Promise<PortPair | undefined> {
+    const { first, last } = this.options.rtpPorts;
+    const pairs = Math.floor((last - first + 1) / 2);
+    for (let attempt = 0; attempt < pairs; attempt++) {
+      const rtp = this.nextPort;
+      this.nextPort = rtp + 2 + 1 > last ? first : rtp + 2;
+      if (this.usedPorts.has(rtp)) continue;
+      this.usedPorts.add(rtp);
+      const sockets: dgram.Socket[] = [];
+      try {
+        for (const port of [rtp, rtp + 1]) {
+          const socket = dgram.createSocket('udp4');
+          sockets.push(socket);
+          socket.on('message', onDatagram);
+          socket.on('error', (error) => this.options.logger.warn('rtp socket error', { port, error }));
+          await new Promise<void>((resolve, reject) => {
+            socket.once('error', reject);
+            socket.bind(port, this.options.host ?? '127.0.0.1', () => {
+              socket.off('error', reject);
+              resolve();
+            });
+          });
+        }
+        return { rtp, sockets };
+      } catch {
+        // Taken by another program: release what was bound and try the next pair.
+        for (const socket of sockets) socket.close();
+        this.usedPorts.delete(rtp);
+      }
+    }
+    return undefined;
+  }
+
+  /** @internal */ releasePorts(pair: PortPair): void {
+    for (const socket of pair.sockets) socket.close();
+    this.usedPorts.delete(pair.rtp);
+  }
+
+  /** @internal */ finished(call: FinishedCall, tracks: readonly Track[]): void {
+    this.counters.recordingsFinished++;
+    for (const track of tracks) if (track.receiver) addRtp(this.counters.rtp, track.receiver.stats);
+    for (const listener of this.listeners) {
+      const run = Promise.resolve()
+        .then(() => listener(call))
+        .catch((error: unknown) => this.options.logger.error('recording listener failed', { recordingId: call.recordingId, error }));
+      this.pending.add(run);
+      void run.finally(() => this.pending.delete(run));
+    }
+  }
+}
+
+function addRtp(total: RtspServerStats['rtp'], stats: Readonly<RtpStreamStats>): void {
+  total.received += stats.received;
+  total.lost += stats.lost;
+  total.malformed += stats.malformed;
+  total.late += stats.late;
+  total.duplicates += stats.duplicates;
+}
+
+/** One RTSP connection and the call pushed over it. */
+class Connection {
+  private readonly parser = new RtspParser();
+  private readonly logger: Logger;
+  private state: State = 'init';
+  private queue: Promise<void> = Promise.resolve();
+  private announced: AnnouncedMetadata | undefined;
+  private announceUri: string | undefined;
+  private call: FinishedCall['metadata'] | undefined;
+  /** RECORD's opening of the recording file, awaited by close() so a call closed meanwhile is still finished. */
+  private starting: Promise<void> | undefined;
+  private device: string | undefined;
+  private sessionId: string | undefined;
+  private recordingId: string | undefined;
+  private closing: Promise<void> | undefined;
+  tracks: Track[] = [];
+  assembly: CallAssembly | undefined;
+  lastActivity = performance.now();
+
+  constructor(
+    private readonly server: RtspServer,
+    private readonly socket: net.Socket,
+    readonly remoteAddress: string,
+  ) {
+    this.logger = server.options.logger.child({ remoteAddress, remotePort: socket.remotePort });
+    socket.on('data', (chunk) => this.guard(() => this.data(chunk)));
+    socket.on('error', (error) => this.logger.debug('rtsp connection error', { error }));
+    socket.on('close', () => void this.close('connection-closed'));
+  }
+
+  get recording(): boolean {
+    return this.state === 'recording';
+  }
+
+  /** Ends the session: finishes its recording (once, whatever calls first) and releases ports and socket. */
+  close(reason: EndReason): Promise<void> {
+    this.closing ??= this.end(reason);
+    return this.closing;
+  }
+
+  private async end(reason: EndReason): Promise<void> {
+    this.state = 'closed';
+    // After TEARDOWN the answer still has to go out; reply() ends the socket once it is written.
+    if (reason !== 'teardown') this.socket.destroy();
+    for (const track of this.tracks) if (track.transport?.protocol === 'udp') this.server.releasePorts(track.transport.ports);
+    await this.starting?.catch(() => undefined);
+    if (this.assembly) await this.finishRecording(reason);
+    this.server.forget(this);
+  }
+
+  private async finishRecording(reason: EndReason): Promise<void> {
+    const assembly = this.assembly as CallAssembly;
+    for (const track of this.tracks) track.receiver?.flush();
+    try {
+      const recording = await assembly.finish();
+      this.server.finished({
+        recordingId: this.recordingId as string,
+        sessionId: this.sessionId as string,
+        metadata: this.call as FinishedCall['metadata'],
+        device: this.device as string,
+        remoteAddress: this.remoteAddress,
+        layout: layoutOf(this.tracks),
+        endReason: reason,
+        recording,
+        tracks: this.tracks.map((track) => ({
+          party: track.party,
+          transport: track.transport?.protocol ?? 'udp',
+          stats: { ...(track.receiver as RtpStreamReceiver).stats },
+        })),
+        events: assembly.events,
+        assembly: assembly.stats,
+      }, this.tracks);
+      this.logger.info('recording finished', { recordingId: this.recordingId, reason, durationMs: recording.durationMs });
+    } catch (error) {
+      // The .partial file stays for recoverUnfinished: what was flushed is not lost.
+      this.server.counters.recordingsFailed++;
+      this.logger.error('recording could not be finished', { recordingId: this.recordingId, error });
+    }
+  }
+
+  /** Nothing a peer sends may take the process down: a fault in our handling closes this connection only. */
+  private guard(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      this.server.counters.internalErrors++;
+      this.logger.error('rtsp connection failed', { error });
+      void this.close('connection-closed');
+    }
+  }
+
+  private data(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    let messages;
+    try {
+      messages = this.parser.push(chunk);
+    } catch (error) {
+      if (!(error instanceof RtspParseError)) throw error;
+      this.server.counters.parseErrors++;
+      this.logger.info('rtsp parse error', { status: error.status, reason: error.message });
+      this.socket.end(formatResponse(error.status, {}));
+      void this.close('connection-closed');
+      return;
+    }
+    for (const message of messages) {
+      if (message.kind === 'interleaved') this.interleaved(message.channel, message.data);
+      else if (message.kind === 'request') this.enqueue(message);
+      // Responses: we send no requests on this connection, so there is nothing to match them to.
+    }
+  }
+
+  private interleaved(channel: number, data: Buffer): void {
+    const track = this.tracks.find((candidate) => candidate.transport?.protocol === 'tcp' && candidate.transport.channels.includes(channel));
+    if (!track?.receiver) {
+      this.server.counters.mediaDropped++;
+      return;
+    }
+    this.lastActivity = performance.now();
+    track.receiver.push(data, this.lastActivity);
+  }
+
+  private datagram(track: Track, data: Buffer, from: dgram.RemoteInfo): void {
+    this.server.counters.udpPackets++;
+    if (from.address !== this.remoteAddress) {
+      this.server.counters.udpForeign++;
+      return;
+    }
+    if (!track.receiver) {
+      this.server.counters.mediaDropped++;
+      return;
+    }
+    this.lastActivity = performance.now();
+    track.receiver.push(data, this.lastActivity);
+  }
+
+  /** Requests are handled one at a time, in order: RECORD and TEARDOWN wait for the disk. */
+  private enqueue(request: RtspRequest): void {
+    this.queue = this.queue.then(() => this.handle(request)).catch((error: unknown) => {
+      this.server.counters.internalErrors++;
+      this.logger.error('rtsp request failed', { method: request.method, error });
+      this.reply(request, 500);
+    });
+  }
+
+  private async handle(request: RtspRequest): Promise<void> {
+    if (this.state === 'closed') return;
+    this.lastActivity = performance.now();
+    if (!request.headers.has('cseq')) {
+      this.server.counters.requestsRefused++;
+      this.reply(request, 400);
+      return;
+    }
+    try {
+      const method = METHODS.find((name) => name === request.method);
+      if (!method) throw new RtspRefusal(501, `method ${request.method.slice(0, 32)} not implemented`);
+      const user = this.server.authenticate(request);
+      if (user === undefined) {
+        this.reply(request, 401, { 'WWW-Authenticate': this.server.challenge() });
+        return;
+      }
+      if (this.device !== undefined && user !== this.device) throw new RtspRefusal(403, 'another device owns this session');
+      this.device = user;
+      const session = request.headers.get('session')?.split(';')[0]?.trim();
+      if (session !== undefined && this.sessionId !== undefined && session !== this.sessionId) throw new RtspRefusal(454, 'unknown session');
+      const headers = await this.dispatch(method, request);
+      this.reply(request, 200, headers);
+    } catch (error) {
+      if (!(error instanceof RtspRefusal)) throw error;
+      this.server.counters.requestsRefused++;
+      this.logger.info('rtsp request refused', { method: request.method.slice(0, 32), status: error.status, reason: error.message });
+      this.reply(request, error.status, error.headers);
+    }
+  }
+
+  private dispatch(method: Method, request: RtspRequest): Promise<Record<string, string>> | Record<string, string> {
+    switch (method) {
+      case 'OPTIONS':
+        return { Public: METHODS.join(', ') };
+      case 'ANNOUNCE':
+        return this.announce(request);
+      case 'SETUP':
+        return this.setup(request);
+      case 'RECORD':
+        return this.record();
+      case 'TEARDOWN':
+        return this.teardown();
+      case 'GET_PARAMETER':
+      case 'SET_PARAMETER':
+        // Keep-alive only: there are no parameters to read or change.
+        return this.sessionHeaders();
+    }
+  }
+
+  private announce(request: RtspRequest): Record<string, string> {
+    this.requireState(['init']);
+    const type = (request.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== 'application/sdp') throw new RtspRefusal(415, 'ANNOUNCE takes an application/sdp body');
+    const parsed = parseSdp(request.body, { baseUrl: request.uri });
+    if (!parsed.ok) throw new RtspRefusal(SDP_STATUS[parsed.error.code], `SDP refused: ${parsed.error.code} ${parsed.error.detail}`);
+    const description = parsed.description;
+    const codecs = new Set(description.tracks.map((track) => track.codec));
+    if (codecs.size > 1) throw new RtspRefusal(415, 'both tracks must use the same codec');
+    const parties = description.tracks.map((track) => track.party);
+    if (description.tracks.length === 2 && !(parties.includes('official') && parties.includes('other'))) {
+      throw new RtspRefusal(451, 'two tracks must be a=x-gm-party:official and a=x-gm-party:other');
+    }
+    this.announced = mergeMetadata(description.metadata, metadataFromUrl(request.uri));
+    this.announceUri = request.uri;
+    this.tracks = description.tracks.map((track) => ({ description: track, party: track.party ?? 'mixed' }));
+    this.state = 'announced';
+    return {};
+  }
+
+  private async setup(request: RtspRequest): Promise<Record<string, string>> {
+    this.requireState(['announced', 'ready']);
+    const track = this.tracks.find((candidate) => controls(candidate, request.uri, this.announceUri as string));
+    if (!track) throw new RtspRefusal(404, 'no announced track has this control URL');
+    if (track.transport) throw new RtspRefusal(455, 'this track is already set up');
+    const transport = parseTransport(request.headers.get('transport') ?? '');
+    if (!transport || transport.mode !== 'record') throw new RtspRefusal(461, 'RTP/AVP over UDP or TCP interleaved, mode=record');
+    let answer: Transport;
+    if (transport.protocol === 'tcp') {
+      const taken = this.tracks.some((other) => other.transport?.protocol === 'tcp' && other.transport.channels.some((channel) => transport.interleaved.includes(channel)));
+      if (taken || transport.interleaved[0] === transport.interleaved[1]) throw new RtspRefusal(461, 'interleaved channels already in use');
+      track.transport = { protocol: 'tcp', channels: transport.interleaved };
+      answer = transport;
+    } else {
+      const ports = await this.server.allocatePorts((data, from) => this.guard(() => this.datagram(track, data, from)));
+      if (!ports) throw new RtspRefusal(453, 'no RTP ports free');
+      if (this.state === 'closed') {
+        // The connection went away while the ports were bound.
+        this.server.releasePorts(ports);
+        return {};
+      }
+      track.transport = { protocol: 'udp', ports, clientPorts: transport.clientPorts };
+      answer = { ...transport, serverPorts: [ports.rtp, ports.rtp + 1] };
+    }
+    this.sessionId ??= randomBytes(8).toString('hex');
+    if (this.tracks.every((candidate) => candidate.transport)) this.state = 'ready';
+    return { Transport: formatTransport(answer), ...this.sessionHeaders() };
+  }
+
+  private async record(): Promise<Record<string, string>> {
+    if (this.state === 'recording') return this.sessionHeaders();
+    this.requireState(['ready']);
+    this.state = 'starting';
+    this.starting = this.startRecording();
+    await this.starting;
+    return this.sessionHeaders();
+  }
+
+  private async startRecording(): Promise<void> {
+    const codec = (this.tracks[0] as Track).description.codec;
+    const layout = layoutOf(this.tracks);
+    const announced = this.announced as AnnouncedMetadata;
+    const call = { ...announced, startedAt: announced.startedAt ?? new Date() };
+    const recordingId = randomUUID();
+    const writer = await this.server.options.store.open({
+      recordingId,
+      codec,
+      startedAt: call.startedAt,
+      // Kept in the file's encrypted header, so a recording recovered after a crash still says which call it was.
+      metadata: {
+        callId: call.callId,
+        extension: call.extension ?? null,
+        otherParty: call.otherParty ?? null,
+        direction: call.direction ?? null,
+        notices: JSON.stringify(call.notices),
+        device: this.device as string,
+        sessionId: this.sessionId as string,
+        layout,
+      },
+    });
+    this.call = call;
+    this.recordingId = recordingId;
+    this.assembly = new CallAssembly(writer, { codec, layout });
+    const epochMs = performance.now();
+    for (const track of this.tracks) {
+      track.receiver = new RtpStreamReceiver({
+        codec,
+        payloadType: track.description.payloadType,
+        telephoneEventPayloadType: track.description.telephoneEventPayloadType,
+        epochMs,
+      }, this.assembly.sink(track.party));
+    }
+    this.server.counters.recordingsStarted++;
+    this.logger.info('recording started', { recordingId, callId: call.callId, device: this.device });
+    if (this.state === 'starting') this.state = 'recording';
+  }
+
+  private async teardown(): Promise<Record<string, string>> {
+    this.requireState(['ready', 'recording']);
+    const headers = this.sessionHeaders();
+    // Answered once the recording is on disk, so a PBX that waits for the answer knows the call is stored.
+    await this.close('teardown');
+    return headers;
+  }
+
+  private sessionHeaders(): Record<string, string> {
+    return this.sessionId === undefined ? {} : { Session: `${this.sessionId};timeout=${this.server.timeoutSeconds}` };
+  }
+
+  private requireState(allowed: State[]): void {
+    if (!allowed.includes(this.state)) throw new RtspRefusal(455, `not valid in state ${this.state}`);
+  }
+
+  private reply(request: RtspRequest, status: number, headers: Record<string, string> = {}): void {
+    if (this.socket.destroyed) return;
+    if (this.socket.writableLength > MAX_UNSENT_BYTES) {
+      this.logger.warn('rtsp peer does not read its answers');
+      void this.close('connection-closed');
+      return;
+    }
+    const cseq = request.headers.get('cseq');
+    const all: Record<string, string> = { ...(cseq !== undefined && /^[0-9]{1,10}$/.test(cseq) ? { CSeq: cseq } : {}), ...headers };
+    this.socket.write(formatResponse(status, all, Buffer.alloc(0), request.version));
+    if (this.state === 'closed') this.socket.end();
+  }
+}
+
+function layoutOf(tracks: readonly Track[]): CallLayout {
+  if (tracks.length === 2) return 'two-party';
+  const party = tracks[0]?.party;
+  return party === undefined || party === 'mixed' ? 'mixed' : party;
+}
+
+/**
+ * Whether a SETUP's URL names this track: its control URL resolved as RFC 2326 C.1.1 says (compared as URLs, so
+ * `rtsp://H:554/x` and `rtsp://h/x` are one), or the ANNOUNCE URL with `/<control>` appended as text, which is what
+ * ffmpeg sends when that URL has a query (`…/calls/1?extension=2150/streamid=0`).
+ */
+function controls(track: Track, requestUri: string, announceUri: string): boolean {
+  if (requestUri === `${announceUri}/${track.description.control}`) return true;
+  try {
+    return new URL(track.description.controlUrl).href === new URL(requestUri).href;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The call metadata in an ANNOUNCE URL (see the top of this file), checked by parsing it as the SDP attributes it
+ * stands for, so the URL and the SDP can never accept different values.
+ */
+function metadataFromUrl(uri: string): CallMetadata {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    throw new RtspRefusal(400, 'the request URL cannot be parsed');
+  }
+  const lines: string[] = [];
+  const path = CALL_PATH.exec(url.pathname);
+  if (path) lines.push(`a=x-gm-call-id:${decodeURIComponentSafe(path[1] as string)}`);
+  for (const [key, value] of url.searchParams) {
+    if (!URL_METADATA.includes(key)) throw new RtspRefusal(451, `unknown call metadata in the URL: ${key.slice(0, 32)}`);
+    lines.push(`a=x-gm-${key}:${value}`);
+  }
+  // A line break in a value would smuggle in other SDP lines.
+  if (lines.some((line) => /[\x00-\x1f\x7f]/.test(line))) throw new RtspRefusal(451, 'control characters in URL metadata');
+  const sdp = ['v=0', 'o=- 0 0 IN IP4 127.0.0.1', 's=-', 't=0 0', ...lines, 'm=audio 0 RTP/AVP 0', 'a=control:*', ''].join('\r\n');
+  const parsed = parseSdp(sdp, { baseUrl: `rtsp://${url.host}/` });
+  if (!parsed.ok) throw new RtspRefusal(451, `URL metadata refused: ${parsed.error.detail}`);
+  return parsed.description.metadata;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new RtspRefusal(451, 'the call id in the URL is not valid percent-encoding');
+  }
+}
+
+/** SDP and URL metadata together; a value given by both must be the same (451 otherwise). A call id is required. */
+function mergeMetadata(sdp: CallMetadata, url: CallMetadata): AnnouncedMetadata {
+  const pick = <K extends 'callId' | 'extension' | 'otherParty' | 'direction'>(key: K): CallMetadata[K] => {
+    if (sdp[key] !== undefined && url[key] !== undefined && sdp[key] !== url[key]) {
+      throw new RtspRefusal(451, `${key} differs between the URL and the SDP`);
+    }
+    return sdp[key] ?? url[key];
+  };
+  if (sdp.startedAt && url.startedAt && sdp.startedAt.getTime() !== url.startedAt.getTime()) {
+    throw new RtspRefusal(451, 'startedAt differs between the URL and the SDP');
+  }
+  if (sdp.notices.length > 0 && url.notices.length > 0 && sdp.notices.join('\n') !== url.notices.join('\n')) {
+    throw new RtspRefusal(451, 'the notices differ between the URL and the SDP');
+  }
+  const callId = pick('callId');
+  if (callId === undefined) throw new RtspRefusal(451, 'no call id: give a=x-gm-call-id or announce to /calls/<call id>');
+  return {
+    callId,
+    extension: pick('extension'),
+    otherParty: pick('otherParty'),
+    direction: pick('direction'),
+    startedAt: sdp.startedAt ?? url.startedAt,
+    notices: sdp.notices.length > 0 ? sdp.notices : url.notices,
+  };
+}
