@@ -7,7 +7,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
-import { appendAuditEvent, type AuditInput } from '../infra/audit/audit-log';
+import type { AuditBatcher, AuditInput } from '../infra/audit/audit-log';
 import { decide, type Access, type Principal, type Scope } from './access';
 import { ApiError } from './errors';
 import type { ActiveSession } from './sessions';
@@ -45,7 +45,7 @@ export interface RouteCall<P, Q, B> {
   query: Q;
   body: B;
   em: EntityManager;
-  /** Appends an audit entry (its own transaction) with this request's user, role and address. */
+  /** Appends an audit entry (group-committed, awaited) with this request's user, role and address. */
   audit(entry: AuditEntry): Promise<void>;
 }
 
@@ -85,20 +85,19 @@ const FORM_LIMIT = '16kb';
 
 export interface MountOptions {
   orm: MikroORM;
+  audit: AuditBatcher;
 }
 
-export function auditor(orm: MikroORM, context: RequestContext) {
-  return async (entry: AuditEntry): Promise<void> => {
-    await orm.em.fork().transactional((em) =>
-      appendAuditEvent(em, {
-        ...entry,
-        actor: context.principal?.username ?? 'anonymous',
-        role: context.actingRole ?? context.principal?.roles[0] ?? 'anonymous',
-        sourceAddress: context.sourceAddress,
-        detail: { requestId: context.requestId, ...entry.detail },
-      }),
-    );
-  };
+/** Audits as this request's user, acting role and address; resolves once the entry is committed. */
+export function auditor(audit: AuditBatcher, context: RequestContext) {
+  return (entry: AuditEntry): Promise<void> =>
+    audit.append({
+      ...entry,
+      actor: context.principal?.username ?? 'anonymous',
+      role: context.actingRole ?? context.principal?.roles[0] ?? 'anonymous',
+      sourceAddress: context.sourceAddress,
+      detail: { requestId: context.requestId, ...entry.detail },
+    });
 }
 
 function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
@@ -173,7 +172,7 @@ export function mountRoute(app: express.Express, route: RouteSpec, options: Moun
       }
       await route.handle({
         req, res, context, principal: context.principal, scope: decision.scope,
-        params, query, body, em, audit: auditor(options.orm, context),
+        params, query, body, em, audit: auditor(options.audit, context),
       });
     } catch (error) {
       next(error);

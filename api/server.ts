@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { Directory } from '../infra/directory';
 import type { LegalCalendar } from '../infra/legal-period';
 import type { Logger } from '../infra/logger';
+import { AuditBatcher } from '../infra/audit/audit-log';
 import { ApiError } from './errors';
 import type { HealthCheck } from './health';
 import type { LockoutPolicy } from './login';
@@ -61,6 +62,7 @@ export function createApiServer(options: ApiOptions): ApiServer {
   app.disable('x-powered-by');
   app.set('trust proxy', options.behindTlsProxy ? 'loopback' : false);
   const sessions = new SessionStore(orm, options.sessionTimeouts);
+  const audit = new AuditBatcher(orm);
 
   app.use(
     helmet({
@@ -113,7 +115,7 @@ export function createApiServer(options: ApiOptions): ApiServer {
         context.principal = resolution.session.principal;
         context.session = { ...resolution.session, token };
       } else if (resolution.state === 'ended' && resolution.justEnded) {
-        await auditor(orm, context)({
+        await auditor(audit, context)({
           action: 'session.ended', targetType: 'account', targetId: resolution.username,
           reason: resolution.reason === 'idle' ? '유휴 시간 초과로 세션 종료' : '최대 사용 시간 초과로 세션 종료',
         });
@@ -148,7 +150,7 @@ export function createApiServer(options: ApiOptions): ApiServer {
     searchRangeDays: options.searchRangeDays,
     secureCookies: options.behindTlsProxy,
   });
-  for (const route of routes) mountRoute(app, route, { orm });
+  for (const route of routes) mountRoute(app, route, { orm, audit });
 
   app.use((_req, _res, next) => next(new ApiError(404, 'NOT_FOUND', '요청한 주소를 찾을 수 없습니다.')));
 
@@ -165,7 +167,7 @@ export function createApiServer(options: ApiOptions): ApiServer {
     const message = known?.message ?? '서버 내부 오류가 발생했습니다. 관리부서에 문의하십시오.';
     if (known && status < 500 && status !== 404 && !AUDITED_BY_LOGIN.has(code)) {
       try {
-        await auditor(orm, context)({
+        await auditor(audit, context)({
           action: 'request.refused', targetType: 'route', targetId: `${req.method} ${req.path}`.slice(0, 128),
           reason: `${code}: ${message}`.slice(0, 500), detail: known.detail,
         });

@@ -5,7 +5,7 @@
  * audit entry commit or roll back together.
  */
 import { createHash } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { AuditChainHead, AuditEvent } from '../db/entities';
 import { rowLock } from '../db/row-lock';
 
@@ -81,6 +81,11 @@ export function hashAuditEvent(event: HashedFields): string {
  * the database has it; SQLite serialises writers itself), so concurrent appends queue instead of forking.
  */
 export async function appendAuditEvent(em: EntityManager, input: AuditInput): Promise<AuditEvent> {
+  return (await appendAuditEvents(em, [input]))[0] as AuditEvent;
+}
+
+/** Appends several entries in order under one lock of the chain head, in the caller's open transaction. */
+export async function appendAuditEvents(em: EntityManager, inputs: readonly AuditInput[]): Promise<AuditEvent[]> {
   if (!em.isInTransaction()) {
     throw new AuditError(
       'AUDIT_OUTSIDE_TRANSACTION',
@@ -89,30 +94,73 @@ export async function appendAuditEvent(em: EntityManager, input: AuditInput): Pr
   }
   const head = await em.findOne(AuditChainHead, CHAIN_HEAD_ID, rowLock(em));
   if (!head) throw new AuditError('AUDIT_CHAIN_HEAD_MISSING', 'audit chain head row is missing: run the migrations');
-  // Stored datetimes keep milliseconds; hashing a finer value would not verify after a round trip.
-  const at = new Date(Math.floor((input.at ?? new Date()).getTime()));
-  const fields: HashedFields = {
-    seq: head.lastSeq + 1,
-    at,
-    actor: input.actor,
-    role: input.role,
-    sourceAddress: input.sourceAddress,
-    action: input.action,
-    targetType: input.targetType,
-    targetId: input.targetId,
-    reason: input.reason,
-    detail: canonicalJson(input.detail ?? {}),
-    prevHash: head.lastHash,
-  };
-  const event = new AuditEvent(
-    fields.seq, fields.at, fields.actor, fields.role, fields.sourceAddress, fields.action,
-    fields.targetType, fields.targetId, fields.reason, fields.detail, fields.prevHash, hashAuditEvent(fields),
-  );
-  head.lastSeq = event.seq;
-  head.lastHash = event.hash;
-  em.persist(event);
+  const events = inputs.map((input) => {
+    // Stored datetimes keep milliseconds; hashing a finer value would not verify after a round trip.
+    const at = new Date(Math.floor((input.at ?? new Date()).getTime()));
+    const fields: HashedFields = {
+      seq: head.lastSeq + 1,
+      at,
+      actor: input.actor,
+      role: input.role,
+      sourceAddress: input.sourceAddress,
+      action: input.action,
+      targetType: input.targetType,
+      targetId: input.targetId,
+      reason: input.reason,
+      detail: canonicalJson(input.detail ?? {}),
+      prevHash: head.lastHash,
+    };
+    const event = new AuditEvent(
+      fields.seq, fields.at, fields.actor, fields.role, fields.sourceAddress, fields.action,
+      fields.targetType, fields.targetId, fields.reason, fields.detail, fields.prevHash, hashAuditEvent(fields),
+    );
+    head.lastSeq = event.seq;
+    head.lastHash = event.hash;
+    return event;
+  });
+  em.persist(events);
   await em.flush();
-  return event;
+  return events;
+}
+
+/**
+ * Entries that record a read or a refusal have no change of their own to ride in, and committing each
+ * alone would queue every request on the chain head lock. They are appended in groups instead (group
+ * commit): one transaction, one lock, many entries, while each caller still waits for its own entry to be
+ * committed, so nothing is answered before its audit entry is safe.
+ */
+export class AuditBatcher {
+  private readonly queue: { input: AuditInput; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  private draining = false;
+
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly maxBatch = 200,
+  ) {}
+
+  async append(input: AuditInput): Promise<void> {
+    // A value the chain cannot hold fails its own caller here, not the whole group later.
+    canonicalJson(input.detail ?? {});
+    const stamped = { ...input, at: input.at ?? new Date() };
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input: stamped, resolve, reject });
+      if (!this.draining) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      try {
+        await this.orm.em.fork().transactional((em) => appendAuditEvents(em, batch.map((entry) => entry.input)));
+        for (const entry of batch) entry.resolve();
+      } catch (error) {
+        for (const entry of batch) entry.reject(error);
+      }
+    }
+    this.draining = false;
+  }
 }
 
 export type ChainVerification =

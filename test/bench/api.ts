@@ -34,6 +34,7 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import type { Principal } from '../../api/access';
 import { recordingSearchQuery, searchRecordings } from '../../api/recording-search';
 import { auditor, type RequestContext } from '../../api/routes';
+import { AuditBatcher } from '../../infra/audit/audit-log';
 import { SessionStore, SESSION_COOKIE } from '../../api/sessions';
 import { initOrm, migrate, type DatabaseSettings } from '../../infra/db/orm';
 import type { DirectoryUser } from '../../infra/directory';
@@ -986,7 +987,7 @@ async function benchDatabase(driver: Driver, now: number, allRows: Row[]): Promi
     };
     const resultIds = Array.from({ length: 50 }, () => randomUUID());
     const audit = await timeIt(200, () =>
-      auditor(orm, context)({ action: 'recording.search', targetType: 'recording', targetId: 'search', reason: '녹취정보 조회', detail: { query: { limit: 50 }, scope: 'everything', resultIds } }),
+      auditor(new AuditBatcher(orm), context)({ action: 'recording.search', targetType: 'recording', targetId: 'search', reason: '녹취정보 조회', detail: { query: { limit: 50 }, scope: 'everything', resultIds } }),
     );
     console.log(`  per request, alone: session lookup median ${session.median.toFixed(2)} ms (p95 ${session.p95.toFixed(2)}), audit append (own transaction, chain head locked) median ${audit.median.toFixed(2)} ms (p95 ${audit.p95.toFixed(2)})`);
     if (plans.length) {

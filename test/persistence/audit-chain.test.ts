@@ -3,6 +3,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import {
   appendAuditEvent,
+  AuditBatcher,
   AuditError,
   GENESIS_HASH,
   hashAuditEvent,
@@ -79,6 +80,17 @@ describe.each(availableDrivers())('audit chain on %s', (driver) => {
     );
     const result = await verifyAuditChain(db.orm.em, 7);
     expect(result).toMatchObject({ ok: true, entries: 25 });
+  });
+
+  test('group-committed entries: every caller waits for its own entry, the chain stays whole, a bad entry fails alone', async () => {
+    const batcher = new AuditBatcher(db.orm, 8);
+    const appends = Array.from({ length: 40 }, (_, n) => batcher.append(event(n)));
+    await expect(batcher.append(event(99, { detail: { bad: Number.NaN } }))).rejects.toThrow(AuditError);
+    await Promise.all(appends);
+    expect(await db.orm.em.fork().count(AuditEvent)).toBe(40);
+    const reasons = (await db.orm.em.fork().find(AuditEvent, {}, { orderBy: { seq: 'asc' } })).map((e) => e.reason);
+    expect(reasons).toEqual(Array.from({ length: 40 }, (_, n) => `민원 확인 ${n}`));
+    expect(await verifyAuditChain(db.orm.em)).toMatchObject({ ok: true, entries: 40 });
   });
 
   test('the database itself refuses to change or delete an entry', async () => {
