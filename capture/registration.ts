@@ -1,0 +1,431 @@
+/**
+ * Registration: the bridge from the capture process to the system. A finished call (or one recovered after a
+ * crash) becomes, in one transaction, a `Recording` row and a `recording.registered` / `recording.recovered` audit
+ * entry; after the commit, the `afterRegistered` seam hands it on (the retention lifecycle is a later issue).
+ *
+ * Idempotent by call id: the capture process may crash between the commit and its own acknowledgement and
+ * register the same call again. The same audio (same SHA-256) returns the existing row and writes nothing;
+ * different audio under a registered call id is a conflict and never overwrites.
+ *
+ * Refusals keep the file: the store's file is only ever touched by deletion, so a call refused here (unknown
+ * extension, incomplete metadata) stays on disk, is logged and counted as `unregistered`, and is registered by
+ * running the registration again once an operator has fixed the extension table.
+ *
+ * Also here, because the server decides at a call's start what the registration later records: the recording mode
+ * of an extension (R1), the record-button registry, and the decision whether an instant of a call is recorded.
+ */
+import { UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/core';
+import { appendAuditEvent } from '../infra/audit/audit-log';
+import {
+  CALL_DIRECTIONS,
+  Extension,
+  Recording,
+  type CallDirection,
+  type Codec,
+  type RecordingMode,
+} from '../infra/db/entities';
+import type { LegalCalendar } from '../infra/legal-period';
+import type { Logger } from '../infra/logger';
+import type { Period } from '../infra/period';
+import type { RecoveryReport } from './recording-store';
+import type { FinishedCall } from './rtsp-server';
+
+/** Everything a Recording row is made from, whichever way the call ended. */
+export interface CallToRegister {
+  readonly callId: string;
+  /** Undefined when the device sent none: refused as incomplete, never guessed. */
+  readonly extension: string | undefined;
+  readonly otherParty: string | undefined;
+  readonly direction: CallDirection | undefined;
+  readonly startedAt: Date;
+  /** Notice evidence as the device sent it (`announcement:played@…`, …). */
+  readonly notices: readonly string[];
+  readonly codec: Codec;
+  readonly storageKey: string;
+  readonly wrappedKey: string;
+  readonly sha256: string;
+  readonly durationMs: number;
+  readonly sizeBytes: number;
+  readonly recovered: boolean;
+  /**
+   * The mode the server applied when the call started (from `modeFor`). Absent for recovered calls: then the
+   * extension's mode at `startedAt` is derived from its `fullRecordingSince`.
+   */
+  readonly mode?: RecordingMode;
+}
+
+/**
+ * A call the RTSP server finished. `FinishedCall` does not carry the codec (the server knows it when it opens the
+ * store), so the caller passes it until the server adds it to the event.
+ */
+export function fromFinishedCall(call: FinishedCall, codec: Codec, mode?: RecordingMode): CallToRegister {
+  const { metadata, recording } = call;
+  return {
+    callId: metadata.callId,
+    extension: metadata.extension,
+    otherParty: metadata.otherParty,
+    direction: metadata.direction,
+    startedAt: metadata.startedAt,
+    notices: metadata.notices,
+    codec,
+    storageKey: recording.storageKey,
+    wrappedKey: recording.wrappedKey,
+    sha256: recording.sha256,
+    durationMs: recording.durationMs,
+    sizeBytes: recording.sizeBytes,
+    recovered: false,
+    mode,
+  };
+}
+
+type FinalisedReport = Extract<RecoveryReport, { outcome: 'recovered' | 'completed' }>;
+
+/**
+ * A recording finalised by `recoverUnfinished()`. The call's facts come from the file's encrypted header, written
+ * by the RTSP server at RECORD (see `startRecording` there); a header that does not have them is a typed refusal.
+ * `completed` files were finished before the crash and lost only their rename, so they are not marked recovered.
+ */
+export function fromRecoveryReport(report: FinalisedReport): CallToRegister {
+  const { metadata } = report;
+  const text = (key: string): string | undefined => {
+    const value = metadata[key];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const callId = text('callId');
+  if (callId === undefined) {
+    throw new RegistrationError('INCOMPLETE_METADATA', `recovered recording ${report.recordingId} has no call id`, report.recordingId);
+  }
+  const direction = text('direction');
+  return {
+    callId,
+    extension: text('extension'),
+    otherParty: text('otherParty'),
+    direction: CALL_DIRECTIONS.find((known) => known === direction),
+    startedAt: report.startedAt,
+    notices: parseNotices(text('notices')),
+    codec: report.codec,
+    storageKey: report.storageKey,
+    wrappedKey: report.wrappedKey,
+    sha256: report.sha256,
+    durationMs: report.durationMs,
+    sizeBytes: report.sizeBytes,
+    recovered: report.outcome === 'recovered',
+  };
+}
+
+function parseNotices(json: string | undefined): string[] {
+  if (json === undefined) return [];
+  try {
+    const value: unknown = JSON.parse(json);
+    return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+  } catch {
+    // A header is authenticated, so this is a writer bug, not tampering; the call is still registered, without notice.
+    return [];
+  }
+}
+
+export type RegistrationErrorCode = 'UNKNOWN_EXTENSION' | 'INCOMPLETE_METADATA' | 'CALL_ID_CONFLICT';
+
+/** A registration refused; the recording's file is kept (see the module comment). */
+export class RegistrationError extends Error {
+  constructor(
+    readonly code: RegistrationErrorCode,
+    message: string,
+    readonly callId: string,
+  ) {
+    super(message);
+    this.name = 'RegistrationError';
+  }
+}
+
+/** R3: a full-recording call needs a played announcement as its notice. */
+export type ComplianceException = 'notice_missing';
+
+export interface Registration {
+  readonly outcome: 'registered' | 'already-registered';
+  readonly recording: Recording;
+  /** Until Recording has a column for it, the only place besides the audit entry where the dashboard can find it. */
+  readonly complianceException?: ComplianceException;
+}
+
+export interface RegistrationStats {
+  /** New rows from finished calls. */
+  registered: number;
+  /** New rows from crash recovery. */
+  recovered: number;
+  /** Retries of a call already registered with the same audio. */
+  duplicates: number;
+  /** Different audio under a registered call id. */
+  conflicts: number;
+  /** Refused for an unknown extension or incomplete metadata; the file waits for a re-run. */
+  unregistered: number;
+  complianceExceptions: number;
+  /** `afterRegistered` failed after the commit; the caller's retry is idempotent and calls it again. */
+  handOffFailures: number;
+}
+
+export interface RegistrarOptions {
+  readonly orm: MikroORM;
+  readonly calendar: LegalCalendar;
+  /** `settings.retentionPeriod` (Art. 8(1)). */
+  readonly retentionPeriod: Period;
+  readonly logger: Logger;
+  /**
+   * Called after the commit, for new and for already registered calls alike: a crash between the commit and this
+   * call is only repaired by the retry, which finds the row already there. It must therefore be idempotent by call id
+   * (the retention lifecycle will start its workflow with the call id as workflow id).
+   */
+  readonly afterRegistered?: (registration: Registration) => Promise<void>;
+}
+
+export interface Registrar {
+  register(call: CallToRegister): Promise<Registration>;
+  readonly stats: Readonly<RegistrationStats>;
+}
+
+const AUDIT_ACTOR = 'system:capture';
+const ANNOUNCEMENT_PREFIX = 'announcement:';
+/** Recording.noticeEvidence's column length. */
+const NOTICE_EVIDENCE_LENGTH = 255;
+
+export function createRegistrar(options: RegistrarOptions): Registrar {
+  const { orm, calendar, retentionPeriod, logger } = options;
+  const stats: RegistrationStats = {
+    registered: 0, recovered: 0, duplicates: 0, conflicts: 0, unregistered: 0, complianceExceptions: 0, handOffFailures: 0,
+  };
+
+  const attempt = (call: CallToRegister): Promise<Registration> =>
+    orm.em.fork().transactional(async (em) => {
+      const existing = await em.findOne(Recording, { callId: call.callId });
+      if (existing) {
+        if (existing.sha256 !== call.sha256) {
+          throw new RegistrationError(
+            'CALL_ID_CONFLICT',
+            `call ${call.callId} is registered with different audio (recording ${existing.id})`,
+            call.callId,
+          );
+        }
+        return { outcome: 'already-registered', recording: existing, complianceException: complianceOf(existing.mode, call.notices) };
+      }
+      if (call.extension === undefined || call.direction === undefined) {
+        throw new RegistrationError(
+          'INCOMPLETE_METADATA',
+          `call ${call.callId} lacks ${call.extension === undefined ? 'its extension' : 'its direction'}`,
+          call.callId,
+        );
+      }
+      const extension = await em.findOne(Extension, { number: call.extension });
+      if (!extension) {
+        throw new RegistrationError('UNKNOWN_EXTENSION', `extension ${call.extension} is not in the extension table`, call.callId);
+      }
+      const mode = call.mode ?? modeAt(extension, call.startedAt);
+      const recording = new Recording(
+        call.callId, extension, call.startedAt, call.direction, mode, call.codec,
+        calendar.retentionDueAt(call.startedAt, retentionPeriod),
+      );
+      recording.endedAt = new Date(call.startedAt.getTime() + call.durationMs);
+      recording.otherPartyNumber = call.otherParty;
+      recording.noticeGiven = call.notices.length > 0;
+      recording.noticeEvidence = noticeEvidence(call.notices);
+      recording.durationMs = call.durationMs;
+      recording.sizeBytes = call.sizeBytes;
+      recording.storageKey = call.storageKey;
+      recording.sha256 = call.sha256;
+      recording.wrappedKey = call.wrappedKey;
+      recording.recovered = call.recovered;
+      em.persist(recording);
+      // The row first, then the chain head: a concurrent registration of the same call then waits on the unique
+      // index before it takes the chain head lock, so the two never hold each other's lock (no deadlock).
+      await em.flush();
+      const complianceException = complianceOf(mode, call.notices);
+      await appendAuditEvent(em, {
+        actor: AUDIT_ACTOR,
+        role: 'system',
+        sourceAddress: 'capture',
+        action: call.recovered ? 'recording.recovered' : 'recording.registered',
+        targetType: 'recording',
+        targetId: recording.id,
+        reason: call.recovered ? '장애 복구 후 녹취 등록' : '통화 녹취 등록',
+        detail: {
+          callId: call.callId,
+          extension: call.extension,
+          sha256: call.sha256,
+          durationMs: call.durationMs,
+          complianceException,
+        },
+      });
+      return { outcome: 'registered', recording, complianceException };
+    });
+
+  const registerOnce = async (call: CallToRegister): Promise<Registration> => {
+    try {
+      return await attempt(call);
+    } catch (error) {
+      // Two registrations of one call at once both found no row; the loser reads the winner's row instead.
+      if (error instanceof UniqueConstraintViolationException) return attempt(call);
+      throw error;
+    }
+  };
+
+  return {
+    stats,
+    async register(call) {
+      const fields = { callId: call.callId, extension: call.extension, sha256: call.sha256, storageKey: call.storageKey };
+      let registration: Registration;
+      try {
+        registration = await registerOnce(call);
+      } catch (error) {
+        if (error instanceof RegistrationError) {
+          if (error.code === 'CALL_ID_CONFLICT') stats.conflicts++;
+          else stats.unregistered++;
+          logger.error('recording not registered; its file is kept', { ...fields, code: error.code, error });
+        }
+        throw error;
+      }
+      if (registration.outcome === 'registered') {
+        if (call.recovered) stats.recovered++;
+        else stats.registered++;
+        if (registration.complianceException) {
+          stats.complianceExceptions++;
+          logger.warn('full recording without announcement evidence', { ...fields, recordingId: registration.recording.id });
+        }
+        logger.info('recording registered', { ...fields, recordingId: registration.recording.id, recovered: call.recovered });
+      } else {
+        stats.duplicates++;
+        logger.info('recording already registered', { ...fields, recordingId: registration.recording.id });
+      }
+      try {
+        await options.afterRegistered?.(registration);
+      } catch (error) {
+        stats.handOffFailures++;
+        logger.error('registered recording not handed on', { ...fields, recordingId: registration.recording.id, error });
+        throw error;
+      }
+      return registration;
+    },
+  };
+}
+
+function complianceOf(mode: RecordingMode, notices: readonly string[]): ComplianceException | undefined {
+  if (mode !== 'full') return undefined;
+  return notices.some((notice) => notice.startsWith(ANNOUNCEMENT_PREFIX)) ? undefined : 'notice_missing';
+}
+
+/**
+ * The column holds 255 characters, the device may send 8 notices of 256. The announcement comes first since it is
+ * the evidence R3 asks for; the full list stays in the recording file's encrypted header.
+ */
+function noticeEvidence(notices: readonly string[]): string | undefined {
+  if (notices.length === 0) return undefined;
+  const ordered = [
+    ...notices.filter((notice) => notice.startsWith(ANNOUNCEMENT_PREFIX)),
+    ...notices.filter((notice) => !notice.startsWith(ANNOUNCEMENT_PREFIX)),
+  ];
+  const joined = ordered.join('\n');
+  const characters = [...joined];
+  return characters.length <= NOTICE_EVIDENCE_LENGTH ? joined : `${characters.slice(0, NOTICE_EVIDENCE_LENGTH - 1).join('')}…`;
+}
+
+/**
+ * R1: an extension's mode at an instant. A change applies from the next call, and an approved full recording
+ * starts at `fullRecordingSince`; before that instant the extension was still selective.
+ */
+export function modeAt(extension: Pick<Extension, 'mode' | 'fullRecordingSince'>, at: Date): RecordingMode {
+  if (extension.mode === 'full' && extension.fullRecordingSince !== undefined && at < extension.fullRecordingSince) {
+    return 'selective';
+  }
+  return extension.mode;
+}
+
+/** The mode the server applies to a call starting now; undefined for an extension the table does not know. */
+export async function modeFor(em: EntityManager, extensionNumber: string, at: Date = new Date()): Promise<RecordingMode | undefined> {
+  const extension = await em.findOne(Extension, { number: extensionNumber });
+  return extension ? modeAt(extension, at) : undefined;
+}
+
+/** One press of the record button: recording from `startedAt`, until `stoppedAt` if the official stopped it. */
+export interface ButtonInterval {
+  readonly startedAt: Date;
+  readonly stoppedAt?: Date;
+}
+
+/**
+ * R1 for one instant of a call: a full extension records everything; a selective one only inside a record-button
+ * interval. An unknown extension (mode undefined) is treated as selective, the entity's default and the least
+ * intrusive: nothing is recorded without someone asking for it.
+ */
+export function shouldRecord(mode: RecordingMode | undefined, intervals: readonly ButtonInterval[], at: Date): boolean {
+  if (mode === 'full') return true;
+  return intervals.some((interval) => interval.startedAt <= at && (interval.stoppedAt === undefined || at < interval.stoppedAt));
+}
+
+export interface RecordButtonStats {
+  /** Calls dropped, oldest first, to stay within `maxCalls`. */
+  evicted: number;
+  /** Presses refused: out of order, or beyond `maxIntervalsPerCall`. */
+  refused: number;
+}
+
+/**
+ * The record-button presses per call, as the control API reports them. Bounded: the server forgets a call when it
+ * ends, and if it does not (a bug, a lost event), the oldest calls are dropped rather than the memory growing.
+ */
+export class RecordButton {
+  private readonly calls = new Map<string, ButtonInterval[]>();
+  private readonly counters: RecordButtonStats = { evicted: 0, refused: 0 };
+
+  constructor(
+    private readonly maxCalls = 10_000,
+    private readonly maxIntervalsPerCall = 64,
+  ) {}
+
+  get stats(): Readonly<RecordButtonStats> {
+    return this.counters;
+  }
+
+  get size(): number {
+    return this.calls.size;
+  }
+
+  /** Returns false for a press earlier than the call's last one or beyond the bound; pressing while on is a no-op. */
+  start(callId: string, at: Date): boolean {
+    const intervals = this.calls.get(callId) ?? [];
+    const last = intervals[intervals.length - 1];
+    if (last && last.stoppedAt === undefined) return at >= last.startedAt || this.refuse();
+    if ((last && at < (last.stoppedAt as Date)) || intervals.length >= this.maxIntervalsPerCall) return this.refuse();
+    intervals.push({ startedAt: at });
+    if (!this.calls.has(callId)) {
+      this.calls.set(callId, intervals);
+      for (const oldest of this.calls.keys()) {
+        if (this.calls.size <= this.maxCalls) break;
+        this.calls.delete(oldest);
+        this.counters.evicted++;
+      }
+    }
+    return true;
+  }
+
+  /** Returns false for a stop earlier than its start; stopping while off is a no-op. */
+  stop(callId: string, at: Date): boolean {
+    const intervals = this.calls.get(callId);
+    const last = intervals?.[intervals.length - 1];
+    if (!intervals || !last || last.stoppedAt !== undefined) return true;
+    if (at < last.startedAt) return this.refuse();
+    intervals[intervals.length - 1] = { startedAt: last.startedAt, stoppedAt: at };
+    return true;
+  }
+
+  intervals(callId: string): readonly ButtonInterval[] {
+    return this.calls.get(callId) ?? [];
+  }
+
+  /** When the call has ended. */
+  forget(callId: string): void {
+    this.calls.delete(callId);
+  }
+
+  private refuse(): false {
+    this.counters.refused++;
+    return false;
+  }
+}
