@@ -22,6 +22,7 @@ import {
   Recording,
   type CallDirection,
   type Codec,
+  type ComplianceException,
   type RecordingMode,
 } from '../infra/db/entities';
 import type { LegalCalendar } from '../infra/legal-period';
@@ -138,13 +139,10 @@ export class RegistrationError extends Error {
   }
 }
 
-/** R3: a full-recording call needs a played announcement as its notice. */
-export type ComplianceException = 'notice_missing';
-
 export interface Registration {
   readonly outcome: 'registered' | 'already-registered';
   readonly recording: Recording;
-  /** Until Recording has a column for it, the only place besides the audit entry where the dashboard can find it. */
+  /** As stored on the row (`recording.compliance_exception`), for the caller's counters and logs. */
   readonly complianceException?: ComplianceException;
 }
 
@@ -205,7 +203,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
             call.callId,
           );
         }
-        return { outcome: 'already-registered', recording: existing, complianceException: complianceOf(existing.mode, call.notices) };
+        return { outcome: 'already-registered', recording: existing, complianceException: existing.complianceException };
       }
       if (call.extension === undefined || call.direction === undefined) {
         throw new RegistrationError(
@@ -233,11 +231,12 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
       recording.sha256 = call.sha256;
       recording.wrappedKey = call.wrappedKey;
       recording.recovered = call.recovered;
+      recording.complianceException = complianceOf(mode, call.notices);
       em.persist(recording);
       // The row first, then the chain head: a concurrent registration of the same call then waits on the unique
       // index before it takes the chain head lock, so the two never hold each other's lock (no deadlock).
       await em.flush();
-      const complianceException = complianceOf(mode, call.notices);
+      const complianceException = recording.complianceException;
       await appendAuditEvent(em, {
         actor: AUDIT_ACTOR,
         role: 'system',

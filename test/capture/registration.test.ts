@@ -233,6 +233,9 @@ describe.each(availableDrivers())('registration on %s', (driver) => {
     expect(registrar.stats.complianceExceptions).toBe(exceptions + 1);
     const [entry] = await auditOf(result.recording.id);
     expect(JSON.parse(entry?.detail as string)).toMatchObject({ complianceException: 'notice_missing' });
+    // Stored on the row, where the dashboard will list it.
+    const stored = await db.orm.em.fork().findOneOrFail(Recording, result.recording.id);
+    expect(stored.complianceException).toBe('notice_missing');
     // The retry reports the same exception, so whoever acts on the result sees it either way.
     await expect(registrar.register(flagged)).resolves.toMatchObject({ complianceException: 'notice_missing' });
 

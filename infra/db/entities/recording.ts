@@ -7,6 +7,9 @@ export const CALL_DIRECTIONS = ['inbound', 'outbound', 'internal'] as const;
 export type CallDirection = (typeof CALL_DIRECTIONS)[number];
 export const CODECS = ['PCMU', 'PCMA'] as const;
 export type Codec = (typeof CODECS)[number];
+/** R3: why a recorded call breaks the rules on notice — a full-recording call without a played announcement. */
+export const COMPLIANCE_EXCEPTIONS = ['notice_missing'] as const;
+export type ComplianceException = (typeof COMPLIANCE_EXCEPTIONS)[number];
 
 /**
  * 녹취정보: one recorded call. Personal data here: the other party's number and the call times.
@@ -15,7 +18,7 @@ export type Codec = (typeof CODECS)[number];
  */
 export class Recording extends BaseEntity<
   'otherPartyNumber' | 'endedAt' | 'noticeGiven' | 'noticeEvidence' | 'durationMs' | 'sizeBytes' | 'storageKey' |
-  'sha256' | 'wrappedKey' | 'recovered' | 'deletedAt' | 'deletionReason'
+  'sha256' | 'wrappedKey' | 'recovered' | 'deletedAt' | 'deletionReason' | 'complianceException'
 > {
   otherPartyNumber?: string;
   endedAt?: Date;
@@ -31,6 +34,8 @@ export class Recording extends BaseEntity<
   wrappedKey?: string;
   /** Finalised after a capture crash from what had been flushed. */
   recovered = false;
+  /** Set when the call broke a rule the dashboard must show (R3). */
+  complianceException?: ComplianceException;
   deletedAt?: Date;
   deletionReason?: string;
   constructor(
@@ -76,6 +81,7 @@ export const RecordingSchema = new EntitySchema<Recording, BaseEntity>({
     retentionDueAt: { type: 'datetime' },
     deletedAt: { type: 'datetime', nullable: true },
     deletionReason: { type: 'string', length: 255, nullable: true },
+    complianceException: { enum: true, items: () => [...COMPLIANCE_EXCEPTIONS], type: 'string', length: 32, nullable: true },
   },
 });
 
