@@ -4,11 +4,11 @@
  * account is refused for the lock-out period. Every attempt is an audit event, in the same transaction
  * as the change it causes (session, counter, lock).
  */
-import { UniqueConstraintViolationException, type MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { DirectoryError, type Directory, type DirectoryUser } from '../infra/directory';
 import { LoginThrottle } from '../infra/db/entities';
-import { rowLock } from '../infra/db/row-lock';
+import { retryOnUniqueRace, rowLock } from '../infra/db/row-lock';
 import { formatKoreanDateTime } from '../infra/korean-time';
 import type { Logger } from '../infra/logger';
 import { ApiError } from './errors';
@@ -81,29 +81,17 @@ export async function login(deps: LoginDeps, attempt: LoginAttempt, now = new Da
   });
 }
 
-/** Counts a wrong password; returns the lock's end when this failure locked the account. */
+/**
+ * Counts a wrong password; returns the lock's end when this failure locked the account. Two first failures
+ * at once both find no row; the loser counts again on the winner's row.
+ */
 async function recordFailure(
   deps: LoginDeps,
   username: string,
   now: Date,
   auditFailure: (em: Parameters<typeof appendAuditEvent>[0], locked: boolean) => Promise<unknown>,
 ): Promise<Date | undefined> {
-  try {
-    return await countFailure(deps, username, now, auditFailure);
-  } catch (error) {
-    // Two first failures at once both found no row; the loser counts again on the winner's row.
-    if (error instanceof UniqueConstraintViolationException) return countFailure(deps, username, now, auditFailure);
-    throw error;
-  }
-}
-
-async function countFailure(
-  deps: LoginDeps,
-  username: string,
-  now: Date,
-  auditFailure: (em: Parameters<typeof appendAuditEvent>[0], locked: boolean) => Promise<unknown>,
-): Promise<Date | undefined> {
-  return deps.orm.em.fork().transactional(async (em) => {
+  return retryOnUniqueRace(() => deps.orm.em.fork().transactional(async (em) => {
     let row = await em.findOne(LoginThrottle, { username }, rowLock(em));
     if (!row) {
       row = new LoginThrottle(username);
@@ -119,7 +107,7 @@ async function countFailure(
     await em.flush();
     await auditFailure(em, locked);
     return locked ? row.lockedUntil : undefined;
-  });
+  }));
 }
 
 function lockedError(until: Date, timeZone: string): ApiError {

@@ -14,8 +14,9 @@
  * Also here, because the server decides at a call's start what the registration later records: the recording mode
  * of an extension (R1), the record-button registry, and the decision whether an instant of a call is recorded.
  */
-import { UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { appendAuditEvent } from '../infra/audit/audit-log';
+import { retryOnUniqueRace } from '../infra/db/row-lock';
 import {
   CALL_DIRECTIONS,
   Extension,
@@ -256,15 +257,8 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
       return { outcome: 'registered', recording, complianceException };
     });
 
-  const registerOnce = async (call: CallToRegister): Promise<Registration> => {
-    try {
-      return await attempt(call);
-    } catch (error) {
-      // Two registrations of one call at once both found no row; the loser reads the winner's row instead.
-      if (error instanceof UniqueConstraintViolationException) return attempt(call);
-      throw error;
-    }
-  };
+  // Two registrations of one call at once both found no row; the loser reads the winner's row instead.
+  const registerOnce = (call: CallToRegister): Promise<Registration> => retryOnUniqueRace(() => attempt(call));
 
   return {
     stats,
