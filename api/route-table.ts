@@ -33,12 +33,10 @@ import { LOGIN_CSRF_COOKIE, newToken, SESSION_COOKIE, type SessionStore } from '
 import type { Frame, NavItem } from './ui/layout';
 import { accessHoldersPage, dashboardPage, loginPage, recordingPage, recordingsPage } from './ui/pages';
 
-export interface RouteDeps {
+/** What the routes need to know of the system, given by whoever starts the API. */
+export interface SiteFacts {
   orm: MikroORM;
   directory: Directory;
-  sessions: SessionStore;
-  login: LoginDeps;
-  loginThrottle: RequestHandler;
   calendar: LegalCalendar;
   health: Record<string, HealthCheck>;
   municipalityName: string;
@@ -48,6 +46,12 @@ export interface RouteDeps {
   maxPrivilegedHolders: number;
   /** Default search range: the storage period in days. */
   searchRangeDays: number;
+}
+
+export interface RouteDeps extends SiteFacts {
+  sessions: SessionStore;
+  login: LoginDeps;
+  loginThrottle: RequestHandler;
   secureCookies: boolean;
 }
 

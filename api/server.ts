@@ -6,39 +6,26 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { MikroORM } from '@mikro-orm/core';
 import { parse as parseCookies } from 'cookie';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { z } from 'zod';
-import type { Directory } from '../infra/directory';
-import type { LegalCalendar } from '../infra/legal-period';
 import type { Logger } from '../infra/logger';
 import { AuditBatcher } from '../infra/audit/audit-log';
 import { ApiError } from './errors';
-import type { HealthCheck } from './health';
 import type { LockoutPolicy } from './login';
-import { createRoutes, frameFor } from './route-table';
+import { createRoutes, frameFor, type SiteFacts } from './route-table';
 import { auditor, mountRoute, requestContext, type RequestContext, type RouteSpec } from './routes';
 import { SESSION_COOKIE, SessionStore, type SessionTimeouts } from './sessions';
 import { errorPage } from './ui/pages';
 
 z.config(z.locales.ko());
 
-export interface ApiOptions {
+export interface ApiOptions extends SiteFacts {
   host: string;
   port: number;
   logger: Logger;
-  orm: MikroORM;
-  directory: Directory;
-  calendar: LegalCalendar;
-  health: Record<string, HealthCheck>;
-  municipalityName: string;
-  retentionPeriod: string;
-  timeZone: string;
-  maxPrivilegedHolders: number;
-  searchRangeDays: number;
   sessionTimeouts: SessionTimeouts;
   lockout: LockoutPolicy;
   loginRateLimitPerMinute: number;
@@ -136,18 +123,10 @@ export function createApiServer(options: ApiOptions): ApiServer {
   });
 
   const routes = createRoutes({
-    orm,
-    directory: options.directory,
+    ...options,
     sessions,
     login: { orm, directory: options.directory, sessions, policy: options.lockout, timeZone: options.timeZone, logger },
     loginThrottle,
-    calendar: options.calendar,
-    health: options.health,
-    municipalityName: options.municipalityName,
-    retentionPeriod: options.retentionPeriod,
-    timeZone: options.timeZone,
-    maxPrivilegedHolders: options.maxPrivilegedHolders,
-    searchRangeDays: options.searchRangeDays,
     secureCookies: options.behindTlsProxy,
   });
   for (const route of routes) mountRoute(app, route, { orm, audit });
