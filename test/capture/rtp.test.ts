@@ -194,7 +194,7 @@ describe('RtpStreamReceiver', () => {
   });
 
   test('the first packet is placed on the call timeline by its arrival time, after silence', () => {
-    const { rx, send, output } = receiver({ epochMs: 1_000 });
+    const { send, output } = receiver({ epochMs: 1_000 });
     const packets = stream(3, { startMs: 1_250 });
     send(...packets);
     expect(output()).toEqual(concat(silence(2_000), payloads(packets)));
