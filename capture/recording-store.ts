@@ -65,6 +65,8 @@ const MAX_AUDIO_FRAME_BYTES = FRAME_PREFIX_BYTES + SEAL_OVERHEAD + CHUNK_AUDIO_B
 const RECOVERED_FLAG = 1;
 const MAX_WRAPPED_KEY_BYTES = 255;
 const MAX_SEALED_INFO_BYTES = 16 * 1024;
+/** From the start of a file to the end of its wrapped key at the longest: what destroy() overwrites. */
+const KEY_REGION_BYTES = MAGIC.length + 2 + 36 + 2 + MAX_WRAPPED_KEY_BYTES;
 const MAX_HEADER_BYTES = MAGIC.length + 2 + 36 + 2 + MAX_WRAPPED_KEY_BYTES + 4 + MAX_SEALED_INFO_BYTES;
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
@@ -826,6 +828,18 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
      */
     async destroy(storageKey) {
       const { file } = fileOf(storageKey);
+      // The header holds a copy of the wrapped key. Unlinking alone would leave it in the freed blocks, where the
+      // master key could still open it; overwritten and synced first, the audio left behind is ciphertext without a key.
+      const handle = await openFile(file, 'r+').catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+      if (handle) {
+        try {
+          const length = Math.min((await handle.stat()).size, KEY_REGION_BYTES);
+          await writeAt(handle, Buffer.alloc(length), length, 0);
+          await handle.datasync();
+        } finally {
+          await handle.close();
+        }
+      }
       await rm(file, { force: true });
       // The unlink is durable once the folder is synced, so a power cut cannot bring a deleted recording back.
       await syncDirectory(path.dirname(file)).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));

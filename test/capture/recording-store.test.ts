@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Codec } from '../../infra/db/entities/recording';
@@ -298,6 +298,19 @@ describe('keys and deletion', () => {
     await expect(store.openRecording(finished.storageKey, finished.wrappedKey)).rejects.toThrow(RecordingNotFoundError);
     await expect(store.destroy(finished.storageKey)).resolves.toBeUndefined();
     await expect(store.destroy(`1999/01/01/${randomUUID()}.rec`)).resolves.toBeUndefined();
+  });
+
+  test("destroy overwrites the header's wrapped key before it unlinks, so the freed blocks hold no key", async () => {
+    const { finished } = await record('PCMA', audio(CHUNK_AUDIO_BYTES, 9));
+    // A second name for the same inode shows what the disk blocks held once the recording's name was gone.
+    const witness = path.join(dataDir, 'witness');
+    linkSync(fileOf(finished.storageKey), witness);
+    expect(readFileSync(witness).includes(Buffer.from(finished.wrappedKey, 'ascii'))).toBe(true);
+    await store.destroy(finished.storageKey);
+    const left = readFileSync(witness);
+    rmSync(witness);
+    expect(left.includes(Buffer.from(finished.wrappedKey, 'ascii'))).toBe(false);
+    expect(left.subarray(0, 8).equals(Buffer.alloc(8))).toBe(true);
   });
 });
 
