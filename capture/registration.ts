@@ -20,6 +20,7 @@ import { retryOnUniqueRace } from '../infra/db/row-lock';
 import {
   CALL_DIRECTIONS,
   Extension,
+  RECORDING_MODES,
   Recording,
   type CallDirection,
   type Codec,
@@ -50,17 +51,15 @@ export interface CallToRegister {
   readonly sizeBytes: number;
   readonly recovered: boolean;
   /**
-   * The mode the server applied when the call started (from `modeFor`). Absent for recovered calls: then the
-   * extension's mode at `startedAt` is derived from its `fullRecordingSince`.
+   * The mode the server applied when the call started (from `modeFor`, kept in the file's header for recovery).
+   * Absent when the extension was unknown then, or for files older than that header field: then the extension's
+   * mode at `startedAt` is derived from its `fullRecordingSince`.
    */
   readonly mode?: RecordingMode;
 }
 
-/**
- * A call the RTSP server finished. `FinishedCall` does not carry the codec (the server knows it when it opens the
- * store), so the caller passes it until the server adds it to the event.
- */
-export function fromFinishedCall(call: FinishedCall, codec: Codec, mode?: RecordingMode): CallToRegister {
+/** A call the RTSP server finished. */
+export function fromFinishedCall(call: FinishedCall): CallToRegister {
   const { metadata, recording } = call;
   return {
     callId: metadata.callId,
@@ -69,14 +68,14 @@ export function fromFinishedCall(call: FinishedCall, codec: Codec, mode?: Record
     direction: metadata.direction,
     startedAt: metadata.startedAt,
     notices: metadata.notices,
-    codec,
+    codec: call.codec,
     storageKey: recording.storageKey,
     wrappedKey: recording.wrappedKey,
     sha256: recording.sha256,
     durationMs: recording.durationMs,
     sizeBytes: recording.sizeBytes,
     recovered: false,
-    mode,
+    mode: call.mode,
   };
 }
 
@@ -98,6 +97,7 @@ export function fromRecoveryReport(report: FinalisedReport): CallToRegister {
     throw new RegistrationError('INCOMPLETE_METADATA', `recovered recording ${report.recordingId} has no call id`, report.recordingId);
   }
   const direction = text('direction');
+  const mode = text('mode');
   return {
     callId,
     extension: text('extension'),
@@ -112,6 +112,7 @@ export function fromRecoveryReport(report: FinalisedReport): CallToRegister {
     durationMs: report.durationMs,
     sizeBytes: report.sizeBytes,
     recovered: report.outcome === 'recovered',
+    mode: RECORDING_MODES.find((known) => known === mode),
   };
 }
 

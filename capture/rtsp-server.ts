@@ -28,10 +28,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import type { Codec, RecordingMode } from '../infra/db/entities';
 import type { Logger } from '../infra/logger';
 import { CallAssembly, type AssemblyStats, type CallLayout, type PartyEvent } from './call-assembly';
 import { DigestAuthority } from './digest';
 import type { FinishedRecording, RecordingStore } from './recording-store';
+import { RecordingGate } from './recording-gate';
+import { shouldRecord, type RecordButton } from './registration';
 import { RtpStreamReceiver, type RtpStreamStats } from './rtp';
 import {
   formatResponse,
@@ -58,6 +61,21 @@ export interface RtspServerOptions {
   readonly sessionTimeoutMs?: number;
   readonly maxConnections?: number;
   readonly maxConnectionsPerAddress?: number;
+  /**
+   * New connections one address may open per second (a token bucket holding `connectionBurstPerAddress`): a flood
+   * from one address is answered 503 and counted, and the calls of other addresses go on.
+   */
+  readonly connectionsPerSecondPerAddress?: number;
+  readonly connectionBurstPerAddress?: number;
+  /**
+   * R1: the mode of the call's extension when the call starts (undefined for an extension the table does not know,
+   * which is then treated as selective). Without it every pushed call is recorded, as a PBX that pushes only the
+   * calls it wants recorded expects. A rejection refuses RECORD with 503: neither recording a selective call
+   * without its button nor missing a full call is a guess to make while the database is away.
+   */
+  readonly modeFor?: (call: { readonly callId: string; readonly extension?: string | undefined }) => Promise<RecordingMode | undefined>;
+  /** The record-button presses of selective calls (see `recordButtonPressed`). */
+  readonly recordButton?: RecordButton;
 }
 
 export type EndReason = 'teardown' | 'timeout' | 'connection-closed' | 'server-stopped';
@@ -71,6 +89,9 @@ export interface FinishedCall {
   readonly device: string;
   readonly remoteAddress: string;
   readonly layout: CallLayout;
+  readonly codec: Codec;
+  /** The mode applied to the call: a selective recording starts at the record button (`metadata.startedAt`). */
+  readonly mode: RecordingMode | undefined;
   readonly endReason: EndReason;
   readonly recording: FinishedRecording;
   readonly tracks: readonly { readonly party: Party | 'mixed'; readonly transport: 'udp' | 'tcp'; readonly stats: RtpStreamStats }[];
@@ -85,6 +106,10 @@ export interface RtspServerStats {
   recordingsStarted: number;
   recordingsFinished: number;
   recordingsFailed: number;
+  /** Selective calls that ended without the record button: received, nothing kept. */
+  callsNotRecorded: number;
+  /** RECORD refused because the extension's mode could not be read. */
+  modeUnavailable: number;
   sessionTimeouts: number;
   authFailures: number;
   /** Requests answered with a 4xx/5xx status other than 401. */
@@ -158,10 +183,12 @@ export class RtspServer {
   private readonly usedPorts = new Set<number>();
   private readonly listeners = new Set<(call: FinishedCall) => unknown>();
   private readonly pending = new Set<Promise<unknown>>();
+  private readonly connectionRate: AddressRate;
   private sweeper: NodeJS.Timeout | undefined;
   private nextPort: number;
   readonly counters: Omit<RtspServerStats, 'connections' | 'sessionsActive' | 'rtp'> & { rtp: RtspServerStats['rtp'] } = {
-    connectionsRefused: 0, recordingsStarted: 0, recordingsFinished: 0, recordingsFailed: 0, sessionTimeouts: 0,
+    connectionsRefused: 0, recordingsStarted: 0, recordingsFinished: 0, recordingsFailed: 0, callsNotRecorded: 0,
+    modeUnavailable: 0, sessionTimeouts: 0,
     authFailures: 0, requestsRefused: 0, parseErrors: 0, internalErrors: 0, udpPackets: 0, udpForeign: 0, mediaDropped: 0,
     rtp: { received: 0, lost: 0, malformed: 0, late: 0, duplicates: 0 },
   };
@@ -174,6 +201,7 @@ export class RtspServer {
     this.nextPort = first;
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     this.authority = new DigestAuthority(options.realm, options.devicePassword);
+    this.connectionRate = new AddressRate(options.connectionsPerSecondPerAddress ?? 100, options.connectionBurstPerAddress ?? 200);
     this.server = net.createServer((socket) => this.accept(socket));
     this.server.on('error', (error) => options.logger.error('rtsp listener error', { error }));
   }
@@ -220,10 +248,24 @@ export class RtspServer {
     await Promise.all([...this.pending]);
   }
 
+  /**
+   * R1's record button for a selective call in progress: opens its recording now if it is not open yet. The press
+   * itself is already in `recordButton` (a press that arrives before the call's RECORD is found there then).
+   */
+  async recordButtonPressed(callId: string): Promise<'started' | 'already-recording' | 'no-active-call'> {
+    const connection = [...this.connections].find((candidate) => candidate.callId === callId && candidate.recording);
+    if (!connection) return 'no-active-call';
+    return (await connection.openRecording()) ? 'started' : 'already-recording';
+  }
+
   private accept(socket: net.Socket): void {
     const address = socket.remoteAddress ?? 'unknown';
     const fromAddress = [...this.connections].filter((connection) => connection.remoteAddress === address).length;
-    if (this.connections.size >= (this.options.maxConnections ?? 1000) || fromAddress >= (this.options.maxConnectionsPerAddress ?? 600)) {
+    if (
+      this.connections.size >= (this.options.maxConnections ?? 1000) ||
+      fromAddress >= (this.options.maxConnectionsPerAddress ?? 600) ||
+      !this.connectionRate.take(address)
+    ) {
       this.counters.connectionsRefused++;
       socket.end(formatResponse(503, {}));
       socket.on('error', () => undefined);
@@ -316,6 +358,27 @@ export class RtspServer {
   }
 }
 
+/** A token bucket per remote address; bounded, the least recently seen address is forgotten first. */
+class AddressRate {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private static readonly MAX_ADDRESSES = 10_000;
+
+  constructor(private readonly perSecond: number, private readonly burst: number) {}
+
+  take(address: string): boolean {
+    const now = performance.now();
+    const bucket = this.buckets.get(address) ?? { tokens: this.burst, at: now };
+    this.buckets.delete(address);
+    bucket.tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond);
+    bucket.at = now;
+    const allowed = bucket.tokens >= 1;
+    if (allowed) bucket.tokens -= 1;
+    this.buckets.set(address, bucket);
+    if (this.buckets.size > AddressRate.MAX_ADDRESSES) this.buckets.delete(this.buckets.keys().next().value as string);
+    return allowed;
+  }
+}
+
 function addRtp(total: RtspServerStats['rtp'], stats: Readonly<RtpStreamStats>): void {
   total.received += stats.received;
   total.lost += stats.lost;
@@ -333,8 +396,10 @@ class Connection {
   private announced: AnnouncedMetadata | undefined;
   private announceUri: string | undefined;
   private call: FinishedCall['metadata'] | undefined;
-  /** RECORD's opening of the recording file, awaited by close() so a call closed meanwhile is still finished. */
-  private starting: Promise<void> | undefined;
+  private mode: RecordingMode | undefined;
+  private gate: RecordingGate | undefined;
+  /** The opening of the recording file, awaited by close() so a call closed meanwhile is still finished. */
+  private starting: Promise<boolean> | undefined;
   private device: string | undefined;
   private sessionId: string | undefined;
   private recordingId: string | undefined;
@@ -358,6 +423,10 @@ class Connection {
     return this.state === 'recording';
   }
 
+  get callId(): string | undefined {
+    return this.announced?.callId;
+  }
+
   /** Ends the session: finishes its recording (once, whatever calls first) and releases ports and socket. */
   close(reason: EndReason): Promise<void> {
     this.closing ??= this.end(reason);
@@ -371,6 +440,11 @@ class Connection {
     for (const track of this.tracks) if (track.transport?.protocol === 'udp') this.server.releasePorts(track.transport.ports);
     await this.starting?.catch(() => undefined);
     if (this.assembly) await this.finishRecording(reason);
+    else if (this.gate) {
+      this.server.counters.callsNotRecorded++;
+      this.logger.info('selective call ended without the record button: nothing kept', { callId: this.callId, reason });
+    }
+    if (this.callId !== undefined) this.server.options.recordButton?.forget(this.callId);
     this.server.forget(this);
   }
 
@@ -386,6 +460,8 @@ class Connection {
         device: this.device as string,
         remoteAddress: this.remoteAddress,
         layout: layoutOf(this.tracks),
+        codec: (this.tracks[0] as Track).description.codec,
+        mode: this.mode,
         endReason: reason,
         recording,
         tracks: this.tracks.map((track) => ({
@@ -570,21 +646,68 @@ class Connection {
     if (this.state === 'recording') return this.sessionHeaders();
     this.requireState(['ready']);
     this.state = 'starting';
-    this.starting = this.startRecording();
-    await this.starting;
+    const announced = this.announced as AnnouncedMetadata;
+    try {
+      this.mode = this.server.options.modeFor ? await this.server.options.modeFor(announced) : 'full';
+    } catch (error) {
+      this.server.counters.modeUnavailable++;
+      this.logger.error('recording mode unavailable; RECORD refused', { callId: announced.callId, error });
+      this.state = 'ready';
+      throw new RtspRefusal(503, 'the recording mode of the extension cannot be read now');
+    }
+    this.receive();
+    if (this.state === 'starting') this.state = 'recording';
+    const button = this.server.options.recordButton;
+    if (this.mode === 'full' || shouldRecord(this.mode, button?.intervals(announced.callId) ?? [], new Date())) {
+      await this.openRecording();
+    }
     return this.sessionHeaders();
   }
 
-  private async startRecording(): Promise<void> {
+  /** RTP flows from RECORD on, through the gate that keeps only what R1 allows. */
+  private receive(): void {
+    const codec = (this.tracks[0] as Track).description.codec;
+    const callId = (this.announced as AnnouncedMetadata).callId;
+    const mode = this.mode;
+    const button = this.server.options.recordButton;
+    const gate = new RecordingGate(codec, Date.now(), mode === 'full' ? () => true : (at) => shouldRecord(mode, button?.intervals(callId) ?? [], at));
+    this.gate = gate;
+    const epochMs = performance.now();
+    for (const track of this.tracks) {
+      track.receiver = new RtpStreamReceiver({
+        codec,
+        payloadType: track.description.payloadType,
+        telephoneEventPayloadType: track.description.telephoneEventPayloadType,
+        epochMs,
+      }, gate.sink(track.party));
+    }
+  }
+
+  /**
+   * Opens the call's recording file, at RECORD for a full call and at the record button for a selective one.
+   * Resolves false when it was already open (or the call is over). Serialised, so two presses open one file.
+   */
+  openRecording(): Promise<boolean> {
+    const previous = this.starting ?? Promise.resolve(false);
+    const opening = previous.catch(() => false).then(() => this.startRecording());
+    this.starting = opening;
+    return opening;
+  }
+
+  private async startRecording(): Promise<boolean> {
+    const gate = this.gate;
+    if (!gate || gate.opened || this.state === 'closed') return false;
     const codec = (this.tracks[0] as Track).description.codec;
     const layout = layoutOf(this.tracks);
     const announced = this.announced as AnnouncedMetadata;
-    const call = { ...announced, startedAt: announced.startedAt ?? new Date() };
+    // A full recording is the whole call; a selective one starts at the button (the call's own start stays in the header).
+    const startedAt = this.mode === 'full' ? announced.startedAt ?? gate.nextStart() : gate.nextStart();
+    const call = { ...announced, startedAt };
     const recordingId = randomUUID();
     const writer = await this.server.options.store.open({
       recordingId,
       codec,
-      startedAt: call.startedAt,
+      startedAt,
       // Kept in the file's encrypted header, so a recording recovered after a crash still says which call it was.
       metadata: {
         callId: call.callId,
@@ -592,6 +715,8 @@ class Connection {
         otherParty: call.otherParty ?? null,
         direction: call.direction ?? null,
         notices: JSON.stringify(call.notices),
+        mode: this.mode ?? null,
+        callStartedAt: announced.startedAt?.toISOString() ?? null,
         device: this.device as string,
         sessionId: this.sessionId as string,
         layout,
@@ -600,18 +725,10 @@ class Connection {
     this.call = call;
     this.recordingId = recordingId;
     this.assembly = new CallAssembly(writer, { codec, layout });
-    const epochMs = performance.now();
-    for (const track of this.tracks) {
-      track.receiver = new RtpStreamReceiver({
-        codec,
-        payloadType: track.description.payloadType,
-        telephoneEventPayloadType: track.description.telephoneEventPayloadType,
-        epochMs,
-      }, this.assembly.sink(track.party));
-    }
+    gate.open(this.assembly);
     this.server.counters.recordingsStarted++;
-    this.logger.info('recording started', { recordingId, callId: call.callId, device: this.device });
-    if (this.state === 'starting') this.state = 'recording';
+    this.logger.info('recording started', { recordingId, callId: call.callId, mode: this.mode, device: this.device });
+    return true;
   }
 
   private async teardown(): Promise<Record<string, string>> {

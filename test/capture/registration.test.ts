@@ -303,6 +303,7 @@ describe('adapters', () => {
   test('a finished call from the RTSP server maps onto a registration', () => {
     const finished = {
       recordingId: 'r', sessionId: 's', device: 'pbx', remoteAddress: '10.0.0.2', layout: 'two-party', endReason: 'teardown',
+      codec: 'PCMA', mode: 'full',
       metadata: {
         callId: 'c-1', extension: '1234', otherParty: '010', direction: 'internal',
         startedAt: new Date('2026-11-26T00:00:00Z'), notices: [ANNOUNCEMENT],
@@ -311,7 +312,7 @@ describe('adapters', () => {
       tracks: [], events: [],
       assembly: { frames: 0, paddedSamples: [0, 0], droppedSamples: 0, lostAfterFailure: 0, droppedEvents: 0, flushes: 0 },
     } satisfies FinishedCall;
-    expect(fromFinishedCall(finished, 'PCMA', 'full')).toEqual({
+    expect(fromFinishedCall(finished)).toEqual({
       callId: 'c-1', extension: '1234', otherParty: '010', direction: 'internal', startedAt: finished.metadata.startedAt,
       notices: [ANNOUNCEMENT], codec: 'PCMA', storageKey: 'k', wrappedKey: 'w', sha256: 'h', durationMs: 1_000,
       sizeBytes: 16_058, recovered: false, mode: 'full',
@@ -325,7 +326,9 @@ describe('adapters', () => {
     };
     expect(() => fromRecoveryReport({ ...base, outcome: 'recovered', metadata: {} })).toThrow(RegistrationError);
     const completed = fromRecoveryReport({ ...base, outcome: 'completed', metadata: { callId: 'c', direction: 'sideways' } });
-    expect(completed).toMatchObject({ recovered: false, direction: undefined, extension: undefined, notices: [] });
+    expect(completed).toMatchObject({ recovered: false, direction: undefined, extension: undefined, notices: [], mode: undefined });
+    const selective = fromRecoveryReport({ ...base, outcome: 'recovered', metadata: { callId: 'c', mode: 'selective' } });
+    expect(selective).toMatchObject({ recovered: true, mode: 'selective' });
   });
 });
 
