@@ -197,6 +197,65 @@ export const SETTINGS = {
     default: '<DATA_DIR>/keys/master.key',
     schema: z.string().min(1),
   }),
+  captureHost: setting({
+    env: 'CAPTURE_HOST',
+    doc: 'address the capture appliance listens on for RTSP/RTP from the PBX (its control API stays on 127.0.0.1)',
+    default: '127.0.0.1',
+    schema: host,
+  }),
+  captureRtspPort: setting({ env: 'CAPTURE_RTSP_PORT', doc: 'RTSP port the PBX pushes calls to', default: '8554', schema: port }),
+  captureRtpPorts: setting({
+    env: 'CAPTURE_RTP_PORTS',
+    doc: 'UDP port range for RTP and RTCP, `first-last` (even first port; two ports per party of a call)',
+    default: '30000-33999',
+    schema: z
+      .string()
+      .regex(/^[0-9]{4,5}-[0-9]{4,5}$/, { message: '30000-33999 처럼 적습니다' })
+      .transform((text) => {
+        const [first, last] = text.split('-').map(Number) as [number, number];
+        return { first, last };
+      })
+      .refine(({ first, last }) => first % 2 === 0 && first >= 1024 && last <= 65_535 && last > first, {
+        message: '첫 포트는 1024 이상의 짝수이고 마지막 포트는 그보다 커야 합니다',
+      }),
+  }),
+  captureControlPort: setting({
+    env: 'CAPTURE_CONTROL_PORT',
+    doc: "port of the capture appliance's control API on 127.0.0.1 (modes, record button, health, deletion)",
+    default: '8555',
+    schema: port,
+  }),
+  captureControlTokenFile: setting({
+    env: 'CAPTURE_CONTROL_TOKEN_FILE',
+    doc: 'file holding the bearer token of the control API (worker and PBX integration); created on first start in development only',
+    default: '<DATA_DIR>/keys/capture-control.token',
+    schema: z.string().min(1),
+  }),
+  captureDevicesFile: setting({
+    env: 'CAPTURE_DEVICES_FILE',
+    doc: 'the devices allowed to push calls: one `name:password` per line, checked by RTSP Digest; created in development with the call generator\'s device only',
+    default: '<DATA_DIR>/keys/capture-devices',
+    schema: z.string().min(1),
+  }),
+  captureSessionTimeoutSeconds: setting({
+    env: 'CAPTURE_SESSION_TIMEOUT_SECONDS',
+    doc: 'an RTSP session with no request and no RTP for this long is closed and its recording finished',
+    default: '60',
+    schema: integer(5, 3600),
+  }),
+  callGenerator: setting({
+    env: 'CALL_GENERATOR',
+    doc: '`true` runs the built-in call generator (development only: it pushes demo calls so recordings appear); default `true` in development',
+    default: '',
+    // Undefined until resolveDerived() decides it from APP_ENV.
+    schema: z.enum(['', 'true', 'false']).transform((text) => (text === '' ? undefined : text === 'true')),
+  }),
+  callGeneratorIntervalSeconds: setting({
+    env: 'CALL_GENERATOR_INTERVAL_SECONDS',
+    doc: 'the call generator starts a call this often (each lasts 5–20 s)',
+    default: '30',
+    schema: integer(1, 86_400),
+  }),
   databaseDriver: setting({
     env: 'DB_DRIVER',
     doc: '`sqlite` (embedded, file under DATA_DIR), `postgresql` or `mssql`',
@@ -383,7 +442,8 @@ export const SETTINGS = {
 } as const;
 
 type Catalogue = typeof SETTINGS;
-export type Settings = { readonly [K in keyof Catalogue]: z.output<Catalogue[K]['schema']> };
+type CatalogueValues = { readonly [K in keyof Catalogue]: z.output<Catalogue[K]['schema']> };
+export type Settings = Omit<CatalogueValues, 'callGenerator'> & { readonly callGenerator: boolean };
 
 export class SettingsError extends Error {
   constructor(readonly problems: readonly { env: string; message: string }[]) {
@@ -406,12 +466,11 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     else problems.push({ env: spec.env, message: result.error.issues.map((issue) => issue.message).join('; ') });
   }
   if (problems.length > 0) throw new SettingsError(problems);
-  const settings = values as Settings;
-  return resolveDerived(settings, env, problems);
+  return resolveDerived(values as CatalogueValues, env, problems);
 }
 
 /** Defaults that depend on other settings, and rules that span several. */
-function resolveDerived(settings: Settings, env: NodeJS.ProcessEnv, problems: { env: string; message: string }[]): Settings {
+function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, problems: { env: string; message: string }[]): Settings {
   const dataDir = path.resolve(settings.dataDir);
   const masterKeyFile =
     env.MASTER_KEY_FILE === undefined ? path.join(dataDir, 'keys', 'master.key') : path.resolve(settings.masterKeyFile);
@@ -421,6 +480,11 @@ function resolveDerived(settings: Settings, env: NodeJS.ProcessEnv, problems: { 
       : settings.databaseDriver === 'sqlite'
         ? path.join(dataDir, 'recording.sqlite')
         : 'recording';
+  const keyFile = (variable: string, name: string, value: string) =>
+    env[variable] === undefined ? path.join(dataDir, 'keys', name) : path.resolve(value);
+  const captureControlTokenFile = keyFile('CAPTURE_CONTROL_TOKEN_FILE', 'capture-control.token', settings.captureControlTokenFile);
+  const captureDevicesFile = keyFile('CAPTURE_DEVICES_FILE', 'capture-devices', settings.captureDevicesFile);
+  const callGenerator = settings.callGenerator ?? settings.environment === 'development';
   const databasePort =
     settings.databasePort !== 0 ? settings.databasePort : settings.databaseDriver === 'mssql' ? 1433 : 5432;
 
@@ -455,7 +519,10 @@ function resolveDerived(settings: Settings, env: NodeJS.ProcessEnv, problems: { 
     if (!settings.directoryUrl) {
       problems.push({ env: 'LDAP_URL', message: '운영 모드에서는 내장 개발용 디렉터리를 쓸 수 없습니다' });
     }
+    if (callGenerator) {
+      problems.push({ env: 'CALL_GENERATOR', message: '운영 모드에서는 시험용 통화 발생기를 켤 수 없습니다' });
+    }
   }
   if (problems.length > 0) throw new SettingsError(problems);
-  return { ...settings, dataDir, masterKeyFile, databaseName, databasePort };
+  return { ...settings, dataDir, masterKeyFile, databaseName, databasePort, captureControlTokenFile, captureDevicesFile, callGenerator };
 }
