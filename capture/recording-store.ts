@@ -7,6 +7,8 @@
  *
  * Layout under `<dataDir>/recordings/`:
  * - `partial/<id>.partial` while a call is recorded (one folder, so start-up recovery lists only these);
+ * - `unacknowledged/<id>` holding the storage key, from open() until the caller acknowledges the recording as
+ *   registered: a crash after the file was finished but before the database row was committed loses no call;
  * - `YYYY/MM/DD/<id>.rec` once finished (UTC date of the call start; keeps folders to a day's calls). The
  *   storage key is that relative path. File names are the recording's id (a UUID), never anything from the network.
  *
@@ -37,7 +39,7 @@
  * ms per sync): the syncs run on libuv's thread pool (UV_THREADPOOL_SIZE, default 4), which should then grow.
  */
 import { createHash } from 'node:crypto';
-import { access, mkdir, open as openFile, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open as openFile, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Codec } from '../infra/db/entities/recording';
 import { DecryptionError, newDataKey, open as openSealed, seal, unwrapKey, wrapKey } from '../infra/crypto/envelope';
@@ -153,8 +155,18 @@ export interface RecordingStore {
    * per data folder.
    */
   recoverUnfinished(): Promise<RecoveryReport[]>;
+  /**
+   * Finished recordings not yet acknowledged (registered by the caller), read from their headers: what a crash or
+   * a failed registration left to do. Every recording is unacknowledged from open() until acknowledge(). A file
+   * that cannot be read is listed under `failed` and does not hold up the others.
+   */
+  unacknowledged(): Promise<{ found: FinalisedRecovery[]; failed: { recordingId: string; error: Error }[] }>;
+  /** The caller has registered the recording: it leaves the unacknowledged list. Idempotent. */
+  acknowledge(recordingId: string): Promise<void>;
   destroy(storageKey: string): Promise<void>;
 }
+
+export type FinalisedRecovery = Extract<RecoveryReport, { outcome: 'recovered' | 'completed' }>;
 
 /** A recording file that is torn, tampered with, or does not match its trailer. */
 export class RecordingCorruptError extends Error {
@@ -593,6 +605,8 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
   const root = path.join(path.resolve(options.dataDir), 'recordings');
   const partialFolder = path.join(root, 'partial');
   const partialFile = (recordingId: string) => path.join(partialFolder, `${recordingId}.partial`);
+  const journalFolder = path.join(root, 'unacknowledged');
+  const journalFile = (recordingId: string) => path.join(journalFolder, recordingId);
   /** Recordings this store is writing: their `.partial` files are live, not crashed. */
   const writing = new Set<string>();
   const fileOf = (storageKey: string) => {
@@ -643,6 +657,9 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
       await writeAt(handle, header, header.length, 0);
       await handle.datasync();
       await syncDirectory(partialFolder);
+      await ensureDirectory(journalFolder);
+      await writeFile(journalFile(call.recordingId), storageKey, { mode: 0o600 });
+      await syncDirectory(journalFolder);
     } catch (error) {
       dataKey.fill(0);
       // Only a file this call created is removed (with 'wx+', an existing one was never opened).
@@ -737,6 +754,40 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
     };
   }
 
+  /** A finished recording as its header and trailer describe it (the header's copy of the key opens it). */
+  async function describeFinished(storageKey: string): Promise<FinalisedRecovery> {
+    const { file, recordingId } = fileOf(storageKey);
+    const handle = await openFile(file, 'r');
+    try {
+      const fileSize = (await handle.stat()).size;
+      const header = await readHeader(handle, fileSize, file);
+      if (header === undefined) throw new RecordingCorruptError(file, 0, 'torn header');
+      if (header.recordingId !== recordingId) throw new RecordingCorruptError(file, 0, 'header names another recording');
+      const dataKey = unwrapKey(header.wrappedKey, options.masterKey);
+      try {
+        const info = readInfo(header, dataKey);
+        const trailer = await readTrailerAtEnd(handle, header, dataKey, fileSize, file);
+        const dataBytes = trailer.sampleFrames * CHANNELS;
+        return {
+          outcome: trailer.recovered ? 'recovered' : 'completed',
+          recordingId,
+          ...info,
+          sha256: trailer.sha256,
+          sampleFrames: trailer.sampleFrames,
+          durationMs: durationOf(trailer.sampleFrames),
+          sizeBytes: wavHeader(wavFormat(info.codec), dataBytes).length + dataBytes,
+          storageKey,
+          wrappedKey: header.wrappedKey,
+          droppedBytes: 0,
+        };
+      } finally {
+        dataKey.fill(0);
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+
   async function recoverOne(recordingId: string): Promise<RecoveryReport> {
     const file = partialFile(recordingId);
     const handle = await openFile(file, 'r+');
@@ -818,18 +869,44 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
       }
       return reports;
     },
+    async unacknowledged() {
+      let names: string[];
+      const found: FinalisedRecovery[] = [];
+      const failed: { recordingId: string; error: Error }[] = [];
+      try {
+        names = await readdir(journalFolder);
+      } catch (error) {
+        if (isNotFound(error)) return { found, failed };
+        throw error;
+      }
+      for (const recordingId of names.sort()) {
+        // Still being recorded, or left for recoverUnfinished(): not finished yet.
+        if (!ID_PATTERN.test(recordingId) || writing.has(recordingId)) continue;
+        if (await access(partialFile(recordingId)).then(() => true, () => false)) continue;
+        try {
+          found.push(await describeFinished((await readFile(journalFile(recordingId), 'utf8')).trim()));
+        } catch (error) {
+          // Discarded by recovery (nothing was flushed) or destroyed since: there is nothing left to register.
+          if (isNotFound(error)) await rm(journalFile(recordingId), { force: true });
+          else failed.push({ recordingId, error: error instanceof Error ? error : new Error(String(error)) });
+        }
+      }
+      return { found, failed };
+    },
+    async acknowledge(recordingId) {
+      if (!ID_PATTERN.test(recordingId)) throw new Error(`invalid recording id: ${JSON.stringify(recordingId)}`);
+      await rm(journalFile(recordingId), { force: true });
+    },
     /**
      * Removes the file; idempotent. Destroying the key is the database's part (it clears the row's wrappedKey).
-     * The file is not overwritten first: on SSDs (wear levelling) and on journaling or copy-on-write filesystems
-     * an overwrite does not reach the old blocks anyway. What puts the audio beyond recovery is crypto-shredding:
-     * with the database's copy of the key destroyed and the header's copy gone with the file, no key remains.
-     * Remnants of the file's blocks on the disk still hold the header's copy, wrapped by the master key; rotating
-     * the master key (re-wrapping the live keys, destroying the old one) is what retires those.
+     * What puts the audio beyond recovery is crypto-shredding: with both copies of its key gone, what is left of
+     * the file on the disk is ciphertext. The header's copy is overwritten in place and synced before the unlink;
+     * on ext4 or XFS that reaches the block, while on SSDs (wear levelling) and copy-on-write filesystems an old
+     * block may survive, still wrapped by the master key: rotating the master key (re-wrapping the live keys,
+     * destroying the old one) is what retires those.
      */
     async destroy(storageKey) {
       const { file } = fileOf(storageKey);
-      // The header holds a copy of the wrapped key. Unlinking alone would leave it in the freed blocks, where the
-      // master key could still open it; overwritten and synced first, the audio left behind is ciphertext without a key.
       const handle = await openFile(file, 'r+').catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
       if (handle) {
         try {

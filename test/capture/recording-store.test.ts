@@ -448,6 +448,33 @@ describe('crash safety', () => {
     expect(wav.subarray(58).equals(audio(keptChunks * CHUNK_AUDIO_BYTES, torn.seed))).toBe(true);
   });
 
+  test('recovered recordings stay unacknowledged, described by their headers, until the caller registers them', async () => {
+    const { found: pending, failed } = await store.unacknowledged();
+    expect(failed).toEqual([]);
+    for (const call of [killed, torn]) {
+      const report = reportOf(call.id);
+      expect(pending.find((entry) => entry.recordingId === call.id)).toEqual({ ...report, droppedBytes: 0 });
+      await store.acknowledge(call.id);
+    }
+    const after = (await store.unacknowledged()).found.map((entry) => entry.recordingId);
+    expect(after).not.toContain(killed.id);
+    expect(after).not.toContain(torn.id);
+  });
+
+  test('a finished recording is unacknowledged while it is recorded only once finished, and a destroyed one drops out', async () => {
+    const recordingId = randomUUID();
+    const writer = await store.open({ recordingId, codec: 'PCMU', startedAt: new Date(), metadata: { callId: 'c' } });
+    await writer.append(audio(CHUNK_AUDIO_BYTES, 14));
+    expect((await store.unacknowledged()).found.map((entry) => entry.recordingId)).not.toContain(recordingId);
+    const finished = await writer.finish();
+    expect((await store.unacknowledged()).found).toContainEqual(
+      expect.objectContaining({ outcome: 'completed', recordingId, sha256: finished.sha256, storageKey: finished.storageKey, metadata: { callId: 'c' } }),
+    );
+    await store.destroy(finished.storageKey);
+    expect((await store.unacknowledged()).found.map((entry) => entry.recordingId)).not.toContain(recordingId);
+    expect(existsSync(path.join(dataDir, 'recordings', 'unacknowledged', recordingId))).toBe(false);
+  });
+
   test('nothing is left unfinished, and recovering again finds nothing', async () => {
     expect(readdirSync(path.join(dataDir, 'recordings', 'partial'))).toEqual([]);
     await expect(store.recoverUnfinished()).resolves.toEqual([]);
