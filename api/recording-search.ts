@@ -7,7 +7,7 @@
 import { QueryOrder, raw, type EntityManager, type FilterQuery, type QBFilterQuery } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import { z } from 'zod';
-import { Extension, Recording, RECORDING_MODES } from '../infra/db/entities';
+import { COMPLIANCE_EXCEPTIONS, Extension, Recording, RECORDING_MODES } from '../infra/db/entities';
 import { addDays, type LegalCalendar } from '../infra/legal-period';
 import type { Principal, Scope } from './access';
 import { ApiError } from './errors';
@@ -63,6 +63,8 @@ export const recordingSummary = z.object({
   mode: z.enum(RECORDING_MODES),
   noticeGiven: z.boolean(),
   recovered: z.boolean(),
+  complianceException: z.enum(COMPLIANCE_EXCEPTIONS).nullable().describe('R3: 전수 녹취인데 안내 증거가 없음'),
+  sha256: z.string().nullable().describe('녹취 음성(WAV)의 SHA-256; 삭제 후에도 감사용으로 남음'),
   retentionDueAt: z.string(),
   deletedAt: z.string().nullable().describe('삭제되었으면 그 시각 (개인정보는 비워짐)'),
 });
@@ -123,6 +125,8 @@ export function toSummary(recording: Recording): RecordingSummary {
     mode: recording.mode,
     noticeGiven: recording.noticeGiven,
     recovered: recording.recovered,
+    complianceException: recording.complianceException ?? null,
+    sha256: recording.sha256 ?? null,
     retentionDueAt: recording.retentionDueAt.toISOString(),
     deletedAt: recording.deletedAt?.toISOString() ?? null,
   };
@@ -209,7 +213,7 @@ export async function searchRecordings(
 
 const SUMMARY_COLUMNS = [
   'r.id', 'r.started_at', 'r.ended_at', 'r.duration_ms', 'r.other_party_number', 'r.direction', 'r.mode', 'r.notice_given',
-  'r.recovered', 'r.retention_due_at', 'r.deleted_at',
+  'r.recovered', 'r.compliance_exception', 'r.sha256', 'r.retention_due_at', 'r.deleted_at',
   raw('e.number as extension_number'), raw('d.code as department_code'), raw('d.name as department_name'),
 ];
 
@@ -224,6 +228,8 @@ interface SummaryRow {
   mode: RecordingSummary['mode'];
   notice_given: boolean | number;
   recovered: boolean | number;
+  compliance_exception: RecordingSummary['complianceException'];
+  sha256: string | null;
   retention_due_at: Date | number | string;
   deleted_at: Date | number | string | null;
   extension_number: string;
@@ -247,6 +253,8 @@ function rowToSummary(row: SummaryRow): RecordingSummary {
     mode: row.mode,
     noticeGiven: flagOf(row.notice_given),
     recovered: flagOf(row.recovered),
+    complianceException: row.compliance_exception ?? null,
+    sha256: row.sha256 ?? null,
     retentionDueAt: isoOf(row.retention_due_at),
     deletedAt: row.deleted_at == null ? null : isoOf(row.deleted_at),
   };

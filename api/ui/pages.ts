@@ -162,7 +162,9 @@ export function recordingPage(frame: Frame, item: RecordingSummary, timeZone: st
     ['방향', DIRECTION_LABELS[item.direction]],
     ['녹취 방식', MODE_LABELS[item.mode]],
     ['사전고지', item.noticeGiven ? '고지함' : '고지 기록 없음'],
+    ['준수 예외', item.complianceException === 'notice_missing' ? '전수 녹취 안내 방송 증거 없음 (제7조)' : '없음'],
     ['복구된 녹취', item.recovered ? '예 (장비 재시작 후 복구)' : '아니요'],
+    ['음성 SHA-256', item.sha256 ?? '—'],
     ['삭제 예정', dateTime(item.retentionDueAt, timeZone)],
     ['삭제', item.deletedAt ? `삭제됨 (${dateTime(item.deletedAt, timeZone)})` : '보관 중'],
   ];
