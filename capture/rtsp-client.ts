@@ -286,6 +286,8 @@ export interface PushCallOptions extends RtspClientOptions {
   readonly durationMs: number;
   /** The G.711 payload of packet `index` (0, 1, …) of a party: SAMPLES_PER_PACKET bytes. */
   readonly audio: (party: Party, index: number) => Uint8Array;
+  /** Ends the call early: sending stops and the call is torn down as a hung-up call would be. */
+  readonly signal?: AbortSignal;
 }
 
 export interface PushResult {
@@ -344,10 +346,16 @@ export async function pushCall(options: PushCallOptions): Promise<PushResult> {
     const failed = new Promise<never>((_, reject) => (stopSending = reject));
     keepAliveTimer = keepAlive(connection, uri, (error) => stopSending(error));
     void connection.closed.then((error) => stopSending(error ?? new RtspClientError('connection', 'RECORD', 'closed')));
-    await Promise.race([sendAtRealTime(tracks, packets, options, () => stopped), failed]);
+    const hungUp = new Promise<void>((resolve) => {
+      if (options.signal?.aborted) resolve();
+      options.signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
+    const progress = { sent: 0 };
+    await Promise.race([sendAtRealTime(tracks, packets, options, () => stopped, progress), failed, hungUp]);
+    stopped = true;
     clearInterval(keepAliveTimer);
     await connection.request('TEARDOWN', uri);
-    return { sessionId, packets };
+    return { sessionId, packets: progress.sent };
   } finally {
     stopped = true;
     clearInterval(keepAliveTimer);
@@ -383,16 +391,23 @@ async function setupPushTrack(connection: RtspConnection, options: PushCallOptio
  * One timer per call sends every party's packet that is due. Packet n is due at start + n × 20 ms, computed from the
  * start rather than from the previous tick, so timer lateness never accumulates: a late tick sends what it owes.
  */
-function sendAtRealTime(tracks: readonly PushTrack[], packets: number, options: PushCallOptions, stopped: () => boolean): Promise<void> {
+function sendAtRealTime(
+  tracks: readonly PushTrack[],
+  packets: number,
+  options: PushCallOptions,
+  stopped: () => boolean,
+  /** Packets sent per party so far, for the caller's result. */
+  progress: { sent: number },
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    let sent = 0;
     const tick = () => {
       // The call failed elsewhere (keep-alive, connection): its sockets are gone, so is the caller.
       if (stopped()) return;
       try {
         const due = Math.min(packets, Math.floor((performance.now() - start) / PACKET_MS) + 1);
-        for (; sent < due; sent++) {
+        for (; progress.sent < due; progress.sent++) {
+          const sent = progress.sent;
           for (const track of tracks) {
             (track.send as (packet: Uint8Array) => void)(serializeRtp({
               marker: sent === 0,
@@ -408,8 +423,8 @@ function sendAtRealTime(tracks: readonly PushTrack[], packets: number, options: 
         reject(error);
         return;
       }
-      if (sent >= packets) resolve();
-      else setTimeout(tick, start + sent * PACKET_MS - performance.now());
+      if (progress.sent >= packets) resolve();
+      else setTimeout(tick, start + progress.sent * PACKET_MS - performance.now());
     };
     tick();
   });

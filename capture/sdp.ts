@@ -123,8 +123,9 @@ const MEDIA_METADATA = ['x-gm-party'];
 const STATIC_CODECS: ReadonlyMap<number, Codec> = new Map([[0, 'PCMU'], [8, 'PCMA']]);
 const STATIC_PAYLOAD_TYPES: Readonly<Record<Codec, number>> = { PCMU: 0, PCMA: 8 };
 
-const CALL_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
-const PHONE_NUMBER = /^\+?[0-9](?:[0-9-]{0,30}[0-9])?$/;
+/** The shapes of a call id and a phone or extension number, wherever they arrive (SDP, URL, control API). */
+export const CALL_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+export const PHONE_NUMBER = /^\+?[0-9](?:[0-9-]{0,30}[0-9])?$/;
 const NOTICE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]{1,256}$/u;
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?Z$/;
 const CALL_DIRECTIONS: readonly CallDirection[] = ['inbound', 'outbound', 'internal'];

@@ -35,3 +35,66 @@ export function loadMasterKey(settings: Pick<Settings, 'masterKeyFile' | 'enviro
   }
   return readMasterKey(settings.masterKeyFile);
 }
+
+/** A missing or malformed secret file of the capture appliance (the message names the file, never its content). */
+export class SecretFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SecretFileError';
+  }
+}
+
+/** The call generator's device name in the development device file. */
+export const CALL_GENERATOR_DEVICE = 'call-generator';
+const DEVICE_LINE = /^([A-Za-z0-9._-]{1,64}):(.{12,256})$/;
+
+export interface CaptureSecrets {
+  /** Bearer token of the capture appliance's control API. */
+  readonly controlToken: string;
+  /** Digest passwords of the devices allowed to push calls, by name. */
+  readonly devices: ReadonlyMap<string, string>;
+}
+
+/**
+ * The capture appliance's secrets: the control API token and the device passwords. Development creates both files
+ * on first start (the device file with the call generator only); production refuses to start without them.
+ */
+export function loadCaptureSecrets(
+  settings: Pick<Settings, 'environment' | 'captureControlTokenFile' | 'captureDevicesFile'>,
+): CaptureSecrets {
+  const development = settings.environment === 'development';
+  createOnce(development, settings.captureControlTokenFile, () => `${randomBytes(32).toString('base64url')}\n`);
+  createOnce(development, settings.captureDevicesFile, () => `${CALL_GENERATOR_DEVICE}:${randomBytes(24).toString('base64url')}\n`);
+  const controlToken = readSecretFile(settings.captureControlTokenFile, 'CAPTURE_CONTROL_TOKEN_FILE').trim();
+  if (!/^[\x21-\x7e]{32,512}$/.test(controlToken)) {
+    throw new SecretFileError(`제어 토큰은 공백 없는 32자 이상이어야 합니다: ${settings.captureControlTokenFile}`);
+  }
+  const devices = new Map<string, string>();
+  const lines = readSecretFile(settings.captureDevicesFile, 'CAPTURE_DEVICES_FILE').split('\n');
+  for (const [index, line] of lines.entries()) {
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    const match = DEVICE_LINE.exec(line.trimEnd());
+    if (!match) {
+      // The line itself is not quoted: it holds a password.
+      throw new SecretFileError(`장치 파일 ${index + 1}번째 줄은 "이름:비밀번호" (비밀번호 12자 이상) 형식이어야 합니다: ${settings.captureDevicesFile}`);
+    }
+    devices.set(match[1] as string, match[2] as string);
+  }
+  return { controlToken, devices };
+}
+
+function createOnce(development: boolean, file: string, content: () => string): void {
+  if (!development || existsSync(file)) return;
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  try {
+    writeFileSync(file, content(), { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    // Another process of the system created it a moment ago: theirs is the one.
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
+function readSecretFile(file: string, variable: string): string {
+  if (!existsSync(file)) throw new SecretFileError(`비밀 파일이 없습니다: ${file} (${variable})`);
+  return readFileSync(file, 'utf8');
+}

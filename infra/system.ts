@@ -1,6 +1,7 @@
 /**
  * Brings the whole system up in order — Temporal (embedded dev server unless TEMPORAL_ADDRESS is set),
- * database and migrations, master key, holiday tables, worker, API — and takes it down in reverse.
+ * database and migrations, master key, holiday tables, worker, capture appliance (a child process), API — and
+ * takes it down in reverse.
  * Every component started here is stopped by `stop()`, whatever failed on the way up.
  */
 import type { MikroORM } from '@mikro-orm/core';
@@ -12,7 +13,9 @@ import { initOrm, migrate } from './db/orm';
 import { createDirectory } from './directory';
 import { createDocumentStore } from './documents/document-store';
 import { loadLegalCalendar } from './holidays';
-import { loadMasterKey, readMasterKey } from './keys';
+import { startCaptureProcess, type CaptureProcess } from './capture-process';
+import { seedDevelopmentOrganisation } from './db/development-organisation';
+import { loadCaptureSecrets, loadMasterKey, readMasterKey } from './keys';
 import type { Logger } from './logger';
 import { approximateDays, describePeriodKo } from './period';
 import type { Settings } from './settings';
@@ -20,7 +23,7 @@ import { connectClient, connectWorker } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { createWorker } from './temporal/worker';
 
-export const COMPONENTS = ['api', 'worker'] as const;
+export const COMPONENTS = ['api', 'worker', 'capture'] as const;
 export type Component = (typeof COMPONENTS)[number];
 
 const MINIMUM_FREE_DISK_BYTES = 1024 ** 3;
@@ -75,6 +78,10 @@ export async function startSystem(
     stoppers.push(() => orm.close(true));
     const applied = await migrate(orm);
     logger.info('database ready', { driver: settings.databaseDriver, migrationsApplied: applied });
+    if (settings.environment === 'development') {
+      const seeded = await seedDevelopmentOrganisation(orm.em.fork());
+      if (seeded.extensions.size > 0) logger.info('demo organisation added', { extensions: [...seeded.extensions.values()].map((e) => e.number) });
+    }
 
     const calendar = await loadLegalCalendar(settings.timeZone);
     const { directory, description: directoryDescription } = createDirectory(settings);
@@ -105,6 +112,14 @@ export async function startSystem(
       );
     }
 
+    let capture: CaptureProcess | undefined;
+    if (components.includes('capture')) {
+      const secrets = loadCaptureSecrets(settings);
+      capture = await startCaptureProcess({ controlPort: settings.captureControlPort, controlToken: secrets.controlToken, logger });
+      stoppers.push(() => capture!.stop());
+      void capture.gaveUp.then(reportFailure);
+    }
+
     const health: Record<string, HealthCheck> = {
       database: async () => {
         await orm.em.fork().getConnection().execute('select 1');
@@ -130,6 +145,21 @@ export async function startSystem(
       },
       diskSpace: diskSpaceCheck(settings.dataDir, MINIMUM_FREE_DISK_BYTES),
     };
+    if (capture) {
+      const supervised = capture;
+      const { client } = capture;
+      health.capture = async () => {
+        const report = (await client.health()) as { rtsp: { port: number; sessionsActive: number; rtp: { received: number; lost: number } }; registration: { waiting: number } };
+        const { rtsp, registration } = report;
+        const waiting = registration.waiting > 0 ? `, 등록 대기 ${registration.waiting}건` : '';
+        const restarts = supervised.restarts > 0 ? `, 재시작 ${supervised.restarts}회` : '';
+        return {
+          // Waiting registrations are named in the detail: the appliance still records (the files are kept).
+          state: 'up',
+          detail: `RTSP ${rtsp.port}, 녹취 중 ${rtsp.sessionsActive}건, 패킷 ${rtsp.rtp.received} (손실 ${rtsp.rtp.lost})${waiting}${restarts}`,
+        };
+      };
+    }
     if (worker) {
       const running = worker;
       health.worker = async () =>

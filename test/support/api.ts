@@ -5,6 +5,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { createApiServer, type ApiOptions, type ApiServer } from '../../api/server';
 import { AuditEvent, Department, Extension, Recording } from '../../infra/db/entities';
+import { seedDevelopmentOrganisation } from '../../infra/db/development-organisation';
 import { DEMO_PASSWORD } from '../../infra/directory/development-directory';
 import { DevelopmentDirectory } from '../../infra/directory/development-directory';
 import { loadLegalCalendar } from '../../infra/holidays';
@@ -136,15 +137,14 @@ export interface SeededCalls {
 /** Two departments, three extensions and a few calls in the last days, one of them deleted. */
 export async function seedCalls(orm: MikroORM, now = new Date()): Promise<SeededCalls> {
   const em = orm.em.fork();
-  const itDepartment = new Department('it', '정보통신과', 'department');
-  itDepartment.isManagingDepartment = true;
-  const welfareDepartment = new Department('welfare', '복지정책과', 'department');
-  const staffExtension = new Extension('02-2680-1234', welfareDepartment);
-  staffExtension.owner = 'jung.staff';
-  const headExtension = new Extension('02-2680-1200', welfareDepartment);
-  headExtension.owner = 'kim.head';
-  const itExtension = new Extension('02-2680-2114', itDepartment);
-  itExtension.owner = 'lee.operator';
+  const organisation = await seedDevelopmentOrganisation(em, now);
+  const department = (name: string) => organisation.departments.get(name) as Department;
+  const extension = (owner: string) => organisation.extensions.get(owner) as Extension;
+  const itDepartment = department('정보통신과');
+  const welfareDepartment = department('복지정책과');
+  const staffExtension = extension('jung.staff');
+  const headExtension = extension('kim.head');
+  const itExtension = extension('lee.operator');
   const hoursAgo = (hours: number) => new Date(now.getTime() - hours * 3_600_000);
   const call = (id: string, extension: Extension, hours: number, other: string, mode: 'selective' | 'full' = 'selective') => {
     const recording = new Recording(id, extension, hoursAgo(hours), 'inbound', mode, 'PCMU', new Date(now.getTime() + 20 * 86_400_000));
@@ -160,7 +160,7 @@ export async function seedCalls(orm: MikroORM, now = new Date()): Promise<Seeded
   const deletedCall = call('call-staff-old', staffExtension, 24 * 5, '010-0000-1111');
   deletedCall.deletedAt = hoursAgo(1);
   deletedCall.otherPartyNumber = undefined;
-  em.persist([itDepartment, welfareDepartment, staffExtension, headExtension, itExtension, staffCall, headCall, itCall, deletedCall]);
+  em.persist([staffCall, headCall, itCall, deletedCall]);
   await em.flush();
   return { itDepartment, welfareDepartment, staffExtension, headExtension, itExtension, staffCall, headCall, itCall, deletedCall };
 }

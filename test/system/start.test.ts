@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { HealthReport } from '../../api/health';
+import type { RecordingSummary } from '../../api/recording-search';
 import { deadlineRemindersWorkflow, deadlineStatus } from '../../workflows/deadline-reminders';
 import { freePort, portAnswers } from '../support/ports';
 import { TestClient } from '../support/api';
@@ -23,12 +24,12 @@ interface Running {
 }
 
 let dataDir: string;
-let ports: { api: number; temporal: number; ui: number };
+let ports: { api: number; temporal: number; ui: number; rtsp: number; control: number };
 let running: Running | undefined;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'recording-system-'));
-  ports = { api: await freePort(), temporal: await freePort(), ui: await freePort() };
+  ports = { api: await freePort(), temporal: await freePort(), ui: await freePort(), rtsp: await freePort(), control: await freePort() };
 });
 
 afterAll(async () => {
@@ -46,6 +47,11 @@ function start(): Running {
       TEMPORAL_DEV_PORT: String(ports.temporal),
       TEMPORAL_UI_PORT: String(ports.ui),
       TEMPORAL_ADDRESS: '',
+      CAPTURE_RTSP_PORT: String(ports.rtsp),
+      CAPTURE_CONTROL_PORT: String(ports.control),
+      // Above the ports other suites pick (test/support/ports.ts), so parallel suites never collide with calls.
+      CAPTURE_RTP_PORTS: '40000-40999',
+      CALL_GENERATOR_INTERVAL_SECONDS: '2',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     // A process group of its own, like a terminal's foreground job, so Ctrl-C can be sent to the group.
@@ -73,6 +79,17 @@ async function healthWhenUp(system: Running): Promise<HealthReport> {
   }
 }
 
+/** Polls `probe` until it returns something, or fails naming `what` after `ms`. */
+async function until<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = await probe();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${running?.output().slice(-4000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 async function withClient<T>(body: (client: Client) => Promise<T>): Promise<T> {
   const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
   try {
@@ -93,7 +110,7 @@ test('first start: every component up, Korean login page, a demo user logs in, a
   const health = await healthWhenUp(running);
   expect(health.state).toBe('up');
   expect(Object.keys(health.components).sort()).toEqual(
-    ['database', 'directory', 'diskSpace', 'legalCalendar', 'masterKey', 'temporal', 'worker'].sort(),
+    ['capture', 'database', 'directory', 'diskSpace', 'legalCalendar', 'masterKey', 'temporal', 'worker'].sort(),
   );
   expect(Object.values(health.components).every((component) => component.state === 'up')).toBe(true);
 
@@ -139,9 +156,57 @@ test('first start: every component up, Korean login page, a demo user logs in, a
   });
 });
 
+test('the call generator rings the demo extensions: its calls appear as recordings with their hashes', async () => {
+  const browser = new TestClient(`http://127.0.0.1:${ports.api}`);
+  await browser.login('choi.chief');
+  const recordings = await until(async () => {
+    const { items } = (await (await browser.request('GET', '/api/recordings')).json()) as { items: RecordingSummary[] };
+    return items.length >= 2 ? items : undefined;
+  }, 60_000, 'two generated calls recorded');
+  for (const item of recordings) {
+    expect(item.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(item.durationMs).toBeGreaterThan(0);
+    expect(['02-2680-1200', '02-2680-1234', '02-2680-2114']).toContain(item.extension);
+  }
+  const page = await (await browser.request('GET', `/recordings/${recordings[0]!.id}`)).text();
+  expect(page).toContain(recordings[0]!.sha256);
+});
+
+test('kill -9 of the capture appliance in the middle of a call: it is started again and the call is kept, less at most the last second', async () => {
+  const system = running!;
+  const pidLine = [...system.output().matchAll(/"message":"capture appliance started".*?"pid":(\d+)/g)].at(-1);
+  const pid = Number(pidLine?.[1]);
+  // A recording open for at least three seconds, so there is something flushed to keep.
+  const open = await until(async () => {
+    const lines = system.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, string | undefined>);
+    const finished = new Set(lines.filter((line) => line.message === 'recording finished').map((line) => line.recordingId));
+    return lines.find((line) => line.message === 'recording started' && !finished.has(line.recordingId) && Date.now() - Date.parse(line.time as string) > 3000);
+  }, 60_000, 'a recording open for three seconds');
+  const killedAt = Date.now();
+  process.kill(pid, 'SIGKILL');
+  const openedAt = Date.parse(open.time as string);
+
+  const browser = new TestClient(`http://127.0.0.1:${ports.api}`);
+  await browser.login('choi.chief');
+  const recovered = await until(async () => {
+    const { items } = (await (await browser.request('GET', '/api/recordings')).json()) as { items: RecordingSummary[] };
+    return items.find((item) => item.recovered && Math.abs(Date.parse(item.startedAt) - openedAt) < 1000);
+  }, 60_000, 'the killed call registered as recovered');
+  expect(system.output()).toContain('capture appliance died; starting it again');
+  expect(recovered.sha256).toMatch(/^[0-9a-f]{64}$/);
+  // Everything up to about a second before the kill is there; nothing after it is invented.
+  expect(recovered.durationMs).toBeGreaterThanOrEqual(killedAt - openedAt - 1000 - 300);
+  expect(recovered.durationMs).toBeLessThanOrEqual(killedAt - openedAt + 300);
+  const health = await healthWhenUp(system);
+  expect(health.components.capture?.state).toBe('up');
+  expect(health.components.capture?.detail).toContain('재시작 1회');
+});
+
 test('Ctrl-C stops every process the system started', async () => {
   expect(await stop(running!)).toBe(0);
   expect(await portAnswers(ports.api)).toBe(false);
+  expect(await portAnswers(ports.rtsp)).toBe(false);
+  expect(await portAnswers(ports.control)).toBe(false);
   expect(await portAnswers(ports.temporal)).toBe(false);
   expect(await portAnswers(ports.ui)).toBe(false);
 });

@@ -1,0 +1,269 @@
+/**
+ * The capture appliance put together (Art. 4: it sits in the city hall telecom room, a process of its own):
+ * the encrypted store, crash recovery, the RTSP server with R1's modes and record button, the registration of
+ * every finished call, and the local control API.
+ *
+ * Start-up order is what makes a crash cost at most the last second: first every `.partial` left by a crash is
+ * finalised with what was flushed (recoverUnfinished), then every finished recording the database does not have yet
+ * is registered (the store's unacknowledged list), and only then are calls accepted. The same reconciliation runs
+ * every minute, so a registration that failed while the database was away is done once it is back.
+ */
+import { statfs } from 'node:fs/promises';
+import type { MikroORM } from '@mikro-orm/core';
+import { Extension, Recording, RecordingHold } from '../infra/db/entities';
+import type { LegalCalendar } from '../infra/legal-period';
+import type { Logger } from '../infra/logger';
+import type { Period } from '../infra/period';
+import { appendAuditEvent } from '../infra/audit/audit-log';
+import { ControlError, createControlApi, type ControlApi, type ExtensionModeView } from './control-api';
+import { createRecordingStore, type RecordingStore } from './recording-store';
+import {
+  createRegistrar,
+  fromFinishedCall,
+  fromRecoveryReport,
+  modeFor,
+  RecordButton,
+  type CallToRegister,
+  type Registrar,
+  type RegistrarOptions,
+} from './registration';
+import { RtspServer } from './rtsp-server';
+
+export interface ApplianceOptions {
+  readonly dataDir: string;
+  readonly masterKey: Buffer;
+  readonly orm: MikroORM;
+  readonly calendar: LegalCalendar;
+  readonly retentionPeriod: Period;
+  readonly logger: Logger;
+  readonly rtsp: {
+    readonly host: string;
+    readonly port: number;
+    readonly rtpPorts: { readonly first: number; readonly last: number };
+    readonly sessionTimeoutMs: number;
+    /** Digest passwords of the devices allowed to push calls, by user name. */
+    readonly devices: ReadonlyMap<string, string>;
+  };
+  readonly control: { readonly port: number; readonly token: string };
+  /** The hand-off after a recording's row is committed (the retention lifecycle); idempotent by call id. */
+  readonly afterRegistered?: RegistrarOptions['afterRegistered'];
+  readonly reconcileIntervalMs?: number;
+}
+
+export interface StartupRecovery {
+  /** Finalised from what had been flushed before a crash. */
+  recovered: number;
+  /** Finished before the crash, only their rename was lost. */
+  completed: number;
+  /** Died before any audio was flushed. */
+  discarded: number;
+  /** Could not be finalised (e.g. the master key does not open them); left for a person. */
+  failed: number;
+}
+
+export interface Appliance {
+  readonly rtspPort: number;
+  readonly controlPort: number;
+  readonly server: RtspServer;
+  readonly registrar: Registrar;
+  readonly store: RecordingStore;
+  readonly recovery: Readonly<StartupRecovery>;
+  /** Registers every finished recording not registered yet; resolves to how many are still waiting. */
+  reconcile(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
+const REALM = 'gm-telephone-recording';
+
+export async function startAppliance(options: ApplianceOptions): Promise<Appliance> {
+  const logger = options.logger.child({ component: 'capture' });
+  const { orm } = options;
+  const store = createRecordingStore({ dataDir: options.dataDir, masterKey: options.masterKey });
+  const registrar = createRegistrar({
+    orm,
+    calendar: options.calendar,
+    retentionPeriod: options.retentionPeriod,
+    logger,
+    afterRegistered: options.afterRegistered,
+  });
+  const button = new RecordButton();
+  const startedAt = new Date();
+
+  /** Recordings being registered now: the periodic reconciliation leaves them to the registration under way. */
+  const inFlight = new Set<string>();
+  /** Unreadable files are reported once per process, not every minute. */
+  const reportedUnreadable = new Set<string>();
+  let waiting = 0;
+  const registerOne = async (recordingId: string, call: () => CallToRegister): Promise<boolean> => {
+    if (inFlight.has(recordingId)) return false;
+    inFlight.add(recordingId);
+    try {
+      await registrar.register(call());
+      await store.acknowledge(recordingId);
+      return true;
+    } catch (error) {
+      // The registrar has logged and counted it; the store keeps it unacknowledged for the next reconciliation.
+      if (!(error instanceof Error && error.name === 'RegistrationError')) {
+        logger.error('recording registration failed; retried at the next reconciliation', { recordingId, error });
+      }
+      return false;
+    } finally {
+      inFlight.delete(recordingId);
+    }
+  };
+
+  const reconcile = async (): Promise<number> => {
+    const { found, failed } = await store.unacknowledged();
+    for (const { recordingId, error } of failed) {
+      if (reportedUnreadable.has(recordingId)) continue;
+      reportedUnreadable.add(recordingId);
+      logger.error('finished recording cannot be read for registration; left for a person', { recordingId, error });
+    }
+    let left = failed.length;
+    for (const report of found) {
+      if (!(await registerOne(report.recordingId, () => fromRecoveryReport(report)))) left++;
+    }
+    waiting = left;
+    return left;
+  };
+
+  const recovery: StartupRecovery = { recovered: 0, completed: 0, discarded: 0, failed: 0 };
+  for (const report of await store.recoverUnfinished()) {
+    recovery[report.outcome]++;
+    if (report.outcome === 'failed') logger.error('unfinished recording could not be recovered; file left as it is', { recordingId: report.recordingId, error: report.error });
+    else if (report.outcome === 'discarded') logger.warn('unfinished recording discarded: nothing had been flushed', { recordingId: report.recordingId, reason: report.reason });
+    else logger.info('unfinished recording finalised after a crash', { recordingId: report.recordingId, outcome: report.outcome, durationMs: report.durationMs, droppedBytes: report.droppedBytes });
+  }
+  await reconcile();
+
+  const server = new RtspServer({
+    store,
+    logger,
+    realm: REALM,
+    devicePassword: (username) => options.rtsp.devices.get(username),
+    host: options.rtsp.host,
+    port: options.rtsp.port,
+    rtpPorts: options.rtsp.rtpPorts,
+    sessionTimeoutMs: options.rtsp.sessionTimeoutMs,
+    recordButton: button,
+    modeFor: ({ extension }) => (extension === undefined ? Promise.resolve(undefined) : modeFor(orm.em.fork(), extension)),
+  });
+  server.onRecordingFinished((call) => registerOne(call.recordingId, () => fromFinishedCall(call)));
+
+  const view = (extension: Extension): ExtensionModeView => ({
+    number: extension.number,
+    mode: extension.mode,
+    fullRecordingSince: extension.fullRecordingSince?.toISOString() ?? null,
+  });
+
+  const control: ControlApi = createControlApi({
+    port: options.control.port,
+    token: options.control.token,
+    logger,
+    handlers: {
+      async health() {
+        const disk = await statfs(options.dataDir);
+        const stats = server.stats;
+        return {
+          state: 'up',
+          startedAt: startedAt.toISOString(),
+          rtsp: { port: server.port, ...stats },
+          registration: { ...registrar.stats, waiting },
+          recovery,
+          recordButton: { calls: button.size, ...button.stats },
+          control: control.stats,
+          disk: { freeBytes: disk.bavail * disk.bsize, totalBytes: disk.blocks * disk.bsize },
+        };
+      },
+      async extensionMode(number) {
+        const extension = await orm.em.fork().findOne(Extension, { number });
+        return extension ? view(extension) : undefined;
+      },
+      async setExtensionMode(number, change) {
+        const changed = await orm.em.fork().transactional(async (em) => {
+          const extension = await em.findOne(Extension, { number });
+          if (!extension) return false;
+          if (extension.mode === change.mode) return true;
+          const from = extension.mode;
+          extension.mode = change.mode;
+          // R1: the change applies from the next call; a full recording is dated from this instant.
+          extension.fullRecordingSince = change.mode === 'full' ? new Date() : undefined;
+          await em.flush();
+          await appendAuditEvent(em, {
+            actor: change.actor,
+            role: 'system',
+            sourceAddress: 'capture-control',
+            action: 'extension.mode_changed',
+            targetType: 'extension',
+            targetId: number,
+            reason: change.reason,
+            detail: { from, to: change.mode },
+          });
+          return true;
+        });
+        if (!changed) return undefined;
+        logger.info('extension mode set', { extension: number, mode: change.mode, actor: change.actor });
+        // Read back in a fresh context: the caller is told what the database holds, not what was meant.
+        const stored = await orm.em.fork().findOne(Extension, { number });
+        return stored ? view(stored) : undefined;
+      },
+      async recordButton(callId, action, at) {
+        if (action === 'stop') {
+          if (!button.stop(callId, at)) throw new ControlError('INVALID_INPUT', '녹음 중지 시각이 녹음 시작보다 앞섭니다.');
+          logger.info('record button stopped', { callId });
+          return 'stopped';
+        }
+        if (!button.start(callId, at)) throw new ControlError('INVALID_INPUT', '녹음 시작 시각이 이전 누름보다 앞서거나, 이 통화의 누름 횟수를 넘었습니다.');
+        const result = await server.recordButtonPressed(callId);
+        logger.info('record button pressed', { callId, result });
+        return result === 'no-active-call' ? 'pending' : result;
+      },
+      async destroyRecording(recordingId) {
+        const em = orm.em.fork();
+        const recording = await em.findOne(Recording, recordingId);
+        if (!recording?.storageKey) throw new ControlError('NOT_FOUND', '녹취 파일이 등록되어 있지 않습니다.');
+        if (recording.retentionDueAt > new Date()) {
+          throw new ControlError('NOT_DUE', `보존기간이 끝나지 않았습니다 (${recording.retentionDueAt.toISOString()}까지).`);
+        }
+        if ((await em.count(RecordingHold, { recording, releasedAt: null })) > 0) {
+          throw new ControlError('HELD', '열람·제공 신청 등으로 보존 중인 녹취는 삭제할 수 없습니다.');
+        }
+        await store.destroy(recording.storageKey);
+        logger.info('recording file destroyed', { recordingId, storageKey: recording.storageKey });
+        return { recordingId, storageKey: recording.storageKey };
+      },
+    },
+  });
+
+  await server.start();
+  let controlPort: number;
+  try {
+    controlPort = (await control.start()).port;
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  let reconciling: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    reconciling = reconciling.then(reconcile).catch((error: unknown) => logger.error('reconciliation failed', { error }));
+  }, options.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS);
+  logger.info('capture appliance ready', { rtspPort: server.port, controlPort, recovery });
+
+  return {
+    rtspPort: server.port,
+    controlPort,
+    server,
+    registrar,
+    store,
+    recovery,
+    reconcile,
+    async stop() {
+      clearInterval(timer);
+      await control.stop();
+      // Finishes every open recording and registers it (the listeners are awaited).
+      await server.stop();
+      await reconciling;
+    },
+  };
+}

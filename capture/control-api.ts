@@ -1,0 +1,281 @@
+/**
+ * The capture appliance's control API (issue 4, "Store"): the one way the rest of the system — the worker's
+ * activities, the PBX integration, the system's health page — tells the appliance anything. HTTP + JSON on
+ * 127.0.0.1 only, every request with `Authorization: Bearer <token>` (CAPTURE_CONTROL_TOKEN_FILE).
+ *
+ *   GET    /health                          sessions, packets, loss, registrations, recovery, disk
+ *   GET    /extensions/<number>             the extension's mode and since when
+ *   PUT    /extensions/<number>/mode        {mode, actor, reason} → the mode read back from the database
+ *   POST   /calls/<call id>/record-button   {action: start|stop, at?} for a selective call
+ *   DELETE /recordings/<recording id>       destroys the file of a recording past its retention date
+ *
+ * No endpoint plays or returns audio. Errors are `{error: {code, message}}` with a stable code and a Korean
+ * message; a refused request changes nothing.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { RECORDING_MODES, type RecordingMode } from '../infra/db/entities';
+import type { Logger } from '../infra/logger';
+import { CALL_ID, PHONE_NUMBER } from './sdp';
+
+export type ControlErrorCode =
+  | 'UNAUTHORIZED'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'BODY_TOO_LARGE'
+  | 'INVALID_INPUT'
+  | 'NOT_DUE'
+  | 'HELD'
+  | 'INTERNAL';
+
+const STATUS: Record<ControlErrorCode, number> = {
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  BODY_TOO_LARGE: 413,
+  INVALID_INPUT: 400,
+  NOT_DUE: 409,
+  HELD: 409,
+  INTERNAL: 500,
+};
+
+/** A refusal with its code and the Korean message the caller shows or logs. */
+export class ControlError extends Error {
+  constructor(readonly code: ControlErrorCode, message: string) {
+    super(message);
+    this.name = 'ControlError';
+  }
+}
+
+export interface ExtensionModeView {
+  readonly number: string;
+  readonly mode: RecordingMode;
+  /** When an approved full recording began (R1, Art. 6); absent while selective. */
+  readonly fullRecordingSince: string | null;
+}
+
+export type RecordButtonResult = 'started' | 'already-recording' | 'stopped' | 'pending';
+
+/** What the appliance does; this module only speaks HTTP. */
+export interface ControlHandlers {
+  health(): Promise<Record<string, unknown>>;
+  extensionMode(number: string): Promise<ExtensionModeView | undefined>;
+  setExtensionMode(number: string, change: { mode: RecordingMode; actor: string; reason: string }): Promise<ExtensionModeView | undefined>;
+  recordButton(callId: string, action: 'start' | 'stop', at: Date): Promise<RecordButtonResult>;
+  /** Throws ControlError NOT_FOUND / NOT_DUE / HELD; destroying an already destroyed file is success. */
+  destroyRecording(recordingId: string): Promise<{ recordingId: string; storageKey: string }>;
+}
+
+export interface ControlApiOptions {
+  readonly port: number;
+  readonly token: string;
+  readonly logger: Logger;
+  readonly handlers: ControlHandlers;
+}
+
+export interface ControlApi {
+  start(): Promise<AddressInfo>;
+  stop(): Promise<void>;
+  readonly stats: Readonly<{ requests: number; refused: number; unauthorized: number; failed: number }>;
+}
+
+const MAX_BODY_BYTES = 16 * 1024;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ACTOR = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+const modeChange = z.strictObject({
+  mode: z.enum(RECORDING_MODES),
+  actor: z.string().regex(ACTOR),
+  reason: z.string().trim().min(1).max(500),
+});
+const buttonPress = z.strictObject({
+  action: z.enum(['start', 'stop']),
+  at: z.iso.datetime().optional(),
+});
+
+interface Route {
+  readonly method: string;
+  readonly pattern: RegExp;
+  /** Each captured path part must match its rule once decoded. */
+  readonly params: readonly RegExp[];
+  readonly body?: z.ZodType;
+  run(params: string[], body: unknown): Promise<{ status: number; json: unknown }>;
+}
+
+export function createControlApi(options: ControlApiOptions): ControlApi {
+  const { handlers, logger } = options;
+  const expected = digest(options.token);
+  const stats = { requests: 0, refused: 0, unauthorized: 0, failed: 0 };
+  const ok = (json: unknown) => ({ status: 200, json });
+  const routes: Route[] = [
+    { method: 'GET', pattern: /^\/health$/, params: [], run: async () => ok(await handlers.health()) },
+    {
+      method: 'GET',
+      pattern: /^\/extensions\/([^/]+)$/,
+      params: [PHONE_NUMBER],
+      run: async ([number]) => ok(found(await handlers.extensionMode(number as string), '내선')),
+    },
+    {
+      method: 'PUT',
+      pattern: /^\/extensions\/([^/]+)\/mode$/,
+      params: [PHONE_NUMBER],
+      body: modeChange,
+      run: async ([number], body) => ok(found(await handlers.setExtensionMode(number as string, body as z.output<typeof modeChange>), '내선')),
+    },
+    {
+      method: 'POST',
+      pattern: /^\/calls\/([^/]+)\/record-button$/,
+      params: [CALL_ID],
+      body: buttonPress,
+      run: async ([callId], body) => {
+        const press = body as z.output<typeof buttonPress>;
+        const result = await handlers.recordButton(callId as string, press.action, press.at ? new Date(press.at) : new Date());
+        return ok({ callId, result });
+      },
+    },
+    {
+      method: 'DELETE',
+      pattern: /^\/recordings\/([^/]+)$/,
+      params: [UUID],
+      run: async ([recordingId]) => ok(await handlers.destroyRecording(recordingId as string)),
+    },
+  ];
+
+  const server = http.createServer((request, response) => {
+    stats.requests++;
+    void handle(request).then(
+      ({ status, json }) => send(response, status, json),
+      (error: unknown) => {
+        const refusal = error instanceof ControlError ? error : undefined;
+        if (refusal) stats.refused++;
+        else {
+          stats.failed++;
+          logger.error('control request failed', { method: request.method, path: pathOf(request), error });
+        }
+        const failure = refusal ?? new ControlError('INTERNAL', '녹취 장치 내부 오류입니다. 로그를 확인하세요.');
+        if (refusal && refusal.code !== 'NOT_FOUND') {
+          logger.warn('control request refused', { method: request.method, path: pathOf(request), code: refusal.code });
+        }
+        send(response, STATUS[failure.code], { error: { code: failure.code, message: failure.message } });
+      },
+    );
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  async function handle(request: http.IncomingMessage): Promise<{ status: number; json: unknown }> {
+    if (!authorised(request.headers.authorization)) {
+      stats.unauthorized++;
+      // Drain nothing: the body of an unauthenticated request is never read.
+      throw new ControlError('UNAUTHORIZED', '녹취 장치 제어 토큰이 없거나 맞지 않습니다.');
+    }
+    const pathname = pathOf(request);
+    const candidates = routes.filter((route) => route.pattern.test(pathname));
+    if (candidates.length === 0) throw new ControlError('NOT_FOUND', '없는 주소입니다.');
+    const route = candidates.find((candidate) => candidate.method === request.method);
+    if (!route) throw new ControlError('METHOD_NOT_ALLOWED', `이 주소에는 ${candidates.map((c) => c.method).join(', ')}만 쓸 수 있습니다.`);
+    const params = (route.pattern.exec(pathname) as RegExpExecArray).slice(1).map((part, index) => {
+      let decoded: string;
+      try {
+        decoded = decodeURIComponent(part);
+      } catch {
+        throw new ControlError('INVALID_INPUT', '주소의 인코딩이 올바르지 않습니다.');
+      }
+      if (!(route.params[index] as RegExp).test(decoded)) throw new ControlError('INVALID_INPUT', '주소의 번호나 식별자 형식이 올바르지 않습니다.');
+      return decoded;
+    });
+    let body: unknown;
+    if (route.body) {
+      const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+      if (type !== 'application/json') throw new ControlError('UNSUPPORTED_MEDIA_TYPE', '본문은 application/json 이어야 합니다.');
+      const parsed = route.body.safeParse(await readJson(request));
+      if (!parsed.success) {
+        throw new ControlError('INVALID_INPUT', `입력이 올바르지 않습니다: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '본문'} ${issue.message}`).join('; ')}`);
+      }
+      body = parsed.data;
+    }
+    return route.run(params, body);
+  }
+
+  function authorised(header: string | undefined): boolean {
+    const match = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header ?? '');
+    // Compared as digests, so the comparison takes the same time whatever the length of the guess.
+    return match !== null && timingSafeEqual(digest(match[1] as string), expected);
+  }
+
+  return {
+    stats,
+    async start() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        // The control API is for this host only (the PBX integration runs beside it or tunnels in).
+        server.listen(options.port, '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      return server.address() as AddressInfo;
+    },
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function found<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new ControlError('NOT_FOUND', `${what}이(가) 없습니다.`);
+  return value;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+function pathOf(request: http.IncomingMessage): string {
+  return (request.url ?? '/').split('?')[0] as string;
+}
+
+function send(response: http.ServerResponse, status: number, json: unknown): void {
+  const body = JSON.stringify(json);
+  const unread = !response.req.complete;
+  response.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Cache-Control': 'no-store',
+    ...(unread ? { Connection: 'close' } : {}),
+  });
+  response.end(body, () => {
+    if (unread) response.socket?.destroy();
+  });
+}
+
+function readJson(request: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    request.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > MAX_BODY_BYTES) {
+        // The rest is not read: the answer goes out with `Connection: close` and the socket ends with it.
+        reject(new ControlError('BODY_TOO_LARGE', `본문은 ${MAX_BODY_BYTES}바이트를 넘을 수 없습니다.`));
+        request.pause();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('error', reject);
+    request.on('end', () => {
+      try {
+        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+      } catch {
+        reject(new ControlError('INVALID_INPUT', '본문이 올바른 JSON이 아닙니다.'));
+      }
+    });
+  });
+}

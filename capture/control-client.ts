@@ -1,0 +1,71 @@
+/**
+ * The client side of the capture appliance's control API (capture/control-api.ts), for the system's health check,
+ * the worker's activities and the tests. Every failure is a CaptureControlError with the appliance's stable code,
+ * or `UNAVAILABLE` when it cannot be reached: callers retry those, and never report a change they did not see.
+ */
+import type { RecordingMode } from '../infra/db/entities';
+import type { ControlErrorCode, ExtensionModeView, RecordButtonResult } from './control-api';
+
+export class CaptureControlError extends Error {
+  constructor(
+    readonly code: ControlErrorCode | 'UNAVAILABLE',
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'CaptureControlError';
+  }
+}
+
+export interface CaptureControlClientOptions {
+  /** `http://127.0.0.1:<CAPTURE_CONTROL_PORT>` */
+  readonly baseUrl: string;
+  readonly token: string;
+  readonly timeoutMs?: number;
+}
+
+export class CaptureControlClient {
+  constructor(private readonly options: CaptureControlClientOptions) {}
+
+  health(): Promise<Record<string, unknown>> {
+    return this.request('GET', '/health');
+  }
+
+  extensionMode(number: string): Promise<ExtensionModeView> {
+    return this.request('GET', `/extensions/${encodeURIComponent(number)}`);
+  }
+
+  setExtensionMode(number: string, change: { mode: RecordingMode; actor: string; reason: string }): Promise<ExtensionModeView> {
+    return this.request('PUT', `/extensions/${encodeURIComponent(number)}/mode`, change);
+  }
+
+  recordButton(callId: string, action: 'start' | 'stop', at?: Date): Promise<{ callId: string; result: RecordButtonResult }> {
+    return this.request('POST', `/calls/${encodeURIComponent(callId)}/record-button`, { action, ...(at ? { at: at.toISOString() } : {}) });
+  }
+
+  destroyRecording(recordingId: string): Promise<{ recordingId: string; storageKey: string }> {
+    return this.request('DELETE', `/recordings/${encodeURIComponent(recordingId)}`);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.options.baseUrl}${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${this.options.token}`,
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
+      });
+    } catch (error) {
+      throw new CaptureControlError('UNAVAILABLE', `녹취 장치에 연결할 수 없습니다: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const json = (await response.json().catch(() => undefined)) as { error?: { code: ControlErrorCode; message: string } } | undefined;
+    if (!response.ok) {
+      throw new CaptureControlError(json?.error?.code ?? 'INTERNAL', json?.error?.message ?? `녹취 장치가 ${response.status}로 답했습니다.`, response.status);
+    }
+    return json as T;
+  }
+}

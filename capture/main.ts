@@ -1,0 +1,105 @@
+/**
+ * The capture appliance's process (Art. 4: it runs in the city hall telecom room, apart from the back office):
+ *   node dist/capture/main.js
+ * `npm start` starts it as a child of the system (infra/system.ts); in production it is a service of its own on the
+ * telecom room's host, with the same settings. It never migrates the database: it refuses to start until the
+ * system has. SIGTERM or SIGINT hangs up the generator's calls, finishes every open recording and registers it.
+ */
+import { Extension } from '../infra/db/entities';
+import { initOrm } from '../infra/db/orm';
+import { loadLegalCalendar } from '../infra/holidays';
+import { CALL_GENERATOR_DEVICE, loadCaptureSecrets, readMasterKey } from '../infra/keys';
+import { createLogger } from '../infra/logger';
+import { loadSettings, SettingsError } from '../infra/settings';
+import { startAppliance } from './appliance';
+import { startCallGenerator, type CallGenerator } from './call-generator';
+import { CaptureControlClient } from './control-client';
+
+async function main(): Promise<void> {
+  let settings;
+  try {
+    settings = loadSettings();
+  } catch (error) {
+    if (error instanceof SettingsError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger({ service: 'capture' }, settings.logLevel);
+  const masterKey = readMasterKey(settings.masterKeyFile);
+  const secrets = loadCaptureSecrets(settings);
+  const orm = await initOrm(settings);
+  const pending = await orm.getMigrator().getPendingMigrations();
+  if (pending.length > 0) {
+    await orm.close(true);
+    throw new Error(`the database lacks ${pending.length} migration(s): start the system (npm start) first, which applies them`);
+  }
+  const appliance = await startAppliance({
+    dataDir: settings.dataDir,
+    masterKey,
+    orm,
+    calendar: await loadLegalCalendar(settings.timeZone),
+    retentionPeriod: settings.retentionPeriod,
+    logger,
+    rtsp: {
+      host: settings.captureHost,
+      port: settings.captureRtspPort,
+      rtpPorts: settings.captureRtpPorts,
+      sessionTimeoutMs: settings.captureSessionTimeoutSeconds * 1000,
+      devices: secrets.devices,
+    },
+    control: { port: settings.captureControlPort, token: secrets.controlToken },
+  });
+
+  let generator: CallGenerator | undefined;
+  const generatorPassword = secrets.devices.get(CALL_GENERATOR_DEVICE);
+  if (settings.callGenerator && generatorPassword) {
+    generator = startCallGenerator({
+      rtspBaseUrl: `rtsp://127.0.0.1:${appliance.rtspPort}`,
+      device: { username: CALL_GENERATOR_DEVICE, password: generatorPassword },
+      control: new CaptureControlClient({ baseUrl: `http://127.0.0.1:${appliance.controlPort}`, token: secrets.controlToken }),
+      intervalMs: settings.callGeneratorIntervalSeconds * 1000,
+      extensions: async () => (await orm.em.fork().find(Extension, {}, { fields: ['number', 'mode'] })).map(({ number, mode }) => ({ number, mode })),
+      logger,
+    });
+  } else if (settings.callGenerator) {
+    logger.warn(`call generator not started: no device "${CALL_GENERATOR_DEVICE}" in ${settings.captureDevicesFile}`);
+  }
+
+  let stopping = false;
+  const stop = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('capture stopping', { reason });
+    try {
+      await generator?.stop();
+      await appliance.stop();
+      await orm.close(true);
+    } finally {
+      masterKey.fill(0);
+      process.exit(0);
+    }
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  watchParent(() => void stop('the system that started it is gone'));
+}
+
+/** Started by `npm start`: when that process dies without stopping us (kill -9), we stop too. */
+function watchParent(onGone: () => void): void {
+  const parent = Number(process.env.CAPTURE_PARENT_PID);
+  if (!Number.isInteger(parent) || parent <= 1) return;
+  // An orphan is re-parented (to init or a subreaper): a changed parent pid means ours is gone, even if its pid is reused.
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, 1000);
+  timer.unref();
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`녹취 장치를 시작하지 못했습니다: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});
