@@ -1,7 +1,7 @@
 /**
  * Registration: the bridge from the capture process to the system. A finished call (or one recovered after a
  * crash) becomes, in one transaction, a `Recording` row and a `recording.registered` / `recording.recovered` audit
- * entry; after the commit, the `afterRegistered` seam hands it on (the retention lifecycle is a later issue).
+ * entry; after the commit, the `afterRegistered` seam hands it on.
  *
  * Idempotent by call id: the capture process may crash between the commit and its own acknowledgement and
  * register the same call again. The same audio (same SHA-256) returns the existing row and writes nothing;
@@ -30,7 +30,7 @@ import {
 import type { LegalCalendar } from '../infra/legal-period';
 import type { Logger } from '../infra/logger';
 import type { Period } from '../infra/period';
-import type { RecoveryReport } from './recording-store';
+import type { FinalisedRecovery } from './recording-store';
 import type { FinishedCall } from './rtsp-server';
 
 /** Everything a Recording row is made from, whichever way the call ended. */
@@ -79,14 +79,13 @@ export function fromFinishedCall(call: FinishedCall): CallToRegister {
   };
 }
 
-type FinalisedReport = Extract<RecoveryReport, { outcome: 'recovered' | 'completed' }>;
-
 /**
- * A recording finalised by `recoverUnfinished()`. The call's facts come from the file's encrypted header, written
- * by the RTSP server at RECORD (see `startRecording` there); a header that does not have them is a typed refusal.
+ * A recording finalised by `recoverUnfinished()`, or listed by `unacknowledged()`. The call's facts come from the
+ * file's encrypted header, written by the RTSP server when it opened the recording (see `startRecording` there); a
+ * header that does not have them is a typed refusal.
  * `completed` files were finished before the crash and lost only their rename, so they are not marked recovered.
  */
-export function fromRecoveryReport(report: FinalisedReport): CallToRegister {
+export function fromRecoveryReport(report: FinalisedRecovery): CallToRegister {
   const { metadata } = report;
   const text = (key: string): string | undefined => {
     const value = metadata[key];
