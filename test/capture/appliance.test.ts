@@ -1,0 +1,226 @@
+/**
+ * The capture appliance as the system uses it: calls pushed over RTSP by our own client end up as registered
+ * recordings, and the control API — the only way in for the rest of the system — sets modes (read back from the
+ * database, audited), presses the record button, reports health, and destroys only files that are due and not held.
+ * On SQLite and PostgreSQL. Every refusal is checked to change nothing.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { AuditEvent, Department, Extension, Recording, RecordingHold } from '../../infra/db/entities';
+import { newDataKey } from '../../infra/crypto/envelope';
+import { loadLegalCalendar } from '../../infra/holidays';
+import { createLogger } from '../../infra/logger';
+import { loadSettings } from '../../infra/settings';
+import { startAppliance, type Appliance } from '../../capture/appliance';
+import { CaptureControlClient, CaptureControlError } from '../../capture/control-client';
+import { pushCall, SAMPLES_PER_PACKET } from '../../capture/rtsp-client';
+import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { freePort } from '../support/ports';
+
+const logger = createLogger({ component: 'appliance-test' }, 'error');
+const DEVICE = { username: 'pbx-1', password: 'a device password' };
+const TOKEN = randomBytes(32).toString('base64url');
+const FULL = '02-2680-5000';
+const SELECTIVE = '02-2680-1234';
+
+describe.each(availableDrivers())('capture appliance on %s', (driver) => {
+  let db: TestDatabase;
+  let dataDir: string;
+  let appliance: Appliance;
+  let control: CaptureControlClient;
+  const masterKey = newDataKey();
+
+  const start = async () => {
+    const first = (await freePort()) & ~1;
+    appliance = await startAppliance({
+      dataDir,
+      masterKey,
+      orm: db.orm,
+      calendar: await loadLegalCalendar('Asia/Seoul'),
+      retentionPeriod: loadSettings({}).retentionPeriod,
+      logger,
+      rtsp: { host: '127.0.0.1', port: 0, rtpPorts: { first, last: first + 31 }, sessionTimeoutMs: 10_000, devices: new Map([[DEVICE.username, DEVICE.password]]) },
+      control: { port: await freePort(), token: TOKEN },
+    });
+    control = new CaptureControlClient({ baseUrl: `http://127.0.0.1:${appliance.controlPort}`, token: TOKEN });
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase(driver);
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'appliance-'));
+    const em = db.orm.em.fork();
+    const welfare = new Department(`W-${driver}`, '복지정책과', 'department');
+    const full = new Extension(FULL, welfare);
+    full.mode = 'full';
+    em.persist([welfare, new Extension(SELECTIVE, welfare), full]);
+    await em.flush();
+    await start();
+  });
+
+  afterAll(async () => {
+    await appliance?.stop();
+    await db?.dispose();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const push = (callId: string, extension: string, durationMs = 600) =>
+    pushCall({
+      url: `rtsp://127.0.0.1:${appliance.rtspPort}/calls/${callId}`,
+      credentials: DEVICE,
+      transport: 'tcp',
+      logger,
+      codec: 'PCMA',
+      metadata: { callId, extension, otherParty: '010-2222-3333', direction: 'inbound', notices: ['announcement:played'] },
+      durationMs,
+      audio: () => new Uint8Array(SAMPLES_PER_PACKET).fill(0x55),
+    });
+  /** Registration follows TEARDOWN's answer (which waits only for the file): give it a moment. */
+  const recordingOf = async (callId: string, waitMs = 3000) => {
+    for (const deadline = Date.now() + waitMs; ; ) {
+      const recording = await db.orm.em.fork().findOne(Recording, { callId });
+      if (recording || Date.now() > deadline) return recording;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const auditCount = () => db.orm.em.fork().count(AuditEvent, {});
+  const raw = (method: string, route: string, init: { token?: string; body?: string; type?: string } = {}) =>
+    fetch(`http://127.0.0.1:${appliance.controlPort}${route}`, {
+      method,
+      headers: {
+        ...(init.token === undefined ? {} : { Authorization: `Bearer ${init.token}` }),
+        ...(init.type === undefined ? {} : { 'Content-Type': init.type }),
+      },
+      body: init.body,
+    });
+
+  test('every request needs the token; a wrong one is refused the same way and counted', async () => {
+    for (const token of [undefined, 'wrong', `${TOKEN}x`]) {
+      const response = await raw('GET', '/health', { token });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: expect.stringContaining('토큰') } });
+    }
+    const health = await control.health();
+    expect(health).toMatchObject({ state: 'up', rtsp: { port: appliance.rtspPort }, control: { unauthorized: 3 } });
+    expect((health.disk as { freeBytes: number }).freeBytes).toBeGreaterThan(0);
+  });
+
+  test('a call on a full extension becomes a registered recording; health counts it', async () => {
+    await push('full-1', FULL);
+    const recording = await recordingOf('full-1');
+    expect(recording).toMatchObject({ mode: 'full', codec: 'PCMA', recovered: false, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(existsSync(path.join(dataDir, 'recordings', recording!.storageKey as string))).toBe(true);
+    expect(await appliance.store.unacknowledged()).toEqual({ found: [], failed: [] });
+    expect(await control.health()).toMatchObject({ registration: { registered: 1, waiting: 0 }, rtsp: { recordingsFinished: 1 } });
+  });
+
+  test('setting a mode: read back from the database, audited once, applied from the next call', async () => {
+    const before = await auditCount();
+    const view = await control.setExtensionMode(SELECTIVE, { mode: 'full', actor: 'system:full-recording', reason: '전수 녹취 승인 2026-0001' });
+    expect(view).toEqual({ number: SELECTIVE, mode: 'full', fullRecordingSince: expect.any(String) });
+    expect(await control.extensionMode(SELECTIVE)).toEqual(view);
+    // Again: nothing changes, nothing more is audited.
+    await control.setExtensionMode(SELECTIVE, { mode: 'full', actor: 'system:full-recording', reason: '재시도' });
+    expect(await auditCount()).toBe(before + 1);
+    const event = await db.orm.em.fork().findOne(AuditEvent, { action: 'extension.mode_changed' });
+    expect(event).toMatchObject({ actor: 'system:full-recording', targetId: SELECTIVE, reason: '전수 녹취 승인 2026-0001' });
+    await push('now-full', SELECTIVE);
+    expect(await recordingOf('now-full')).toMatchObject({ mode: 'full' });
+    await control.setExtensionMode(SELECTIVE, { mode: 'selective', actor: 'system:full-recording', reason: '기간 종료' });
+    expect(await control.extensionMode(SELECTIVE)).toEqual({ number: SELECTIVE, mode: 'selective', fullRecordingSince: null });
+  });
+
+  test('bad requests get a clear code and change nothing', async () => {
+    const before = await auditCount();
+    const put = (body: string, type = 'application/json', number = SELECTIVE) =>
+      raw('PUT', `/extensions/${encodeURIComponent(number)}/mode`, { token: TOKEN, body, type });
+    const cases: [Promise<Response>, number, string][] = [
+      [put('{"mode":"always","actor":"a","reason":"r"}'), 400, 'INVALID_INPUT'],
+      [put('{"mode":"full","actor":"a","reason":"r","extra":1}'), 400, 'INVALID_INPUT'],
+      [put('{"mode":"full","actor":"a b","reason":"r"}'), 400, 'INVALID_INPUT'],
+      [put('{"mode":'), 400, 'INVALID_INPUT'],
+      [put('mode=full', 'application/x-www-form-urlencoded'), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [put(JSON.stringify({ mode: 'full', actor: 'a', reason: 'x'.repeat(20_000) })), 413, 'BODY_TOO_LARGE'],
+      [put('{"mode":"full","actor":"a","reason":"r"}', 'application/json', '02-9999-9999'), 404, 'NOT_FOUND'],
+      [put('{"mode":"full","actor":"a","reason":"r"}', 'application/json', "1' OR '1'='1"), 400, 'INVALID_INPUT'],
+      [raw('GET', '/extensions/%E0%A4%A', { token: TOKEN }), 400, 'INVALID_INPUT'],
+      [raw('POST', '/health', { token: TOKEN }), 405, 'METHOD_NOT_ALLOWED'],
+      [raw('GET', '/recordings/../../keys', { token: TOKEN }), 404, 'NOT_FOUND'],
+      [raw('DELETE', '/recordings/not-a-uuid', { token: TOKEN }), 400, 'INVALID_INPUT'],
+      [raw('POST', '/calls/a%0Ab/record-button', { token: TOKEN, body: '{"action":"start"}', type: 'application/json' }), 400, 'INVALID_INPUT'],
+    ];
+    for (const [request, status, code] of cases) {
+      const response = await request;
+      expect({ status: response.status, code: ((await response.json()) as { error: { code: string } }).error.code }).toEqual({ status, code });
+    }
+    expect(await auditCount()).toBe(before);
+    expect(await control.extensionMode(SELECTIVE)).toMatchObject({ mode: 'selective' });
+  });
+
+  test('the record button through the control API starts a selective recording; without it nothing is kept', async () => {
+    const call = push('button-1', SELECTIVE, 1500);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await expect(control.recordButton('button-1', 'start')).resolves.toEqual({ callId: 'button-1', result: 'started' });
+    await call;
+    const recording = await recordingOf('button-1');
+    expect(recording).toMatchObject({ mode: 'selective' });
+    expect(recording!.durationMs).toBeLessThan(1300);
+    await push('no-button', SELECTIVE);
+    expect(await recordingOf('no-button', 500)).toBeNull();
+    // A press for a call that has not reached RECORD yet is kept for it.
+    await expect(control.recordButton('not-yet', 'start')).resolves.toEqual({ callId: 'not-yet', result: 'pending' });
+    await push('not-yet', SELECTIVE);
+    expect(await recordingOf('not-yet')).toMatchObject({ mode: 'selective' });
+  });
+
+  test('deletion destroys only a file that is due and not held; unknown ids are refused', async () => {
+    const recording = (await recordingOf('full-1'))!;
+    const file = path.join(dataDir, 'recordings', recording.storageKey as string);
+    await expect(control.destroyRecording(recording.id)).rejects.toMatchObject({ code: 'NOT_DUE', status: 409 });
+    const em = db.orm.em.fork();
+    const row = await em.findOneOrFail(Recording, recording.id);
+    row.retentionDueAt = new Date(Date.now() - 1000);
+    const hold = new RecordingHold(row, '열람 신청 2026-0002', 'lee.operator');
+    em.persist(hold);
+    await em.flush();
+    await expect(control.destroyRecording(recording.id)).rejects.toMatchObject({ code: 'HELD' });
+    expect(existsSync(file)).toBe(true);
+    hold.releasedAt = new Date();
+    await em.flush();
+    await expect(control.destroyRecording(recording.id)).resolves.toEqual({ recordingId: recording.id, storageKey: recording.storageKey });
+    expect(existsSync(file)).toBe(false);
+    // Retried by an activity: the same answer.
+    await expect(control.destroyRecording(recording.id)).resolves.toMatchObject({ recordingId: recording.id });
+    await expect(control.destroyRecording('00000000-0000-4000-8000-000000000000')).rejects.toBeInstanceOf(CaptureControlError);
+  });
+
+  test('a call refused at registration keeps its file and is registered once the extension exists', async () => {
+    // An extension the table does not know is selective: the button is what gets it recorded.
+    await control.recordButton('unknown-ext', 'start');
+    await push('unknown-ext', '02-2680-7777');
+    expect(await recordingOf('unknown-ext', 500)).toBeNull();
+    expect(await control.health()).toMatchObject({ registration: { unregistered: 1 } });
+    const pending = await appliance.store.unacknowledged();
+    expect(pending.found.map((entry) => entry.metadata.callId)).toEqual(['unknown-ext']);
+    const em = db.orm.em.fork();
+    const welfare = await em.findOneOrFail(Department, { code: `W-${driver}` });
+    em.persist(new Extension('02-2680-7777', welfare));
+    await em.flush();
+    await expect(appliance.reconcile()).resolves.toBe(0);
+    expect(await recordingOf('unknown-ext')).toMatchObject({ extension: expect.anything() });
+  });
+
+  test('stopped in the middle of a call and started again: the call is finished, registered once, nothing waits', async () => {
+    const call = push('across-restart', FULL, 5000).catch((error: Error) => error);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await appliance.stop();
+    expect(await call).toBeInstanceOf(Error);
+    await start();
+    const recording = await recordingOf('across-restart');
+    expect(recording).toMatchObject({ mode: 'full', recovered: false });
+    expect(recording!.durationMs).toBeGreaterThan(1000);
+    expect(await appliance.reconcile()).toBe(0);
+    expect(await db.orm.em.fork().count(Recording, { callId: 'across-restart' })).toBe(1);
+  });
+});
