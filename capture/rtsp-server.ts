@@ -31,7 +31,7 @@ import net from 'node:net';
 import type { Codec, RecordingMode } from '../infra/db/entities';
 import type { Logger } from '../infra/logger';
 import { CallAssembly, type AssemblyStats, type CallLayout, type PartyEvent } from './call-assembly';
-import { DigestAuthority } from './digest';
+import { DigestAuthority, type DigestVerdict } from './digest';
 import type { FinishedRecording, RecordingStore } from './recording-store';
 import { RecordingGate } from './recording-gate';
 import { shouldRecord, type RecordButton } from './registration';
@@ -127,6 +127,11 @@ export interface RtspServerStats {
 }
 
 const DEFAULT_SESSION_TIMEOUT_MS = 60_000;
+/** A connection that has not authenticated is given this long, so unauthenticated peers cannot hold slots. */
+const UNAUTHENTICATED_TIMEOUT_MS = 10_000;
+const MAX_UNAUTHENTICATED_PER_ADDRESS = 16;
+/** A refused or finished peer that never closes its side is cut off after this. */
+const LINGER_MS = 2_000;
 const METHODS = ['OPTIONS', 'ANNOUNCE', 'SETUP', 'RECORD', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER'] as const;
 type Method = (typeof METHODS)[number];
 /** A peer that does not read our answers is not allowed to pile them up in memory. */
@@ -203,6 +208,8 @@ export class RtspServer {
     this.authority = new DigestAuthority(options.realm, options.devicePassword);
     this.connectionRate = new AddressRate(options.connectionsPerSecondPerAddress ?? 100, options.connectionBurstPerAddress ?? 200);
     this.server = net.createServer((socket) => this.accept(socket));
+    // Beyond our own 503 answers, the kernel's backlog is the limit: no file descriptors for a flood.
+    this.server.maxConnections = (options.maxConnections ?? 1000) + 64;
     this.server.on('error', (error) => options.logger.error('rtsp listener error', { error }));
   }
 
@@ -260,15 +267,17 @@ export class RtspServer {
 
   private accept(socket: net.Socket): void {
     const address = socket.remoteAddress ?? 'unknown';
-    const fromAddress = [...this.connections].filter((connection) => connection.remoteAddress === address).length;
+    const fromAddress = [...this.connections].filter((connection) => connection.remoteAddress === address);
     if (
       this.connections.size >= (this.options.maxConnections ?? 1000) ||
-      fromAddress >= (this.options.maxConnectionsPerAddress ?? 600) ||
+      fromAddress.length >= (this.options.maxConnectionsPerAddress ?? 600) ||
+      fromAddress.filter((connection) => !connection.authenticated).length >= MAX_UNAUTHENTICATED_PER_ADDRESS ||
       !this.connectionRate.take(address)
     ) {
       this.counters.connectionsRefused++;
-      socket.end(formatResponse(503, {}));
       socket.on('error', () => undefined);
+      socket.end(formatResponse(503, {}));
+      lingerThenDestroy(socket);
       return;
     }
     this.connections.add(new Connection(this, socket, address));
@@ -277,7 +286,8 @@ export class RtspServer {
   private sweep(): void {
     const now = performance.now();
     for (const connection of this.connections) {
-      if (now - connection.lastActivity > this.sessionTimeoutMs) {
+      const timeout = connection.authenticated ? this.sessionTimeoutMs : Math.min(this.sessionTimeoutMs, UNAUTHENTICATED_TIMEOUT_MS);
+      if (now - connection.lastActivity > timeout) {
         if (connection.recording) this.counters.sessionTimeouts++;
         void connection.close('timeout');
       } else {
@@ -296,14 +306,15 @@ export class RtspServer {
     return Math.max(1, Math.round(this.sessionTimeoutMs / 1000));
   }
 
-  /** @internal */ authenticate(request: RtspRequest): string | undefined {
-    const user = this.authority.verify(request.headers.get('authorization'), request.method, request.uri);
-    if (user === undefined) this.counters.authFailures++;
-    return user;
+  /** @internal */ authenticate(request: RtspRequest): DigestVerdict {
+    const verdict = this.authority.verify(request.headers.get('authorization'), request.method, request.uri);
+    // A request without credentials is the normal first step of Digest, not a failure.
+    if ('refused' in verdict && request.headers.has('authorization')) this.counters.authFailures++;
+    return verdict;
   }
 
-  /** @internal */ challenge(): string {
-    return this.authority.challenge();
+  /** @internal */ challenge(stale: boolean): string {
+    return this.authority.challenge(Date.now(), stale);
   }
 
   /** @internal Binds the next free even/odd port pair of the range; undefined when the range is exhausted. */
@@ -318,7 +329,7 @@ export class RtspServer {
       const sockets: dgram.Socket[] = [];
       try {
         for (const port of [rtp, rtp + 1]) {
-          const socket = dgram.createSocket('udp4');
+          const socket = dgram.createSocket(net.isIPv6(this.options.host ?? '') ? 'udp6' : 'udp4');
           sockets.push(socket);
           socket.on('message', onDatagram);
           socket.on('error', (error) => this.options.logger.warn('rtp socket error', { port, error }));
@@ -379,6 +390,15 @@ class AddressRate {
   }
 }
 
+function lingerThenDestroy(socket: net.Socket): void {
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
+/** A TCP peer's address as the UDP side sees it (an IPv4 peer of a dual-stack listener is `::ffff:a.b.c.d`). */
+function plainAddress(address: string): string {
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
 function addRtp(total: RtspServerStats['rtp'], stats: Readonly<RtpStreamStats>): void {
   total.received += stats.received;
   total.lost += stats.lost;
@@ -407,6 +427,8 @@ class Connection {
   tracks: Track[] = [];
   assembly: CallAssembly | undefined;
   lastActivity = performance.now();
+  /** Set by the first request that passes Digest; until then the connection has a short timeout. */
+  authenticated = false;
 
   constructor(
     private readonly server: RtspServer,
@@ -429,14 +451,20 @@ class Connection {
 
   /** Ends the session: finishes its recording (once, whatever calls first) and releases ports and socket. */
   close(reason: EndReason): Promise<void> {
-    this.closing ??= this.end(reason);
+    // Never rejects: callers close from socket events and timers, where a rejection would take the process down.
+    this.closing ??= this.end(reason).catch((error: unknown) => {
+      this.server.counters.internalErrors++;
+      this.logger.error('rtsp session did not end cleanly', { error });
+    });
     return this.closing;
   }
 
   private async end(reason: EndReason): Promise<void> {
     this.state = 'closed';
-    // After TEARDOWN the answer still has to go out; reply() ends the socket once it is written.
-    if (reason !== 'teardown') this.socket.destroy();
+    // After TEARDOWN, or a refusal already ended with its answer, the answer still has to go out: the socket is
+    // ended once it is written (reply()) and cut off if the peer does not close its side.
+    if (reason === 'teardown' || this.socket.writableEnded) lingerThenDestroy(this.socket);
+    else this.socket.destroy();
     for (const track of this.tracks) if (track.transport?.protocol === 'udp') this.server.releasePorts(track.transport.ports);
     await this.starting?.catch(() => undefined);
     if (this.assembly) await this.finishRecording(reason);
@@ -450,8 +478,8 @@ class Connection {
 
   private async finishRecording(reason: EndReason): Promise<void> {
     const assembly = this.assembly as CallAssembly;
-    for (const track of this.tracks) track.receiver?.flush();
     try {
+      for (const track of this.tracks) track.receiver?.flush();
       const recording = await assembly.finish();
       this.server.finished({
         recordingId: this.recordingId as string,
@@ -523,7 +551,10 @@ class Connection {
 
   private datagram(track: Track, data: Buffer, from: dgram.RemoteInfo): void {
     this.server.counters.udpPackets++;
-    if (from.address !== this.remoteAddress) {
+    // Only from the device's address and the ports it declared in SETUP: late RTP of an earlier call from the same
+    // PBX on a reused port pair, or anyone else's packets, never reach this recording.
+    const ports: readonly number[] = track.transport?.protocol === 'udp' ? track.transport.clientPorts : [];
+    if (plainAddress(from.address) !== plainAddress(this.remoteAddress) || !ports.includes(from.port)) {
       this.server.counters.udpForeign++;
       return;
     }
@@ -546,7 +577,6 @@ class Connection {
 
   private async handle(request: RtspRequest): Promise<void> {
     if (this.state === 'closed') return;
-    this.lastActivity = performance.now();
     if (!request.headers.has('cseq')) {
       this.server.counters.requestsRefused++;
       this.reply(request, 400);
@@ -555,11 +585,15 @@ class Connection {
     try {
       const method = METHODS.find((name) => name === request.method);
       if (!method) throw new RtspRefusal(501, `method ${request.method.slice(0, 32)} not implemented`);
-      const user = this.server.authenticate(request);
-      if (user === undefined) {
-        this.reply(request, 401, { 'WWW-Authenticate': this.server.challenge() });
+      const verdict = this.server.authenticate(request);
+      if ('refused' in verdict) {
+        this.reply(request, 401, { 'WWW-Authenticate': this.server.challenge(verdict.refused !== 'invalid') });
         return;
       }
+      const user = verdict.username;
+      // Only an authenticated request keeps a session alive.
+      this.authenticated = true;
+      this.lastActivity = performance.now();
       if (this.device !== undefined && user !== this.device) throw new RtspRefusal(403, 'another device owns this session');
       this.device = user;
       const session = request.headers.get('session')?.split(';')[0]?.trim();
@@ -659,7 +693,17 @@ class Connection {
     if (this.state === 'starting') this.state = 'recording';
     const button = this.server.options.recordButton;
     if (this.mode === 'full' || shouldRecord(this.mode, button?.intervals(announced.callId) ?? [], new Date())) {
-      await this.openRecording();
+      try {
+        await this.openRecording();
+      } catch (error) {
+        // Nothing would be kept: the device is told at once (and may retry RECORD), never answered 200 for a call
+        // that is not being recorded.
+        this.logger.error('recording could not be opened; RECORD refused', { callId: announced.callId, error });
+        for (const track of this.tracks) track.receiver = undefined;
+        this.gate = undefined;
+        if (this.state === 'recording') this.state = 'ready';
+        throw new RtspRefusal(503, 'the recording cannot be stored now');
+      }
     }
     return this.sessionHeaders();
   }
@@ -721,6 +765,9 @@ class Connection {
         sessionId: this.sessionId as string,
         layout,
       },
+    }).catch((error: unknown) => {
+      this.server.counters.recordingsFailed++;
+      throw error;
     });
     this.call = call;
     this.recordingId = recordingId;

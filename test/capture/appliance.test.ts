@@ -111,6 +111,10 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
     const recording = await recordingOf('full-1');
     expect(recording).toMatchObject({ mode: 'full', codec: 'PCMA', recovered: false, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(existsSync(path.join(dataDir, 'recordings', recording!.storageKey as string))).toBe(true);
+    // Acknowledged right after the row is committed.
+    for (const deadline = Date.now() + 2000; (await appliance.store.unacknowledged()).found.length > 0 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     expect(await appliance.store.unacknowledged()).toEqual({ found: [], failed: [] });
     expect(await control.health()).toMatchObject({ registration: { registered: 1, waiting: 0 }, rtsp: { recordingsFinished: 1 } });
   });

@@ -255,12 +255,69 @@ describe('RTSP server against hostile input', () => {
     client.socket.destroy();
   });
 
+  test('a refused peer that never closes its side is cut off, and does not hold a slot', async () => {
+    const small = await startServer({ maxConnections: 1 });
+    try {
+      const first = await RawClient.connect(small.port);
+      const refused = await RawClient.connect(small.port);
+      const started = Date.now();
+      await refused.closed;
+      expect(Date.now() - started).toBeLessThan(4000);
+      expect(small.stats.connectionsRefused).toBe(1);
+      first.socket.destroy();
+    } finally {
+      await small.stop();
+    }
+  });
+
+  test('an unauthenticated peer cannot keep a connection open by asking again and again', async () => {
+    const short = await startServer({ sessionTimeoutMs: 1000 });
+    try {
+      const client = await RawClient.connect(short.port);
+      let closed = false;
+      void client.closed.then(() => (closed = true));
+      const started = Date.now();
+      while (!closed && Date.now() - started < 5000) {
+        client.socket.write(formatRequest('OPTIONS', `rtsp://127.0.0.1:${short.port}/`, { CSeq: '1' }));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      expect(closed).toBe(true);
+      expect(Date.now() - started).toBeLessThan(2500);
+    } finally {
+      await short.stop();
+    }
+  });
+
+  test('RECORD is refused with 503 while the recording cannot be stored, again on a retry, and counted', async () => {
+    const failing = await startServer({ store: { ...store, open: () => Promise.reject(new Error('ENOSPC: disk full')) } });
+    try {
+      const client = await RawClient.connect(failing.port);
+      const base = `rtsp://127.0.0.1:${failing.port}/calls/disk-full`;
+      expect((await client.request('ANNOUNCE', base, { 'Content-Type': 'application/sdp' }, PCMU_SDP)).status).toBe(200);
+      expect((await client.request('SETUP', `${base}/track1`, { Transport: 'RTP/AVP/TCP;unicast;interleaved=0-1;mode=record' })).status).toBe(200);
+      expect((await client.request('RECORD', base)).status).toBe(503);
+      expect((await client.request('RECORD', base)).status).toBe(503);
+      expect(failing.stats).toMatchObject({ recordingsFailed: 2, recordingsStarted: 0, internalErrors: 0 });
+      client.socket.destroy();
+      await client.closed;
+      expect(failing.stats.callsNotRecorded).toBe(0);
+    } finally {
+      await failing.stop();
+    }
+  });
+
   describeWithFfmpeg('with ffmpeg', () => {
     test('a junk UDP flood is counted and dropped while another call is recorded exactly', async () => {
       const client = await RawClient.connect(server.port);
       const base = `rtsp://127.0.0.1:${server.port}/calls/flooded`;
       expect((await client.request('ANNOUNCE', base, { 'Content-Type': 'application/sdp' }, PCMU_SDP)).status).toBe(200);
-      const setup = await client.request('SETUP', `${base}/track1`, { Transport: 'RTP/AVP;unicast;client_port=40000-40001;mode=record' });
+      // Junk from the port the session declared reaches the RTP parser; from any other port it is foreign.
+      const local = dgram.createSocket('udp4');
+      await new Promise<void>((resolve) => local.bind(0, '127.0.0.1', resolve));
+      const localPort = local.address().port;
+      const otherPort = dgram.createSocket('udp4');
+      await new Promise<void>((resolve) => otherPort.bind(0, '127.0.0.1', resolve));
+      const setup = await client.request('SETUP', `${base}/track1`, { Transport: `RTP/AVP;unicast;client_port=${localPort}-${localPort + 1};mode=record` });
       expect(setup.status).toBe(200);
       const session = setup.headers.get('session')?.split(';')[0] as string;
       const serverPort = Number(/server_port=(\d+)/.exec(setup.headers.get('transport') ?? '')?.[1]);
@@ -269,22 +326,23 @@ describe('RTSP server against hostile input', () => {
       const finished = finishedCall(server, 'call-beside-flood');
       const pushing = push(pushUrl(server.port, 'call-beside-flood', '?extension=2151'), 'PCMU', 'udp');
       const before = server.stats;
-      const local = dgram.createSocket('udp4');
       const foreign = dgram.createSocket('udp4');
       await new Promise<void>((resolve) => foreign.bind(0, '127.0.0.2', resolve));
       const junk = Buffer.from('this is not RTP, and it keeps coming');
       for (let index = 0; index < 2000; index++) {
         local.send(junk, serverPort, '127.0.0.1');
         foreign.send(junk, serverPort, '127.0.0.1');
+        otherPort.send(junk, serverPort, '127.0.0.1');
         if (index % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
       }
       expect(await pushing).toEqual({ code: 0, stderr: '' });
       await expectExactRecording(await finished, 'PCMU');
       local.close();
       foreign.close();
+      otherPort.close();
 
       const after = server.stats;
-      expect(after.udpForeign - before.udpForeign).toBeGreaterThan(1000);
+      expect(after.udpForeign - before.udpForeign).toBeGreaterThan(2000);
       expect(after.rtp.malformed - before.rtp.malformed).toBeGreaterThan(1000);
       const flooded = finishedCall(server, 'flooded');
       expect((await client.request('TEARDOWN', base, { Session: session })).status).toBe(200);
