@@ -5,14 +5,16 @@
 import { createDeadlineActivities, type DeadlineActivityDeps } from './deadlines';
 import { createDocumentActivities, type DocumentActivityDeps } from './documents';
 import { createNotificationActivities, type NotificationActivityDeps } from './notifications';
+import { createRetentionActivities, type RetentionActivityDeps } from './retention';
 
-export type ActivityDeps = DeadlineActivityDeps & NotificationActivityDeps & DocumentActivityDeps;
+export type ActivityDeps = DeadlineActivityDeps & NotificationActivityDeps & DocumentActivityDeps & RetentionActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createDeadlineActivities(deps),
     ...createNotificationActivities(deps),
     ...createDocumentActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 
@@ -20,3 +22,4 @@ export type Activities = ReturnType<typeof createActivities>;
 export type { DeadlinePlan, DeadlinePlanInput } from './deadlines';
 export type { QueueNotificationInput } from './notifications';
 export type { GenerateDocumentInput, GeneratedDocumentRef } from './documents';
+export type { DeleteDueInput, DeleteDueResult, RetentionReport, RetentionReportInput } from './retention';

@@ -48,6 +48,11 @@ export interface ApplianceOptions {
   /** The hand-off after a recording's row is committed (the retention lifecycle); idempotent by call id. */
   readonly afterRegistered?: RegistrarOptions['afterRegistered'];
   readonly reconcileIntervalMs?: number;
+  /**
+   * The clock deletion checks due dates against. Only the retention workflow suite sets it: there the Temporal
+   * test server's skipped clock runs weeks ahead of the wall clock.
+   */
+  readonly clock?: () => Date;
 }
 
 export interface StartupRecovery {
@@ -223,7 +228,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         const em = orm.em.fork();
         const recording = await em.findOne(Recording, recordingId);
         if (!recording?.storageKey) throw new ControlError('NOT_FOUND', '녹취 파일이 등록되어 있지 않습니다.');
-        if (recording.retentionDueAt > new Date()) {
+        if (recording.retentionDueAt > (options.clock ?? (() => new Date()))()) {
           throw new ControlError('NOT_DUE', `보존기간이 끝나지 않았습니다 (${recording.retentionDueAt.toISOString()}까지).`);
         }
         if ((await em.count(RecordingHold, { recording, releasedAt: null })) > 0) {

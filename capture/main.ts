@@ -11,6 +11,9 @@ import { loadLegalCalendar } from '../infra/holidays';
 import { CALL_GENERATOR_DEVICE, loadCaptureSecrets, readMasterKey } from '../infra/keys';
 import { createLogger } from '../infra/logger';
 import { loadSettings, SettingsError } from '../infra/settings';
+import { connectClient } from '../infra/temporal/connection';
+import { startRetentionDay } from '../infra/temporal/retention';
+import type { Client } from '@temporalio/client';
 import { startAppliance } from './appliance';
 import { startCallGenerator, type CallGenerator } from './call-generator';
 import { CaptureControlClient } from './control-client';
@@ -35,11 +38,25 @@ async function main(): Promise<void> {
     await orm.close(true);
     throw new Error(`the database lacks ${pending.length} migration(s): start the system (npm start) first, which applies them`);
   }
+  const calendar = await loadLegalCalendar(settings.timeZone);
+  // Connected on first use: the appliance records even while Temporal is away, and hands the recordings on later
+  // (a failed hand-off leaves the recording unacknowledged, and the next reconciliation repeats it).
+  let temporal: Promise<Client> | undefined;
+  const temporalClient = () => {
+    temporal ??= connectClient(settings).catch((error: unknown) => {
+      temporal = undefined;
+      throw error;
+    });
+    return temporal;
+  };
   const appliance = await startAppliance({
     dataDir: settings.dataDir,
     masterKey,
     orm,
-    calendar: await loadLegalCalendar(settings.timeZone),
+    calendar,
+    afterRegistered: async ({ recording }) => {
+      await startRetentionDay(await temporalClient(), settings.temporalTaskQueue, calendar, recording);
+    },
     retentionPeriod: settings.retentionPeriod,
     logger,
     rtsp: {
@@ -76,6 +93,7 @@ async function main(): Promise<void> {
       await generator?.stop();
       await appliance.stop();
       await orm.close(true);
+      if (temporal) await (await temporal.catch(() => undefined))?.connection.close();
     } finally {
       masterKey.fill(0);
       process.exit(0);

@@ -10,12 +10,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { CaptureControlClient } from '../capture/control-client';
+import type { CaptureControlClient } from '../capture/control-client';
 import type { Logger } from './logger';
 import { portAnswers } from './net';
 
 export interface CaptureProcess {
-  readonly client: CaptureControlClient;
   /** The pid of the appliance running now. */
   readonly pid: number | undefined;
   /** How often it has been started again after dying. */
@@ -38,9 +37,8 @@ interface Child {
   alive: boolean;
 }
 
-export async function startCaptureProcess(options: { controlPort: number; controlToken: string; logger: Logger }): Promise<CaptureProcess> {
-  const { logger } = options;
-  const client = new CaptureControlClient({ baseUrl: `http://127.0.0.1:${options.controlPort}`, token: options.controlToken, timeoutMs: 2000 });
+export async function startCaptureProcess(options: { controlPort: number; client: CaptureControlClient; logger: Logger }): Promise<CaptureProcess> {
+  const { logger, client } = options;
 
   const launch = async (): Promise<Child> => {
     // An appliance left by a killed run stops itself within a second or two, finishing its calls: wait for it.
@@ -108,7 +106,6 @@ export async function startCaptureProcess(options: { controlPort: number; contro
   supervise(current);
 
   return {
-    client,
     get pid() {
       return current.process.pid;
     },

@@ -225,6 +225,11 @@ export const SETTINGS = {
     default: '8555',
     schema: port,
   }),
+  captureControlUrl: setting({
+    env: 'CAPTURE_CONTROL_URL',
+    doc: "where the worker and the health check reach the capture control API; default `http://127.0.0.1:<CAPTURE_CONTROL_PORT>` (capture on this host). The API listens on 127.0.0.1 only: from another host, reach it through a TLS tunnel to the telecom room",
+    schema: optionalText.pipe(url(['http:', 'https:']).optional()),
+  }),
   captureControlTokenFile: setting({
     env: 'CAPTURE_CONTROL_TOKEN_FILE',
     doc: 'file holding the bearer token of the control API (worker and PBX integration); created on first start in development only',
@@ -443,7 +448,10 @@ export const SETTINGS = {
 
 type Catalogue = typeof SETTINGS;
 type CatalogueValues = { readonly [K in keyof Catalogue]: z.output<Catalogue[K]['schema']> };
-export type Settings = Omit<CatalogueValues, 'callGenerator'> & { readonly callGenerator: boolean };
+export type Settings = Omit<CatalogueValues, 'callGenerator' | 'captureControlUrl'> & {
+  readonly callGenerator: boolean;
+  readonly captureControlUrl: string;
+};
 
 export class SettingsError extends Error {
   constructor(readonly problems: readonly { env: string; message: string }[]) {
@@ -485,6 +493,7 @@ function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, probl
   const captureControlTokenFile = keyFile('CAPTURE_CONTROL_TOKEN_FILE', 'capture-control.token', settings.captureControlTokenFile);
   const captureDevicesFile = keyFile('CAPTURE_DEVICES_FILE', 'capture-devices', settings.captureDevicesFile);
   const callGenerator = settings.callGenerator ?? settings.environment === 'development';
+  const captureControlUrl = (settings.captureControlUrl ?? `http://127.0.0.1:${settings.captureControlPort}`).replace(/\/+$/, '');
   const databasePort =
     settings.databasePort !== 0 ? settings.databasePort : settings.databaseDriver === 'mssql' ? 1433 : 5432;
 
@@ -524,5 +533,5 @@ function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, probl
     }
   }
   if (problems.length > 0) throw new SettingsError(problems);
-  return { ...settings, dataDir, masterKeyFile, databaseName, databasePort, captureControlTokenFile, captureDevicesFile, callGenerator };
+  return { ...settings, dataDir, masterKeyFile, databaseName, databasePort, captureControlTokenFile, captureDevicesFile, callGenerator, captureControlUrl };
 }

@@ -16,6 +16,7 @@ import { loadLegalCalendar } from './holidays';
 import { startCaptureProcess, type CaptureProcess } from './capture-process';
 import { seedDevelopmentOrganisation } from './db/development-organisation';
 import { loadCaptureSecrets, loadMasterKey, readMasterKey } from './keys';
+import { CaptureControlClient } from '../capture/control-client';
 import type { Logger } from './logger';
 import { approximateDays, describePeriodKo } from './period';
 import type { Settings } from './settings';
@@ -88,6 +89,9 @@ export async function startSystem(
     const client: Client = await connectClient(settings);
     stoppers.push(() => client.connection.close());
 
+    const captureSecrets = loadCaptureSecrets(settings);
+    const captureClient = new CaptureControlClient({ baseUrl: settings.captureControlUrl, token: captureSecrets.controlToken });
+
     let worker: Worker | undefined;
     if (components.includes('worker')) {
       const connection: NativeConnection = await connectWorker(settings);
@@ -100,6 +104,7 @@ export async function startSystem(
         calendar,
         documents: createDocumentStore({ dataDir: settings.dataDir, masterKey }),
         templatesDir: settings.templatesDir,
+        capture: captureClient,
       });
       const running = worker.run();
       stoppers.push(async () => {
@@ -114,8 +119,7 @@ export async function startSystem(
 
     let capture: CaptureProcess | undefined;
     if (components.includes('capture')) {
-      const secrets = loadCaptureSecrets(settings);
-      capture = await startCaptureProcess({ controlPort: settings.captureControlPort, controlToken: secrets.controlToken, logger });
+      capture = await startCaptureProcess({ controlPort: settings.captureControlPort, client: captureClient, logger });
       stoppers.push(() => capture!.stop());
       void capture.gaveUp.then(reportFailure);
     }
@@ -145,21 +149,19 @@ export async function startSystem(
       },
       diskSpace: diskSpaceCheck(settings.dataDir, MINIMUM_FREE_DISK_BYTES),
     };
-    if (capture) {
-      const supervised = capture;
-      const { client } = capture;
-      health.capture = async () => {
-        const report = (await client.health()) as { rtsp: { port: number; sessionsActive: number; rtp: { received: number; lost: number } }; registration: { waiting: number } };
-        const { rtsp, registration } = report;
-        const waiting = registration.waiting > 0 ? `, 등록 대기 ${registration.waiting}건` : '';
-        const restarts = supervised.restarts > 0 ? `, 재시작 ${supervised.restarts}회` : '';
-        return {
-          // Waiting registrations are named in the detail: the appliance still records (the files are kept).
-          state: 'up',
-          detail: `RTSP ${rtsp.port}, 녹취 중 ${rtsp.sessionsActive}건, 패킷 ${rtsp.rtp.received} (손실 ${rtsp.rtp.lost})${waiting}${restarts}`,
-        };
+    // The appliance is checked wherever it runs: started here, or its own service in the telecom room.
+    const supervised = capture;
+    health.capture = async () => {
+      const report = (await captureClient.health()) as { rtsp: { port: number; sessionsActive: number; rtp: { received: number; lost: number } }; registration: { waiting: number } };
+      const { rtsp, registration } = report;
+      const waiting = registration.waiting > 0 ? `, 등록 대기 ${registration.waiting}건` : '';
+      const restarts = supervised && supervised.restarts > 0 ? `, 재시작 ${supervised.restarts}회` : '';
+      return {
+        // Waiting registrations are named in the detail: the appliance still records (the files are kept).
+        state: 'up',
+        detail: `RTSP ${rtsp.port}, 녹취 중 ${rtsp.sessionsActive}건, 패킷 ${rtsp.rtp.received} (손실 ${rtsp.rtp.lost})${waiting}${restarts}`,
       };
-    }
+    };
     if (worker) {
       const running = worker;
       health.worker = async () =>

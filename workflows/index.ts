@@ -1,2 +1,3 @@
 /** Every workflow the worker runs. Deterministic code only: no I/O, no Node built-ins, no drivers. */
 export * from './deadline-reminders';
+export * from './retention';

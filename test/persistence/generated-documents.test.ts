@@ -72,7 +72,7 @@ describe.each(availableDrivers())('generated documents on %s', (driver) => {
       path.join(templatesDir, 'form1-application.docx'),
       await buildDocx([{ paragraph: { runs: ['시흥시 서식 {{applicantName}}'] } }]),
     );
-    const deps = testActivityDeps(db.orm, await loadLegalCalendar('Asia/Seoul'), templatesDir);
+    const deps = testActivityDeps(db.orm, await loadLegalCalendar('Asia/Seoul'), { templatesDir });
     const made = await createActivities(deps).generateDocument(input('case-2:form1'));
     const row = await db.orm.em.fork().findOneOrFail(GeneratedDocument, made.documentId, { populate: ['wrappedKey'] });
     expect(row.templateSource).toBe('city');

@@ -3,12 +3,28 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
 import type { ActivityDeps } from '../../activities';
+import { CaptureControlClient } from '../../capture/control-client';
 import { newDataKey } from '../../infra/crypto/envelope';
 import { createDocumentStore } from '../../infra/documents/document-store';
 import type { LegalCalendar } from '../../infra/legal-period';
 
-/** Real activity dependencies over a test database, with documents sealed in a fresh folder under a fresh key. */
-export function testActivityDeps(orm: MikroORM, calendar: LegalCalendar, templatesDir?: string): ActivityDeps & { dataDir: string } {
+/**
+ * Real activity dependencies over a test database, with documents sealed in a fresh folder under a fresh key.
+ * Suites that delete recordings pass the control client of a real capture appliance; for the others the client
+ * points at a closed port, so a deletion would fail as the appliance being unavailable.
+ */
+export function testActivityDeps(
+  orm: MikroORM,
+  calendar: LegalCalendar,
+  options: { templatesDir?: string; capture?: CaptureControlClient } = {},
+): ActivityDeps & { dataDir: string } {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'recording-activities-'));
-  return { orm, calendar, documents: createDocumentStore({ dataDir, masterKey: newDataKey() }), templatesDir, dataDir };
+  return {
+    orm,
+    calendar,
+    documents: createDocumentStore({ dataDir, masterKey: newDataKey() }),
+    templatesDir: options.templatesDir,
+    capture: options.capture ?? new CaptureControlClient({ baseUrl: 'http://127.0.0.1:9', token: 'no-appliance-in-this-suite' }),
+    dataDir,
+  };
 }

@@ -11,6 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { HealthReport } from '../../api/health';
 import type { RecordingSummary } from '../../api/recording-search';
 import { deadlineRemindersWorkflow, deadlineStatus } from '../../workflows/deadline-reminders';
+import { retentionDayStatus } from '../../workflows/retention';
 import { freePort, portAnswers } from '../support/ports';
 import { TestClient } from '../support/api';
 
@@ -170,6 +171,13 @@ test('the call generator rings the demo extensions: its calls appear as recordin
   }
   const page = await (await browser.request('GET', `/recordings/${recordings[0]!.id}`)).text();
   expect(page).toContain(recordings[0]!.sha256);
+  // Each registered recording's day has its retention workflow, waiting for the storage period to end.
+  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul' }).format(new Date(recordings[0]!.startedAt));
+  await withClient(async (client) => {
+    const handle = client.workflow.getHandle(`retention-${day}`);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect(await handle.query(retentionDayStatus)).toMatchObject({ day, state: 'waiting', dueAt: recordings[0]!.retentionDueAt });
+  });
 });
 
 test('kill -9 of the capture appliance in the middle of a call: it is started again and the call is kept, less at most the last second', async () => {

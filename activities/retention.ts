@@ -1,0 +1,172 @@
+/**
+ * R4: deleting recordings whose storage period has ended, for the retention workflow of one recording day.
+ *
+ * One batch at a time, and idempotent per recording, so a worker killed in the middle of a batch neither deletes
+ * twice nor skips one: the files are destroyed first through the capture appliance (repeating a destruction is
+ * harmless there), then one transaction turns the batch's rows into tombstones — personal fields and the wrapped key
+ * cleared, `deletedAt` set only where it was still empty — with one `recording.deleted` audit entry each. A retry
+ * finds the rows already deleted and skips them.
+ */
+import { createHash } from 'node:crypto';
+import type { MikroORM } from '@mikro-orm/core';
+import { Context } from '@temporalio/activity';
+import { appendAuditEvent, appendAuditEvents } from '../infra/audit/audit-log';
+import { AuditEvent, Recording, RecordingHold } from '../infra/db/entities';
+import { addDays, type LegalCalendar } from '../infra/legal-period';
+import type { CaptureControlClient } from '../capture/control-client';
+import { CaptureControlError } from '../capture/control-client';
+
+export interface RetentionActivityDeps {
+  orm: MikroORM;
+  calendar: LegalCalendar;
+  /** The capture appliance, which holds the files. */
+  capture: CaptureControlClient;
+}
+
+export interface DeleteDueInput {
+  /** The recording day (Asia/Seoul), `YYYY-MM-DD`. */
+  day: string;
+  /** Workflow time of this run (ISO): recordings due by then are deleted. */
+  asOf: string;
+  batchSize: number;
+}
+
+export interface DeleteDueResult {
+  /** Turned into tombstones by this call (a retry after a crash does not count them again). */
+  deleted: number;
+  /** Due but kept by an open hold (they are deleted when the hold is released). */
+  held: number;
+}
+
+export interface RetentionReportInput {
+  day: string;
+  asOf: string;
+  /** `<workflow id>/<run id>`: a later run for the same day (after a hold is released) reports again. */
+  run: string;
+}
+
+export interface RetentionReport {
+  /** Every recording of the day deleted so far (this run and any before it). */
+  deleted: number;
+  /**
+   * SHA-256 over the lines `id:sha256` of those recordings, sorted by id: the ids and hashes themselves are in each
+   * recording's `recording.deleted` entry, and this digest lets an auditor check the report covers exactly them.
+   */
+  digest: string;
+  /** Due, not deleted, held. */
+  held: number;
+}
+
+const ACTOR = 'system:retention';
+
+export function createRetentionActivities({ orm, calendar, capture }: RetentionActivityDeps) {
+  return {
+    async deleteDueRecordings(input: DeleteDueInput): Promise<DeleteDueResult> {
+      const asOf = new Date(input.asOf);
+      const from = calendar.startOfDay(input.day);
+      const to = calendar.startOfDay(addDays(input.day, 1));
+      const em = orm.em.fork();
+      const due = { startedAt: { $gte: from, $lt: to }, deletedAt: null, retentionDueAt: { $lte: asOf } };
+      const heldIds = new Set(
+        (await em.find(RecordingHold, { releasedAt: null, recording: due }, { fields: ['recording'] })).map((hold) => hold.recording.id),
+      );
+      const batch = await em.find(
+        Recording,
+        { ...due, ...(heldIds.size > 0 ? { id: { $nin: [...heldIds] } } : {}) },
+        { orderBy: { startedAt: 'asc', id: 'asc' }, limit: input.batchSize, fields: ['id', 'sha256', 'storageKey', 'callId'] },
+      );
+      for (const recording of batch) {
+        if (recording.storageKey) {
+          try {
+            await capture.destroyRecording(recording.id);
+          } catch (error) {
+            // A hold set between the query and now: the recording waits for its release like the others.
+            if (error instanceof CaptureControlError && error.code === 'HELD') {
+              heldIds.add(recording.id);
+              continue;
+            }
+            throw error;
+          }
+        }
+        Context.current().heartbeat(recording.id);
+      }
+      const deletable = batch.filter((recording) => !heldIds.has(recording.id));
+      const deleted = await orm.em.fork().transactional(async (tx) => {
+        const rows = await tx.find(
+          Recording,
+          { id: { $in: deletable.map((recording) => recording.id) }, deletedAt: null },
+          { fields: ['id', 'callId', 'sha256', 'retentionDueAt'] },
+        );
+        if (rows.length === 0) return rows;
+        // A native update: the wrapped key is a lazy column, which change tracking would not write when not loaded.
+        await tx.nativeUpdate(
+          Recording,
+          { id: { $in: rows.map((row) => row.id) }, deletedAt: null },
+          {
+            deletedAt: new Date(),
+            deletionReason: `보존기간 경과 (${input.day} 녹취)`,
+            wrappedKey: null,
+            otherPartyNumber: null,
+            noticeEvidence: null,
+            storageKey: null,
+          },
+        );
+        await appendAuditEvents(
+          tx,
+          rows.map((row) => ({
+            actor: ACTOR,
+            role: 'system',
+            sourceAddress: 'worker',
+            action: 'recording.deleted',
+            targetType: 'recording',
+            targetId: row.id,
+            reason: '보존기간 경과 (제8조 제1항)',
+            detail: { callId: row.callId, sha256: row.sha256 ?? null, retentionDueAt: row.retentionDueAt.toISOString() },
+          })),
+        );
+        return rows;
+      });
+      return { deleted: deleted.length, held: heldIds.size };
+    },
+
+    /**
+     * The run's deletion report, in the audit chain, from the database rather than from counts the workflow carried,
+     * so a batch retried after a crash is neither missed nor counted twice.
+     */
+    async reportRetentionRun(input: RetentionReportInput): Promise<RetentionReport> {
+      const from = calendar.startOfDay(input.day);
+      const to = calendar.startOfDay(addDays(input.day, 1));
+      const em = orm.em.fork();
+      const deleted = await em.find(
+        Recording,
+        { startedAt: { $gte: from, $lt: to }, deletedAt: { $ne: null } },
+        { fields: ['id', 'sha256'], orderBy: { id: 'asc' } },
+      );
+      const hash = createHash('sha256');
+      for (const row of deleted) hash.update(`${row.id}:${row.sha256 ?? ''}\n`);
+      const holds = await em.find(
+        RecordingHold,
+        { releasedAt: null, recording: { startedAt: { $gte: from, $lt: to }, deletedAt: null, retentionDueAt: { $lte: new Date(input.asOf) } } },
+        { fields: ['recording'] },
+      );
+      const held = new Set(holds.map((hold) => hold.recording.id)).size;
+      const report: RetentionReport = { deleted: deleted.length, digest: hash.digest('hex'), held };
+      await orm.em.fork().transactional(async (tx) => {
+        // Once per run: a retried report finds its entry.
+        if ((await tx.count(AuditEvent, { action: 'retention.run_reported', targetId: input.run })) > 0) return;
+        await appendAuditEvent(tx, {
+          actor: ACTOR,
+          role: 'system',
+          sourceAddress: 'worker',
+          action: 'retention.run_reported',
+          targetType: 'retention_run',
+          targetId: input.run,
+          reason: `${input.day} 녹취 보존기간 경과 삭제 보고`,
+          detail: { day: input.day, asOf: input.asOf, ...report },
+        });
+      });
+      return report;
+    },
+  };
+}
+

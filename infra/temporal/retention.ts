@@ -1,0 +1,26 @@
+/**
+ * Starting a recording day's retention workflow (workflows/retention.ts) through the Temporal client: by the capture
+ * appliance when it registers a recording, and by whatever releases a hold. Idempotent: the day's running workflow is
+ * reused (so 50,000 registrations a day cost one workflow, and a retried registration starts nothing new); a day whose
+ * run has finished gets a new run, which deletes at once what has become deletable since.
+ */
+import type { Client } from '@temporalio/client';
+import type { LegalCalendar } from '../legal-period';
+import { retentionDayWorkflow, retentionWorkflowId } from '../../workflows/retention';
+
+export async function startRetentionDay(
+  client: Client,
+  taskQueue: string,
+  calendar: LegalCalendar,
+  recording: { readonly startedAt: Date; readonly retentionDueAt: Date },
+): Promise<{ workflowId: string; runId: string }> {
+  const day = calendar.localDate(recording.startedAt);
+  const handle = await client.workflow.start(retentionDayWorkflow, {
+    taskQueue,
+    workflowId: retentionWorkflowId(day),
+    args: [{ day, dueAt: recording.retentionDueAt.toISOString() }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  });
+  return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+}
