@@ -334,6 +334,8 @@ export interface RtpStreamOptions {
   readonly maxPayloadBytes?: number;
   /** How far RTP timestamps may run ahead of the arrival clock before gaps stop being filled with silence. */
   readonly maxLeadMs?: number;
+  /** How long a packet may wait in the jitter window for a missing one before tick() gives that one up (200 ms). */
+  readonly maxHoldMs?: number;
 }
 
 export interface RtpStreamStats {
@@ -358,12 +360,25 @@ export interface RtpStreamStats {
   discarded: number;
   /** Silence written in place of lost or suppressed audio. */
   silenceSamples: number;
+  /**
+   * Times the timeline had fallen behind the arrival clock by more than jitter explains (a sender whose timestamps
+   * stood still during a hold, or restarted lower) and was brought up to it with silence.
+   */
+  resyncs: number;
 }
 
 const DEFAULT_JITTER_PACKETS = 5;
 const MAX_JITTER_PACKETS = 64;
 const DEFAULT_MAX_PAYLOAD_BYTES = 1500;
 const DEFAULT_MAX_LEAD_MS = 2000;
+const DEFAULT_MAX_HOLD_MS = 200;
+/*
+ * The lag behind the arrival clock still taken for network jitter: the jitter window at the usual 20 ms per packet
+ * plus a margin. Well under CallAssembly's 2 s lead, so a lagging track is resynced before the assembly pads its
+ * channel and drops what the track sends afterwards.
+ */
+const NOMINAL_PACKET_MS = 20;
+const RESYNC_MARGIN_MS = 300;
 const SAMPLES_PER_MS = G711_SAMPLE_RATE / 1000;
 /** RFC 3550 appendix A.1: a jump further than this is a restarted sender or a stray packet, not loss. */
 const MAX_DROPOUT = 3000;
@@ -395,16 +410,19 @@ interface PendingEvent {
  *
  * Why a timeline shared by both tracks: sample n of every track of a call is the instant `epochMs + n / 8` ms. A
  * track's first packet is placed by its arrival time (silence before it), later packets by their RTP timestamps, and a
- * new source (SSRC change, sender restart) by its arrival time again. Output is contiguous from sample 0, so a stereo
- * writer simply interleaves byte n of one track with byte n of the other, and pads the shorter track at the end.
+ * new source (SSRC change, sender restart, restart()) by its arrival time again. A track whose timestamps fall behind
+ * the arrival clock by more than jitter explains (a sender that stops its clock during a hold, or restarts it lower
+ * under the same SSRC) is brought up to its arrival time with silence: the pause stays a pause, and the rest of the
+ * track is not placed early. Output is contiguous from sample 0, so a stereo writer simply interleaves byte n of one
+ * track with byte n of the other, and pads the shorter track at the end.
  * Arrival-time placement is off by the network jitter of the first packet (milliseconds); RTCP sender reports could
  * do better but are not needed to keep two parties of a phone call in step.
  *
  * Memory is fixed at construction: `jitterPackets + 1` payload slots of `maxPayloadBytes` and a few counters (about
- * 9 KiB with the defaults). Packets are copied only when they must wait; the in-order path passes the parsed payload
- * view straight to the sink, synchronously from push() or flush(). Silence is capped by the arrival clock, so RTP
- * timestamps from a hostile or broken sender cannot pad the recording beyond real time plus `maxLeadMs`; audio that
- * actually arrived is always kept.
+ * 9 KiB with the defaults). Packets are copied only when they must wait (until later packets or tick() release
+ * them); the in-order path passes the parsed payload view straight to the sink, synchronously from push(), tick(),
+ * flush() or restart(). Silence is capped by the arrival clock, so RTP timestamps from a hostile or broken sender
+ * cannot pad the recording beyond real time plus `maxLeadMs`; audio that actually arrived is always kept.
  *
  * The first packet of a source starts its sequence space: an earlier one arriving after it counts as late. Holding
  * the first release until the window fills would save that packet when a call's very first packets are reordered,
@@ -413,7 +431,7 @@ interface PendingEvent {
 export class RtpStreamReceiver {
   private readonly counters: RtpStreamStats = {
     received: 0, lost: 0, duplicates: 0, late: 0, reordered: 0, ssrcChanges: 0, rtcp: 0, events: 0,
-    malformed: 0, unexpectedPayloadType: 0, discarded: 0, silenceSamples: 0,
+    malformed: 0, unexpectedPayloadType: 0, discarded: 0, silenceSamples: 0, resyncs: 0,
   };
   private readonly silence: Uint8Array;
   private readonly payloadType: number;
@@ -422,6 +440,8 @@ export class RtpStreamReceiver {
   private readonly window: number;
   private readonly maxPayloadBytes: number;
   private readonly leadSamples: number;
+  private readonly resyncSamples: number;
+  private readonly maxHoldMs: number;
 
   // The jitter window: a ring indexed by extended sequence number modulo its size.
   private readonly slotSequence: Float64Array;
@@ -462,12 +482,14 @@ export class RtpStreamReceiver {
     const window = options.jitterPackets ?? DEFAULT_JITTER_PACKETS;
     const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     const maxLeadMs = options.maxLeadMs ?? DEFAULT_MAX_LEAD_MS;
+    const maxHoldMs = options.maxHoldMs ?? DEFAULT_MAX_HOLD_MS;
     if (!Number.isInteger(window) || window < 1 || window > MAX_JITTER_PACKETS) {
       throw new RangeError(`jitterPackets must be an integer 1–${MAX_JITTER_PACKETS}`);
     }
     assertUint(maxPayloadBytes, 0xffff, 'maxPayloadBytes');
     if (!Number.isFinite(options.epochMs)) throw new RangeError('epochMs must be a finite number');
     if (!(maxLeadMs >= 0)) throw new RangeError('maxLeadMs must not be negative');
+    if (!(maxHoldMs >= 0)) throw new RangeError('maxHoldMs must not be negative');
 
     this.silence = SILENCE_CHUNKS[options.codec];
     this.payloadType = options.payloadType;
@@ -476,6 +498,8 @@ export class RtpStreamReceiver {
     this.window = window;
     this.maxPayloadBytes = maxPayloadBytes;
     this.leadSamples = Math.floor(maxLeadMs * SAMPLES_PER_MS);
+    this.resyncSamples = (window * NOMINAL_PACKET_MS + RESYNC_MARGIN_MS) * SAMPLES_PER_MS;
+    this.maxHoldMs = maxHoldMs;
     this.slotSequence = new Float64Array(window).fill(EMPTY_SLOT);
     this.slotTimestamp = new Uint32Array(window);
     this.slotPayloadType = new Uint8Array(window);
@@ -530,6 +554,32 @@ export class RtpStreamReceiver {
       this.counters.discarded++;
       this.candidateSsrc = undefined;
     }
+  }
+
+  /**
+   * Called periodically with the arrival clock. Held packets otherwise wait for the next packet to push them out,
+   * which a sender that falls silent right after a loss (hold, hang-up without BYE) does not send: once the oldest
+   * has waited `maxHoldMs`, the missing packets before it are given up (lost) and everything it waited on released.
+   */
+  tick(nowMs: number): void {
+    let stale = EMPTY_SLOT;
+    for (let slot = 0; slot < this.window; slot++) {
+      const sequence = this.slotSequence[slot]!;
+      if (sequence > stale && nowMs - this.slotArrival[slot]! > this.maxHoldMs) stale = sequence;
+    }
+    if (stale === EMPTY_SLOT) return;
+    this.releaseBefore(stale + 1);
+    this.releaseReady();
+  }
+
+  /**
+   * The stream was set up anew (a reconnect): whatever is held is released as by flush(), and the next packet starts
+   * a new source placed by its arrival time, even with the same SSRC and its sequence numbers and timestamps
+   * restarted, which would otherwise count as duplicates or late, or wait in probation.
+   */
+  restart(): void {
+    this.flush();
+    this.ssrc = undefined;
   }
 
   private startSource(ssrc: number, firstSequence: number): void {
@@ -667,8 +717,15 @@ export class RtpStreamReceiver {
   private writeAudio(timestamp: number, payload: Uint8Array, arrivalMs: number): void {
     const arrival = this.arrivalSamples(arrivalMs);
     // A gap in RTP timestamps is lost (or suppressed) audio. A timestamp behind the expected one is a sender that
-    // restarted its clock: its audio simply follows on, as nothing would be gained by overwriting what was written.
-    const gap = this.expectedTimestamp === undefined ? arrival - this.end : (timestamp - this.expectedTimestamp) | 0;
+    // restarted its clock: its audio follows on (nothing would be gained by overwriting what was written) as long as
+    // the timeline keeps up with the arrival clock.
+    let gap = this.expectedTimestamp === undefined ? arrival - this.end : (timestamp - this.expectedTimestamp) | 0;
+    // Timestamps alone never catch up with a sender that paused its clock or restarted it lower; once the timeline
+    // lags the arrival clock by more than jitter explains, the arrival clock is where this packet belongs.
+    if (this.expectedTimestamp !== undefined && arrival - this.end - Math.max(gap, 0) > this.resyncSamples) {
+      gap = arrival - this.end;
+      this.counters.resyncs++;
+    }
     if (gap > 0) this.writeSilence(Math.min(gap, arrival + this.leadSamples - this.end));
     this.expectedTimestamp = (timestamp + payload.length) >>> 0;
     if (payload.length === 0) return;
@@ -720,11 +777,16 @@ export class RtpStreamReceiver {
     if (parsed.end) this.reportEvent(event, true);
   }
 
-  /** An event's place on the timeline: by its timestamp, but never before 0 nor further ahead than audio may run. */
+  /**
+   * An event's place on the timeline: by its timestamp, but never before 0 nor further ahead than audio may run, and
+   * at its arrival where audio would be resynced to it.
+   */
   private eventOffset(timestamp: number, arrivalMs: number): number {
-    const placed = Math.max(this.end, this.arrivalSamples(arrivalMs));
+    const arrival = this.arrivalSamples(arrivalMs);
+    const placed = Math.max(this.end, arrival);
     if (this.expectedTimestamp === undefined) return placed;
     const position = this.end + ((timestamp - this.expectedTimestamp) | 0);
+    if (arrival - Math.max(position, this.end) > this.resyncSamples) return arrival;
     return Math.min(Math.max(position, 0), placed + this.leadSamples);
   }
 

@@ -7,12 +7,16 @@
  *   real time, 20 ms per packet → TEARDOWN. GET_PARAMETER keeps the session alive meanwhile.
  * - Pull (`pullCall`): for appliances that expose calls as streams. DESCRIBE → SETUP per track → PLAY, the RTP
  *   going through RtpStreamReceivers and CallAssembly into one encrypted recording, TEARDOWN at the end. A connection
- *   that drops mid-stream is re-established with exponential backoff into the same recording; the receivers place
- *   the new stream by its arrival time, so the gap becomes silence (counted) and the timeline keeps real time.
+ *   that drops mid-stream is re-established with exponential backoff into the same recording, within a budget of
+ *   attempts in a row without media and of attempts in all; the receivers are restarted, so the new stream is placed
+ *   by its arrival time, the gap becomes silence (counted) and the timeline keeps real time. A reconnect must find
+ *   the same tracks (parties, codec, payload types) or the pull ends rather than mix up channels. RTP over UDP is
+ *   taken only from the RTSP server's address (and its server_port), never from whoever else sends to our ports.
  *
  * Both answer a Digest challenge (401) with answerChallenge and retry that request once; the answer is then sent
  * with every later request, because servers (ours included) authenticate each request. Every failure is an
- * RtspClientError with a code saying which kind, the method, and the status where there was one.
+ * RtspClientError with a code saying which kind, the method, and the status where there was one. Nothing the server
+ * sends may take the process down: a fault in handling its data or datagrams fails that connection only.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
@@ -37,6 +41,7 @@ const TICK_MS = 200;
 /** A server that sends us more than this without our reading it is not a server we can keep up with. */
 const MAX_UNSENT_BYTES = 1024 * 1024;
 const PARTIES: readonly Party[] = ['official', 'other'];
+const DEFAULT_RECONNECT = { attempts: 5, initialDelayMs: 250, maxDelayMs: 5000, total: 20 };
 
 export type RtspClientErrorCode =
   /** The server answered with a failure status (`status` holds it). */
@@ -93,8 +98,16 @@ class RtspConnection {
     private readonly socket: net.Socket,
     private readonly credentials: DigestCredentials | undefined,
     private readonly requestTimeoutMs: number,
+    logger: Logger,
   ) {
-    socket.on('data', (chunk) => this.data(chunk));
+    socket.on('data', (chunk) => {
+      try {
+        this.data(chunk);
+      } catch (error) {
+        logger.error('handling data from the rtsp server failed', { error });
+        this.abort(new RtspClientError('connection', 'connection', `internal error handling the server's data: ${String(error)}`));
+      }
+    });
     socket.on('error', (error) => this.fail(new RtspClientError('connection', 'connection', error.message)));
     this.closed = new Promise((resolve) => socket.on('close', () => {
       this.fail(new RtspClientError('connection', 'connection', 'closed by the server'));
@@ -102,7 +115,7 @@ class RtspConnection {
     }));
   }
 
-  static connect(url: URL, credentials: DigestCredentials | undefined, requestTimeoutMs: number): Promise<RtspConnection> {
+  static connect(url: URL, credentials: DigestCredentials | undefined, requestTimeoutMs: number, logger: Logger): Promise<RtspConnection> {
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 554) });
       const timer = setTimeout(() => {
@@ -117,13 +130,18 @@ class RtspConnection {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         socket.setNoDelay(true);
-        resolve(new RtspConnection(socket, credentials, requestTimeoutMs));
+        resolve(new RtspConnection(socket, credentials, requestTimeoutMs, logger));
       });
     });
   }
 
   get localAddress(): string | undefined {
     return this.socket.localAddress;
+  }
+
+  /** The server's address as a udp4 socket reports a sender's, without the IPv4-mapped prefix. */
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress?.replace(/^::ffff:/, '');
   }
 
   /**
@@ -170,6 +188,12 @@ class RtspConnection {
     this.socket.destroy();
   }
 
+  /** Ends the connection as failed: pending and later requests reject, and `closed` resolves with `error`. */
+  abort(error: RtspClientError): void {
+    this.fail(error);
+    this.socket.destroy();
+  }
+
   private send(method: string, uri: string, headers: Record<string, string>, body: Buffer | undefined): Promise<RtspResponse> {
     if (this.failure) return Promise.reject(new RtspClientError(this.failure.code, method, this.failure.message));
     const cseq = String(++this.cseq);
@@ -207,8 +231,7 @@ class RtspConnection {
       messages = this.parser.push(chunk);
     } catch (error) {
       if (!(error instanceof RtspParseError)) throw error;
-      this.fail(new RtspClientError('protocol', 'connection', `unparseable data from the server: ${error.message}`));
-      this.socket.destroy();
+      this.abort(new RtspClientError('protocol', 'connection', `unparseable data from the server: ${error.message}`));
       return;
     }
     for (const message of messages) {
@@ -241,7 +264,7 @@ function target(options: RtspClientOptions): { url: URL; uri: string; credential
 }
 
 /** An even/odd local UDP port pair (RTP, RTCP), as RFC 3550 §11 asks of RTP over UDP. */
-async function bindPortPair(onMessage: (data: Buffer) => void): Promise<[dgram.Socket, dgram.Socket]> {
+async function bindPortPair(onMessage: (data: Buffer, from: dgram.RemoteInfo) => void): Promise<[dgram.Socket, dgram.Socket]> {
   const bind = (port: number) => new Promise<dgram.Socket>((resolve, reject) => {
     const socket = dgram.createSocket('udp4');
     socket.once('error', (error) => {
@@ -316,7 +339,7 @@ export async function pushCall(options: PushCallOptions): Promise<PushResult> {
     firstSequence: randomInt(0, 0x10000),
     firstTimestamp: randomInt(0, 0x1_0000_0000),
   }));
-  const connection = await RtspConnection.connect(url, credentials, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  const connection = await RtspConnection.connect(url, credentials, options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, options.logger);
   let keepAliveTimer: NodeJS.Timeout | undefined;
   let stopped = false;
   try {
@@ -438,10 +461,18 @@ export interface PullCallOptions extends RtspClientOptions {
   readonly metadata?: Partial<CallMetadata>;
   /** Stop (TEARDOWN) after this long; without it the pull runs until the stream ends. */
   readonly durationMs?: number;
-  /** No RTP for this long means the stream has ended. */
+  /**
+   * No RTP for this long means the stream has ended. The clock runs on across reconnects: a reconnect must bring RTP
+   * back within it, or the pull ends as given up.
+   */
   readonly mediaTimeoutMs?: number;
-  /** Reconnects after a drop: attempts in a row, the first delay, doubling up to maxDelayMs. */
-  readonly reconnect?: { readonly attempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
+  /**
+   * Reconnects after a drop, the delay starting at initialDelayMs and doubling up to maxDelayMs. `attempts` counts
+   * attempts in a row without RTP in between, so a server that answers PLAY and drops before sending anything uses
+   * them up; `total` counts attempts in the whole pull (default 20), so a server that sends a little and drops, again
+   * and again, is given up too.
+   */
+  readonly reconnect?: { readonly attempts: number; readonly initialDelayMs: number; readonly maxDelayMs: number; readonly total?: number };
 }
 
 export type PullEndReason = 'duration' | 'stream-ended' | 'gave-up';
@@ -453,11 +484,16 @@ export interface PullResult {
   readonly metadata: CallMetadata & { readonly callId: string; readonly startedAt: Date };
   readonly recording: FinishedRecording;
   readonly endReason: PullEndReason;
-  /** Why the reconnects gave up (endReason 'gave-up'). */
+  /**
+   * Why the pull gave up (endReason 'gave-up'): the last drop or failed reconnect when the attempts or the media
+   * timeout ran out, a stream that changed across a reconnect, or an internal error.
+   */
   readonly error?: RtspClientError;
   readonly reconnects: number;
   /** Time without media across reconnects, written as silence. */
   readonly gapMs: number;
+  /** Datagrams on our UDP ports from another address or port than the server's, dropped. */
+  readonly foreignDatagrams: number;
   readonly tracks: readonly { readonly party: Party | 'mixed'; readonly stats: RtpStreamStats }[];
 }
 
@@ -477,35 +513,79 @@ interface PullSession {
 }
 
 /**
+ * Whether a reconnect found the stream it left. Another party order, codec or payload type would put audio on the
+ * wrong channel or make it unreadable, so anything else ends the pull.
+ */
+function sameTracks(pulled: readonly PullTrack[], found: readonly SdpTrack[]): boolean {
+  return pulled.length === found.length && pulled.every((track, index) => {
+    const now = found[index] as SdpTrack;
+    return now.codec === track.description.codec
+      && (now.party ?? 'mixed') === track.party
+      && now.payloadType === track.description.payloadType
+      && now.telephoneEventPayloadType === track.description.telephoneEventPayloadType;
+  });
+}
+
+const asClientError = (error: unknown, method: string): RtspClientError =>
+  error instanceof RtspClientError ? error : new RtspClientError('connection', method, String(error));
+
+/**
  * Pulls one stream into one recording. Rejects when the first session cannot be set up (nothing is recorded then);
  * after that it always resolves with the finished recording, saying why it ended.
  */
 export async function pullCall(options: PullCallOptions): Promise<PullResult> {
   const { url, uri, credentials } = target(options);
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-  const reconnect = options.reconnect ?? { attempts: 5, initialDelayMs: 250, maxDelayMs: 5000 };
+  const reconnect = options.reconnect ?? DEFAULT_RECONNECT;
+  const totalAttempts = options.reconnect?.total ?? DEFAULT_RECONNECT.total;
   const mediaTimeoutMs = options.mediaTimeoutMs ?? 5000;
   const logger = options.logger.child({ component: 'rtsp-pull', url: uri });
   let tracks: PullTrack[] | undefined;
   let described: CallMetadata | undefined;
+  let ended = false;
   let reconnecting = false;
   let lastMediaMs = performance.now();
+  /** Reconnect attempts since RTP last arrived: what the backoff and `reconnect.attempts` count. */
+  let attemptsInARow = 0;
   let gapMs = 0;
   let gapStartMs: number | undefined;
+  let foreignDatagrams = 0;
 
   const media = (track: PullTrack, data: Buffer) => {
+    const receiver = track.receiver;
+    // Before the recording is open there is nowhere to put it; after the end, the recording is being finished.
+    if (!receiver || ended) return;
     const now = performance.now();
+    const received = receiver.stats.received;
+    receiver.push(data, now);
+    // Only RTP is media: a server that sends reports (RTCP) and no audio is not streaming.
+    if (receiver.stats.received === received) return;
     if (gapStartMs !== undefined) {
       gapMs += now - gapStartMs;
       gapStartMs = undefined;
     }
     lastMediaMs = now;
-    track.receiver?.push(data, now);
+    attemptsInARow = 0;
+  };
+
+  const foreign = (from: dgram.RemoteInfo) => {
+    // The first is logged: a server that sends from another address (NAT, a second interface) records only silence.
+    if (foreignDatagrams++ === 0) logger.warn('datagram from another address or port than the rtsp server dropped', { from: `${from.address}:${from.port}` });
   };
 
   const open = async (): Promise<PullSession> => {
-    const connection = await RtspConnection.connect(url, credentials, requestTimeoutMs);
+    const connection = await RtspConnection.connect(url, credentials, requestTimeoutMs, logger);
+    const serverAddress = connection.remoteAddress;
     const sockets: dgram.Socket[] = [];
+    // A fault in handling a datagram fails this session (a reconnect follows), never the process.
+    const guard = (action: () => void) => {
+      try {
+        action();
+      } catch (error) {
+        logger.error('handling a datagram failed', { error });
+        connection.abort(new RtspClientError('connection', 'PLAY', `internal error handling the stream: ${String(error)}`));
+      }
+    };
     try {
       const describeResponse = await connection.request('DESCRIBE', uri, { Accept: 'application/sdp' });
       const base = describeResponse.headers.get('content-base') ?? describeResponse.headers.get('content-location') ?? uri;
@@ -513,9 +593,8 @@ export async function pullCall(options: PullCallOptions): Promise<PullResult> {
       if (!parsed.ok) throw new RtspClientError('protocol', 'DESCRIBE', `SDP refused: ${parsed.error.code} ${parsed.error.detail}`);
       const description = parsed.description;
       if (new Set(description.tracks.map((track) => track.codec)).size > 1) throw new RtspClientError('protocol', 'DESCRIBE', 'the tracks use different codecs');
-      // A reconnect must find the stream it left: same tracks, same codec, or the recording would mix two things.
-      if (tracks && (tracks.length !== description.tracks.length || tracks.some((track, index) => track.description.codec !== description.tracks[index]?.codec))) {
-        throw new RtspClientError('protocol', 'DESCRIBE', 'the stream changed its tracks across a reconnect');
+      if (tracks && !sameTracks(tracks, description.tracks)) {
+        throw new RtspClientError('protocol', 'DESCRIBE', 'the stream changed its tracks across a reconnect (number, parties, codec or payload types)');
       }
       tracks ??= description.tracks.map((track) => ({ description: track, party: track.party ?? 'mixed' }));
       described ??= description.metadata;
@@ -526,11 +605,16 @@ export async function pullCall(options: PullCallOptions): Promise<PullResult> {
       };
       for (const [index, track] of description.tracks.entries()) {
         let request: Transport;
+        // Known once SETUP is answered; until then (no media flows before PLAY) the address alone is checked.
+        let serverPorts: readonly [number, number] | undefined;
         if (options.transport === 'tcp') {
           request = { protocol: 'tcp', interleaved: [2 * index, 2 * index + 1], mode: 'play' };
         } else {
-          // RTP and RTCP alike go to the receiver, which counts and ignores RTCP.
-          const pair = await bindPortPair((data) => media(current[index] as PullTrack, data));
+          // RTP and RTCP alike go to the receiver, which counts and ignores RTCP; either may come from either server port.
+          const pair = await bindPortPair((data, from) => guard(() => {
+            if (from.address === serverAddress && (!serverPorts || serverPorts.includes(from.port))) media(current[index] as PullTrack, data);
+            else foreign(from);
+          }));
           sockets.push(...pair);
           request = { protocol: 'udp', clientPorts: [pair[0].address().port, pair[1].address().port], mode: 'play' };
         }
@@ -539,6 +623,7 @@ export async function pullCall(options: PullCallOptions): Promise<PullResult> {
         if (answer?.protocol !== request.protocol || (answer.protocol === 'tcp' && answer.interleaved[0] !== 2 * index)) {
           throw new RtspClientError('protocol', 'SETUP', `the server answered a different transport: ${response.headers.get('transport') ?? 'none'}`);
         }
+        if (answer.protocol === 'udp') serverPorts = answer.serverPorts;
       }
       const control = description.control;
       const playUri = control === undefined || control === '*' ? base : new URL(control, base).href;
@@ -597,46 +682,73 @@ export async function pullCall(options: PullCallOptions): Promise<PullResult> {
   lastMediaMs = epochMs;
 
   let reconnects = 0;
+  let attemptsInAll = 0;
   let failure: RtspClientError | undefined;
   const endReason = await new Promise<PullEndReason>((resolve) => {
-    let ended = false;
     const end = (reason: PullEndReason) => {
+      if (ended) return;
       ended = true;
       clearInterval(ticker);
       resolve(reason);
     };
     const ticker = setInterval(() => {
-      assembly.tick();
-      const now = performance.now();
-      if (options.durationMs !== undefined && now - epochMs >= options.durationMs) end('duration');
-      else if (!reconnecting && now - lastMediaMs > mediaTimeoutMs) end('stream-ended');
+      try {
+        const now = performance.now();
+        // Packets held for a lost one are released after a while even if the server has gone quiet.
+        for (const track of pulled) track.receiver?.tick(now);
+        assembly.tick();
+        if (options.durationMs !== undefined && now - epochMs >= options.durationMs) end('duration');
+        // Reconnecting does not stop this clock: without RTP for this long the stream is over, connected or not.
+        else if (now - lastMediaMs > mediaTimeoutMs) end(reconnecting ? 'gave-up' : 'stream-ended');
+      } catch (error) {
+        logger.error('pull tick failed', { error });
+        failure = asClientError(error, 'PLAY');
+        end('gave-up');
+      }
     }, TICK_MS);
-    const watch = (current: PullSession) => {
-      void current.connection.closed.then(async (dropped) => {
-        if (!dropped || ended) return;
-        logger.warn('connection dropped, reconnecting', { error: dropped });
-        reconnecting = true;
-        gapStartMs = lastMediaMs;
-        close(current);
-        for (let attempt = 0; attempt < reconnect.attempts && !ended; attempt++) {
-          await new Promise((wait) => setTimeout(wait, Math.min(reconnect.maxDelayMs, reconnect.initialDelayMs * 2 ** attempt)));
-          if (ended) return;
-          try {
-            session = await open();
-            reconnects++;
-            reconnecting = false;
-            // The media timeout counts from here: the new session gets as long as the first one to send.
-            lastMediaMs = performance.now();
-            if (ended) close(session);
-            else watch(session);
-            return;
-          } catch (error) {
-            failure = error instanceof RtspClientError ? error : new RtspClientError('connection', 'reconnect', String(error));
-            logger.warn('reconnect failed', { attempt: attempt + 1, error });
-          }
+
+    const reconnectAfter = async (dropped: RtspClientError) => {
+      logger.warn('connection dropped, reconnecting', { error: dropped });
+      reconnecting = true;
+      gapStartMs = lastMediaMs;
+      failure = dropped;
+      while (!ended) {
+        if (attemptsInARow >= reconnect.attempts || attemptsInAll >= totalAttempts) return end('gave-up');
+        await new Promise((wait) => setTimeout(wait, Math.min(reconnect.maxDelayMs, reconnect.initialDelayMs * 2 ** attemptsInARow)));
+        if (ended) return;
+        attemptsInARow++;
+        attemptsInAll++;
+        // Before the new session can send: its packets start new sources placed by their arrival, even where the
+        // server restarts sequence numbers and timestamps under the same SSRC.
+        for (const track of pulled) track.receiver?.restart();
+        try {
+          session = await open();
+        } catch (error) {
+          failure = asClientError(error, 'reconnect');
+          logger.warn('reconnect failed', { attempt: attemptsInAll, error });
+          // Another stream, or answers we cannot use: asking again would get the same.
+          if (failure.code === 'protocol') return end('gave-up');
+          continue;
         }
-        if (!ended) end('gave-up');
-      });
+        reconnects++;
+        reconnecting = false;
+        if (ended) close(session);
+        else watch(session);
+        return;
+      }
+    };
+    const watch = (current: PullSession): void => {
+      current.connection.closed
+        .then((dropped) => {
+          if (!dropped || ended) return;
+          close(current);
+          return reconnectAfter(dropped);
+        })
+        .catch((error: unknown) => {
+          logger.error('reconnecting failed', { error });
+          failure = asClientError(error, 'reconnect');
+          end('gave-up');
+        });
     };
     watch(session);
   });
@@ -659,6 +771,7 @@ export async function pullCall(options: PullCallOptions): Promise<PullResult> {
     ...(endReason === 'gave-up' && failure ? { error: failure } : {}),
     reconnects,
     gapMs,
+    foreignDatagrams,
     tracks: pulled.map((track) => ({ party: track.party, stats: { ...(track.receiver as RtpStreamReceiver).stats } })),
   };
 }

@@ -381,6 +381,88 @@ describe('RtpStreamReceiver', () => {
     expect(rx.samplesWritten).toBeLessThanOrEqual(elapsedSamples + 2_000 * 8 + 160);
   });
 
+  test.each([
+    ['stand still', 50 * 160],
+    ['restart lower', 1_000],
+  ])('timestamps that %s through a 30 s hold: the audio after it is placed at its arrival, the hold is silence', (_, resumedTs) => {
+    const { rx, send, output } = receiver();
+    const before = stream(50);
+    // Arrival continues 30 s later; the sequence continues, the timestamps do not show the pause.
+    const after = stream(50, { seq: 1050, ts: 50_000 + resumedTs, startMs: 31_000 });
+    send(...before, ...after);
+    rx.flush();
+    expect(output()).toEqual(concat(payloads(before), silence(30_000 * 8), payloads(after)));
+    expect(rx.samplesWritten).toBe(32_000 * 8);
+    expect(rx.stats).toMatchObject({ resyncs: 1, lost: 0, late: 0, discarded: 0, silenceSamples: 30_000 * 8 });
+  });
+
+  test('a DTMF event after a hold is placed at its arrival, where the audio that follows is resynced to', () => {
+    const { rx, send, events } = receiver();
+    send(...stream(5));
+    send({ seq: 1005, ts: 50_000 + 800, payloadType: TELEPHONE_EVENT, payload: dtmf(1, true, 400), arrivalMs: 10_000 });
+    rx.flush();
+    expect(events).toMatchObject([{ digit: '1', sampleOffset: 10_000 * 8 }]);
+  });
+
+  test('network jitter within the tolerance (window + 300 ms) does not resync: one late packet changes nothing', () => {
+    const { rx, send, output } = receiver({ jitterPackets: 5 });
+    const packets = stream(40);
+    // Packets 10–20 are held up in the network for 350 ms and then arrive in a burst.
+    send(...packets.map((packet, i) => (i >= 10 && i <= 20 ? { ...packet, arrivalMs: Math.max(packet.arrivalMs, 200 + 350) } : packet)));
+    rx.flush();
+    expect(output()).toEqual(payloads(packets));
+    expect(rx.stats).toMatchObject({ resyncs: 0, silenceSamples: 0 });
+  });
+
+  test('tick() releases packets held after a loss once the oldest has waited maxHoldMs, the gap counted as lost', () => {
+    const { rx, send, output } = receiver({ jitterPackets: 5, maxHoldMs: 200 });
+    const packets = stream(5);
+    const [p0, p1, p2, p3, p4] = packets as [Sent, Sent, Sent, Sent, Sent];
+    send(p0, p1, p3, p4);
+    expect(rx.samplesWritten).toBe(2 * 160);
+    // p3 arrived at 60 ms: at 200 ms it has waited 140 ms, at 261 ms 201 ms.
+    rx.tick(200);
+    expect(rx.samplesWritten).toBe(2 * 160);
+    rx.tick(261);
+    expect(rx.samplesWritten).toBe(5 * 160);
+    expect(rx.stats).toMatchObject({ lost: 1, late: 0 });
+    // The given-up packet arriving after all is late; nothing else is left to tick out.
+    send(p2);
+    rx.tick(10_000);
+    rx.flush();
+    expect(output()).toEqual(concat(p0.payload, p1.payload, silence(160), p3.payload, p4.payload));
+    expect(rx.stats).toMatchObject({ lost: 1, late: 1 });
+  });
+
+  test('tick() gives up only what waited too long: a later gap among the held packets is still waited for', () => {
+    const { rx, send, output } = receiver({ jitterPackets: 8, maxHoldMs: 200 });
+    const packets = stream(8);
+    const [p0, p1, p2, p3, p4, p5, p6, p7] = packets as [Sent, Sent, Sent, Sent, Sent, Sent, Sent, Sent];
+    send(p0, p2, { ...p3, arrivalMs: 60 }, { ...p5, arrivalMs: 250 });
+    rx.tick(270);
+    // p1 given up for p2 and p3 (waited > 200 ms); p4 missing only since p5 came 20 ms ago, so p5 stays held.
+    expect(rx.samplesWritten).toBe(4 * 160);
+    send({ ...p4, arrivalMs: 280 }, { ...p6, arrivalMs: 290 }, { ...p7, arrivalMs: 300 });
+    rx.flush();
+    expect(output()).toEqual(concat(p0.payload, silence(160), ...[p2, p3, p4, p5, p6, p7].map((packet) => packet.payload)));
+    expect(rx.stats).toMatchObject({ lost: 1, late: 0, duplicates: 0 });
+  });
+
+  test('restart() releases what is held and places the next packet by its arrival as a new source, same SSRC or not', () => {
+    const { rx, send, output } = receiver();
+    const first = stream(5);
+    const [p0, p1, p2, , p4] = first as [Sent, Sent, Sent, Sent, Sent];
+    send(p0, p1, p2, p4);
+    rx.restart();
+    expect(rx.samplesWritten).toBe(5 * 160);
+    // The same SSRC, sequence numbers and timestamps as before: without restart() these would all be duplicates.
+    const second = stream(5, { startMs: 1_000 });
+    send(...second);
+    rx.flush();
+    expect(output()).toEqual(concat(p0.payload, p1.payload, p2.payload, silence(160), p4.payload, silence(1_000 * 8 - 5 * 160), payloads(second)));
+    expect(rx.stats).toMatchObject({ lost: 1, duplicates: 0, late: 0, discarded: 0, ssrcChanges: 0, resyncs: 0 });
+  });
+
   test('options outside what the receiver can hold are refused when it is built', () => {
     const sink = { audio: () => undefined, event: () => undefined };
     const base: RtpStreamOptions = { codec: 'PCMU', payloadType: 0, epochMs: 0 };
@@ -389,6 +471,7 @@ describe('RtpStreamReceiver', () => {
     expect(() => new RtpStreamReceiver({ ...base, payloadType: 128 }, sink)).toThrow(RangeError);
     expect(() => new RtpStreamReceiver({ ...base, telephoneEventPayloadType: 0 }, sink)).toThrow(RangeError);
     expect(() => new RtpStreamReceiver({ ...base, epochMs: Number.NaN }, sink)).toThrow(RangeError);
+    expect(() => new RtpStreamReceiver({ ...base, maxHoldMs: -1 }, sink)).toThrow(RangeError);
   });
 
   /** A stream of 10, 20 and 30 ms packets from any starting sequence number and timestamp (wrap-around included). */

@@ -2,20 +2,25 @@
  * Our RTSP client against real peers. Push: two-party calls to our own RTSP server (the assembly of two party
  * tracks into one stereo recording, end to end), checked by decrypting what was stored. Pull: a GStreamer RTSP server
  * (test/capture/gst-rtsp-server.py) serving a 440 Hz PCMU tone, over UDP and TCP, and through a proxy that drops the
- * connection to prove reconnecting into the same recording.
+ * connection to prove reconnecting into the same recording. Pull against scripted servers on raw sockets: what a
+ * misbehaving appliance does (drops after PLAY, changes its tracks, lets others send to our ports, makes us fail).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Codec } from '../../infra/db/entities/recording';
 import { newDataKey } from '../../infra/crypto/envelope';
-import { createLogger } from '../../infra/logger';
+import { createLogger, type Logger } from '../../infra/logger';
 import { decodeSample, SILENCE } from '../../capture/g711';
-import { createRecordingStore, type RecordingStore } from '../../capture/recording-store';
+import { createRecordingStore, type RecordingStore, type RecordingWriter } from '../../capture/recording-store';
+import { serializeRtp } from '../../capture/rtp';
 import { pullCall, pushCall, RtspClientError, SAMPLES_PER_PACKET, type PullResult } from '../../capture/rtsp-client';
+import { formatInterleaved, parseTransport } from '../../capture/rtsp-message';
 import { RtspServer, type FinishedCall } from '../../capture/rtsp-server';
+import { formatSdp, type Party, type SdpTrackFields } from '../../capture/sdp';
 import { readWav } from '../../capture/wav';
 import { freePort } from '../support/ports';
 
@@ -275,5 +280,238 @@ describeWithGst('pulling from a GStreamer RTSP server', () => {
   test('a stream that does not exist is refused with its status, and nothing is recorded', async () => {
     await expect(pullCall({ url: `rtsp://127.0.0.1:${gstPort}/no-such-call`, transport: 'udp', logger, store }))
       .rejects.toMatchObject({ code: 'status', method: 'DESCRIBE', status: 404 });
+  });
+});
+
+/** One connection to a scripted server, once PLAY has been answered. */
+interface Played {
+  /** 0 for the first connection, 1 for the first reconnect, … */
+  readonly index: number;
+  readonly socket: net.Socket;
+  /** The client's RTP port per track (UDP), in SETUP order. */
+  readonly clientPorts: number[];
+}
+
+/** Everything but the answers to PLAY is scripted the same way: what a minimal appliance answers. */
+interface Script {
+  readonly tracks: (connection: number) => readonly SdpTrackFields[];
+  /** The server_port pair given in UDP SETUP answers. */
+  readonly serverPorts?: readonly [number, number];
+  readonly afterPlay: (played: Played) => void;
+}
+
+const track = (party: Party | undefined, index: number, fields: Partial<SdpTrackFields> = {}): SdpTrackFields => ({
+  port: 0, codec: 'PCMU', payloadType: 0, telephoneEventPayloadType: undefined, ptimeMs: 20, direction: 'sendonly',
+  party, control: `track${index + 1}`, ...fields,
+});
+
+/**
+ * An RTSP server on a raw socket that answers DESCRIBE, SETUP, PLAY, GET_PARAMETER and TEARDOWN (requests without
+ * bodies, which is all our client sends) and then does what the script says. Keeps when each connection came.
+ */
+async function scriptedServer(script: Script): Promise<{ url: string; connections: number[]; stop: () => Promise<void> }> {
+  const connections: number[] = [];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    const index = connections.push(performance.now()) - 1;
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+    const clientPorts: number[] = [];
+    let buffered = '';
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('latin1');
+      for (let end = buffered.indexOf('\r\n\r\n'); end >= 0; end = buffered.indexOf('\r\n\r\n')) {
+        const [requestLine = '', ...lines] = buffered.slice(0, end).split('\r\n');
+        buffered = buffered.slice(end + 4);
+        const header = (name: string) => lines.find((line) => line.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim() ?? '';
+        const method = requestLine.split(' ')[0];
+        const answer = (headers: string, body = '') =>
+          socket.write(`RTSP/1.0 200 OK\r\nCSeq: ${header('cseq')}\r\nSession: fake;timeout=60\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        if (method === 'DESCRIBE') {
+          const sdp = formatSdp({
+            origin: { username: '-', sessionId: '1', sessionVersion: '1', addressType: 'IP4', address: '127.0.0.1' },
+            sessionName: 'call', control: '*', metadata: { notices: [] }, tracks: script.tracks(index),
+          });
+          answer(`Content-Base: rtsp://127.0.0.1:${(server.address() as net.AddressInfo).port}/call/\r\nContent-Type: application/sdp\r\n`, sdp);
+        } else if (method === 'SETUP') {
+          const transport = parseTransport(header('transport'));
+          if (transport?.protocol === 'udp') clientPorts.push(transport.clientPorts[0]);
+          const serverPort = transport?.protocol === 'udp' && script.serverPorts ? `;server_port=${script.serverPorts.join('-')}` : '';
+          answer(`Transport: ${header('transport')}${serverPort}\r\n`);
+        } else {
+          answer('');
+          if (method === 'PLAY') script.afterPlay({ index, socket, clientPorts });
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `rtsp://127.0.0.1:${(server.address() as net.AddressInfo).port}/call`,
+    connections,
+    stop: () => new Promise<void>((resolve) => {
+      sockets.forEach((socket) => socket.destroy());
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** A 20 ms PCMU packet of one source; the same numbers from every session, as a restarted appliance would send. */
+const rtp = (index: number): Buffer => Buffer.from(serializeRtp({
+  payloadType: 0, sequenceNumber: 100 + index, timestamp: 8000 + index * SAMPLES_PER_PACKET, ssrc: 0x5eed, payload: new Uint8Array(SAMPLES_PER_PACKET).fill(0x2a),
+}));
+
+async function udpSocket(address: string, port = 0): Promise<dgram.Socket> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(port, address, resolve));
+  return socket;
+}
+
+describe('pulling from scripted RTSP servers', () => {
+  test('a server that answers PLAY and drops before any media: the client backs off further each time, then gives up', async () => {
+    const server = await scriptedServer({ tracks: () => [track(undefined, 0)], afterPlay: ({ socket }) => socket.end() });
+    const delays = [50, 100, 200, 300];
+    const started = performance.now();
+    const result = await pullCall({
+      url: server.url, transport: 'tcp', logger, store, mediaTimeoutMs: 60_000,
+      reconnect: { attempts: delays.length, initialDelayMs: 50, maxDelayMs: 300 },
+    });
+    const elapsed = performance.now() - started;
+    await server.stop();
+    expect(result).toMatchObject({ endReason: 'gave-up', reconnects: delays.length, error: { code: 'connection' } });
+    // Every reconnect set up a session, and still the attempts were not reset: no media came.
+    expect(server.connections).toHaveLength(1 + delays.length);
+    const gaps = server.connections.slice(1).map((at, index) => at - (server.connections[index] as number));
+    gaps.forEach((gap, index) => {
+      expect(gap).toBeGreaterThanOrEqual((delays[index] as number) - 2);
+      expect(gap).toBeLessThan((delays[index] as number) + 150);
+    });
+    expect(elapsed).toBeLessThan(delays.reduce((sum, delay) => sum + delay, 0) + 1000);
+  });
+
+  test('reconnects do not restart the media deadline: no RTP for mediaTimeoutMs ends the pull whatever attempts remain', async () => {
+    const server = await scriptedServer({ tracks: () => [track(undefined, 0)], afterPlay: ({ socket }) => socket.end() });
+    const started = performance.now();
+    const result = await pullCall({
+      url: server.url, transport: 'tcp', logger, store, mediaTimeoutMs: 600,
+      reconnect: { attempts: 1000, initialDelayMs: 20, maxDelayMs: 20, total: 1000 },
+    });
+    await server.stop();
+    expect(['gave-up', 'stream-ended']).toContain(result.endReason);
+    expect(performance.now() - started).toBeLessThan(1200);
+  });
+
+  test('a session that delivers media resets the attempts in a row, but the total budget still ends the pull', async () => {
+    // Each session sends one packet (the same numbers every time) and drops.
+    const server = await scriptedServer({
+      tracks: () => [track(undefined, 0)],
+      afterPlay: ({ socket }) => setTimeout(() => socket.end(formatInterleaved(0, rtp(0))), 50),
+    });
+    const result = await pullCall({
+      url: server.url, transport: 'tcp', logger, store, mediaTimeoutMs: 60_000,
+      reconnect: { attempts: 2, initialDelayMs: 20, maxDelayMs: 20, total: 5 },
+    });
+    await server.stop();
+    expect(result).toMatchObject({ endReason: 'gave-up', reconnects: 5 });
+    expect(server.connections).toHaveLength(6);
+    // restart() on each reconnect: the repeated sequence numbers are new sources, not duplicates.
+    expect(result.tracks[0]?.stats).toMatchObject({ duplicates: 0, late: 0 });
+    expect(result.tracks[0]?.stats.received).toBeGreaterThanOrEqual(5);
+  });
+
+  test.each([
+    ['the parties swapped', [track('other', 0), track('official', 1)]],
+    ['another audio payload type', [track('official', 0, { payloadType: 96 }), track('other', 1)]],
+    ['another telephone-event payload type', [track('official', 0, { telephoneEventPayloadType: 100 }), track('other', 1)]],
+  ])('a reconnect that finds %s ends the pull with an error instead of mixing up channels', async (_, changed) => {
+    const server = await scriptedServer({
+      tracks: (connection) => (connection === 0 ? [track('official', 0, { telephoneEventPayloadType: 101 }), track('other', 1)] : changed),
+      afterPlay: ({ socket }) => socket.end(),
+    });
+    const result = await pullCall({
+      url: server.url, transport: 'tcp', logger, store, mediaTimeoutMs: 60_000,
+      reconnect: { attempts: 5, initialDelayMs: 20, maxDelayMs: 20 },
+    });
+    await server.stop();
+    expect(result).toMatchObject({ endReason: 'gave-up', reconnects: 0, layout: 'two-party', error: { code: 'protocol', method: 'DESCRIBE' } });
+    expect(result.error?.message).toMatch(/changed its tracks/);
+    expect(server.connections).toHaveLength(2);
+  });
+
+  test('over UDP only datagrams from the server address and its server_port pair are taken; others are counted', async () => {
+    const rtpSocket = await udpSocket('127.0.0.1');
+    const serverPort = rtpSocket.address().port;
+    const rtcpSocket = await udpSocket('127.0.0.1');
+    const otherHost = await udpSocket('127.0.0.2', serverPort);
+    const otherPort = await udpSocket('127.0.0.1');
+    const server = await scriptedServer({
+      tracks: () => [track(undefined, 0)],
+      serverPorts: [serverPort, rtcpSocket.address().port],
+      afterPlay: ({ clientPorts: [clientPort = 0] }) => {
+        // After the receivers exist (they are made once the recording is open).
+        setTimeout(() => {
+          for (let index = 0; index < 10; index++) rtpSocket.send(rtp(index), clientPort, '127.0.0.1');
+          // Well-formed packets of the same source that would fit in its timeline: from the wrong host, the wrong port.
+          otherHost.send(rtp(10), clientPort, '127.0.0.1');
+          otherPort.send(rtp(11), clientPort, '127.0.0.1');
+          rtcpSocket.send(Buffer.from('81cb000100005eed', 'hex'), clientPort + 1, '127.0.0.1');
+        }, 200);
+      },
+    });
+    const result = await pullCall({ url: server.url, transport: 'udp', logger, store, durationMs: 800 });
+    await server.stop();
+    for (const socket of [rtpSocket, rtcpSocket, otherHost, otherPort]) socket.close();
+    expect(result).toMatchObject({ endReason: 'duration', foreignDatagrams: 2 });
+    expect(result.tracks[0]?.stats).toMatchObject({ received: 10, rtcp: 1 });
+  });
+
+  test.each(['tcp', 'udp'] as const)('over %s an exception while handling media fails the connection, not the process; the pull reconnects', async (transport) => {
+    const rtpSocket = await udpSocket('127.0.0.1');
+    const server = await scriptedServer({
+      tracks: () => [track(undefined, 0)],
+      serverPorts: [rtpSocket.address().port, rtpSocket.address().port + 1],
+      afterPlay: ({ socket, clientPorts: [clientPort = 0] }) => {
+        setTimeout(() => {
+          for (let index = 0; index < 20; index++) {
+            if (transport === 'tcp') socket.write(formatInterleaved(0, rtp(index)));
+            else rtpSocket.send(rtp(index), clientPort, '127.0.0.1');
+          }
+        }, 300);
+      },
+    });
+    // The first audio handed to the writer throws where it is called: inside the socket's handler.
+    let thrown = 0;
+    const failing: RecordingStore = {
+      ...store,
+      open: async (call) => {
+        const writer = await store.open(call);
+        const wrapped: RecordingWriter = {
+          recordingId: writer.recordingId, storageKey: writer.storageKey, wrappedKey: writer.wrappedKey,
+          append: (stereo) => {
+            if (thrown++ === 0) throw new Error('append failed before it could reject');
+            return writer.append(stereo);
+          },
+          flush: () => writer.flush(),
+          finish: () => writer.finish(),
+        };
+        return wrapped;
+      },
+    };
+    const logged: string[] = [];
+    const recording: Logger = {
+      debug: () => undefined, info: () => undefined, warn: () => undefined,
+      error: (message) => void logged.push(message), child: () => recording,
+    };
+    const result = await pullCall({
+      url: server.url, transport, logger: recording, store: failing, durationMs: 1500,
+      reconnect: { attempts: 3, initialDelayMs: 20, maxDelayMs: 20 },
+    });
+    await server.stop();
+    rtpSocket.close();
+    expect(thrown).toBeGreaterThan(1);
+    expect(logged).toEqual([transport === 'tcp' ? 'handling data from the rtsp server failed' : 'handling a datagram failed']);
+    expect(result).toMatchObject({ endReason: 'duration', reconnects: 1 });
+    expect(server.connections).toHaveLength(2);
   });
 });
