@@ -291,7 +291,16 @@ export class RtspServer {
         if (connection.recording) this.counters.sessionTimeouts++;
         void connection.close('timeout');
       } else {
-        connection.assembly?.tick();
+        try {
+          // Packets held for a loss that will not be filled go out now rather than when the sender speaks again.
+          for (const track of connection.tracks) track.receiver?.tick(now);
+          connection.assembly?.tick();
+        } catch (error) {
+          // A fault in one call's handling ends that call (its recording finished), never the process.
+          this.counters.internalErrors++;
+          this.options.logger.error('rtsp session tick failed', { error });
+          void connection.close('connection-closed');
+        }
       }
     }
   }
