@@ -13,12 +13,18 @@
  * mono signal on both channels, so the stored file has one layout whatever the source; a single track that names its
  * party fills that channel and the other is silence.
  *
+ * A disk that falls behind is not a failure: the writer takes at most MAX_QUEUED_BYTES waiting, and audio beyond
+ * that is refused (here, before the writer would refuse it, so nothing later can overtake it), counted, and written
+ * as codec silence as soon as the writer has room again, ahead of any later audio: the recording keeps real time and
+ * the call goes on being recorded. Only an error of the writer itself (a failed write) ends the recording.
+ *
  * Memory per call: the lead buffer (`maxLeadSamples`, 2 s = 16 KB by default) and a staging buffer of 100 ms of
- * stereo; the writer holds its own one-second chunk.
+ * stereo; the writer holds its own one-second chunk and what waits for the disk. Refused audio is a count, not a
+ * copy, and the silence written for it comes from one second of silence per codec shared by all calls.
  */
 import type { Codec } from '../infra/db/entities/recording';
 import { SILENCE } from './g711';
-import { CHUNK_AUDIO_BYTES, type RecordingWriter } from './recording-store';
+import { CHUNK_AUDIO_BYTES, MAX_QUEUED_BYTES, RecordingOverrunError, type RecordingWriter } from './recording-store';
 import type { CallEvent, RtpStreamSink } from './rtp';
 import { G711_SAMPLE_RATE } from './rtp';
 import type { Party } from './sdp';
@@ -33,6 +39,17 @@ const DEFAULT_MAX_LEAD_SAMPLES = 2 * G711_SAMPLE_RATE;
 /** Telephone events kept per call: DTMF in a phone call is a few dozen; more is a broken or hostile sender. */
 const MAX_EVENTS = 256;
 
+/** append copies its argument, so every call can be handed the same silence. */
+const silentSeconds = new Map<Codec, Uint8Array>();
+function silentSecond(codec: Codec): Uint8Array {
+  let silence = silentSeconds.get(codec);
+  if (silence === undefined) {
+    silence = new Uint8Array(CHUNK_AUDIO_BYTES).fill(SILENCE[codec]);
+    silentSeconds.set(codec, silence);
+  }
+  return silence;
+}
+
 export interface AssemblyOptions {
   readonly codec: Codec;
   readonly layout: CallLayout;
@@ -43,13 +60,16 @@ export interface AssemblyOptions {
 }
 
 export interface AssemblyStats {
-  /** Stereo frames handed to the writer. */
+  /** Stereo frames the writer took, audio and silence. */
   frames: number;
-  /** Samples written as silence because a track fell too far behind, per channel [official, other]. */
+  /**
+   * Samples written as silence in place of audio, per channel [official, other]: a track fell too far behind, or
+   * (on both channels) the writer had no room for the audio while the disk was behind.
+   */
   paddedSamples: [number, number];
   /** Samples a track sent for instants already written as silence. */
   droppedSamples: number;
-  /** Audio that arrived after the writer failed, in stereo frames. */
+  /** Audio not written because the writer had failed, in stereo frames (with the silence owed for refused audio). */
   lostAfterFailure: number;
   /** Telephone events beyond MAX_EVENTS, not kept. */
   droppedEvents: number;
@@ -75,6 +95,11 @@ export class CallAssembly {
   /** Bytes handed to the writer that it has not sealed yet, mirroring its one-second chunking. */
   private unsealedBytes = 0;
   private unsealedSinceMs: number | undefined;
+  /** Bytes handed to the writer whose append has not settled: what the writer counts against MAX_QUEUED_BYTES. */
+  private queuedBytes = 0;
+  private readonly pending = new Set<Promise<void>>();
+  /** Frames refused for want of room and not yet written as silence; later audio waits behind them. */
+  private refusedFrames = 0;
   private failure: Error | undefined;
   private finishing = false;
   private readonly collected: PartyEvent[] = [];
@@ -99,7 +124,10 @@ export class CallAssembly {
     return this.collected;
   }
 
-  /** The first error of the writer, if any: the recording is then incomplete (the store can recover what it flushed). */
+  /**
+   * The first error of the writer other than an overrun, if any: the recording is then incomplete (the store can
+   * recover what it flushed).
+   */
   get error(): Error | undefined {
     return this.failure;
   }
@@ -107,7 +135,12 @@ export class CallAssembly {
   /** The sink for a party's receiver; for the mixed layout, `mixed`. */
   sink(track: Party | 'mixed'): RtpStreamSink {
     return {
-      audio: (sampleOffset, samples) => (track === 'mixed' ? this.mixed(samples) : this.party(CHANNEL[track], sampleOffset, samples)),
+      audio: (sampleOffset, samples) => {
+        // finish() has closed the timeline (and may still be waiting for the disk): later audio has no place in it.
+        if (this.finishing) return;
+        if (track === 'mixed') this.mixed(samples);
+        else this.party(CHANNEL[track], sampleOffset, samples);
+      },
       event: (event) => {
         if (this.collected.length < MAX_EVENTS) this.collected.push({ party: track, event });
         else this.counters.droppedEvents++;
@@ -118,7 +151,7 @@ export class CallAssembly {
   /** Called periodically: seals audio that has waited `maxUnsealedMs`, so a crash loses at most about a second. */
   tick(): void {
     if (this.finishing || this.failure) return;
-    if (this.stagedFrames > 0) this.appendStaged();
+    if (this.stagedFrames > 0 || this.refusedFrames > 0) this.appendStaged();
     if (this.unsealedSinceMs !== undefined && performance.now() - this.unsealedSinceMs >= this.maxUnsealedMs) {
       this.unsealedBytes = 0;
       this.unsealedSinceMs = undefined;
@@ -127,7 +160,11 @@ export class CallAssembly {
     }
   }
 
-  /** Pads the shorter channel to the longer one's end with silence and finishes the recording. */
+  /**
+   * Pads the shorter channel to the longer one's end with silence, writes the silence still owed for refused audio
+   * once the disk has caught up, and finishes the recording. The writer is finished even after it failed: that
+   * closes its file and drops its key, and it then rejects with its own failure.
+   */
   async finish(): ReturnType<RecordingWriter['finish']> {
     this.finishing = true;
     const leader = this.end[0] >= this.end[1] ? 0 : 1;
@@ -135,7 +172,12 @@ export class CallAssembly {
     this.emit(leader, leadSamples, leadSamples.length);
     this.leadLength = 0;
     if (this.stagedFrames > 0) this.appendStaged();
-    if (this.failure) throw this.failure;
+    // Until every append has settled, one may still be refused and owe silence; once they have, stats are final.
+    while (!this.failure) {
+      this.writeRefused();
+      if (this.pending.size === 0) break;
+      await Promise.race(this.pending);
+    }
     return this.writer.finish();
   }
 
@@ -225,10 +267,56 @@ export class CallAssembly {
       this.counters.lostAfterFailure += frames;
       return;
     }
+    this.writeRefused();
+    if (frames === 0) return;
+    if (this.refusedFrames > 0 || this.queuedBytes + frames * CHANNELS > MAX_QUEUED_BYTES) {
+      this.refusedFrames += frames;
+      return;
+    }
+    this.hand(this.staging.subarray(0, frames * CHANNELS), false);
+  }
+
+  /** Writes silence for refused frames, as much as the writer has room for. */
+  private writeRefused(): void {
+    const silence = silentSecond(this.options.codec);
+    while (this.refusedFrames > 0) {
+      const room = Math.floor((MAX_QUEUED_BYTES - this.queuedBytes) / CHANNELS);
+      const frames = Math.min(this.refusedFrames, room, silence.length / CHANNELS);
+      if (frames <= 0) return;
+      this.refusedFrames -= frames;
+      this.counters.paddedSamples[0] += frames;
+      this.counters.paddedSamples[1] += frames;
+      this.hand(silence.subarray(0, frames * CHANNELS), true);
+    }
+  }
+
+  private hand(stereo: Uint8Array, silence: boolean): void {
+    const bytes = stereo.length;
+    const frames = bytes / CHANNELS;
     this.counters.frames += frames;
-    const bytes = frames * CHANNELS;
+    this.queuedBytes += bytes;
     // append copies its argument before it first awaits, so the staging buffer can be reused at once.
-    this.writer.append(this.staging.subarray(0, bytes)).catch((error: Error) => this.fail(error));
+    const settled: Promise<void> = this.writer.append(stereo).then(
+      () => {
+        this.queuedBytes -= bytes;
+        this.pending.delete(settled);
+      },
+      (error: Error) => {
+        this.queuedBytes -= bytes;
+        this.pending.delete(settled);
+        this.counters.frames -= frames;
+        if (silence) {
+          this.counters.paddedSamples[0] -= frames;
+          this.counters.paddedSamples[1] -= frames;
+        }
+        if (!(error instanceof RecordingOverrunError)) this.fail(error);
+        if (this.failure) this.counters.lostAfterFailure += frames;
+        // Our count keeps within the store's bound; a writer that refuses all the same costs these frames their
+        // place (later audio is already queued behind them), not the recording's length.
+        else this.refusedFrames += frames;
+      },
+    );
+    this.pending.add(settled);
     this.unsealedSinceMs ??= performance.now();
     this.unsealedBytes += bytes;
     if (this.unsealedBytes >= CHUNK_AUDIO_BYTES) {
@@ -239,6 +327,9 @@ export class CallAssembly {
   }
 
   private fail(error: Error): void {
-    this.failure ??= error;
+    if (this.failure) return;
+    this.failure = error;
+    this.counters.lostAfterFailure += this.refusedFrames;
+    this.refusedFrames = 0;
   }
 }

@@ -39,7 +39,7 @@
  * ms per sync): the syncs run on libuv's thread pool (UV_THREADPOOL_SIZE, default 4), which should then grow.
  */
 import { createHash } from 'node:crypto';
-import { access, mkdir, open as openFile, readdir, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open as openFile, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Codec } from '../infra/db/entities/recording';
 import { DecryptionError, newDataKey, open as openSealed, seal, unwrapKey, wrapKey } from '../infra/crypto/envelope';
@@ -51,9 +51,10 @@ const SAMPLE_RATE = 8000;
 export const CHUNK_AUDIO_BYTES = CHANNELS * SAMPLE_RATE;
 /**
  * Audio accepted but not yet in the chunk buffer (appends waiting while the disk is behind). Bounded so a stalled
- * disk cannot grow memory without limit: past it, append refuses with RecordingOverrunError.
+ * disk cannot grow memory without limit: past it, append refuses with RecordingOverrunError. Exported so a caller
+ * can keep within it and decide itself what becomes of audio there is no room for (call-assembly writes silence).
  */
-const MAX_QUEUED_BYTES = 4 * CHUNK_AUDIO_BYTES;
+export const MAX_QUEUED_BYTES = 4 * CHUNK_AUDIO_BYTES;
 
 const MAGIC = Buffer.from('TELREC\x00\x01', 'latin1');
 /** envelope.seal's iv (12) and tag (16) in front of the ciphertext. */
@@ -75,6 +76,8 @@ const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const ID_PATTERN = new RegExp(`^${UUID}$`);
 const PARTIAL_NAME = new RegExp(`^(${UUID})\\.partial$`);
 const STORAGE_KEY_PATTERN = new RegExp(`^\\d{4}/\\d{2}/\\d{2}/(${UUID})\\.rec$`);
+/** The folder names of a storage key's year, month and day. */
+const DATE_FOLDERS = [/^\d{4}$/, /^\d{2}$/, /^\d{2}$/] as const;
 
 /** Call metadata kept (encrypted) in the header, so a recovered recording says what call it was. */
 export type RecordingMetadata = Readonly<Record<string, string | number | boolean | null>>;
@@ -214,6 +217,17 @@ function isNotFound(error: unknown): boolean {
 async function syncDirectory(folder: string): Promise<void> {
   const handle = await openFile(folder, 'r');
   try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A new file whose content survives a power cut (its folder entry is the caller's to sync). */
+async function writeNewFile(file: string, content: string): Promise<void> {
+  const handle = await openFile(file, 'wx', 0o600);
+  try {
+    await handle.writeFile(content, 'utf8');
     await handle.sync();
   } finally {
     await handle.close();
@@ -478,6 +492,8 @@ class ChunkWriter implements RecordingWriter {
   /** The chunk write in flight; it never rejects, its failure is kept in `failure`. */
   private inFlight: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
+  /** The close of the file after a failure; it never rejects. */
+  private closing: Promise<void> = Promise.resolve();
   private finishing = false;
 
   constructor(private readonly context: WriterContext) {
@@ -511,33 +527,38 @@ class ChunkWriter implements RecordingWriter {
   async finish(): Promise<FinishedRecording> {
     if (this.finishing) throw new Error(`recording ${this.recordingId} is finished`);
     this.finishing = true;
-    return this.serially(async () => {
-      try {
-        await this.sealAndWait();
-        const { handle, file, recordingId, dataKey, codec, headerEnd } = this.context;
-        const summary = await writeTrailer({
-          handle,
-          file,
-          recordingId,
-          dataKey,
-          codec,
-          start: headerEnd,
-          end: this.position,
-          chunks: this.chunks,
-          dataBytes: this.dataBytes,
-          recovered: false,
-        });
-        await handle.close();
-        await this.context.publish();
-        this.context.release();
-        return { ...summary, storageKey: this.storageKey, wrappedKey: this.wrappedKey };
-      } catch (error) {
-        this.fail(error as Error);
-        throw error;
-      } finally {
-        this.context.dataKey.fill(0);
-      }
-    });
+    try {
+      return await this.serially(async () => {
+        try {
+          await this.sealAndWait();
+          const { handle, file, recordingId, dataKey, codec, headerEnd } = this.context;
+          const summary = await writeTrailer({
+            handle,
+            file,
+            recordingId,
+            dataKey,
+            codec,
+            start: headerEnd,
+            end: this.position,
+            chunks: this.chunks,
+            dataBytes: this.dataBytes,
+            recovered: false,
+          });
+          await handle.close();
+          await this.context.publish();
+          this.context.release();
+          return { ...summary, storageKey: this.storageKey, wrappedKey: this.wrappedKey };
+        } catch (error) {
+          this.fail(error as Error);
+          throw error;
+        } finally {
+          this.context.dataKey.fill(0);
+        }
+      });
+    } finally {
+      // Failed or not, the file is closed once the caller hears: recoverUnfinished may take the .partial at once.
+      await this.closing;
+    }
   }
 
   /** Runs operations one after another, in call order; after a failure every later one rejects with it. */
@@ -596,7 +617,7 @@ class ChunkWriter implements RecordingWriter {
     this.failure = error;
     this.context.dataKey.fill(0);
     // The failure above is what the caller hears about; a second error from closing would add nothing.
-    this.context.handle.close().catch(() => undefined);
+    this.closing = this.context.handle.close().catch(() => undefined);
     this.context.release();
   }
 }
@@ -658,13 +679,14 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
       await handle.datasync();
       await syncDirectory(partialFolder);
       await ensureDirectory(journalFolder);
-      await writeFile(journalFile(call.recordingId), storageKey, { mode: 0o600 });
+      await writeNewFile(journalFile(call.recordingId), storageKey);
       await syncDirectory(journalFolder);
     } catch (error) {
       dataKey.fill(0);
-      // Only a file this call created is removed (with 'wx+', an existing one was never opened).
+      // Only a file this call created is removed (with 'wx+', an existing one was never opened). The error above
+      // is the one to report; one from closing must not leave the file behind.
       if (handle) {
-        await handle.close();
+        await handle.close().catch(() => undefined);
         await rm(file, { force: true });
       }
       throw error;
@@ -712,9 +734,10 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
     const audioRange = { start: header.end, end: fileSize - TRAILER_FRAME_BYTES };
     const dataBytes = trailer.sampleFrames * CHANNELS;
     async function* wav(): AsyncGenerator<Buffer> {
-      const reading = await openFile(file, 'r');
       const dataKey = unwrapKey(wrappedKey, options.masterKey);
+      let reading: FileHandle | undefined;
       try {
+        reading = await openFile(file, 'r');
         if ((await reading.stat()).size !== fileSize) throw new RecordingCorruptError(file, 0, 'changed while being read');
         const wavStart = wavHeader(wavFormat(info.codec), dataBytes);
         const hash = createHash('sha256').update(wavStart);
@@ -734,7 +757,7 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
         }
       } finally {
         dataKey.fill(0);
-        await reading.close();
+        await reading?.close();
       }
     }
     return {
@@ -752,6 +775,34 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
         return Buffer.concat(parts);
       },
     };
+  }
+
+  /**
+   * The storage key an unacknowledged recording's journal names, or undefined when there is no such file. A journal
+   * a power cut left empty or torn does not say, so the day folders are searched, newest first (a torn journal is
+   * a recent one): the key's date is the call's, known only from the header.
+   */
+  async function journalledKey(recordingId: string): Promise<string | undefined> {
+    const journalled = (await readFile(journalFile(recordingId), 'utf8')).trim();
+    if (STORAGE_KEY_PATTERN.exec(journalled)?.[1] === recordingId) return journalled;
+    const search = async (folders: string[]): Promise<string | undefined> => {
+      const pattern = DATE_FOLDERS[folders.length];
+      if (pattern === undefined) {
+        const storageKey = [...folders, `${recordingId}.rec`].join('/');
+        const exists = await access(fileOf(storageKey).file).then(
+          () => true,
+          (error: unknown) => (isNotFound(error) ? false : Promise.reject(error)),
+        );
+        return exists ? storageKey : undefined;
+      }
+      const names = await readdir(path.join(root, ...folders)).catch((error: unknown) => (isNotFound(error) ? [] : Promise.reject(error)));
+      for (const name of names.filter((candidate) => pattern.test(candidate)).sort().reverse()) {
+        const found = await search([...folders, name]);
+        if (found !== undefined) return found;
+      }
+      return undefined;
+    };
+    return search([]);
   }
 
   /** A finished recording as its header and trailer describe it (the header's copy of the key opens it). */
@@ -883,11 +934,14 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
         // Still being recorded, or left for recoverUnfinished(): not finished yet.
         if (!ID_PATTERN.test(recordingId) || writing.has(recordingId)) continue;
         if (await access(partialFile(recordingId)).then(() => true, () => false)) continue;
+        // Discarded by recovery (nothing was flushed) or destroyed since: there is nothing left to register.
+        const forget = () => rm(journalFile(recordingId), { force: true });
         try {
-          found.push(await describeFinished((await readFile(journalFile(recordingId), 'utf8')).trim()));
+          const storageKey = await journalledKey(recordingId);
+          if (storageKey === undefined) await forget();
+          else found.push(await describeFinished(storageKey));
         } catch (error) {
-          // Discarded by recovery (nothing was flushed) or destroyed since: there is nothing left to register.
-          if (isNotFound(error)) await rm(journalFile(recordingId), { force: true });
+          if (isNotFound(error)) await forget();
           else failed.push({ recordingId, error: error instanceof Error ? error : new Error(String(error)) });
         }
       }

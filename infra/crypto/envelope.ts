@@ -37,10 +37,16 @@ export function open(sealed: Buffer, key: Buffer, additionalData: string): Buffe
   const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
   decipher.setAAD(Buffer.from(additionalData, 'utf8'));
   decipher.setAuthTag(sealed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+  // The plaintext may be a data key: the pieces it is put together from are zeroed, only the returned copy is left.
+  const parts: Buffer[] = [];
   try {
-    return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
+    parts.push(decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)));
+    parts.push(decipher.final());
+    return Buffer.concat(parts);
   } catch {
     throw new DecryptionError(additionalData);
+  } finally {
+    for (const part of parts) part.fill(0);
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Codec } from '../../infra/db/entities/recording';
@@ -52,6 +52,15 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const fileOf = (storageKey: string) => path.join(dataDir, 'recordings', ...storageKey.split('/'));
 const partialOf = (recordingId: string) => path.join(dataDir, 'recordings', 'partial', `${recordingId}.partial`);
+const journalOf = (recordingId: string) => path.join(dataDir, 'recordings', 'unacknowledged', recordingId);
+const openHandlesTo = (file: string) =>
+  readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === realpathSync(file);
+    } catch {
+      return false;
+    }
+  });
 
 /** Frames of a recording file, found by the documented format rather than by the store's own code. */
 function framesOf(file: Buffer): { kind: number; start: number; end: number }[] {
@@ -300,6 +309,15 @@ describe('keys and deletion', () => {
     await expect(store.destroy(`1999/01/01/${randomUUID()}.rec`)).resolves.toBeUndefined();
   });
 
+  test('a master key that no longer opens the recording when its audio is read leaves no file open', async () => {
+    const retired = Buffer.from(masterKey);
+    const { finished } = await record('PCMU', audio(CHUNK_AUDIO_BYTES, 16));
+    const recording = await createRecordingStore({ dataDir, masterKey: retired }).openRecording(finished.storageKey, finished.wrappedKey);
+    retired.fill(0);
+    await expect(recording.readWav()).rejects.toThrow(DecryptionError);
+    expect(openHandlesTo(fileOf(finished.storageKey))).toEqual([]);
+  });
+
   test("destroy overwrites the header's wrapped key before it unlinks, so the freed blocks hold no key", async () => {
     const { finished } = await record('PCMA', audio(CHUNK_AUDIO_BYTES, 9));
     // A second name for the same inode shows what the disk blocks held once the recording's name was gone.
@@ -473,6 +491,26 @@ describe('crash safety', () => {
     await store.destroy(finished.storageKey);
     expect((await store.unacknowledged()).found.map((entry) => entry.recordingId)).not.toContain(recordingId);
     expect(existsSync(path.join(dataDir, 'recordings', 'unacknowledged', recordingId))).toBe(false);
+  });
+
+  test('a journal a power cut left empty or torn still leads to its recording; one without a recording is dropped', async () => {
+    const { recordingId, finished } = await record('PCMA', audio(CHUNK_AUDIO_BYTES, 17));
+    expect(readFileSync(journalOf(recordingId), 'utf8')).toBe(finished.storageKey);
+    expect(statSync(journalOf(recordingId)).mode & 0o777).toBe(0o600);
+    for (const journal of ['', finished.storageKey.slice(0, 13)]) {
+      writeFileSync(journalOf(recordingId), journal);
+      const { found, failed } = await store.unacknowledged();
+      expect(failed).toEqual([]);
+      expect(found).toContainEqual(
+        expect.objectContaining({ outcome: 'completed', recordingId, storageKey: finished.storageKey, sha256: finished.sha256 }),
+      );
+    }
+    await store.acknowledge(recordingId);
+    const orphan = randomUUID();
+    writeFileSync(journalOf(orphan), '');
+    const { found, failed } = await store.unacknowledged();
+    expect([...found, ...failed].map((entry) => entry.recordingId)).not.toContain(orphan);
+    expect(existsSync(journalOf(orphan))).toBe(false);
   });
 
   test('nothing is left unfinished, and recovering again finds nothing', async () => {
