@@ -22,9 +22,7 @@
  * The load generator runs in a worker thread of this process (its own event loop, the same machine), so
  * every figure includes the cost of generating the load on the same CPUs.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -36,14 +34,12 @@ import { recordingSearchQuery, searchRecordings } from '../../api/recording-sear
 import { auditor, type RequestContext } from '../../api/routes';
 import { AuditBatcher } from '../../infra/audit/audit-log';
 import { SessionStore, SESSION_COOKIE } from '../../api/sessions';
-import { initOrm, migrate, type DatabaseSettings } from '../../infra/db/orm';
 import type { DirectoryUser } from '../../infra/directory';
 import { DEMO_PASSWORD, DevelopmentDirectory } from '../../infra/directory/development-directory';
 import { DirectoryError } from '../../infra/directory/ldap-directory';
 import { startTestApi, TestClient, type TestApi } from '../support/api';
-import { freePort } from '../support/ports';
+import { openDatabase, stopServersLeft, type BenchDatabase, type Driver } from './databases';
 
-type Driver = 'sqlite' | 'postgresql';
 type Plan = 'operator' | 'staff';
 
 const RECORDINGS = Number(process.env.BENCH_RECORDINGS ?? 1_000_000);
@@ -598,85 +594,6 @@ async function seedCity(orm: MikroORM, driver: Driver, count: number, now: numbe
   };
 }
 
-// ───────────────────────────── databases ─────────────────────────────
-
-interface BenchDatabase {
-  orm: MikroORM;
-  describe: string;
-  /** PostgreSQL: where to open a side connection for sampling pg_stat_activity. */
-  postgres?: { host: string; port: number; user: string; database: string };
-  dispose(): Promise<void>;
-}
-
-const projectRoot = [path.resolve(__dirname, '..', '..', '..'), path.resolve(__dirname, '..', '..'), process.cwd()].find((folder) =>
-  existsSync(path.join(folder, 'infra', 'scripts', 'postgres-test.sh')),
-) as string;
-
-async function openDatabase(driver: Driver): Promise<BenchDatabase> {
-  if (driver === 'sqlite') {
-    const folder = mkdtempSync(path.join(os.tmpdir(), 'bench-api-sqlite-'));
-    const file = path.join(folder, 'bench.sqlite');
-    const orm = await initOrm({
-      databaseDriver: 'sqlite', databaseName: file, databaseHost: '', databasePort: 0, databaseUser: '', databasePasswordFile: undefined, databaseTls: false,
-    });
-    await migrate(orm);
-    return {
-      orm,
-      describe: `SQLite file ${file}`,
-      async dispose() {
-        await orm.close(true);
-        rmSync(folder, { recursive: true, force: true });
-      },
-    };
-  }
-  const folder = path.join(os.tmpdir(), `bench-api-pg-${randomBytes(4).toString('hex')}`);
-  const port = await freePort();
-  const script = path.join(projectRoot, 'infra', 'scripts', 'postgres-test.sh');
-  execFileSync('bash', [script, 'start', folder, String(port)], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const stop = () => execFileSync('bash', [script, 'stop', folder], { stdio: ['ignore', 'inherit', 'inherit'] });
-  stopOnExit.add(stop);
-  const settings: DatabaseSettings = {
-    databaseDriver: 'postgresql', databaseName: 'recording_test', databaseHost: '127.0.0.1', databasePort: port,
-    databaseUser: 'recording', databasePasswordFile: undefined, databaseTls: false,
-  };
-  let orm: MikroORM | undefined;
-  try {
-    orm = await initOrm(settings, PG_POOL_MAX ? { pool: { min: 2, max: PG_POOL_MAX } } : {});
-    await migrate(orm);
-  } catch (error) {
-    await orm?.close(true);
-    stop();
-    stopOnExit.delete(stop);
-    throw error;
-  }
-  const version = (await orm.em.getConnection().execute<{ server_version: string }[]>('show server_version'))[0]?.server_version;
-  const opened = orm;
-  return {
-    orm: opened,
-    postgres: { host: '127.0.0.1', port, user: 'recording', database: 'recording_test' },
-    describe: `PostgreSQL ${version} on 127.0.0.1:${port} (postgres-test.sh: fsync=off, max_connections=50; ORM pool: ${PG_POOL_MAX ? `max ${PG_POOL_MAX} (BENCH_PG_POOL_MAX: what-if, not the product default)` : 'as initOrm leaves it (knex default, 2–10)'})`,
-    async dispose() {
-      await opened.close(true);
-      stop();
-      stopOnExit.delete(stop);
-    },
-  };
-}
-
-const stopOnExit = new Set<() => void>();
-for (const signal of isMainThread ? (['SIGINT', 'SIGTERM'] as const) : []) {
-  process.on(signal, () => {
-    for (const stop of stopOnExit) {
-      try {
-        stop();
-      } catch {
-        // the server may be gone already
-      }
-    }
-    process.exit(130);
-  });
-}
-
 // ───────────────────────────── measuring ─────────────────────────────
 
 interface Row {
@@ -884,7 +801,7 @@ async function explain(orm: MikroORM, driver: Driver, sql: string): Promise<stri
 async function benchDatabase(driver: Driver, now: number, allRows: Row[]): Promise<void> {
   console.log(`\n=== ${driver} ===`);
   const opened = performance.now();
-  const database = await openDatabase(driver);
+  const database = await openDatabase(driver, PG_POOL_MAX);
   const { orm } = database;
   let api: TestApi | undefined;
   try {
@@ -1085,13 +1002,7 @@ async function main(): Promise<void> {
 if (isMainThread && require.main === module) {
   main().catch((error: unknown) => {
     console.error(error);
-    for (const stop of stopOnExit) {
-      try {
-        stop();
-      } catch {
-        // already stopped
-      }
-    }
+    stopServersLeft();
     process.exit(1);
   });
 }
