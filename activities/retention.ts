@@ -58,6 +58,7 @@ export interface RetentionReport {
 }
 
 const ACTOR = 'system:retention';
+const DESTROY_CONCURRENCY = 8;
 
 export function createRetentionActivities({ orm, calendar, capture }: RetentionActivityDeps) {
   return {
@@ -75,21 +76,23 @@ export function createRetentionActivities({ orm, calendar, capture }: RetentionA
         { ...due, ...(heldIds.size > 0 ? { id: { $nin: [...heldIds] } } : {}) },
         { orderBy: { startedAt: 'asc', id: 'asc' }, limit: input.batchSize, fields: ['id', 'sha256', 'storageKey', 'callId'] },
       );
-      for (const recording of batch) {
-        if (recording.storageKey) {
+      // Several destructions at once: each is mostly waiting for the appliance's disk (an overwrite and two syncs).
+      let next = 0;
+      const destroyNext = async (): Promise<void> => {
+        while (next < batch.length) {
+          const recording = batch[next++] as Recording;
+          if (!recording.storageKey) continue;
           try {
             await capture.destroyRecording(recording.id);
           } catch (error) {
             // A hold set between the query and now: the recording waits for its release like the others.
-            if (error instanceof CaptureControlError && error.code === 'HELD') {
-              heldIds.add(recording.id);
-              continue;
-            }
-            throw error;
+            if (!(error instanceof CaptureControlError && error.code === 'HELD')) throw error;
+            heldIds.add(recording.id);
           }
+          Context.current().heartbeat(next);
         }
-        Context.current().heartbeat(recording.id);
-      }
+      };
+      await Promise.all(Array.from({ length: DESTROY_CONCURRENCY }, destroyNext));
       const deletable = batch.filter((recording) => !heldIds.has(recording.id));
       const deleted = await orm.em.fork().transactional(async (tx) => {
         const rows = await tx.find(
