@@ -17,6 +17,11 @@ export type ErrorCode =
   | 'NO_ROLE'
   | 'DIRECTORY_UNAVAILABLE'
   | 'NOT_FOUND'
+  | 'RECORDING_DELETED'
+  | 'HOLD_ALREADY_RELEASED'
+  | 'WEAK_PASSWORD'
+  | 'RETENTION_ENDED'
+  | 'CAPTURE_UNAVAILABLE'
   | 'INTERNAL_ERROR';
 
 export class ApiError extends Error {

@@ -8,17 +8,21 @@ import { PROJECT_ROOT } from '../infra/paths';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Response, RequestHandler } from 'express';
 import { z } from 'zod';
+import type { CaptureControlClient } from '../capture/control-client';
 import type { Directory } from '../infra/directory';
 import { USERNAME_PATTERN } from '../infra/directory/ldap-directory';
 import type { LegalCalendar } from '../infra/legal-period';
 import { Recording } from '../infra/db/entities';
 import type { RoleId } from '../infra/settings';
-import { anyRole, decide, PRIVILEGED_ROLES, type Grant, type Principal } from './access';
+import { anyRole, decide, PRIVILEGED_ROLES, ROLES, type Grant, type Principal } from './access';
 import { listPrivilegedHolders, privilegedHolders } from './access-holders';
 import { ApiError, notFound } from './errors';
 import { checkHealth, type HealthCheck } from './health';
+import { holdReason, holdView, openHolds, recordingDetail, releaseHold, setHold } from './holds';
 import { login, type LoginDeps } from './login';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi';
+import { readRetentionOverview } from './retention-overview';
+import { exportOwnRecording, partyExportBody, partyExportForm, sendExport } from './party-export';
 import {
   isPartyToRecording,
   recordingIdParams,
@@ -28,7 +32,7 @@ import {
   searchRecordings,
   toSummary,
 } from './recording-search';
-import { defineRoute, requestContext, type RouteCall, type RouteSpec } from './routes';
+import { defineRoute, requestContext, validate, type RouteCall, type RouteSpec } from './routes';
 import { LOGIN_CSRF_COOKIE, newToken, SESSION_COOKIE, type SessionStore } from './sessions';
 import type { Frame, NavItem } from './ui/layout';
 import { accessHoldersPage, dashboardPage, loginPage, recordingPage, recordingsPage } from './ui/pages';
@@ -46,6 +50,15 @@ export interface SiteFacts {
   maxPrivilegedHolders: number;
   /** Default search range: the storage period in days. */
   searchRangeDays: number;
+  /** The capture appliance's control API: it seals the party's own export. */
+  capture: CaptureControlClient;
+  /** EXPORT_PASSWORD_MIN_LENGTH */
+  exportPasswordMinLength: number;
+  /**
+   * A recording past due whose last hold was released goes back to retention (its day's workflow is started again
+   * through the Temporal client); absent where the API runs without Temporal (API suites).
+   */
+  afterHoldReleased?: (recording: Recording) => Promise<void>;
 }
 
 export interface RouteDeps extends SiteFacts {
@@ -62,6 +75,9 @@ const RECORDING_READERS: readonly Grant[] = [MANAGING, PARTIES];
 const HOLDER_READERS: readonly Grant[] = [{ roles: [...PRIVILEGED_ROLES, 'auditor'], scope: 'everything' }];
 /** The health report names servers and folders: for the managing department and operations. */
 const HEALTH_READERS: readonly RoleId[] = [...PRIVILEGED_ROLES, 'auditor'];
+/** Holds outside the disclosure lifecycle: the chief alone, with a reason (issue 6). */
+const HOLD_SETTERS: readonly Grant[] = [{ roles: ['chief'], scope: 'everything' }];
+const holdParams = z.object({ id: z.uuid(), holdId: z.uuid() }).strict();
 
 const partyToRecording = {
   description: '본인이 당사자(통화한 내선의 공무원)인 녹취만',
@@ -70,6 +86,12 @@ const partyToRecording = {
     isPartyToRecording(em, principal, params.id),
 };
 const partyCallsOnly = { description: '본인이 당사자인 통화만 검색됨', appliesAs: 'filter' as const };
+/**
+ * The party's own export (R5): every role is held to its own calls, so a chief or operator who was not on the
+ * call is refused like anyone else — their way to others' calls is Art. 9, not this.
+ */
+const PARTY_ONLY: readonly Grant[] = [{ roles: ROLES, scope: 'ownCalls' }];
+const EXPORT_EXAMPLE = { password: 'Gwangmyeong-2026!', reason: '민원 처리 경위 확인을 위해 업무용 PC에 보관' };
 
 const loginBody = z
   .object({
@@ -184,7 +206,27 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     const recording = await call.em.findOne(Recording, call.params.id, { populate: ['extension', 'extension.department'] });
     if (!recording) throw notFound();
     await call.audit({ action: 'recording.read', targetType: 'recording', targetId: recording.id, reason: '녹취정보 상세 조회', detail: { scope: call.scope } });
-    return toSummary(recording);
+    return { ...toSummary(recording), holds: await openHolds(call.em, recording.id) };
+  };
+
+  const releaseOne = async (call: RouteCall<{ id: string; holdId: string }, unknown, { reason: string }>) => {
+    const dueAgain = await releaseHold(call.em, call.context, call.params.id, call.params.holdId, call.body.reason);
+    if (dueAgain) await deps.afterHoldReleased?.(dueAgain);
+  };
+
+  const exportDeps = { capture: deps.capture, timeZone: deps.timeZone, exportPasswordMinLength: deps.exportPasswordMinLength };
+  /** The detail page; a party also gets the export form (R5), usable while the recording is kept. */
+  const showRecording = async (
+    call: RouteCall<{ id: string }, unknown, unknown>,
+    exportForm: { error?: string; reason?: string } = {},
+    status = 200,
+  ) => {
+    const item = await readRecording(call);
+    const party = await isPartyToRecording(call.em, call.principal as Principal, call.params.id);
+    const available = item.deletedAt === null && new Date(item.retentionDueAt) > new Date();
+    const form = party ? { available, minLength: deps.exportPasswordMinLength, ...exportForm } : undefined;
+    const canHold = (call.principal as Principal).roles.includes('chief');
+    sendPage(call.res, recordingPage(frame(call.res, '/recordings'), item, deps.timeZone, form, canHold), status);
   };
 
   const readHolders = async (call: RouteCall<unknown, unknown, unknown>) => {
@@ -266,10 +308,38 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     }),
     defineRoute({
       method: 'get', path: '/api/recordings/:id', kind: 'api', access: RECORDING_READERS, ownership: partyToRecording,
-      params: recordingIdParams, response: recordingSummary,
-      summary: '녹취정보 한 건 (통화 기록만, 음성 없음)',
+      params: recordingIdParams, response: recordingDetail,
+      summary: '녹취정보 한 건 (통화 기록과 보존 중지, 음성 없음)',
       async handle(call) {
         call.res.json(await readRecording(call));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/recordings/:id/export', kind: 'api', access: PARTY_ONLY, ownership: partyToRecording,
+      params: recordingIdParams, body: partyExportBody, releasesAudio: 'party-export',
+      summary: '본인 녹취 내보내기 (운영 규정 제8조제1항): 당사자만, 보존기간 안에, AES-256 암호 ZIP(WAV)으로만. 사유는 감사 기록에 남고 비밀번호는 저장되지 않음',
+      example: { body: EXPORT_EXAMPLE },
+      async handle(call) {
+        sendExport(call.res, await exportOwnRecording(exportDeps, call, call.body));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/recordings/:id/holds', kind: 'api', access: HOLD_SETTERS,
+      params: recordingIdParams, body: holdReason, response: holdView,
+      summary: '보존 중지 걸기 (과장, 사유 필수): 보존기간이 지나도 해제될 때까지 삭제하지 않음',
+      example: { body: { reason: '소송 자료 보전 요청' } },
+      async handle(call) {
+        call.res.status(201).json(await setHold(call.em, call.context, call.params.id, call.body.reason));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/recordings/:id/holds/:holdId/release', kind: 'api', access: HOLD_SETTERS,
+      params: holdParams, body: holdReason,
+      summary: '보존 중지 해제 (과장, 사유 필수): 보존기간이 지났으면 곧 삭제됨',
+      example: { params: { holdId: '00000000-0000-4000-8000-000000000000' }, body: { reason: '소송 종결' } },
+      async handle(call) {
+        await releaseOne(call);
+        call.res.json({ released: call.params.holdId });
       },
     }),
     defineRoute({
@@ -328,10 +398,12 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     defineRoute({
       method: 'get', path: '/', kind: 'page', access: anyRole,
       summary: '대시보드',
-      async handle({ res, principal }) {
+      async handle({ res, principal, em }) {
         const user = principal as Principal;
-        const health = user.roles.some((role) => HEALTH_READERS.includes(role)) ? await checkHealth(deps.health) : undefined;
-        sendPage(res, dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone));
+        const operations = user.roles.some((role) => HEALTH_READERS.includes(role));
+        const health = operations ? await checkHealth(deps.health) : undefined;
+        const retention = operations ? await readRetentionOverview(em) : undefined;
+        sendPage(res, dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone, retention));
       },
     }),
     defineRoute({
@@ -348,7 +420,52 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       params: recordingIdParams,
       summary: '녹취정보 상세 화면',
       async handle(call) {
-        sendPage(call.res, recordingPage(frame(call.res, '/recordings'), await readRecording(call), deps.timeZone));
+        await showRecording(call);
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/recordings/:id/holds', kind: 'page', access: HOLD_SETTERS,
+      params: recordingIdParams, body: holdReason,
+      summary: '보존 중지 걸기 (화면)',
+      example: { body: { reason: '소송 자료 보전 요청' } },
+      async handle(call) {
+        await setHold(call.em, call.context, call.params.id, call.body.reason);
+        call.res.redirect(303, `/recordings/${call.params.id}`);
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/recordings/:id/holds/:holdId/release', kind: 'page', access: HOLD_SETTERS,
+      params: holdParams, body: holdReason,
+      summary: '보존 중지 해제 (화면)',
+      example: { params: { holdId: '00000000-0000-4000-8000-000000000000' }, body: { reason: '소송 종결' } },
+      async handle(call) {
+        await releaseOne(call);
+        call.res.redirect(303, `/recordings/${call.params.id}`);
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/recordings/:id/export', kind: 'page', access: PARTY_ONLY, ownership: partyToRecording,
+      params: recordingIdParams, body: partyExportForm, releasesAudio: 'party-export',
+      summary: '본인 녹취 내보내기 (화면): 암호 ZIP을 내려받거나, 고칠 점을 상세 화면에 보여 줌',
+      example: { body: { ...EXPORT_EXAMPLE, passwordConfirm: EXPORT_EXAMPLE.password } },
+      async handle(call) {
+        try {
+          if (call.body.password !== call.body.passwordConfirm) {
+            throw new ApiError(400, 'INVALID_INPUT', '두 번 입력한 비밀번호가 서로 다릅니다.');
+          }
+          const request = validate(partyExportBody, { password: call.body.password, reason: call.body.reason }, 'body');
+          sendExport(call.res, await exportOwnRecording(exportDeps, call, request));
+        } catch (error) {
+          if (!(error instanceof ApiError) || error.status === 404) throw error;
+          // Answered here rather than by the error handler, so audited here as it would have been.
+          if (error.status < 500) {
+            await call.audit({
+              action: 'request.refused', targetType: 'route', targetId: `POST /recordings/${call.params.id}/export`,
+              reason: `${error.code}: ${error.message}`.slice(0, 500), detail: error.detail,
+            });
+          }
+          await showRecording(call, { error: error.message, reason: call.body.reason }, error.status);
+        }
       },
     }),
     defineRoute({

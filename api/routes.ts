@@ -51,6 +51,12 @@ export interface RouteCall<P, Q, B> {
 
 export type AuditEntry = Pick<AuditInput, 'action' | 'targetType' | 'targetId' | 'reason' | 'detail'>;
 
+/**
+ * The only ways audio may leave the system (R6): the party's own export (R5) and, once built, the Art. 9 disclosure
+ * procedure. A route that can answer audio declares which; the audio-routes test refuses any other.
+ */
+export type AudioRelease = 'party-export' | 'disclosure';
+
 export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   method: HttpMethod;
   path: string;
@@ -65,6 +71,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B>;
   /** Documents the success body of an `api` route. */
   response?: z.ZodType;
+  /** Set only on a route that answers audio (always sealed), naming the procedure that allows it. */
+  releasesAudio?: AudioRelease;
   /** Runs before authorisation (the login rate limit). */
   throttle?: RequestHandler;
   /** A request that passes validation, used by the route×role test. */
@@ -100,7 +108,7 @@ export function auditor(audit: AuditBatcher, context: RequestContext) {
     });
 }
 
-function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+export function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return {} as T;
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;

@@ -15,8 +15,9 @@ import type { LegalCalendar } from '../infra/legal-period';
 import type { Logger } from '../infra/logger';
 import type { Period } from '../infra/period';
 import { appendAuditEvent } from '../infra/audit/audit-log';
-import { ControlError, createControlApi, type ControlApi, type ExtensionModeView } from './control-api';
-import { createRecordingStore, type RecordingStore } from './recording-store';
+import { ControlError, createControlApi, type ControlApi, type ControlRouteInfo, type ExtensionModeView } from './control-api';
+import { buildPartyExport } from './party-export';
+import { createRecordingStore, RecordingNotFoundError, type RecordingStore } from './recording-store';
 import {
   createRegistrar,
   fromFinishedCall,
@@ -73,6 +74,8 @@ export interface Appliance {
   readonly registrar: Registrar;
   readonly store: RecordingStore;
   readonly recovery: Readonly<StartupRecovery>;
+  /** The control API's routes, for the test that proves audio leaves only by the party export (R6). */
+  readonly controlRoutes: readonly ControlRouteInfo[];
   /** Registers every finished recording not registered yet; resolves to how many are still waiting. */
   reconcile(): Promise<number>;
   stop(): Promise<void>;
@@ -238,6 +241,23 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         logger.info('recording file destroyed', { recordingId, storageKey: recording.storageKey });
         return { recordingId, storageKey: recording.storageKey };
       },
+      async exportRecording(recordingId, password) {
+        const recording = await orm.em.fork().findOne(Recording, recordingId, { populate: ['extension', 'wrappedKey'] });
+        if (!recording) throw new ControlError('NOT_FOUND', '녹취가 등록되어 있지 않습니다.');
+        const deleted = () => new ControlError('DELETED', '보존기간이 끝나 삭제된 녹취입니다.');
+        if (recording.deletedAt || !recording.storageKey || !recording.wrappedKey) throw deleted();
+        // The file goes before the row is marked deleted: between the two, the recording is already gone.
+        const stored = await store.openRecording(recording.storageKey, recording.wrappedKey).catch((error: unknown) =>
+          Promise.reject(error instanceof RecordingNotFoundError ? deleted() : error),
+        );
+        const sealed = await buildPartyExport(
+          stored,
+          { startedAt: recording.startedAt, extension: recording.extension.number, timeZone: options.calendar.timeZone },
+          password,
+        );
+        logger.info('party export sealed', { recordingId, fileName: sealed.fileName, bytes: sealed.zip.length });
+        return sealed;
+      },
     },
   });
 
@@ -262,6 +282,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
     registrar,
     store,
     recovery,
+    controlRoutes: control.routes,
     reconcile,
     async stop() {
       clearInterval(timer);

@@ -8,8 +8,11 @@
  *   PUT    /extensions/<number>/mode        {mode, actor, reason} → the mode read back from the database
  *   POST   /calls/<call id>/record-button   {action: start|stop, at?} for a selective call
  *   DELETE /recordings/<recording id>       destroys the file of a recording past its retention date
+ *   POST   /recordings/<recording id>/export {password} → the party's own export (R5): an AES-256 encrypted ZIP
  *
- * No endpoint plays or returns audio. Errors are `{error: {code, message}}` with a stable code and a Korean
+ * No endpoint plays audio, and the one that returns it answers only the sealed ZIP of capture/party-export.ts; a
+ * route must declare `releasesAudio` to send a file at all (R6). The API decides who may export; the appliance only
+ * refuses a recording it no longer has. Errors are `{error: {code, message}}` with a stable code and a Korean
  * message; a refused request changes nothing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -18,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { RECORDING_MODES, type RecordingMode } from '../infra/db/entities';
 import type { Logger } from '../infra/logger';
+import { EXPORT_PASSWORD, type PartyExport } from './party-export';
 import { CALL_ID, PHONE_NUMBER } from './sdp';
 
 export type ControlErrorCode =
@@ -29,6 +33,7 @@ export type ControlErrorCode =
   | 'INVALID_INPUT'
   | 'NOT_DUE'
   | 'HELD'
+  | 'DELETED'
   | 'INTERNAL';
 
 const STATUS: Record<ControlErrorCode, number> = {
@@ -40,6 +45,7 @@ const STATUS: Record<ControlErrorCode, number> = {
   INVALID_INPUT: 400,
   NOT_DUE: 409,
   HELD: 409,
+  DELETED: 410,
   INTERNAL: 500,
 };
 
@@ -68,6 +74,18 @@ export interface ControlHandlers {
   recordButton(callId: string, action: 'start' | 'stop', at: Date): Promise<RecordButtonResult>;
   /** Throws ControlError NOT_FOUND / NOT_DUE / HELD; destroying an already destroyed file is success. */
   destroyRecording(recordingId: string): Promise<{ recordingId: string; storageKey: string }>;
+  /** Throws ControlError NOT_FOUND, or DELETED once the recording's file is gone. */
+  exportRecording(recordingId: string, password: string): Promise<PartyExport>;
+}
+
+/** The ways audio may leave the appliance (R6): only the party's own export. */
+export type AudioRelease = 'party-export';
+
+/** A route as the R6 test walks it: `path` with `<name>` placeholders. */
+export interface ControlRouteInfo {
+  readonly method: string;
+  readonly path: string;
+  readonly releasesAudio?: AudioRelease;
 }
 
 export interface ControlApiOptions {
@@ -81,6 +99,7 @@ export interface ControlApi {
   start(): Promise<AddressInfo>;
   stop(): Promise<void>;
   readonly stats: Readonly<{ requests: number; refused: number; unauthorized: number; failed: number }>;
+  readonly routes: readonly ControlRouteInfo[];
 }
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -96,39 +115,42 @@ const buttonPress = z.strictObject({
   action: z.enum(['start', 'stop']),
   at: z.iso.datetime().optional(),
 });
+const exportRequest = z.strictObject({ password: z.string().regex(EXPORT_PASSWORD) });
 
-interface Route {
-  readonly method: string;
-  readonly pattern: RegExp;
-  /** Each captured path part must match its rule once decoded. */
+type Reply = { status: number; json: unknown } | { file: { name: string; body: Buffer } };
+
+interface RouteSpec extends ControlRouteInfo {
+  /** Each `<placeholder>` of the path must match its rule, in order, once decoded. */
   readonly params: readonly RegExp[];
   readonly body?: z.ZodType;
-  run(params: string[], body: unknown): Promise<{ status: number; json: unknown }>;
+  run(params: string[], body: unknown): Promise<Reply>;
 }
+
+type Route = RouteSpec & { readonly pattern: RegExp };
 
 export function createControlApi(options: ControlApiOptions): ControlApi {
   const { handlers, logger } = options;
   const expected = digest(options.token);
   const stats = { requests: 0, refused: 0, unauthorized: 0, failed: 0 };
   const ok = (json: unknown) => ({ status: 200, json });
-  const routes: Route[] = [
-    { method: 'GET', pattern: /^\/health$/, params: [], run: async () => ok(await handlers.health()) },
+  const specs: RouteSpec[] = [
+    { method: 'GET', path: '/health', params: [], run: async () => ok(await handlers.health()) },
     {
       method: 'GET',
-      pattern: /^\/extensions\/([^/]+)$/,
+      path: '/extensions/<number>',
       params: [PHONE_NUMBER],
       run: async ([number]) => ok(found(await handlers.extensionMode(number as string), '내선')),
     },
     {
       method: 'PUT',
-      pattern: /^\/extensions\/([^/]+)\/mode$/,
+      path: '/extensions/<number>/mode',
       params: [PHONE_NUMBER],
       body: modeChange,
       run: async ([number], body) => ok(found(await handlers.setExtensionMode(number as string, body as z.output<typeof modeChange>), '내선')),
     },
     {
       method: 'POST',
-      pattern: /^\/calls\/([^/]+)\/record-button$/,
+      path: '/calls/<call id>/record-button',
       params: [CALL_ID],
       body: buttonPress,
       run: async ([callId], body) => {
@@ -139,16 +161,28 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
     },
     {
       method: 'DELETE',
-      pattern: /^\/recordings\/([^/]+)$/,
+      path: '/recordings/<recording id>',
       params: [UUID],
       run: async ([recordingId]) => ok(await handlers.destroyRecording(recordingId as string)),
     },
+    {
+      method: 'POST',
+      path: '/recordings/<recording id>/export',
+      releasesAudio: 'party-export',
+      params: [UUID],
+      body: exportRequest,
+      run: async ([recordingId], body) => {
+        const sealed = await handlers.exportRecording(recordingId as string, (body as z.output<typeof exportRequest>).password);
+        return { file: { name: sealed.fileName, body: sealed.zip } };
+      },
+    },
   ];
+  const routes: Route[] = specs.map((spec) => ({ ...spec, pattern: new RegExp(`^${spec.path.replace(/<[^>]+>/g, '([^/]+)')}$`) }));
 
   const server = http.createServer((request, response) => {
     stats.requests++;
     void handle(request).then(
-      ({ status, json }) => send(response, status, json),
+      (reply) => ('file' in reply ? sendZip(response, reply.file) : send(response, reply.status, reply.json)),
       (error: unknown) => {
         const refusal = error instanceof ControlError ? error : undefined;
         if (refusal) stats.refused++;
@@ -167,7 +201,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
 
-  async function handle(request: http.IncomingMessage): Promise<{ status: number; json: unknown }> {
+  async function handle(request: http.IncomingMessage): Promise<Reply> {
     if (!authorised(request.headers.authorization)) {
       stats.unauthorized++;
       // Drain nothing: the body of an unauthenticated request is never read.
@@ -198,7 +232,10 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
       }
       body = parsed.data;
     }
-    return route.run(params, body);
+    const reply = await route.run(params, body);
+    // A file from a route that does not declare it would be audio leaving by a way R6 does not allow.
+    if ('file' in reply && !route.releasesAudio) throw new Error(`${route.method} ${route.path} sent a file without releasesAudio`);
+    return reply;
   }
 
   function authorised(header: string | undefined): boolean {
@@ -209,6 +246,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
 
   return {
     stats,
+    routes: routes.map(({ method, path, releasesAudio }) => ({ method, path, ...(releasesAudio ? { releasesAudio } : {}) })),
     async start() {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -253,6 +291,16 @@ function send(response: http.ServerResponse, status: number, json: unknown): voi
   response.end(body, () => {
     if (unread) response.socket?.destroy();
   });
+}
+
+function sendZip(response: http.ServerResponse, file: { name: string; body: Buffer }): void {
+  response.writeHead(200, {
+    'Content-Type': 'application/zip',
+    'Content-Length': file.body.length,
+    'Content-Disposition': `attachment; filename="${file.name}"`,
+    'Cache-Control': 'no-store',
+  });
+  response.end(file.body);
 }
 
 function readJson(request: http.IncomingMessage): Promise<unknown> {

@@ -6,6 +6,8 @@
 import type { RecordingMode } from '../infra/db/entities';
 import type { ControlErrorCode, ExtensionModeView, RecordButtonResult } from './control-api';
 
+const EXPORT_TIMEOUT_MS = 120_000;
+
 export class CaptureControlError extends Error {
   constructor(
     readonly code: ControlErrorCode | 'UNAVAILABLE',
@@ -47,7 +49,28 @@ export class CaptureControlClient {
     return this.request('DELETE', `/recordings/${encodeURIComponent(recordingId)}`);
   }
 
+  /** The party's own export (R5): the AES-256 encrypted ZIP the appliance sealed under `password`. */
+  async exportRecording(recordingId: string, password: string): Promise<Buffer> {
+    // Decrypting, converting and sealing a long call takes longer than a control request.
+    const response = await this.send('POST', `/recordings/${encodeURIComponent(recordingId)}/export`, { password }, EXPORT_TIMEOUT_MS);
+    if (response.headers.get('content-type') !== 'application/zip') {
+      await response.body?.cancel();
+      throw new CaptureControlError('INTERNAL', '녹취 장치가 암호 ZIP이 아닌 것을 보냈습니다.', response.status);
+    }
+    try {
+      return Buffer.from(await response.arrayBuffer());
+    } catch (error) {
+      throw new CaptureControlError('UNAVAILABLE', `녹취 장치와의 연결이 끊겼습니다: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, body, this.options.timeoutMs ?? 5000);
+    return (await response.json().catch(() => undefined)) as T;
+  }
+
+  /** Sends one request; a refusal becomes a CaptureControlError with the appliance's code. */
+  private async send(method: string, path: string, body: unknown, timeoutMs: number): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(`${this.options.baseUrl}${path}`, {
@@ -57,15 +80,15 @@ export class CaptureControlClient {
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       throw new CaptureControlError('UNAVAILABLE', `녹취 장치에 연결할 수 없습니다: ${error instanceof Error ? error.message : String(error)}`);
     }
-    const json = (await response.json().catch(() => undefined)) as { error?: { code: ControlErrorCode; message: string } } | undefined;
     if (!response.ok) {
+      const json = (await response.json().catch(() => undefined)) as { error?: { code: ControlErrorCode; message: string } } | undefined;
       throw new CaptureControlError(json?.error?.code ?? 'INTERNAL', json?.error?.message ?? `녹취 장치가 ${response.status}로 답했습니다.`, response.status);
     }
-    return json as T;
+    return response;
   }
 }

@@ -354,6 +354,12 @@ export const SETTINGS = {
     default: 'false',
     schema: flag,
   }),
+  exportPasswordMinLength: setting({
+    env: 'EXPORT_PASSWORD_MIN_LENGTH',
+    doc: "Art. 8(1): shortest password an official may set on the party's own export of a recording (also: at least three of lower case, upper case, digits and symbols, and not containing the user name)",
+    default: '10',
+    schema: integer(8, 128),
+  }),
   sessionIdleTimeoutMinutes: setting({
     env: 'SESSION_IDLE_TIMEOUT_MINUTES',
     doc: 'a session without a request for this many minutes ends (logged out)',

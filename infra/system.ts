@@ -22,6 +22,7 @@ import { approximateDays, describePeriodKo } from './period';
 import type { Settings } from './settings';
 import { connectClient, connectWorker } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
+import { startRetentionDay } from './temporal/retention';
 import { createWorker } from './temporal/worker';
 
 export const COMPONENTS = ['api', 'worker', 'capture'] as const;
@@ -186,6 +187,11 @@ export async function startSystem(
         timeZone: settings.timeZone,
         maxPrivilegedHolders: settings.maxPrivilegedHolders,
         searchRangeDays: approximateDays(settings.retentionPeriod),
+        capture: captureClient,
+        exportPasswordMinLength: settings.exportPasswordMinLength,
+        afterHoldReleased: async (recording) => {
+          await startRetentionDay(client, settings.temporalTaskQueue, calendar, recording);
+        },
         sessionTimeouts: {
           idleMinutes: settings.sessionIdleTimeoutMinutes,
           absoluteMinutes: settings.sessionAbsoluteTimeoutMinutes,

@@ -4,6 +4,8 @@ import { formatKoreanDateTime, formatKoreanLocalDate } from '../../infra/korean-
 import { ROLE_LABELS } from '../access';
 import type { PrivilegedHolders } from '../access-holders';
 import type { HealthReport } from '../health';
+import type { RecordingDetail } from '../holds';
+import type { RetentionOverview } from '../retention-overview';
 import type { RecordingSearchQuery, RecordingSearchResult, RecordingSummary } from '../recording-search';
 import { html, type Html } from './html';
 import { page, type Frame } from './layout';
@@ -56,12 +58,32 @@ const DASHBOARD_CARDS: Record<RoleId, { title: string; text: string }> = {
   deputy: { title: '검토', text: '전수 녹취 신청 검토와 열람·제공 신청 중간 결재가 여기에 표시됩니다.' },
   operator: { title: '업무 처리', text: '열람·제공 신청서 접수, 인수·인계증, 파기 결과 회신서 확인 업무가 여기에 표시됩니다.' },
   dept_head: { title: '전수 녹취 신청', text: '부서 내선의 전수 녹취 신청과 진행 상황이 여기에 표시됩니다.' },
-  staff: { title: '내 통화', text: '본인이 당사자인 통화의 녹취정보를 조회할 수 있습니다. 본인 녹취의 보관용 내보내기는 추후 제공됩니다.' },
+  staff: { title: '내 통화', text: '본인이 당사자인 통화의 녹취정보를 조회할 수 있습니다. 보존기간 안에는 상세 화면에서 본인 녹취를 비밀번호로 암호화한 파일로 내보낼 수 있습니다.' },
   auditor: { title: '감사', text: '접근 기록과 월별 접근 검토, 사건별 처리 경과가 여기에 표시됩니다.' },
   records: { title: '관리대장', text: '녹취정보 관리대장(서식 4) 엑셀 내보내기가 여기에 표시됩니다.' },
 };
 
-export function dashboardPage(frame: Frame, roles: readonly RoleId[], health: HealthReport | undefined, timeZone: string): string {
+/** R4 for the managing department and auditors: retention's last run, what falls due next, anything late. */
+function retentionCard(retention: RetentionOverview, timeZone: string): Html {
+  const last = retention.lastRun
+    ? html`마지막 실행: ${dateTime(retention.lastRun.reportedAt, timeZone)} — ${retention.lastRun.day} 녹취 ${retention.lastRun.deleted.toLocaleString('ko-KR')}건 삭제${retention.lastRun.held > 0 ? html`, 보존 중지 ${retention.lastRun.held}건` : ''}`
+    : html`아직 삭제 실행 없음`;
+  const overdue = retention.overdue > 0
+    ? html`<p class="alert" role="alert">삭제 지연 ${retention.overdue}건: 보존기간이 ${dateTime(retention.oldestOverdueDueAt, timeZone)}에 끝났는데 남아 있습니다. 작업자와 녹취 장치 상태를 확인하십시오.</p>`
+    : '';
+  return html`<section class="card"><h2>보존기간 삭제 (제8조제1항)</h2>
+<p>${last}</p>
+<p>다음 삭제 대상: ${retention.nextDueAt ? dateTime(retention.nextDueAt, timeZone) : '없음'}${retention.held > 0 ? html` · 보존 중지로 남은 녹취 ${retention.held}건` : ''}</p>
+${overdue}</section>`;
+}
+
+export function dashboardPage(
+  frame: Frame,
+  roles: readonly RoleId[],
+  health: HealthReport | undefined,
+  timeZone: string,
+  retention?: RetentionOverview,
+): string {
   const cards = roles.map((role) => {
     const card = DASHBOARD_CARDS[role];
     return html`<section class="card"><h2>${card.title} <small>(${ROLE_LABELS[role]})</small></h2><p>${card.text}</p></section>`;
@@ -77,7 +99,7 @@ export function dashboardPage(frame: Frame, roles: readonly RoleId[], health: He
 </table>
 <p>확인 시각: ${formatKoreanDateTime(new Date(health.checkedAt), timeZone)} · <a href="/health">상태 정보 (JSON)</a></p>`
     : '';
-  return page(frame, '대시보드', html`<div class="cards">${cards}</div>${status}`);
+  return page(frame, '대시보드', html`<div class="cards">${cards}${retention ? retentionCard(retention, timeZone) : ''}</div>${status}`);
 }
 
 function dateTime(iso: string | null, timeZone: string): string {
@@ -151,7 +173,66 @@ ${next ? html`<p><a href="${next}">다음 페이지</a></p>` : ''}`
   );
 }
 
-export function recordingPage(frame: Frame, item: RecordingSummary, timeZone: string): string {
+/** The party's export form on the detail page (R5): shown only to the official who was on the call. */
+export interface PartyExportForm {
+  /** Not deleted and within the retention period. */
+  available: boolean;
+  minLength: number;
+  error?: string;
+  /** The reason as typed, kept when the form comes back with an error; passwords never come back. */
+  reason?: string;
+}
+
+function partyExportSection(frame: Frame, item: RecordingSummary, form: PartyExportForm): Html {
+  if (!form.available) {
+    return html`<h2>본인 녹취 내보내기</h2>
+${form.error ? html`<p class="alert" role="alert">${form.error}</p>` : ''}
+<p class="notice">보존기간이 지났거나 삭제된 녹취는 내보낼 수 없습니다.</p>`;
+  }
+  return html`<h2>본인 녹취 내보내기</h2>
+<p class="notice">운영 규정 제8조제1항: 통화의 당사자인 공무원은 이 녹취를 본인이 관리하는 업무용 컴퓨터에 저장할 수 있으며, 다른 사람이 들을 수 없도록 비밀번호로 보호해야 합니다.
+파일은 입력한 비밀번호로 AES-256 암호화한 ZIP이고, 안에 어느 재생기로도 들을 수 있는 WAV가 들어 있습니다 (7-Zip, 반디집 등으로 엽니다).
+비밀번호는 시스템에 저장되지 않으므로 잊으면 파일을 열 수 없습니다. 내보내기는 사유와 함께 감사 기록에 남습니다.</p>
+${form.error ? html`<p class="alert" role="alert" id="export-error">${form.error}</p>` : ''}
+<form class="export" method="post" action="/recordings/${item.id}/export">
+<input type="hidden" name="_csrf" value="${frame.user?.csrfToken ?? ''}">
+<div><label for="export-password">비밀번호 (${form.minLength}자 이상, 영문 대문자·소문자·숫자·기호 중 세 가지 이상, 사용자 이름 제외)</label>
+<input id="export-password" name="password" type="password" autocomplete="new-password" required minlength="${form.minLength}" maxlength="128"${form.error ? html` aria-describedby="export-error"` : ''}></div>
+<div><label for="export-password-confirm">비밀번호 확인</label>
+<input id="export-password-confirm" name="passwordConfirm" type="password" autocomplete="new-password" required minlength="${form.minLength}" maxlength="128"></div>
+<div><label for="export-reason">보관 사유</label>
+<textarea id="export-reason" name="reason" required maxlength="500" rows="3">${form.reason ?? ''}</textarea></div>
+<button type="submit">암호 ZIP으로 내려받기</button>
+</form>`;
+}
+
+/** The holds in force; the chief also gets the forms to set and release them (always with a reason). */
+function holdsSection(frame: Frame, item: RecordingDetail, timeZone: string, canHold: boolean): Html {
+  const csrf = html`<input type="hidden" name="_csrf" value="${frame.user?.csrfToken ?? ''}">`;
+  const list = item.holds.length === 0
+    ? html`<p>보존 중지 없음: 보존기간이 끝나면 삭제됩니다.</p>`
+    : html`<p class="notice">보존 중지 ${item.holds.length}건: 해제될 때까지 보존기간이 지나도 삭제하지 않습니다.</p>
+<table>
+<thead><tr><th scope="col">사유</th><th scope="col">건 사람</th><th scope="col">건 시각</th><th scope="col">열람·제공 신청</th>${canHold ? html`<th scope="col">해제</th>` : ''}</tr></thead>
+<tbody>${item.holds.map(
+        (hold) => html`<tr><td>${hold.reason}</td><td>${hold.setBy}</td><td>${dateTime(hold.setAt, timeZone)}</td><td>${hold.disclosureRequestId ?? '—'}</td>${
+          canHold
+            ? html`<td><form method="post" action="/recordings/${item.id}/holds/${hold.id}/release">${csrf}
+<label for="release-${hold.id}">해제 사유</label> <input id="release-${hold.id}" name="reason" required minlength="2" maxlength="500">
+<button type="submit">해제</button></form></td>`
+            : ''
+        }</tr>`,
+      )}</tbody>
+</table>`;
+  const form = canHold && !item.deletedAt
+    ? html`<form method="post" action="/recordings/${item.id}/holds">${csrf}
+<div><label for="hold-reason">보존 중지 사유</label> <input id="hold-reason" name="reason" required minlength="2" maxlength="500"></div>
+<button type="submit">보존 중지 걸기</button></form>`
+    : '';
+  return html`<h2>보존 중지</h2>${list}${form}`;
+}
+
+export function recordingPage(frame: Frame, item: RecordingDetail, timeZone: string, partyExport?: PartyExportForm, canHold = false): string {
   const rows: [string, string][] = [
     ['통화 시작', dateTime(item.startedAt, timeZone)],
     ['통화 종료', dateTime(item.endedAt, timeZone)],
@@ -172,6 +253,8 @@ export function recordingPage(frame: Frame, item: RecordingSummary, timeZone: st
     frame,
     '녹취정보',
     html`<table><tbody>${rows.map(([label, text]) => html`<tr><th scope="row">${label}</th><td>${text}</td></tr>`)}</tbody></table>
+${holdsSection(frame, item, timeZone, canHold)}
+${partyExport ? partyExportSection(frame, item, partyExport) : ''}
 <p><a href="/recordings">녹취정보 조회로 돌아가기</a></p>`,
   );
 }

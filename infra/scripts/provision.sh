@@ -47,8 +47,9 @@ if [ "$purpose" = test ]; then
   # PostgreSQL for the persistence suite, slapd for the directory suite; LibreOffice, poppler and a
   # Korean font to prove documents open; Chromium (with the same font) for the browser suite; ffmpeg
   # (ffprobe) to prove recordings are valid WAV and to push calls over RTSP; a GStreamer RTSP server
-  # (python3-gi, Debian's /usr/bin/python3) that the capture client pulls from.
+  # (python3-gi, Debian's /usr/bin/python3) that the capture client pulls from; 7-Zip (p7zip-full) to prove
+  # the party's export opens only with its password and is AES-256.
   apt_install postgresql-15 slapd libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils fonts-nanum chromium ffmpeg \
-    gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gir1.2-gst-rtsp-server-1.0 python3-gi
+    gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gir1.2-gst-rtsp-server-1.0 python3-gi p7zip-full
   bash infra/scripts/install-test-server.sh
 fi

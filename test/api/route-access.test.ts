@@ -16,6 +16,10 @@ const RECORDING_READERS: readonly Who[] = ['chief', 'deputy', 'operator', 'staff
 /** For one call: the managing department, and the official who was a party to it (jung.staff). */
 const PARTY_OR_MANAGING: readonly Who[] = ['chief', 'deputy', 'operator', 'staff'];
 const HOLDER_READERS: readonly Who[] = ['chief', 'deputy', 'operator', 'auditor'];
+/** The party's own export (R5): only the official on the call, whatever their role — not the managing department. */
+const PARTY_ONLY: readonly Who[] = ['staff'];
+/** Holds outside the disclosure lifecycle (issue 6). */
+const CHIEF_ONLY: readonly Who[] = ['chief'];
 
 const EXPECTED: Record<string, readonly Who[]> = {
   'GET /health': EVERYONE,
@@ -25,6 +29,9 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'DELETE /api/session': LOGGED_IN,
   'GET /api/recordings': RECORDING_READERS,
   'GET /api/recordings/:id': PARTY_OR_MANAGING,
+  'POST /api/recordings/:id/export': PARTY_ONLY,
+  'POST /api/recordings/:id/holds': CHIEF_ONLY,
+  'POST /api/recordings/:id/holds/:holdId/release': CHIEF_ONLY,
   'GET /api/access-holders': HOLDER_READERS,
   'GET /assets/:name': EVERYONE,
   'GET /login': EVERYONE,
@@ -33,6 +40,9 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'GET /': LOGGED_IN,
   'GET /recordings': RECORDING_READERS,
   'GET /recordings/:id': PARTY_OR_MANAGING,
+  'POST /recordings/:id/export': PARTY_ONLY,
+  'POST /recordings/:id/holds': CHIEF_ONLY,
+  'POST /recordings/:id/holds/:holdId/release': CHIEF_ONLY,
   'GET /access-holders': HOLDER_READERS,
 };
 

@@ -4,6 +4,7 @@
  */
 import type { MikroORM } from '@mikro-orm/core';
 import { createApiServer, type ApiOptions, type ApiServer } from '../../api/server';
+import { CaptureControlClient } from '../../capture/control-client';
 import { AuditEvent, Department, Extension, Recording } from '../../infra/db/entities';
 import { seedDevelopmentOrganisation } from '../../infra/db/development-organisation';
 import { DEMO_PASSWORD } from '../../infra/directory/development-directory';
@@ -37,6 +38,9 @@ export async function startTestApi(orm: MikroORM, overrides: Partial<ApiOptions>
     timeZone: 'Asia/Seoul',
     maxPrivilegedHolders: 4,
     searchRangeDays: 30,
+    // No appliance unless a suite starts one (test/support/appliance.ts): an export then finds it unreachable.
+    capture: new CaptureControlClient({ baseUrl: 'http://127.0.0.1:1', token: 'no-appliance' }),
+    exportPasswordMinLength: 10,
     sessionTimeouts: { idleMinutes: 30, absoluteMinutes: 480 },
     lockout: { maxFailures: 5, lockoutMinutes: 15 },
     loginRateLimitPerMinute: 1_000,

@@ -1,0 +1,174 @@
+/**
+ * R6 (Art. 8(2)): audio leaves the system only through the party's own export (R5) and, once it is built, the Art. 9
+ * disclosure procedure. Two proofs, over a real recording in a real capture appliance:
+ * - declared: every route of the API's route table and of the appliance's control API that may answer audio says so
+ *   (`releasesAudio`), and the declarations are exactly the allow-list written out here — a new audio route fails
+ *   until it is added, with its procedure, to this file;
+ * - observed: every route is called as every role (and no login) with a request that passes validation, and every
+ *   answer is classified by its type and its bytes; only the declared routes answer audio, only to the party, and
+ *   only as an AES-encrypted ZIP.
+ */
+import type { MikroORM } from '@mikro-orm/core';
+import { ROLES } from '../../api/access';
+import type { AudioRelease } from '../../api/routes';
+import type { Recording } from '../../infra/db/entities';
+import type { RoleId } from '../../infra/settings';
+import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { startTestAppliance, type TestAppliance } from '../support/appliance';
+import { loggedIn, seedCalls, startTestApi, TestClient, type SeededCalls, type TestApi } from '../support/api';
+
+const ALLOWED_PROCEDURES: readonly AudioRelease[] = ['party-export', 'disclosure'];
+/** Every route that may answer audio, and the procedure that allows it. */
+const API_AUDIO_ROUTES: Record<string, AudioRelease> = {
+  'POST /api/recordings/:id/export': 'party-export',
+  'POST /recordings/:id/export': 'party-export',
+};
+const CONTROL_AUDIO_ROUTES: Record<string, AudioRelease> = {
+  'POST /recordings/<recording id>/export': 'party-export',
+};
+const PASSWORD = 'Quiet-Harbor-2026';
+
+/** A request for each control route that passes its validation; a control route missing here fails the suite. */
+const CONTROL_EXAMPLES: Record<string, unknown> = {
+  'GET /health': undefined,
+  'GET /extensions/<number>': undefined,
+  'PUT /extensions/<number>/mode': { mode: 'selective', actor: 'test:r6', reason: 'R6 점검' },
+  'POST /calls/<call id>/record-button': { action: 'start' },
+  'DELETE /recordings/<recording id>': undefined,
+  'POST /recordings/<recording id>/export': { password: PASSWORD },
+};
+
+const AUDIO_TYPE = /^(audio\/|video\/|application\/(zip|x-zip|x-zip-compressed|octet-stream|ogg|x-7z-compressed|x-tar|gzip)|multipart\/)/i;
+const AUDIO_MAGIC = ['RIFF', 'PK\x03\x04', 'OggS', 'ID3', 'fLaC', '7z\xbc\xaf'].map((magic) => Buffer.from(magic, 'latin1'));
+
+/** Whether an answer could carry audio: by its declared type, or by bytes that start or hold a sound or archive file. */
+function carriesAudio(type: string, body: Buffer): boolean {
+  return AUDIO_TYPE.test(type) || AUDIO_MAGIC.some((magic) => body.subarray(0, magic.length).equals(magic)) || body.includes('WAVEfmt ');
+}
+
+/** The ZIP's entries from its central directory (APPNOTE 4.3.12, 4.3.16), each checked to be WinZip AES encrypted. */
+function encryptedZipEntries(zip: Buffer): string[] {
+  const end = zip.lastIndexOf(Buffer.from('PK\x05\x06', 'latin1'));
+  expect(end).toBeGreaterThanOrEqual(0);
+  const count = zip.readUInt16LE(end + 10);
+  const names: string[] = [];
+  for (let offset = zip.readUInt32LE(end + 16), index = 0; index < count; index++) {
+    expect(zip.readUInt32LE(offset)).toBe(0x02014b50);
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const name = zip.subarray(offset + 46, offset + 46 + nameLength).toString('latin1');
+    // Bit 0 of the flags: encrypted; method 99: WinZip AES.
+    expect({ name, encrypted: zip.readUInt16LE(offset + 8) & 1, method: zip.readUInt16LE(offset + 10) }).toEqual({ name, encrypted: 1, method: 99 });
+    names.push(name);
+    offset += 46 + nameLength + zip.readUInt16LE(offset + 30) + zip.readUInt16LE(offset + 32);
+  }
+  return names;
+}
+
+type Who = RoleId | 'anonymous';
+
+describe('R6: audio leaves only by the party export (and, later, disclosure)', () => {
+  let database: TestDatabase;
+  let orm: MikroORM;
+  let calls: SeededCalls;
+  let capture: TestAppliance;
+  let api: TestApi;
+  let recording: Recording;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    orm = database.orm;
+    calls = await seedCalls(orm);
+    capture = await startTestAppliance(orm);
+    recording = await capture.record({ callId: 'r6-staff-call', extension: calls.staffExtension.number });
+    api = await startTestApi(orm, { capture: capture.control });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await capture?.close();
+    await database?.dispose();
+  });
+
+  test('the routes that may answer audio are declared, and are exactly the allowed ones', () => {
+    const declared = (routes: readonly { method: string; path: string; releasesAudio?: AudioRelease }[]) =>
+      Object.fromEntries(routes.filter((route) => route.releasesAudio !== undefined).map((route) => [`${route.method.toUpperCase()} ${route.path}`, route.releasesAudio]));
+    for (const procedure of [...Object.values(declared(api.server.routes)), ...Object.values(declared(capture.appliance.controlRoutes))]) {
+      expect(ALLOWED_PROCEDURES).toContain(procedure);
+    }
+    expect(declared(api.server.routes)).toEqual(API_AUDIO_ROUTES);
+    expect(declared(capture.appliance.controlRoutes)).toEqual(CONTROL_AUDIO_ROUTES);
+    // Nothing is mounted on express beside the table, where no declaration would be seen.
+    const stack = (api.server.app as unknown as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router.stack;
+    const mounted = stack.filter((layer) => layer.route).flatMap((layer) => Object.keys(layer.route!.methods).map((method) => `${method.toUpperCase()} ${layer.route!.path}`));
+    expect(mounted.sort()).toEqual(api.server.routes.map((route) => `${route.method.toUpperCase()} ${route.path}`).sort());
+  });
+
+  test('every API route as every role: only the declared routes answer audio, only to the party, only sealed', async () => {
+    const audio: string[] = [];
+    const undeclared: string[] = [];
+    for (const route of api.server.routes) {
+      const key = `${route.method.toUpperCase()} ${route.path}`;
+      for (const who of [...ROLES, 'anonymous'] as Who[]) {
+        const client = who === 'anonymous' ? new TestClient(api.url) : await loggedIn(api.url, who);
+        if (who === 'anonymous' && route.method !== 'get') {
+          client.csrfToken = (await client.json<{ csrfToken: string }>('GET', '/api/session')).body.csrfToken;
+        }
+        const params: Record<string, string> = { id: recording.id, ...route.example?.params };
+        const path = route.path.replace(/:([a-z]+)/g, (_match, name: string) => params[name] as string);
+        const query = route.example?.query ? `?${new URLSearchParams(route.example.query).toString()}` : '';
+        const body = route.example?.body;
+        const response = await client.request(route.method.toUpperCase(), path + query,
+          route.kind === 'api' ? { json: body } : { form: body as Record<string, string> | undefined });
+        const bytes = Buffer.from(await response.arrayBuffer());
+        if (!carriesAudio(response.headers.get('content-type') ?? '', bytes)) continue;
+        audio.push(`${key} as ${who}`);
+        if (!route.releasesAudio) {
+          undeclared.push(`${key} as ${who}: ${response.headers.get('content-type')}`);
+          continue;
+        }
+        expect(response.headers.get('content-type')).toBe('application/zip');
+        expect(response.headers.get('content-disposition')).toMatch(/^attachment; /);
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        expect(encryptedZipEntries(bytes)).toEqual([expect.stringMatching(/^recording_[0-9_-]+\.wav$/)]);
+        expect(bytes.includes('WAVEfmt ')).toBe(false);
+      }
+    }
+    expect(undeclared).toEqual([]);
+    // The walk did reach the export: the recording is jung.staff's, and only jung.staff got it.
+    expect(audio.sort()).toEqual(['POST /api/recordings/:id/export as staff', 'POST /recordings/:id/export as staff']);
+  });
+
+  test('every control API route of the appliance: only the party export answers audio, and only sealed', async () => {
+    const fill = (path: string) =>
+      path.replace(/<([^>]+)>/g, (_match, name: string) => {
+        const value = { number: calls.staffExtension.number, 'call id': 'r6-button', 'recording id': recording.id }[name];
+        if (value === undefined) throw new Error(`no example for <${name}> in ${path}`);
+        return encodeURIComponent(value);
+      });
+    const audio: string[] = [];
+    for (const route of capture.appliance.controlRoutes) {
+      const key = `${route.method} ${route.path}`;
+      expect(Object.keys(CONTROL_EXAMPLES)).toContain(key);
+      const body = CONTROL_EXAMPLES[key];
+      for (const token of [undefined, 'wrong', capture.token]) {
+        const response = await fetch(`${capture.controlUrl}${fill(route.path)}`, {
+          method: route.method,
+          headers: {
+            ...(token ? { Authorization: `Bearer ${token}` } : {}),
+            ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        const bytes = Buffer.from(await response.arrayBuffer());
+        if (!carriesAudio(response.headers.get('content-type') ?? '', bytes)) {
+          expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+          continue;
+        }
+        audio.push(`${key}${token === undefined ? ' without token' : token === 'wrong' ? ' with a wrong token' : ''}`);
+        expect(route.releasesAudio).toBeDefined();
+        expect(response.headers.get('content-type')).toBe('application/zip');
+        expect(encryptedZipEntries(bytes)).toHaveLength(1);
+      }
+    }
+    expect(audio).toEqual(['POST /recordings/<recording id>/export']);
+  });
+});

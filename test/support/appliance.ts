@@ -1,0 +1,89 @@
+/**
+ * A real capture appliance (RTSP server, encrypted store, registration, control API) over a test database, and our
+ * own RTSP client pushing calls into it, for the suites that need recordings with real files behind them.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { MikroORM } from '@mikro-orm/core';
+import { startAppliance, type Appliance } from '../../capture/appliance';
+import { CaptureControlClient } from '../../capture/control-client';
+import { pushCall, SAMPLES_PER_PACKET } from '../../capture/rtsp-client';
+import type { Party } from '../../capture/sdp';
+import { newDataKey } from '../../infra/crypto/envelope';
+import { Recording, type Codec } from '../../infra/db/entities';
+import { loadLegalCalendar } from '../../infra/holidays';
+import { createLogger } from '../../infra/logger';
+import { loadSettings } from '../../infra/settings';
+import { freePort } from './ports';
+
+const DEVICE = { username: 'pbx-1', password: 'a device password' };
+
+export interface TestAppliance {
+  readonly appliance: Appliance;
+  readonly control: CaptureControlClient;
+  /** For requests the client would not make (no token, a wrong one). */
+  readonly controlUrl: string;
+  readonly token: string;
+  readonly dataDir: string;
+  /** Pushes a call at real time and waits for its registered recording. */
+  record(call: { callId: string; extension: string; codec?: Codec; durationMs?: number }): Promise<Recording>;
+  close(): Promise<void>;
+}
+
+/** Every G.711 code turns up on both channels, each party with its own sequence. */
+export function testAudio(party: Party, index: number): Uint8Array {
+  return Uint8Array.from({ length: SAMPLES_PER_PACKET }, (_, sample) =>
+    party === 'official' ? (index * 7 + sample) & 0xff : (255 - sample - index * 3) & 0xff,
+  );
+}
+
+export async function startTestAppliance(orm: MikroORM): Promise<TestAppliance> {
+  const logger = createLogger({ component: 'appliance-test' }, 'error');
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'appliance-'));
+  const token = randomBytes(32).toString('base64url');
+  const first = (await freePort()) & ~1;
+  const appliance = await startAppliance({
+    dataDir,
+    masterKey: newDataKey(),
+    orm,
+    calendar: await loadLegalCalendar('Asia/Seoul'),
+    retentionPeriod: loadSettings({}).retentionPeriod,
+    logger,
+    rtsp: { host: '127.0.0.1', port: 0, rtpPorts: { first, last: first + 31 }, sessionTimeoutMs: 10_000, devices: new Map([[DEVICE.username, DEVICE.password]]) },
+    control: { port: await freePort(), token },
+  });
+  const controlUrl = `http://127.0.0.1:${appliance.controlPort}`;
+  const control = new CaptureControlClient({ baseUrl: controlUrl, token });
+  return {
+    appliance,
+    control,
+    controlUrl,
+    token,
+    dataDir,
+    async record({ callId, extension, codec = 'PCMU', durationMs = 1200 }) {
+      await control.recordButton(callId, 'start');
+      await pushCall({
+        url: `rtsp://127.0.0.1:${appliance.rtspPort}/calls/${callId}`,
+        credentials: DEVICE,
+        transport: 'tcp',
+        logger,
+        codec,
+        metadata: { callId, extension, otherParty: '010-2222-3333', direction: 'inbound', notices: ['announcement:played'] },
+        durationMs,
+        audio: testAudio,
+      });
+      // Registration follows TEARDOWN's answer (which waits only for the file), then the store's acknowledgement.
+      for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+        const recording = await orm.em.fork().findOne(Recording, { callId }, { populate: ['extension', 'wrappedKey'] });
+        if (recording && (await appliance.store.unacknowledged()).found.length === 0) return recording;
+      }
+      throw new Error(`call ${callId} was not registered`);
+    },
+    async close() {
+      await appliance.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
