@@ -170,7 +170,11 @@ describe('pushing calls to our RTSP server', () => {
     expect(offset1).toBeGreaterThanOrEqual(0);
     // Both parties' packets leave on the same tick; placed by arrival, they may differ by a sample or two.
     expect(Math.abs(offset0 - offset1)).toBeLessThanOrEqual(8);
-    expect(Math.abs(call.recording.durationMs - CALL_MS)).toBeLessThanOrEqual(20);
+    // The recording is the leading silence before the first packet's arrival, then the whole call, then nothing: how
+    // late the first packet arrived depends on the machine's load, what follows it does not.
+    const leadingMs = Math.max(offset0, offset1) / 8;
+    expect(leadingMs).toBeLessThan(500);
+    expect(Math.abs(call.recording.durationMs - leadingMs - CALL_MS)).toBeLessThanOrEqual(1);
   });
 
   test('a wrong password fails as unauthorized, a refused ANNOUNCE with its status, a closed port as connection', async () => {
