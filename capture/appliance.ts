@@ -15,6 +15,7 @@ import type { LegalCalendar } from '../infra/legal-period';
 import type { Logger } from '../infra/logger';
 import type { Period } from '../infra/period';
 import { appendAuditEvent } from '../infra/audit/audit-log';
+import { takeWriteLockFirst } from '../infra/db/row-lock';
 import { ControlError, createControlApi, type ControlApi, type ControlRouteInfo, type ExtensionModeView } from './control-api';
 import { buildPartyExport } from './party-export';
 import { createRecordingStore, RecordingNotFoundError, type RecordingStore } from './recording-store';
@@ -190,6 +191,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
       },
       async setExtensionMode(number, change) {
         const changed = await orm.em.fork().transactional(async (em) => {
+          await takeWriteLockFirst(em);
           const extension = await em.findOne(Extension, { number });
           if (!extension) return false;
           if (extension.mode === change.mode) return true;

@@ -16,7 +16,7 @@
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { appendAuditEvent } from '../infra/audit/audit-log';
-import { retryOnUniqueRace } from '../infra/db/row-lock';
+import { retryOnUniqueRace, takeWriteLockFirst } from '../infra/db/row-lock';
 import {
   CALL_DIRECTIONS,
   Extension,
@@ -195,6 +195,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
 
   const attempt = (call: CallToRegister): Promise<Registration> =>
     orm.em.fork().transactional(async (em) => {
+      await takeWriteLockFirst(em);
       const existing = await em.findOne(Recording, { callId: call.callId });
       if (existing) {
         if (existing.sha256 !== call.sha256) {

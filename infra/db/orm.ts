@@ -79,7 +79,13 @@ export function ormOptions(settings: DatabaseSettings, overrides: Partial<Option
 }
 
 export async function initOrm(settings: DatabaseSettings, overrides: Partial<Options> = {}): Promise<MikroORM> {
-  return MikroORM.init(ormOptions(settings, overrides));
+  const orm = await MikroORM.init(ormOptions(settings, overrides));
+  if (settings.databaseDriver === 'sqlite' && settings.databaseName !== ':memory:') {
+    // Several processes (API and worker, capture appliance) share the file: with the write-ahead log readers never
+    // wait for a writer nor make it wait. The mode is kept in the file; setting it again is a no-op.
+    await orm.em.getConnection().execute('pragma journal_mode = wal');
+  }
+  return orm;
 }
 
 /** Brings the schema up to date; returns the names of the migrations that ran. */
