@@ -129,7 +129,11 @@ export interface RtspServerStats {
 const DEFAULT_SESSION_TIMEOUT_MS = 60_000;
 /** A connection that has not authenticated is given this long, so unauthenticated peers cannot hold slots. */
 const UNAUTHENTICATED_TIMEOUT_MS = 10_000;
-const MAX_UNAUTHENTICATED_PER_ADDRESS = 16;
+/**
+ * A PBX starting many calls at once (after a restart of either side) has that many connections in the Digest round
+ * trip at the same time; a flood from one address gets no more slots than this, each for ten seconds at most.
+ */
+const MAX_UNAUTHENTICATED_PER_ADDRESS = 128;
 /** A refused or finished peer that never closes its side is cut off after this. */
 const LINGER_MS = 2_000;
 const METHODS = ['OPTIONS', 'ANNOUNCE', 'SETUP', 'RECORD', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER'] as const;
