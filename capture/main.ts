@@ -10,7 +10,7 @@ import { initOrm } from '../infra/db/orm';
 import { loadLegalCalendar } from '../infra/holidays';
 import { CALL_GENERATOR_DEVICE, loadCaptureSecrets, readMasterKey } from '../infra/keys';
 import { createLogger } from '../infra/logger';
-import { loadSettings, SettingsError } from '../infra/settings';
+import { loadSettingsOrExit } from '../infra/settings';
 import { connectClient } from '../infra/temporal/connection';
 import { startRetentionDay } from '../infra/temporal/retention';
 import type { Client } from '@temporalio/client';
@@ -19,16 +19,7 @@ import { startCallGenerator, type CallGenerator } from './call-generator';
 import { CaptureControlClient } from './control-client';
 
 async function main(): Promise<void> {
-  let settings;
-  try {
-    settings = loadSettings();
-  } catch (error) {
-    if (error instanceof SettingsError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const settings = loadSettingsOrExit();
   const logger = createLogger({ service: 'capture' }, settings.logLevel);
   const masterKey = readMasterKey(settings.masterKeyFile);
   const secrets = loadCaptureSecrets(settings);

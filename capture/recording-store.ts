@@ -210,6 +210,17 @@ const trailerData = (id: string) => `recording:${id}:trailer`;
 const wavFormat = (codec: Codec): WavFormat => ({ encoding: codec, channels: CHANNELS, sampleRate: SAMPLE_RATE });
 const durationOf = (sampleFrames: number) => Math.round((sampleFrames * 1000) / SAMPLE_RATE);
 
+/** What a trailer says of the finished recording, as FinishedRecording and the reports carry it. */
+function summaryOf(codec: Codec, trailer: Pick<Trailer, 'sha256' | 'sampleFrames'>) {
+  const dataBytes = trailer.sampleFrames * CHANNELS;
+  return {
+    sha256: trailer.sha256,
+    sampleFrames: trailer.sampleFrames,
+    durationMs: durationOf(trailer.sampleFrames),
+    sizeBytes: wavHeader(wavFormat(codec), dataBytes).length + dataBytes,
+  };
+}
+
 function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
@@ -763,10 +774,7 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
     return {
       recordingId,
       ...info,
-      sha256: trailer.sha256,
-      sampleFrames: trailer.sampleFrames,
-      durationMs: durationOf(trailer.sampleFrames),
-      sizeBytes: wavHeader(wavFormat(info.codec), dataBytes).length + dataBytes,
+      ...summaryOf(info.codec, trailer),
       recovered: trailer.recovered,
       wav,
       async readWav() {
@@ -818,15 +826,11 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
       try {
         const info = readInfo(header, dataKey);
         const trailer = await readTrailerAtEnd(handle, header, dataKey, fileSize, file);
-        const dataBytes = trailer.sampleFrames * CHANNELS;
         return {
           outcome: trailer.recovered ? 'recovered' : 'completed',
           recordingId,
           ...info,
-          sha256: trailer.sha256,
-          sampleFrames: trailer.sampleFrames,
-          durationMs: durationOf(trailer.sampleFrames),
-          sizeBytes: wavHeader(wavFormat(info.codec), dataBytes).length + dataBytes,
+          ...summaryOf(info.codec, trailer),
           storageKey,
           wrappedKey: header.wrappedKey,
           droppedBytes: 0,
@@ -878,7 +882,7 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
           if (!(error instanceof RecordingCorruptError)) throw error;
         }
         const summary = trailer
-          ? { sha256: trailer.sha256, sampleFrames: trailer.sampleFrames, durationMs: durationOf(trailer.sampleFrames), sizeBytes: wavHeader(wavFormat(info.codec), dataBytes).length + dataBytes }
+          ? summaryOf(info.codec, trailer)
           : await writeTrailer({ handle, file, recordingId, dataKey, codec: info.codec, start: header.end, end, chunks, dataBytes, recovered: true });
         await handle.close();
         closed = true;

@@ -5,7 +5,7 @@
  */
 import { DefaultLogger, Runtime, type LogLevel as SdkLogLevel } from '@temporalio/worker';
 import { createLogger, type Logger, type LogLevel } from './logger';
-import { loadSettings, SettingsError } from './settings';
+import { loadSettingsOrExit } from './settings';
 import { COMPONENTS, startSystem, type Component } from './system';
 
 function parseComponents(argv: string[]): Component[] {
@@ -30,16 +30,7 @@ function routeSdkLogs(logger: Logger): void {
 }
 
 async function main(): Promise<void> {
-  let settings;
-  try {
-    settings = loadSettings();
-  } catch (error) {
-    if (error instanceof SettingsError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const settings = loadSettingsOrExit();
   const logger = createLogger({ service: 'recording' }, settings.logLevel);
   routeSdkLogs(logger);
   const system = await startSystem(settings, logger, parseComponents(process.argv.slice(2)));

@@ -483,6 +483,17 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return resolveDerived(values as CatalogueValues, env, problems);
 }
 
+/** For a process's entry point: the settings, or the message naming every bad variable and exit code 2. */
+export function loadSettingsOrExit(): Settings {
+  try {
+    return loadSettings();
+  } catch (error) {
+    if (!(error instanceof SettingsError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+}
+
 /** Defaults that depend on other settings, and rules that span several. */
 function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, problems: { env: string; message: string }[]): Settings {
   const dataDir = path.resolve(settings.dataDir);
