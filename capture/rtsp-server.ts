@@ -210,7 +210,8 @@ export class RtspServer {
     this.nextPort = first;
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     this.authority = new DigestAuthority(options.realm, options.devicePassword);
-    this.connectionRate = new AddressRate(options.connectionsPerSecondPerAddress ?? 100, options.connectionBurstPerAddress ?? 200);
+    // A PBX re-pushing every call after a restart of either side opens hundreds at once: the burst allows for that.
+    this.connectionRate = new AddressRate(options.connectionsPerSecondPerAddress ?? 200, options.connectionBurstPerAddress ?? 1000);
     this.server = net.createServer((socket) => this.accept(socket));
     // Beyond our own 503 answers, the kernel's backlog is the limit: no file descriptors for a flood.
     this.server.maxConnections = (options.maxConnections ?? 1000) + 64;
