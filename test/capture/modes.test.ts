@@ -14,12 +14,11 @@ import { SILENCE } from '../../capture/g711';
 import { createRecordingStore, type RecordingStore } from '../../capture/recording-store';
 import { RecordButton } from '../../capture/registration';
 import { pushCall, SAMPLES_PER_PACKET } from '../../capture/rtsp-client';
-import { RtspServer, type FinishedCall } from '../../capture/rtsp-server';
+import type { FinishedCall, RtspServer } from '../../capture/rtsp-server';
 import { readWav } from '../../capture/wav';
-import { freePort } from '../support/ports';
+import { DEVICE, startTestRtspServer } from '../support/rtsp-server';
 
 const logger = createLogger({ component: 'modes-test' }, 'error');
-const DEVICE = { username: 'pbx-1', password: 'correct horse' };
 const PACKET_MS = 20;
 
 let dataDir: string;
@@ -34,14 +33,8 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'capture-modes-'));
   store = createRecordingStore({ dataDir, masterKey: newDataKey() });
   button = new RecordButton();
-  const first = (await freePort()) & ~1;
-  server = new RtspServer({
-    store,
+  server = await startTestRtspServer(store, {
     logger,
-    realm: 'gm-capture-test',
-    devicePassword: (username) => (username === DEVICE.username ? DEVICE.password : undefined),
-    port: 0,
-    rtpPorts: { first, last: first + 63 },
     recordButton: button,
     modeFor: async ({ extension }) => {
       modeLookups++;
@@ -49,7 +42,6 @@ beforeAll(async () => {
       return extension === undefined ? undefined : modes.get(extension);
     },
   });
-  await server.start();
 });
 
 afterAll(async () => {

@@ -19,10 +19,11 @@ import { createRecordingStore, type RecordingStore, type RecordingWriter } from 
 import { serializeRtp } from '../../capture/rtp';
 import { pullCall, pushCall, RtspClientError, SAMPLES_PER_PACKET, type PullResult } from '../../capture/rtsp-client';
 import { formatInterleaved, parseTransport } from '../../capture/rtsp-message';
-import { RtspServer, type FinishedCall } from '../../capture/rtsp-server';
+import type { FinishedCall, RtspServer } from '../../capture/rtsp-server';
 import { formatSdp, type Party, type SdpTrackFields } from '../../capture/sdp';
 import { readWav } from '../../capture/wav';
 import { freePort } from '../support/ports';
+import { DEVICE, startTestRtspServer } from '../support/rtsp-server';
 
 /** python3-gi installs into Debian's own interpreter, which a pyenv or venv python3 on PATH does not see. */
 const GST_PYTHON = process.env.GST_PYTHON ?? '/usr/bin/python3';
@@ -35,7 +36,6 @@ if (!gstFound && (process.env.REQUIRE_ALL_SUITES || process.env.CI)) {
 const describeWithGst = gstFound ? describe : describe.skip;
 
 const logger = createLogger({ component: 'rtsp-client-test' }, 'error');
-const DEVICE = { username: 'pbx-1', password: 'correct horse' };
 const CALL_MS = 2000;
 
 let dataDir: string;
@@ -107,19 +107,12 @@ describe('pushing calls to our RTSP server', () => {
   let server: RtspServer;
   const finished = new Map<string, FinishedCall>();
   beforeAll(async () => {
-    const first = (await freePort()) & ~1;
-    server = new RtspServer({
-      store,
+    server = await startTestRtspServer(store, {
       logger,
-      realm: 'gm-capture-test',
-      devicePassword: (username) => (username === DEVICE.username ? DEVICE.password : undefined),
-      port: 0,
-      rtpPorts: { first, last: first + 63 },
       // Shorter than the call, so the client's GET_PARAMETER keep-alive (every 500 ms) runs during each call.
       sessionTimeoutMs: 1000,
     });
     server.onRecordingFinished((call) => void finished.set(call.metadata.callId, call));
-    await server.start();
   });
   afterAll(() => server.stop());
 

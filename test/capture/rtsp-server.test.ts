@@ -12,15 +12,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Codec } from '../../infra/db/entities/recording';
 import { newDataKey } from '../../infra/crypto/envelope';
-import { createLogger } from '../../infra/logger';
 import { answerChallenge } from '../../capture/digest';
 import { SILENCE } from '../../capture/g711';
 import { createRecordingStore, type RecordingStore } from '../../capture/recording-store';
 import { serializeRtp } from '../../capture/rtp';
 import { formatInterleaved, formatRequest, RtspParser, type RtspResponse } from '../../capture/rtsp-message';
-import { RtspServer, type FinishedCall, type RtspServerOptions } from '../../capture/rtsp-server';
+import type { FinishedCall, RtspServer } from '../../capture/rtsp-server';
 import { readWav } from '../../capture/wav';
-import { freePort } from '../support/ports';
+import { DEVICE, startTestRtspServer } from '../support/rtsp-server';
 
 const ffmpegFound = spawnSync('ffmpeg', ['-version']).status === 0;
 if (!ffmpegFound && (process.env.REQUIRE_ALL_SUITES || process.env.CI)) {
@@ -28,7 +27,6 @@ if (!ffmpegFound && (process.env.REQUIRE_ALL_SUITES || process.env.CI)) {
 }
 const describeWithFfmpeg = ffmpegFound ? describe : describe.skip;
 
-const DEVICE = { username: 'pbx-1', password: 'correct horse' };
 const INPUT_MS = 2000;
 /** ffmpeg's RTP muxer fills packets up to its MTU: 1448 G.711 samples, 181 ms. */
 const PACKET_MS = 181;
@@ -53,21 +51,6 @@ function ffmpegBytes(args: string[]): Buffer {
   const result = spawnSync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', ...args], { maxBuffer: 1 << 24 });
   if (result.status !== 0) throw new Error(`ffmpeg failed: ${result.stderr.toString()}`);
   return result.stdout;
-}
-
-async function startServer(overrides: Partial<RtspServerOptions> = {}): Promise<RtspServer> {
-  const first = (await freePort()) & ~1;
-  const server = new RtspServer({
-    store,
-    logger: createLogger({ component: 'rtsp-test' }, 'error'),
-    realm: 'gm-capture-test',
-    devicePassword: (username) => (username === DEVICE.username ? DEVICE.password : undefined),
-    port: 0,
-    rtpPorts: { first, last: first + 63 },
-    ...overrides,
-  });
-  await server.start();
-  return server;
 }
 
 /** The next finished recording of `callId`, or a failure after `ms`. */
@@ -184,7 +167,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 describeWithFfmpeg('RTSP server with ffmpeg pushing calls', () => {
   let server: RtspServer;
   beforeAll(async () => {
-    server = await startServer();
+    server = await startTestRtspServer(store);
   });
   afterAll(() => server.stop());
 
@@ -220,7 +203,7 @@ describeWithFfmpeg('RTSP server with ffmpeg pushing calls', () => {
 describe('RTSP server against hostile input', () => {
   let server: RtspServer;
   beforeAll(async () => {
-    server = await startServer();
+    server = await startTestRtspServer(store);
   });
   afterAll(() => server.stop());
 
@@ -256,7 +239,7 @@ describe('RTSP server against hostile input', () => {
   });
 
   test('a refused peer that never closes its side is cut off, and does not hold a slot', async () => {
-    const small = await startServer({ maxConnections: 1 });
+    const small = await startTestRtspServer(store, { maxConnections: 1 });
     try {
       const first = await RawClient.connect(small.port);
       const refused = await RawClient.connect(small.port);
@@ -271,7 +254,7 @@ describe('RTSP server against hostile input', () => {
   });
 
   test('an unauthenticated peer cannot keep a connection open by asking again and again', async () => {
-    const short = await startServer({ sessionTimeoutMs: 1000 });
+    const short = await startTestRtspServer(store, { sessionTimeoutMs: 1000 });
     try {
       const client = await RawClient.connect(short.port);
       let closed = false;
@@ -289,7 +272,7 @@ describe('RTSP server against hostile input', () => {
   });
 
   test('RECORD is refused with 503 while the recording cannot be stored, again on a retry, and counted', async () => {
-    const failing = await startServer({ store: { ...store, open: () => Promise.reject(new Error('ENOSPC: disk full')) } });
+    const failing = await startTestRtspServer({ ...store, open: () => Promise.reject(new Error('ENOSPC: disk full')) });
     try {
       const client = await RawClient.connect(failing.port);
       const base = `rtsp://127.0.0.1:${failing.port}/calls/disk-full`;
@@ -354,7 +337,7 @@ describe('RTSP server against hostile input', () => {
 
 describe('RTSP server session timeout', () => {
   test('a client that never sends TEARDOWN still leaves a finished recording', async () => {
-    const server = await startServer({ sessionTimeoutMs: 1000 });
+    const server = await startTestRtspServer(store, { sessionTimeoutMs: 1000 });
     try {
       const client = await RawClient.connect(server.port);
       const base = `rtsp://127.0.0.1:${server.port}/calls/no-teardown`;
