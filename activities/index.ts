@@ -22,4 +22,4 @@ export type Activities = ReturnType<typeof createActivities>;
 export type { DeadlinePlan, DeadlinePlanInput } from './deadlines';
 export type { QueueNotificationInput } from './notifications';
 export type { GenerateDocumentInput, GeneratedDocumentRef } from './documents';
-export type { DeleteDueInput, DeleteDueResult, RetentionReport, RetentionReportInput } from './retention';
+export type { DeletableDay, DeleteDueInput, DeleteDueResult, RetentionReport, RetentionReportInput } from './retention';

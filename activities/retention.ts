@@ -46,6 +46,12 @@ export interface RetentionReportInput {
   run: string;
 }
 
+export interface DeletableDay {
+  day: string;
+  /** The earliest due instant among the day's deletable recordings. */
+  dueAt: string;
+}
+
 export interface RetentionReport {
   /** Every recording of the day deleted so far (this run and any before it). */
   deleted: number;
@@ -132,6 +138,30 @@ export function createRetentionActivities({ orm, calendar, capture }: RetentionA
         return rows;
       });
       return { deleted: deleted.length, held: heldIds.size };
+    },
+
+    /**
+     * The recording days that still have a recording due by `asOf`, not deleted and not held: one query per such day
+     * (normally none), never a scan of the 1.5 million live recordings.
+     */
+    async findDaysWithDeletable(input: { asOf: string }): Promise<DeletableDay[]> {
+      const em = orm.em.fork();
+      const due = { deletedAt: null, retentionDueAt: { $lte: new Date(input.asOf) } };
+      const heldIds = (await em.find(RecordingHold, { releasedAt: null, recording: due }, { fields: ['recording'] }))
+        .map((hold) => hold.recording.id);
+      const days: DeletableDay[] = [];
+      let from: Date | undefined;
+      for (;;) {
+        const [first] = await em.find(
+          Recording,
+          { ...due, ...(heldIds.length > 0 ? { id: { $nin: heldIds } } : {}), ...(from ? { startedAt: { $gte: from } } : {}) },
+          { orderBy: { startedAt: 'asc' }, limit: 1, fields: ['startedAt', 'retentionDueAt'] },
+        );
+        if (!first) return days;
+        const day = calendar.localDate(first.startedAt);
+        days.push({ day, dueAt: first.retentionDueAt.toISOString() });
+        from = calendar.startOfDay(addDays(day, 1));
+      }
     },
 
     /**

@@ -22,7 +22,7 @@ import { approximateDays, describePeriodKo } from './period';
 import type { Settings } from './settings';
 import { connectClient, connectWorker } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
-import { startRetentionDay } from './temporal/retention';
+import { ensureRetentionSweepSchedule, startRetentionDay } from './temporal/retention';
 import { createWorker } from './temporal/worker';
 
 export const COMPONENTS = ['api', 'worker', 'capture'] as const;
@@ -107,6 +107,7 @@ export async function startSystem(
         templatesDir: settings.templatesDir,
         capture: captureClient,
       });
+      await ensureRetentionSweepSchedule(client, settings.temporalTaskQueue);
       const running = worker.run();
       stoppers.push(async () => {
         if (worker!.getState() === 'RUNNING') worker!.shutdown();

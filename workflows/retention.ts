@@ -9,8 +9,14 @@
  *
  * Held recordings are skipped; when a hold is released the day's workflow is started again and deletes them at once.
  * A recording registered after its day's run ended (recovered late) starts a new run the same way.
+ *
+ * One gap is left by starting runs on registration: a recording registered while its day's run is already past its
+ * last batch joins that finishing run and is not deleted by it. The hourly sweep (a Temporal Schedule running
+ * `retentionSweepWorkflow`) closes it, and any other way a deletable recording can be left behind: it finds the days
+ * that still have due, unheld recordings and starts their run again, so nothing stays more than an hour past due.
  */
-import { proxyActivities, setHandler, sleep, workflowInfo, defineQuery } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { proxyActivities, setHandler, sleep, startChild, workflowInfo, defineQuery } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 export interface RetentionDayInput {
@@ -45,10 +51,11 @@ export function retentionWorkflowId(day: string): string {
 
 const DEFAULT_BATCH_SIZE = 500;
 
-const { deleteDueRecordings, reportRetentionRun } = proxyActivities<Activities>({
-  // A batch destroys up to 500 files through the appliance; the heartbeat shows it is alive.
+const { deleteDueRecordings, reportRetentionRun, findDaysWithDeletable } = proxyActivities<Activities>({
+  // A batch destroys up to 500 files through the appliance, heartbeating after each (milliseconds apart): twenty
+  // seconds of silence means the worker died, and the batch is retried elsewhere without waiting out the whole run.
   startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
@@ -74,4 +81,36 @@ export async function retentionDayWorkflow(input: RetentionDayInput): Promise<Re
   status.state = 'done';
   status.finishedAt = new Date().toISOString();
   return status;
+}
+
+/** The hourly sweep's schedule and the id its runs start from (the schedule appends the time). */
+export const RETENTION_SWEEP_SCHEDULE_ID = 'retention-sweep';
+
+export interface RetentionSweepResult {
+  asOf: string;
+  /** Days whose run the sweep started again. */
+  started: string[];
+  /** Days with deletable recordings whose run was already open (it deletes them, or the next sweep starts it). */
+  alreadyRunning: string[];
+}
+
+export async function retentionSweepWorkflow(): Promise<RetentionSweepResult> {
+  const asOf = new Date().toISOString();
+  const result: RetentionSweepResult = { asOf, started: [], alreadyRunning: [] };
+  for (const { day, dueAt } of await findDaysWithDeletable({ asOf })) {
+    try {
+      // Abandoned, not awaited: a day of 50,000 recordings is deleted by its own run, not inside the sweep.
+      await startChild(retentionDayWorkflow, {
+        workflowId: retentionWorkflowId(day),
+        args: [{ day, dueAt }],
+        parentClosePolicy: 'ABANDON',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      });
+      result.started.push(day);
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      result.alreadyRunning.push(day);
+    }
+  }
+  return result;
 }

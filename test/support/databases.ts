@@ -13,6 +13,8 @@ import { initOrm, migrate, type DatabaseSettings } from '../../infra/db/orm';
 export interface TestDatabase {
   readonly driver: 'sqlite' | 'postgresql';
   readonly orm: MikroORM;
+  /** How to open it again, e.g. from another process. */
+  readonly settings: DatabaseSettings;
   /** Drops the database (PostgreSQL) or deletes the file (SQLite). */
   dispose(): Promise<void>;
 }
@@ -54,7 +56,7 @@ async function migrated(orm: MikroORM, onFailure: () => Promise<void> = async ()
 export async function createTestDatabase(driver: 'sqlite' | 'postgresql'): Promise<TestDatabase> {
   if (driver === 'sqlite') {
     const folder = mkdtempSync(path.join(os.tmpdir(), 'recording-sqlite-'));
-    const orm = await migrated(await initOrm({
+    const settings: DatabaseSettings = {
       databaseDriver: 'sqlite',
       databaseName: path.join(folder, 'test.sqlite'),
       databaseHost: '',
@@ -62,10 +64,12 @@ export async function createTestDatabase(driver: 'sqlite' | 'postgresql'): Promi
       databaseUser: '',
       databasePasswordFile: undefined,
       databaseTls: false,
-    }));
+    };
+    const orm = await migrated(await initOrm(settings));
     return {
       driver,
       orm,
+      settings,
       async dispose() {
         await orm.close(true);
         rmSync(folder, { recursive: true, force: true });
@@ -81,10 +85,12 @@ export async function createTestDatabase(driver: 'sqlite' | 'postgresql'): Promi
     await adminOrm.close(true);
     throw error;
   }
-  const orm = await migrated(await initOrm(postgresSettings(name)), () => adminOrm.close(true));
+  const settings = postgresSettings(name);
+  const orm = await migrated(await initOrm(settings), () => adminOrm.close(true));
   return {
     driver,
     orm,
+    settings,
     async dispose() {
       await orm.close(true);
       await adminOrm.em.getConnection().execute(`drop database if exists ${name} with (force)`);

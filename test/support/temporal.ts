@@ -1,19 +1,31 @@
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WORKFLOWS_PATH } from '../../infra/temporal/worker';
 
 /** The wrapper that execs the Java time-skipping server installed by infra/scripts/install-test-server.sh. */
 export const TEST_SERVER_EXECUTABLE = path.resolve(__dirname, '..', '..', 'infra', 'scripts', 'temporal-test-server');
 
 let runtimeInstalled = false;
 
+/** The SDK's worker lifecycle logs are noise in test output; warnings and errors still show. Once per process. */
+export function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  runtimeInstalled = true;
+}
+
 export function createTimeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
-  // The SDK's worker lifecycle logs are noise in test output; warnings and errors still show.
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    runtimeInstalled = true;
-  }
+  installQuietRuntime();
   return TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: TEST_SERVER_EXECUTABLE } },
   });
+}
+
+// The bundler's progress lines are noise in test output; its warnings and errors still show.
+const quietBundler = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
+
+/** The workflows/ bundle, built once per suite and shared by its workers. */
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundler });
 }

@@ -11,7 +11,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { HealthReport } from '../../api/health';
 import type { RecordingSummary } from '../../api/recording-search';
 import { deadlineRemindersWorkflow, deadlineStatus } from '../../workflows/deadline-reminders';
-import { retentionDayStatus } from '../../workflows/retention';
+import { RETENTION_SWEEP_SCHEDULE_ID, retentionDayStatus } from '../../workflows/retention';
 import { freePort, portAnswers } from '../support/ports';
 import { TestClient } from '../support/api';
 
@@ -180,6 +180,11 @@ test('the call generator rings the demo extensions: its calls appear as recordin
     const handle = client.workflow.getHandle(`retention-${day}`);
     expect((await handle.describe()).status.name).toBe('RUNNING');
     expect(await handle.query(retentionDayStatus)).toMatchObject({ day, state: 'waiting', dueAt: recordings[0]!.retentionDueAt });
+    // The hourly safety sweep is scheduled, to start the retention workflow of any day a run missed.
+    const sweep = await client.schedule.getHandle(RETENTION_SWEEP_SCHEDULE_ID).describe();
+    expect(sweep.spec.intervals).toEqual([expect.objectContaining({ every: 3_600_000 })]);
+    expect(sweep.action).toMatchObject({ type: 'startWorkflow', workflowType: 'retentionSweepWorkflow' });
+    expect(sweep.state.paused).toBe(false);
   });
 });
 

@@ -4,12 +4,11 @@
  * the Civil Act rules say.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { Notification } from '../../infra/db/entities';
 import { loadLegalCalendar } from '../../infra/holidays';
 import type { LegalCalendar } from '../../infra/legal-period';
-import { WORKFLOWS_PATH } from '../../infra/temporal/worker';
 import {
   deadlineMet,
   deadlineRemindersWorkflow,
@@ -18,7 +17,7 @@ import {
 } from '../../workflows/deadline-reminders';
 import { testActivityDeps } from '../support/activities';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
-import { createTimeSkippingEnvironment } from '../support/temporal';
+import { bundleWorkflows, createTimeSkippingEnvironment } from '../support/temporal';
 
 const DAY_MS = 86_400_000;
 const TASK_QUEUE = 'deadline-test';
@@ -32,7 +31,7 @@ beforeAll(async () => {
   [db, calendar, workflowBundle] = await Promise.all([
     createTestDatabase('sqlite'),
     loadLegalCalendar('Asia/Seoul'),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundler }),
+    bundleWorkflows(),
   ]);
 });
 
@@ -42,7 +41,6 @@ beforeEach(async () => {
 });
 afterEach(async () => env?.teardown());
 
-const quietBundler = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
 
 /** A worker lives for one run; each test gets its own over the same bundle. */
 async function withWorker(body: () => Promise<void>): Promise<void> {
