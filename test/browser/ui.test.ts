@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../infra/directory/development-directory';
 import type { RoleId } from '../../infra/settings';
 import { DEMO_BY_ROLE, seedCalls, startTestApi, type SeededCalls, type TestApi } from '../support/api';
-import { chromiumAvailable, launchBrowser, saveScreenshot, watchBrowser, type BrowserWatch, type TestBrowser } from '../support/browser';
+import { chromiumAvailable, logInAs, saveScreenshot, submitLogin as submitLoginAt, watchedBrowsers } from '../support/browser';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 
 /** The navigation each role should see: exactly the pages it may open, written out independently of the route table. */
@@ -44,7 +44,6 @@ describeBrowser('intranet UI in Chromium', () => {
   let database: TestDatabase;
   let api: TestApi;
   let calls: SeededCalls;
-  let opened: { browser: TestBrowser; watch: BrowserWatch }[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
@@ -56,33 +55,10 @@ describeBrowser('intranet UI in Chromium', () => {
     await database?.dispose();
   });
 
-  /** Every test's browsers are closed after it, and must have stayed quiet and on the API's origin. */
-  afterEach(async () => {
-    const watches = opened.map((entry) => entry.watch);
-    await Promise.all(opened.map((entry) => entry.browser.close()));
-    opened = [];
-    for (const watch of watches) expect(watch).toEqual({ consoleErrors: [], pageErrors: [], foreignRequests: [] });
-  });
+  const openBrowser = watchedBrowsers(() => api.url);
 
-  async function openBrowser(viewport?: { width: number; height: number }): Promise<Page> {
-    const browser = await launchBrowser({ viewport });
-    opened.push({ browser, watch: watchBrowser(browser.context, api.url) });
-    return browser.page;
-  }
-
-  /** The way an official logs in: the labelled fields, then Enter. */
-  async function submitLogin(page: Page, username: string, password: string): Promise<void> {
-    await page.goto(`${api.url}/login`);
-    await page.getByLabel('사용자 이름').fill(username);
-    await page.getByLabel('비밀번호').fill(password);
-    await page.getByLabel('비밀번호').press('Enter');
-    await page.waitForLoadState();
-  }
-
-  async function logIn(page: Page, role: RoleId): Promise<void> {
-    await submitLogin(page, DEMO_BY_ROLE[role], DEMO_PASSWORD);
-    await page.waitForURL(`${api.url}/`);
-  }
+  const submitLogin = (page: Page, username: string, password: string) => submitLoginAt(page, api.url, username, password);
+  const logIn = (page: Page, role: RoleId) => logInAs(page, api.url, role);
 
   const heading = (page: Page) => page.getByRole('heading', { level: 1 }).textContent();
   const navigation = (page: Page) => page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link').allTextContents();

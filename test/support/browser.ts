@@ -7,6 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../../infra/directory/development-directory';
+import type { RoleId } from '../../infra/settings';
+import { DEMO_BY_ROLE } from './api';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 
@@ -130,4 +133,38 @@ export async function saveScreenshot(page: Page, name: string): Promise<string> 
   const file = path.join(SCREENSHOTS_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/** The way an official logs in: the labelled fields, then Enter. */
+export async function submitLogin(page: Page, origin: string, username: string, password: string): Promise<void> {
+  await page.goto(`${origin}/login`);
+  await page.getByLabel('사용자 이름').fill(username);
+  await page.getByLabel('비밀번호').fill(password);
+  await page.getByLabel('비밀번호').press('Enter');
+  await page.waitForLoadState();
+}
+
+/** Logs in as the role's demo user and waits for the dashboard. */
+export async function logInAs(page: Page, origin: string, role: RoleId): Promise<void> {
+  await submitLogin(page, origin, DEMO_BY_ROLE[role], DEMO_PASSWORD);
+  await page.waitForURL(`${origin}/`);
+}
+
+/**
+ * For a describe block: browsers opened through the returned function are closed after each test, and the test
+ * fails if one of them logged a console error, threw in a page script, or requested anything outside `origin()`.
+ */
+export function watchedBrowsers(origin: () => string): (viewport?: { width: number; height: number }) => Promise<Page> {
+  let opened: { browser: TestBrowser; watch: BrowserWatch }[] = [];
+  afterEach(async () => {
+    const watches = opened.map((entry) => entry.watch);
+    await Promise.all(opened.map((entry) => entry.browser.close()));
+    opened = [];
+    for (const watch of watches) expect(watch).toEqual({ consoleErrors: [], pageErrors: [], foreignRequests: [] });
+  });
+  return async (viewport) => {
+    const browser = await launchBrowser({ viewport });
+    opened.push({ browser, watch: watchBrowser(browser.context, origin()) });
+    return browser.page;
+  };
 }
