@@ -57,5 +57,11 @@ export function createDeadlineActivities({ calendar }: DeadlineActivityDeps) {
         escalateAt: atOfficeOpening(calendar.nextWorkingDayFrom(addDays(deadline.lastDay, input.escalationAfterDays))),
       };
     },
+
+    /** When a sign-off that has waited since `since` is due a reminder: that many working days on, at opening time. */
+    async planWorkingDayReminder(input: { since: string; workingDays: number }): Promise<{ at: string }> {
+      const since = new Date(input.since);
+      return { at: atOfficeOpening(calendar.addWorkingDays(calendar.localDate(since), input.workingDays)) };
+    },
   };
 }

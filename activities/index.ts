@@ -4,10 +4,11 @@
  */
 import { createDeadlineActivities, type DeadlineActivityDeps } from './deadlines';
 import { createDocumentActivities, type DocumentActivityDeps } from './documents';
+import { createFullRecordingActivities, type FullRecordingActivityDeps } from './full-recording';
 import { createNotificationActivities, type NotificationActivityDeps } from './notifications';
 import { createRetentionActivities, type RetentionActivityDeps } from './retention';
 
-export type ActivityDeps = DeadlineActivityDeps & NotificationActivityDeps & DocumentActivityDeps & RetentionActivityDeps;
+export type ActivityDeps = DeadlineActivityDeps & NotificationActivityDeps & DocumentActivityDeps & RetentionActivityDeps & FullRecordingActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -15,6 +16,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...createDocumentActivities(deps),
     ...createRetentionActivities(deps),
+    ...createFullRecordingActivities(deps),
   };
 }
 
@@ -22,4 +24,5 @@ export type Activities = ReturnType<typeof createActivities>;
 export type { DeadlinePlan, DeadlinePlanInput } from './deadlines';
 export type { QueueNotificationInput } from './notifications';
 export type { GenerateDocumentInput, GeneratedDocumentRef } from './documents';
+export type { RecordStepInput, SwitchExtensionsInput, SwitchExtensionsResult } from './full-recording';
 export type { DeletableDay, DeleteDueInput, DeleteDueResult, RetentionReport, RetentionReportInput } from './retention';

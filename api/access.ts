@@ -9,15 +9,7 @@ import type { RoleId } from '../infra/settings';
 export const ROLES: readonly RoleId[] = ['chief', 'deputy', 'operator', 'dept_head', 'staff', 'auditor', 'records'];
 
 /** Korean names of the roles, for the UI and the access page. */
-export const ROLE_LABELS: Record<RoleId, string> = {
-  chief: '관리부서의 장 (과장)',
-  deputy: '부책임자 (팀장)',
-  operator: '업무담당자',
-  dept_head: '사용부서의 장',
-  staff: '공무원·계약직',
-  auditor: '감사·운영',
-  records: '기록물 담당',
-};
+export { ROLE_LABELS } from '../infra/role-labels';
 
 /** Art. 8(3): the managing department's people who hold access rights to recordings. */
 export const PRIVILEGED_ROLES = ['chief', 'deputy', 'operator'] as const satisfies readonly RoleId[];

@@ -1,3 +1,4 @@
 /** Every workflow the worker runs. Deterministic code only: no I/O, no Node built-ins, no drivers. */
 export * from './deadline-reminders';
 export * from './retention';
+export * from './full-recording';

@@ -1,0 +1,131 @@
+/**
+ * The side effects of a full-recording application's lifecycle (workflows/full-recording.ts): switching its
+ * extensions in the capture appliance and verifying the switch by reading it back, and mirroring each step into the
+ * application's row and the audit chain. Every activity is safe to retry: the appliance's mode change is idempotent
+ * and each step is written once per step key.
+ */
+import type { MikroORM } from '@mikro-orm/core';
+import { ApplicationFailure } from '@temporalio/common';
+import { appendAuditEvent } from '../infra/audit/audit-log';
+import { AuditEvent, FullRecordingApplication, type FullRecordingStatus, type RecordingMode } from '../infra/db/entities';
+import { takeWriteLockFirst } from '../infra/db/row-lock';
+import type { CaptureControlClient } from '../capture/control-client';
+import { CaptureControlError } from '../capture/control-client';
+
+export interface FullRecordingActivityDeps {
+  orm: MikroORM;
+  capture: CaptureControlClient;
+}
+
+export interface SwitchExtensionsInput {
+  applicationId: string;
+  extensions: string[];
+  mode: RecordingMode;
+  /** Who the change is attributed to in the appliance's audit entry. */
+  actor: string;
+  reason: string;
+}
+
+export interface SwitchExtensionsResult {
+  /** The extensions as read back from the appliance. */
+  extensions: { number: string; mode: RecordingMode; fullRecordingSince: string | null }[];
+  /** Left in `full` because another application in force still covers them. */
+  keptFull: string[];
+}
+
+export interface RecordStepInput {
+  applicationId: string;
+  /** Unique per step of one workflow run (`<workflow id>:<sequence>`): a retried activity writes nothing twice. */
+  stepKey: string;
+  /** `full_recording.<action>` in the audit chain. */
+  action: string;
+  actor: string;
+  role: string;
+  reason?: string;
+  detail?: Record<string, unknown>;
+  /** The row's new status and fields, if the step changes them. */
+  status?: FullRecordingStatus;
+  decidedBy?: string;
+  decisionReason?: string;
+  appliedAt?: string;
+  endedAt?: string;
+  at: string;
+}
+
+/** Applications that keep their extensions in `full`: approved and waiting to apply, or applied. */
+const IN_FORCE: FullRecordingStatus[] = ['approved', 'active'];
+
+export function createFullRecordingActivities({ orm, capture }: FullRecordingActivityDeps) {
+  return {
+    /**
+     * Sets each extension's mode and reads it back; fails (and is retried by the workflow) unless the appliance
+     * confirms every one. Going back to selective skips an extension another application in force still covers.
+     */
+    async switchExtensions(input: SwitchExtensionsInput): Promise<SwitchExtensionsResult> {
+      let keep = new Set<string>();
+      if (input.mode === 'selective') {
+        const others = await orm.em.fork().find(
+          FullRecordingApplication,
+          { id: { $ne: input.applicationId }, status: { $in: IN_FORCE }, extensions: { number: { $in: input.extensions } } },
+          { populate: ['extensions'] },
+        );
+        keep = new Set(others.flatMap((other) => other.extensions.getItems().map((extension) => extension.number)));
+      }
+      const result: SwitchExtensionsResult = { extensions: [], keptFull: [] };
+      for (const number of input.extensions) {
+        if (keep.has(number)) {
+          result.keptFull.push(number);
+          continue;
+        }
+        let view;
+        try {
+          view = await capture.setExtensionMode(number, { mode: input.mode, actor: input.actor, reason: input.reason });
+        } catch (error) {
+          // An extension the appliance does not know will not appear by retrying.
+          if (error instanceof CaptureControlError && error.code === 'NOT_FOUND') {
+            throw ApplicationFailure.create({ type: 'UnknownExtension', message: `녹취 장치에 없는 내선입니다: ${number}`, nonRetryable: true });
+          }
+          throw error;
+        }
+        if (view.mode !== input.mode) {
+          throw new Error(`내선 ${number}의 녹취 방식이 ${input.mode}(으)로 바뀌지 않았습니다 (장치 응답: ${view.mode})`);
+        }
+        result.extensions.push({ number: view.number, mode: view.mode, fullRecordingSince: view.fullRecordingSince });
+      }
+      return result;
+    },
+
+    /** One step of the lifecycle: the row's status (for search, documents and the dashboard) and its audit entry. */
+    async recordFullRecordingStep(input: RecordStepInput): Promise<void> {
+      await orm.em.fork().transactional(async (em) => {
+        await takeWriteLockFirst(em);
+        const done = await em.count(AuditEvent, {
+          targetType: 'full_recording_application',
+          targetId: input.applicationId,
+          detail: { $like: `%"stepKey":"${input.stepKey}"%` },
+        });
+        if (done > 0) return;
+        const application = await em.findOneOrFail(FullRecordingApplication, input.applicationId);
+        if (input.status) application.status = input.status;
+        if (input.decidedBy) {
+          application.decidedBy = input.decidedBy;
+          application.decidedAt = new Date(input.at);
+          application.decisionReason = input.decisionReason;
+        }
+        if (input.appliedAt) application.appliedAt = new Date(input.appliedAt);
+        if (input.endedAt) application.endedAt = new Date(input.endedAt);
+        await em.flush();
+        await appendAuditEvent(em, {
+          actor: input.actor,
+          role: input.role,
+          sourceAddress: 'worker',
+          action: `full_recording.${input.action}`,
+          targetType: 'full_recording_application',
+          targetId: input.applicationId,
+          reason: input.reason ?? '',
+          detail: { ...input.detail, stepKey: input.stepKey, at: input.at },
+        });
+      });
+    },
+  };
+}

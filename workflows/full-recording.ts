@@ -1,0 +1,257 @@
+/**
+ * 전수 녹취 (Art. 6–7, R1–R2): one workflow per application, from the department head's written application to the
+ * extensions being back in selective recording.
+ *
+ * 1. Review: each role of the approval chain (settings) signs off in turn; a pending sign-off reminds its role after
+ *    the configured number of working days, and again every as many after. A rejection at any step ends the case.
+ * 2. Approved: from the period's start, the extensions are switched to `full` in the capture appliance and read back;
+ *    until the appliance confirms, the application stays `approved` (shown as not yet applied) and the switch is
+ *    tried again every ten minutes. Success is reported only once verified.
+ * 3. Active: until the period's end, a revocation (applicant's department head or the chief), or — for "until
+ *    revoked" — a yearly review the department head does not renew (reminded 30 days before).
+ * 4. The extensions go back to `selective`, verified the same way (an extension another application in force still
+ *    covers stays `full`).
+ *
+ * Every step is a signal carrying the acting user; one the rules (full-recording-rules.ts) do not allow is refused:
+ * recorded in the status and the audit chain, and it changes nothing. A signal is judged against the state when it
+ * arrives — the state its sender was shown — so a sign-off for the next step sent before this one is decided is
+ * refused rather than held back.
+ */
+import { condition, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities, RecordStepInput } from '../activities';
+import type { SignOffRole } from '../infra/settings';
+import { refusalOf, type Actor, type FullRecordingAction, type FullRecordingState, type SignOff } from './full-recording-rules';
+
+export interface FullRecordingInput {
+  applicationId: string;
+  applicant: string;
+  /** The applying department's code. */
+  department: string;
+  extensions: string[];
+  /** ISO instants; without `periodTo` the recording runs until revoked, with a yearly review. */
+  periodFrom: string;
+  periodTo?: string;
+  approvalChain: SignOffRole[];
+  reminderWorkingDays: number;
+}
+
+export type EndReason = 'period_ended' | 'revoked' | 'review_not_renewed' | 'withdrawn' | 'rejected';
+
+export interface FullRecordingStatus {
+  state: FullRecordingState;
+  /** The role whose sign-off is awaited. */
+  awaiting?: SignOffRole;
+  signOffs: SignOff[];
+  remindersSent: number;
+  /** Approved but the appliance has not yet confirmed: attempts and the last error. */
+  applyAttempts: number;
+  lastApplyError?: string;
+  appliedAt?: string;
+  reviewDueAt?: string;
+  renewals: { actor: string; at: string }[];
+  endedAt?: string;
+  endReason?: EndReason;
+  endedBy?: string;
+  refusals: { action: FullRecordingAction; actor: string; reason: string; at: string }[];
+}
+
+export interface SignOffSignal {
+  actor: Actor;
+  decision: 'approve' | 'reject';
+  comment: string;
+}
+export interface RevokeSignal {
+  actor: Actor;
+  reason: string;
+}
+export interface RenewSignal {
+  actor: Actor;
+}
+
+export const fullRecordingSignOff = defineSignal<[SignOffSignal]>('fullRecordingSignOff');
+export const fullRecordingRevoke = defineSignal<[RevokeSignal]>('fullRecordingRevoke');
+export const fullRecordingRenew = defineSignal<[RenewSignal]>('fullRecordingRenew');
+export const fullRecordingStatus = defineQuery<FullRecordingStatus>('fullRecordingStatus');
+
+export function fullRecordingWorkflowId(applicationId: string): string {
+  return `full-recording-${applicationId}`;
+}
+
+const { recordFullRecordingStep, planWorkingDayReminder, queueNotification } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+// A few quick attempts per try; the workflow itself waits between tries, visibly (`applyAttempts`).
+const { switchExtensions } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+const RETRY_SWITCH_EVERY_MS = 10 * 60_000;
+const REVIEW_NOTICE_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<FullRecordingStatus> {
+  const { workflowId } = workflowInfo();
+  const status: FullRecordingStatus = { state: 'under_review', signOffs: [], remindersSent: 0, applyAttempts: 0, renewals: [], refusals: [] };
+  let revocation: { actor: Actor; reason: string; at: string } | undefined;
+  let stepSequence = 0;
+  const now = () => new Date(Date.now()).toISOString();
+  const facts = () => ({
+    state: status.state,
+    applicant: input.applicant,
+    department: input.department,
+    awaiting: status.awaiting,
+    signOffs: status.signOffs,
+    untilRevoked: input.periodTo === undefined,
+  });
+  const record = (step: Omit<RecordStepInput, 'applicationId' | 'stepKey' | 'at'>) =>
+    recordFullRecordingStep({ ...step, applicationId: input.applicationId, stepKey: `${workflowId}:${++stepSequence}`, at: now() });
+  const notifyRole = (purpose: string, role: string, subject: string, body: string, triggeredAt = now()) =>
+    queueNotification({
+      idempotencyKey: `${workflowId}:${purpose}`,
+      channel: 'in_app',
+      recipient: role,
+      subject,
+      body,
+      relatedType: 'full_recording_application',
+      relatedId: input.applicationId,
+      triggeredAt,
+      actor: 'system:fullRecordingWorkflow',
+    });
+
+  /** Checks a signal against the rules; a refused one is recorded and audited, and does nothing else. */
+  const pending: Promise<void>[] = [];
+  const allowed = (actor: Actor, action: FullRecordingAction): boolean => {
+    const reason = refusalOf(facts(), actor, action);
+    if (reason === undefined) return true;
+    status.refusals.push({ action, actor: actor.username, reason, at: now() });
+    pending.push(record({ action: 'signal_refused', actor: actor.username, role: actor.role, reason, detail: { refusedAction: action } }));
+    return false;
+  };
+
+  let decision: SignOffSignal | undefined;
+  setHandler(fullRecordingStatus, () => status);
+  setHandler(fullRecordingSignOff, (signal) => {
+    if (!allowed(signal.actor, 'sign_off') || decision) return;
+    decision = signal;
+  });
+  setHandler(fullRecordingRevoke, (signal) => {
+    if (!allowed(signal.actor, 'revoke') || revocation) return;
+    revocation = { ...signal, at: now() };
+  });
+  setHandler(fullRecordingRenew, (signal) => {
+    if (!allowed(signal.actor, 'renew')) return;
+    status.renewals.push({ actor: signal.actor.username, at: now() });
+  });
+  const until = (at: string | number) => Math.max(0, (typeof at === 'number' ? at : Date.parse(at)) - Date.now());
+
+  const finish = async (state: FullRecordingState, reason: EndReason, by: string, role: string, note?: string) => {
+    status.state = state;
+    status.endReason = reason;
+    status.endedBy = by;
+    status.endedAt = now();
+    status.awaiting = undefined;
+    await record({ action: reason, actor: by, role, reason: note, status: state, endedAt: status.endedAt, ...(reason === 'rejected' ? { decidedBy: by, decisionReason: note } : {}) });
+    await Promise.all(pending);
+    return status;
+  };
+
+  // 1. Review, step by step.
+  for (const role of input.approvalChain) {
+    status.awaiting = role;
+    decision = undefined;
+    let since = now();
+    for (;;) {
+      const { at } = await planWorkingDayReminder({ since, workingDays: input.reminderWorkingDays });
+      if (await condition(() => decision !== undefined || revocation !== undefined, until(at))) break;
+      status.remindersSent += 1;
+      await notifyRole(`reminder-${role}-${status.remindersSent}`, role, '[알림] 전수 녹취 신청 검토·승인 대기', `전수 녹취 신청이 ${input.reminderWorkingDays}근무일 넘게 처리를 기다리고 있습니다.`, at);
+      since = at;
+    }
+    if (revocation) {
+      return finish('revoked', 'withdrawn', revocation.actor.username, revocation.actor.role, revocation.reason);
+    }
+    const signed = decision as unknown as SignOffSignal;
+    status.signOffs.push({ role, actor: signed.actor.username, decision: signed.decision, comment: signed.comment, at: now() });
+    if (signed.decision === 'reject') {
+      return finish('rejected', 'rejected', signed.actor.username, role, signed.comment);
+    }
+    // The last step's sign-off is the approval itself, recorded as such below.
+    if (status.signOffs.length < input.approvalChain.length) {
+      await record({ action: 'signed_off', actor: signed.actor.username, role, reason: signed.comment, detail: { step: role } });
+    }
+  }
+  const approver = status.signOffs.at(-1) as SignOff;
+  status.state = 'approved';
+  status.awaiting = undefined;
+  await record({ action: 'approved', actor: approver.actor, role: approver.role, reason: approver.comment, status: 'approved', decidedBy: approver.actor, decisionReason: approver.comment });
+
+  /** Switches and verifies, trying again every ten minutes; false if revoked before it succeeded (when `stopOnRevoke`). */
+  const switchTo = async (mode: 'full' | 'selective', actor: string, reason: string, stopOnRevoke: boolean): Promise<boolean> => {
+    for (;;) {
+      if (stopOnRevoke && revocation) return false;
+      status.applyAttempts += 1;
+      try {
+        await switchExtensions({ applicationId: input.applicationId, extensions: input.extensions, mode, actor, reason });
+        status.lastApplyError = undefined;
+        return true;
+      } catch (error) {
+        status.lastApplyError = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+        await condition(() => stopOnRevoke && revocation !== undefined, RETRY_SWITCH_EVERY_MS);
+      }
+    }
+  };
+
+  // 2. From the period's start, apply and verify.
+  const revokedBefore = (at: string | number) => condition(() => revocation !== undefined, until(at));
+  let applied = false;
+  if (!(await revokedBefore(input.periodFrom))) {
+    applied = await switchTo('full', approver.actor, `전수 녹취 승인 (${input.applicationId})`, true);
+  }
+  let endReason: EndReason = 'revoked';
+  if (applied) {
+    status.state = 'active';
+    status.appliedAt = now();
+    status.applyAttempts = 0;
+    await record({ action: 'applied', actor: 'system:fullRecordingWorkflow', role: 'system', status: 'active', appliedAt: status.appliedAt, detail: { extensions: input.extensions } });
+
+    // 3. Active until the end of the period, a revocation, or a review not renewed.
+    if (input.periodTo !== undefined) {
+      if (!(await revokedBefore(input.periodTo))) endReason = 'period_ended';
+    } else {
+      let reviewDue = Date.parse(status.appliedAt);
+      for (;;) {
+        reviewDue = addYear(reviewDue);
+        status.reviewDueAt = new Date(reviewDue).toISOString();
+        const renewalsBefore = status.renewals.length;
+        if (await revokedBefore(reviewDue - REVIEW_NOTICE_DAYS * DAY_MS)) break;
+        if (status.renewals.length === renewalsBefore) {
+          await notifyRole(`review-${status.reviewDueAt}`, `dept_head:${input.department}`, '[알림] 전수 녹취 연장 검토', `전수 녹취를 계속하려면 ${status.reviewDueAt.slice(0, 10)}까지 연장하십시오. 연장하지 않으면 선택적 녹취로 돌아갑니다.`);
+        }
+        if (await condition(() => revocation !== undefined || status.renewals.length > renewalsBefore, until(reviewDue))) {
+          if (revocation) break;
+          continue;
+        }
+        endReason = 'review_not_renewed';
+        break;
+      }
+    }
+  }
+
+  // 4. Back to selective, verified; whoever or whatever ended it is on the record.
+  const by = endReason === 'revoked' && revocation ? revocation.actor : undefined;
+  status.state = endReason === 'revoked' ? 'revoked' : 'ended';
+  status.applyAttempts = 0;
+  await switchTo('selective', by?.username ?? 'system:fullRecordingWorkflow', `전수 녹취 종료 (${input.applicationId}, ${endReason})`, false);
+  return finish(status.state, endReason, by?.username ?? 'system:fullRecordingWorkflow', by?.role ?? 'system', revocation?.reason);
+}
+
+/** The same instant a year later (29 February falls back to 28 February). */
+function addYear(instant: number): number {
+  const date = new Date(instant);
+  const next = new Date(instant);
+  next.setUTCFullYear(date.getUTCFullYear() + 1);
+  if (next.getUTCMonth() !== date.getUTCMonth()) next.setUTCDate(0);
+  return next.getTime();
+}
