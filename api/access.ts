@@ -1,7 +1,8 @@
 /**
  * Authorisation in one place. Every route declares who may call it: `public`, or a list of grants,
- * each naming roles and the scope they get — `everything`, or `ownCalls` (the caller must be a party:
- * the official at the call's extension, Art. 8(1) proviso). A route without a declaration cannot be
+ * each naming roles and the scope they get — `everything`, `ownCalls` (the caller must be a party:
+ * the official at the call's extension, Art. 8(1) proviso), or `ownDepartment` (a department head's own department's
+ * applications and extensions). A route without a declaration cannot be
  * registered, and a role no grant names is refused.
  */
 import type { RoleId } from '../infra/settings';
@@ -14,7 +15,7 @@ export { ROLE_LABELS } from '../infra/role-labels';
 /** Art. 8(3): the managing department's people who hold access rights to recordings. */
 export const PRIVILEGED_ROLES = ['chief', 'deputy', 'operator'] as const satisfies readonly RoleId[];
 
-export type Scope = 'everything' | 'ownCalls';
+export type Scope = 'everything' | 'ownCalls' | 'ownDepartment';
 
 export interface Grant {
   roles: readonly RoleId[];
@@ -46,7 +47,7 @@ export function decide(access: Access, principal: Principal | undefined): Decisi
   for (const grant of access) {
     const role = principal.roles.find((held) => grant.roles.includes(held));
     if (!role) continue;
-    if (!best || (best.scope === 'ownCalls' && grant.scope === 'everything')) best = { scope: grant.scope, role };
+    if (!best || (best.scope !== 'everything' && grant.scope === 'everything')) best = { scope: grant.scope, role };
   }
   return best ? { allowed: true, ...best } : { allowed: false, reason: 'role' };
 }

@@ -16,7 +16,7 @@ const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_RANGE_DAYS = 366;
 export const PAGE_SIZE_MAX = 100;
 
-const localDate = (label: string) =>
+export const localDate = (label: string) =>
   z
     .string()
     .regex(LOCAL_DATE, { message: `${label}은(는) 2026-11-27 형식의 날짜여야 합니다` })
@@ -142,7 +142,7 @@ export interface SearchOptions {
 export async function searchRecordings(
   em: EntityManager,
   principal: Principal,
-  scope: Scope,
+  scope: Exclude<Scope, 'ownDepartment'>,
   query: RecordingSearchQuery,
   options: SearchOptions,
 ): Promise<RecordingSearchResult> {

@@ -24,6 +24,13 @@ import { buildOpenApiDocument, OPENAPI_PATH } from './openapi';
 import { readRetentionOverview } from './retention-overview';
 import { exportOwnRecording, partyExportBody, partyExportForm, sendExport } from './party-export';
 import {
+  applicationBody, applicationDetail, applicationIdParams, applicationView, applyForFullRecording, extensionView, listApplications,
+  listExtensions, ownDepartmentApplication, ownDepartmentList, readApplication, renewApplication, revokeApplication, revokeBody,
+  signOffApplication, signOffBody,
+} from './full-recording';
+import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
+import type { SignOffRole } from '../infra/settings';
+import {
   isPartyToRecording,
   recordingIdParams,
   recordingSearchQuery,
@@ -59,6 +66,12 @@ export interface SiteFacts {
    * through the Temporal client); absent where the API runs without Temporal (API suites).
    */
   afterHoldReleased?: (recording: Recording) => Promise<void>;
+  /** Full-recording applications' workflows; absent where the API runs without Temporal (they answer 503 then). */
+  fullRecordingWorkflows?: FullRecordingWorkflows;
+  /** FULL_RECORDING_APPROVAL_CHAIN */
+  fullRecordingApprovalChain: readonly SignOffRole[];
+  /** APPROVAL_REMINDER_WORKING_DAYS */
+  approvalReminderWorkingDays: number;
 }
 
 export interface RouteDeps extends SiteFacts {
@@ -78,6 +91,19 @@ const HEALTH_READERS: readonly RoleId[] = [...PRIVILEGED_ROLES, 'auditor'];
 /** Holds outside the disclosure lifecycle: the chief alone, with a reason (issue 6). */
 const HOLD_SETTERS: readonly Grant[] = [{ roles: ['chief'], scope: 'everything' }];
 const holdParams = z.object({ id: z.uuid(), holdId: z.uuid() }).strict();
+/** Full-recording applications (Art. 6): the applying department's head for their own department, the rest by role. */
+const OWN_DEPARTMENT_HEAD: Grant = { roles: ['dept_head'], scope: 'ownDepartment' };
+const APPLICANTS: readonly Grant[] = [OWN_DEPARTMENT_HEAD];
+const APPLICATION_READERS: readonly Grant[] = [{ roles: [...PRIVILEGED_ROLES, 'auditor'], scope: 'everything' }, OWN_DEPARTMENT_HEAD];
+const SIGNERS: readonly Grant[] = [MANAGING];
+const REVOKERS: readonly Grant[] = [{ roles: ['chief'], scope: 'everything' }, OWN_DEPARTMENT_HEAD];
+const APPLICATION_EXAMPLE = {
+  extensions: ['02-2680-1234'],
+  ground: 'malicious_complaints',
+  reason: '폭언·욕설 민원이 반복되어 직원 보호를 위해 전수 녹취가 필요합니다',
+  periodFrom: '2026-12-01',
+  periodTo: '2027-05-31',
+};
 
 const partyToRecording = {
   description: '본인이 당사자(통화한 내선의 공무원)인 녹취만',
@@ -191,7 +217,9 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
   };
 
   const search = async (call: RouteCall<unknown, z.output<typeof recordingSearchQuery>, unknown>) => {
-    const result = await searchRecordings(call.em, call.principal as Principal, call.scope, call.query, searchOptions);
+    // Search grants are `everything` or `ownCalls`; anything narrower than everything is held to the caller's own calls.
+    const scope = call.scope === 'everything' ? 'everything' : 'ownCalls';
+    const result = await searchRecordings(call.em, call.principal as Principal, scope, call.query, searchOptions);
     await call.audit({
       action: 'recording.search',
       targetType: 'recording',
@@ -212,6 +240,13 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
   const releaseOne = async (call: RouteCall<{ id: string; holdId: string }, unknown, { reason: string }>) => {
     const dueAgain = await releaseHold(call.em, call.context, call.params.id, call.params.holdId, call.body.reason);
     if (dueAgain) await deps.afterHoldReleased?.(dueAgain);
+  };
+
+  const fullRecordingDeps = {
+    calendar: deps.calendar,
+    workflows: deps.fullRecordingWorkflows,
+    approvalChain: deps.fullRecordingApprovalChain,
+    reminderWorkingDays: deps.approvalReminderWorkingDays,
   };
 
   const exportDeps = { capture: deps.capture, timeZone: deps.timeZone, exportPasswordMinLength: deps.exportPasswordMinLength };
@@ -340,6 +375,68 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       async handle(call) {
         await releaseOne(call);
         call.res.json({ released: call.params.holdId });
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/extensions', kind: 'api', access: APPLICATION_READERS, ownership: ownDepartmentList,
+      response: z.array(extensionView),
+      summary: '내선과 현재 녹취 방식 (전수 녹취는 시작 시각과 함께)',
+      async handle(call) {
+        call.res.json(await listExtensions(call));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/full-recording-applications', kind: 'api', access: APPLICANTS, ownership: ownDepartmentList,
+      body: applicationBody, response: applicationView,
+      summary: '전수 녹취 사용 신청 (운영 규정 제6조): 사용부서의 장이 소속 부서 내선에 대해',
+      example: { body: APPLICATION_EXAMPLE },
+      async handle(call) {
+        call.res.status(201).json(await applyForFullRecording(fullRecordingDeps, call));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/full-recording-applications', kind: 'api', access: APPLICATION_READERS, ownership: ownDepartmentList,
+      response: z.array(applicationView),
+      summary: '전수 녹취 신청 목록 (사용부서의 장은 소속 부서의 것만)',
+      async handle(call) {
+        call.res.json(await listApplications(call));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/full-recording-applications/:id', kind: 'api', access: APPLICATION_READERS, ownership: ownDepartmentApplication,
+      params: applicationIdParams, response: applicationDetail,
+      summary: '전수 녹취 신청 한 건: 결재 단계, 장치 적용 여부, 처리 이력 (누가, 언제, 왜)',
+      async handle(call) {
+        call.res.json(await readApplication(fullRecordingDeps, call));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/full-recording-applications/:id/sign-off', kind: 'api', access: SIGNERS,
+      params: applicationIdParams, body: signOffBody,
+      summary: '검토·승인 또는 반려 (결재선 순서대로, 자기 신청·두 단계 겸임 불가)',
+      example: { body: { decision: 'approve', comment: '검토 완료' } },
+      async handle(call) {
+        await signOffApplication(fullRecordingDeps, call);
+        call.res.status(202).json({ accepted: true });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/full-recording-applications/:id/revoke', kind: 'api', access: REVOKERS, ownership: ownDepartmentApplication,
+      params: applicationIdParams, body: revokeBody,
+      summary: '신청 철회 또는 전수 녹취 취소 (신청 부서의 장 또는 과장, 사유 필수): 선택적 녹취로 돌아감',
+      example: { body: { reason: '민원이 해소됨' } },
+      async handle(call) {
+        await revokeApplication(fullRecordingDeps, call);
+        call.res.status(202).json({ accepted: true });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/full-recording-applications/:id/renew', kind: 'api', access: APPLICANTS, ownership: ownDepartmentApplication,
+      params: applicationIdParams,
+      summary: '취소할 때까지의 전수 녹취를 한 해 더 (연장 검토)',
+      async handle(call) {
+        await renewApplication(fullRecordingDeps, call);
+        call.res.status(202).json({ accepted: true });
       },
     }),
     defineRoute({

@@ -30,7 +30,7 @@ export function requestContext(res: Response): RequestContext {
   return res.locals.context as RequestContext;
 }
 
-/** How an `ownCalls` grant is enforced: refuse a single item the caller is not a party to, or narrow a list. */
+/** How an `ownCalls` or `ownDepartment` grant is enforced: refuse a single item that is not the caller's, or narrow a list. */
 export type OwnershipRule<P> =
   | { description: string; appliesAs: 'check'; isParty(em: EntityManager, principal: Principal, params: P): Promise<boolean> }
   | { description: string; appliesAs: 'filter' };
@@ -128,8 +128,8 @@ function runParser(parser: RequestHandler, req: Request, res: Response): Promise
 }
 
 export function mountRoute(app: express.Express, route: RouteSpec, options: MountOptions): void {
-  if (route.access !== 'public' && route.access.some((grant) => grant.scope === 'ownCalls') && !route.ownership) {
-    throw new Error(`${route.method.toUpperCase()} ${route.path}: an ownCalls grant needs an ownership rule`);
+  if (route.access !== 'public' && route.access.some((grant) => grant.scope !== 'everything') && !route.ownership) {
+    throw new Error(`${route.method.toUpperCase()} ${route.path}: an ownCalls or ownDepartment grant needs an ownership rule`);
   }
   const stateChanging = STATE_CHANGING.includes(route.method);
   const mediaType = route.kind === 'api' ? 'application/json' : 'application/x-www-form-urlencoded';
@@ -173,9 +173,11 @@ export function mountRoute(app: express.Express, route: RouteSpec, options: Moun
       const query = validate(route.query, req.query, 'query');
       const body = validate(route.body, fields, 'body');
       const em = options.orm.em.fork();
-      if (decision.scope === 'ownCalls' && route.ownership?.appliesAs === 'check') {
+      if (decision.scope !== 'everything' && route.ownership?.appliesAs === 'check') {
         if (!(await route.ownership.isParty(em, context.principal as Principal, params))) {
-          throw new ApiError(403, 'NOT_PARTY', '본인이 당사자인 통화만 볼 수 있습니다.', { params });
+          throw decision.scope === 'ownCalls'
+            ? new ApiError(403, 'NOT_PARTY', '본인이 당사자인 통화만 볼 수 있습니다.', { params })
+            : new ApiError(403, 'NOT_OWN_DEPARTMENT', '소속 부서의 자료만 볼 수 있습니다.', { params });
         }
       }
       await route.handle({

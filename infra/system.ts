@@ -22,6 +22,7 @@ import { approximateDays, describePeriodKo } from './period';
 import type { Settings } from './settings';
 import { connectClient, connectWorker } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
+import { FullRecordingWorkflows } from './temporal/full-recording';
 import { ensureRetentionSweepSchedule, startRetentionDay } from './temporal/retention';
 import { createWorker } from './temporal/worker';
 
@@ -190,6 +191,9 @@ export async function startSystem(
         searchRangeDays: approximateDays(settings.retentionPeriod),
         capture: captureClient,
         exportPasswordMinLength: settings.exportPasswordMinLength,
+        fullRecordingWorkflows: new FullRecordingWorkflows(client, settings.temporalTaskQueue),
+        fullRecordingApprovalChain: settings.fullRecordingApprovalChain,
+        approvalReminderWorkingDays: settings.approvalReminderWorkingDays,
         afterHoldReleased: async (recording) => {
           await startRetentionDay(client, settings.temporalTaskQueue, calendar, recording);
         },

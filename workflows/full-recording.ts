@@ -214,7 +214,7 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
     status.state = 'active';
     status.appliedAt = now();
     status.applyAttempts = 0;
-    await record({ action: 'applied', actor: 'system:fullRecordingWorkflow', role: 'system', status: 'active', appliedAt: status.appliedAt, detail: { extensions: input.extensions } });
+    await record({ action: 'switched_to_full', actor: 'system:fullRecordingWorkflow', role: 'system', status: 'active', appliedAt: status.appliedAt, detail: { extensions: input.extensions } });
 
     // 3. Active until the end of the period, a revocation, or a review not renewed.
     if (input.periodTo !== undefined) {

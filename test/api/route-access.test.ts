@@ -20,6 +20,10 @@ const HOLDER_READERS: readonly Who[] = ['chief', 'deputy', 'operator', 'auditor'
 const PARTY_ONLY: readonly Who[] = ['staff'];
 /** Holds outside the disclosure lifecycle (issue 6). */
 const CHIEF_ONLY: readonly Who[] = ['chief'];
+/** Full-recording applications (Art. 6): the managing department and auditors read all, a department head their own. */
+const APPLICATION_READERS: readonly Who[] = ['chief', 'deputy', 'operator', 'auditor', 'dept_head'];
+const DEPARTMENT_HEAD: readonly Who[] = ['dept_head'];
+const MANAGING: readonly Who[] = ['chief', 'deputy', 'operator'];
 
 const EXPECTED: Record<string, readonly Who[]> = {
   'GET /health': EVERYONE,
@@ -33,6 +37,13 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'POST /api/recordings/:id/holds': CHIEF_ONLY,
   'POST /api/recordings/:id/holds/:holdId/release': CHIEF_ONLY,
   'GET /api/access-holders': HOLDER_READERS,
+  'GET /api/extensions': APPLICATION_READERS,
+  'POST /api/full-recording-applications': DEPARTMENT_HEAD,
+  'GET /api/full-recording-applications': APPLICATION_READERS,
+  'GET /api/full-recording-applications/:id': APPLICATION_READERS,
+  'POST /api/full-recording-applications/:id/sign-off': MANAGING,
+  'POST /api/full-recording-applications/:id/revoke': ['chief', 'dept_head'],
+  'POST /api/full-recording-applications/:id/renew': DEPARTMENT_HEAD,
   'GET /assets/:name': EVERYONE,
   'GET /login': EVERYONE,
   'POST /login': EVERYONE,
@@ -46,7 +57,7 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'GET /access-holders': HOLDER_READERS,
 };
 
-const REFUSAL_CODES = ['AUTHENTICATION_REQUIRED', 'FORBIDDEN', 'NOT_PARTY'];
+const REFUSAL_CODES = ['AUTHENTICATION_REQUIRED', 'FORBIDDEN', 'NOT_PARTY', 'NOT_OWN_DEPARTMENT'];
 
 for (const driver of availableDrivers()) {
   describe(`route × role (${driver})`, () => {

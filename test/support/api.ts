@@ -41,6 +41,8 @@ export async function startTestApi(orm: MikroORM, overrides: Partial<ApiOptions>
     // No appliance unless a suite starts one (test/support/appliance.ts): an export then finds it unreachable.
     capture: new CaptureControlClient({ baseUrl: 'http://127.0.0.1:1', token: 'no-appliance' }),
     exportPasswordMinLength: 10,
+    fullRecordingApprovalChain: ['operator', 'deputy', 'chief'],
+    approvalReminderWorkingDays: 2,
     sessionTimeouts: { idleMinutes: 30, absoluteMinutes: 480 },
     lockout: { maxFailures: 5, lockoutMinutes: 15 },
     loginRateLimitPerMinute: 1_000,

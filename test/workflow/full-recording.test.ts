@@ -163,7 +163,7 @@ test('approved in order, applied and verified, back to selective when the period
       { action: 'full_recording.signed_off', actor: OPERATOR.username },
       { action: 'full_recording.signed_off', actor: DEPUTY.username },
       { action: 'full_recording.approved', actor: CHIEF.username },
-      { action: 'full_recording.applied', actor: 'system:fullRecordingWorkflow' },
+      { action: 'full_recording.switched_to_full', actor: 'system:fullRecordingWorkflow' },
       { action: 'full_recording.period_ended', actor: 'system:fullRecordingWorkflow' },
     ]);
     expect(await rowOf(application)).toMatchObject({ status: 'ended', endedAt: expect.any(Date) });

@@ -1,0 +1,329 @@
+/**
+ * 전수 녹취 신청 (Art. 6) through the API: a department head applies for full recording of their own department's
+ * extensions; the managing department signs off in the settings' order; the applicant or the chief revokes; the
+ * applicant renews an open-ended one at its yearly review. The row and its audit entry are written here; every later
+ * step goes to the application's workflow through the Temporal client, after the same rules the workflow applies
+ * (workflows/full-recording-rules.ts) have been asked, so a refused step is answered in Korean and signals nothing.
+ */
+import type { EntityManager } from '@mikro-orm/core';
+import { z } from 'zod';
+import { appendAuditEvent } from '../infra/audit/audit-log';
+import { takeWriteLockFirst } from '../infra/db/row-lock';
+import {
+  AuditEvent, Department, Extension, FULL_RECORDING_GROUNDS, FullRecordingApplication, type FullRecordingStatus as RowStatus,
+} from '../infra/db/entities';
+import type { LegalCalendar } from '../infra/legal-period';
+import { addDays } from '../infra/legal-period';
+import type { SignOffRole } from '../infra/settings';
+import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
+import { fullRecordingWorkflowId, type FullRecordingStatus } from '../workflows/full-recording';
+import { refusalOf, type Actor, type FullRecordingAction } from '../workflows/full-recording-rules';
+import type { Principal } from './access';
+import { ApiError, notFound } from './errors';
+import { localDate } from './recording-search';
+import type { RouteCall } from './routes';
+
+export const GROUND_LABELS: Record<(typeof FULL_RECORDING_GROUNDS)[number], string> = {
+  interest_related_complaints: '인허가·단속·복지 등 이해관계 민원 (제6조제2항제1호)',
+  malicious_complaints: '폭언 등 악성 민원 (제6조제2항제2호)',
+  other: '그 밖의 사유 (제6조제2항제3호)',
+};
+
+/** Statuses in which an application keeps, or is about to put, its extensions in full recording. */
+const OPEN: RowStatus[] = ['under_review', 'approved', 'active'];
+const EXTENSION = /^[0-9]{2,4}-[0-9]{3,4}-[0-9]{4}$/;
+
+export const applicationBody = z
+  .object({
+    extensions: z
+      .array(z.string().regex(EXTENSION, { message: '내선번호는 02-2680-1234 형식입니다' }))
+      .min(1, { message: '내선을 하나 이상 고르십시오' })
+      .max(50, { message: '한 번에 50개 내선까지 신청합니다' })
+      .refine((numbers) => new Set(numbers).size === numbers.length, { message: '같은 내선을 두 번 적었습니다' }),
+    ground: z.enum(FULL_RECORDING_GROUNDS, { message: '신청 사유 구분을 고르십시오' }),
+    reason: z.string().trim().min(10, { message: '구체적인 사유를 10자 이상 적으십시오' }).max(2000),
+    periodFrom: localDate('시작일'),
+    periodTo: localDate('종료일').nullable().describe('없으면 취소할 때까지 (해마다 연장 검토)'),
+  })
+  .strict();
+export type ApplicationBody = z.infer<typeof applicationBody>;
+
+export const signOffBody = z
+  .object({
+    decision: z.enum(['approve', 'reject'], { message: '승인 또는 반려를 고르십시오' }),
+    comment: z.string().trim().max(1000).default(''),
+  })
+  .strict()
+  .refine((body) => body.decision === 'approve' || body.comment.length >= 2, { message: '반려 사유를 적으십시오', path: ['comment'] });
+export const revokeBody = z.object({ reason: z.string().trim().min(2, { message: '사유를 적으십시오' }).max(1000) }).strict();
+export const applicationIdParams = z.object({ id: z.uuid({ message: '신청 번호가 올바르지 않습니다' }) }).strict();
+
+export const applicationView = z.object({
+  id: z.string(),
+  department: z.object({ code: z.string(), name: z.string() }),
+  applicant: z.string(),
+  extensions: z.array(z.string()),
+  ground: z.enum(FULL_RECORDING_GROUNDS),
+  reason: z.string(),
+  periodFrom: z.string(),
+  periodTo: z.string().nullable(),
+  status: z.string().describe('under_review 검토 중, approved 승인(장치 적용 전), active 전수 녹취 중, rejected 반려, ended 종료, revoked 철회·취소'),
+  appliedAt: z.string().nullable().describe('녹취 장치가 전수 녹취로 바뀐 것을 확인한 시각'),
+  endedAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type ApplicationView = z.infer<typeof applicationView>;
+
+export const applicationDetail = applicationView.extend({
+  workflow: z
+    .object({
+      awaiting: z.string().nullable().describe('결재를 기다리는 역할'),
+      signOffs: z.array(z.object({ role: z.string(), actor: z.string(), decision: z.string(), comment: z.string(), at: z.string() })),
+      applyAttempts: z.number().int(),
+      lastApplyError: z.string().nullable().describe('승인되었으나 장치에 적용하지 못한 이유'),
+      reviewDueAt: z.string().nullable(),
+      refusals: z.array(z.object({ action: z.string(), actor: z.string(), reason: z.string(), at: z.string() })),
+    })
+    .nullable(),
+  history: z.array(z.object({ at: z.string(), action: z.string(), actor: z.string(), role: z.string(), reason: z.string() })),
+});
+export type ApplicationDetail = z.infer<typeof applicationDetail>;
+
+export const extensionView = z.object({
+  number: z.string(),
+  department: z.object({ code: z.string(), name: z.string() }),
+  owner: z.string().nullable(),
+  mode: z.enum(['selective', 'full']),
+  fullRecordingSince: z.string().nullable(),
+});
+
+export interface FullRecordingDeps {
+  calendar: LegalCalendar;
+  workflows?: FullRecordingWorkflows;
+  approvalChain: readonly SignOffRole[];
+  reminderWorkingDays: number;
+}
+
+function gateway(deps: FullRecordingDeps): FullRecordingWorkflows {
+  if (!deps.workflows) throw new ApiError(503, 'WORKFLOWS_UNAVAILABLE', '업무 흐름 서버(Temporal)에 연결되어 있지 않습니다. 잠시 후 다시 시도하십시오.');
+  return deps.workflows;
+}
+
+/** The department a principal belongs to, from the directory's department path. */
+async function departmentOf(em: EntityManager, principal: Principal): Promise<Department | null> {
+  const name = principal.departmentPath.at(-1);
+  return name ? em.findOne(Department, { name }) : null;
+}
+
+export function toApplicationView(application: FullRecordingApplication): ApplicationView {
+  return {
+    id: application.id,
+    department: { code: application.department.code, name: application.department.name },
+    applicant: application.applicant,
+    extensions: application.extensions.getItems().map((extension) => extension.number).sort(),
+    ground: application.ground,
+    reason: application.reason,
+    periodFrom: application.periodFrom.toISOString(),
+    periodTo: application.periodTo?.toISOString() ?? null,
+    status: application.status,
+    appliedAt: application.appliedAt?.toISOString() ?? null,
+    endedAt: application.endedAt?.toISOString() ?? null,
+    createdAt: application.createdAt.toISOString(),
+  };
+}
+
+const POPULATE = ['department', 'extensions'] as const;
+
+/** Applies: checks the extensions are the applicant's department's and free, writes the row, starts the workflow. */
+export async function applyForFullRecording(
+  deps: FullRecordingDeps,
+  call: RouteCall<unknown, unknown, ApplicationBody>,
+): Promise<ApplicationView> {
+  const workflows = gateway(deps);
+  const principal = call.principal as Principal;
+  const { body } = call;
+  const today = deps.calendar.localDate(new Date());
+  if (body.periodFrom < today) throw new ApiError(400, 'INVALID_PERIOD', '시작일은 오늘이거나 그 뒤여야 합니다.');
+  if (body.periodTo !== null && body.periodTo < body.periodFrom) throw new ApiError(400, 'INVALID_PERIOD', '종료일이 시작일보다 앞섭니다.');
+  const application = await call.em.fork().transactional(async (tx) => {
+    await takeWriteLockFirst(tx);
+    const department = await departmentOf(tx, principal);
+    if (!department) throw new ApiError(403, 'FORBIDDEN', '디렉터리의 소속 부서가 시스템에 등록되어 있지 않습니다.');
+    const extensions = await tx.find(Extension, { number: { $in: body.extensions } }, { populate: ['department'] });
+    const foreign = body.extensions.filter((number) => !extensions.some((extension) => extension.number === number && extension.department.id === department.id));
+    if (foreign.length > 0) {
+      throw new ApiError(403, 'EXTENSION_NOT_IN_DEPARTMENT', `소속 부서의 내선만 신청할 수 있습니다: ${foreign.join(', ')}`, { extensions: foreign });
+    }
+    const taken = await tx.find(FullRecordingApplication, { status: { $in: OPEN }, extensions: { number: { $in: body.extensions } } }, { populate: ['extensions'] });
+    if (taken.length > 0) {
+      const numbers = taken.flatMap((other) => other.extensions.getItems().map((extension) => extension.number)).filter((number) => body.extensions.includes(number));
+      throw new ApiError(409, 'EXTENSION_ALREADY_APPLIED', `이미 진행 중인 전수 녹취 신청이 있는 내선입니다: ${[...new Set(numbers)].join(', ')}`, { applications: taken.map((other) => other.id) });
+    }
+    const row = new FullRecordingApplication('', principal.username, department, body.ground, body.reason, deps.calendar.startOfDay(body.periodFrom));
+    row.workflowId = fullRecordingWorkflowId(row.id);
+    // The period ends with its last day (Asia/Seoul).
+    row.periodTo = body.periodTo === null ? undefined : deps.calendar.startOfDay(addDays(body.periodTo, 1));
+    for (const extension of extensions) row.extensions.add(extension);
+    tx.persist(row);
+    await tx.flush();
+    await appendAuditEvent(tx, {
+      actor: principal.username,
+      role: call.context.actingRole ?? 'dept_head',
+      sourceAddress: call.context.sourceAddress,
+      action: 'full_recording.applied',
+      targetType: 'full_recording_application',
+      targetId: row.id,
+      reason: body.reason,
+      detail: { extensions: body.extensions, ground: body.ground, periodFrom: body.periodFrom, periodTo: body.periodTo, requestId: call.context.requestId },
+    });
+    return row;
+  });
+  try {
+    await workflows.start({
+      applicationId: application.id,
+      applicant: principal.username,
+      department: application.department.code,
+      extensions: body.extensions,
+      periodFrom: application.periodFrom.toISOString(),
+      periodTo: application.periodTo?.toISOString(),
+      approvalChain: [...deps.approvalChain],
+      reminderWorkingDays: deps.reminderWorkingDays,
+    });
+  } catch (error) {
+    // The application is not left looking alive without a lifecycle: closed, and the reason on the record.
+    await call.em.fork().transactional(async (tx) => {
+      await takeWriteLockFirst(tx);
+      const row = await tx.findOneOrFail(FullRecordingApplication, application.id);
+      row.status = 'rejected';
+      row.decisionReason = '시스템 오류로 접수되지 않음 (업무 흐름을 시작하지 못함)';
+      row.endedAt = new Date();
+      await tx.flush();
+      await appendAuditEvent(tx, {
+        actor: 'system:api', role: 'system', sourceAddress: call.context.sourceAddress,
+        action: 'full_recording.not_started', targetType: 'full_recording_application', targetId: application.id,
+        reason: error instanceof Error ? error.message : String(error), detail: { requestId: call.context.requestId },
+      });
+    });
+    throw new ApiError(503, 'WORKFLOWS_UNAVAILABLE', '신청을 접수하지 못했습니다 (업무 흐름 서버 연결 실패). 잠시 후 다시 신청하십시오.');
+  }
+  return toApplicationView(application);
+}
+
+/** Department heads see their department's applications; the managing department and auditors see all. */
+export async function listApplications(call: RouteCall<unknown, unknown, unknown>): Promise<ApplicationView[]> {
+  const principal = call.principal as Principal;
+  const own = call.scope !== 'everything';
+  const department = own ? await departmentOf(call.em, principal) : null;
+  if (own && !department) return [];
+  const rows = await call.em.find(
+    FullRecordingApplication,
+    department ? { department } : {},
+    { populate: POPULATE, orderBy: { createdAt: 'desc' }, limit: 500 },
+  );
+  return rows.map(toApplicationView);
+}
+
+async function loadApplication(call: RouteCall<{ id: string }, unknown, unknown>): Promise<FullRecordingApplication> {
+  const application = await call.em.findOne(FullRecordingApplication, call.params.id, { populate: POPULATE });
+  if (!application) throw notFound();
+  return application;
+}
+
+/** The `ownDepartment` rule of the application routes: a department head's own department's applications only. */
+export const ownDepartmentApplication = {
+  description: '소속 부서의 신청만',
+  appliesAs: 'check' as const,
+  async isParty(em: EntityManager, principal: Principal, params: { id: string }): Promise<boolean> {
+    const [department, application] = await Promise.all([
+      departmentOf(em, principal),
+      em.findOne(FullRecordingApplication, params.id, { fields: ['department'] }),
+    ]);
+    // An unknown id passes here and is answered 404 by the handler, as for the managing department.
+    return !application || (department !== null && application.department.id === department.id);
+  },
+};
+export const ownDepartmentList = { description: '소속 부서의 것만 나열됨', appliesAs: 'filter' as const };
+
+export async function readApplication(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<ApplicationDetail> {
+  const application = await loadApplication(call);
+  const status = await deps.workflows?.status(application.id);
+  const history = await call.em.find(
+    AuditEvent,
+    // The steps, not who looked at them (reads are audited too, and listed in the access review).
+    { targetType: 'full_recording_application', targetId: application.id, action: { $ne: 'full_recording.read' } },
+    { orderBy: { seq: 'asc' } },
+  );
+  await call.audit({ action: 'full_recording.read', targetType: 'full_recording_application', targetId: application.id, reason: '전수 녹취 신청 조회' });
+  return {
+    ...toApplicationView(application),
+    workflow: status
+      ? {
+          awaiting: status.awaiting ?? null,
+          signOffs: status.signOffs,
+          applyAttempts: status.applyAttempts,
+          lastApplyError: status.lastApplyError ?? null,
+          reviewDueAt: status.reviewDueAt ?? null,
+          refusals: status.refusals,
+        }
+      : null,
+    history: history.map((event) => ({ at: event.at.toISOString(), action: event.action, actor: event.actor, role: event.role, reason: event.reason })),
+  };
+}
+
+/** Asks the workflow's rules before signalling, so a refusal is a clear answer and no signal is sent. */
+async function checkedActor(
+  deps: FullRecordingDeps,
+  call: RouteCall<{ id: string }, unknown, unknown>,
+  action: FullRecordingAction,
+): Promise<{ application: FullRecordingApplication; actor: Actor; status: FullRecordingStatus }> {
+  const workflows = gateway(deps);
+  const application = await loadApplication(call);
+  const status = await workflows.status(application.id);
+  if (!status) throw new ApiError(409, 'ACTION_REFUSED', '이 신청의 업무 흐름을 찾을 수 없습니다. 관리부서에 문의하십시오.');
+  const principal = call.principal as Principal;
+  const department = await departmentOf(call.em, principal);
+  const actor: Actor = { username: principal.username, role: call.context.actingRole as Actor['role'], department: department?.code };
+  // A user holding several roles signs as the one the step awaits; otherwise as the role the route let in.
+  if (action === 'sign_off' && status.awaiting && principal.roles.includes(status.awaiting)) actor.role = status.awaiting;
+  const refusal = refusalOf(
+    { state: status.state, applicant: application.applicant, department: application.department.code, awaiting: status.awaiting, signOffs: status.signOffs, untilRevoked: !application.periodTo },
+    actor,
+    action,
+  );
+  if (refusal) {
+    throw new ApiError(409, 'ACTION_REFUSED', refusal, { action, state: status.state, awaiting: status.awaiting ?? null });
+  }
+  return { application, actor, status };
+}
+
+export async function signOffApplication(
+  deps: FullRecordingDeps,
+  call: RouteCall<{ id: string }, unknown, z.output<typeof signOffBody>>,
+): Promise<void> {
+  const { application, actor } = await checkedActor(deps, call, 'sign_off');
+  await gateway(deps).signOff(application.id, { actor, decision: call.body.decision, comment: call.body.comment });
+}
+
+export async function revokeApplication(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, { reason: string }>): Promise<void> {
+  const { application, actor } = await checkedActor(deps, call, 'revoke');
+  await gateway(deps).revoke(application.id, { actor, reason: call.body.reason });
+}
+
+export async function renewApplication(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<void> {
+  const { application, actor } = await checkedActor(deps, call, 'renew');
+  await gateway(deps).renew(application.id, { actor });
+}
+
+/** Extensions with their current mode and since when; a department head sees their own department's. */
+export async function listExtensions(call: RouteCall<unknown, unknown, unknown>): Promise<z.infer<typeof extensionView>[]> {
+  const department = call.scope === 'everything' ? null : await departmentOf(call.em, call.principal as Principal);
+  if (call.scope !== 'everything' && !department) return [];
+  const rows = await call.em.find(Extension, department ? { department } : {}, { populate: ['department'], orderBy: { number: 'asc' } });
+  return rows.map((extension) => ({
+    number: extension.number,
+    department: { code: extension.department.code, name: extension.department.name },
+    owner: extension.owner ?? null,
+    mode: extension.mode,
+    fullRecordingSince: extension.fullRecordingSince?.toISOString() ?? null,
+  }));
+}

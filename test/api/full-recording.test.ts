@@ -1,0 +1,147 @@
+/**
+ * 전수 녹취 신청 (Art. 6) through the real API with real logins, its workflow on the time-skipping Temporal server and
+ * a real capture appliance: the department head applies for an extension of their own department (bad input, another
+ * department's extension and an extension already applied for are refused in Korean and write nothing); the
+ * managing department signs off in order (a step out of turn is refused and signals nothing); the extension is
+ * recorded in full once the appliance confirms, and goes back to selective when the head revokes.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { ApplicationDetail, ApplicationView } from '../../api/full-recording';
+import { AuditEvent, FullRecordingApplication } from '../../infra/db/entities';
+import { loadLegalCalendar } from '../../infra/holidays';
+import { FullRecordingWorkflows } from '../../infra/temporal/full-recording';
+import { testActivityDeps } from '../support/activities';
+import { loggedIn, seedCalls, startTestApi, type SeededCalls, type TestApi, type TestClient } from '../support/api';
+import { startTestAppliance, type TestAppliance } from '../support/appliance';
+import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { bundleWorkflows, createTimeSkippingEnvironment } from '../support/temporal';
+
+const TASK_QUEUE = 'full-recording-api-test';
+
+describe.each(availableDrivers())('full-recording applications through the API (%s)', (driver) => {
+  let env: TestWorkflowEnvironment;
+  let database: TestDatabase;
+  let calls: SeededCalls;
+  let capture: TestAppliance;
+  let api: TestApi;
+  let worker: Worker;
+  let running: Promise<void>;
+  let head: TestClient;
+  let today: string;
+
+  beforeAll(async () => {
+    const calendar = await loadLegalCalendar('Asia/Seoul');
+    [env, database] = await Promise.all([createTimeSkippingEnvironment(), createTestDatabase(driver)]);
+    calls = await seedCalls(database.orm);
+    capture = await startTestAppliance(database.orm);
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      workflowBundle: await bundleWorkflows(),
+      activities: createActivities(testActivityDeps(database.orm, calendar, { capture: capture.control })),
+    });
+    running = worker.run();
+    api = await startTestApi(database.orm, { capture: capture.control, fullRecordingWorkflows: new FullRecordingWorkflows(env.client, TASK_QUEUE) });
+    head = await loggedIn(api.url, 'dept_head');
+    today = calendar.localDate(new Date(await env.currentTimeMs()));
+  }, 60_000);
+  afterAll(async () => {
+    await api?.close();
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+    await capture?.close();
+    await database?.dispose();
+  });
+
+  const applications = () => database.orm.em.fork().count(FullRecordingApplication, {});
+  const detailOf = async (client: TestClient, id: string) => (await client.json<ApplicationDetail>('GET', `/api/full-recording-applications/${id}`)).body;
+  /** The workflow acts asynchronously after a signal: waits until the detail shows what the step leads to. */
+  async function detailWhen(id: string, check: (detail: ApplicationDetail) => boolean): Promise<ApplicationDetail> {
+    const chief = await loggedIn(api.url, 'chief');
+    for (const deadline = Date.now() + 15_000; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
+      const detail = await detailOf(chief, id);
+      if (check(detail)) return detail;
+      if (Date.now() > deadline) throw new Error(`never reached: ${JSON.stringify(detail)}`);
+    }
+  }
+  const modeOf = async (number: string) => (await capture.control.extensionMode(number)).mode;
+
+  test('bad applications are refused in Korean and write nothing', async () => {
+    const valid = {
+      extensions: [calls.staffExtension.number], ground: 'malicious_complaints', reason: '폭언 민원이 반복되어 전수 녹취가 필요합니다',
+      periodFrom: today, periodTo: null,
+    };
+    const before = await applications();
+    const attempts = await Promise.all([
+      head.json('POST', '/api/full-recording-applications', { json: { ...valid, ground: 'because' } }),
+      head.json('POST', '/api/full-recording-applications', { json: { ...valid, reason: '짧음' } }),
+      head.json('POST', '/api/full-recording-applications', { json: { ...valid, extensions: ['1234'] } }),
+      head.json('POST', '/api/full-recording-applications', { json: { ...valid, periodFrom: '2020-01-01' } }),
+      head.json('POST', '/api/full-recording-applications', { json: { ...valid, periodTo: '2020-01-01' } }),
+      head.json('POST', '/api/full-recording-applications', { json: { ...valid, extensions: [calls.itExtension.number] } }),
+    ]);
+    expect(attempts.map(({ status, body }) => [status, body.code])).toEqual([
+      [400, 'INVALID_INPUT'], [400, 'INVALID_INPUT'], [400, 'INVALID_INPUT'], [400, 'INVALID_PERIOD'], [400, 'INVALID_PERIOD'],
+      [403, 'EXTENSION_NOT_IN_DEPARTMENT'],
+    ]);
+    for (const { body } of attempts) expect(body.message).toMatch(/[가-힣]/);
+    expect(await applications()).toBe(before);
+    // Staff cannot apply at all.
+    const staff = await loggedIn(api.url, 'staff');
+    expect((await staff.json('POST', '/api/full-recording-applications', { json: valid })).body).toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  test('apply, sign off in order, recorded in full once the appliance confirms, revoked back to selective', async () => {
+    const number = calls.staffExtension.number;
+    const applied = await head.json<ApplicationView>('POST', '/api/full-recording-applications', {
+      json: { extensions: [number], ground: 'interest_related_complaints', reason: '인허가 관련 분쟁 민원 대응을 위해', periodFrom: today, periodTo: null },
+    });
+    expect(applied.status).toBe(201);
+    const id = applied.body.id;
+    expect(applied.body).toMatchObject({ status: 'under_review', applicant: 'kim.head', extensions: [number], department: { code: 'welfare' } });
+
+    // A second application for the same extension while this one is open.
+    const again = await head.json('POST', '/api/full-recording-applications', {
+      json: { extensions: [number], ground: 'other', reason: '같은 내선을 다시 신청합니다', periodFrom: today, periodTo: null },
+    });
+    expect(again).toMatchObject({ status: 409, body: { code: 'EXTENSION_ALREADY_APPLIED' } });
+
+    const chief = await loggedIn(api.url, 'chief');
+    const early = await chief.json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'approve', comment: '' } });
+    expect(early).toMatchObject({ status: 409, body: { code: 'ACTION_REFUSED', message: expect.stringContaining('차례') } });
+    const rejectWithoutReason = await (await loggedIn(api.url, 'operator')).json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'reject' } });
+    expect(rejectWithoutReason).toMatchObject({ status: 400, body: { code: 'INVALID_INPUT', message: expect.stringContaining('반려 사유') } });
+
+    for (const role of ['operator', 'deputy', 'chief'] as const) {
+      const signer = await loggedIn(api.url, role);
+      expect((await signer.json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'approve', comment: `${role} 확인` } })).status).toBe(202);
+      await detailWhen(id, (detail) => detail.workflow?.signOffs.some((signOff) => signOff.role === role) ?? false);
+    }
+    const active = await detailWhen(id, (detail) => detail.status === 'active');
+    expect(active.appliedAt).not.toBeNull();
+    expect(active.workflow).toMatchObject({ awaiting: null, lastApplyError: null, refusals: [] });
+    expect(await modeOf(number)).toBe('full');
+    const extensions = await head.json<{ number: string; mode: string; fullRecordingSince: string | null }[]>('GET', '/api/extensions');
+    expect(extensions.body.find((extension) => extension.number === number)).toMatchObject({ mode: 'full', fullRecordingSince: expect.any(String) });
+    // The department head sees only their department's extensions.
+    expect(new Set(extensions.body.map((extension) => extension.number))).not.toContain(calls.itExtension.number);
+
+    expect((await head.json('POST', `/api/full-recording-applications/${id}/revoke`, { json: { reason: '민원이 해소됨' } })).status).toBe(202);
+    const revoked = await detailWhen(id, (detail) => detail.status === 'revoked');
+    expect(await modeOf(number)).toBe('selective');
+    expect(revoked.history.map((step) => [step.action, step.actor])).toEqual([
+      ['full_recording.applied', 'kim.head'],
+      ['full_recording.signed_off', 'lee.operator'],
+      ['full_recording.signed_off', 'park.deputy'],
+      ['full_recording.approved', 'choi.chief'],
+      ['full_recording.switched_to_full', 'system:fullRecordingWorkflow'],
+      ['full_recording.revoked', 'kim.head'],
+    ]);
+    // A refused step out of turn signalled nothing: the workflow saw no refusal.
+    expect(revoked.workflow?.refusals).toEqual([]);
+    expect(await database.orm.em.fork().count(AuditEvent, { action: 'full_recording.read', targetId: id })).toBeGreaterThan(0);
+  }, 60_000);
+});
