@@ -12,7 +12,9 @@ import { takeWriteLockFirst } from '../infra/db/row-lock';
 import {
   AuditEvent, Department, Extension, FULL_RECORDING_GROUNDS, FullRecordingApplication, type FullRecordingStatus as RowStatus,
 } from '../infra/db/entities';
+import type { Directory } from '../infra/directory';
 import type { LegalCalendar } from '../infra/legal-period';
+import { mark, renderForm } from '../templates/documents';
 import { addDays } from '../infra/legal-period';
 import type { SignOffRole } from '../infra/settings';
 import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
@@ -99,6 +101,9 @@ export const extensionView = z.object({
 
 export interface FullRecordingDeps {
   calendar: LegalCalendar;
+  directory: Directory;
+  municipalityName: string;
+  templatesDir?: string;
   workflows?: FullRecordingWorkflows;
   approvalChain: readonly SignOffRole[];
   reminderWorkingDays: number;
@@ -249,8 +254,8 @@ export async function readApplication(deps: FullRecordingDeps, call: RouteCall<{
   const status = await deps.workflows?.status(application.id);
   const history = await call.em.find(
     AuditEvent,
-    // The steps, not who looked at them (reads are audited too, and listed in the access review).
-    { targetType: 'full_recording_application', targetId: application.id, action: { $ne: 'full_recording.read' } },
+    // The steps, not who looked at them (reads and downloads are audited too, and listed in the access review).
+    { targetType: 'full_recording_application', targetId: application.id, action: { $nin: ['full_recording.read', 'full_recording.document'] } },
     { orderBy: { seq: 'asc' } },
   );
   await call.audit({ action: 'full_recording.read', targetType: 'full_recording_application', targetId: application.id, reason: '전수 녹취 신청 조회' });
@@ -326,4 +331,79 @@ export async function listExtensions(call: RouteCall<unknown, unknown, unknown>)
     mode: extension.mode,
     fullRecordingSince: extension.fullRecordingSince?.toISOString() ?? null,
   }));
+}
+
+/** The application page's form: the same fields as the API, as a browser sends them (a lone checkbox is a string). */
+export const applicationForm = z.object({
+  extensions: z.union([z.string(), z.array(z.string())]).default([]).transform((value) => (typeof value === 'string' ? [value] : value)),
+  ground: z.string().max(64).default(''),
+  reason: z.string().max(4096).default(''),
+  periodFrom: z.string().max(32).default(''),
+  periodTo: z.string().max(32).default(''),
+});
+export const signOffForm = z.object({ decision: z.string().max(16).default(''), comment: z.string().max(4096).default('') });
+export const revokeForm = z.object({ reason: z.string().max(4096).default('') });
+
+/** The form's fields checked by the API's own schema; the first problem is the Korean message shown on the form. */
+export function parseApplicationForm(form: z.output<typeof applicationForm>): { body?: ApplicationBody; error?: string } {
+  const parsed = applicationBody.safeParse({ ...form, periodTo: form.periodTo === '' ? null : form.periodTo });
+  return parsed.success ? { body: parsed.data } : { error: parsed.error.issues[0]?.message ?? '입력을 확인하십시오' };
+}
+
+/** Which steps this user may take now, by the workflow's own rules (for the forms the page shows). */
+export async function permittedActions(
+  deps: FullRecordingDeps,
+  em: EntityManager,
+  principal: Principal,
+  item: ApplicationDetail,
+): Promise<{ signOff: boolean; revoke: boolean; renew: boolean }> {
+  const workflow = item.workflow;
+  if (!workflow || !deps.workflows) return { signOff: false, revoke: false, renew: false };
+  const department = (await departmentOf(em, principal))?.code;
+  const facts = {
+    state: item.status as FullRecordingStatus['state'],
+    applicant: item.applicant,
+    department: item.department.code,
+    awaiting: (workflow.awaiting ?? undefined) as SignOffRole | undefined,
+    signOffs: workflow.signOffs as FullRecordingStatus['signOffs'],
+    untilRevoked: item.periodTo === null,
+  };
+  const allowedAs = (action: FullRecordingAction) =>
+    principal.roles.some((role) => refusalOf(facts, { username: principal.username, role, department }, action) === undefined);
+  return { signOff: allowedAs('sign_off'), revoke: allowedAs('revoke'), renew: allowedAs('renew') };
+}
+
+/** 전수 녹취 사용 신청서 as DOCX, from the application as filed, for the city's electronic document system. */
+export async function applicationDocument(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<{ name: string; docx: Buffer }> {
+  const application = await loadApplication(call);
+  const [applicant, managing] = await Promise.all([
+    deps.directory.findUser(application.applicant).catch(() => undefined),
+    call.em.findOne(Department, { isManagingDepartment: true }),
+  ]);
+  const view = toApplicationView(application);
+  const day = (iso: string) => new Intl.DateTimeFormat('ko-KR', { timeZone: 'Asia/Seoul', dateStyle: 'long' }).format(new Date(iso));
+  const lastDay = view.periodTo ? day(new Date(Date.parse(view.periodTo) - 1).toISOString()) : undefined;
+  const docx = await renderForm(
+    'full-recording-application',
+    {
+      municipalityName: deps.municipalityName,
+      mayorTitle: `${deps.municipalityName}장`,
+      managingDepartmentName: managing?.name ?? '',
+      departmentName: view.department.name,
+      applicantName: applicant?.displayName ?? application.applicant,
+      applicantTitleAndName: `${view.department.name}장 ${applicant?.displayName ?? application.applicant}`,
+      extensions: view.extensions.join(', '),
+      groundInterest: mark(view.ground === 'interest_related_complaints'),
+      groundMalicious: mark(view.ground === 'malicious_complaints'),
+      groundOther: mark(view.ground === 'other'),
+      reason: view.reason,
+      period: lastDay ? `${day(view.periodFrom)} ~ ${lastDay}` : `${day(view.periodFrom)}부터 취소할 때까지 (매년 연장 검토)`,
+      noticeMethod: '통화 연결 시 안내 방송 ("이 통화는 녹음됩니다")',
+      evidence: '',
+      applicationDate: day(view.createdAt),
+    },
+    { templatesDir: deps.templatesDir },
+  );
+  await call.audit({ action: 'full_recording.document', targetType: 'full_recording_application', targetId: application.id, reason: '전수 녹취 신청서 내려받기' });
+  return { name: `full-recording-application_${application.id}.docx`, docx };
 }

@@ -24,10 +24,11 @@ import { buildOpenApiDocument, OPENAPI_PATH } from './openapi';
 import { readRetentionOverview } from './retention-overview';
 import { exportOwnRecording, partyExportBody, partyExportForm, sendExport } from './party-export';
 import {
-  applicationBody, applicationDetail, applicationIdParams, applicationView, applyForFullRecording, extensionView, listApplications,
-  listExtensions, ownDepartmentApplication, ownDepartmentList, readApplication, renewApplication, revokeApplication, revokeBody,
-  signOffApplication, signOffBody,
+  applicationBody, applicationDetail, applicationDocument, applicationForm, applicationIdParams, applicationView, applyForFullRecording,
+  extensionView, listApplications, listExtensions, ownDepartmentApplication, ownDepartmentList, parseApplicationForm, permittedActions,
+  readApplication, renewApplication, revokeApplication, revokeBody, revokeForm, signOffApplication, signOffBody, signOffForm,
 } from './full-recording';
+import { applicationFormPage, applicationPage, fullRecordingListPage } from './ui/full-recording-pages';
 import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
 import type { SignOffRole } from '../infra/settings';
 import {
@@ -72,6 +73,8 @@ export interface SiteFacts {
   fullRecordingApprovalChain: readonly SignOffRole[];
   /** APPROVAL_REMINDER_WORKING_DAYS */
   approvalReminderWorkingDays: number;
+  /** TEMPLATES_DIR: the city's own DOCX templates, if any. */
+  templatesDir?: string;
 }
 
 export interface RouteDeps extends SiteFacts {
@@ -160,6 +163,7 @@ const assetParams = z.object({ name: z.enum(Object.keys(ASSETS) as [string, ...s
 const NAVIGATION: readonly (NavItem & { access: readonly Grant[] })[] = [
   { path: '/', label: '대시보드', access: anyRole },
   { path: '/recordings', label: '녹취정보 조회', access: RECORDING_READERS },
+  { path: '/full-recording', label: '전수 녹취', access: APPLICATION_READERS },
   { path: '/access-holders', label: '접근 권한자', access: HOLDER_READERS },
 ];
 
@@ -244,9 +248,45 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
 
   const fullRecordingDeps = {
     calendar: deps.calendar,
+    directory: deps.directory,
+    municipalityName: deps.municipalityName,
+    templatesDir: deps.templatesDir,
     workflows: deps.fullRecordingWorkflows,
     approvalChain: deps.fullRecordingApprovalChain,
     reminderWorkingDays: deps.approvalReminderWorkingDays,
+  };
+
+  /** The application page, with the forms the user may use now; `error` comes back from a refused form. */
+  const showApplication = async (call: RouteCall<{ id: string }, unknown, unknown>, error?: ApiError) => {
+    const item = await readApplication(fullRecordingDeps, call);
+    const can = await permittedActions(fullRecordingDeps, call.em, call.principal as Principal, item);
+    sendPage(call.res, applicationPage(frame(call.res, '/full-recording'), { item, can, error: error?.message }, deps.timeZone), error?.status ?? 200);
+  };
+  /** A step taken from the page: back to the application, with the refusal shown on it if there was one. */
+  const fromPage = async (call: RouteCall<{ id: string }, unknown, unknown>, step: () => Promise<void>) => {
+    try {
+      await step();
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status >= 500) throw error;
+      return showApplication(call, error);
+    }
+    call.res.redirect(303, `/full-recording/${call.params.id}`);
+  };
+  const showApplicationForm = async (call: RouteCall<unknown, unknown, unknown>, values?: Record<string, unknown>, error?: ApiError | string) => {
+    const mine = await listExtensions(call);
+    const open = await listApplications(call);
+    const taken = new Set(open.filter((item) => ['under_review', 'approved', 'active'].includes(item.status)).flatMap((item) => item.extensions));
+    const message = typeof error === 'string' ? error : error?.message;
+    sendPage(
+      call.res,
+      applicationFormPage(frame(call.res, '/full-recording'), {
+        extensions: mine.map((extension) => ({ number: extension.number, owner: extension.owner, available: !taken.has(extension.number) })),
+        values: values as never,
+        error: message,
+        today: deps.calendar.localDate(new Date()),
+      }),
+      error ? (typeof error === 'string' ? 400 : error.status) : 200,
+    );
   };
 
   const exportDeps = { capture: deps.capture, timeZone: deps.timeZone, exportPasswordMinLength: deps.exportPasswordMinLength };
@@ -563,6 +603,97 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
           }
           await showRecording(call, { error: error.message, reason: call.body.reason }, error.status);
         }
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/full-recording', kind: 'page', access: APPLICATION_READERS, ownership: ownDepartmentList,
+      summary: '전수 녹취: 신청 목록, 내 결재 대기, 내선별 녹취 방식',
+      async handle(call) {
+        const principal = call.principal as Principal;
+        const items = await listApplications(call);
+        const inbox: typeof items = [];
+        for (const item of items.filter((candidate) => candidate.status === 'under_review')) {
+          const status = await fullRecordingDeps.workflows?.status(item.id);
+          if (status?.awaiting && principal.roles.includes(status.awaiting)) inbox.push(item);
+        }
+        const extensions = await listExtensions(call);
+        sendPage(call.res, fullRecordingListPage(frame(call.res, '/full-recording'), { items, inbox, extensions, canApply: principal.roles.includes('dept_head') }, deps.timeZone));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/full-recording/new', kind: 'page', access: APPLICANTS, ownership: ownDepartmentList,
+      summary: '전수 녹취 신청서 작성',
+      async handle(call) {
+        await showApplicationForm(call);
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/full-recording', kind: 'page', access: APPLICANTS, ownership: ownDepartmentList, body: applicationForm,
+      summary: '전수 녹취 신청 (화면)',
+      example: { body: APPLICATION_EXAMPLE },
+      async handle(call) {
+        const { body, error } = parseApplicationForm(call.body);
+        if (!body) return showApplicationForm(call, call.body, error);
+        try {
+          const created = await applyForFullRecording(fullRecordingDeps, { ...call, body });
+          call.res.redirect(303, `/full-recording/${created.id}`);
+        } catch (refusal) {
+          if (!(refusal instanceof ApiError) || refusal.status >= 500) throw refusal;
+          await showApplicationForm(call, call.body, refusal);
+        }
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/full-recording/:id', kind: 'page', access: APPLICATION_READERS, ownership: ownDepartmentApplication,
+      params: applicationIdParams,
+      summary: '전수 녹취 신청 한 건 (결재, 취소, 연장)',
+      async handle(call) {
+        await showApplication(call);
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/full-recording/:id/document', kind: 'page', access: APPLICATION_READERS, ownership: ownDepartmentApplication,
+      params: applicationIdParams,
+      summary: '전수 녹취 사용 신청서 (DOCX)',
+      async handle(call) {
+        const { name, docx } = await applicationDocument(fullRecordingDeps, call);
+        call.res
+          .type('application/vnd.openxmlformats-officedocument.wordprocessingml.document')
+          .attachment(name)
+          .send(docx);
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/full-recording/:id/sign-off', kind: 'page', access: SIGNERS, params: applicationIdParams, body: signOffForm,
+      summary: '검토·승인 또는 반려 (화면)',
+      example: { body: { decision: 'approve', comment: '검토 완료' } },
+      async handle(call) {
+        await fromPage(call, async () => {
+          const parsed = signOffBody.safeParse(call.body);
+          if (!parsed.success) throw new ApiError(400, 'INVALID_INPUT', parsed.error.issues[0]?.message ?? '입력을 확인하십시오');
+          await signOffApplication(fullRecordingDeps, { ...call, body: parsed.data });
+        });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/full-recording/:id/revoke', kind: 'page', access: REVOKERS, ownership: ownDepartmentApplication,
+      params: applicationIdParams, body: revokeForm,
+      summary: '신청 철회 또는 전수 녹취 취소 (화면)',
+      example: { body: { reason: '민원이 해소됨' } },
+      async handle(call) {
+        await fromPage(call, async () => {
+          const parsed = revokeBody.safeParse(call.body);
+          if (!parsed.success) throw new ApiError(400, 'INVALID_INPUT', parsed.error.issues[0]?.message ?? '입력을 확인하십시오');
+          await revokeApplication(fullRecordingDeps, { ...call, body: parsed.data });
+        });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/full-recording/:id/renew', kind: 'page', access: APPLICANTS, ownership: ownDepartmentApplication,
+      params: applicationIdParams,
+      summary: '한 해 더 전수 녹취 (화면)',
+      async handle(call) {
+        await fromPage(call, () => renewApplication(fullRecordingDeps, call));
       },
     }),
     defineRoute({

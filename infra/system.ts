@@ -194,6 +194,7 @@ export async function startSystem(
         fullRecordingWorkflows: new FullRecordingWorkflows(client, settings.temporalTaskQueue),
         fullRecordingApprovalChain: settings.fullRecordingApprovalChain,
         approvalReminderWorkingDays: settings.approvalReminderWorkingDays,
+        templatesDir: settings.templatesDir,
         afterHoldReleased: async (recording) => {
           await startRetentionDay(client, settings.temporalTaskQueue, calendar, recording);
         },

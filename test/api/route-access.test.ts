@@ -55,6 +55,14 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'POST /recordings/:id/holds': CHIEF_ONLY,
   'POST /recordings/:id/holds/:holdId/release': CHIEF_ONLY,
   'GET /access-holders': HOLDER_READERS,
+  'GET /full-recording': APPLICATION_READERS,
+  'GET /full-recording/new': DEPARTMENT_HEAD,
+  'POST /full-recording': DEPARTMENT_HEAD,
+  'GET /full-recording/:id': APPLICATION_READERS,
+  'GET /full-recording/:id/document': APPLICATION_READERS,
+  'POST /full-recording/:id/sign-off': MANAGING,
+  'POST /full-recording/:id/revoke': ['chief', 'dept_head'],
+  'POST /full-recording/:id/renew': DEPARTMENT_HEAD,
 };
 
 const REFUSAL_CODES = ['AUTHENTICATION_REQUIRED', 'FORBIDDEN', 'NOT_PARTY', 'NOT_OWN_DEPARTMENT'];

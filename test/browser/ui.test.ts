@@ -13,12 +13,12 @@ import { createTestDatabase, type TestDatabase } from '../support/databases';
 
 /** The navigation each role should see: exactly the pages it may open, written out independently of the route table. */
 const NAVIGATION: Record<RoleId, readonly string[]> = {
-  chief: ['대시보드', '녹취정보 조회', '접근 권한자'],
-  deputy: ['대시보드', '녹취정보 조회', '접근 권한자'],
-  operator: ['대시보드', '녹취정보 조회', '접근 권한자'],
-  dept_head: ['대시보드', '녹취정보 조회'],
+  chief: ['대시보드', '녹취정보 조회', '전수 녹취', '접근 권한자'],
+  deputy: ['대시보드', '녹취정보 조회', '전수 녹취', '접근 권한자'],
+  operator: ['대시보드', '녹취정보 조회', '전수 녹취', '접근 권한자'],
+  dept_head: ['대시보드', '녹취정보 조회', '전수 녹취'],
   staff: ['대시보드', '녹취정보 조회'],
-  auditor: ['대시보드', '접근 권한자'],
+  auditor: ['대시보드', '전수 녹취', '접근 권한자'],
   records: ['대시보드'],
 };
 

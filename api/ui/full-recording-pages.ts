@@ -1,0 +1,176 @@
+/** The pages of 전수 녹취 신청 (Art. 6): the list with the approval inbox, the application form, one application. */
+import { FULL_RECORDING_GROUNDS } from '../../infra/db/entities';
+import { formatKoreanDateTime, formatKoreanLocalDate } from '../../infra/korean-time';
+import { ROLE_LABELS } from '../access';
+import { GROUND_LABELS, type ApplicationDetail, type ApplicationView } from '../full-recording';
+import { html, type Html } from './html';
+import { page, type Frame } from './layout';
+
+export const STATUS_LABELS: Record<string, string> = {
+  under_review: '검토 중',
+  approved: '승인됨 — 녹취 장치 적용 전',
+  active: '전수 녹취 중',
+  rejected: '반려',
+  ended: '종료',
+  revoked: '철회·취소',
+};
+
+const ACTION_LABELS: Record<string, string> = {
+  'full_recording.applied': '신청',
+  'full_recording.signed_off': '검토',
+  'full_recording.approved': '승인',
+  'full_recording.rejected': '반려',
+  'full_recording.switched_to_full': '녹취 장치에 전수 녹취 적용 확인',
+  'full_recording.period_ended': '기간 종료로 선택적 녹취 복귀',
+  'full_recording.revoked': '취소로 선택적 녹취 복귀',
+  'full_recording.withdrawn': '신청 철회',
+  'full_recording.review_not_renewed': '연장하지 않아 선택적 녹취 복귀',
+  'full_recording.signal_refused': '거부된 처리 시도',
+  'full_recording.not_started': '접수 실패',
+};
+
+const when = (iso: string | null, timeZone: string) => (iso ? formatKoreanDateTime(new Date(iso), timeZone) : '—');
+/** The period as the applicant wrote it: the last day is the day before the stored exclusive end. */
+function period(item: ApplicationView, timeZone: string): string {
+  const from = formatKoreanLocalDate(localDay(item.periodFrom, timeZone));
+  if (!item.periodTo) return `${from}부터 취소할 때까지 (해마다 연장 검토)`;
+  const lastDay = new Date(Date.parse(item.periodTo) - 1);
+  return `${from} ~ ${formatKoreanLocalDate(localDay(lastDay.toISOString(), timeZone))}`;
+}
+const localDay = (iso: string, timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date(iso));
+
+function applicationRows(items: readonly ApplicationView[], timeZone: string): Html {
+  if (items.length === 0) return html`<tr><td colspan="6">신청이 없습니다.</td></tr>`;
+  return html`${items.map(
+    (item) => html`<tr><td><a href="/full-recording/${item.id}">${when(item.createdAt, timeZone)}</a></td><td>${item.department.name}</td>
+<td>${item.extensions.join(', ')}</td><td>${period(item, timeZone)}</td><td>${STATUS_LABELS[item.status] ?? item.status}</td><td>${item.applicant}</td></tr>`,
+  )}`;
+}
+
+const TABLE_HEAD = html`<thead><tr><th scope="col">신청일시</th><th scope="col">부서</th><th scope="col">내선</th><th scope="col">기간</th><th scope="col">상태</th><th scope="col">신청자</th></tr></thead>`;
+
+export interface FullRecordingListInput {
+  items: readonly ApplicationView[];
+  /** Applications whose next sign-off is one of the user's roles. */
+  inbox: readonly ApplicationView[];
+  extensions: readonly { number: string; department: { name: string }; owner: string | null; mode: 'selective' | 'full'; fullRecordingSince: string | null }[];
+  canApply: boolean;
+}
+
+export function fullRecordingListPage(frame: Frame, input: FullRecordingListInput, timeZone: string): string {
+  return page(
+    frame,
+    '전수 녹취',
+    html`<p>운영 규정 제6조: 사용부서의 장이 신청하고 관리부서가 검토·승인하면 그 내선의 모든 통화를 녹음합니다. 통화 상대방에게는 안내 방송으로 미리 알립니다 (제7조).</p>
+${input.canApply ? html`<p><a class="button" href="/full-recording/new">전수 녹취 신청하기</a></p>` : ''}
+${
+  input.inbox.length > 0 || !input.canApply
+    ? html`<h2>내 결재 대기</h2><table><caption class="skip">내 결재 대기</caption>${TABLE_HEAD}<tbody>${applicationRows(input.inbox, timeZone)}</tbody></table>`
+    : ''
+}
+<h2>신청 목록</h2>
+<table><caption class="skip">신청 목록</caption>${TABLE_HEAD}<tbody>${applicationRows(input.items, timeZone)}</tbody></table>
+<h2>내선별 녹취 방식</h2>
+<table><caption class="skip">내선별 녹취 방식</caption>
+<thead><tr><th scope="col">내선</th><th scope="col">부서</th><th scope="col">사용자</th><th scope="col">녹취 방식</th><th scope="col">전수 녹취 시작</th></tr></thead>
+<tbody>${input.extensions.map(
+      (extension) => html`<tr><td>${extension.number}</td><td>${extension.department.name}</td><td>${extension.owner ?? '—'}</td>
+<td>${extension.mode === 'full' ? '전수 녹취' : '선택적 녹취'}</td><td>${when(extension.fullRecordingSince, timeZone)}</td></tr>`,
+    )}</tbody></table>`,
+  );
+}
+
+export interface ApplicationFormInput {
+  extensions: readonly { number: string; owner: string | null; available: boolean }[];
+  values?: { extensions?: string[]; ground?: string; reason?: string; periodFrom?: string; periodTo?: string };
+  error?: string;
+  today: string;
+}
+
+export function applicationFormPage(frame: Frame, input: ApplicationFormInput): string {
+  const values = input.values ?? {};
+  const csrf = frame.user?.csrfToken ?? '';
+  return page(
+    frame,
+    '전수 녹취 신청',
+    html`<p>소속 부서 내선의 전수 녹취를 신청합니다 (운영 규정 제6조제2항). 신청서는 전자문서시스템에 올릴 수 있는 문서(DOCX)로도 만들어집니다.
+관리부서의 검토와 과장의 승인을 거쳐 녹취 장치에 적용됩니다.</p>
+${input.error ? html`<p class="alert" role="alert" id="apply-error">${input.error}</p>` : ''}
+<form class="apply" method="post" action="/full-recording">
+<input type="hidden" name="_csrf" value="${csrf}">
+<fieldset><legend>내선</legend>
+${input.extensions.map(
+      (extension) => html`<div><input type="checkbox" id="ext-${extension.number}" name="extensions" value="${extension.number}"${
+        values.extensions?.includes(extension.number) ? html` checked` : ''
+      }${extension.available ? '' : html` disabled`}> <label for="ext-${extension.number}">${extension.number} (${extension.owner ?? '사용자 없음'})${
+        extension.available ? '' : ' — 진행 중인 신청 있음'
+      }</label></div>`,
+    )}
+</fieldset>
+<div><label for="ground">신청 사유 구분</label><select id="ground" name="ground" required>
+<option value="">고르십시오</option>${FULL_RECORDING_GROUNDS.map(
+      (ground) => html`<option value="${ground}"${values.ground === ground ? html` selected` : ''}>${GROUND_LABELS[ground]}</option>`,
+    )}</select></div>
+<div><label for="reason">구체적 사유</label><textarea id="reason" name="reason" required minlength="10" maxlength="2000" rows="4">${values.reason ?? ''}</textarea></div>
+<div><label for="periodFrom">시작일</label><input id="periodFrom" name="periodFrom" type="date" required min="${input.today}" value="${values.periodFrom ?? input.today}"></div>
+<div><label for="periodTo">종료일 (비우면 취소할 때까지, 해마다 연장 검토)</label><input id="periodTo" name="periodTo" type="date" min="${input.today}" value="${values.periodTo ?? ''}"></div>
+<button type="submit">신청</button>
+</form>`,
+  );
+}
+
+export interface ApplicationPageInput {
+  item: ApplicationDetail;
+  /** The forms this user may use now (the workflow's rules asked). */
+  can: { signOff: boolean; revoke: boolean; renew: boolean };
+  error?: string;
+}
+
+export function applicationPage(frame: Frame, input: ApplicationPageInput, timeZone: string): string {
+  const { item, can } = input;
+  const workflow = item.workflow;
+  const csrf = html`<input type="hidden" name="_csrf" value="${frame.user?.csrfToken ?? ''}">`;
+  const rows: [string, string][] = [
+    ['상태', STATUS_LABELS[item.status] ?? item.status],
+    ['부서', item.department.name],
+    ['신청자', item.applicant],
+    ['내선', item.extensions.join(', ')],
+    ['사유 구분', GROUND_LABELS[item.ground]],
+    ['구체적 사유', item.reason],
+    ['기간', period(item, timeZone)],
+    ['결재 대기', workflow?.awaiting ? ROLE_LABELS[workflow.awaiting as keyof typeof ROLE_LABELS] : '—'],
+    ['녹취 장치 적용 확인', when(item.appliedAt, timeZone)],
+    ['연장 검토 기한', when(workflow?.reviewDueAt ?? null, timeZone)],
+    ['종료', when(item.endedAt, timeZone)],
+  ];
+  const notApplied = item.status === 'approved' && workflow?.lastApplyError
+    ? html`<p class="alert" role="alert">승인되었으나 녹취 장치에 아직 적용되지 않았습니다 (시도 ${workflow.applyAttempts}회): ${workflow.lastApplyError}. 10분마다 다시 시도합니다.</p>`
+    : '';
+  const signOffForm = can.signOff
+    ? html`<h2>검토·승인</h2><form method="post" action="/full-recording/${item.id}/sign-off">${csrf}
+<div><label for="comment">의견 (반려할 때는 사유 필수)</label><textarea id="comment" name="comment" maxlength="1000" rows="2"></textarea></div>
+<button type="submit" name="decision" value="approve">승인</button> <button type="submit" name="decision" value="reject">반려</button></form>`
+    : '';
+  const revokeForm = can.revoke
+    ? html`<h2>${item.status === 'under_review' ? '신청 철회' : '전수 녹취 취소'}</h2><form method="post" action="/full-recording/${item.id}/revoke">${csrf}
+<div><label for="revoke-reason">사유</label><input id="revoke-reason" name="reason" required minlength="2" maxlength="1000"></div>
+<button type="submit">${item.status === 'under_review' ? '철회' : '취소하고 선택적 녹취로'}</button></form>`
+    : '';
+  const renewForm = can.renew
+    ? html`<h2>연장</h2><form method="post" action="/full-recording/${item.id}/renew">${csrf}<button type="submit">한 해 더 전수 녹취</button></form>`
+    : '';
+  return page(
+    frame,
+    '전수 녹취 신청',
+    html`${input.error ? html`<p class="alert" role="alert">${input.error}</p>` : ''}${notApplied}
+<table><tbody>${rows.map(([label, text]) => html`<tr><th scope="row">${label}</th><td>${text}</td></tr>`)}</tbody></table>
+<p><a href="/full-recording/${item.id}/document">신청서 내려받기 (DOCX)</a></p>
+<h2>처리 이력</h2>
+<table><thead><tr><th scope="col">일시</th><th scope="col">처리</th><th scope="col">처리자</th><th scope="col">의견·사유</th></tr></thead>
+<tbody>${item.history.map(
+      (step) => html`<tr><td>${when(step.at, timeZone)}</td><td>${ACTION_LABELS[step.action] ?? step.action}</td><td>${step.actor}</td><td>${step.reason || '—'}</td></tr>`,
+    )}</tbody></table>
+${signOffForm}${revokeForm}${renewForm}
+<p><a href="/full-recording">전수 녹취 목록으로</a></p>`,
+  );
+}

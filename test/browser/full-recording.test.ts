@@ -1,0 +1,131 @@
+/**
+ * 전수 녹취 (Art. 6) as its users meet it in Chromium, with its workflow on the time-skipping Temporal server and a real
+ * capture appliance: the department head applies for their official's extension and downloads the application as
+ * DOCX (LibreOffice opens it); the operator, the deputy and the chief find it in their approval inbox and approve it in
+ * turn; the head then sees the extension recorded in full. Screenshots in test-artifacts/browser/.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { Page } from 'playwright-core';
+import { createActivities } from '../../activities';
+import { loadLegalCalendar } from '../../infra/holidays';
+import type { RoleId } from '../../infra/settings';
+import { FullRecordingWorkflows } from '../../infra/temporal/full-recording';
+import { testActivityDeps } from '../support/activities';
+import { seedCalls, startTestApi, type SeededCalls, type TestApi } from '../support/api';
+import { startTestAppliance, type TestAppliance } from '../support/appliance';
+import { chromiumAvailable, logInAs, saveScreenshot, watchedBrowsers } from '../support/browser';
+import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { convertToPdf, pdfText } from '../support/libreoffice';
+import { bundleWorkflows, createTimeSkippingEnvironment } from '../support/temporal';
+
+const TASK_QUEUE = 'full-recording-browser-test';
+const REASON = '폭언·욕설 민원이 반복되어 직원 보호를 위해 모든 통화를 녹음하려 합니다';
+const describeBrowser = chromiumAvailable() ? describe : describe.skip;
+
+describeBrowser('full recording in Chromium', () => {
+  let env: TestWorkflowEnvironment;
+  let database: TestDatabase;
+  let calls: SeededCalls;
+  let capture: TestAppliance;
+  let api: TestApi;
+  let worker: Worker;
+  let running: Promise<void>;
+  let downloads: string;
+
+  beforeAll(async () => {
+    const calendar = await loadLegalCalendar('Asia/Seoul');
+    [env, database] = await Promise.all([createTimeSkippingEnvironment(), createTestDatabase('sqlite')]);
+    calls = await seedCalls(database.orm);
+    capture = await startTestAppliance(database.orm);
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: TASK_QUEUE,
+      workflowBundle: await bundleWorkflows(),
+      activities: createActivities(testActivityDeps(database.orm, calendar, { capture: capture.control })),
+    });
+    running = worker.run();
+    api = await startTestApi(database.orm, { capture: capture.control, fullRecordingWorkflows: new FullRecordingWorkflows(env.client, TASK_QUEUE) });
+    downloads = mkdtempSync(path.join(os.tmpdir(), 'browser-full-recording-'));
+  }, 60_000);
+  afterAll(async () => {
+    await api?.close();
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+    await capture?.close();
+    await database?.dispose();
+    rmSync(downloads, { recursive: true, force: true });
+  });
+
+  const openBrowser = watchedBrowsers(() => api.url);
+  const row = (page: Page, label: string) =>
+    page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) }).getByRole('cell');
+  /** The workflow acts asynchronously: reloads the page until the row reads as expected. */
+  async function untilRow(page: Page, label: string, text: string): Promise<void> {
+    for (const deadline = Date.now() + 15_000; ; await page.waitForTimeout(200)) {
+      await page.reload();
+      if ((await row(page, label).textContent())?.includes(text)) return;
+      if (Date.now() > deadline) throw new Error(`${label} never showed ${text}: ${await row(page, label).textContent()}`);
+    }
+  }
+
+  test('the head applies, the managing department approves in turn, and the extension is recorded in full', async () => {
+    const number = calls.staffExtension.number;
+    const head = await openBrowser();
+    await logInAs(head, api.url, 'dept_head');
+    await head.getByRole('link', { name: '전수 녹취', exact: true }).click();
+    await head.getByRole('link', { name: '전수 녹취 신청하기' }).click();
+    await head.waitForURL(`${api.url}/full-recording/new`);
+    // A mistake first: the reason too short comes back in Korean, the choices kept.
+    await head.getByLabel(new RegExp(`^${number}`)).check();
+    await head.getByLabel('신청 사유 구분').selectOption({ label: '폭언 등 악성 민원 (제6조제2항제2호)' });
+    await head.getByLabel('구체적 사유').fill('짧음');
+    await head.getByLabel('구체적 사유').evaluate((field) => field.removeAttribute('minlength'));
+    await head.getByRole('button', { name: '신청' }).click();
+    expect(await head.getByRole('alert').textContent()).toContain('10자 이상');
+    expect(await head.getByLabel(new RegExp(`^${number}`)).isChecked()).toBe(true);
+    await head.getByLabel('구체적 사유').fill(REASON);
+    await head.getByRole('button', { name: '신청' }).click();
+    await head.waitForURL(/\/full-recording\/[0-9a-f-]{36}$/);
+    const detailUrl = head.url();
+    expect(await row(head, '상태').textContent()).toBe('검토 중');
+    expect(await row(head, '결재 대기').textContent()).toContain('업무담당자');
+    await saveScreenshot(head, 'full-recording-applied');
+
+    const [download] = await Promise.all([head.waitForEvent('download'), head.getByRole('link', { name: '신청서 내려받기 (DOCX)' }).click()]);
+    const docx = path.join(downloads, download.suggestedFilename());
+    await download.saveAs(docx);
+    const text = await pdfText(await convertToPdf(docx));
+    expect(text).toContain(REASON);
+    expect(text).toContain(number);
+
+    for (const role of ['operator', 'deputy', 'chief'] as RoleId[]) {
+      const page = await openBrowser();
+      await logInAs(page, api.url, role);
+      await page.goto(`${api.url}/full-recording`);
+      const inbox = page.getByRole('table', { name: '내 결재 대기' });
+      await inbox.getByRole('link').first().click();
+      await page.waitForURL(detailUrl);
+      await page.getByLabel(/의견/).fill(`${role} 검토 완료`);
+      await page.getByRole('button', { name: '승인' }).click();
+      await page.waitForURL(detailUrl);
+      if (role === 'chief') {
+        await untilRow(page, '상태', '전수 녹취 중');
+        await saveScreenshot(page, 'full-recording-active-chief');
+      } else {
+        await untilRow(page, '결재 대기', role === 'operator' ? '부책임자' : '관리부서의 장');
+      }
+    }
+
+    await head.goto(`${api.url}/full-recording`);
+    const extensions = head.getByRole('table', { name: '내선별 녹취 방식' });
+    expect(await extensions.getByRole('row').filter({ hasText: number }).textContent()).toContain('전수 녹취');
+    await saveScreenshot(head, 'full-recording-list-head');
+    await head.goto(detailUrl);
+    expect(await head.getByRole('table').last().textContent()).toContain('녹취 장치에 전수 녹취 적용 확인');
+  }, 120_000);
+});
