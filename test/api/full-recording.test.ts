@@ -2,8 +2,9 @@
  * 전수 녹취 신청 (Art. 6) through the real API with real logins, its workflow on the time-skipping Temporal server and
  * a real capture appliance: the department head applies for an extension of their own department (bad input, another
  * department's extension and an extension already applied for are refused in Korean and write nothing); the
- * managing department signs off in order (a step out of turn is refused and signals nothing); the extension is
- * recorded in full once the appliance confirms, and goes back to selective when the head revokes.
+ * managing department signs off in order (a step out of turn is refused and signals nothing); once the appliance
+ * confirms, a call ffmpeg pushes on the extension is recorded without a button (one without the announcement flagged),
+ * where before approval it left nothing; it goes back to selective when the head revokes.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -109,6 +110,9 @@ describe.each(availableDrivers())('full-recording applications through the API (
     });
     expect(again).toMatchObject({ status: 409, body: { code: 'EXTENSION_ALREADY_APPLIED' } });
 
+    // Before approval the extension is selective: the same call without its record button leaves no recording.
+    expect(await capture.pushWithFfmpeg({ callId: `e2e-selective-${driver}`, extension: number, notice: 'announcement:played' })).toBeUndefined();
+
     const chief = await loggedIn(api.url, 'chief');
     const early = await chief.json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'approve', comment: '' } });
     expect(early).toMatchObject({ status: 409, body: { code: 'ACTION_REFUSED', message: expect.stringContaining('차례') } });
@@ -124,6 +128,14 @@ describe.each(availableDrivers())('full-recording applications through the API (
     expect(active.appliedAt).not.toBeNull();
     expect(active.workflow).toMatchObject({ awaiting: null, lastApplyError: null, refusals: [] });
     expect(await modeOf(number)).toBe('full');
+    // The PBX's call on the switched extension is recorded from its start without any button (R1); one without the
+    // announcement's evidence is recorded too, and flagged (R3).
+    const announced = await capture.pushWithFfmpeg({ callId: `e2e-full-${driver}`, extension: number, notice: 'announcement:played' });
+    expect(announced).toMatchObject({ mode: 'full', durationMs: expect.any(Number) });
+    expect(announced?.complianceException ?? null).toBeNull();
+    expect(announced?.durationMs).toBeGreaterThan(800);
+    const unannounced = await capture.pushWithFfmpeg({ callId: `e2e-full-silent-${driver}`, extension: number });
+    expect(unannounced).toMatchObject({ mode: 'full', complianceException: 'notice_missing' });
     const extensions = await head.json<{ number: string; mode: string; fullRecordingSince: string | null }[]>('GET', '/api/extensions');
     expect(extensions.body.find((extension) => extension.number === number)).toMatchObject({ mode: 'full', fullRecordingSince: expect.any(String) });
     // The department head sees only their department's extensions.

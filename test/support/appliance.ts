@@ -2,7 +2,9 @@
  * A real capture appliance (RTSP server, encrypted store, registration, control API) over a test database, and our
  * own RTSP client pushing calls into it, for the suites that need recordings with real files behind them.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +20,7 @@ import { createLogger } from '../../infra/logger';
 import { loadSettings } from '../../infra/settings';
 import { freePort } from './ports';
 
-const DEVICE = { username: 'pbx-1', password: 'a device password' };
+export const DEVICE = { username: 'pbx-1', password: 'a device password' };
 
 export interface TestAppliance {
   readonly appliance: Appliance;
@@ -29,6 +31,11 @@ export interface TestAppliance {
   readonly dataDir: string;
   /** Pushes a call at real time and waits for its registered recording. */
   record(call: { callId: string; extension: string; codec?: Codec; durationMs?: number }): Promise<Recording>;
+  /**
+   * ffmpeg pushes a second of tone as the PBX would, the call's metadata in the URL and no record button; resolves to
+   * the registered recording, or undefined if none was registered (a selective call without its button).
+   */
+  pushWithFfmpeg(call: { callId: string; extension: string; notice?: string }): Promise<Recording | undefined>;
   close(): Promise<void>;
 }
 
@@ -80,6 +87,24 @@ export async function startTestAppliance(orm: MikroORM): Promise<TestAppliance> 
         if (recording && (await appliance.store.unacknowledged()).found.length === 0) return recording;
       }
       throw new Error(`call ${callId} was not registered`);
+    },
+    async pushWithFfmpeg({ callId, extension, notice }) {
+      const query = new URLSearchParams({ extension, 'other-party': '010-4444-5555', direction: 'inbound', ...(notice ? { notice } : {}) });
+      const url = `rtsp://${DEVICE.username}:${encodeURIComponent(DEVICE.password)}@127.0.0.1:${appliance.rtspPort}/calls/${callId}?${query}`;
+      // Asynchronously: the appliance answering ffmpeg runs in this very process.
+      const child = spawn('ffmpeg', [
+        '-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1',
+        '-c:a', 'pcm_mulaw', '-ar', '8000', '-ac', '1', '-f', 'rtsp', '-rtsp_transport', 'tcp', url,
+      ], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const [code] = (await once(child, 'close')) as [number | null];
+      if (code !== 0) throw new Error(`ffmpeg could not push ${callId}: ${stderr}`);
+      for (const deadline = Date.now() + 3000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+        const recording = await orm.em.fork().findOne(Recording, { callId });
+        if (recording && (await appliance.store.unacknowledged()).found.length === 0) return recording;
+      }
+      return undefined;
     },
     async close() {
       await appliance.stop();
