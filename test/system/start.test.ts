@@ -188,6 +188,39 @@ test('the call generator rings the demo extensions: its calls appear as recordin
   });
 });
 
+test('a department head applies for full recording, the managing department approves, and the generated calls on that extension are recorded in full', async () => {
+  const api = `http://127.0.0.1:${ports.api}`;
+  const client = async (username: string) => {
+    const signedIn = new TestClient(api);
+    await signedIn.login(username);
+    return signedIn;
+  };
+  const number = '02-2680-1234';
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul' }).format(new Date());
+  const head = await client('kim.head');
+  const applied = await head.json<{ id: string }>('POST', '/api/full-recording-applications', {
+    json: { extensions: [number], ground: 'malicious_complaints', reason: '폭언 민원이 반복되어 모든 통화를 녹음합니다', periodFrom: today, periodTo: null },
+  });
+  expect(applied.status).toBe(201);
+  const chief = await client('choi.chief');
+  const detail = () => chief.json<{ status: string; appliedAt: string | null; workflow: { awaiting: string | null } | null }>('GET', `/api/full-recording-applications/${applied.body.id}`);
+  for (const [username, role] of [['lee.operator', 'operator'], ['park.deputy', 'deputy'], ['choi.chief', 'chief']] as const) {
+    await until(async () => ((await detail()).body.workflow?.awaiting === role ? true : undefined), 30_000, `${role}'s turn`);
+    const signed = await (await client(username)).json('POST', `/api/full-recording-applications/${applied.body.id}/sign-off`, { json: { decision: 'approve', comment: '확인' } });
+    expect(signed.status).toBe(202);
+  }
+  const active = await until(async () => {
+    const { body } = await detail();
+    return body.status === 'active' ? body : undefined;
+  }, 30_000, 'the application applied in the appliance');
+  // Calls the generator starts on the extension from now on are recorded in full, without any button.
+  const full = await until(async () => {
+    const { items } = (await (await chief.request('GET', `/api/recordings?extension=${number}&mode=full`)).json()) as { items: RecordingSummary[] };
+    return items.find((item) => Date.parse(item.startedAt) > Date.parse(active.appliedAt as string));
+  }, 60_000, 'a generated call on the extension recorded in full');
+  expect(full).toMatchObject({ extension: number, mode: 'full' });
+});
+
 test('kill -9 of the capture appliance in the middle of a call: it is started again and the call is kept, less at most the last second', async () => {
   const system = running!;
   const pidLine = [...system.output().matchAll(/"message":"capture appliance started".*?"pid":(\d+)/g)].at(-1);
