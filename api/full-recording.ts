@@ -407,3 +407,52 @@ export async function applicationDocument(deps: FullRecordingDeps, call: RouteCa
   await call.audit({ action: 'full_recording.document', targetType: 'full_recording_application', targetId: application.id, reason: '전수 녹취 신청서 내려받기' });
   return { name: `full-recording-application_${application.id}.docx`, docx };
 }
+
+export interface FullRecordingOverview {
+  /** Under review, waiting for one of the user's roles. */
+  awaitingMe: ApplicationView[];
+  /** Approved, the appliance not yet confirmed: with why. */
+  notApplied: { item: ApplicationView; lastApplyError: string | null; attempts: number }[];
+  /** Recording in full now, and on how many extensions. */
+  active: number;
+  activeExtensions: number;
+  /** Open-ended ones whose yearly review falls within 30 days (the department head must renew). */
+  reviewSoon: { item: ApplicationView; reviewDueAt: string }[];
+}
+
+const REVIEW_SOON_MS = 30 * 86_400_000;
+
+/** The dashboard's card: what waits for this user, and what the managing department must watch. */
+export async function readFullRecordingOverview(
+  deps: Pick<FullRecordingDeps, 'workflows'>,
+  em: EntityManager,
+  principal: Principal,
+  scope: 'everything' | 'ownDepartment',
+  now = new Date(),
+): Promise<FullRecordingOverview> {
+  const department = scope === 'ownDepartment' ? await departmentOf(em, principal) : null;
+  const overview: FullRecordingOverview = { awaitingMe: [], notApplied: [], active: 0, activeExtensions: 0, reviewSoon: [] };
+  if (scope === 'ownDepartment' && !department) return overview;
+  const open = await em.find(
+    FullRecordingApplication,
+    { status: { $in: OPEN }, ...(department ? { department } : {}) },
+    { populate: POPULATE, orderBy: { createdAt: 'asc' }, limit: 200 },
+  );
+  for (const application of open) {
+    const item = toApplicationView(application);
+    if (application.status === 'active') {
+      overview.active += 1;
+      overview.activeExtensions += item.extensions.length;
+    }
+    const status = await deps.workflows?.status(application.id).catch(() => undefined);
+    if (!status) continue;
+    if (status.state === 'under_review' && status.awaiting && principal.roles.includes(status.awaiting)) overview.awaitingMe.push(item);
+    if (status.state === 'approved' && status.applyAttempts > 0) {
+      overview.notApplied.push({ item, lastApplyError: status.lastApplyError ?? null, attempts: status.applyAttempts });
+    }
+    if (status.state === 'active' && status.reviewDueAt && Date.parse(status.reviewDueAt) - now.getTime() < REVIEW_SOON_MS) {
+      overview.reviewSoon.push({ item, reviewDueAt: status.reviewDueAt });
+    }
+  }
+  return overview;
+}

@@ -26,9 +26,9 @@ import { exportOwnRecording, partyExportBody, partyExportForm, sendExport } from
 import {
   applicationBody, applicationDetail, applicationDocument, applicationForm, applicationIdParams, applicationView, applyForFullRecording,
   extensionView, listApplications, listExtensions, ownDepartmentApplication, ownDepartmentList, parseApplicationForm, permittedActions,
-  readApplication, renewApplication, revokeApplication, revokeBody, revokeForm, signOffApplication, signOffBody, signOffForm,
+  readApplication, readFullRecordingOverview, renewApplication, revokeApplication, revokeBody, revokeForm, signOffApplication, signOffBody, signOffForm,
 } from './full-recording';
-import { applicationFormPage, applicationPage, fullRecordingListPage } from './ui/full-recording-pages';
+import { applicationFormPage, applicationPage, fullRecordingCard, fullRecordingListPage } from './ui/full-recording-pages';
 import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
 import type { SignOffRole } from '../infra/settings';
 import {
@@ -540,7 +540,14 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
         const operations = user.roles.some((role) => HEALTH_READERS.includes(role));
         const health = operations ? await checkHealth(deps.health) : undefined;
         const retention = operations ? await readRetentionOverview(em) : undefined;
-        sendPage(res, dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone, retention));
+        const applications = decide(APPLICATION_READERS, user);
+        const fullRecording = applications.allowed
+          ? fullRecordingCard(
+              await readFullRecordingOverview(fullRecordingDeps, em, user, applications.scope === 'everything' ? 'everything' : 'ownDepartment'),
+              deps.timeZone,
+            )
+          : undefined;
+        sendPage(res, dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone, retention, fullRecording));
       },
     }),
     defineRoute({

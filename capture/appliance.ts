@@ -272,6 +272,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
     throw error;
   }
   let reconciling: Promise<unknown> = Promise.resolve();
+  let stopping: Promise<void> | undefined;
   const timer = setInterval(() => {
     reconciling = reconciling.then(reconcile).catch((error: unknown) => logger.error('reconciliation failed', { error }));
   }, options.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS);
@@ -286,12 +287,16 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
     recovery,
     controlRoutes: control.routes,
     reconcile,
-    async stop() {
-      clearInterval(timer);
-      await control.stop();
-      // Finishes every open recording and registers it (the listeners are awaited).
-      await server.stop();
-      await reconciling;
+    stop() {
+      // Once, however often it is asked (a signal handler and a supervisor may both ask).
+      stopping ??= (async () => {
+        clearInterval(timer);
+        await control.stop();
+        // Finishes every open recording and registers it (the listeners are awaited).
+        await server.stop();
+        await reconciling;
+      })();
+      return stopping;
     },
   };
 }

@@ -2,7 +2,7 @@
 import { FULL_RECORDING_GROUNDS } from '../../infra/db/entities';
 import { formatKoreanDateTime, formatKoreanLocalDate } from '../../infra/korean-time';
 import { ROLE_LABELS } from '../access';
-import { GROUND_LABELS, type ApplicationDetail, type ApplicationView } from '../full-recording';
+import { GROUND_LABELS, type ApplicationDetail, type ApplicationView, type FullRecordingOverview } from '../full-recording';
 import { html, type Html } from './html';
 import { page, type Frame } from './layout';
 
@@ -173,4 +173,26 @@ export function applicationPage(frame: Frame, input: ApplicationPageInput, timeZ
 ${signOffForm}${revokeForm}${renewForm}
 <p><a href="/full-recording">전수 녹취 목록으로</a></p>`,
   );
+}
+
+/** The dashboard card: the user's approval inbox, approvals the appliance has not confirmed, reviews coming due. */
+export function fullRecordingCard(overview: FullRecordingOverview, timeZone: string): Html {
+  const link = (item: ApplicationView) => html`<a href="/full-recording/${item.id}">${item.department.name} ${item.extensions.join(', ')}</a>`;
+  const notApplied = overview.notApplied.length > 0
+    ? html`<p class="alert" role="alert">승인되었으나 녹취 장치에 적용되지 않은 신청 ${overview.notApplied.length}건: ${overview.notApplied.map(
+        ({ item, lastApplyError, attempts }, index) => html`${index > 0 ? ', ' : ''}${link(item)} (시도 ${attempts}회${lastApplyError ? html`, ${lastApplyError}` : ''})`,
+      )}</p>`
+    : '';
+  const inbox = overview.awaitingMe.length > 0
+    ? html`<p>내 결재 대기 ${overview.awaitingMe.length}건: ${overview.awaitingMe.map((item, index) => html`${index > 0 ? ', ' : ''}${link(item)}`)}</p>`
+    : html`<p>내 결재 대기 없음</p>`;
+  const review = overview.reviewSoon.length > 0
+    ? html`<p class="notice">연장 검토 기한이 30일 안에 오는 전수 녹취: ${overview.reviewSoon.map(
+        ({ item, reviewDueAt }, index) => html`${index > 0 ? ', ' : ''}${link(item)} (${when(reviewDueAt, timeZone)}까지)`,
+      )}</p>`
+    : '';
+  return html`<section class="card"><h2>전수 녹취 (제6조)</h2>
+${inbox}${notApplied}
+<p>전수 녹취 중 ${overview.active}건 (내선 ${overview.activeExtensions}개) · <a href="/full-recording">전수 녹취 목록</a></p>
+${review}</section>`;
 }

@@ -57,7 +57,7 @@ const DASHBOARD_CARDS: Record<RoleId, { title: string; text: string }> = {
   chief: { title: '결재·승인', text: '전수 녹취 승인, 녹취정보 열람·제공 최종 결재, 기한이 지난 파기 결과 회신서 보고가 여기에 표시됩니다.' },
   deputy: { title: '검토', text: '전수 녹취 신청 검토와 열람·제공 신청 중간 결재가 여기에 표시됩니다.' },
   operator: { title: '업무 처리', text: '열람·제공 신청서 접수, 인수·인계증, 파기 결과 회신서 확인 업무가 여기에 표시됩니다.' },
-  dept_head: { title: '전수 녹취 신청', text: '부서 내선의 전수 녹취 신청과 진행 상황이 여기에 표시됩니다.' },
+  dept_head: { title: '전수 녹취 신청', text: '부서 내선의 전수 녹취는 메뉴의 전수 녹취에서 신청하고, 결재와 적용 상황을 봅니다. 취소할 때까지 하는 전수 녹취는 해마다 연장해야 합니다.' },
   staff: { title: '내 통화', text: '본인이 당사자인 통화의 녹취정보를 조회할 수 있습니다. 보존기간 안에는 상세 화면에서 본인 녹취를 비밀번호로 암호화한 파일로 내보낼 수 있습니다.' },
   auditor: { title: '감사', text: '접근 기록과 월별 접근 검토, 사건별 처리 경과가 여기에 표시됩니다.' },
   records: { title: '관리대장', text: '녹취정보 관리대장(서식 4) 엑셀 내보내기가 여기에 표시됩니다.' },
@@ -83,6 +83,7 @@ export function dashboardPage(
   health: HealthReport | undefined,
   timeZone: string,
   retention?: RetentionOverview,
+  fullRecording?: Html,
 ): string {
   const cards = roles.map((role) => {
     const card = DASHBOARD_CARDS[role];
@@ -99,7 +100,7 @@ export function dashboardPage(
 </table>
 <p>확인 시각: ${formatKoreanDateTime(new Date(health.checkedAt), timeZone)} · <a href="/health">상태 정보 (JSON)</a></p>`
     : '';
-  return page(frame, '대시보드', html`<div class="cards">${cards}${retention ? retentionCard(retention, timeZone) : ''}</div>${status}`);
+  return page(frame, '대시보드', html`<div class="cards">${cards}${fullRecording}${retention ? retentionCard(retention, timeZone) : ''}</div>${status}`);
 }
 
 function dateTime(iso: string | null, timeZone: string): string {

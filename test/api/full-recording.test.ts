@@ -156,4 +156,31 @@ describe.each(availableDrivers())('full-recording applications through the API (
     expect(revoked.workflow?.refusals).toEqual([]);
     expect(await database.orm.em.fork().count(AuditEvent, { action: 'full_recording.read', targetId: id })).toBeGreaterThan(0);
   }, 60_000);
+
+  // Last: it stops the appliance.
+  test('the dashboard: the inbox of the role whose turn it is, and an approval the appliance has not confirmed', async () => {
+    const number = calls.headExtension.number;
+    const applied = await head.json<ApplicationView>('POST', '/api/full-recording-applications', {
+      json: { extensions: [number], ground: 'other', reason: '과장 지시로 부서장 내선 전수 녹취 시험', periodFrom: today, periodTo: null },
+    });
+    const id = applied.body.id;
+    const dashboard = async (role: 'operator' | 'deputy' | 'chief' | 'dept_head') => (await (await loggedIn(api.url, role)).request('GET', '/')).text();
+    await detailWhen(id, (detail) => detail.workflow?.awaiting === 'operator');
+    expect(await dashboard('operator')).toContain('내 결재 대기 1건');
+    expect(await dashboard('deputy')).toContain('내 결재 대기 없음');
+
+    await capture.appliance.stop();
+    for (const role of ['operator', 'deputy', 'chief'] as const) {
+      await (await loggedIn(api.url, role)).json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'approve', comment: '' } });
+      await detailWhen(id, (detail) => detail.workflow?.signOffs.some((signOff) => signOff.role === role) ?? false);
+    }
+    const waiting = await detailWhen(id, (detail) => detail.status === 'approved' && detail.workflow?.lastApplyError !== null);
+    expect(waiting.appliedAt).toBeNull();
+    const page = await dashboard('chief');
+    expect(page).toContain('승인되었으나 녹취 장치에 적용되지 않은 신청 1건');
+    expect(page).toContain(`/full-recording/${id}`);
+    // The applying head sees the same on the application's page.
+    const detailPage = await (await head.request('GET', `/full-recording/${id}`)).text();
+    expect(detailPage).toContain('승인되었으나 녹취 장치에 아직 적용되지 않았습니다');
+  }, 60_000);
 });
