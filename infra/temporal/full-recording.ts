@@ -8,19 +8,24 @@ import {
   type FullRecordingInput, type FullRecordingStatus, type RenewSignal, type RevokeSignal, type SignOffSignal,
 } from '../../workflows/full-recording';
 
+const START_DEADLINE_MS = 5_000;
+
 export class FullRecordingWorkflows {
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
   ) {}
 
+  /** Gives up after five seconds: someone is waiting for the answer, and a failure closes the application visibly. */
   async start(input: FullRecordingInput): Promise<void> {
-    await this.client.workflow.start(fullRecordingWorkflow, {
-      taskQueue: this.taskQueue,
-      workflowId: fullRecordingWorkflowId(input.applicationId),
-      args: [input],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
+    await this.client.connection.withDeadline(Date.now() + START_DEADLINE_MS, () =>
+      this.client.workflow.start(fullRecordingWorkflow, {
+        taskQueue: this.taskQueue,
+        workflowId: fullRecordingWorkflowId(input.applicationId),
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      }),
+    );
   }
 
   /** The workflow's own view, or undefined if it is not known (never started, or past the server's retention). */

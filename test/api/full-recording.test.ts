@@ -6,6 +6,7 @@
  * confirms, a call ffmpeg pushes on the extension is recorded without a button (one without the announcement flagged),
  * where before approval it left nothing; it goes back to selective when the head revokes.
  */
+import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
@@ -17,6 +18,7 @@ import { testActivityDeps } from '../support/activities';
 import { loggedIn, seedCalls, startTestApi, type SeededCalls, type TestApi, type TestClient } from '../support/api';
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { freePort } from '../support/ports';
 import { bundleWorkflows, createTimeSkippingEnvironment } from '../support/temporal';
 
 const TASK_QUEUE = 'full-recording-api-test';
@@ -182,5 +184,38 @@ describe.each(availableDrivers())('full-recording applications through the API (
     // The applying head sees the same on the application's page.
     const detailPage = await (await head.request('GET', `/full-recording/${id}`)).text();
     expect(detailPage).toContain('승인되었으나 녹취 장치에 아직 적용되지 않았습니다');
+  }, 60_000);
+});
+
+describe('full-recording applications with Temporal unreachable', () => {
+  let database: TestDatabase;
+  let calls: SeededCalls;
+  let api: TestApi;
+  let client: Client;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    calls = await seedCalls(database.orm);
+    // Nothing listens there: the start of the workflow fails as it would with the Temporal server down.
+    client = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: '1s' }) });
+    api = await startTestApi(database.orm, { fullRecordingWorkflows: new FullRecordingWorkflows(client, TASK_QUEUE) });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await client?.connection.close();
+    await database?.dispose();
+  });
+
+  test('the application is answered 503 in Korean, closed with the reason on record, and does not block the extension', async () => {
+    const head = await loggedIn(api.url, 'dept_head');
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul' }).format(new Date());
+    const body = { extensions: [calls.staffExtension.number], ground: 'other', reason: '업무 흐름 서버가 멈춘 동안의 신청', periodFrom: today, periodTo: null };
+    const answer = await head.json('POST', '/api/full-recording-applications', { json: body });
+    expect(answer).toMatchObject({ status: 503, body: { code: 'WORKFLOWS_UNAVAILABLE', message: expect.stringContaining('다시 신청') } });
+    const [row] = await database.orm.em.fork().find(FullRecordingApplication, {});
+    expect(row).toMatchObject({ status: 'rejected', decisionReason: expect.stringContaining('시스템 오류'), endedAt: expect.any(Date) });
+    expect(await database.orm.em.fork().count(AuditEvent, { action: 'full_recording.not_started', targetId: row?.id })).toBe(1);
+    // Not left open: a new application for the same extension is not refused as taken.
+    expect((await head.json('POST', '/api/full-recording-applications', { json: body })).body).toMatchObject({ code: 'WORKFLOWS_UNAVAILABLE' });
   }, 60_000);
 });
