@@ -14,7 +14,8 @@ import {
 } from '../infra/db/entities';
 import type { Directory } from '../infra/directory';
 import type { LegalCalendar } from '../infra/legal-period';
-import { mark, renderForm } from '../templates/documents';
+import { formatKoreanLocalDate } from '../infra/korean-time';
+import { mark, municipality, renderForm } from '../templates/documents';
 import { addDays } from '../infra/legal-period';
 import type { SignOffRole } from '../infra/settings';
 import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
@@ -104,6 +105,8 @@ export interface FullRecordingDeps {
   directory: Directory;
   municipalityName: string;
   templatesDir?: string;
+  /** ANNOUNCEMENT_TEXT: what callers hear on a full-recording extension (Art. 7), quoted on the application. */
+  announcementText: string;
   workflows?: FullRecordingWorkflows;
   approvalChain: readonly SignOffRole[];
   reminderWorkingDays: number;
@@ -140,6 +143,43 @@ export function toApplicationView(application: FullRecordingApplication): Applic
 const POPULATE = ['department', 'extensions'] as const;
 
 /** Applies: checks the extensions are the applicant's department's and free, writes the row, starts the workflow. */
+/**
+ * What an application may ask for, checked the same way for filing and for the preview: a period from today on, and
+ * extensions of the applicant's own department that no open application covers.
+ */
+async function checkApplication(
+  deps: FullRecordingDeps,
+  em: EntityManager,
+  principal: Principal,
+  body: ApplicationBody,
+): Promise<{ department: Department; extensions: Extension[] }> {
+  const today = deps.calendar.localDate(new Date());
+  if (body.periodFrom < today) throw new ApiError(400, 'INVALID_PERIOD', '시작일은 오늘이거나 그 뒤여야 합니다.');
+  if (body.periodTo !== null && body.periodTo < body.periodFrom) throw new ApiError(400, 'INVALID_PERIOD', '종료일이 시작일보다 앞섭니다.');
+  const department = await departmentOf(em, principal);
+  if (!department) throw new ApiError(403, 'FORBIDDEN', '디렉터리의 소속 부서가 시스템에 등록되어 있지 않습니다.');
+  const extensions = await em.find(Extension, { number: { $in: body.extensions } }, { populate: ['department'] });
+  const foreign = body.extensions.filter((number) => !extensions.some((extension) => extension.number === number && extension.department.id === department.id));
+  if (foreign.length > 0) {
+    throw new ApiError(403, 'EXTENSION_NOT_IN_DEPARTMENT', `소속 부서의 내선만 신청할 수 있습니다: ${foreign.join(', ')}`, { extensions: foreign });
+  }
+  const taken = await em.find(FullRecordingApplication, { status: { $in: OPEN }, extensions: { number: { $in: body.extensions } } }, { populate: ['extensions'] });
+  if (taken.length > 0) {
+    const numbers = taken.flatMap((other) => other.extensions.getItems().map((extension) => extension.number)).filter((number) => body.extensions.includes(number));
+    throw new ApiError(409, 'EXTENSION_ALREADY_APPLIED', `이미 진행 중인 전수 녹취 신청이 있는 내선입니다: ${[...new Set(numbers)].join(', ')}`, { applications: taken.map((other) => other.id) });
+  }
+  return { department, extensions };
+}
+
+/** The period as stored: from the first day's start to the end of the last day (Asia/Seoul); none means until revoked. */
+function storedPeriod(deps: FullRecordingDeps, body: ApplicationBody): { from: Date; to?: Date } {
+  return {
+    from: deps.calendar.startOfDay(body.periodFrom),
+    to: body.periodTo === null ? undefined : deps.calendar.startOfDay(addDays(body.periodTo, 1)),
+  };
+}
+
+/** Applies: checks the extensions are the applicant's department's and free, writes the row, starts the workflow. */
 export async function applyForFullRecording(
   deps: FullRecordingDeps,
   call: RouteCall<unknown, unknown, ApplicationBody>,
@@ -147,27 +187,13 @@ export async function applyForFullRecording(
   const workflows = gateway(deps);
   const principal = call.principal as Principal;
   const { body } = call;
-  const today = deps.calendar.localDate(new Date());
-  if (body.periodFrom < today) throw new ApiError(400, 'INVALID_PERIOD', '시작일은 오늘이거나 그 뒤여야 합니다.');
-  if (body.periodTo !== null && body.periodTo < body.periodFrom) throw new ApiError(400, 'INVALID_PERIOD', '종료일이 시작일보다 앞섭니다.');
   const application = await call.em.fork().transactional(async (tx) => {
     await takeWriteLockFirst(tx);
-    const department = await departmentOf(tx, principal);
-    if (!department) throw new ApiError(403, 'FORBIDDEN', '디렉터리의 소속 부서가 시스템에 등록되어 있지 않습니다.');
-    const extensions = await tx.find(Extension, { number: { $in: body.extensions } }, { populate: ['department'] });
-    const foreign = body.extensions.filter((number) => !extensions.some((extension) => extension.number === number && extension.department.id === department.id));
-    if (foreign.length > 0) {
-      throw new ApiError(403, 'EXTENSION_NOT_IN_DEPARTMENT', `소속 부서의 내선만 신청할 수 있습니다: ${foreign.join(', ')}`, { extensions: foreign });
-    }
-    const taken = await tx.find(FullRecordingApplication, { status: { $in: OPEN }, extensions: { number: { $in: body.extensions } } }, { populate: ['extensions'] });
-    if (taken.length > 0) {
-      const numbers = taken.flatMap((other) => other.extensions.getItems().map((extension) => extension.number)).filter((number) => body.extensions.includes(number));
-      throw new ApiError(409, 'EXTENSION_ALREADY_APPLIED', `이미 진행 중인 전수 녹취 신청이 있는 내선입니다: ${[...new Set(numbers)].join(', ')}`, { applications: taken.map((other) => other.id) });
-    }
-    const row = new FullRecordingApplication('', principal.username, department, body.ground, body.reason, deps.calendar.startOfDay(body.periodFrom));
+    const { department, extensions } = await checkApplication(deps, tx, principal, body);
+    const period = storedPeriod(deps, body);
+    const row = new FullRecordingApplication('', principal.username, department, body.ground, body.reason, period.from);
     row.workflowId = fullRecordingWorkflowId(row.id);
-    // The period ends with its last day (Asia/Seoul).
-    row.periodTo = body.periodTo === null ? undefined : deps.calendar.startOfDay(addDays(body.periodTo, 1));
+    row.periodTo = period.to;
     for (const extension of extensions) row.extensions.add(extension);
     tx.persist(row);
     await tx.flush();
@@ -373,39 +399,56 @@ export async function permittedActions(
   return { signOff: allowedAs('sign_off'), revoke: allowedAs('revoke'), renew: allowedAs('renew') };
 }
 
-/** 전수 녹취 사용 신청서 as DOCX, from the application as filed, for the city's electronic document system. */
-export async function applicationDocument(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<{ name: string; docx: Buffer }> {
-  const application = await loadApplication(call);
+/** 전수 녹취 사용 신청서 as DOCX: the city's template (or the built-in one) filled from an application. */
+async function renderApplication(deps: FullRecordingDeps, em: EntityManager, view: ApplicationView): Promise<Buffer> {
   const [applicant, managing] = await Promise.all([
-    deps.directory.findUser(application.applicant).catch(() => undefined),
-    call.em.findOne(Department, { isManagingDepartment: true }),
+    deps.directory.findUser(view.applicant).catch(() => undefined),
+    em.findOne(Department, { isManagingDepartment: true }),
   ]);
-  const view = toApplicationView(application);
-  const day = (iso: string) => new Intl.DateTimeFormat('ko-KR', { timeZone: 'Asia/Seoul', dateStyle: 'long' }).format(new Date(iso));
+  const day = (iso: string) => formatKoreanLocalDate(deps.calendar.localDate(new Date(iso)));
   const lastDay = view.periodTo ? day(new Date(Date.parse(view.periodTo) - 1).toISOString()) : undefined;
-  const docx = await renderForm(
+  const name = applicant?.displayName ?? view.applicant;
+  return renderForm(
     'full-recording-application',
     {
-      municipalityName: deps.municipalityName,
-      mayorTitle: `${deps.municipalityName}장`,
+      ...municipality(deps.municipalityName),
       managingDepartmentName: managing?.name ?? '',
       departmentName: view.department.name,
-      applicantName: applicant?.displayName ?? application.applicant,
-      applicantTitleAndName: `${view.department.name}장 ${applicant?.displayName ?? application.applicant}`,
+      applicantName: name,
+      applicantTitleAndName: `${view.department.name}장 ${name}`,
       extensions: view.extensions.join(', '),
       groundInterest: mark(view.ground === 'interest_related_complaints'),
       groundMalicious: mark(view.ground === 'malicious_complaints'),
       groundOther: mark(view.ground === 'other'),
       reason: view.reason,
       period: lastDay ? `${day(view.periodFrom)} ~ ${lastDay}` : `${day(view.periodFrom)}부터 취소할 때까지 (매년 연장 검토)`,
-      noticeMethod: '통화 연결 시 안내 방송 ("이 통화는 녹음됩니다")',
+      noticeMethod: `통화 연결 시 안내 방송 ("${deps.announcementText}")`,
       evidence: '',
       applicationDate: day(view.createdAt),
     },
     { templatesDir: deps.templatesDir },
   );
+}
+
+/** The application as filed, for the city's electronic document system. */
+export async function applicationDocument(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<{ name: string; docx: Buffer }> {
+  const application = await loadApplication(call);
+  const docx = await renderApplication(deps, call.em, toApplicationView(application));
   await call.audit({ action: 'full_recording.document', targetType: 'full_recording_application', targetId: application.id, reason: '전수 녹취 신청서 내려받기' });
   return { name: `full-recording-application_${application.id}.docx`, docx };
+}
+
+/** The document the form would file, before filing: checked as filing is, nothing written. */
+export async function previewApplicationDocument(deps: FullRecordingDeps, call: RouteCall<unknown, unknown, ApplicationBody>): Promise<Buffer> {
+  const principal = call.principal as Principal;
+  const { department } = await checkApplication(deps, call.em, principal, call.body);
+  const period = storedPeriod(deps, call.body);
+  return renderApplication(deps, call.em, {
+    id: '', department: { code: department.code, name: department.name }, applicant: principal.username,
+    extensions: [...call.body.extensions].sort(), ground: call.body.ground, reason: call.body.reason,
+    periodFrom: period.from.toISOString(), periodTo: period.to?.toISOString() ?? null,
+    status: 'under_review', appliedAt: null, endedAt: null, createdAt: new Date().toISOString(),
+  });
 }
 
 export interface FullRecordingOverview {

@@ -22,11 +22,14 @@ import { holdReason, holdView, openHolds, recordingDetail, releaseHold, setHold 
 import { login, type LoginDeps } from './login';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi';
 import { readRetentionOverview } from './retention-overview';
+import { announcementDownload, readAnnouncementAudio, type AnnouncementSettings } from './announcement';
+import { complianceExceptions, readComplianceExceptions } from './compliance-exceptions';
+import { announcementPage, complianceCard } from './ui/notice-pages';
 import { exportOwnRecording, partyExportBody, partyExportForm, sendExport } from './party-export';
 import {
-  applicationBody, applicationDetail, applicationDocument, applicationForm, applicationIdParams, applicationView, applyForFullRecording,
+  applicationBody, applicationDetail, applicationDocument, applicationForm, type ApplicationBody, applicationIdParams, applicationView, applyForFullRecording,
   extensionView, listApplications, listExtensions, ownDepartmentApplication, ownDepartmentList, parseApplicationForm, permittedActions,
-  readApplication, readFullRecordingOverview, renewApplication, revokeApplication, revokeBody, revokeForm, signOffApplication, signOffBody, signOffForm,
+  previewApplicationDocument, readApplication, readFullRecordingOverview, renewApplication, revokeApplication, revokeBody, revokeForm, signOffApplication, signOffBody, signOffForm,
 } from './full-recording';
 import { applicationFormPage, applicationPage, fullRecordingCard, fullRecordingListPage } from './ui/full-recording-pages';
 import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
@@ -75,6 +78,8 @@ export interface SiteFacts {
   approvalReminderWorkingDays: number;
   /** TEMPLATES_DIR: the city's own DOCX templates, if any. */
   templatesDir?: string;
+  /** ANNOUNCEMENT_TEXT and ANNOUNCEMENT_AUDIO_FILE (Art. 7). */
+  announcement: AnnouncementSettings;
 }
 
 export interface RouteDeps extends SiteFacts {
@@ -100,6 +105,11 @@ const APPLICANTS: readonly Grant[] = [OWN_DEPARTMENT_HEAD];
 const APPLICATION_READERS: readonly Grant[] = [{ roles: [...PRIVILEGED_ROLES, 'auditor'], scope: 'everything' }, OWN_DEPARTMENT_HEAD];
 const SIGNERS: readonly Grant[] = [MANAGING];
 const REVOKERS: readonly Grant[] = [{ roles: ['chief'], scope: 'everything' }, OWN_DEPARTMENT_HEAD];
+/** The announcement is the managing department's to hand to the PBX. */
+const ANNOUNCEMENT_READERS: readonly Grant[] = [MANAGING];
+/** Calls recorded without notice (Art. 7): the managing department's to follow up, the auditors' to oversee. */
+const COMPLIANCE_READERS: readonly Grant[] = HOLDER_READERS;
+const DOCX_TYPE = 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
 const APPLICATION_EXAMPLE = {
   extensions: ['02-2680-1234'],
   ground: 'malicious_complaints',
@@ -165,6 +175,7 @@ const NAVIGATION: readonly (NavItem & { access: readonly Grant[] })[] = [
   { path: '/recordings', label: '녹취정보 조회', access: RECORDING_READERS },
   { path: '/full-recording', label: '전수 녹취', access: APPLICATION_READERS },
   { path: '/access-holders', label: '접근 권한자', access: HOLDER_READERS },
+  { path: '/notice', label: '사전고지', access: ANNOUNCEMENT_READERS },
 ];
 
 export function frameFor(res: Response, municipalityName: string, currentPath?: string): Frame {
@@ -251,6 +262,7 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     directory: deps.directory,
     municipalityName: deps.municipalityName,
     templatesDir: deps.templatesDir,
+    announcementText: deps.announcement.text,
     workflows: deps.fullRecordingWorkflows,
     approvalChain: deps.fullRecordingApprovalChain,
     reminderWorkingDays: deps.approvalReminderWorkingDays,
@@ -289,6 +301,21 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     );
   };
 
+  /** The application form's fields checked as the API checks them; a mistake or a refusal comes back on the form. */
+  const withApplicationForm = async (
+    call: RouteCall<unknown, unknown, z.output<typeof applicationForm>>,
+    use: (body: ApplicationBody) => Promise<void>,
+  ) => {
+    const { body, error } = parseApplicationForm(call.body);
+    if (!body) return showApplicationForm(call, call.body, error);
+    try {
+      await use(body);
+    } catch (refusal) {
+      if (!(refusal instanceof ApiError) || refusal.status >= 500) throw refusal;
+      await showApplicationForm(call, call.body, refusal);
+    }
+  };
+
   const exportDeps = { capture: deps.capture, timeZone: deps.timeZone, exportPasswordMinLength: deps.exportPasswordMinLength };
   /** The detail page; a party also gets the export form (R5), usable while the recording is kept. */
   const showRecording = async (
@@ -302,6 +329,19 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     const form = party ? { available, minLength: deps.exportPasswordMinLength, ...exportForm } : undefined;
     const canHold = (call.principal as Principal).roles.includes('chief');
     sendPage(call.res, recordingPage(frame(call.res, '/recordings'), item, deps.timeZone, form, canHold), status);
+  };
+
+  /** The dashboard's and the API's list of calls recorded without notice evidence; the ids shown are audited. */
+  const readCompliance = async ({ em, audit }: Pick<RouteCall<unknown, unknown, unknown>, 'em' | 'audit'>) => {
+    const exceptions = await readComplianceExceptions(em);
+    await audit({
+      action: 'compliance_exceptions.read',
+      targetType: 'recording',
+      targetId: 'compliance_exceptions',
+      reason: '사전고지 준수 예외 조회',
+      detail: { total: exceptions.total, resultIds: exceptions.items.map((item) => item.recordingId) },
+    });
+    return exceptions;
   };
 
   const readHolders = async (call: RouteCall<unknown, unknown, unknown>) => {
@@ -480,6 +520,13 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
+      method: 'get', path: '/api/compliance-exceptions', kind: 'api', access: COMPLIANCE_READERS, response: complianceExceptions,
+      summary: '사전고지 준수 예외 (운영 규정 제7조): 최근 30일 고지 증거 없이 녹음된 통화, 최근 20건과 전체 건수',
+      async handle(call) {
+        call.res.json(await readCompliance(call));
+      },
+    }),
+    defineRoute({
       method: 'get', path: '/api/access-holders', kind: 'api', access: HOLDER_READERS, response: privilegedHolders,
       summary: '접근 권한자 현황 (운영 규정 제8조제3항)',
       async handle(call) {
@@ -535,7 +582,7 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     defineRoute({
       method: 'get', path: '/', kind: 'page', access: anyRole,
       summary: '대시보드',
-      async handle({ res, principal, em }) {
+      async handle({ res, principal, em, audit }) {
         const user = principal as Principal;
         const operations = user.roles.some((role) => HEALTH_READERS.includes(role));
         const health = operations ? await checkHealth(deps.health) : undefined;
@@ -547,7 +594,10 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
               deps.timeZone,
             )
           : undefined;
-        sendPage(res, dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone, retention, fullRecording));
+        const compliance = decide(COMPLIANCE_READERS, user).allowed
+          ? complianceCard(await readCompliance({ em, audit }), deps.timeZone, decide([MANAGING], user).allowed)
+          : undefined;
+        sendPage(res, dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone, retention, fullRecording, compliance));
       },
     }),
     defineRoute({
@@ -639,15 +689,21 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       summary: '전수 녹취 신청 (화면)',
       example: { body: APPLICATION_EXAMPLE },
       async handle(call) {
-        const { body, error } = parseApplicationForm(call.body);
-        if (!body) return showApplicationForm(call, call.body, error);
-        try {
+        await withApplicationForm(call, async (body) => {
           const created = await applyForFullRecording(fullRecordingDeps, { ...call, body });
           call.res.redirect(303, `/full-recording/${created.id}`);
-        } catch (refusal) {
-          if (!(refusal instanceof ApiError) || refusal.status >= 500) throw refusal;
-          await showApplicationForm(call, call.body, refusal);
-        }
+        });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/full-recording/preview', kind: 'page', access: APPLICANTS, ownership: ownDepartmentList, body: applicationForm,
+      summary: '전수 녹취 신청서 미리보기 (DOCX, 접수하지 않음)',
+      example: { body: APPLICATION_EXAMPLE },
+      async handle(call) {
+        await withApplicationForm(call, async (body) => {
+          const docx = await previewApplicationDocument(fullRecordingDeps, { ...call, body });
+          call.res.type(DOCX_TYPE).attachment('full-recording-application-preview.docx').send(docx);
+        });
       },
     }),
     defineRoute({
@@ -664,10 +720,7 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       summary: '전수 녹취 사용 신청서 (DOCX)',
       async handle(call) {
         const { name, docx } = await applicationDocument(fullRecordingDeps, call);
-        call.res
-          .type('application/vnd.openxmlformats-officedocument.wordprocessingml.document')
-          .attachment(name)
-          .send(docx);
+        call.res.type(DOCX_TYPE).attachment(name).send(docx);
       },
     }),
     defineRoute({
@@ -701,6 +754,21 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       summary: '한 해 더 전수 녹취 (화면)',
       async handle(call) {
         await fromPage(call, () => renewApplication(fullRecordingDeps, call));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/notice', kind: 'page', access: ANNOUNCEMENT_READERS,
+      summary: '사전고지 안내멘트: 문구와 교환기용 음성 파일 (운영 규정 제7조)',
+      async handle(call) {
+        sendPage(call.res, announcementPage(frame(call.res, '/notice'), deps.announcement.text, await readAnnouncementAudio(deps.announcement.audioFile)));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/notice/announcement.wav', kind: 'page', access: ANNOUNCEMENT_READERS, releasesAudio: 'announcement',
+      summary: '사전고지 안내멘트 음성 파일 (WAV, G.711, 8 kHz, 모노)',
+      async handle(call) {
+        const { fileName, bytes } = await announcementDownload(deps.announcement.audioFile);
+        call.res.type('audio/wav').attachment(fileName).send(bytes);
       },
     }),
     defineRoute({

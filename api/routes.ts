@@ -53,9 +53,11 @@ export type AuditEntry = Pick<AuditInput, 'action' | 'targetType' | 'targetId' |
 
 /**
  * The only ways audio may leave the system (R6): the party's own export (R5) and, once built, the Art. 9 disclosure
- * procedure. A route that can answer audio declares which; the audio-routes test refuses any other.
+ * procedure. A route that can answer audio declares which; the audio-routes test refuses any other. `announcement`
+ * is no call's audio but the system's own prior-notice announcement (Art. 7), declared so the same test can hold it
+ * to the shipped file.
  */
-export type AudioRelease = 'party-export' | 'disclosure';
+export type AudioRelease = 'party-export' | 'disclosure' | 'announcement';
 
 export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   method: HttpMethod;
@@ -71,7 +73,7 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B>;
   /** Documents the success body of an `api` route. */
   response?: z.ZodType;
-  /** Set only on a route that answers audio (always sealed), naming the procedure that allows it. */
+  /** Set only on a route that answers audio (a recording always sealed), naming the procedure that allows it. */
   releasesAudio?: AudioRelease;
   /** Runs before authorisation (the login rate limit). */
   throttle?: RequestHandler;

@@ -218,15 +218,15 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         const stored = await orm.em.fork().findOne(Extension, { number });
         return stored ? view(stored) : undefined;
       },
-      async recordButton(callId, action, at) {
+      async recordButton(callId, action, at, notice) {
         if (action === 'stop') {
           if (!button.stop(callId, at)) throw new ControlError('INVALID_INPUT', '녹음 중지 시각이 녹음 시작보다 앞섭니다.');
           logger.info('record button stopped', { callId });
           return 'stopped';
         }
-        if (!button.start(callId, at)) throw new ControlError('INVALID_INPUT', '녹음 시작 시각이 이전 누름보다 앞서거나, 이 통화의 누름 횟수를 넘었습니다.');
+        if (!button.start(callId, at, notice)) throw new ControlError('INVALID_INPUT', '녹음 시작 시각이 이전 누름보다 앞서거나, 이 통화의 누름 횟수를 넘었습니다.');
         const result = await server.recordButtonPressed(callId);
-        logger.info('record button pressed', { callId, result });
+        logger.info('record button pressed', { callId, result, notice: notice !== undefined });
         return result === 'no-active-call' ? 'pending' : result;
       },
       async destroyRecording(recordingId) {

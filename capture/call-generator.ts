@@ -6,7 +6,9 @@
  *
  * What it rings: the extensions in the database. A call on a full extension carries the announcement's evidence,
  * except about one in ten, which the dashboard then shows as a compliance exception (R3); about half the calls on
- * selective extensions get the record button a moment after they start, the others leave nothing behind (R1).
+ * selective extensions get the record button a moment after they start, the others leave nothing behind (R1). A
+ * press brings its notice evidence — the PBX's short notice or the official's confirmation — except about one in
+ * ten, the selective recordings the dashboard shows as exceptions.
  * The settings refuse it in production.
  */
 import { randomInt, randomUUID } from 'node:crypto';
@@ -69,10 +71,7 @@ export function startCallGenerator(options: CallGeneratorOptions): CallGenerator
     const callId = `gen-${randomUUID()}`;
     const codec: Codec = randomInt(2) === 0 ? 'PCMU' : 'PCMA';
     const now = new Date();
-    const notices =
-      extension.mode === 'full'
-        ? randomInt(10) === 0 ? [] : [`announcement:played@${now.toISOString()}`]
-        : ['verbal:official-confirmed'];
+    const notices = extension.mode === 'full' && randomInt(10) !== 0 ? [`announcement:played@${now.toISOString()}`] : [];
     const pressButton = extension.mode === 'selective' && randomInt(2) === 0;
     const tones = { official: 300 + randomInt(400), other: 200 + randomInt(300) };
     stats.started++;
@@ -97,7 +96,7 @@ export function startCallGenerator(options: CallGeneratorOptions): CallGenerator
     if (pressButton) {
       await delay(1_000 + randomInt(2_000), hangUp.signal);
       if (!hangUp.signal.aborted) {
-        await options.control.recordButton(callId, 'start').then(
+        await options.control.recordButton(callId, 'start', { notice: buttonNotice() }).then(
           () => stats.buttonPresses++,
           (error: unknown) => logger.warn('record button press failed', { callId, error }),
         );
@@ -128,6 +127,13 @@ export function startCallGenerator(options: CallGeneratorOptions): CallGenerator
       await Promise.all([...inProgress]);
     },
   };
+}
+
+/** What the PBX reports with a press: its short notice played, the official's confirmation, or (one in ten) nothing. */
+function buttonNotice(): string | undefined {
+  const draw = randomInt(10);
+  if (draw === 0) return undefined;
+  return draw % 2 === 0 ? `announcement:played@${new Date().toISOString()}` : 'verbal:official-confirmed';
 }
 
 /** A tone that comes and goes about twice a second, so each party sounds like someone talking in turns. */

@@ -6,7 +6,7 @@
  *   GET    /health                          sessions, packets, loss, registrations, recovery, disk
  *   GET    /extensions/<number>             the extension's mode and since when
  *   PUT    /extensions/<number>/mode        {mode, actor, reason} → the mode read back from the database
- *   POST   /calls/<call id>/record-button   {action: start|stop, at?} for a selective call
+ *   POST   /calls/<call id>/record-button   {action: start|stop, at?, notice?} for a selective call
  *   DELETE /recordings/<recording id>       destroys the file of a recording past its retention date
  *   POST   /recordings/<recording id>/export {password} → the party's own export (R5): an AES-256 encrypted ZIP
  *
@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { RECORDING_MODES, type RecordingMode } from '../infra/db/entities';
 import type { Logger } from '../infra/logger';
 import { EXPORT_PASSWORD, type PartyExport } from './party-export';
-import { CALL_ID, PHONE_NUMBER } from './sdp';
+import { CALL_ID, NOTICE, PHONE_NUMBER } from './sdp';
 
 export type ControlErrorCode =
   | 'UNAUTHORIZED'
@@ -71,7 +71,8 @@ export interface ControlHandlers {
   health(): Promise<Record<string, unknown>>;
   extensionMode(number: string): Promise<ExtensionModeView | undefined>;
   setExtensionMode(number: string, change: { mode: RecordingMode; actor: string; reason: string }): Promise<ExtensionModeView | undefined>;
-  recordButton(callId: string, action: 'start' | 'stop', at: Date): Promise<RecordButtonResult>;
+  /** `notice`: the evidence that the other party was told (Art. 7), given with a start. */
+  recordButton(callId: string, action: 'start' | 'stop', at: Date, notice?: string): Promise<RecordButtonResult>;
   /** Throws ControlError NOT_FOUND / NOT_DUE / HELD; destroying an already destroyed file is success. */
   destroyRecording(recordingId: string): Promise<{ recordingId: string; storageKey: string }>;
   /** Throws ControlError NOT_FOUND, or DELETED once the recording's file is gone. */
@@ -111,10 +112,16 @@ const modeChange = z.strictObject({
   actor: z.string().regex(ACTOR),
   reason: z.string().trim().min(1).max(500),
 });
-const buttonPress = z.strictObject({
-  action: z.enum(['start', 'stop']),
-  at: z.iso.datetime().optional(),
-});
+const buttonPress = z
+  .strictObject({
+    action: z.enum(['start', 'stop']),
+    at: z.iso.datetime().optional(),
+    notice: z.string().regex(NOTICE).optional(),
+  })
+  .refine((press) => press.action === 'start' || press.notice === undefined, {
+    path: ['notice'],
+    message: '고지 증거는 녹음 시작과 함께 보냅니다',
+  });
 const exportRequest = z.strictObject({ password: z.string().regex(EXPORT_PASSWORD) });
 
 type Reply = { status: number; json: unknown } | { file: { name: string; body: Buffer } };
@@ -155,7 +162,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
       body: buttonPress,
       run: async ([callId], body) => {
         const press = body as z.output<typeof buttonPress>;
-        const result = await handlers.recordButton(callId as string, press.action, press.at ? new Date(press.at) : new Date());
+        const result = await handlers.recordButton(callId as string, press.action, press.at ? new Date(press.at) : new Date(), press.notice);
         return ok({ callId, result });
       },
     },

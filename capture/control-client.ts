@@ -41,8 +41,17 @@ export class CaptureControlClient {
     return this.request('PUT', `/extensions/${encodeURIComponent(number)}/mode`, change);
   }
 
-  recordButton(callId: string, action: 'start' | 'stop', at?: Date): Promise<{ callId: string; result: RecordButtonResult }> {
-    return this.request('POST', `/calls/${encodeURIComponent(callId)}/record-button`, { action, ...(at ? { at: at.toISOString() } : {}) });
+  /** `notice`: with a start, the evidence that the other party was told (`announcement:played@…`, `verbal:official`). */
+  recordButton(
+    callId: string,
+    action: 'start' | 'stop',
+    press: { at?: Date; notice?: string } = {},
+  ): Promise<{ callId: string; result: RecordButtonResult }> {
+    return this.request('POST', `/calls/${encodeURIComponent(callId)}/record-button`, {
+      action,
+      ...(press.at ? { at: press.at.toISOString() } : {}),
+      ...(press.notice === undefined ? {} : { notice: press.notice }),
+    });
   }
 
   destroyRecording(recordingId: string): Promise<{ recordingId: string; storageKey: string }> {

@@ -41,7 +41,7 @@ export interface CallToRegister {
   readonly otherParty: string | undefined;
   readonly direction: CallDirection | undefined;
   readonly startedAt: Date;
-  /** Notice evidence as the device sent it (`announcement:played@…`, …). */
+  /** Notice evidence as the device sent it with the call and with the record button (`announcement:played@…`, …). */
   readonly notices: readonly string[];
   readonly codec: Codec;
   readonly storageKey: string;
@@ -281,7 +281,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
         else stats.registered++;
         if (registration.complianceException) {
           stats.complianceExceptions++;
-          logger.warn('full recording without announcement evidence', { ...fields, recordingId: registration.recording.id });
+          logger.warn('recording without notice evidence', { ...fields, mode: registration.recording.mode, recordingId: registration.recording.id });
         }
         logger.info('recording registered', { ...fields, recordingId: registration.recording.id, recovered: call.recovered });
       } else {
@@ -300,9 +300,14 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
   };
 }
 
+/**
+ * Art. 7 for one call. A full recording is automatic, so only the announcement played before the call tells the other
+ * party; a selective one is started by the button mid-call, and the PBX's short notice or the official's own word,
+ * reported with the call or with the press, is what R3 asks for.
+ */
 function complianceOf(mode: RecordingMode, notices: readonly string[]): ComplianceException | undefined {
-  if (mode !== 'full') return undefined;
-  return notices.some((notice) => notice.startsWith(ANNOUNCEMENT_PREFIX)) ? undefined : 'notice_missing';
+  const given = mode === 'full' ? notices.some((notice) => notice.startsWith(ANNOUNCEMENT_PREFIX)) : notices.length > 0;
+  return given ? undefined : 'notice_missing';
 }
 
 /**
@@ -337,10 +342,15 @@ export async function modeFor(em: EntityManager, extensionNumber: string, at: Da
   return extension ? modeAt(extension, at) : undefined;
 }
 
-/** One press of the record button: recording from `startedAt`, until `stoppedAt` if the official stopped it. */
+/**
+ * One press of the record button: recording from `startedAt`, until `stoppedAt` if the official stopped it, with the
+ * evidence of the notice given for it (`announcement:played@…` when the PBX played its short notice,
+ * `verbal:official` when the official confirms having told the other party).
+ */
 export interface ButtonInterval {
   readonly startedAt: Date;
   readonly stoppedAt?: Date;
+  readonly notice?: string;
 }
 
 /**
@@ -381,13 +391,20 @@ export class RecordButton {
     return this.calls.size;
   }
 
-  /** Returns false for a press earlier than the call's last one or beyond the bound; pressing while on is a no-op. */
-  start(callId: string, at: Date): boolean {
+  /**
+   * Returns false for a press earlier than the call's last one or beyond the bound. Pressing while on records nothing
+   * new but the notice, if the press brings the evidence the first one lacked.
+   */
+  start(callId: string, at: Date, notice?: string): boolean {
     const intervals = this.calls.get(callId) ?? [];
     const last = intervals[intervals.length - 1];
-    if (last && last.stoppedAt === undefined) return at >= last.startedAt || this.refuse();
+    if (last && last.stoppedAt === undefined) {
+      if (at < last.startedAt) return this.refuse();
+      if (notice !== undefined && last.notice === undefined) intervals[intervals.length - 1] = { ...last, notice };
+      return true;
+    }
     if ((last && at < (last.stoppedAt as Date)) || intervals.length >= this.maxIntervalsPerCall) return this.refuse();
-    intervals.push({ startedAt: at });
+    intervals.push(notice === undefined ? { startedAt: at } : { startedAt: at, notice });
     if (!this.calls.has(callId)) {
       this.calls.set(callId, intervals);
       for (const oldest of this.calls.keys()) {
@@ -405,12 +422,17 @@ export class RecordButton {
     const last = intervals?.[intervals.length - 1];
     if (!intervals || !last || last.stoppedAt !== undefined) return true;
     if (at < last.startedAt) return this.refuse();
-    intervals[intervals.length - 1] = { startedAt: last.startedAt, stoppedAt: at };
+    intervals[intervals.length - 1] = { ...last, stoppedAt: at };
     return true;
   }
 
   intervals(callId: string): readonly ButtonInterval[] {
     return this.calls.get(callId) ?? [];
+  }
+
+  /** The notice evidence the presses of a call brought, in order, each once. */
+  notices(callId: string): string[] {
+    return [...new Set(this.intervals(callId).flatMap((interval) => (interval.notice === undefined ? [] : [interval.notice])))];
   }
 
   /** When the call has ended. */

@@ -498,7 +498,8 @@ class Connection {
       this.server.finished({
         recordingId: this.recordingId as string,
         sessionId: this.sessionId as string,
-        metadata: this.call as FinishedCall['metadata'],
+        // Presses after the file was opened may have brought notice evidence its header does not have.
+        metadata: { ...(this.call as FinishedCall['metadata']), notices: this.notices() },
         device: this.device as string,
         remoteAddress: this.remoteAddress,
         layout: layoutOf(this.tracks),
@@ -760,7 +761,7 @@ class Connection {
     const announced = this.announced as AnnouncedMetadata;
     // A full recording is the whole call; a selective one starts at the button (the call's own start stays in the header).
     const startedAt = this.mode === 'full' ? announced.startedAt ?? gate.nextStart() : gate.nextStart();
-    const call = { ...announced, startedAt };
+    const call = { ...announced, startedAt, notices: this.notices() };
     const recordingId = randomUUID();
     const writer = await this.server.options.store.open({
       recordingId,
@@ -790,6 +791,13 @@ class Connection {
     this.server.counters.recordingsStarted++;
     this.logger.info('recording started', { recordingId, callId: call.callId, mode: this.mode, device: this.device });
     return true;
+  }
+
+  /** The notices sent with the call, then those its record-button presses brought (Art. 7). */
+  private notices(): string[] {
+    const announced = (this.announced as AnnouncedMetadata).notices;
+    const pressed = this.callId === undefined ? [] : this.server.options.recordButton?.notices(this.callId) ?? [];
+    return [...new Set([...announced, ...pressed])];
   }
 
   private async teardown(): Promise<Record<string, string>> {

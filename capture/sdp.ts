@@ -126,7 +126,8 @@ const STATIC_PAYLOAD_TYPES: Readonly<Record<Codec, number>> = { PCMU: 0, PCMA: 8
 /** The shapes of a call id and a phone or extension number, wherever they arrive (SDP, URL, control API). */
 export const CALL_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
 export const PHONE_NUMBER = /^\+?[0-9](?:[0-9-]{0,30}[0-9])?$/;
-const NOTICE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]{1,256}$/u;
+/** Notice evidence (사전고지), from the SDP, the ANNOUNCE URL or a record-button press. */
+export const NOTICE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]{1,256}$/u;
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?Z$/;
 const CALL_DIRECTIONS: readonly CallDirection[] = ['inbound', 'outbound', 'internal'];
 const PARTIES: readonly Party[] = ['official', 'other'];

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { LOG_LEVELS } from './logger';
+import { PROJECT_ROOT } from './paths';
 import { parsePeriod, type Period } from './period';
 
 const ROLE_IDS = ['chief', 'deputy', 'operator', 'dept_head', 'staff', 'auditor', 'records'] as const;
@@ -184,6 +185,18 @@ export const SETTINGS = {
     env: 'TEMPLATES_DIR',
     doc: "folder of the city's own DOCX templates (`form1-application.docx`, …); a form without a file there uses the built-in template. Templates run docx-templates commands: only the managing department may write there",
     schema: optionalText,
+  }),
+  announcementText: setting({
+    env: 'ANNOUNCEMENT_TEXT',
+    doc: 'Art. 7: the prior-notice announcement the PBX plays before a call on a full-recording extension (and may play when the record button starts a selective one), as shown to the managing department beside its audio file',
+    default: '이 통화는 정확한 업무 처리를 위해 녹음됩니다.',
+    schema: z.string().trim().min(1).max(500),
+  }),
+  announcementAudioFile: setting({
+    env: 'ANNOUNCEMENT_AUDIO_FILE',
+    doc: 'the announcement as the PBX takes it: WAV, G.711 µ-law, 8 kHz, mono; the default is the file shipped in the project, spoken from the default text (`infra/scripts/make-announcement.sh` makes another from a city\'s own text)',
+    default: '<project>/templates/announcement/announcement-ko.wav',
+    schema: z.string().min(1),
   }),
   maxPrivilegedHolders: setting({
     env: 'MAX_PRIVILEGED_HOLDERS',
@@ -509,6 +522,9 @@ function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, probl
     env[variable] === undefined ? path.join(dataDir, 'keys', name) : path.resolve(value);
   const captureControlTokenFile = keyFile('CAPTURE_CONTROL_TOKEN_FILE', 'capture-control.token', settings.captureControlTokenFile);
   const captureDevicesFile = keyFile('CAPTURE_DEVICES_FILE', 'capture-devices', settings.captureDevicesFile);
+  const announcementAudioFile = env.ANNOUNCEMENT_AUDIO_FILE === undefined
+    ? path.join(PROJECT_ROOT, 'templates', 'announcement', 'announcement-ko.wav')
+    : path.resolve(settings.announcementAudioFile);
   const callGenerator = settings.callGenerator ?? settings.environment === 'development';
   const captureControlUrl = (settings.captureControlUrl ?? `http://127.0.0.1:${settings.captureControlPort}`).replace(/\/+$/, '');
   const databasePort =
@@ -550,5 +566,8 @@ function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, probl
     }
   }
   if (problems.length > 0) throw new SettingsError(problems);
-  return { ...settings, dataDir, masterKeyFile, databaseName, databasePort, captureControlTokenFile, captureDevicesFile, callGenerator, captureControlUrl };
+  return {
+    ...settings, dataDir, masterKeyFile, databaseName, databasePort, captureControlTokenFile, captureDevicesFile, callGenerator, captureControlUrl,
+    announcementAudioFile,
+  };
 }

@@ -195,6 +195,7 @@ export async function startSystem(
         fullRecordingApprovalChain: settings.fullRecordingApprovalChain,
         approvalReminderWorkingDays: settings.approvalReminderWorkingDays,
         templatesDir: settings.templatesDir,
+        announcement: { text: settings.announcementText, audioFile: settings.announcementAudioFile },
         afterHoldReleased: async (recording) => {
           await startRetentionDay(client, settings.temporalTaskQueue, calendar, recording);
         },

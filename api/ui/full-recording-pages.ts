@@ -93,7 +93,8 @@ export function applicationFormPage(frame: Frame, input: ApplicationFormInput): 
   return page(
     frame,
     '전수 녹취 신청',
-    html`<p>소속 부서 내선의 전수 녹취를 신청합니다 (운영 규정 제6조제2항). 신청서는 전자문서시스템에 올릴 수 있는 문서(DOCX)로도 만들어집니다.
+    html`<p>소속 부서 내선의 전수 녹취를 신청합니다 (운영 규정 제6조제2항). 신청서는 전자문서시스템에 올릴 수 있는 문서(DOCX)로도 만들어지며,
+신청하기 전에 미리보기로 내려받아 확인할 수 있습니다.
 관리부서의 검토와 과장의 승인을 거쳐 녹취 장치에 적용됩니다.</p>
 ${input.error ? html`<p class="alert" role="alert" id="apply-error">${input.error}</p>` : ''}
 <form class="apply" method="post" action="/full-recording">
@@ -114,7 +115,7 @@ ${input.extensions.map(
 <div><label for="reason">구체적 사유</label><textarea id="reason" name="reason" required minlength="10" maxlength="2000" rows="4">${values.reason ?? ''}</textarea></div>
 <div><label for="periodFrom">시작일</label><input id="periodFrom" name="periodFrom" type="date" required min="${input.today}" value="${values.periodFrom ?? input.today}"></div>
 <div><label for="periodTo">종료일 (비우면 취소할 때까지, 해마다 연장 검토)</label><input id="periodTo" name="periodTo" type="date" min="${input.today}" value="${values.periodTo ?? ''}"></div>
-<button type="submit">신청</button>
+<button type="submit">신청</button> <button type="submit" formaction="/full-recording/preview">신청서 미리보기 (DOCX)</button>
 </form>`,
   );
 }

@@ -84,6 +84,7 @@ export function dashboardPage(
   timeZone: string,
   retention?: RetentionOverview,
   fullRecording?: Html,
+  compliance?: Html,
 ): string {
   const cards = roles.map((role) => {
     const card = DASHBOARD_CARDS[role];
@@ -100,7 +101,7 @@ export function dashboardPage(
 </table>
 <p>확인 시각: ${formatKoreanDateTime(new Date(health.checkedAt), timeZone)} · <a href="/health">상태 정보 (JSON)</a></p>`
     : '';
-  return page(frame, '대시보드', html`<div class="cards">${cards}${fullRecording}${retention ? retentionCard(retention, timeZone) : ''}</div>${status}`);
+  return page(frame, '대시보드', html`<div class="cards">${cards}${fullRecording}${retention ? retentionCard(retention, timeZone) : ''}${compliance}</div>${status}`);
 }
 
 function dateTime(iso: string | null, timeZone: string): string {

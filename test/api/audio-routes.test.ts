@@ -5,24 +5,28 @@
  *   (`releasesAudio`), and the declarations are exactly the allow-list written out here — a new audio route fails
  *   until it is added, with its procedure, to this file;
  * - observed: every route is called as every role (and no login) with a request that passes validation, and every
- *   answer is classified by its type and its bytes; only the declared routes answer audio, only to the party, and
- *   only as an AES-encrypted ZIP.
+ *   answer is classified by its type and its bytes (an office document the system wrote, XML parts only, is not
+ *   audio); only the declared routes answer audio, only to the party, and only as an AES-encrypted ZIP.
  */
+import { readFileSync } from 'node:fs';
 import type { MikroORM } from '@mikro-orm/core';
 import { ROLES } from '../../api/access';
 import type { AudioRelease } from '../../api/routes';
 import type { Recording } from '../../infra/db/entities';
-import type { RoleId } from '../../infra/settings';
+import { loadSettings, type RoleId } from '../../infra/settings';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
 import { loggedIn, seedCalls, startTestApi, TestClient, type SeededCalls, type TestApi } from '../support/api';
 
-const ALLOWED_PROCEDURES: readonly AudioRelease[] = ['party-export', 'disclosure'];
+const ALLOWED_PROCEDURES: readonly AudioRelease[] = ['party-export', 'disclosure', 'announcement'];
 /** Every route that may answer audio, and the procedure that allows it. */
 const API_AUDIO_ROUTES: Record<string, AudioRelease> = {
   'POST /api/recordings/:id/export': 'party-export',
   'POST /recordings/:id/export': 'party-export',
+  // No call's audio: the system's own prior-notice announcement (Art. 7), for the managing department to give the PBX.
+  'GET /notice/announcement.wav': 'announcement',
 };
+const ANNOUNCEMENT = readFileSync(loadSettings({}).announcementAudioFile);
 const CONTROL_AUDIO_ROUTES: Record<string, AudioRelease> = {
   'POST /recordings/<recording id>/export': 'party-export',
 };
@@ -41,27 +45,43 @@ const CONTROL_EXAMPLES: Record<string, unknown> = {
 const AUDIO_TYPE = /^(audio\/|video\/|application\/(zip|x-zip|x-zip-compressed|octet-stream|ogg|x-7z-compressed|x-tar|gzip)|multipart\/)/i;
 const AUDIO_MAGIC = ['RIFF', 'PK\x03\x04', 'OggS', 'ID3', 'fLaC', '7z\xbc\xaf'].map((magic) => Buffer.from(magic, 'latin1'));
 
+/** The ZIP's entries from its central directory (APPNOTE 4.3.12, 4.3.16): name, encryption flag and method. */
+function zipEntries(zip: Buffer): { name: string; encrypted: number; method: number }[] {
+  const end = zip.lastIndexOf(Buffer.from('PK\x05\x06', 'latin1'));
+  if (end < 0) throw new Error('not a ZIP: no end of central directory');
+  const count = zip.readUInt16LE(end + 10);
+  const entries: { name: string; encrypted: number; method: number }[] = [];
+  for (let offset = zip.readUInt32LE(end + 16), index = 0; index < count; index++) {
+    if (zip.readUInt32LE(offset) !== 0x02014b50) throw new Error(`not a central directory entry at ${offset}`);
+    const nameLength = zip.readUInt16LE(offset + 28);
+    const name = zip.subarray(offset + 46, offset + 46 + nameLength).toString('latin1');
+    // Bit 0 of the flags: encrypted.
+    entries.push({ name, encrypted: zip.readUInt16LE(offset + 8) & 1, method: zip.readUInt16LE(offset + 10) });
+    offset += 46 + nameLength + zip.readUInt16LE(offset + 30) + zip.readUInt16LE(offset + 32);
+  }
+  return entries;
+}
+
+const OFFICE_TYPES = [
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+];
+/** A form or ledger the system wrote: an office document of XML parts (and their folders) only, no media inside. */
+function isOfficeDocument(type: string, body: Buffer): boolean {
+  return OFFICE_TYPES.includes(type.split(';')[0] as string) && zipEntries(body).every((entry) => /(\.xml|\.rels|\/)$/.test(entry.name));
+}
+
 /** Whether an answer could carry audio: by its declared type, or by bytes that start or hold a sound or archive file. */
 function carriesAudio(type: string, body: Buffer): boolean {
+  if (isOfficeDocument(type, body)) return false;
   return AUDIO_TYPE.test(type) || AUDIO_MAGIC.some((magic) => body.subarray(0, magic.length).equals(magic)) || body.includes('WAVEfmt ');
 }
 
-/** The ZIP's entries from its central directory (APPNOTE 4.3.12, 4.3.16), each checked to be WinZip AES encrypted. */
+/** The ZIP's entry names, each checked to be WinZip AES encrypted (method 99). */
 function encryptedZipEntries(zip: Buffer): string[] {
-  const end = zip.lastIndexOf(Buffer.from('PK\x05\x06', 'latin1'));
-  expect(end).toBeGreaterThanOrEqual(0);
-  const count = zip.readUInt16LE(end + 10);
-  const names: string[] = [];
-  for (let offset = zip.readUInt32LE(end + 16), index = 0; index < count; index++) {
-    expect(zip.readUInt32LE(offset)).toBe(0x02014b50);
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const name = zip.subarray(offset + 46, offset + 46 + nameLength).toString('latin1');
-    // Bit 0 of the flags: encrypted; method 99: WinZip AES.
-    expect({ name, encrypted: zip.readUInt16LE(offset + 8) & 1, method: zip.readUInt16LE(offset + 10) }).toEqual({ name, encrypted: 1, method: 99 });
-    names.push(name);
-    offset += 46 + nameLength + zip.readUInt16LE(offset + 30) + zip.readUInt16LE(offset + 32);
-  }
-  return names;
+  const entries = zipEntries(zip);
+  for (const entry of entries) expect(entry).toEqual({ name: entry.name, encrypted: 1, method: 99 });
+  return entries.map((entry) => entry.name);
 }
 
 type Who = RoleId | 'anonymous';
@@ -125,6 +145,11 @@ describe('R6: audio leaves only by the party export (and, later, disclosure)', (
           undeclared.push(`${key} as ${who}: ${response.headers.get('content-type')}`);
           continue;
         }
+        if (route.releasesAudio === 'announcement') {
+          // Unsealed, so it must be the shipped announcement byte for byte, never anything a call left.
+          expect(bytes.equals(ANNOUNCEMENT)).toBe(true);
+          continue;
+        }
         expect(response.headers.get('content-type')).toBe('application/zip');
         expect(response.headers.get('content-disposition')).toMatch(/^attachment; /);
         expect(response.headers.get('cache-control')).toBe('no-store');
@@ -134,7 +159,13 @@ describe('R6: audio leaves only by the party export (and, later, disclosure)', (
     }
     expect(undeclared).toEqual([]);
     // The walk did reach the export: the recording is jung.staff's, and only jung.staff got it.
-    expect(audio.sort()).toEqual(['POST /api/recordings/:id/export as staff', 'POST /recordings/:id/export as staff']);
+    expect(audio.sort()).toEqual([
+      'GET /notice/announcement.wav as chief',
+      'GET /notice/announcement.wav as deputy',
+      'GET /notice/announcement.wav as operator',
+      'POST /api/recordings/:id/export as staff',
+      'POST /recordings/:id/export as staff',
+    ]);
   });
 
   test('every control API route of the appliance: only the party export answers audio, and only sealed', async () => {

@@ -37,6 +37,8 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'POST /api/recordings/:id/holds': CHIEF_ONLY,
   'POST /api/recordings/:id/holds/:holdId/release': CHIEF_ONLY,
   'GET /api/access-holders': HOLDER_READERS,
+  // Art. 7: calls recorded without notice evidence, for the managing department and auditors.
+  'GET /api/compliance-exceptions': HOLDER_READERS,
   'GET /api/extensions': APPLICATION_READERS,
   'POST /api/full-recording-applications': DEPARTMENT_HEAD,
   'GET /api/full-recording-applications': APPLICATION_READERS,
@@ -55,9 +57,13 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'POST /recordings/:id/holds': CHIEF_ONLY,
   'POST /recordings/:id/holds/:holdId/release': CHIEF_ONLY,
   'GET /access-holders': HOLDER_READERS,
+  // The announcement the managing department hands to the PBX.
+  'GET /notice': MANAGING,
+  'GET /notice/announcement.wav': MANAGING,
   'GET /full-recording': APPLICATION_READERS,
   'GET /full-recording/new': DEPARTMENT_HEAD,
   'POST /full-recording': DEPARTMENT_HEAD,
+  'POST /full-recording/preview': DEPARTMENT_HEAD,
   'GET /full-recording/:id': APPLICATION_READERS,
   'GET /full-recording/:id/document': APPLICATION_READERS,
   'POST /full-recording/:id/sign-off': MANAGING,

@@ -1,7 +1,6 @@
 /**
  * 전수 녹취 (Art. 6) as its users meet it in Chromium, with its workflow on the time-skipping Temporal server and a real
- * capture appliance: the department head applies for their official's extension and downloads the application as
- * DOCX (LibreOffice opens it); the operator, the deputy and the chief find it in their approval inbox and approve it in
+ * capture appliance: the department head previews the application as DOCX (LibreOffice opens it) and files it; the operator, the deputy and the chief find it in their approval inbox and approve it in
  * turn; the head then sees the extension recorded in full. Screenshots in test-artifacts/browser/.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -85,11 +84,19 @@ describeBrowser('full recording in Chromium', () => {
     await head.getByLabel('신청 사유 구분').selectOption({ label: '폭언 등 악성 민원 (제6조제2항제2호)' });
     await head.getByLabel('구체적 사유').fill('짧음');
     await head.getByLabel('구체적 사유').evaluate((field) => field.removeAttribute('minlength'));
-    await head.getByRole('button', { name: '신청' }).click();
+    await head.getByRole('button', { name: '신청', exact: true }).click();
     expect(await head.getByRole('alert').textContent()).toContain('10자 이상');
     expect(await head.getByLabel(new RegExp(`^${number}`)).isChecked()).toBe(true);
     await head.getByLabel('구체적 사유').fill(REASON);
-    await head.getByRole('button', { name: '신청' }).click();
+    // The document before filing: LibreOffice opens it and it says what the form says.
+    const [preview] = await Promise.all([head.waitForEvent('download'), head.getByRole('button', { name: '신청서 미리보기 (DOCX)' }).click()]);
+    const previewFile = path.join(downloads, preview.suggestedFilename());
+    await preview.saveAs(previewFile);
+    const text = await pdfText(await convertToPdf(previewFile));
+    expect(text).toContain(REASON);
+    expect(text).toContain(number);
+    expect(await head.getByLabel('구체적 사유').inputValue()).toBe(REASON);
+    await head.getByRole('button', { name: '신청', exact: true }).click();
     await head.waitForURL(/\/full-recording\/[0-9a-f-]{36}$/);
     const detailUrl = head.url();
     expect(await row(head, '상태').textContent()).toBe('검토 중');
@@ -97,11 +104,7 @@ describeBrowser('full recording in Chromium', () => {
     await saveScreenshot(head, 'full-recording-applied');
 
     const [download] = await Promise.all([head.waitForEvent('download'), head.getByRole('link', { name: '신청서 내려받기 (DOCX)' }).click()]);
-    const docx = path.join(downloads, download.suggestedFilename());
-    await download.saveAs(docx);
-    const text = await pdfText(await convertToPdf(docx));
-    expect(text).toContain(REASON);
-    expect(text).toContain(number);
+    expect(download.suggestedFilename()).toMatch(/^full-recording-application_[0-9a-f-]{36}\.docx$/);
 
     for (const role of ['operator', 'deputy', 'chief'] as RoleId[]) {
       const page = await openBrowser();

@@ -10,12 +10,13 @@ import type { RoleId } from '../../infra/settings';
 import { DEMO_BY_ROLE, seedCalls, startTestApi, type SeededCalls, type TestApi } from '../support/api';
 import { chromiumAvailable, logInAs, saveScreenshot, submitLogin as submitLoginAt, watchedBrowsers } from '../support/browser';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { Recording } from '../../infra/db/entities';
 
 /** The navigation each role should see: exactly the pages it may open, written out independently of the route table. */
 const NAVIGATION: Record<RoleId, readonly string[]> = {
-  chief: ['대시보드', '녹취정보 조회', '전수 녹취', '접근 권한자'],
-  deputy: ['대시보드', '녹취정보 조회', '전수 녹취', '접근 권한자'],
-  operator: ['대시보드', '녹취정보 조회', '전수 녹취', '접근 권한자'],
+  chief: ['대시보드', '녹취정보 조회', '전수 녹취', '접근 권한자', '사전고지'],
+  deputy: ['대시보드', '녹취정보 조회', '전수 녹취', '접근 권한자', '사전고지'],
+  operator: ['대시보드', '녹취정보 조회', '전수 녹취', '접근 권한자', '사전고지'],
   dept_head: ['대시보드', '녹취정보 조회', '전수 녹취'],
   staff: ['대시보드', '녹취정보 조회'],
   auditor: ['대시보드', '전수 녹취', '접근 권한자'],
@@ -264,6 +265,32 @@ describeBrowser('intranet UI in Chromium', () => {
     expect(await page.locator('body').textContent()).not.toContain('lee.operator');
   });
 
+  test('the chief finds a call recorded without notice on the dashboard, opens it, and takes the announcement for the PBX', async () => {
+    // The department head's full-recording call came without the announcement's evidence (R3).
+    const em = database.orm.em.fork();
+    const flagged = await em.findOneOrFail(Recording, calls.headCall.id);
+    flagged.complianceException = 'notice_missing';
+    await em.flush();
+
+    const page = await openBrowser();
+    await logIn(page, 'chief');
+    const card = page.locator('section.card', { has: page.getByRole('heading', { name: '사전고지 준수 예외 (제7조)' }) });
+    expect(await card.getByRole('alert').textContent()).toContain('고지 증거 없이 녹음된 통화 1건');
+    const cells = await card.locator('tbody tr').first().locator('td').allTextContents();
+    expect(cells).toEqual([SEOUL_DATE_TIME.format(calls.headCall.startedAt), calls.headExtension.number, '복지정책과', '전수 녹취 — 안내멘트 재생 증거 없음']);
+    expect(await fitsWidth(page)).toBe(true);
+    await saveScreenshot(page, 'dashboard-compliance-exceptions');
+    await card.getByRole('link').first().click();
+    await page.waitForURL(`${api.url}/recordings/${calls.headCall.id}`);
+
+    await page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: '사전고지' }).click();
+    expect(await heading(page)).toBe('사전고지 안내멘트');
+    expect(await page.locator('blockquote').textContent()).toBe('이 통화는 정확한 업무 처리를 위해 녹음됩니다.');
+    await saveScreenshot(page, 'notice-announcement');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'announcement-ko.wav 내려받기' }).click()]);
+    expect(download.suggestedFilename()).toBe('announcement-ko.wav');
+  });
+
   describe('accessibility basics on every page', () => {
     /** Inputs a user fills in without a label a screen reader can announce. */
     const unlabelledFields = (page: Page): Promise<string[]> =>
@@ -339,6 +366,7 @@ describeBrowser('intranet UI in Chromium', () => {
         ['recordings', '/recordings'],
         ['recording', `/recordings/${calls.itCall.id}`],
         ['access-holders', '/access-holders'],
+        ['notice', '/notice'],
         ['not-found', '/no-such-page'],
       ];
       for (const [name, path] of pages) {

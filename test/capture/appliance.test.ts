@@ -65,14 +65,14 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const push = (callId: string, extension: string, durationMs = 600) =>
+  const push = (callId: string, extension: string, durationMs = 600, notices = ['announcement:played']) =>
     pushCall({
       url: `rtsp://127.0.0.1:${appliance.rtspPort}/calls/${callId}`,
       credentials: DEVICE,
       transport: 'tcp',
       logger,
       codec: 'PCMA',
-      metadata: { callId, extension, otherParty: '010-2222-3333', direction: 'inbound', notices: ['announcement:played'] },
+      metadata: { callId, extension, otherParty: '010-2222-3333', direction: 'inbound', notices },
       durationMs,
       audio: () => new Uint8Array(SAMPLES_PER_PACKET).fill(0x55),
     });
@@ -176,6 +176,36 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
     await expect(control.recordButton('not-yet', 'start')).resolves.toEqual({ callId: 'not-yet', result: 'pending' });
     await push('not-yet', SELECTIVE);
     expect(await recordingOf('not-yet')).toMatchObject({ mode: 'selective' });
+  });
+
+  test('Art. 7: the record button brings the notice evidence of a selective call; a recording without any is flagged', async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const pressed = async (callId: string, presses: { notice?: string }[]) => {
+      const call = push(callId, SELECTIVE, 1200, []);
+      await sleep(300);
+      for (const press of presses) await control.recordButton(callId, 'start', press);
+      await call;
+      return recordingOf(callId);
+    };
+    // The official confirmed having told the other party, with the press.
+    expect(await pressed('told-verbally', [{ notice: 'verbal:official' }])).toMatchObject({
+      mode: 'selective', noticeGiven: true, noticeEvidence: 'verbal:official', complianceException: null,
+    });
+    // The PBX played its short notice for a press that came before the call reached RECORD.
+    await expect(control.recordButton('told-early', 'start', { notice: 'announcement:played@2026-11-28T01:00:00Z' })).resolves.toMatchObject({ result: 'pending' });
+    expect(await pressed('told-early', [])).toMatchObject({ noticeEvidence: 'announcement:played@2026-11-28T01:00:00Z', complianceException: null });
+    // Evidence from a second press, after the recording's file was opened by the first, still counts.
+    expect(await pressed('told-late', [{}, { notice: 'verbal:official' }])).toMatchObject({ noticeGiven: true, complianceException: null });
+    // Nothing with the call, nothing with the press: recorded, and shown as an exception.
+    expect(await pressed('not-told', [{}])).toMatchObject({ mode: 'selective', noticeGiven: false, complianceException: 'notice_missing' });
+
+    const before = await auditCount();
+    const press = (body: string) => raw('POST', '/calls/refused-notice/record-button', { token: TOKEN, body, type: 'application/json' });
+    for (const body of ['{"action":"stop","notice":"verbal:official"}', '{"action":"start","notice":"verbal\u0000official"}', `{"action":"start","notice":"${'x'.repeat(257)}"}`]) {
+      const response = await press(body);
+      expect({ status: response.status, code: ((await response.json()) as { error: { code: string } }).error.code }).toEqual({ status: 400, code: 'INVALID_INPUT' });
+    }
+    expect(await auditCount()).toBe(before);
   });
 
   test('deletion destroys only a file that is due and not held; unknown ids are refused', async () => {

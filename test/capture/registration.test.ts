@@ -243,14 +243,28 @@ describe.each(availableDrivers())('registration on %s', (driver) => {
     expect(announced.complianceException).toBeUndefined();
     expect(announced.recording.mode).toBe('full');
 
-    // Before full recording was approved the extension was selective: no announcement was owed.
-    const earlier = await registrar.register(call({ extension: '02-2680-5000', notices: [], startedAt: new Date('2026-10-31T10:00:00Z') }));
-    expect(earlier).toMatchObject({ recording: { mode: 'selective', noticeGiven: false } });
+    // Before full recording was approved the extension was selective: the official's word was enough.
+    const earlier = await registrar.register(call({ extension: '02-2680-5000', notices: ['verbal:official'], startedAt: new Date('2026-10-31T10:00:00Z') }));
+    expect(earlier).toMatchObject({ recording: { mode: 'selective', noticeGiven: true } });
     expect(earlier.complianceException).toBeUndefined();
   });
 
+  test('a selective recording (started by the button) without any notice evidence is flagged the same way (R3)', async () => {
+    const exceptions = registrar.stats.complianceExceptions;
+    const silent = await registrar.register(call({ notices: [] }));
+    expect(silent).toMatchObject({ complianceException: 'notice_missing', recording: { mode: 'selective', noticeGiven: false } });
+    expect(registrar.stats.complianceExceptions).toBe(exceptions + 1);
+    expect(logged.some((entry) => entry.level === 'warn' && entry.fields.callId === silent.recording.callId && entry.fields.mode === 'selective')).toBe(true);
+    // Either evidence will do for a selective call: the PBX's short notice, or the official's confirmation.
+    for (const notices of [['verbal:official'], [ANNOUNCEMENT]]) {
+      const told = await registrar.register(call({ notices }));
+      expect(told).toMatchObject({ recording: { mode: 'selective', noticeGiven: true, noticeEvidence: notices[0] } });
+      expect(told.complianceException).toBeUndefined();
+    }
+  });
+
   test('the mode the server applied at the call start wins over the table now', async () => {
-    const result = await registrar.register(call({ extension: '02-2680-5000', mode: 'selective', notices: [] }));
+    const result = await registrar.register(call({ extension: '02-2680-5000', mode: 'selective', notices: ['verbal:official'] }));
     expect(result.recording.mode).toBe('selective');
     expect(result.complianceException).toBeUndefined();
   });
@@ -365,6 +379,21 @@ describe('recording modes and the record button (R1)', () => {
     expect(button.start('c', at('00:25'))).toBe(false);
     expect(button.intervals('c')).toEqual([{ startedAt: at('00:10'), stoppedAt: at('00:30') }]);
     expect(button.stats.refused).toBe(3);
+  });
+
+  test('a press carries its notice evidence; a second press while on may bring what the first lacked (Art. 7)', () => {
+    const button = new RecordButton();
+    button.start('c', at('00:10'));
+    expect(button.notices('c')).toEqual([]);
+    expect(button.start('c', at('00:12'), 'verbal:official')).toBe(true);
+    // The first evidence stays; the interval still starts at the first press.
+    button.start('c', at('00:14'), 'announcement:played@2026-11-26T05:00:14Z');
+    expect(button.intervals('c')).toEqual([{ startedAt: at('00:10'), notice: 'verbal:official' }]);
+    button.stop('c', at('00:30'));
+    expect(button.intervals('c')).toEqual([{ startedAt: at('00:10'), stoppedAt: at('00:30'), notice: 'verbal:official' }]);
+    button.start('c', at('00:40'), 'announcement:played@2026-11-26T05:00:40Z');
+    button.start('c', at('00:41'), 'verbal:official');
+    expect(button.notices('c')).toEqual(['verbal:official', 'announcement:played@2026-11-26T05:00:40Z']);
   });
 
   test('the registry is bounded in calls and in presses per call', () => {

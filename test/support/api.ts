@@ -12,7 +12,7 @@ import { DevelopmentDirectory } from '../../infra/directory/development-director
 import { loadLegalCalendar } from '../../infra/holidays';
 import type { LegalCalendar } from '../../infra/legal-period';
 import { createLogger } from '../../infra/logger';
-import type { RoleId } from '../../infra/settings';
+import { loadSettings, type RoleId } from '../../infra/settings';
 
 export interface TestApi {
   url: string;
@@ -22,6 +22,8 @@ export interface TestApi {
 }
 
 let calendar: LegalCalendar | undefined;
+/** The shipped announcement and its text, as an installation without its own has them. */
+const defaults = loadSettings({});
 
 export async function startTestApi(orm: MikroORM, overrides: Partial<ApiOptions> = {}): Promise<TestApi> {
   calendar ??= await loadLegalCalendar('Asia/Seoul');
@@ -43,6 +45,7 @@ export async function startTestApi(orm: MikroORM, overrides: Partial<ApiOptions>
     exportPasswordMinLength: 10,
     fullRecordingApprovalChain: ['operator', 'deputy', 'chief'],
     approvalReminderWorkingDays: 2,
+    announcement: { text: defaults.announcementText, audioFile: defaults.announcementAudioFile },
     sessionTimeouts: { idleMinutes: 30, absoluteMinutes: 480 },
     lockout: { maxFailures: 5, lockoutMinutes: 15 },
     loginRateLimitPerMinute: 1_000,

@@ -7,7 +7,12 @@ export const CALL_DIRECTIONS = ['inbound', 'outbound', 'internal'] as const;
 export type CallDirection = (typeof CALL_DIRECTIONS)[number];
 export const CODECS = ['PCMU', 'PCMA'] as const;
 export type Codec = (typeof CODECS)[number];
-/** R3: why a recorded call breaks the rules on notice — a full-recording call without a played announcement. */
+/**
+ * R3 (Art. 7): why a recorded call breaks the rules on notice. `notice_missing`: the call carries no evidence of the
+ * notice its mode requires — the announcement for a full recording, any notice (the PBX's short notice or the
+ * official's confirmation) for a selective one. The row's mode tells which was owed, so one value serves both and the
+ * column's check constraint stays as it is.
+ */
 export const COMPLIANCE_EXCEPTIONS = ['notice_missing'] as const;
 export type ComplianceException = (typeof COMPLIANCE_EXCEPTIONS)[number];
 
@@ -60,6 +65,8 @@ export const RecordingSchema = new EntitySchema<Recording, BaseEntity>({
     { properties: ['retentionDueAt'] },
     // Recording search: one extension's calls in a date range.
     { properties: ['extension', 'startedAt'] },
+    // The dashboard's compliance exceptions: the few flagged calls of the last days, newest first.
+    { properties: ['complianceException', 'startedAt'] },
   ],
   properties: {
     callId: { type: 'string', length: 128, unique: true },
