@@ -7,57 +7,31 @@
  * where before approval it left nothing; it goes back to selective when the head revokes.
  */
 import { Client, Connection } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
 import type { ApplicationDetail, ApplicationView } from '../../api/full-recording';
 import { AuditEvent, FullRecordingApplication } from '../../infra/db/entities';
-import { loadLegalCalendar } from '../../infra/holidays';
 import { FullRecordingWorkflows } from '../../infra/temporal/full-recording';
-import { testActivityDeps } from '../support/activities';
 import { loggedIn, seedCalls, startTestApi, type SeededCalls, type TestApi, type TestClient } from '../support/api';
-import { startTestAppliance, type TestAppliance } from '../support/appliance';
+import type { TestAppliance } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { startFullRecordingStack, type FullRecordingStack } from '../support/full-recording';
 import { freePort } from '../support/ports';
-import { bundleWorkflows, createTimeSkippingEnvironment } from '../support/temporal';
-
-const TASK_QUEUE = 'full-recording-api-test';
 
 describe.each(availableDrivers())('full-recording applications through the API (%s)', (driver) => {
-  let env: TestWorkflowEnvironment;
+  let stack: FullRecordingStack;
   let database: TestDatabase;
   let calls: SeededCalls;
   let capture: TestAppliance;
   let api: TestApi;
-  let worker: Worker;
-  let running: Promise<void>;
   let head: TestClient;
   let today: string;
 
   beforeAll(async () => {
-    const calendar = await loadLegalCalendar('Asia/Seoul');
-    [env, database] = await Promise.all([createTimeSkippingEnvironment(), createTestDatabase(driver)]);
-    calls = await seedCalls(database.orm);
-    capture = await startTestAppliance(database.orm);
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: TASK_QUEUE,
-      workflowBundle: await bundleWorkflows(),
-      activities: createActivities(testActivityDeps(database.orm, calendar, { capture: capture.control })),
-    });
-    running = worker.run();
-    api = await startTestApi(database.orm, { capture: capture.control, fullRecordingWorkflows: new FullRecordingWorkflows(env.client, TASK_QUEUE) });
+    stack = await startFullRecordingStack(driver);
+    ({ database, calls, capture, api } = stack);
     head = await loggedIn(api.url, 'dept_head');
-    today = calendar.localDate(new Date(await env.currentTimeMs()));
+    today = stack.calendar.localDate(new Date(await stack.env.currentTimeMs()));
   }, 60_000);
-  afterAll(async () => {
-    await api?.close();
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await capture?.close();
-    await database?.dispose();
-  });
+  afterAll(async () => stack?.close());
 
   const applications = () => database.orm.em.fork().count(FullRecordingApplication, {});
   const detailOf = async (client: TestClient, id: string) => (await client.json<ApplicationDetail>('GET', `/api/full-recording-applications/${id}`)).body;
@@ -198,7 +172,7 @@ describe('full-recording applications with Temporal unreachable', () => {
     calls = await seedCalls(database.orm);
     // Nothing listens there: the start of the workflow fails as it would with the Temporal server down.
     client = new Client({ connection: Connection.lazy({ address: `127.0.0.1:${await freePort()}`, connectTimeout: '1s' }) });
-    api = await startTestApi(database.orm, { fullRecordingWorkflows: new FullRecordingWorkflows(client, TASK_QUEUE) });
+    api = await startTestApi(database.orm, { fullRecordingWorkflows: new FullRecordingWorkflows(client, 'unreachable') });
   });
   afterAll(async () => {
     await api?.close();

@@ -6,69 +6,39 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { Page } from 'playwright-core';
-import { createActivities } from '../../activities';
-import { loadLegalCalendar } from '../../infra/holidays';
 import type { RoleId } from '../../infra/settings';
-import { FullRecordingWorkflows } from '../../infra/temporal/full-recording';
-import { testActivityDeps } from '../support/activities';
-import { seedCalls, startTestApi, type SeededCalls, type TestApi } from '../support/api';
-import { startTestAppliance, type TestAppliance } from '../support/appliance';
-import { chromiumAvailable, logInAs, saveScreenshot, watchedBrowsers } from '../support/browser';
-import { createTestDatabase, type TestDatabase } from '../support/databases';
+import type { SeededCalls, TestApi } from '../support/api';
+import { chromiumAvailable, logInAs, rowCells, saveScreenshot, watchedBrowsers } from '../support/browser';
+import { startFullRecordingStack, type FullRecordingStack } from '../support/full-recording';
 import { convertToPdf, pdfText } from '../support/libreoffice';
-import { bundleWorkflows, createTimeSkippingEnvironment } from '../support/temporal';
 
-const TASK_QUEUE = 'full-recording-browser-test';
 const REASON = '폭언·욕설 민원이 반복되어 직원 보호를 위해 모든 통화를 녹음하려 합니다';
 const describeBrowser = chromiumAvailable() ? describe : describe.skip;
 
 describeBrowser('full recording in Chromium', () => {
-  let env: TestWorkflowEnvironment;
-  let database: TestDatabase;
+  let stack: FullRecordingStack;
   let calls: SeededCalls;
-  let capture: TestAppliance;
   let api: TestApi;
-  let worker: Worker;
-  let running: Promise<void>;
   let downloads: string;
 
   beforeAll(async () => {
-    const calendar = await loadLegalCalendar('Asia/Seoul');
-    [env, database] = await Promise.all([createTimeSkippingEnvironment(), createTestDatabase('sqlite')]);
-    calls = await seedCalls(database.orm);
-    capture = await startTestAppliance(database.orm);
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: TASK_QUEUE,
-      workflowBundle: await bundleWorkflows(),
-      activities: createActivities(testActivityDeps(database.orm, calendar, { capture: capture.control })),
-    });
-    running = worker.run();
-    api = await startTestApi(database.orm, { capture: capture.control, fullRecordingWorkflows: new FullRecordingWorkflows(env.client, TASK_QUEUE) });
+    stack = await startFullRecordingStack('sqlite');
+    ({ calls, api } = stack);
     downloads = mkdtempSync(path.join(os.tmpdir(), 'browser-full-recording-'));
   }, 60_000);
   afterAll(async () => {
-    await api?.close();
-    worker?.shutdown();
-    await running;
-    await env?.teardown();
-    await capture?.close();
-    await database?.dispose();
+    await stack?.close();
     rmSync(downloads, { recursive: true, force: true });
   });
 
   const openBrowser = watchedBrowsers(() => api.url);
-  const row = (page: Page, label: string) =>
-    page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) }).getByRole('cell');
   /** The workflow acts asynchronously: reloads the page until the row reads as expected. */
   async function untilRow(page: Page, label: string, text: string): Promise<void> {
     for (const deadline = Date.now() + 15_000; ; await page.waitForTimeout(200)) {
       await page.reload();
-      if ((await row(page, label).textContent())?.includes(text)) return;
-      if (Date.now() > deadline) throw new Error(`${label} never showed ${text}: ${await row(page, label).textContent()}`);
+      if ((await rowCells(page, label).textContent())?.includes(text)) return;
+      if (Date.now() > deadline) throw new Error(`${label} never showed ${text}: ${await rowCells(page, label).textContent()}`);
     }
   }
 
@@ -99,8 +69,8 @@ describeBrowser('full recording in Chromium', () => {
     await head.getByRole('button', { name: '신청', exact: true }).click();
     await head.waitForURL(/\/full-recording\/[0-9a-f-]{36}$/);
     const detailUrl = head.url();
-    expect(await row(head, '상태').textContent()).toBe('검토 중');
-    expect(await row(head, '결재 대기').textContent()).toContain('업무담당자');
+    expect(await rowCells(head, '상태').textContent()).toBe('검토 중');
+    expect(await rowCells(head, '결재 대기').textContent()).toContain('업무담당자');
     await saveScreenshot(head, 'full-recording-applied');
 
     const [download] = await Promise.all([head.waitForEvent('download'), head.getByRole('link', { name: '신청서 내려받기 (DOCX)' }).click()]);

@@ -8,11 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import type { Recording } from '../../infra/db/entities';
 import { seedCalls, startTestApi, type SeededCalls, type TestApi } from '../support/api';
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
-import { chromiumAvailable, logInAs, saveScreenshot, watchedBrowsers } from '../support/browser';
+import { chromiumAvailable, logInAs, rowCells, saveScreenshot, watchedBrowsers } from '../support/browser';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 
 const PASSWORD = 'Quiet-Harbor-2026';
@@ -47,8 +46,6 @@ describeBrowser('retention and the party export in Chromium', () => {
   });
 
   const openBrowser = watchedBrowsers(() => api.url);
-  const row = (page: Page, label: string) =>
-    page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) }).getByRole('cell');
 
   test('the chief holds the call; the official sees its deletion date and the hold, and exports it with a password', async () => {
     const chief = await openBrowser();
@@ -68,7 +65,7 @@ describeBrowser('retention and the party export in Chromium', () => {
     const due = new Intl.DateTimeFormat('ko-KR', {
       timeZone: 'Asia/Seoul', year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
     }).format(call.retentionDueAt);
-    expect(await row(page, '삭제 예정').textContent()).toContain(due);
+    expect(await rowCells(page, '삭제 예정').textContent()).toContain(due);
     expect(await page.getByText('보존 중지 1건', { exact: false }).count()).toBe(1);
 
     // A mistyped confirmation: the form comes back in Korean with the reason kept and the passwords cleared.

@@ -168,3 +168,8 @@ export function watchedBrowsers(origin: () => string): (viewport?: { width: numb
     return browser.page;
   };
 }
+
+/** The cells of a details table's row, found by its row header (e.g. `상태`). */
+export function rowCells(page: Page, label: string) {
+  return page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) }).getByRole('cell');
+}

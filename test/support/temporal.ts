@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../../activities';
 import { WORKFLOWS_PATH } from '../../infra/temporal/worker';
 
 /** The wrapper that execs the Java time-skipping server installed by infra/scripts/install-test-server.sh. */
@@ -28,4 +29,20 @@ const quietBundler = { trace() {}, debug() {}, info() {}, warn: console.warn, er
 /** The workflows/ bundle, built once per suite and shared by its workers. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundler });
+}
+
+/** A worker with every workflow and real activities over `deps`, running while `body` runs, shut down after. */
+export async function runWithWorker(
+  connection: NativeConnection,
+  options: { taskQueue: string; workflowBundle: WorkflowBundleWithSourceMap; deps: ActivityDeps; namespace?: string },
+  body: () => Promise<void>,
+): Promise<void> {
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    workflowBundle: options.workflowBundle,
+    activities: createActivities(options.deps),
+  });
+  await worker.runUntil(body);
 }

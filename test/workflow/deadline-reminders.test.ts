@@ -4,7 +4,7 @@
  * the Civil Act rules say.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { Notification } from '../../infra/db/entities';
 import { loadLegalCalendar } from '../../infra/holidays';
@@ -17,7 +17,7 @@ import {
 } from '../../workflows/deadline-reminders';
 import { testActivityDeps } from '../support/activities';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
-import { bundleWorkflows, createTimeSkippingEnvironment } from '../support/temporal';
+import { bundleWorkflows, createTimeSkippingEnvironment, runWithWorker } from '../support/temporal';
 
 const DAY_MS = 86_400_000;
 const TASK_QUEUE = 'deadline-test';
@@ -42,16 +42,8 @@ beforeEach(async () => {
 afterEach(async () => env?.teardown());
 
 
-/** A worker lives for one run; each test gets its own over the same bundle. */
-async function withWorker(body: () => Promise<void>): Promise<void> {
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle,
-    activities: createActivities(testActivityDeps(db.orm, calendar)),
-  });
-  await worker.runUntil(body);
-}
+const withWorker = (body: () => Promise<void>) =>
+  runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps: testActivityDeps(db.orm, calendar) }, body);
 
 afterAll(async () => db?.dispose());
 

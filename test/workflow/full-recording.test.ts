@@ -10,8 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { startAppliance, type Appliance } from '../../capture/appliance';
 import { CaptureControlClient } from '../../capture/control-client';
 import { newDataKey } from '../../infra/crypto/envelope';
@@ -29,7 +28,7 @@ import {
 import { testActivityDeps } from '../support/activities';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { freePort } from '../support/ports';
-import { bundleWorkflows, createTimeSkippingEnvironment } from '../support/temporal';
+import { bundleWorkflows, createTimeSkippingEnvironment, runWithWorker } from '../support/temporal';
 
 const TASK_QUEUE = 'full-recording-test';
 const DAY = 86_400_000;
@@ -87,15 +86,8 @@ beforeEach(async () => {
 });
 afterEach(async () => env?.teardown());
 
-async function withWorker(body: () => Promise<void>): Promise<void> {
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle,
-    activities: createActivities(testActivityDeps(db.orm, calendar, { capture })),
-  });
-  await worker.runUntil(body);
-}
+const withWorker = (body: () => Promise<void>) =>
+  runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps: testActivityDeps(db.orm, calendar, { capture }) }, body);
 
 /** An application row as the API writes it, and its workflow started. */
 async function apply(period: { from: number; to?: number }) {

@@ -15,8 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { verifyAuditChain } from '../../infra/audit/audit-log';
 import { AuditEvent, Recording } from '../../infra/db/entities';
 import { createLogger } from '../../infra/logger';
@@ -25,7 +24,7 @@ import { retentionDayStatus, retentionDayWorkflow, retentionWorkflowId } from '.
 import { testActivityDeps } from '../support/activities';
 import { freePort } from '../support/ports';
 import { createRetentionFixture, type RetentionFixture } from '../support/retention';
-import { bundleWorkflows, installQuietRuntime } from '../support/temporal';
+import { bundleWorkflows, installQuietRuntime, runWithWorker } from '../support/temporal';
 
 const TASK_QUEUE = 'retention-crash-test';
 const NAMESPACE = 'default';
@@ -59,14 +58,8 @@ afterAll(async () => {
 async function withWorker(body: () => Promise<void>): Promise<void> {
   const connection = await NativeConnection.connect({ address: server.address });
   try {
-    const worker = await Worker.create({
-      connection,
-      namespace: NAMESPACE,
-      taskQueue: TASK_QUEUE,
-      workflowBundle,
-      activities: createActivities(testActivityDeps(fixture.db.orm, fixture.calendar, { capture: fixture.capture })),
-    });
-    await worker.runUntil(body);
+    const deps = testActivityDeps(fixture.db.orm, fixture.calendar, { capture: fixture.capture });
+    await runWithWorker(connection, { namespace: NAMESPACE, taskQueue: TASK_QUEUE, workflowBundle, deps }, body);
   } finally {
     await connection.close();
   }

@@ -6,8 +6,7 @@
  * (A worker killed mid-batch and Temporal itself killed and restarted: test/workflow/retention-crash.test.ts.)
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { verifyAuditChain } from '../../infra/audit/audit-log';
 import { AuditEvent, Recording, RecordingHold } from '../../infra/db/entities';
 import { addDays } from '../../infra/legal-period';
@@ -15,7 +14,7 @@ import { startRetentionDay } from '../../infra/temporal/retention';
 import { RETENTION_SWEEP_SCHEDULE_ID, retentionDayStatus, retentionSweepWorkflow, retentionWorkflowId, type RetentionDayStatus } from '../../workflows/retention';
 import { testActivityDeps } from '../support/activities';
 import { createRetentionFixture, type RetentionFixture } from '../support/retention';
-import { bundleWorkflows, createTimeSkippingEnvironment } from '../support/temporal';
+import { bundleWorkflows, createTimeSkippingEnvironment, runWithWorker } from '../support/temporal';
 
 const TASK_QUEUE = 'retention-test';
 const MINUTE = 60_000;
@@ -41,15 +40,8 @@ beforeEach(async () => {
 });
 afterEach(async () => env?.teardown());
 
-async function withWorker(body: () => Promise<void>): Promise<void> {
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle,
-    activities: createActivities(testActivityDeps(fixture.db.orm, fixture.calendar, { capture: fixture.capture })),
-  });
-  await worker.runUntil(body);
-}
+const withWorker = (body: () => Promise<void>) =>
+  runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps: testActivityDeps(fixture.db.orm, fixture.calendar, { capture: fixture.capture }) }, body);
 
 const record = (startedAt: Date) => fixture.record(startedAt);
 const at = (day: string, hours: number, minutes: number) => fixture.at(day, hours, minutes);
