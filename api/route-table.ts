@@ -668,11 +668,9 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       async handle(call) {
         const principal = call.principal as Principal;
         const items = await listApplications(call);
-        const inbox: typeof items = [];
-        for (const item of items.filter((candidate) => candidate.status === 'under_review')) {
-          const status = await fullRecordingDeps.workflows?.status(item.id);
-          if (status?.awaiting && principal.roles.includes(status.awaiting)) inbox.push(item);
-        }
+        // The same inbox as the dashboard's card.
+        const scope = call.scope === 'everything' ? 'everything' : 'ownDepartment';
+        const inbox = (await readFullRecordingOverview(fullRecordingDeps, call.em, principal, scope)).awaitingMe;
         const extensions = await listExtensions(call);
         sendPage(call.res, fullRecordingListPage(frame(call.res, '/full-recording'), { items, inbox, extensions, canApply: principal.roles.includes('dept_head') }, deps.timeZone));
       },
