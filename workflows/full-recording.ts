@@ -158,7 +158,7 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
   };
 
   // 1. Review, step by step.
-  for (const role of input.approvalChain) {
+  for (const [step, role] of input.approvalChain.entries()) {
     status.awaiting = role;
     decision = undefined;
     let since = now();
@@ -174,6 +174,8 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
     }
     const signed = decision as unknown as SignOffSignal;
     status.signOffs.push({ role, actor: signed.actor.username, decision: signed.decision, comment: signed.comment, at: now() });
+    // The next step is open from this moment, not once the step is recorded: a query showing the sign-off shows it too.
+    status.awaiting = signed.decision === 'approve' ? input.approvalChain[step + 1] : undefined;
     if (signed.decision === 'reject') {
       return finish('rejected', 'rejected', signed.actor.username, role, signed.comment);
     }
