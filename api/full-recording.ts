@@ -13,6 +13,7 @@ import {
   AuditEvent, Department, Extension, FULL_RECORDING_GROUNDS, FullRecordingApplication, type FullRecordingStatus as RowStatus,
 } from '../infra/db/entities';
 import type { Directory } from '../infra/directory';
+import type { DocumentStore } from '../infra/documents/document-store';
 import type { LegalCalendar } from '../infra/legal-period';
 import { formatKoreanLocalDate } from '../infra/korean-time';
 import { mark, municipality, renderForm } from '../templates/documents';
@@ -25,6 +26,8 @@ import type { Principal } from './access';
 import { ApiError, notFound } from './errors';
 import { localDate } from './recording-search';
 import type { RouteCall } from './routes';
+import { addAttachments, attachmentView, listAttachments, readAttachment, withSealedFiles, type AttachmentView } from './attachments';
+import { formatFileSize, type UploadedFile } from './uploads';
 
 export const GROUND_LABELS: Record<(typeof FULL_RECORDING_GROUNDS)[number], string> = {
   interest_related_complaints: '인허가·단속·복지 등 이해관계 민원 (제6조제2항제1호)',
@@ -88,6 +91,7 @@ export const applicationDetail = applicationView.extend({
       refusals: z.array(z.object({ action: z.string(), actor: z.string(), reason: z.string(), at: z.string() })),
     })
     .nullable(),
+  evidence: z.array(attachmentView).describe('증빙자료 (첨부파일)'),
   history: z.array(z.object({ at: z.string(), action: z.string(), actor: z.string(), role: z.string(), reason: z.string() })),
 });
 export type ApplicationDetail = z.infer<typeof applicationDetail>;
@@ -110,7 +114,13 @@ export interface FullRecordingDeps {
   workflows?: FullRecordingWorkflows;
   approvalChain: readonly SignOffRole[];
   reminderWorkingDays: number;
+  /** Where the evidence files are sealed, and how many one application may have. */
+  documents: DocumentStore;
+  maxEvidenceFiles: number;
 }
+
+const EVIDENCE = 'evidence';
+const evidenceOf = (applicationId: string) => ({ ownerType: 'full_recording_application' as const, ownerId: applicationId, purpose: EVIDENCE });
 
 function gateway(deps: FullRecordingDeps): FullRecordingWorkflows {
   if (!deps.workflows) throw new ApiError(503, 'WORKFLOWS_UNAVAILABLE', '업무 흐름 서버(Temporal)에 연결되어 있지 않습니다. 잠시 후 다시 시도하십시오.');
@@ -142,7 +152,6 @@ export function toApplicationView(application: FullRecordingApplication): Applic
 
 const POPULATE = ['department', 'extensions'] as const;
 
-/** Applies: checks the extensions are the applicant's department's and free, writes the row, starts the workflow. */
 /**
  * What an application may ask for, checked the same way for filing and for the preview: a period from today on, and
  * extensions of the applicant's own department that no open application covers.
@@ -187,7 +196,7 @@ export async function applyForFullRecording(
   const workflows = gateway(deps);
   const principal = call.principal as Principal;
   const { body } = call;
-  const application = await call.em.fork().transactional(async (tx) => {
+  const application = await withSealedFiles(deps.documents, call.files, (evidence) => call.em.fork().transactional(async (tx) => {
     await takeWriteLockFirst(tx);
     const { department, extensions } = await checkApplication(deps, tx, principal, body);
     const period = storedPeriod(deps, body);
@@ -207,8 +216,9 @@ export async function applyForFullRecording(
       reason: body.reason,
       detail: { extensions: body.extensions, ground: body.ground, periodFrom: body.periodFrom, periodTo: body.periodTo, requestId: call.context.requestId },
     });
+    await addAttachments(tx, evidenceOf(row.id), evidence, { maxFiles: deps.maxEvidenceFiles, audit: auditIdentity(call) });
     return row;
-  });
+  }));
   try {
     await workflows.start({
       applicationId: application.id,
@@ -238,6 +248,38 @@ export async function applyForFullRecording(
     throw new ApiError(503, 'WORKFLOWS_UNAVAILABLE', '신청을 접수하지 못했습니다 (업무 흐름 서버 연결 실패). 잠시 후 다시 신청하십시오.');
   }
   return toApplicationView(application);
+}
+
+function auditIdentity(call: RouteCall<unknown, unknown, unknown>) {
+  return {
+    actor: (call.principal as Principal).username,
+    role: call.context.actingRole ?? 'dept_head',
+    sourceAddress: call.context.sourceAddress,
+    requestId: call.context.requestId,
+  };
+}
+
+/**
+ * 증빙자료 added after filing, while the managing department is still reviewing (after a decision the application is
+ * what was decided on). The department's head only, as for filing.
+ */
+export async function addEvidence(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<AttachmentView[]> {
+  if (call.files.length === 0) throw new ApiError(400, 'INVALID_INPUT', '첨부할 파일을 고르십시오.');
+  await withSealedFiles(deps.documents, call.files, (evidence) => call.em.fork().transactional(async (tx) => {
+    await takeWriteLockFirst(tx);
+    const application = await tx.findOne(FullRecordingApplication, call.params.id);
+    if (!application) throw notFound();
+    if (application.status !== 'under_review') {
+      throw new ApiError(409, 'ACTION_REFUSED', '검토 중인 신청에만 증빙자료를 더할 수 있습니다.', { status: application.status });
+    }
+    await addAttachments(tx, evidenceOf(application.id), evidence, { maxFiles: deps.maxEvidenceFiles, audit: auditIdentity(call) });
+  }));
+  return listAttachments(call.em.fork(), 'full_recording_application', call.params.id);
+}
+
+/** One evidence file of an application, for those who may read the application. */
+export async function evidenceFile(deps: FullRecordingDeps, call: RouteCall<{ id: string; attachmentId: string }, unknown, unknown>) {
+  return readAttachment(call.em, deps.documents, { ownerType: 'full_recording_application', ownerId: call.params.id }, call.params.attachmentId, call.audit);
 }
 
 /** Department heads see their department's applications; the managing department and auditors see all. */
@@ -281,7 +323,7 @@ export async function readApplication(deps: FullRecordingDeps, call: RouteCall<{
   const history = await call.em.find(
     AuditEvent,
     // The steps, not who looked at them (reads and downloads are audited too, and listed in the access review).
-    { targetType: 'full_recording_application', targetId: application.id, action: { $nin: ['full_recording.read', 'full_recording.document'] } },
+    { targetType: 'full_recording_application', targetId: application.id, action: { $nin: ['full_recording.read', 'full_recording.document', 'attachment.downloaded'] } },
     { orderBy: { seq: 'asc' } },
   );
   await call.audit({ action: 'full_recording.read', targetType: 'full_recording_application', targetId: application.id, reason: '전수 녹취 신청 조회' });
@@ -297,6 +339,7 @@ export async function readApplication(deps: FullRecordingDeps, call: RouteCall<{
           refusals: status.refusals,
         }
       : null,
+    evidence: await listAttachments(call.em, 'full_recording_application', application.id),
     history: history.map((event) => ({ at: event.at.toISOString(), action: event.action, actor: event.actor, role: event.role, reason: event.reason })),
   };
 }
@@ -382,10 +425,12 @@ export async function permittedActions(
   em: EntityManager,
   principal: Principal,
   item: ApplicationDetail,
-): Promise<{ signOff: boolean; revoke: boolean; renew: boolean }> {
-  const workflow = item.workflow;
-  if (!workflow || !deps.workflows) return { signOff: false, revoke: false, renew: false };
+): Promise<{ signOff: boolean; revoke: boolean; renew: boolean; addEvidence: boolean }> {
   const department = (await departmentOf(em, principal))?.code;
+  // As addEvidence checks it: the applying department's head, while the application is reviewed.
+  const addEvidence = item.status === 'under_review' && principal.roles.includes('dept_head') && department === item.department.code;
+  const workflow = item.workflow;
+  if (!workflow || !deps.workflows) return { signOff: false, revoke: false, renew: false, addEvidence };
   const facts = {
     state: item.status as FullRecordingStatus['state'],
     applicant: item.applicant,
@@ -396,11 +441,16 @@ export async function permittedActions(
   };
   const allowedAs = (action: FullRecordingAction) =>
     principal.roles.some((role) => refusalOf(facts, { username: principal.username, role, department }, action) === undefined);
-  return { signOff: allowedAs('sign_off'), revoke: allowedAs('revoke'), renew: allowedAs('renew') };
+  return { signOff: allowedAs('sign_off'), revoke: allowedAs('revoke'), renew: allowedAs('renew'), addEvidence };
 }
 
 /** 전수 녹취 사용 신청서 as DOCX: the city's template (or the built-in one) filled from an application. */
-async function renderApplication(deps: FullRecordingDeps, em: EntityManager, view: ApplicationView): Promise<Buffer> {
+async function renderApplication(
+  deps: FullRecordingDeps,
+  em: EntityManager,
+  view: ApplicationView,
+  evidence: readonly Pick<AttachmentView, 'fileName' | 'sizeBytes'>[],
+): Promise<Buffer> {
   const [applicant, managing] = await Promise.all([
     deps.directory.findUser(view.applicant).catch(() => undefined),
     em.findOne(Department, { isManagingDepartment: true }),
@@ -423,7 +473,7 @@ async function renderApplication(deps: FullRecordingDeps, em: EntityManager, vie
       reason: view.reason,
       period: lastDay ? `${day(view.periodFrom)} ~ ${lastDay}` : `${day(view.periodFrom)}부터 취소할 때까지 (매년 연장 검토)`,
       noticeMethod: `통화 연결 시 안내 방송 ("${deps.announcementText}")`,
-      evidence: '',
+      evidence: evidence.length === 0 ? '없음' : evidence.map((file, index) => `${index + 1}. ${file.fileName} (${formatFileSize(file.sizeBytes)})`).join('\n'),
       applicationDate: day(view.createdAt),
     },
     { templatesDir: deps.templatesDir },
@@ -433,7 +483,8 @@ async function renderApplication(deps: FullRecordingDeps, em: EntityManager, vie
 /** The application as filed, for the city's electronic document system. */
 export async function applicationDocument(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<{ name: string; docx: Buffer }> {
   const application = await loadApplication(call);
-  const docx = await renderApplication(deps, call.em, toApplicationView(application));
+  const evidence = await listAttachments(call.em, 'full_recording_application', application.id);
+  const docx = await renderApplication(deps, call.em, toApplicationView(application), evidence);
   await call.audit({ action: 'full_recording.document', targetType: 'full_recording_application', targetId: application.id, reason: '전수 녹취 신청서 내려받기' });
   return { name: `full-recording-application_${application.id}.docx`, docx };
 }
@@ -448,7 +499,7 @@ export async function previewApplicationDocument(deps: FullRecordingDeps, call: 
     extensions: [...call.body.extensions].sort(), ground: call.body.ground, reason: call.body.reason,
     periodFrom: period.from.toISOString(), periodTo: period.to?.toISOString() ?? null,
     status: 'under_review', appliedAt: null, endedAt: null, createdAt: new Date().toISOString(),
-  });
+  }, call.files.map((file: UploadedFile) => ({ fileName: file.fileName, sizeBytes: file.content.length })));
 }
 
 export interface FullRecordingOverview {

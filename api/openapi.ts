@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { allowedRoles } from './access';
 import type { RouteSpec } from './routes';
+import { ACCEPTED_TYPES_LABEL } from './uploads';
 
 export const OPENAPI_PATH = '/api/openapi.json';
 
@@ -38,6 +39,25 @@ const ERROR_RESPONSES = {
   429: '로그인 시도 제한 또는 계정 잠김',
 } as const;
 
+/** The form of an upload route: its text fields as the body schema says, and the files. */
+function uploadSchema(route: RouteSpec): Record<string, unknown> {
+  const upload = route.upload as NonNullable<RouteSpec['upload']>;
+  const fields = route.body ? (jsonSchema(route.body, 'input') as { properties?: Record<string, unknown>; required?: string[] }) : {};
+  return {
+    type: 'object',
+    properties: {
+      ...fields.properties,
+      [upload.field]: {
+        type: 'array',
+        maxItems: upload.maxFiles,
+        items: { type: 'string', format: 'binary' },
+        description: `${ACCEPTED_TYPES_LABEL}, 한 개에 ${upload.maxFileBytes} 바이트까지`,
+      },
+    },
+    required: fields.required ?? [],
+  };
+}
+
 export function buildOpenApiDocument(routes: readonly RouteSpec[], info: { title: string; version: string }): unknown {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes.filter((candidate) => candidate.kind === 'api')) {
@@ -57,9 +77,11 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: { title
         ...(roles === 'public' ? { security: [] } : {}),
         ...(route.ownership ? { 'x-ownership': route.ownership.description } : {}),
         parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
-        ...(route.body
-          ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }
-          : {}),
+        ...(route.upload
+          ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: uploadSchema(route) } } } }
+          : route.body
+            ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }
+            : {}),
         responses: {
           [route.method === 'delete' ? '204' : '200']: route.releasesAudio
             ? { description: '성공: 비밀번호로 AES-256 암호화한 ZIP (첨부 파일)', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } }

@@ -10,6 +10,7 @@ import type { Response, RequestHandler } from 'express';
 import { z } from 'zod';
 import type { CaptureControlClient } from '../capture/control-client';
 import type { Directory } from '../infra/directory';
+import type { DocumentStore } from '../infra/documents/document-store';
 import { USERNAME_PATTERN } from '../infra/directory/ldap-directory';
 import type { LegalCalendar } from '../infra/legal-period';
 import { Recording } from '../infra/db/entities';
@@ -27,10 +28,12 @@ import { complianceExceptions, readComplianceExceptions } from './compliance-exc
 import { announcementPage, complianceCard } from './ui/notice-pages';
 import { exportOwnRecording, partyExportBody, partyExportForm, sendExport } from './party-export';
 import {
-  applicationBody, applicationDetail, applicationDocument, applicationForm, type ApplicationBody, applicationIdParams, applicationView, applyForFullRecording,
+  addEvidence, applicationBody, applicationDetail, evidenceFile, applicationDocument, applicationForm, type ApplicationBody, applicationIdParams, applicationView, applyForFullRecording,
   extensionView, listApplications, listExtensions, ownDepartmentApplication, ownDepartmentList, parseApplicationForm, permittedActions,
   previewApplicationDocument, readApplication, readFullRecordingOverview, renewApplication, revokeApplication, revokeBody, revokeForm, signOffApplication, signOffBody, signOffForm,
 } from './full-recording';
+import { attachmentParams, attachmentView, sendAttachment } from './attachments';
+import type { UploadRule } from './uploads';
 import { applicationFormPage, applicationPage, fullRecordingCard, fullRecordingListPage } from './ui/full-recording-pages';
 import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
 import type { SignOffRole } from '../infra/settings';
@@ -65,6 +68,10 @@ export interface SiteFacts {
   capture: CaptureControlClient;
   /** EXPORT_PASSWORD_MIN_LENGTH */
   exportPasswordMinLength: number;
+  /** Where attached files are kept sealed (the same store as generated documents). */
+  documents: DocumentStore;
+  /** ATTACHMENT_MAX_FILES and ATTACHMENT_MAX_FILE_MB */
+  attachments: { maxFiles: number; maxFileBytes: number };
   /**
    * A recording past due whose last hold was released goes back to retention (its day's workflow is started again
    * through the Temporal client); absent where the API runs without Temporal (API suites).
@@ -266,13 +273,21 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     workflows: deps.fullRecordingWorkflows,
     approvalChain: deps.fullRecordingApprovalChain,
     reminderWorkingDays: deps.approvalReminderWorkingDays,
+    documents: deps.documents,
+    maxEvidenceFiles: deps.attachments.maxFiles,
   };
+  /** 증빙자료 with a full-recording application: on the form that files it, and added while it is reviewed. */
+  const evidenceUpload: UploadRule = { field: 'evidence', ...deps.attachments };
 
   /** The application page, with the forms the user may use now; `error` comes back from a refused form. */
   const showApplication = async (call: RouteCall<{ id: string }, unknown, unknown>, error?: ApiError) => {
     const item = await readApplication(fullRecordingDeps, call);
     const can = await permittedActions(fullRecordingDeps, call.em, call.principal as Principal, item);
-    sendPage(call.res, applicationPage(frame(call.res, '/full-recording'), { item, can, error: error?.message }, deps.timeZone), error?.status ?? 200);
+    sendPage(
+      call.res,
+      applicationPage(frame(call.res, '/full-recording'), { item, can, evidenceLimits: deps.attachments, error: error?.message }, deps.timeZone),
+      error?.status ?? 200,
+    );
   };
   /** A step taken from the page: back to the application, with the refusal shown on it if there was one. */
   const fromPage = async (call: RouteCall<{ id: string }, unknown, unknown>, step: () => Promise<void>) => {
@@ -293,6 +308,7 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       call.res,
       applicationFormPage(frame(call.res, '/full-recording'), {
         extensions: mine.map((extension) => ({ number: extension.number, owner: extension.owner, available: !taken.has(extension.number) })),
+        evidenceLimits: deps.attachments,
         values: values as never,
         error: message,
         today: deps.calendar.localDate(new Date()),
@@ -307,12 +323,14 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     use: (body: ApplicationBody) => Promise<void>,
   ) => {
     const { body, error } = parseApplicationForm(call.body);
-    if (!body) return showApplicationForm(call, call.body, error);
+    if (!body) return showApplicationForm(call, call.body, call.files.length > 0 ? `${error} 첨부했던 증빙자료는 다시 골라 주십시오.` : error);
     try {
       await use(body);
     } catch (refusal) {
       if (!(refusal instanceof ApiError) || refusal.status >= 500) throw refusal;
-      await showApplicationForm(call, call.body, refusal);
+      // A browser cannot put chosen files back into a form: say so rather than let them vanish.
+      const again = call.files.length > 0 ? ' 첨부했던 증빙자료는 다시 골라 주십시오.' : '';
+      await showApplicationForm(call, call.body, again ? new ApiError(refusal.status, refusal.code, `${refusal.message}${again}`) : refusal);
     }
   };
 
@@ -520,6 +538,23 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
+      method: 'post', path: '/api/full-recording-applications/:id/evidence', kind: 'api', access: APPLICANTS, ownership: ownDepartmentApplication,
+      params: applicationIdParams, upload: evidenceUpload, response: z.array(attachmentView),
+      summary: '증빙자료 추가 (검토 중인 신청, 신청 부서의 장): PDF·JPEG·PNG, 내용으로 형식 확인; 답은 증빙자료 전체 목록',
+      async handle(call) {
+        call.res.status(201).json(await addEvidence(fullRecordingDeps, call));
+      },
+    }),
+    defineRoute<z.output<typeof attachmentParams>>({
+      method: 'get', path: '/api/full-recording-applications/:id/evidence/:attachmentId', kind: 'api', access: APPLICATION_READERS,
+      ownership: ownDepartmentApplication, params: attachmentParams,
+      summary: '증빙자료 내려받기 (첨부파일로만, 내려받기마다 감사 기록)',
+      async handle(call) {
+        const { row, content } = await evidenceFile(fullRecordingDeps, call);
+        sendAttachment(call.res, row, content);
+      },
+    }),
+    defineRoute({
       method: 'get', path: '/api/compliance-exceptions', kind: 'api', access: COMPLIANCE_READERS, response: complianceExceptions,
       summary: '사전고지 준수 예외 (운영 규정 제7조): 최근 30일 고지 증거 없이 녹음된 통화, 최근 20건과 전체 건수',
       async handle(call) {
@@ -683,7 +718,7 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/full-recording', kind: 'page', access: APPLICANTS, ownership: ownDepartmentList, body: applicationForm,
+      method: 'post', path: '/full-recording', kind: 'page', access: APPLICANTS, ownership: ownDepartmentList, body: applicationForm, upload: evidenceUpload,
       summary: '전수 녹취 신청 (화면)',
       example: { body: APPLICATION_EXAMPLE },
       async handle(call) {
@@ -694,7 +729,7 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/full-recording/preview', kind: 'page', access: APPLICANTS, ownership: ownDepartmentList, body: applicationForm,
+      method: 'post', path: '/full-recording/preview', kind: 'page', access: APPLICANTS, ownership: ownDepartmentList, body: applicationForm, upload: evidenceUpload,
       summary: '전수 녹취 신청서 미리보기 (DOCX, 접수하지 않음)',
       example: { body: APPLICATION_EXAMPLE },
       async handle(call) {
@@ -743,6 +778,16 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
           const parsed = revokeBody.safeParse(call.body);
           if (!parsed.success) throw new ApiError(400, 'INVALID_INPUT', parsed.error.issues[0]?.message ?? '입력을 확인하십시오');
           await revokeApplication(fullRecordingDeps, { ...call, body: parsed.data });
+        });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/full-recording/:id/evidence', kind: 'page', access: APPLICANTS, ownership: ownDepartmentApplication,
+      params: applicationIdParams, upload: evidenceUpload,
+      summary: '증빙자료 추가 (화면, 검토 중인 신청)',
+      async handle(call) {
+        await fromPage(call, async () => {
+          await addEvidence(fullRecordingDeps, call);
         });
       },
     }),

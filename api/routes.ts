@@ -12,6 +12,7 @@ import { decide, type Access, type Principal, type Scope } from './access';
 import { ApiError } from './errors';
 import type { ActiveSession } from './sessions';
 import { LOGIN_CSRF_COOKIE, tokensEqual } from './sessions';
+import { readMultipart, type UploadedFile, type UploadRule } from './uploads';
 
 export type HttpMethod = 'get' | 'post' | 'delete';
 
@@ -44,6 +45,8 @@ export interface RouteCall<P, Q, B> {
   params: P;
   query: Q;
   body: B;
+  /** The files of a route that declares `upload`, checked by type and size; empty otherwise. */
+  files: UploadedFile[];
   em: EntityManager;
   /** Appends an audit entry (group-committed, awaited) with this request's user, role and address. */
   audit(entry: AuditEntry): Promise<void>;
@@ -71,6 +74,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
+  /** Files come with the fields (`multipart/form-data` instead of JSON or a urlencoded form). */
+  upload?: UploadRule;
   /** Documents the success body of an `api` route. */
   response?: z.ZodType;
   /** Set only on a route that answers audio (a recording always sealed), naming the procedure that allows it. */
@@ -134,7 +139,7 @@ export function mountRoute(app: express.Express, route: RouteSpec, options: Moun
     throw new Error(`${route.method.toUpperCase()} ${route.path}: an ownCalls or ownDepartment grant needs an ownership rule`);
   }
   const stateChanging = STATE_CHANGING.includes(route.method);
-  const mediaType = route.kind === 'api' ? 'application/json' : 'application/x-www-form-urlencoded';
+  const mediaType = route.upload ? 'multipart/form-data' : route.kind === 'api' ? 'application/json' : 'application/x-www-form-urlencoded';
   const parser =
     route.kind === 'api'
       ? express.json({ limit: JSON_LIMIT, strict: true })
@@ -153,6 +158,7 @@ export function mountRoute(app: express.Express, route: RouteSpec, options: Moun
       context.actingRole = decision.role;
 
       let fields: Record<string, unknown> = {};
+      let files: UploadedFile[] = [];
       if (stateChanging) {
         const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
         if (hasBody || route.body) {
@@ -161,11 +167,15 @@ export function mountRoute(app: express.Express, route: RouteSpec, options: Moun
               contentType: req.headers['content-type'] ?? null,
             });
           }
-          await runParser(parser, req, res);
-          if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
-            throw new ApiError(400, 'MALFORMED_BODY', '요청 본문은 하나의 객체여야 합니다.');
+          if (route.upload) {
+            ({ fields, files } = await readMultipart(req, route.upload));
+          } else {
+            await runParser(parser, req, res);
+            if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
+              throw new ApiError(400, 'MALFORMED_BODY', '요청 본문은 하나의 객체여야 합니다.');
+            }
+            fields = { ...(req.body as Record<string, unknown>) };
           }
-          fields = { ...(req.body as Record<string, unknown>) };
         }
         checkCsrf(req, context, fields);
         delete fields._csrf;
@@ -184,7 +194,7 @@ export function mountRoute(app: express.Express, route: RouteSpec, options: Moun
       }
       await route.handle({
         req, res, context, principal: context.principal, scope: decision.scope,
-        params, query, body, em, audit: auditor(options.audit, context),
+        params, query, body, files, em, audit: auditor(options.audit, context),
       });
     } catch (error) {
       next(error);

@@ -373,6 +373,18 @@ export const SETTINGS = {
     default: '10',
     schema: integer(8, 128),
   }),
+  attachmentMaxFileMegabytes: setting({
+    env: 'ATTACHMENT_MAX_FILE_MB',
+    doc: 'largest file (MiB) a user may attach to a case (evidence, scans); only PDF, JPEG and PNG are accepted, told by their content',
+    default: '10',
+    schema: integer(1, 50),
+  }),
+  attachmentMaxFiles: setting({
+    env: 'ATTACHMENT_MAX_FILES',
+    doc: 'most files one case may have attached for one purpose (e.g. the evidence of a full-recording application)',
+    default: '5',
+    schema: integer(1, 20),
+  }),
   sessionIdleTimeoutMinutes: setting({
     env: 'SESSION_IDLE_TIMEOUT_MINUTES',
     doc: 'a session without a request for this many minutes ends (logged out)',

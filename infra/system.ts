@@ -94,6 +94,7 @@ export async function startSystem(
     const captureSecrets = loadCaptureSecrets(settings);
     const captureClient = new CaptureControlClient({ baseUrl: settings.captureControlUrl, token: captureSecrets.controlToken });
 
+    const documents = createDocumentStore({ dataDir: settings.dataDir, masterKey });
     let worker: Worker | undefined;
     if (components.includes('worker')) {
       const connection: NativeConnection = await connectWorker(settings);
@@ -104,7 +105,7 @@ export async function startSystem(
         taskQueue: settings.temporalTaskQueue,
         orm,
         calendar,
-        documents: createDocumentStore({ dataDir: settings.dataDir, masterKey }),
+        documents,
         templatesDir: settings.templatesDir,
         capture: captureClient,
       });
@@ -191,6 +192,8 @@ export async function startSystem(
         searchRangeDays: approximateDays(settings.retentionPeriod),
         capture: captureClient,
         exportPasswordMinLength: settings.exportPasswordMinLength,
+        documents,
+        attachments: { maxFiles: settings.attachmentMaxFiles, maxFileBytes: settings.attachmentMaxFileMegabytes * 1024 * 1024 },
         fullRecordingWorkflows: new FullRecordingWorkflows(client, settings.temporalTaskQueue),
         fullRecordingApprovalChain: settings.fullRecordingApprovalChain,
         approvalReminderWorkingDays: settings.approvalReminderWorkingDays,

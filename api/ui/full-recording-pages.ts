@@ -3,6 +3,7 @@ import { FULL_RECORDING_GROUNDS } from '../../infra/db/entities';
 import { formatKoreanDateTime, formatKoreanLocalDate } from '../../infra/korean-time';
 import { ROLE_LABELS } from '../access';
 import { GROUND_LABELS, type ApplicationDetail, type ApplicationView, type FullRecordingOverview } from '../full-recording';
+import { formatFileSize } from '../uploads';
 import { html, type Html } from './html';
 import { page, type Frame } from './layout';
 
@@ -27,6 +28,7 @@ const ACTION_LABELS: Record<string, string> = {
   'full_recording.review_not_renewed': '연장하지 않아 선택적 녹취 복귀',
   'full_recording.signal_refused': '거부된 처리 시도',
   'full_recording.not_started': '접수 실패',
+  'attachment.added': '증빙자료 첨부',
 };
 
 const when = (iso: string | null, timeZone: string) => (iso ? formatKoreanDateTime(new Date(iso), timeZone) : '—');
@@ -80,8 +82,21 @@ ${
   );
 }
 
+/** The evidence input's limits, said on the form as the upload rule enforces them. */
+export interface EvidenceLimits {
+  maxFiles: number;
+  maxFileBytes: number;
+}
+
+const ACCEPT = '.pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png';
+function evidenceInput(limits: EvidenceLimits, id: string): Html {
+  return html`<label for="${id}">증빙자료 (선택, PDF·JPEG·PNG, ${limits.maxFiles}개까지, 한 개에 ${formatFileSize(limits.maxFileBytes)}까지)</label>
+<input id="${id}" name="evidence" type="file" multiple accept="${ACCEPT}">`;
+}
+
 export interface ApplicationFormInput {
   extensions: readonly { number: string; owner: string | null; available: boolean }[];
+  evidenceLimits: EvidenceLimits;
   values?: { extensions?: string[]; ground?: string; reason?: string; periodFrom?: string; periodTo?: string };
   error?: string;
   today: string;
@@ -97,7 +112,7 @@ export function applicationFormPage(frame: Frame, input: ApplicationFormInput): 
 신청하기 전에 미리보기로 내려받아 확인할 수 있습니다.
 관리부서의 검토와 과장의 승인을 거쳐 녹취 장치에 적용됩니다.</p>
 ${input.error ? html`<p class="alert" role="alert" id="apply-error">${input.error}</p>` : ''}
-<form class="apply" method="post" action="/full-recording">
+<form class="apply" method="post" action="/full-recording" enctype="multipart/form-data">
 <input type="hidden" name="_csrf" value="${csrf}">
 <fieldset><legend>내선</legend>
 ${input.extensions.map(
@@ -115,6 +130,7 @@ ${input.extensions.map(
 <div><label for="reason">구체적 사유</label><textarea id="reason" name="reason" required minlength="10" maxlength="2000" rows="4">${values.reason ?? ''}</textarea></div>
 <div><label for="periodFrom">시작일</label><input id="periodFrom" name="periodFrom" type="date" required min="${input.today}" value="${values.periodFrom ?? input.today}"></div>
 <div><label for="periodTo">종료일 (비우면 취소할 때까지, 해마다 연장 검토)</label><input id="periodTo" name="periodTo" type="date" min="${input.today}" value="${values.periodTo ?? ''}"></div>
+<div>${evidenceInput(input.evidenceLimits, 'evidence')}</div>
 <button type="submit">신청</button> <button type="submit" formaction="/full-recording/preview">신청서 미리보기 (DOCX)</button>
 </form>`,
   );
@@ -123,7 +139,8 @@ ${input.extensions.map(
 export interface ApplicationPageInput {
   item: ApplicationDetail;
   /** The forms this user may use now (the workflow's rules asked). */
-  can: { signOff: boolean; revoke: boolean; renew: boolean };
+  can: { signOff: boolean; revoke: boolean; renew: boolean; addEvidence: boolean };
+  evidenceLimits: EvidenceLimits;
   error?: string;
 }
 
@@ -157,6 +174,15 @@ export function applicationPage(frame: Frame, input: ApplicationPageInput, timeZ
 <div><label for="revoke-reason">사유</label><input id="revoke-reason" name="reason" required minlength="2" maxlength="1000"></div>
 <button type="submit">${item.status === 'under_review' ? '철회' : '취소하고 선택적 녹취로'}</button></form>`
     : '';
+  const evidence = html`<h2>증빙자료</h2>
+${item.evidence.length === 0 ? html`<p>첨부한 증빙자료가 없습니다.</p>` : html`<table><caption class="skip">증빙자료</caption>
+<thead><tr><th scope="col">파일</th><th scope="col">크기</th><th scope="col">SHA-256</th><th scope="col">첨부</th></tr></thead>
+<tbody>${item.evidence.map(
+      (file) => html`<tr><td><a href="/api/full-recording-applications/${item.id}/evidence/${file.id}" download>${file.fileName}</a></td><td>${formatFileSize(file.sizeBytes)}</td>
+<td><code class="hash">${file.sha256}</code></td><td>${file.uploadedBy}, ${when(file.uploadedAt, timeZone)}</td></tr>`,
+    )}</tbody></table>`}
+${can.addEvidence ? html`<form method="post" action="/full-recording/${item.id}/evidence" enctype="multipart/form-data">${csrf}
+<div>${evidenceInput(input.evidenceLimits, 'more-evidence')}</div><button type="submit">증빙자료 추가</button></form>` : ''}`;
   const renewForm = can.renew
     ? html`<h2>연장</h2><form method="post" action="/full-recording/${item.id}/renew">${csrf}<button type="submit">한 해 더 전수 녹취</button></form>`
     : '';
@@ -166,6 +192,7 @@ export function applicationPage(frame: Frame, input: ApplicationPageInput, timeZ
     html`${input.error ? html`<p class="alert" role="alert">${input.error}</p>` : ''}${notApplied}
 <table><tbody>${rows.map(([label, text]) => html`<tr><th scope="row">${label}</th><td>${text}</td></tr>`)}</tbody></table>
 <p><a href="/full-recording/${item.id}/document">신청서 내려받기 (DOCX)</a></p>
+${evidence}
 <h2>처리 이력</h2>
 <table><thead><tr><th scope="col">일시</th><th scope="col">처리</th><th scope="col">처리자</th><th scope="col">의견·사유</th></tr></thead>
 <tbody>${item.history.map(

@@ -7,7 +7,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { RoleId } from '../../infra/settings';
 import { ROLES } from '../../api/access';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
-import { auditOf, loggedIn, seedCalls, startTestApi, TestClient, type SeededCalls, type TestApi } from '../support/api';
+import { auditOf, loggedIn, SAMPLE_FILES, seedCalls, startTestApi, TestClient, type SeededCalls, type TestApi } from '../support/api';
 
 type Who = RoleId | 'anonymous';
 const EVERYONE: readonly Who[] = [...ROLES, 'anonymous'];
@@ -46,6 +46,8 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'POST /api/full-recording-applications/:id/sign-off': MANAGING,
   'POST /api/full-recording-applications/:id/revoke': ['chief', 'dept_head'],
   'POST /api/full-recording-applications/:id/renew': DEPARTMENT_HEAD,
+  'POST /api/full-recording-applications/:id/evidence': DEPARTMENT_HEAD,
+  'GET /api/full-recording-applications/:id/evidence/:attachmentId': APPLICATION_READERS,
   'GET /assets/:name': EVERYONE,
   'GET /login': EVERYONE,
   'POST /login': EVERYONE,
@@ -69,6 +71,7 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'POST /full-recording/:id/sign-off': MANAGING,
   'POST /full-recording/:id/revoke': ['chief', 'dept_head'],
   'POST /full-recording/:id/renew': DEPARTMENT_HEAD,
+  'POST /full-recording/:id/evidence': DEPARTMENT_HEAD,
 };
 
 const REFUSAL_CODES = ['AUTHENTICATION_REQUIRED', 'FORBIDDEN', 'NOT_PARTY', 'NOT_OWN_DEPARTMENT'];
@@ -117,7 +120,9 @@ for (const driver of availableDrivers()) {
           const query = route.example?.query ? `?${new URLSearchParams(route.example.query).toString()}` : '';
           const body = route.example?.body;
           const response = await client.request(route.method.toUpperCase(), path + query,
-            route.kind === 'api' ? { json: body } : { form: body as Record<string, string> | undefined });
+            route.upload
+              ? { multipart: { fields: body as Record<string, string | string[]> | undefined, files: [{ field: route.upload.field, name: 'evidence.pdf', type: 'application/pdf', content: SAMPLE_FILES.pdf }] } }
+              : route.kind === 'api' ? { json: body } : { form: body as Record<string, string> | undefined });
           const text = await response.text();
           const refused =
             (response.status === 303 && (response.headers.get('location') ?? '').startsWith('/login?next=')) ||

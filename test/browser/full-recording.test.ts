@@ -1,19 +1,22 @@
 /**
  * 전수 녹취 (Art. 6) as its users meet it in Chromium, with its workflow on the time-skipping Temporal server and a real
- * capture appliance: the department head previews the application as DOCX (LibreOffice opens it) and files it; the operator, the deputy and the chief find it in their approval inbox and approve it in
+ * capture appliance: the department head previews the application as DOCX (LibreOffice opens it) and files it with its
+ * evidence (listed with its SHA-256, downloaded unchanged); the operator, the deputy and the chief find it in their approval inbox and approve it in
  * turn; the head then sees the extension recorded in full. Screenshots in test-artifacts/browser/.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { RoleId } from '../../infra/settings';
-import type { SeededCalls, TestApi } from '../support/api';
+import { SAMPLE_FILES, type SeededCalls, type TestApi } from '../support/api';
 import { chromiumAvailable, logInAs, rowCells, saveScreenshot, watchedBrowsers } from '../support/browser';
 import { startFullRecordingStack, type FullRecordingStack } from '../support/full-recording';
 import { convertToPdf, pdfText } from '../support/libreoffice';
 
 const REASON = '폭언·욕설 민원이 반복되어 직원 보호를 위해 모든 통화를 녹음하려 합니다';
+const EVIDENCE_NAME = '민원 응대 기록.pdf';
 const describeBrowser = chromiumAvailable() ? describe : describe.skip;
 
 describeBrowser('full recording in Chromium', () => {
@@ -58,6 +61,8 @@ describeBrowser('full recording in Chromium', () => {
     expect(await head.getByRole('alert').textContent()).toContain('10자 이상');
     expect(await head.getByLabel(new RegExp(`^${number}`)).isChecked()).toBe(true);
     await head.getByLabel('구체적 사유').fill(REASON);
+    // Evidence chosen now goes with the preview and with the filing.
+    await head.getByLabel(/^증빙자료/).setInputFiles([{ name: EVIDENCE_NAME, mimeType: 'application/pdf', buffer: SAMPLE_FILES.pdf }]);
     // The document before filing: LibreOffice opens it and it says what the form says.
     const [preview] = await Promise.all([head.waitForEvent('download'), head.getByRole('button', { name: '신청서 미리보기 (DOCX)' }).click()]);
     const previewFile = path.join(downloads, preview.suggestedFilename());
@@ -65,13 +70,19 @@ describeBrowser('full recording in Chromium', () => {
     const text = await pdfText(await convertToPdf(previewFile));
     expect(text).toContain(REASON);
     expect(text).toContain(number);
+    expect(text).toContain(EVIDENCE_NAME);
     expect(await head.getByLabel('구체적 사유').inputValue()).toBe(REASON);
     await head.getByRole('button', { name: '신청', exact: true }).click();
     await head.waitForURL(/\/full-recording\/[0-9a-f-]{36}$/);
     const detailUrl = head.url();
     expect(await rowCells(head, '상태').textContent()).toBe('검토 중');
     expect(await rowCells(head, '결재 대기').textContent()).toContain('업무담당자');
+    const evidence = head.getByRole('table', { name: '증빙자료' });
+    expect(await evidence.textContent()).toContain(createHash('sha256').update(SAMPLE_FILES.pdf).digest('hex'));
     await saveScreenshot(head, 'full-recording-applied');
+    const [evidenceFile] = await Promise.all([head.waitForEvent('download'), evidence.getByRole('link', { name: EVIDENCE_NAME }).click()]);
+    expect(evidenceFile.suggestedFilename()).toBe(EVIDENCE_NAME);
+    expect(readFileSync(await evidenceFile.path()).equals(SAMPLE_FILES.pdf)).toBe(true);
 
     const [download] = await Promise.all([head.waitForEvent('download'), head.getByRole('link', { name: '신청서 내려받기 (DOCX)' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^full-recording-application_[0-9a-f-]{36}\.docx$/);

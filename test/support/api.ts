@@ -2,7 +2,12 @@
  * The real API (express, sessions, audit) over a real test database and a real directory, listening on
  * 127.0.0.1, with a small cookie-keeping client that behaves like a browser with SameSite cookies.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
+import { createDocumentStore } from '../../infra/documents/document-store';
 import { createApiServer, type ApiOptions, type ApiServer } from '../../api/server';
 import { CaptureControlClient } from '../../capture/control-client';
 import { AuditEvent, Department, Extension, Recording } from '../../infra/db/entities';
@@ -16,6 +21,8 @@ import { loadSettings, type RoleId } from '../../infra/settings';
 
 export interface TestApi {
   url: string;
+  /** Where this API seals documents and attachments (removed on close). */
+  documentsDir: string;
   server: ApiServer;
   calendar: LegalCalendar;
   close(): Promise<void>;
@@ -27,6 +34,7 @@ const defaults = loadSettings({});
 
 export async function startTestApi(orm: MikroORM, overrides: Partial<ApiOptions> = {}): Promise<TestApi> {
   calendar ??= await loadLegalCalendar('Asia/Seoul');
+  const documentsDir = mkdtempSync(path.join(tmpdir(), 'api-documents-'));
   const server = createApiServer({
     host: '127.0.0.1',
     port: 0,
@@ -43,6 +51,8 @@ export async function startTestApi(orm: MikroORM, overrides: Partial<ApiOptions>
     // No appliance unless a suite starts one (test/support/appliance.ts): an export then finds it unreachable.
     capture: new CaptureControlClient({ baseUrl: 'http://127.0.0.1:1', token: 'no-appliance' }),
     exportPasswordMinLength: 10,
+    documents: createDocumentStore({ dataDir: documentsDir, masterKey: randomBytes(32) }),
+    attachments: { maxFiles: 3, maxFileBytes: 256 * 1024 },
     fullRecordingApprovalChain: ['operator', 'deputy', 'chief'],
     approvalReminderWorkingDays: 2,
     announcement: { text: defaults.announcementText, audioFile: defaults.announcementAudioFile },
@@ -53,7 +63,11 @@ export async function startTestApi(orm: MikroORM, overrides: Partial<ApiOptions>
     ...overrides,
   });
   const address = await server.start();
-  return { url: `http://127.0.0.1:${address.port}`, server, calendar, close: () => server.stop() };
+  const close = async () => {
+    await server.stop();
+    rmSync(documentsDir, { recursive: true, force: true });
+  };
+  return { url: `http://127.0.0.1:${address.port}`, documentsDir, server, calendar, close };
 }
 
 /** The demo user of each role (README "Demo users"). */
@@ -71,9 +85,34 @@ export interface RequestOptions {
   json?: unknown;
   form?: Record<string, string>;
   body?: string;
+  /** A `multipart/form-data` form, as a browser sends one with files; a repeated field is a list. */
+  multipart?: { fields?: Record<string, string | string[]>; files?: TestFile[] };
   headers?: Record<string, string>;
   /** Send this session's CSRF token (default for state-changing requests). */
   csrf?: boolean;
+}
+
+export interface TestFile {
+  field: string;
+  name: string;
+  /** The type the browser claims (the server tells the real one from the bytes). */
+  type: string;
+  content: Buffer;
+}
+
+/** The smallest files of each accepted kind, for evidence and scans. */
+export const SAMPLE_FILES = {
+  pdf: Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n', 'latin1'),
+  png: Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex'),
+};
+
+function multipartBody(form: NonNullable<RequestOptions['multipart']>): FormData {
+  const data = new FormData();
+  for (const [name, value] of Object.entries(form.fields ?? {})) {
+    for (const one of Array.isArray(value) ? value : [value]) data.append(name, one);
+  }
+  for (const file of form.files ?? []) data.append(file.field, new Blob([file.content], { type: file.type }), file.name);
+  return data;
 }
 
 /** One browser: keeps cookies, knows its CSRF token, never follows redirects on its own. */
@@ -86,8 +125,10 @@ export class TestClient {
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const headers: Record<string, string> = { ...options.headers };
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-    let body: string | undefined = options.body;
-    if (options.json !== undefined) {
+    let body: string | FormData | undefined = options.body;
+    if (options.multipart) {
+      body = multipartBody(options.multipart);
+    } else if (options.json !== undefined) {
       headers['content-type'] ??= 'application/json';
       body = JSON.stringify(options.json);
     } else if (options.form) {

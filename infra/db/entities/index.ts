@@ -1,4 +1,5 @@
 import { LoginThrottleSchema, UserSessionSchema } from './access';
+import { AttachmentSchema } from './attachment';
 import { AuditChainHeadSchema, AuditEventSchema } from './audit';
 import { BaseEntitySchema } from './base';
 import {
@@ -16,6 +17,7 @@ import { DepartmentSchema, ExtensionSchema } from './organisation';
 import { RecordingHoldSchema, RecordingSchema } from './recording';
 
 export * from './access';
+export * from './attachment';
 export * from './audit';
 export * from './disclosure';
 export * from './full-recording';
@@ -39,6 +41,7 @@ export const ENTITY_SCHEMAS = [
   LedgerEntrySchema,
   NotificationSchema,
   GeneratedDocumentSchema,
+  AttachmentSchema,
   AuditEventSchema,
   AuditChainHeadSchema,
   UserSessionSchema,

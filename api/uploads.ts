@@ -1,0 +1,135 @@
+/**
+ * Files sent with a form (evidence with a full-recording application; later the scans of the disclosure procedure).
+ * They come from anyone's browser and end up opened on the managing department's PCs, so a file is accepted only
+ * when its bytes are what an office expects — PDF, JPEG or PNG, told by their first bytes, never by the name or the
+ * type the browser claims — and within the size and count limits; anything else refuses the whole request before
+ * a byte is stored.
+ */
+import busboy from 'busboy';
+import type { Request } from 'express';
+import { ApiError } from './errors';
+
+export interface UploadRule {
+  /** The form field the files come in. */
+  field: string;
+  maxFiles: number;
+  maxFileBytes: number;
+}
+
+export interface UploadedFile {
+  /** The name as the user's PC had it, made safe to show and to offer back as a download name. */
+  fileName: string;
+  /** Told from the file's first bytes. */
+  contentType: AcceptedType;
+  content: Buffer;
+}
+
+const SIGNATURES = [
+  { type: 'application/pdf', magic: Buffer.from('%PDF-', 'latin1') },
+  { type: 'image/jpeg', magic: Buffer.from([0xff, 0xd8, 0xff]) },
+  { type: 'image/png', magic: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) },
+] as const;
+export type AcceptedType = (typeof SIGNATURES)[number]['type'];
+export const ACCEPTED_TYPES_LABEL = 'PDF, JPEG, PNG';
+
+export function sniffContentType(content: Buffer): AcceptedType | undefined {
+  return SIGNATURES.find(({ magic }) => content.subarray(0, magic.length).equals(magic))?.type;
+}
+
+const FIELD_LIMIT_BYTES = 16 * 1024;
+const MAX_FIELDS = 50;
+
+/**
+ * The name a browser sent, reduced to what is safe to keep: no folders (Windows browsers may send `C:\…\name`), no
+ * control or bidirectional-override characters (a name that reads `pdf.exe` backwards), at most 150 characters.
+ */
+export function safeFileName(raw: string): string {
+  const base = raw.normalize('NFC').split(/[\\/]/).pop() ?? '';
+  const cleaned = base
+    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    .replace(/["<>|:*?]/g, '_')
+    .trim()
+    .replace(/^\.+/, '');
+  return [...cleaned].slice(0, 150).join('') || '첨부파일';
+}
+
+/** A file size as users read it: `120 KB`, `2.5 MB`. */
+export function formatFileSize(bytes: number): string {
+  if (bytes < 1024 * 1024) return `${Math.max(1, Math.round(bytes / 1024)).toLocaleString('ko-KR')} KB`;
+  return `${Number((bytes / 1024 / 1024).toFixed(1))} MB`;
+}
+
+function tooLarge(rule: UploadRule): ApiError {
+  return new ApiError(413, 'FILE_TOO_LARGE', `첨부파일은 한 개에 ${formatFileSize(rule.maxFileBytes)}까지입니다.`, {
+    maxFileBytes: rule.maxFileBytes,
+  });
+}
+
+/**
+ * Reads a `multipart/form-data` request whole: the text fields (a repeated field becomes a list, as a urlencoded form
+ * gives it) and the files of `rule.field`. Empty file inputs (a form sent with no file chosen) are skipped.
+ */
+export function readMultipart(req: Request, rule: UploadRule): Promise<{ fields: Record<string, unknown>; files: UploadedFile[] }> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: req.headers,
+        defParamCharset: 'utf8',
+        limits: { fileSize: rule.maxFileBytes, files: rule.maxFiles, fields: MAX_FIELDS, fieldSize: FIELD_LIMIT_BYTES, parts: MAX_FIELDS + rule.maxFiles },
+      });
+    } catch {
+      reject(new ApiError(400, 'MALFORMED_BODY', '요청 본문을 해석할 수 없습니다 (multipart 경계 없음).'));
+      return;
+    }
+    const fields: Record<string, unknown> = {};
+    const files: UploadedFile[] = [];
+    let failure: ApiError | undefined;
+    const fail = (error: ApiError) => {
+      if (failure) return;
+      failure = error;
+      // Answer now and stop parsing; the rest of an oversized or refused upload is drained, not kept.
+      req.unpipe(parser);
+      req.resume();
+      reject(error);
+    };
+
+    parser.on('field', (name, value, info) => {
+      if (info.valueTruncated) return fail(new ApiError(413, 'BODY_TOO_LARGE', '입력값 하나가 너무 깁니다.', { field: name }));
+      const previous = fields[name];
+      fields[name] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
+    });
+    parser.on('file', (name, stream, info) => {
+      if (name !== rule.field) {
+        stream.resume();
+        return fail(new ApiError(400, 'INVALID_INPUT', `파일은 '${rule.field}' 항목으로만 보냅니다.`, { field: name }));
+      }
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('limit', () => fail(tooLarge(rule)));
+      stream.on('close', () => {
+        const content = Buffer.concat(chunks);
+        if (failure || (content.length === 0 && !info.filename)) return;
+        const fileName = safeFileName(info.filename ?? '');
+        if (content.length === 0) return fail(new ApiError(400, 'EMPTY_FILE', `빈 파일입니다: ${fileName}`));
+        const contentType = sniffContentType(content);
+        if (!contentType) {
+          return fail(new ApiError(415, 'UNSUPPORTED_FILE_TYPE', `첨부할 수 있는 파일은 ${ACCEPTED_TYPES_LABEL}입니다: ${fileName}`, {
+            fileName,
+            declaredType: info.mimeType,
+          }));
+        }
+        files.push({ fileName, contentType, content });
+      });
+    });
+    parser.on('filesLimit', () => fail(new ApiError(413, 'TOO_MANY_FILES', `첨부파일은 ${rule.maxFiles}개까지입니다.`, { maxFiles: rule.maxFiles })));
+    parser.on('fieldsLimit', () => fail(new ApiError(413, 'BODY_TOO_LARGE', '입력 항목이 너무 많습니다.')));
+    parser.on('partsLimit', () => fail(new ApiError(413, 'BODY_TOO_LARGE', '입력 항목이 너무 많습니다.')));
+    parser.on('error', () => fail(new ApiError(400, 'MALFORMED_BODY', '요청 본문을 해석할 수 없습니다 (multipart 형식 오류).')));
+    parser.on('close', () => {
+      if (!failure) resolve({ fields, files });
+    });
+    req.on('aborted', () => fail(new ApiError(400, 'MALFORMED_BODY', '요청이 중간에 끊겼습니다.')));
+    req.pipe(parser);
+  });
+}

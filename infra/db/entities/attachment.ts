@@ -1,0 +1,49 @@
+import { EntitySchema } from '@mikro-orm/core';
+import { BaseEntity } from './base';
+import { UnicodeTextType } from '../types';
+
+/** What a file is attached to: the case it belongs to. */
+export const ATTACHMENT_OWNERS = ['full_recording_application', 'disclosure_request'] as const;
+export type AttachmentOwner = (typeof ATTACHMENT_OWNERS)[number];
+
+/**
+ * 첨부파일: a file a user gave the system for a case (evidence with a full-recording application, a scan for the
+ * disclosure procedure). Stored sealed like generated documents (infra/documents/document-store.ts, same id); never
+ * changed once stored, so its hash stays the proof of what was filed.
+ */
+export class Attachment extends BaseEntity {
+  constructor(
+    public ownerType: AttachmentOwner,
+    public ownerId: string,
+    /** Why it was attached, e.g. `evidence`. */
+    public purpose: string,
+    public fileName: string,
+    /** As told from the file's first bytes, not as the browser claimed. */
+    public contentType: string,
+    public sizeBytes: number,
+    public sha256: string,
+    /** The file's key wrapped by the master key; never serialised. */
+    public wrappedKey: string,
+    public uploadedBy: string,
+  ) {
+    super();
+  }
+}
+
+export const AttachmentSchema = new EntitySchema<Attachment, BaseEntity>({
+  class: Attachment,
+  extends: 'BaseEntity',
+  tableName: 'attachment',
+  indexes: [{ properties: ['ownerType', 'ownerId'] }],
+  properties: {
+    ownerType: { enum: true, items: () => [...ATTACHMENT_OWNERS], type: 'string', length: 40 },
+    ownerId: { type: 'string', length: 128 },
+    purpose: { type: 'string', length: 40 },
+    fileName: { type: 'string', length: 255 },
+    contentType: { type: 'string', length: 100 },
+    sizeBytes: { type: 'integer' },
+    sha256: { type: 'string', length: 64 },
+    uploadedBy: { type: 'string', length: 128 },
+    wrappedKey: { type: UnicodeTextType, hidden: true, lazy: true },
+  },
+});

@@ -1,0 +1,132 @@
+/**
+ * 증빙자료 with a full-recording application (Art. 6), through the real API with real logins: files sent with the
+ * form are sealed, listed with their SHA-256, named on the DOCX, and given back byte for byte only as a download,
+ * audited; a file that is not a PDF, JPEG or PNG by its bytes (whatever it claims), one too large, too many, or a
+ * request without its CSRF token refuses the whole request and leaves no application, row or sealed file behind.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import JSZip from 'jszip';
+import type { ApplicationDetail } from '../../api/full-recording';
+import { Attachment, AuditEvent, FullRecordingApplication } from '../../infra/db/entities';
+import { loggedIn, SAMPLE_FILES, type TestClient, type TestFile } from '../support/api';
+import { availableDrivers } from '../support/databases';
+import { startFullRecordingStack, type FullRecordingStack } from '../support/full-recording';
+
+const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex');
+const pdf = (name: string, content = SAMPLE_FILES.pdf): TestFile => ({ field: 'evidence', name, type: 'application/pdf', content });
+
+describe.each(availableDrivers())('evidence with a full-recording application (%s)', (driver) => {
+  let stack: FullRecordingStack;
+  let head: TestClient;
+  let fields: Record<string, string>;
+
+  beforeAll(async () => {
+    stack = await startFullRecordingStack(driver);
+    head = await loggedIn(stack.api.url, 'dept_head');
+    fields = {
+      extensions: stack.calls.staffExtension.number,
+      ground: 'malicious_complaints',
+      reason: '폭언 민원이 반복되어 전수 녹취가 필요합니다',
+      periodFrom: stack.calendar.localDate(new Date(await stack.env.currentTimeMs())),
+      periodTo: '',
+    };
+  }, 60_000);
+  afterAll(async () => stack?.close());
+
+  const em = () => stack.database.orm.em.fork();
+  const sealedFiles = () => {
+    try {
+      return readdirSync(path.join(stack.api.documentsDir, 'documents'));
+    } catch {
+      return [];
+    }
+  };
+  const state = async () => ({
+    applications: await em().count(FullRecordingApplication, {}),
+    attachments: await em().count(Attachment, {}),
+    sealed: sealedFiles().length,
+  });
+  const apply = (files: TestFile[], client = head, options: { csrf?: boolean } = {}) =>
+    client.request('POST', '/full-recording', { multipart: { fields: { ...fields, _csrf: options.csrf === false ? '' : client.csrfToken ?? '' }, files }, csrf: false });
+
+  test('hostile or oversized files, too many of them, or a missing token refuse the whole request and store nothing', async () => {
+    const before = await state();
+    const disguised = await apply([pdf('민원기록.pdf', Buffer.from('<html><script>alert(1)</script></html>'))]);
+    expect(disguised.status).toBe(415);
+    expect(await disguised.text()).toContain('PDF, JPEG, PNG');
+    const executable = await apply([pdf('report.pdf', Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200)]))]);
+    expect(executable.status).toBe(415);
+    // A valid PDF and then a bad one: the first is not kept either.
+    expect((await apply([pdf('ok.pdf'), pdf('bad.pdf', Buffer.from('GIF89a'))])).status).toBe(415);
+    const large = await apply([pdf('large.pdf', Buffer.concat([SAMPLE_FILES.pdf, Buffer.alloc(300 * 1024)]))]);
+    expect(large.status).toBe(413);
+    expect(await large.text()).toContain('한 개에 256 KB까지');
+    expect((await apply([pdf('1.pdf'), pdf('2.pdf'), pdf('3.pdf'), pdf('4.pdf')])).status).toBe(413);
+    expect((await apply([pdf('empty.pdf', Buffer.alloc(0))])).status).toBe(400);
+    expect((await apply([pdf('ok.pdf')], head, { csrf: false })).status).toBe(403);
+    // The JSON API does not take files in another shape, and the upload route takes nothing but a multipart form.
+    const json = await head.json('POST', `/api/full-recording-applications/${stack.calls.staffCall.id}/evidence`, { json: { evidence: 'JVBERi0=' } });
+    expect(json).toMatchObject({ status: 415, body: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+    expect(await state()).toEqual(before);
+  });
+
+  test('filed with the form: sealed, listed with its hash, on the DOCX, downloaded byte for byte and audited', async () => {
+    const scan = Buffer.concat([SAMPLE_FILES.png, Buffer.from('민원 응대 기록 사진')]);
+    const filed = await apply([
+      pdf('C:\\Users\\kim\\바탕 화면\\민원 응대 기록.pdf'),
+      { field: 'evidence', name: '../../\u202egnp.exe', type: 'application/octet-stream', content: scan },
+    ]);
+    expect(filed.status).toBe(303);
+    const id = (filed.headers.get('location') ?? '').split('/').pop() as string;
+    const chief = await loggedIn(stack.api.url, 'chief');
+    const detail = (await chief.json<ApplicationDetail>('GET', `/api/full-recording-applications/${id}`)).body;
+    expect(detail.evidence.map(({ fileName, contentType, sizeBytes, sha256: hash }) => ({ fileName, contentType, sizeBytes, hash }))).toEqual([
+      { fileName: '민원 응대 기록.pdf', contentType: 'application/pdf', sizeBytes: SAMPLE_FILES.pdf.length, hash: sha256(SAMPLE_FILES.pdf) },
+      // Folders and the right-to-left override gone; typed by its bytes, not by what the browser said.
+      { fileName: 'gnp.exe', contentType: 'image/png', sizeBytes: scan.length, hash: sha256(scan) },
+    ]);
+    // Sealed: the stored file is not the plaintext.
+    const sealed = sealedFiles();
+    expect(sealed).toEqual(expect.arrayContaining(detail.evidence.map((file) => `${file.id}.sealed`)));
+    expect(detail.history.map((step) => step.action)).toEqual(['full_recording.applied', 'attachment.added', 'attachment.added']);
+
+    const download = await chief.request('GET', `/api/full-recording-applications/${id}/evidence/${detail.evidence[1]!.id}`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-type')).toBe('image/png');
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment;/);
+    expect(download.headers.get('cache-control')).toBe('no-store');
+    expect(download.headers.get('content-security-policy')).toContain('sandbox');
+    expect(Buffer.from(await download.arrayBuffer()).equals(scan)).toBe(true);
+    const downloads = await em().find(AuditEvent, { action: 'attachment.downloaded', targetId: id });
+    expect(downloads).toHaveLength(1);
+    expect(downloads[0]).toMatchObject({ actor: 'choi.chief', detail: expect.stringContaining(sha256(scan)) });
+    // Another application's id with this attachment's id finds nothing.
+    expect((await chief.request('GET', `/api/full-recording-applications/${stack.calls.staffCall.id}/evidence/${detail.evidence[0]!.id}`)).status).toBe(404);
+
+    const docx = Buffer.from(await (await chief.request('GET', `/full-recording/${id}/document`)).arrayBuffer());
+    const text = (await (await JSZip.loadAsync(docx)).file('word/document.xml')!.async('string')).replace(/<[^>]+>/g, '');
+    expect(text).toContain('1. 민원 응대 기록.pdf');
+    expect(text).toContain('2. gnp.exe');
+
+    // More while it is reviewed, through the API; counted against the limit with what is already there.
+    const more = await head.request('POST', `/api/full-recording-applications/${id}/evidence`, { multipart: { files: [pdf('추가 자료.pdf')] } });
+    expect(more.status).toBe(201);
+    expect(((await more.json()) as unknown[]).length).toBe(3);
+    const tooMany = await head.json('POST', `/api/full-recording-applications/${id}/evidence`, { multipart: { files: [pdf('하나 더.pdf')] } });
+    expect(tooMany).toMatchObject({ status: 413, body: { code: 'TOO_MANY_FILES', message: expect.stringContaining('이미 3개') } });
+
+    // Once decided, the application is what was decided on.
+    const operator = await loggedIn(stack.api.url, 'operator');
+    expect((await operator.json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'reject', comment: '근거 부족' } })).status).toBe(202);
+    for (const deadline = Date.now() + 15_000; (await em().findOneOrFail(FullRecordingApplication, id)).status !== 'rejected'; ) {
+      if (Date.now() > deadline) throw new Error('never rejected');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const late = await head.json('POST', `/api/full-recording-applications/${id}/evidence`, { multipart: { files: [pdf('늦은 자료.pdf')] } });
+    expect(late).toMatchObject({ status: 409, body: { code: 'ACTION_REFUSED' } });
+    expect(await em().count(Attachment, { ownerId: id })).toBe(3);
+    expect(sealedFiles()).toHaveLength(3);
+  }, 60_000);
+});
