@@ -40,6 +40,11 @@ export function createNotificationActivities({ orm }: NotificationActivityDeps) 
               input.idempotencyKey, input.channel, input.recipient, input.subject, input.body,
               input.relatedType, input.relatedId, new Date(input.triggeredAt),
             );
+            // In-app is delivered by being stored: the dashboard shows it to its addressees (api/notifications.ts).
+            if (input.channel === 'in_app') {
+              notification.status = 'sent';
+              notification.sentAt = new Date();
+            }
             em.persist(notification);
             await appendAuditEvent(em, {
               actor: input.actor,

@@ -23,6 +23,7 @@ import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
 import { fullRecordingWorkflowId, type FullRecordingStatus } from '../workflows/full-recording';
 import { refusalOf, type Actor, type FullRecordingAction } from '../workflows/full-recording-rules';
 import type { Principal } from './access';
+import { departmentOf } from './departments';
 import { ApiError, notFound } from './errors';
 import { localDate } from './recording-search';
 import type { RouteCall } from './routes';
@@ -125,12 +126,6 @@ const evidenceOf = (applicationId: string) => ({ ownerType: 'full_recording_appl
 function gateway(deps: FullRecordingDeps): FullRecordingWorkflows {
   if (!deps.workflows) throw new ApiError(503, 'WORKFLOWS_UNAVAILABLE', '업무 흐름 서버(Temporal)에 연결되어 있지 않습니다. 잠시 후 다시 시도하십시오.');
   return deps.workflows;
-}
-
-/** The department a principal belongs to, from the directory's department path. */
-async function departmentOf(em: EntityManager, principal: Principal): Promise<Department | null> {
-  const name = principal.departmentPath.at(-1);
-  return name ? em.findOne(Department, { name }) : null;
 }
 
 export function toApplicationView(application: FullRecordingApplication): ApplicationView {

@@ -22,6 +22,7 @@ import { checkHealth, type HealthCheck } from './health';
 import { holdReason, holdView, openHolds, recordingDetail, releaseHold, setHold } from './holds';
 import { login, type LoginDeps } from './login';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi';
+import { readInAppNotifications } from './notifications';
 import { readRetentionOverview } from './retention-overview';
 import { announcementDownload, readAnnouncementAudio, type AnnouncementSettings } from './announcement';
 import { complianceExceptions, readComplianceExceptions } from './compliance-exceptions';
@@ -632,7 +633,8 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
         const compliance = decide(COMPLIANCE_READERS, user).allowed
           ? complianceCard(await readCompliance({ em, audit }), deps.timeZone, decide([MANAGING], user).allowed)
           : undefined;
-        sendPage(res, dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone, retention, fullRecording, compliance));
+        const notifications = await readInAppNotifications(em, user);
+        sendPage(res, dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone, { notifications, retention, fullRecording, compliance }));
       },
     }),
     defineRoute({

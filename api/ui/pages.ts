@@ -7,6 +7,7 @@ import type { HealthReport } from '../health';
 import type { RecordingDetail } from '../holds';
 import type { RetentionOverview } from '../retention-overview';
 import type { RecordingSearchQuery, RecordingSearchResult, RecordingSummary } from '../recording-search';
+import type { InAppNotification } from '../notifications';
 import { html, type Html } from './html';
 import { page, type Frame } from './layout';
 
@@ -82,11 +83,9 @@ export function dashboardPage(
   roles: readonly RoleId[],
   health: HealthReport | undefined,
   timeZone: string,
-  retention?: RetentionOverview,
-  fullRecording?: Html,
-  compliance?: Html,
+  cards: { notifications: readonly InAppNotification[]; retention?: RetentionOverview; fullRecording?: Html; compliance?: Html },
 ): string {
-  const cards = roles.map((role) => {
+  const roleCards = roles.map((role) => {
     const card = DASHBOARD_CARDS[role];
     return html`<section class="card"><h2>${card.title} <small>(${ROLE_LABELS[role]})</small></h2><p>${card.text}</p></section>`;
   });
@@ -101,7 +100,20 @@ export function dashboardPage(
 </table>
 <p>확인 시각: ${formatKoreanDateTime(new Date(health.checkedAt), timeZone)} · <a href="/health">상태 정보 (JSON)</a></p>`
     : '';
-  return page(frame, '대시보드', html`<div class="cards">${cards}${fullRecording}${retention ? retentionCard(retention, timeZone) : ''}${compliance}</div>${status}`);
+  const { retention } = cards;
+  return page(
+    frame,
+    '대시보드',
+    html`<div class="cards">${notificationsCard(cards.notifications, timeZone)}${roleCards}${cards.fullRecording}${retention ? retentionCard(retention, timeZone) : ''}${cards.compliance}</div>${status}`,
+  );
+}
+
+/** 알림: reminders addressed to the user's roles or department, newest first, each linking to its case. */
+function notificationsCard(items: readonly InAppNotification[], timeZone: string): Html {
+  return html`<section class="card" aria-labelledby="notifications-title"><h2 id="notifications-title">알림</h2>
+${items.length === 0 ? html`<p>최근 30일 동안 받은 알림이 없습니다.</p>` : html`<ul class="notifications">${items.map(
+    (item) => html`<li><strong>${item.link ? html`<a href="${item.link}">${item.subject}</a>` : item.subject}</strong> <small>${formatKoreanDateTime(new Date(item.at), timeZone)}</small><br>${item.body}</li>`,
+  )}</ul>`}</section>`;
 }
 
 function dateTime(iso: string | null, timeZone: string): string {

@@ -8,7 +8,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import type { ApplicationDetail, ApplicationView } from '../../api/full-recording';
-import { AuditEvent, FullRecordingApplication } from '../../infra/db/entities';
+import { AuditEvent, FullRecordingApplication, Notification } from '../../infra/db/entities';
 import { FullRecordingWorkflows } from '../../infra/temporal/full-recording';
 import { loggedIn, seedCalls, startTestApi, type SeededCalls, type TestApi, type TestClient } from '../support/api';
 import type { TestAppliance } from '../support/appliance';
@@ -144,6 +144,17 @@ describe.each(availableDrivers())('full-recording applications through the API (
     await detailWhen(id, (detail) => detail.workflow?.awaiting === 'operator');
     expect(await dashboard('operator')).toContain('내 결재 대기 1건');
     expect(await dashboard('deputy')).toContain('내 결재 대기 없음');
+    // Left waiting past APPROVAL_REMINDER_WORKING_DAYS (2; a weekend may fall in between): the operator is reminded on
+    // the dashboard, with a link to the application; nobody else is.
+    await stack.env.sleep('5 days');
+    for (const deadline = Date.now() + 15_000; (await database.orm.em.fork().count(Notification, { relatedId: id })) === 0; ) {
+      if (Date.now() > deadline) throw new Error('no reminder');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const reminded = await dashboard('operator');
+    expect(reminded).toContain('[알림] 전수 녹취 신청 검토·승인 대기');
+    expect(reminded).toMatch(new RegExp(`<a href="/full-recording/${id}">\\[알림\\] 전수 녹취 신청 검토·승인 대기`));
+    for (const role of ['deputy', 'dept_head'] as const) expect(await dashboard(role)).toContain('최근 30일 동안 받은 알림이 없습니다');
 
     await capture.appliance.stop();
     for (const role of ['operator', 'deputy', 'chief'] as const) {
