@@ -27,11 +27,18 @@ export type DisclosureStatus = (typeof DISCLOSURE_STATUSES)[number];
  * (name, birth date or business number, address, contact, e-mail); the ledger copies what Form 4 needs.
  */
 export class DisclosureRequest extends BaseEntity<
-  'status' | 'groundDetail' | 'applicantEmail' | 'recordings' | 'signOffs'
+  'status' | 'groundDetail' | 'applicantEmail' | 'recordings' | 'signOffs' | 'releasedAt' | 'packageSha256' | 'endedAt' | 'endReason'
 > {
   status: DisclosureStatus = 'registered';
   groundDetail?: string;
   applicantEmail?: string;
+  /** When the recordings were first viewed or the package handed over. */
+  releasedAt?: Date;
+  /** SHA-256 of the provision package as handed over (its manifest is signed inside). */
+  packageSha256?: string;
+  /** Closed, rejected or withdrawn, and why (Korean, as the notice or the record says it). */
+  endedAt?: Date;
+  endReason?: string;
   recordings = new Collection<DisclosureRequestRecording>(this);
   signOffs = new Collection<SignOff>(this);
   constructor(
@@ -84,8 +91,33 @@ export const DisclosureRequestSchema = new EntitySchema<DisclosureRequest, BaseE
     groundDetail: { type: UnicodeTextType, nullable: true },
     receivedAt: { type: 'datetime' },
     registeredBy: { type: 'string', length: 128 },
+    releasedAt: { type: 'datetime', nullable: true },
+    packageSha256: { type: 'string', length: 64, nullable: true },
+    endedAt: { type: 'datetime', nullable: true },
+    endReason: { type: UnicodeTextType, nullable: true },
     recordings: { kind: '1:m', entity: () => DisclosureRequestRecording, mappedBy: 'request' },
     signOffs: { kind: '1:m', entity: () => SignOff, mappedBy: 'request' },
+  },
+});
+
+/**
+ * The last 관리번호 given in a year. Numbers are taken from it inside the transaction that registers the request, with
+ * the row locked, so they are unique and gap-free per year however many operators register at once (a transaction
+ * that fails gives its number back by rolling back).
+ */
+export class ManagementNumberCounter {
+  constructor(
+    public year: number,
+    public lastSequence: number,
+  ) {}
+}
+
+export const ManagementNumberCounterSchema = new EntitySchema<ManagementNumberCounter>({
+  class: ManagementNumberCounter,
+  tableName: 'management_number_counter',
+  properties: {
+    year: { type: 'integer', primary: true, autoincrement: false },
+    lastSequence: { type: 'integer' },
   },
 });
 

@@ -8,6 +8,7 @@ import {
   DisclosureRequestSchema,
   HandoverReceiptSchema,
   LedgerEntrySchema,
+  ManagementNumberCounterSchema,
   SignOffSchema,
 } from './disclosure';
 import { FullRecordingApplicationSchema } from './full-recording';
@@ -39,6 +40,7 @@ export const ENTITY_SCHEMAS = [
   HandoverReceiptSchema,
   DestructionReportSchema,
   LedgerEntrySchema,
+  ManagementNumberCounterSchema,
   NotificationSchema,
   GeneratedDocumentSchema,
   AttachmentSchema,

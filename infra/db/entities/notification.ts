@@ -11,8 +11,10 @@ export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
  * The outbox of everything the system tells people (reminders, escalations, decisions). The
  * idempotency key makes a retried activity find its earlier row instead of sending twice.
  */
-export class Notification extends BaseEntity<'status' | 'sentAt' | 'attempts' | 'lastError'> {
+export class Notification extends BaseEntity<'status' | 'sentAt' | 'attempts' | 'lastError' | 'attachmentDocumentIds'> {
   status: NotificationStatus = 'pending';
+  /** Generated documents sent with it (an e-mail's attachments, a letter's enclosures), by id. */
+  attachmentDocumentIds?: string[];
   sentAt?: Date;
   attempts = 0;
   lastError?: string;
@@ -49,5 +51,6 @@ export const NotificationSchema = new EntitySchema<Notification, BaseEntity>({
     sentAt: { type: 'datetime', nullable: true },
     attempts: { type: 'integer', default: 0 },
     lastError: { type: UnicodeTextType, nullable: true },
+    attachmentDocumentIds: { type: 'json', nullable: true },
   },
 });
