@@ -21,6 +21,9 @@ import { condition, defineQuery, defineSignal, proxyActivities, setHandler, work
 import type { Activities, RecordStepInput } from '../activities';
 import type { SignOffRole } from '../infra/settings';
 import { refusalOf, type Actor, type FullRecordingAction, type FullRecordingState, type SignOff } from './full-recording-rules';
+import { runSignOffChain, type SignOffSignal } from './sign-off';
+
+export type { SignOffSignal } from './sign-off';
 
 export interface FullRecordingInput {
   applicationId: string;
@@ -55,11 +58,6 @@ export interface FullRecordingStatus {
   refusals: { action: FullRecordingAction; actor: string; reason: string; at: string }[];
 }
 
-export interface SignOffSignal {
-  actor: Actor;
-  decision: 'approve' | 'reject';
-  comment: string;
-}
 export interface RevokeSignal {
   actor: Actor;
   reason: string;
@@ -130,11 +128,11 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
     return false;
   };
 
-  let decision: SignOffSignal | undefined;
+  const decision: { current?: SignOffSignal } = {};
   setHandler(fullRecordingStatus, () => status);
   setHandler(fullRecordingSignOff, (signal) => {
-    if (!allowed(signal.actor, 'sign_off') || decision) return;
-    decision = signal;
+    if (!allowed(signal.actor, 'sign_off') || decision.current) return;
+    decision.current = signal;
   });
   setHandler(fullRecordingRevoke, (signal) => {
     if (!allowed(signal.actor, 'revoke') || revocation) return;
@@ -158,32 +156,23 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
   };
 
   // 1. Review, step by step.
-  for (const [step, role] of input.approvalChain.entries()) {
-    status.awaiting = role;
-    decision = undefined;
-    let since = now();
-    for (;;) {
-      const { at } = await planWorkingDayReminder({ since, workingDays: input.reminderWorkingDays });
-      if (await condition(() => decision !== undefined || revocation !== undefined, until(at))) break;
-      status.remindersSent += 1;
-      await notifyRole(`reminder-${role}-${status.remindersSent}`, role, '[알림] 전수 녹취 신청 검토·승인 대기', `전수 녹취 신청이 ${input.reminderWorkingDays}근무일 넘게 처리를 기다리고 있습니다.`, at);
-      since = at;
-    }
-    if (revocation) {
-      return finish('revoked', 'withdrawn', revocation.actor.username, revocation.actor.role, revocation.reason);
-    }
-    const signed = decision as unknown as SignOffSignal;
-    status.signOffs.push({ role, actor: signed.actor.username, decision: signed.decision, comment: signed.comment, at: now() });
-    // The next step is open from this moment, not once the step is recorded: a query showing the sign-off shows it too.
-    status.awaiting = signed.decision === 'approve' ? input.approvalChain[step + 1] : undefined;
-    if (signed.decision === 'reject') {
-      return finish('rejected', 'rejected', signed.actor.username, role, signed.comment);
-    }
-    // The last step's sign-off is the approval itself, recorded as such below.
-    if (status.signOffs.length < input.approvalChain.length) {
-      await record({ action: 'signed_off', actor: signed.actor.username, role, reason: signed.comment, detail: { step: role } });
-    }
+  const review = await runSignOffChain({
+    chain: input.approvalChain,
+    reminderWorkingDays: input.reminderWorkingDays,
+    status,
+    decision,
+    stopped: () => revocation !== undefined,
+    reminderAt: async (since) => (await planWorkingDayReminder({ since, workingDays: input.reminderWorkingDays })).at,
+    remind: (role, at, count) =>
+      notifyRole(`reminder-${role}-${count}`, role, '[알림] 전수 녹취 신청 검토·승인 대기', `전수 녹취 신청이 ${input.reminderWorkingDays}근무일 넘게 처리를 기다리고 있습니다.`, at),
+    signedOff: (signOff) => record({ action: 'signed_off', actor: signOff.actor, role: signOff.role, reason: signOff.comment, detail: { step: signOff.role } }),
+    now,
+  });
+  if (review.outcome === 'stopped') {
+    const by = revocation as NonNullable<typeof revocation>;
+    return finish('revoked', 'withdrawn', by.actor.username, by.actor.role, by.reason);
   }
+  if (review.outcome === 'rejected') return finish('rejected', 'rejected', review.last.actor, review.last.role, review.last.comment);
   const approver = status.signOffs.at(-1) as SignOff;
   status.state = 'approved';
   status.awaiting = undefined;

@@ -1,0 +1,93 @@
+/**
+ * 결재: the chain of sign-offs both lifecycles share (a full-recording application's review and approval, a
+ * disclosure request's 담당자 → 팀장 → 과장). Each role of the chain (from the settings) signs in turn; a step left
+ * waiting reminds its role after the configured number of working days, and again every as many after; a rejection
+ * at any step ends the chain. Deterministic: workflow code only.
+ */
+import { condition } from '@temporalio/workflow';
+import { ROLE_LABELS } from '../infra/role-labels';
+import type { RoleId, SignOffRole } from '../infra/settings';
+
+export interface Actor {
+  username: string;
+  role: RoleId;
+  /** The actor's department code from the directory. */
+  department?: string;
+}
+
+export interface SignOff {
+  role: SignOffRole;
+  actor: string;
+  decision: 'approve' | 'reject';
+  comment: string;
+  at: string;
+}
+
+export interface SignOffSignal {
+  actor: Actor;
+  decision: 'approve' | 'reject';
+  comment: string;
+}
+
+/** Why this actor may not sign the awaited step now (Korean), or undefined. */
+export function signOffRefusal(chain: { awaiting?: SignOffRole; signOffs: readonly SignOff[] }, actor: Actor): string | undefined {
+  if (!chain.awaiting) return '결재 단계가 아닙니다.';
+  if (actor.role !== chain.awaiting) return `지금은 ${ROLE_LABELS[chain.awaiting]} 차례입니다.`;
+  if (chain.signOffs.some((signOff) => signOff.actor === actor.username)) return '같은 사람이 두 단계를 처리할 수 없습니다.';
+  return undefined;
+}
+
+export interface SignOffChainStatus {
+  awaiting?: SignOffRole;
+  signOffs: SignOff[];
+  remindersSent: number;
+}
+
+export interface SignOffChainOptions {
+  chain: readonly SignOffRole[];
+  reminderWorkingDays: number;
+  status: SignOffChainStatus;
+  /** Set by the workflow's signal handler once a sign-off passes the rules; taken (cleared) by the chain. */
+  decision: { current?: SignOffSignal };
+  /** The case ended some other way while waiting (withdrawn, revoked). */
+  stopped(): boolean;
+  /** When a step that has waited since `since` is due its next reminder (the legal calendar, through an activity). */
+  reminderAt(since: string): Promise<string>;
+  remind(role: SignOffRole, at: string, count: number): Promise<unknown>;
+  /** A step approved before the last (the last one's approval is the chain's outcome). */
+  signedOff(signOff: SignOff): Promise<unknown>;
+  now(): string;
+}
+
+export type SignOffChainOutcome = { outcome: 'approved' | 'rejected'; last: SignOff } | { outcome: 'stopped' };
+
+function take(decision: { current?: SignOffSignal }): SignOffSignal {
+  const signal = decision.current as SignOffSignal;
+  decision.current = undefined;
+  return signal;
+}
+
+export async function runSignOffChain(options: SignOffChainOptions): Promise<SignOffChainOutcome> {
+  const { status, decision } = options;
+  for (const [step, role] of options.chain.entries()) {
+    status.awaiting = role;
+    decision.current = undefined;
+    let since = options.now();
+    for (;;) {
+      const at = await options.reminderAt(since);
+      if (await condition(() => decision.current !== undefined || options.stopped(), Math.max(0, Date.parse(at) - Date.now()))) break;
+      status.remindersSent += 1;
+      await options.remind(role, at, status.remindersSent);
+      since = at;
+    }
+    if (options.stopped()) return { outcome: 'stopped' };
+    const signed = take(decision);
+    const signOff: SignOff = { role, actor: signed.actor.username, decision: signed.decision, comment: signed.comment, at: options.now() };
+    status.signOffs.push(signOff);
+    // The next step is open from this moment, not once the step is recorded: a query showing the sign-off shows it too.
+    status.awaiting = signed.decision === 'approve' ? options.chain[step + 1] : undefined;
+    if (signed.decision === 'reject') return { outcome: 'rejected', last: signOff };
+    if (step < options.chain.length - 1) await options.signedOff(signOff);
+  }
+  return { outcome: 'approved', last: status.signOffs.at(-1) as SignOff };
+}
