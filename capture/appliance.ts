@@ -8,17 +8,19 @@
  * is registered (the store's unacknowledged list), and only then are calls accepted. The same reconciliation runs
  * every minute, so a registration that failed while the database was away is done once it is back.
  */
+import type { KeyObject } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { MikroORM } from '@mikro-orm/core';
 import { Extension, Recording, RecordingHold } from '../infra/db/entities';
 import type { LegalCalendar } from '../infra/legal-period';
 import type { Logger } from '../infra/logger';
 import type { Period } from '../infra/period';
-import { appendAuditEvent } from '../infra/audit/audit-log';
+import { appendAuditEvent, appendAuditEvents } from '../infra/audit/audit-log';
 import { takeWriteLockFirst } from '../infra/db/row-lock';
 import { ControlError, createControlApi, type ControlApi, type ControlRouteInfo, type ExtensionModeView } from './control-api';
+import { buildDisclosurePackage, PackageAudioMismatchError, type PackageRecording } from './disclosure-package';
 import { buildPartyExport } from './party-export';
-import { createRecordingStore, RecordingNotFoundError, type RecordingStore } from './recording-store';
+import { createRecordingStore, RecordingCorruptError, RecordingNotFoundError, type RecordingStore } from './recording-store';
 import {
   createRegistrar,
   fromFinishedCall,
@@ -47,6 +49,12 @@ export interface ApplianceOptions {
     readonly devices: ReadonlyMap<string, string>;
   };
   readonly control: { readonly port: number; readonly token: string };
+  /**
+   * What the Art. 9 provision package needs (capture/disclosure-package.ts): the Ed25519 key that signs its manifest
+   * (PACKAGE_SIGNING_KEY_FILE) and the municipality it names. Without it packages are refused (NOT_CONFIGURED): suites
+   * that never build one need no key.
+   */
+  readonly provision?: { readonly signingKey: KeyObject; readonly municipalityName?: string };
   /** The hand-off after a recording's row is committed (the retention lifecycle); idempotent by call id. */
   readonly afterRegistered?: RegistrarOptions['afterRegistered'];
   readonly reconcileIntervalMs?: number;
@@ -258,6 +266,75 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
           password,
         );
         logger.info('party export sealed', { recordingId, fileName: sealed.fileName, bytes: sealed.zip.length });
+        return sealed;
+      },
+      async buildDisclosurePackage(request) {
+        if (!options.provision) throw new ControlError('NOT_CONFIGURED', '제공 패키지 서명 키가 없어 패키지를 만들 수 없습니다 (PACKAGE_SIGNING_KEY_FILE).');
+        const rows = await orm.em.fork().find(Recording, { id: { $in: [...request.recordingIds] } }, { populate: ['extension', 'wrappedKey'] });
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        // All checked before any is decrypted: one recording the case cannot have refuses the whole package.
+        const unknown = request.recordingIds.filter((id) => !byId.has(id));
+        if (unknown.length > 0) throw new ControlError('NOT_FOUND', `등록되어 있지 않은 녹취가 있어 제공 패키지를 만들지 않았습니다: ${unknown.join(', ')}`);
+        const deletedMessage = (ids: string[]) => `보존기간이 끝나 삭제된 녹취가 있어 제공 패키지를 만들지 않았습니다: ${ids.join(', ')}`;
+        const deleted = request.recordingIds.filter((id) => {
+          const row = byId.get(id) as Recording;
+          return row.deletedAt || !row.storageKey || !row.wrappedKey;
+        });
+        if (deleted.length > 0) throw new ControlError('DELETED', deletedMessage(deleted));
+        const recordings = request.recordingIds.map((id): PackageRecording => {
+          const row = byId.get(id) as Recording;
+          return {
+            recordingId: id,
+            startedAt: row.startedAt,
+            endedAt: row.endedAt,
+            extension: row.extension.number,
+            durationMs: row.durationMs,
+            // A row without its hash cannot vouch for its audio: the comparison with the file refuses it as CORRUPT.
+            audioSha256: row.sha256 ?? '',
+            // The file goes before the row is marked deleted: between the two, the recording is already gone.
+            open: () => store.openRecording(row.storageKey as string, row.wrappedKey as string).catch((error: unknown) =>
+              Promise.reject(error instanceof RecordingNotFoundError ? new ControlError('DELETED', deletedMessage([id])) : error),
+            ),
+          };
+        });
+        const sealed = await buildDisclosurePackage({
+          managementNumber: request.managementNumber,
+          recordings,
+          password: request.password,
+          extraFiles: request.extraFiles,
+          signingKey: options.provision.signingKey,
+          municipalityName: options.provision.municipalityName,
+          timeZone: options.calendar.timeZone,
+        }).catch((error: unknown) => {
+          if (!(error instanceof PackageAudioMismatchError || error instanceof RecordingCorruptError)) throw error;
+          // Not handed out: a copy whose audio is not what the database's hash promises would prove nothing.
+          logger.error('disclosure package refused: a stored recording does not verify', { managementNumber: request.managementNumber, error });
+          throw new ControlError('CORRUPT', '보관된 녹취 파일이 손상되었거나 등록된 해시와 달라 제공 패키지를 만들지 않았습니다. 관리부서에 알리십시오.');
+        });
+        // Committed before a byte is sent (R11): one entry per recording, so each recording's trail shows the copy.
+        await orm.em.fork().transactional((em) =>
+          appendAuditEvents(em, sealed.manifest.recordings.map((recording) => ({
+            actor: request.actor,
+            role: 'system',
+            sourceAddress: 'capture-control',
+            action: 'recording.disclosure_package_sealed',
+            targetType: 'recording',
+            targetId: recording.recordingId,
+            reason: `녹취정보 제공 패키지 ${request.managementNumber}`,
+            detail: {
+              managementNumber: request.managementNumber,
+              recordingIds: [...request.recordingIds],
+              file: recording.file,
+              fileSha256: recording.fileSha256,
+              packageSha256: sealed.sha256,
+              manifestSha256: sealed.manifestSha256,
+              extraFiles: request.extraFiles.map((file) => file.name),
+            },
+          }))),
+        );
+        logger.info('disclosure package sealed', {
+          managementNumber: request.managementNumber, recordings: request.recordingIds.length, bytes: sealed.zip.length, packageSha256: sealed.sha256,
+        });
         return sealed;
       },
     },

@@ -9,11 +9,13 @@
  *   POST   /calls/<call id>/record-button   {action: start|stop, at?, notice?} for a selective call
  *   DELETE /recordings/<recording id>       destroys the file of a recording past its retention date
  *   POST   /recordings/<recording id>/export {password} → the party's own export (R5): an AES-256 encrypted ZIP
+ *   POST   /disclosure-packages             {managementNumber, recordingIds, password, actor, extraFiles?} → the
+ *                                           Art. 9 provision package: an AES-256 encrypted ZIP with a signed manifest
  *
- * No endpoint plays audio, and the one that returns it answers only the sealed ZIP of capture/party-export.ts; a
- * route must declare `releasesAudio` to send a file at all (R6). The API decides who may export; the appliance only
- * refuses a recording it no longer has. Errors are `{error: {code, message}}` with a stable code and a Korean
- * message; a refused request changes nothing.
+ * No endpoint plays audio, and the two that return it answer only sealed ZIPs (capture/party-export.ts,
+ * capture/disclosure-package.ts); a route must declare `releasesAudio` to send a file at all (R6). The API and the
+ * worker decide who may have a recording; the appliance only refuses a recording it does not have, or no longer has.
+ * Errors are `{error: {code, message}}` with a stable code and a Korean message; a refused request changes nothing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
@@ -21,6 +23,9 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { RECORDING_MODES, type RecordingMode } from '../infra/db/entities';
 import type { Logger } from '../infra/logger';
+import {
+  comparableFileName, extraFileNameProblem, MANAGEMENT_NUMBER, MAX_EXTRA_FILE_BYTES, MAX_EXTRA_FILES, MAX_PACKAGE_RECORDINGS, type DisclosurePackage, type ExtraFile,
+} from './disclosure-package';
 import { EXPORT_PASSWORD, type PartyExport } from './party-export';
 import { CALL_ID, NOTICE, PHONE_NUMBER } from './sdp';
 
@@ -34,6 +39,8 @@ export type ControlErrorCode =
   | 'NOT_DUE'
   | 'HELD'
   | 'DELETED'
+  | 'CORRUPT'
+  | 'NOT_CONFIGURED'
   | 'INTERNAL';
 
 const STATUS: Record<ControlErrorCode, number> = {
@@ -46,6 +53,8 @@ const STATUS: Record<ControlErrorCode, number> = {
   NOT_DUE: 409,
   HELD: 409,
   DELETED: 410,
+  CORRUPT: 500,
+  NOT_CONFIGURED: 503,
   INTERNAL: 500,
 };
 
@@ -77,10 +86,24 @@ export interface ControlHandlers {
   destroyRecording(recordingId: string): Promise<{ recordingId: string; storageKey: string }>;
   /** Throws ControlError NOT_FOUND, or DELETED once the recording's file is gone. */
   exportRecording(recordingId: string, password: string): Promise<PartyExport>;
+  /**
+   * Throws ControlError NOT_FOUND / DELETED naming the recordings (nothing is built), CORRUPT when a stored file is
+   * not the audio the database's hash was fixed for, NOT_CONFIGURED without a signing key.
+   */
+  buildDisclosurePackage(request: DisclosurePackageRequest): Promise<DisclosurePackage>;
 }
 
-/** The ways audio may leave the appliance (R6): only the party's own export. */
-export type AudioRelease = 'party-export';
+export interface DisclosurePackageRequest {
+  readonly managementNumber: string;
+  readonly recordingIds: readonly string[];
+  readonly password: string;
+  /** Who has it built (the worker's `system:<component>` or a user name), for the audit entry (R11). */
+  readonly actor: string;
+  readonly extraFiles: readonly ExtraFile[];
+}
+
+/** The ways audio may leave the appliance (R6): the party's own export and the Art. 9 provision package. */
+export type AudioRelease = 'party-export' | 'disclosure';
 
 /** A route as the R6 test walks it: `path` with `<name>` placeholders. */
 export interface ControlRouteInfo {
@@ -104,6 +127,8 @@ export interface ControlApi {
 }
 
 const MAX_BODY_BYTES = 16 * 1024;
+/** Room for the most extra files at their largest, base64 (4 characters per 3 bytes), and the rest of the request. */
+const PACKAGE_BODY_BYTES = MAX_EXTRA_FILES * Math.ceil(MAX_EXTRA_FILE_BYTES / 3) * 4 + 64 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ACTOR = /^[A-Za-z0-9._:@-]{1,128}$/;
 
@@ -123,13 +148,47 @@ const buttonPress = z
     message: '고지 증거는 녹음 시작과 함께 보냅니다',
   });
 const exportRequest = z.strictObject({ password: z.string().regex(EXPORT_PASSWORD) });
+const unique = (values: readonly string[]) => new Set(values).size === values.length;
+const packageRequest = z.strictObject({
+  managementNumber: z.string().regex(MANAGEMENT_NUMBER, { message: '관리번호는 YYYY-NNNN 형식입니다' }),
+  recordingIds: z
+    .array(z.string().regex(UUID))
+    .min(1)
+    .max(MAX_PACKAGE_RECORDINGS)
+    .refine(unique, { message: '같은 녹취가 두 번 있습니다' }),
+  password: z.string().regex(EXPORT_PASSWORD),
+  actor: z.string().regex(ACTOR),
+  extraFiles: z
+    .array(
+      z.strictObject({
+        name: z.string().superRefine((name, ctx) => {
+          const problem = extraFileNameProblem(name);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+        contentBase64: z
+          .base64()
+          .transform((text) => Buffer.from(text, 'base64'))
+          .refine((content) => content.length <= MAX_EXTRA_FILE_BYTES, { message: `파일은 ${MAX_EXTRA_FILE_BYTES / 1024 / 1024} MiB까지입니다` }),
+      }),
+    )
+    .max(MAX_EXTRA_FILES)
+    .refine((files) => unique(files.map((file) => comparableFileName(file.name))), { message: '같은 이름의 파일이 두 번 있습니다' })
+    .default([]),
+});
 
-type Reply = { status: number; json: unknown } | { file: { name: string; body: Buffer } };
+interface FileReply {
+  readonly name: string;
+  readonly body: Buffer;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+type Reply = { status: number; json: unknown } | { file: FileReply };
 
 interface RouteSpec extends ControlRouteInfo {
   /** Each `<placeholder>` of the path must match its rule, in order, once decoded. */
   readonly params: readonly RegExp[];
   readonly body?: z.ZodType;
+  /** Larger than MAX_BODY_BYTES only where the route needs it. */
+  readonly maxBodyBytes?: number;
   run(params: string[], body: unknown): Promise<Reply>;
 }
 
@@ -183,6 +242,29 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
         return { file: { name: sealed.fileName, body: sealed.zip } };
       },
     },
+    {
+      method: 'POST',
+      path: '/disclosure-packages',
+      releasesAudio: 'disclosure',
+      params: [],
+      body: packageRequest,
+      maxBodyBytes: PACKAGE_BODY_BYTES,
+      run: async (_params, body) => {
+        const request = body as z.output<typeof packageRequest>;
+        const sealed = await handlers.buildDisclosurePackage({
+          ...request,
+          extraFiles: request.extraFiles.map(({ name, contentBase64 }) => ({ name, content: contentBase64 })),
+        });
+        return {
+          file: {
+            name: sealed.fileName,
+            body: sealed.zip,
+            // The two hashes the case records: the copy handed over, and the signed list of what it holds.
+            headers: { 'X-Package-Sha256': sealed.sha256, 'X-Manifest-Sha256': sealed.manifestSha256 },
+          },
+        };
+      },
+    },
   ];
   const routes: Route[] = specs.map((spec) => ({ ...spec, pattern: new RegExp(`^${spec.path.replace(/<[^>]+>/g, '([^/]+)')}$`) }));
 
@@ -233,7 +315,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
     if (route.body) {
       const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
       if (type !== 'application/json') throw new ControlError('UNSUPPORTED_MEDIA_TYPE', '본문은 application/json 이어야 합니다.');
-      const parsed = route.body.safeParse(await readJson(request));
+      const parsed = route.body.safeParse(await readJson(request, route.maxBodyBytes ?? MAX_BODY_BYTES));
       if (!parsed.success) {
         throw new ControlError('INVALID_INPUT', `입력이 올바르지 않습니다: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '본문'} ${issue.message}`).join('; ')}`);
       }
@@ -300,8 +382,9 @@ function send(response: http.ServerResponse, status: number, json: unknown): voi
   });
 }
 
-function sendZip(response: http.ServerResponse, file: { name: string; body: Buffer }): void {
+function sendZip(response: http.ServerResponse, file: FileReply): void {
   response.writeHead(200, {
+    ...file.headers,
     'Content-Type': 'application/zip',
     'Content-Length': file.body.length,
     'Content-Disposition': `attachment; filename="${file.name}"`,
@@ -310,15 +393,15 @@ function sendZip(response: http.ServerResponse, file: { name: string; body: Buff
   response.end(file.body);
 }
 
-function readJson(request: http.IncomingMessage): Promise<unknown> {
+function readJson(request: http.IncomingMessage, maxBytes: number): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let length = 0;
     request.on('data', (chunk: Buffer) => {
       length += chunk.length;
-      if (length > MAX_BODY_BYTES) {
+      if (length > maxBytes) {
         // The rest is not read: the answer goes out with `Connection: close` and the socket ends with it.
-        reject(new ControlError('BODY_TOO_LARGE', `본문은 ${MAX_BODY_BYTES}바이트를 넘을 수 없습니다.`));
+        reject(new ControlError('BODY_TOO_LARGE', `본문은 ${maxBytes}바이트를 넘을 수 없습니다.`));
         request.pause();
         return;
       }

@@ -3,10 +3,34 @@
  * the worker's activities and the tests. Every failure is a CaptureControlError with the appliance's stable code,
  * or `UNAVAILABLE` when it cannot be reached: callers retry those, and never report a change they did not see.
  */
+import { createHash } from 'node:crypto';
 import type { RecordingMode } from '../infra/db/entities';
 import type { ControlErrorCode, ExtensionModeView, RecordButtonResult } from './control-api';
 
 const EXPORT_TIMEOUT_MS = 120_000;
+/** Up to 50 recordings decrypted, converted and sealed one after the other. */
+const PACKAGE_TIMEOUT_MS = 15 * 60_000;
+
+export interface DisclosurePackageOrder {
+  /** 관리번호 `YYYY-NNNN`. */
+  managementNumber: string;
+  /** 1–50 recordings, each once; the WAVs are in this order. */
+  recordingIds: readonly string[];
+  /** 8–128 printable ASCII characters; never stored or logged. */
+  password: string;
+  /** Who has it built (`system:<component>` or a user name), for the appliance's audit entries. */
+  actor: string;
+  /** Up to 5 files of at most 2 MiB each, e.g. the blank Form 3; a name is a file name, not a path. */
+  extraFiles?: readonly { name: string; content: Buffer }[];
+}
+
+export interface SealedDisclosurePackage {
+  zip: Buffer;
+  /** SHA-256 of the ZIP as handed over: what the case records (DisclosureRequest.packageSha256). */
+  packageSha256: string;
+  /** SHA-256 of the signed manifest.json inside. */
+  manifestSha256: string;
+}
 
 export class CaptureControlError extends Error {
   constructor(
@@ -61,7 +85,33 @@ export class CaptureControlClient {
   /** The party's own export (R5): the AES-256 encrypted ZIP the appliance sealed under `password`. */
   async exportRecording(recordingId: string, password: string): Promise<Buffer> {
     // Decrypting, converting and sealing a long call takes longer than a control request.
-    const response = await this.send('POST', `/recordings/${encodeURIComponent(recordingId)}/export`, { password }, EXPORT_TIMEOUT_MS);
+    return this.zipOf(await this.send('POST', `/recordings/${encodeURIComponent(recordingId)}/export`, { password }, EXPORT_TIMEOUT_MS));
+  }
+
+  /**
+   * The Art. 9 provision package (capture/disclosure-package.ts): the recordings as WAVs with the signed manifest,
+   * sealed under `password`. The returned hashes are checked against the bytes received.
+   */
+  async buildDisclosurePackage(order: DisclosurePackageOrder): Promise<SealedDisclosurePackage> {
+    const body = {
+      managementNumber: order.managementNumber,
+      recordingIds: order.recordingIds,
+      password: order.password,
+      actor: order.actor,
+      extraFiles: (order.extraFiles ?? []).map((file) => ({ name: file.name, contentBase64: file.content.toString('base64') })),
+    };
+    const response = await this.send('POST', '/disclosure-packages', body, PACKAGE_TIMEOUT_MS);
+    const packageSha256 = response.headers.get('x-package-sha256') ?? '';
+    const manifestSha256 = response.headers.get('x-manifest-sha256') ?? '';
+    const zip = await this.zipOf(response);
+    // A package recorded under a hash it does not have would be the wrong evidence for the case.
+    if (createHash('sha256').update(zip).digest('hex') !== packageSha256 || !/^[0-9a-f]{64}$/.test(manifestSha256)) {
+      throw new CaptureControlError('UNAVAILABLE', '녹취 장치에서 받은 제공 패키지가 알려 준 해시와 다릅니다 (전송 중 손상).');
+    }
+    return { zip, packageSha256, manifestSha256 };
+  }
+
+  private async zipOf(response: Response): Promise<Buffer> {
     if (response.headers.get('content-type') !== 'application/zip') {
       await response.body?.cancel();
       throw new CaptureControlError('INTERNAL', '녹취 장치가 암호 ZIP이 아닌 것을 보냈습니다.', response.status);

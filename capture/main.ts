@@ -8,7 +8,7 @@
 import { Extension } from '../infra/db/entities';
 import { initOrm } from '../infra/db/orm';
 import { loadLegalCalendar } from '../infra/holidays';
-import { CALL_GENERATOR_DEVICE, loadCaptureSecrets, readMasterKey } from '../infra/keys';
+import { CALL_GENERATOR_DEVICE, loadCaptureSecrets, loadPackageSigningKey, readMasterKey } from '../infra/keys';
 import { createLogger } from '../infra/logger';
 import { loadSettingsOrExit } from '../infra/settings';
 import { connectClient } from '../infra/temporal/connection';
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'capture' }, settings.logLevel);
   const masterKey = readMasterKey(settings.masterKeyFile);
   const secrets = loadCaptureSecrets(settings);
+  // Only this process reads it: the appliance alone builds provision packages (the API and the worker never sign).
+  const packageSigningKey = loadPackageSigningKey(settings);
   const orm = await initOrm(settings);
   const pending = await orm.getMigrator().getPendingMigrations();
   if (pending.length > 0) {
@@ -58,6 +60,7 @@ async function main(): Promise<void> {
       devices: secrets.devices,
     },
     control: { port: settings.captureControlPort, token: secrets.controlToken },
+    provision: { signingKey: packageSigningKey, municipalityName: settings.municipalityName },
   });
 
   let generator: CallGenerator | undefined;

@@ -37,8 +37,9 @@ export function partyExportName(startedAt: Date, extension: string, timeZone: st
  * The recording as a 16-bit PCM WAV, sample for sample, decoded chunk by chunk as the store authenticates them:
  * between chunks the event loop turns, so the RTP of calls being recorded meanwhile is not left waiting behind an
  * hour-long conversion. The store checks the whole against the trailer's hash at the end, before this returns.
+ * The disclosure package (disclosure-package.ts) hands out the same conversion. The caller wipes the result.
  */
-async function pcmWavOf(recording: StoredRecording): Promise<Buffer> {
+export async function pcmWavOf(recording: StoredRecording): Promise<Buffer> {
   const dataBytes = recording.sampleFrames * CHANNELS;
   const storedHeader = wavHeader({ encoding: recording.codec, channels: CHANNELS, sampleRate: SAMPLE_RATE }, dataBytes);
   const pcmHeader = wavHeader({ encoding: 'PCM16', channels: CHANNELS, sampleRate: SAMPLE_RATE }, dataBytes * 2);
@@ -63,6 +64,27 @@ async function pcmWavOf(recording: StoredRecording): Promise<Buffer> {
   }
 }
 
+/**
+ * An in-memory ZIP whose every entry is AES-256 encrypted (WinZip AE-2) under `password`. `lastModDate` is the one
+ * date each entry carries: no extra timestamp fields, so the archive says nothing else about time.
+ */
+export function sealedZipWriter(password: string, lastModDate: Date): ZipWriter<Uint8Array> {
+  if (!EXPORT_PASSWORD.test(password)) throw new RangeError('export password must be 8–128 printable ASCII characters');
+  return new ZipWriter(new Uint8ArrayWriter(), {
+    password,
+    encryptionStrength: 3,
+    zipCrypto: false,
+    useWebWorkers: false,
+    extendedTimestamp: false,
+    lastModDate,
+  });
+}
+
+export async function closeSealedZip(writer: ZipWriter<Uint8Array>): Promise<Buffer> {
+  const zip = await writer.close();
+  return Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength);
+}
+
 export interface PartyExport {
   /** `<name>.zip`; the WAV inside is `<name>.wav`. */
   readonly fileName: string;
@@ -78,22 +100,13 @@ export async function buildPartyExport(
   call: { startedAt: Date; extension: string; timeZone: string },
   password: string,
 ): Promise<PartyExport> {
-  if (!EXPORT_PASSWORD.test(password)) throw new RangeError('export password must be 8–128 printable ASCII characters');
   const name = partyExportName(call.startedAt, call.extension, call.timeZone);
+  // Before the conversion: a refused password costs no decryption.
+  const writer = sealedZipWriter(password, call.startedAt);
   const wav = await pcmWavOf(recording);
   try {
-    const writer = new ZipWriter(new Uint8ArrayWriter(), {
-      password,
-      encryptionStrength: 3,
-      zipCrypto: false,
-      useWebWorkers: false,
-      // No extra timestamp fields: the DOS date of the entry is all the archive says about time.
-      extendedTimestamp: false,
-      lastModDate: call.startedAt,
-    });
     await writer.add(`${name}.wav`, new Uint8ArrayReader(wav));
-    const zip = await writer.close();
-    return { fileName: `${name}.zip`, zip: Buffer.from(zip.buffer, zip.byteOffset, zip.byteLength) };
+    return { fileName: `${name}.zip`, zip: await closeSealedZip(writer) };
   } finally {
     wav.fill(0);
   }

@@ -3,7 +3,7 @@
  * It lives in a file outside the database; in development the first start creates it, in production
  * a missing or malformed key file stops start-up.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from './settings';
@@ -81,6 +81,52 @@ export function loadCaptureSecrets(
     devices.set(match[1] as string, match[2] as string);
   }
   return { controlToken, devices };
+}
+
+/**
+ * The Ed25519 key that signs the manifest of every provision package (capture/disclosure-package.ts, Art. 9): a
+ * recipient or a court checks a copy against the public key the city publishes. Only the capture appliance reads it
+ * (it alone builds packages); development creates it on first start, production refuses to start without it.
+ */
+export function loadPackageSigningKey(settings: Pick<Settings, 'environment' | 'packageSigningKeyFile'>): KeyObject {
+  createOnce(settings.environment === 'development', settings.packageSigningKeyFile, () =>
+    generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  );
+  return readPackageSigningKey(settings.packageSigningKeyFile);
+}
+
+export function readPackageSigningKey(file: string): KeyObject {
+  if (!existsSync(file)) throw new SecretFileError(`제공 패키지 서명 키 파일이 없습니다: ${file} (PACKAGE_SIGNING_KEY_FILE)`);
+  const pem = readFileSync(file, 'utf8');
+  let key: KeyObject | undefined;
+  try {
+    key = createPrivateKey({ key: pem, format: 'pem' });
+  } catch {
+    // Not passed on: OpenSSL's message may quote what it could not parse, and this file is a secret.
+  }
+  if (key?.asymmetricKeyType !== 'ed25519') {
+    throw new SecretFileError(`제공 패키지 서명 키 파일은 Ed25519 개인키(PKCS#8 PEM)여야 합니다: ${file} (PACKAGE_SIGNING_KEY_FILE)`);
+  }
+  return key;
+}
+
+export interface PublishedKey {
+  /** SubjectPublicKeyInfo PEM, what the city publishes. */
+  readonly pem: string;
+  /**
+   * SHA-256 of the key's DER SubjectPublicKeyInfo, lower-case hex: what a recipient compares by telephone or on the
+   * city's website, and gets back with `openssl pkey -pubin -in key.pem -outform DER | sha256sum`.
+   */
+  readonly sha256: string;
+}
+
+/** The public half of the signing key (or of a published key given as a KeyObject) and its fingerprint. */
+export function packageSigningPublicKey(key: KeyObject): PublishedKey {
+  const publicKey = key.type === 'private' ? createPublicKey(key) : key;
+  return {
+    pem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    sha256: createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex'),
+  };
 }
 
 function createOnce(development: boolean, file: string, content: () => string): void {

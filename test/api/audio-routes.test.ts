@@ -29,10 +29,15 @@ const API_AUDIO_ROUTES: Record<string, AudioRelease> = {
 const ANNOUNCEMENT = readFileSync(loadSettings({}).announcementAudioFile);
 const CONTROL_AUDIO_ROUTES: Record<string, AudioRelease> = {
   'POST /recordings/<recording id>/export': 'party-export',
+  // The Art. 9 provision package (capture/disclosure-package.ts), ordered by the disclosure workflow.
+  'POST /disclosure-packages': 'disclosure',
 };
 const PASSWORD = 'Quiet-Harbor-2026';
 
-/** A request for each control route that passes its validation; a control route missing here fails the suite. */
+/**
+ * A request for each control route that passes its validation; a control route missing here fails the suite.
+ * `<recording id>` in a body is the walk's recording.
+ */
 const CONTROL_EXAMPLES: Record<string, unknown> = {
   'GET /health': undefined,
   'GET /extensions/<number>': undefined,
@@ -40,6 +45,7 @@ const CONTROL_EXAMPLES: Record<string, unknown> = {
   'POST /calls/<call id>/record-button': { action: 'start' },
   'DELETE /recordings/<recording id>': undefined,
   'POST /recordings/<recording id>/export': { password: PASSWORD },
+  'POST /disclosure-packages': { managementNumber: '2026-0001', recordingIds: ['<recording id>'], password: PASSWORD, actor: 'test:r6' },
 };
 
 const AUDIO_TYPE = /^(audio\/|video\/|application\/(zip|x-zip|x-zip-compressed|octet-stream|ogg|x-7z-compressed|x-tar|gzip)|multipart\/)/i;
@@ -86,7 +92,7 @@ function encryptedZipEntries(zip: Buffer): string[] {
 
 type Who = RoleId | 'anonymous';
 
-describe('R6: audio leaves only by the party export (and, later, disclosure)', () => {
+describe('R6: audio leaves only by the party export and the disclosure procedure', () => {
   let database: TestDatabase;
   let orm: MikroORM;
   let calls: SeededCalls;
@@ -168,7 +174,7 @@ describe('R6: audio leaves only by the party export (and, later, disclosure)', (
     ]);
   });
 
-  test('every control API route of the appliance: only the party export answers audio, and only sealed', async () => {
+  test('every control API route of the appliance: only the party export and the provision package answer audio, and only sealed', async () => {
     const fill = (path: string) =>
       path.replace(/<([^>]+)>/g, (_match, name: string) => {
         const value = { number: calls.staffExtension.number, 'call id': 'r6-button', 'recording id': recording.id }[name];
@@ -187,7 +193,7 @@ describe('R6: audio leaves only by the party export (and, later, disclosure)', (
             ...(token ? { Authorization: `Bearer ${token}` } : {}),
             ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
           },
-          body: body === undefined ? undefined : JSON.stringify(body),
+          body: body === undefined ? undefined : JSON.stringify(body).replaceAll('<recording id>', recording.id),
         });
         const bytes = Buffer.from(await response.arrayBuffer());
         if (!carriesAudio(response.headers.get('content-type') ?? '', bytes)) {
@@ -197,9 +203,12 @@ describe('R6: audio leaves only by the party export (and, later, disclosure)', (
         audio.push(`${key}${token === undefined ? ' without token' : token === 'wrong' ? ' with a wrong token' : ''}`);
         expect(route.releasesAudio).toBeDefined();
         expect(response.headers.get('content-type')).toBe('application/zip');
-        expect(encryptedZipEntries(bytes)).toHaveLength(1);
+        const entries = encryptedZipEntries(bytes);
+        if (route.releasesAudio === 'party-export') expect(entries).toHaveLength(1);
+        // The call as one WAV beside the signed manifest, its signature and the note for the recipient.
+        else expect(entries.filter((name) => /^recordings\/.+\.wav$/.test(name))).toHaveLength(1);
       }
     }
-    expect(audio).toEqual(['POST /recordings/<recording id>/export']);
+    expect(audio).toEqual(['POST /recordings/<recording id>/export', 'POST /disclosure-packages']);
   });
 });

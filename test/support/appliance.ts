@@ -3,7 +3,7 @@
  * own RTSP client pushing calls into it, for the suites that need recordings with real files behind them.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -29,6 +29,8 @@ export interface TestAppliance {
   readonly controlUrl: string;
   readonly token: string;
   readonly dataDir: string;
+  /** The public half of the key the appliance signs provision packages with (PEM), as the city would publish it. */
+  readonly packagePublicKeyPem: string;
   /** Pushes a call at real time and waits for its registered recording. */
   record(call: { callId: string; extension: string; codec?: Codec; durationMs?: number }): Promise<Recording>;
   /**
@@ -51,6 +53,7 @@ export async function startTestAppliance(orm: MikroORM): Promise<TestAppliance> 
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'appliance-'));
   const token = randomBytes(32).toString('base64url');
   const first = (await freePort()) & ~1;
+  const signing = generateKeyPairSync('ed25519');
   const appliance = await startAppliance({
     dataDir,
     masterKey: newDataKey(),
@@ -60,6 +63,7 @@ export async function startTestAppliance(orm: MikroORM): Promise<TestAppliance> 
     logger,
     rtsp: { host: '127.0.0.1', port: 0, rtpPorts: { first, last: first + 31 }, sessionTimeoutMs: 10_000, devices: new Map([[DEVICE.username, DEVICE.password]]) },
     control: { port: await freePort(), token },
+    provision: { signingKey: signing.privateKey, municipalityName: '광명시' },
   });
   const controlUrl = `http://127.0.0.1:${appliance.controlPort}`;
   const control = new CaptureControlClient({ baseUrl: controlUrl, token });
@@ -69,6 +73,7 @@ export async function startTestAppliance(orm: MikroORM): Promise<TestAppliance> 
     controlUrl,
     token,
     dataDir,
+    packagePublicKeyPem: signing.publicKey.export({ type: 'spki', format: 'pem' }) as string,
     async record({ callId, extension, codec = 'PCMU', durationMs = 1200 }) {
       await control.recordButton(callId, 'start');
       await pushCall({
