@@ -7,10 +7,11 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { ApplicationFailure } from '@temporalio/common';
 import { appendAuditEvent } from '../infra/audit/audit-log';
-import { AuditEvent, FullRecordingApplication, type FullRecordingStatus, type RecordingMode } from '../infra/db/entities';
+import { FullRecordingApplication, type FullRecordingStatus, type RecordingMode } from '../infra/db/entities';
 import { takeWriteLockFirst } from '../infra/db/row-lock';
 import type { CaptureControlClient } from '../capture/control-client';
 import { CaptureControlError } from '../capture/control-client';
+import { stepRecorded } from './idempotency';
 
 export interface FullRecordingActivityDeps {
   orm: MikroORM;
@@ -99,12 +100,7 @@ export function createFullRecordingActivities({ orm, capture }: FullRecordingAct
     async recordFullRecordingStep(input: RecordStepInput): Promise<void> {
       await orm.em.fork().transactional(async (em) => {
         await takeWriteLockFirst(em);
-        const done = await em.count(AuditEvent, {
-          targetType: 'full_recording_application',
-          targetId: input.applicationId,
-          detail: { $like: `%"stepKey":"${input.stepKey}"%` },
-        });
-        if (done > 0) return;
+        if (await stepRecorded(em, 'full_recording_application', input.applicationId, input.stepKey)) return;
         const application = await em.findOneOrFail(FullRecordingApplication, input.applicationId);
         if (input.status) application.status = input.status;
         if (input.decidedBy) {

@@ -1,4 +1,5 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { AuditEvent } from '../infra/db/entities';
 
 /**
  * Runs `create` only if `find` has nothing yet. Activities are retried, and two attempts may even run
@@ -16,4 +17,13 @@ export async function onceByKey<T>(find: () => Promise<T | undefined>, create: (
     }
     throw error;
   }
+}
+
+/**
+ * Whether a lifecycle step is already in the audit chain under its step key (`<workflow id>:<sequence>`): a retried
+ * activity that recorded it before its answer was lost then writes nothing twice. Call inside the step's transaction,
+ * after taking the write lock, so two attempts cannot both find nothing.
+ */
+export async function stepRecorded(em: EntityManager, targetType: string, targetId: string, stepKey: string): Promise<boolean> {
+  return (await em.count(AuditEvent, { targetType, targetId, detail: { $like: `%"stepKey":"${stepKey}"%` } })) > 0;
 }

@@ -3,12 +3,20 @@
  * import this module only as a type.
  */
 import { createDeadlineActivities, type DeadlineActivityDeps } from './deadlines';
+import { createDisclosureActivities, type DisclosureActivityDeps } from './disclosure';
 import { createDocumentActivities, type DocumentActivityDeps } from './documents';
 import { createFullRecordingActivities, type FullRecordingActivityDeps } from './full-recording';
+import { createMailActivities, type MailActivityDeps } from './mail';
 import { createNotificationActivities, type NotificationActivityDeps } from './notifications';
 import { createRetentionActivities, type RetentionActivityDeps } from './retention';
 
-export type ActivityDeps = DeadlineActivityDeps & NotificationActivityDeps & DocumentActivityDeps & RetentionActivityDeps & FullRecordingActivityDeps;
+export type ActivityDeps = DeadlineActivityDeps &
+  NotificationActivityDeps &
+  DocumentActivityDeps &
+  RetentionActivityDeps &
+  FullRecordingActivityDeps &
+  DisclosureActivityDeps &
+  MailActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -17,12 +25,16 @@ export function createActivities(deps: ActivityDeps) {
     ...createDocumentActivities(deps),
     ...createRetentionActivities(deps),
     ...createFullRecordingActivities(deps),
+    ...createDisclosureActivities(deps),
+    ...createMailActivities(deps),
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 export type { DeadlinePlan, DeadlinePlanInput } from './deadlines';
 export type { QueueNotificationInput } from './notifications';
+export type { DeliverNotificationInput, DeliverNotificationResult } from './mail';
 export type { GenerateDocumentInput, GeneratedDocumentRef } from './documents';
+export type { ConfirmRecordingsInput, ConfirmRecordingsResult, DestructionReportInput, DisclosureStepInput, HandoverSignedInput } from './disclosure';
 export type { RecordStepInput, SwitchExtensionsInput, SwitchExtensionsResult } from './full-recording';
 export type { DeletableDay, DeleteDueInput, DeleteDueResult, RetentionReport, RetentionReportInput } from './retention';

@@ -79,6 +79,14 @@ const optionalText = z
   .optional()
   .transform((text) => (text === undefined || text.trim() === '' ? undefined : text.trim()));
 const flag = z.enum(['true', 'false']).transform((text) => text === 'true');
+/** One sender: a display name and an address in angle brackets, or the address alone; never a line break (a header). */
+const mailbox = z
+  .string()
+  .trim()
+  .max(254)
+  .refine((text) => /^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(text), {
+    message: '"이름" <주소@도메인> 또는 주소@도메인 으로 적습니다',
+  });
 
 interface SettingSpec<T extends z.ZodType> {
   env: string;
@@ -153,6 +161,18 @@ export const SETTINGS = {
     default: '3d',
     schema: dayPeriod,
   }),
+  destructionReportRepeatEvery: setting({
+    env: 'DESTRUCTION_REPORT_REPEAT_EVERY',
+    doc: 'after the escalation, how often the recipient of an unreturned Form 3 is reminded again',
+    default: '7d',
+    schema: dayPeriod,
+  }),
+  disclosureViewingWindowHours: setting({
+    env: 'DISCLOSURE_VIEWING_WINDOW_HOURS',
+    doc: 'Art. 9: once the recipient has signed Form 2, for how many hours the approved recordings may be played for viewing (열람) in the managing department',
+    default: '2',
+    schema: integer(1, 72),
+  }),
   approvalReminderWorkingDays: setting({
     env: 'APPROVAL_REMINDER_WORKING_DAYS',
     doc: 'working days a sign-off may wait before the next approver is reminded',
@@ -208,6 +228,12 @@ export const SETTINGS = {
     env: 'MASTER_KEY_FILE',
     doc: 'file holding the 32-byte master key that wraps every recording key (base64); created on first start in development only',
     default: '<DATA_DIR>/keys/master.key',
+    schema: z.string().min(1),
+  }),
+  packageSigningKeyFile: setting({
+    env: 'PACKAGE_SIGNING_KEY_FILE',
+    doc: 'Ed25519 private key (PKCS#8 PEM) with which the capture appliance signs the manifest of every provision package (Art. 9); only the appliance reads it. Created on first start in development only; its public key is what the city publishes for recipients to verify against',
+    default: '<DATA_DIR>/keys/package-signing.pem',
     schema: z.string().min(1),
   }),
   captureHost: setting({
@@ -472,8 +498,14 @@ export const SETTINGS = {
   }),
   smtpUrl: setting({
     env: 'SMTP_URL',
-    doc: 'SMTP relay URL, `smtp://host:port`; unset means mail is written to `<DATA_DIR>/outbox`',
+    doc: "SMTP relay URL: `smtp://host:port` (port 25 by default; STARTTLS whenever the relay offers it) or `smtps://host:port` (TLS from the start, 465 by default). No user or password: the relay accepts this server by its address. A relay certificate signed by the city's own CA needs that CA in `NODE_EXTRA_CA_CERTS`. Unset means each message is written as an `.eml` file to `<DATA_DIR>/outbox`",
     schema: optionalText.pipe(url(['smtp:', 'smtps:']).optional()),
+  }),
+  mailFrom: setting({
+    env: 'MAIL_FROM',
+    doc: 'sender of every e-mail, `"이름" <address>` or a bare address; its domain also ends each Message-ID',
+    default: '"광명시 행정전화 녹취시스템" <recording@localhost>',
+    schema: mailbox,
   }),
 } as const;
 
@@ -534,6 +566,7 @@ function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, probl
     env[variable] === undefined ? path.join(dataDir, 'keys', name) : path.resolve(value);
   const captureControlTokenFile = keyFile('CAPTURE_CONTROL_TOKEN_FILE', 'capture-control.token', settings.captureControlTokenFile);
   const captureDevicesFile = keyFile('CAPTURE_DEVICES_FILE', 'capture-devices', settings.captureDevicesFile);
+  const packageSigningKeyFile = keyFile('PACKAGE_SIGNING_KEY_FILE', 'package-signing.pem', settings.packageSigningKeyFile);
   const announcementAudioFile = env.ANNOUNCEMENT_AUDIO_FILE === undefined
     ? path.join(PROJECT_ROOT, 'templates', 'announcement', 'announcement-ko.wav')
     : path.resolve(settings.announcementAudioFile);
@@ -580,6 +613,6 @@ function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, probl
   if (problems.length > 0) throw new SettingsError(problems);
   return {
     ...settings, dataDir, masterKeyFile, databaseName, databasePort, captureControlTokenFile, captureDevicesFile, callGenerator, captureControlUrl,
-    announcementAudioFile,
+    announcementAudioFile, packageSigningKeyFile,
   };
 }

@@ -12,6 +12,7 @@ import { diskSpaceCheck, type HealthCheck } from '../api/health';
 import { initOrm, migrate } from './db/orm';
 import { createDirectory } from './directory';
 import { createDocumentStore } from './documents/document-store';
+import { createMailer } from './mail';
 import { loadLegalCalendar } from './holidays';
 import { startCaptureProcess, type CaptureProcess } from './capture-process';
 import { seedDevelopmentOrganisation } from './db/development-organisation';
@@ -95,6 +96,9 @@ export async function startSystem(
     const captureClient = new CaptureControlClient({ baseUrl: settings.captureControlUrl, token: captureSecrets.controlToken });
 
     const documents = createDocumentStore({ dataDir: settings.dataDir, masterKey });
+    // A bad SMTP_URL stops start-up here, before anything would try to send.
+    const mailer = createMailer(settings);
+    stoppers.push(async () => mailer.close());
     let worker: Worker | undefined;
     if (components.includes('worker')) {
       const connection: NativeConnection = await connectWorker(settings);
@@ -108,6 +112,9 @@ export async function startSystem(
         documents,
         templatesDir: settings.templatesDir,
         capture: captureClient,
+        directory,
+        mailer,
+        site: { municipalityName: settings.municipalityName, timeZone: settings.timeZone, reportPeriod: describePeriodKo(settings.destructionReportPeriod) },
       });
       await ensureRetentionSweepSchedule(client, settings.temporalTaskQueue);
       const running = worker.run();
@@ -136,6 +143,10 @@ export async function startSystem(
       temporal: async () => {
         await client.workflowService.getSystemInfo({});
         return { state: 'up', detail: `${settings.temporalAddress ?? devServer?.address} (${settings.temporalNamespace})` };
+      },
+      mail: async () => {
+        await mailer.check();
+        return { state: 'up', detail: mailer.description };
       },
       masterKey: async () => {
         readMasterKey(settings.masterKeyFile).fill(0);

@@ -13,6 +13,7 @@ import {
   type Form1Fields,
   type Form2Fields,
   type Form3Fields,
+  type DisclosureRejectionNoticeFields,
 } from './documents';
 
 export interface DocumentContext {
@@ -118,5 +119,30 @@ export function destructionReportFields(
     recipientName: reported ? request.applicantName : '',
     receivedDate: reported ? longDate(report.reportedAt, context) : '',
     receiverUnitRankName: reported ? receiver : '',
+  };
+}
+
+const KIND_LABELS = { viewing: '열람', provision: '제공' } as const;
+
+/** 녹취정보 신청 거부 통지서: why the request cannot be granted, on the rules' Art. 9(1). */
+export function rejectionNoticeFields(
+  request: DisclosureRequest,
+  reason: string,
+  managingDepartmentName: string,
+  noticeAt: Date,
+  context: DocumentContext,
+): DisclosureRejectionNoticeFields {
+  return {
+    ...municipality(context.municipalityName),
+    managingDepartmentName,
+    contact: '',
+    kindLabel: KIND_LABELS[request.kind],
+    managementNumber: request.managementNumber,
+    applicantName: request.applicantName,
+    appliedDate: longDate(request.receivedAt, context),
+    requestSummary: `${request.requestedRecordingTime} ${request.requestedPhoneNumber} 통화의 녹취정보 ${KIND_LABELS[request.kind]} (${request.purpose})`,
+    reason,
+    legalBasis: request.ground === 'party' ? '(통화 당사자)' : '(다른 법령에 근거가 있는 경우)',
+    noticeDate: longDate(noticeAt, context),
   };
 }

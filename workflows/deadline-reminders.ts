@@ -23,6 +23,8 @@ export interface DeadlineRemindersInput {
   period: string;
   reminderDaysBefore: number[];
   escalationAfterDays: number;
+  /** After escalation the recipient is reminded again every this many days until it is met. */
+  repeatEveryDays: number;
   recipient: Addressee;
   escalateTo: Addressee;
 }
@@ -39,6 +41,10 @@ export interface DeadlineStatus {
   plan?: DeadlinePlan;
   remindersSent: number[];
   overdueNoticeSent: boolean;
+  /** Reminders sent after the escalation. */
+  repeatedReminders: number;
+  /** E-mails that could not be delivered (the notification row says why). */
+  undelivered: { purpose: string; error: string }[];
   escalated: boolean;
   met?: DeadlineMet;
 }
@@ -50,9 +56,17 @@ const { planLegalDeadline, queueNotification } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
+// A relay that is down is tried for about two hours (each failure audited); then the failure is on the row and in the
+// status, and the chase goes on rather than waiting on one message.
+const { deliverNotification } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 minute', backoffCoefficient: 2, maximumInterval: '1 hour', maximumAttempts: 8 },
+});
+
+const DAY_MS = 86_400_000;
 
 export async function deadlineRemindersWorkflow(input: DeadlineRemindersInput): Promise<DeadlineStatus> {
-  const status: DeadlineStatus = { state: 'planning', remindersSent: [], overdueNoticeSent: false, escalated: false };
+  const status: DeadlineStatus = { state: 'planning', remindersSent: [], overdueNoticeSent: false, repeatedReminders: 0, undelivered: [], escalated: false };
   setHandler(deadlineStatus, () => status);
   setHandler(deadlineMet, (met) => {
     status.met ??= met;
@@ -70,8 +84,8 @@ export async function deadlineRemindersWorkflow(input: DeadlineRemindersInput): 
   status.plan = plan;
   status.state = 'waiting';
   const lastDay = formatKoreanDate(plan.lastDay);
-  const notify = (purpose: string, to: Addressee, subject: string, body: string) =>
-    queueNotification({
+  const notify = async (purpose: string, to: Addressee, subject: string, body: string) => {
+    const queued = await queueNotification({
       idempotencyKey: `${workflowInfo().workflowId}:${purpose}`,
       channel: to.channel,
       recipient: to.address,
@@ -82,6 +96,14 @@ export async function deadlineRemindersWorkflow(input: DeadlineRemindersInput): 
       triggeredAt: new Date(Date.now()).toISOString(),
       actor: `system:${workflowInfo().workflowType}`,
     });
+    // In-app is delivered by being stored; a letter is printed and posted by the managing department.
+    if (to.channel !== 'email') return;
+    try {
+      await deliverNotification({ notificationId: queued.id });
+    } catch (error) {
+      status.undelivered.push({ purpose, error: error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error) });
+    }
+  };
 
   for (const reminder of plan.reminders) {
     if (Date.parse(reminder.at) <= Date.now()) continue;
@@ -113,7 +135,18 @@ export async function deadlineRemindersWorkflow(input: DeadlineRemindersInput): 
       );
       status.escalated = true;
       status.state = 'escalated';
-      await condition(isMet);
+      // Until it is met: the recipient again every `repeatEveryDays`, at the same office-opening hour as the escalation.
+      for (let next = Date.parse(plan.escalateAt); ; ) {
+        next += input.repeatEveryDays * DAY_MS;
+        if (await metBefore(new Date(next).toISOString())) break;
+        status.repeatedReminders += 1;
+        await notify(
+          `overdue-repeat-${status.repeatedReminders}`,
+          input.recipient,
+          `[재독촉] ${input.title} 기한(${lastDay})이 지났습니다`,
+          `${input.title}의 기한 ${lastDay}이(가) 지났으나 아직 제출되지 않았습니다. 지체 없이 제출하여 주십시오.`,
+        );
+      }
     }
   }
   status.state = 'met';

@@ -2,3 +2,4 @@
 export * from './deadline-reminders';
 export * from './retention';
 export * from './full-recording';
+export * from './disclosure';

@@ -70,8 +70,8 @@ function take(decision: { current?: SignOffSignal }): SignOffSignal {
 export async function runSignOffChain(options: SignOffChainOptions): Promise<SignOffChainOutcome> {
   const { status, decision } = options;
   for (const [step, role] of options.chain.entries()) {
+    // Not cleared here: a sign-off for this step may have arrived while the previous one was being recorded.
     status.awaiting = role;
-    decision.current = undefined;
     let since = options.now();
     for (;;) {
       const at = await options.reminderAt(since);

@@ -16,6 +16,8 @@ const COMPONENT_LABELS: Record<string, string> = {
   temporal: 'Temporal 서버',
   worker: '워크플로 워커',
   masterKey: '마스터 키',
+  mail: '메일 (SMTP 또는 발송함 폴더)',
+  capture: '녹취 장치',
   legalCalendar: '공휴일 표 (법정 기간 계산)',
   directory: '디렉터리 (로그인·역할)',
   diskSpace: '저장 공간',

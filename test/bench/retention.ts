@@ -21,6 +21,8 @@ import { CaptureControlClient } from '../../capture/control-client';
 import type { FinishedRecording } from '../../capture/recording-store';
 import { AuditEvent, Department, Extension, Recording } from '../../infra/db/entities';
 import { newDataKey } from '../../infra/crypto/envelope';
+import { DevelopmentDirectory } from '../../infra/directory/development-directory';
+import { createMailer } from '../../infra/mail';
 import { createDocumentStore } from '../../infra/documents/document-store';
 import { loadLegalCalendar } from '../../infra/holidays';
 import { createLogger } from '../../infra/logger';
@@ -105,7 +107,11 @@ async function runOne(driver: Driver, temporalAddress: string, dayOffset: number
       connection,
       taskQueue,
       workflowsPath: WORKFLOWS_PATH,
-      activities: createActivities({ orm: database.orm, calendar, documents: createDocumentStore({ dataDir, masterKey }), templatesDir: undefined, capture }),
+      activities: createActivities({
+        orm: database.orm, calendar, documents: createDocumentStore({ dataDir, masterKey }), templatesDir: undefined, capture,
+        directory: new DevelopmentDirectory(), site: { municipalityName: '광명시', timeZone: 'Asia/Seoul', reportPeriod: '30일' },
+        mailer: createMailer({ smtpUrl: undefined, mailFrom: 'recording@localhost', dataDir }),
+      }),
     });
     let peakRss = process.memoryUsage().rss;
     let peakOpen = 0;

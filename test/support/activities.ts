@@ -5,7 +5,9 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { ActivityDeps } from '../../activities';
 import { CaptureControlClient } from '../../capture/control-client';
 import { newDataKey } from '../../infra/crypto/envelope';
+import { DevelopmentDirectory } from '../../infra/directory/development-directory';
 import { createDocumentStore } from '../../infra/documents/document-store';
+import { createMailer } from '../../infra/mail';
 import type { LegalCalendar } from '../../infra/legal-period';
 
 /**
@@ -25,6 +27,10 @@ export function testActivityDeps(
     documents: createDocumentStore({ dataDir, masterKey: newDataKey() }),
     templatesDir: options.templatesDir,
     capture: options.capture ?? new CaptureControlClient({ baseUrl: 'http://127.0.0.1:9', token: 'no-appliance-in-this-suite' }),
+    directory: new DevelopmentDirectory(),
+    // No relay in these suites: mail goes to the outbox folder in the suite's data folder (test/mail uses a real SMTP server).
+    mailer: createMailer({ smtpUrl: undefined, mailFrom: '"광명시 행정전화 녹취시스템" <recording@localhost>', dataDir }),
+    site: { municipalityName: '광명시', timeZone: 'Asia/Seoul', reportPeriod: '30일' },
     dataDir,
   };
 }

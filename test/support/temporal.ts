@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { QueryDefinition } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { WORKFLOWS_PATH } from '../../infra/temporal/worker';
 
@@ -45,4 +46,18 @@ export async function runWithWorker(
     activities: createActivities(options.deps),
   });
   await worker.runUntil(body);
+}
+
+/** Polls a workflow's query until its answer satisfies `check` (signals and activities run asynchronously). */
+export async function queryWhen<T>(
+  handle: { query(query: QueryDefinition<T>): Promise<T> },
+  query: QueryDefinition<T>,
+  check: (answer: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, 50))) {
+    const answer = await handle.query(query);
+    if (check(answer)) return answer;
+    if (Date.now() > deadline) throw new Error(`${query.name} never matched: ${JSON.stringify(answer)}`);
+  }
 }

@@ -114,7 +114,7 @@ test('first start: every component up, Korean login page, a demo user logs in, a
   const health = await healthWhenUp(running);
   expect(health.state).toBe('up');
   expect(Object.keys(health.components).sort()).toEqual(
-    ['capture', 'database', 'directory', 'diskSpace', 'legalCalendar', 'masterKey', 'temporal', 'worker'].sort(),
+    ['capture', 'database', 'directory', 'diskSpace', 'legalCalendar', 'mail', 'masterKey', 'temporal', 'worker'].sort(),
   );
   expect(Object.values(health.components).every((component) => component.state === 'up')).toBe(true);
 
@@ -147,6 +147,7 @@ test('first start: every component up, Korean login page, a demo user logs in, a
           period: '30d',
           reminderDaysBefore: [7, 1],
           escalationAfterDays: 3,
+          repeatEveryDays: 7,
           recipient: { channel: 'email', address: 'recipient@example.test' },
           escalateTo: { channel: 'in_app', address: 'chief' },
         },

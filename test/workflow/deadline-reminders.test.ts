@@ -55,6 +55,7 @@ const form3Deadline = (caseId: string, startedAt: Date): DeadlineRemindersInput 
   period: '30d',
   reminderDaysBefore: [7, 1],
   escalationAfterDays: 3,
+  repeatEveryDays: 7,
   recipient: { channel: 'email', address: 'recipient@example.test' },
   escalateTo: { channel: 'in_app', address: 'chief' },
 });
@@ -79,10 +80,18 @@ test('an unmet Form 3 deadline: reminders 7 and 1 days before, overdue notice, t
     expect(early.plan?.lastDay).toBe(expected.lastDay);
     expect(await notificationsOf('2026-0001')).toEqual([]);
 
-    // Sleep through the whole legal period and past the escalation date, as server time.
-    await env.sleep(`${Math.ceil((expected.endsAt.getTime() - receivedAt.getTime()) / DAY_MS) + 8} days`);
+    // Sleep through the whole legal period and just past the escalation, as server time.
+    const escalateAt = Date.parse(early.plan!.escalateAt);
+    expect(escalateAt).toBeGreaterThanOrEqual(expected.endsAt.getTime() + 3 * DAY_MS - DAY_MS);
+    await env.sleep(escalateAt + 3_600_000 - (await env.currentTimeMs()));
     const late = await handle.query(deadlineStatus);
-    expect(late).toMatchObject({ state: 'escalated', remindersSent: [7, 1], overdueNoticeSent: true, escalated: true });
+    expect(late).toMatchObject({ state: 'escalated', remindersSent: [7, 1], overdueNoticeSent: true, escalated: true, repeatedReminders: 0 });
+    // Still not met: the recipient again a week after the escalation, at the same hour, and not before.
+    const repeatAt = escalateAt + 7 * DAY_MS;
+    await env.sleep(repeatAt - 60_000 - (await env.currentTimeMs()));
+    expect((await handle.query(deadlineStatus)).repeatedReminders).toBe(0);
+    await env.sleep(2 * 60_000);
+    expect((await handle.query(deadlineStatus)).repeatedReminders).toBe(1);
 
     await handle.signal(deadlineMet, { actor: 'lee.operator', at: new Date(await env.currentTimeMs()).toISOString() });
     expect(await handle.result()).toMatchObject({ state: 'met', escalated: true });
@@ -94,8 +103,11 @@ test('an unmet Form 3 deadline: reminders 7 and 1 days before, overdue notice, t
     'form3-2026-0001:reminder-1',
     'form3-2026-0001:overdue',
     'form3-2026-0001:escalation',
+    'form3-2026-0001:overdue-repeat-1',
   ]);
-  const [seven, one, overdue, escalation] = sent as [Notification, Notification, Notification, Notification];
+  const [seven, one, overdue, escalation, repeated] = sent as [Notification, Notification, Notification, Notification, Notification];
+  expect(repeated).toMatchObject({ recipient: 'recipient@example.test', subject: expect.stringContaining('[재독촉]') });
+  expect(Math.abs(repeated.triggeredAt.getTime() - escalation.triggeredAt.getTime() - 7 * DAY_MS)).toBeLessThan(60_000);
   // Reminders at 09:00 in Seoul, 7 and 1 days before the last day; the overdue notice once it has ended.
   const at9 = (day: string) => new Date(`${day}T09:00:00+09:00`).getTime();
   const lastDayMs = Date.parse(`${expected.lastDay}T00:00:00Z`);

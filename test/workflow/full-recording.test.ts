@@ -28,7 +28,7 @@ import {
 import { testActivityDeps } from '../support/activities';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { freePort } from '../support/ports';
-import { bundleWorkflows, createTimeSkippingEnvironment, runWithWorker } from '../support/temporal';
+import { bundleWorkflows, createTimeSkippingEnvironment, queryWhen, runWithWorker } from '../support/temporal';
 
 const TASK_QUEUE = 'full-recording-test';
 const DAY = 86_400_000;
@@ -114,14 +114,7 @@ async function apply(period: { from: number; to?: number }) {
 
 type Handle = Awaited<ReturnType<typeof apply>>['handle'];
 
-/** Polls the workflow's query until it satisfies `check` (signals and activities run asynchronously). */
-async function statusWhen(handle: Handle, check: (status: FullRecordingStatus) => boolean): Promise<FullRecordingStatus> {
-  for (const deadline = Date.now() + 15_000; ; await new Promise((resolve) => setTimeout(resolve, 50))) {
-    const status = await handle.query(fullRecordingStatus);
-    if (check(status)) return status;
-    if (Date.now() > deadline) throw new Error(`status never matched: ${JSON.stringify(status)}`);
-  }
-}
+const statusWhen = (handle: Handle, check: (status: FullRecordingStatus) => boolean) => queryWhen(handle, fullRecordingStatus, check);
 
 async function approveAll(handle: Handle): Promise<void> {
   for (const [who, comment] of [[OPERATOR, '서류 확인'], [DEPUTY, '검토 완료'], [CHIEF, '승인']] as const) {
