@@ -82,7 +82,7 @@ export async function addAttachments(
   options: { maxFiles: number; audit: Pick<AuditInput, 'actor' | 'role' | 'sourceAddress'> & { requestId: string } },
 ): Promise<Attachment[]> {
   const { audit } = options;
-  const already = await tx.count(Attachment, { ownerType: target.ownerType, ownerId: target.ownerId });
+  const already = await tx.count(Attachment, { ownerType: target.ownerType, ownerId: target.ownerId, purpose: target.purpose });
   if (already + sealed.length > options.maxFiles) {
     throw new ApiError(413, 'TOO_MANY_FILES', `첨부파일은 한 건에 ${options.maxFiles}개까지입니다 (이미 ${already}개).`, {
       already,

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { allowedRoles } from './access';
 import type { RouteSpec } from './routes';
-import { ACCEPTED_TYPES_LABEL } from './uploads';
+import { DOCUMENT_TYPES, typesLabel } from './uploads';
 
 export const OPENAPI_PATH = '/api/openapi.json';
 
@@ -51,7 +51,7 @@ function uploadSchema(route: RouteSpec): Record<string, unknown> {
         type: 'array',
         maxItems: upload.maxFiles,
         items: { type: 'string', format: 'binary' },
-        description: `${ACCEPTED_TYPES_LABEL}, 한 개에 ${upload.maxFileBytes} 바이트까지`,
+        description: `${typesLabel(upload.accept ?? DOCUMENT_TYPES)}, 한 개에 ${upload.maxFileBytes} 바이트까지`,
       },
     },
     required: fields.required ?? [],

@@ -37,6 +37,15 @@ import { attachmentParams, attachmentView, sendAttachment } from './attachments'
 import type { UploadRule } from './uploads';
 import { applicationFormPage, applicationPage, fullRecordingCard, fullRecordingListPage } from './ui/full-recording-pages';
 import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
+import type { DisclosureWorkflows } from '../infra/temporal/disclosure';
+import type { SignOffLabels } from '../templates/documents';
+import { exportLedger, ledgerQuery } from './ledger';
+import {
+  addRequestAttachments, attachmentFields, buildPackage, confirmBody, confirmRecordings, destructionReportBody, disclosureSignOffBody, handoverBody,
+  listRequests, packageFile, packageResult, proposeMatches, readRequest, recordDestructionReport, recordHandover, registerRequest, registrationBody,
+  requestAttachment, requestDetail, requestDocument, requestIdParams, requestView, signOffRequest, submitRequest, withdrawBody, withdrawRequest,
+  type DisclosureDeps,
+} from './disclosure';
 import type { SignOffRole } from '../infra/settings';
 import {
   isPartyToRecording,
@@ -84,6 +93,12 @@ export interface SiteFacts {
   fullRecordingApprovalChain: readonly SignOffRole[];
   /** APPROVAL_REMINDER_WORKING_DAYS */
   approvalReminderWorkingDays: number;
+  /** Disclosure requests' workflows (Art. 9); absent where the API runs without Temporal (they answer 503 then). */
+  disclosureWorkflows?: DisclosureWorkflows;
+  /** DISCLOSURE_SIGN_OFF_CHAIN, DISCLOSURE_VIEWING_WINDOW_HOURS and the DESTRUCTION_REPORT_* settings. */
+  disclosure: Pick<DisclosureDeps, 'signOffChain' | 'viewingWindowHours' | 'destructionReport'>;
+  /** SIGN_OFF_LABELS: the 결재 column headings of forms and the ledger. */
+  signOffLabels: SignOffLabels;
   /** TEMPLATES_DIR: the city's own DOCX templates, if any. */
   templatesDir?: string;
   /** ANNOUNCEMENT_TEXT and ANNOUNCEMENT_AUDIO_FILE (Art. 7). */
@@ -113,6 +128,23 @@ const APPLICANTS: readonly Grant[] = [OWN_DEPARTMENT_HEAD];
 const APPLICATION_READERS: readonly Grant[] = [{ roles: [...PRIVILEGED_ROLES, 'auditor'], scope: 'everything' }, OWN_DEPARTMENT_HEAD];
 const SIGNERS: readonly Grant[] = [MANAGING];
 const REVOKERS: readonly Grant[] = [{ roles: ['chief'], scope: 'everything' }, OWN_DEPARTMENT_HEAD];
+/**
+ * Art. 9 requests: the managing department works them (the operator registers and takes each handling step, the
+ * chain signs off, the operator or the chief records a withdrawal); auditors read the cases, never their files.
+ */
+const DISCLOSURE_READERS: readonly Grant[] = [{ roles: [...PRIVILEGED_ROLES, 'auditor'], scope: 'everything' }];
+const DISCLOSURE_OPERATOR: readonly Grant[] = [{ roles: ['operator'], scope: 'everything' }];
+const DISCLOSURE_WITHDRAWERS: readonly Grant[] = [{ roles: ['operator', 'chief'], scope: 'everything' }];
+const DISCLOSURE_EXAMPLE = {
+  kind: 'provision', applicantName: '홍길동', applicantBirthDateOrBusinessNumber: '1980-01-01', applicantAddress: '경기도 광명시 철산로 123',
+  applicantContact: '010-1234-5678', applicantEmail: 'hong@example.test', recordingFrom: '2026-11-27T13:00:00+09:00',
+  recordingTo: '2026-11-27T15:00:00+09:00', phoneNumber: '010-5555-1234', purpose: '민원 분쟁 증빙', relationToParty: '통화 당사자 본인',
+  reason: '통화 내용 확인이 필요합니다.', ground: 'party', groundDetail: '신분증으로 본인 확인',
+};
+/** Form 4: the records officer exports it (Art. 9(3) ledger); the managing department and auditors read it too. */
+const LEDGER_READERS: readonly Grant[] = [{ roles: [...PRIVILEGED_ROLES, 'auditor', 'records'], scope: 'everything' }];
+const requestAttachmentParams = z.object({ id: z.uuid(), attachmentId: z.uuid() }).strict();
+const requestDocumentParams = z.object({ id: z.uuid(), documentId: z.uuid() }).strict();
 /** The announcement is the managing department's to hand to the PBX. */
 const ANNOUNCEMENT_READERS: readonly Grant[] = [MANAGING];
 /** Calls recorded without notice (Art. 7): the managing department's to follow up, the auditors' to oversee. */
@@ -277,6 +309,17 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     documents: deps.documents,
     maxEvidenceFiles: deps.attachments.maxFiles,
   };
+  const disclosureDeps: DisclosureDeps = {
+    ...deps.disclosure,
+    workflows: deps.disclosureWorkflows,
+    capture: deps.capture,
+    documents: deps.documents,
+    timeZone: deps.timeZone,
+    maxAttachments: deps.attachments.maxFiles,
+    reminderWorkingDays: deps.approvalReminderWorkingDays,
+  };
+  /** Scans of a disclosure case (its ground, the signed Form 2, the returned Form 3), one purpose per request. */
+  const disclosureUpload: UploadRule = { field: 'files', ...deps.attachments };
   /** 증빙자료 with a full-recording application: on the form that files it, and added while it is reviewed. */
   const evidenceUpload: UploadRule = { field: 'evidence', ...deps.attachments };
 
@@ -553,6 +596,138 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       async handle(call) {
         const { row, content } = await evidenceFile(fullRecordingDeps, call);
         sendAttachment(call.res, row, content);
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/disclosure-requests', kind: 'api', access: DISCLOSURE_OPERATOR, body: registrationBody, response: requestView,
+      summary: '녹취정보 (열람, 제공) 신청서 접수 (제9조, 별지 제1호서식): 관리번호 YYYY-NNNN을 붙이고 업무 흐름을 시작',
+      example: { body: DISCLOSURE_EXAMPLE },
+      async handle(call) {
+        call.res.status(201).json(await registerRequest(disclosureDeps, call));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/disclosure-requests', kind: 'api', access: DISCLOSURE_READERS, response: z.array(requestView),
+      summary: '녹취정보 열람·제공 신청 목록 (최근 500건)',
+      async handle(call) {
+        call.res.json(await listRequests(call));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/disclosure-requests/:id', kind: 'api', access: DISCLOSURE_READERS, params: requestIdParams, response: requestDetail,
+      summary: '녹취정보 신청 한 건: 신청 내용, 확인된 녹취, 결재, 첨부·문서, 처리 이력 (조회는 감사 기록)',
+      async handle(call) {
+        call.res.json(await readRequest(disclosureDeps, call));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/disclosure-requests/:id/matches', kind: 'api', access: [MANAGING], params: requestIdParams,
+      summary: '신청의 녹취 일시·번호에 맞는 녹취 (삭제된 것은 삭제 일시와 함께)',
+      async handle(call) {
+        call.res.json(await proposeMatches(call));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/disclosure-requests/:id/recordings', kind: 'api', access: DISCLOSURE_OPERATOR, params: requestIdParams, body: confirmBody,
+      summary: '신청에 해당하는 녹취 확인 (접수 단계; 확인한 녹취는 곧바로 보존 중지)',
+      example: { body: { recordingIds: [] } },
+      async handle(call) {
+        await confirmRecordings(disclosureDeps, call);
+        call.res.status(202).json({ accepted: true });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/disclosure-requests/:id/submit', kind: 'api', access: DISCLOSURE_OPERATOR, params: requestIdParams,
+      summary: '결재 상신 (녹취와 제9조제1항의 근거가 갖추어져야 함; 아니면 이유와 함께 거부)',
+      async handle(call) {
+        await submitRequest(disclosureDeps, call);
+        call.res.status(202).json({ accepted: true });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/disclosure-requests/:id/sign-off', kind: 'api', access: [MANAGING], params: requestIdParams, body: disclosureSignOffBody,
+      summary: '결재 (담당자 → 팀장 → 과장, 설정의 순서대로; 반려하면 거부 통지서를 만들고 종결)',
+      example: { body: { decision: 'approve', comment: '확인' } },
+      async handle(call) {
+        await signOffRequest(disclosureDeps, call);
+        call.res.status(202).json({ accepted: true });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/disclosure-requests/:id/withdraw', kind: 'api', access: DISCLOSURE_WITHDRAWERS, params: requestIdParams, body: withdrawBody,
+      summary: '신청인의 철회 (녹취정보를 내주기 전까지)',
+      example: { body: { reason: '신청인이 철회함' } },
+      async handle(call) {
+        await withdrawRequest(disclosureDeps, call);
+        call.res.status(202).json({ accepted: true });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/disclosure-requests/:id/attachments', kind: 'api', access: DISCLOSURE_OPERATOR, params: requestIdParams,
+      body: attachmentFields, upload: disclosureUpload, response: z.array(attachmentView),
+      summary: '첨부 (multipart, 항목 purpose와 files): 근거 서류, 서명된 인수·인계증, 회신받은 파기 결과 회신서 — PDF·JPEG·PNG',
+      example: { body: { purpose: 'ground_document' } },
+      async handle(call) {
+        call.res.status(201).json(await addRequestAttachments(disclosureDeps, call));
+      },
+    }),
+    defineRoute<z.output<typeof requestAttachmentParams>>({
+      method: 'get', path: '/api/disclosure-requests/:id/attachments/:attachmentId', kind: 'api', access: [MANAGING], params: requestAttachmentParams,
+      summary: '첨부파일 내려받기 (첨부파일로만, 감사 기록)',
+      async handle(call) {
+        const { row, content } = await requestAttachment(disclosureDeps, call);
+        sendAttachment(call.res, row, content);
+      },
+    }),
+    defineRoute<z.output<typeof requestDocumentParams>>({
+      method: 'get', path: '/api/disclosure-requests/:id/documents/:documentId', kind: 'api', access: [MANAGING], params: requestDocumentParams,
+      summary: '신청의 문서 (인수·인계증, 빈 파기 결과 회신서, 거부 통지서) DOCX',
+      async handle(call) {
+        const { name, docx } = await requestDocument(disclosureDeps, call);
+        call.res.type(DOCX_TYPE).attachment(name).set('Cache-Control', 'no-store').send(docx);
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/disclosure-requests/:id/handover', kind: 'api', access: DISCLOSURE_OPERATOR, params: requestIdParams, body: handoverBody,
+      summary: '인수자가 서명한 인수·인계증(별지 제2호서식) 접수: 이때부터 열람·제공, 제공이면 이 수령일부터 파기 회신 기한',
+      example: { body: { signatureKind: 'paper_scan', attachmentId: '00000000-0000-4000-8000-000000000000', recipientName: '홍길동', receivedAt: '2026-11-27T10:00:00+09:00' } },
+      async handle(call) {
+        await recordHandover(disclosureDeps, call);
+        call.res.status(202).json({ accepted: true });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/disclosure-requests/:id/package', kind: 'api', access: DISCLOSURE_OPERATOR, params: requestIdParams, response: packageResult,
+      summary: '제공 파일 작성: 확인된 녹취(WAV)와 서명된 목록, 빈 파기 결과 회신서를 AES-256 ZIP으로. 비밀번호는 이 응답에서 한 번만',
+      async handle(call) {
+        call.res.set('Cache-Control', 'no-store').status(201).json(await buildPackage(disclosureDeps, call));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/disclosure-requests/:id/package', kind: 'api', access: [MANAGING], params: requestIdParams, releasesAudio: 'disclosure',
+      summary: '제공 파일 내려받기 (비밀번호로 암호화한 ZIP, 감사 기록)',
+      async handle(call) {
+        const { row, zip } = await packageFile(disclosureDeps, call);
+        call.res.type('application/zip').attachment(row.fileName).set('Cache-Control', 'no-store').send(zip);
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/disclosure-requests/:id/destruction-report', kind: 'api', access: DISCLOSURE_OPERATOR, params: requestIdParams,
+      body: destructionReportBody,
+      summary: '회신받은 파기 결과 회신서 접수: 종결, 보존 중지 해제',
+      example: { body: { attachmentId: '00000000-0000-4000-8000-000000000000', destroyedAt: '2026-11-27T10:00:00+09:00', method: 'delete_overwrite', allCopiesDestroyed: true } },
+      async handle(call) {
+        await recordDestructionReport(disclosureDeps, call);
+        call.res.status(202).json({ accepted: true });
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/ledger', kind: 'api', access: LEDGER_READERS, query: ledgerQuery,
+      summary: '관리대장 (별지 제4호서식) 한 해치, XLSX 또는 CSV (내려받기는 감사 기록)',
+      example: { query: { year: '2026' } },
+      async handle(call) {
+        const file = await exportLedger({ calendar: deps.calendar, municipalityName: deps.municipalityName, timeZone: deps.timeZone, signOffLabels: deps.signOffLabels }, call);
+        call.res.type(file.type).attachment(file.name).set('Cache-Control', 'no-store').send(file.body);
       },
     }),
     defineRoute({

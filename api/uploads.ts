@@ -14,6 +14,8 @@ export interface UploadRule {
   field: string;
   maxFiles: number;
   maxFileBytes: number;
+  /** What the files may be; office documents (PDF, JPEG, PNG) unless said otherwise. */
+  accept?: readonly AcceptedType[];
 }
 
 export interface UploadedFile {
@@ -28,12 +30,15 @@ const SIGNATURES = [
   { type: 'application/pdf', magic: Buffer.from('%PDF-', 'latin1') },
   { type: 'image/jpeg', magic: Buffer.from([0xff, 0xd8, 0xff]) },
   { type: 'image/png', magic: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) },
+  { type: 'application/zip', magic: Buffer.from([0x50, 0x4b, 0x03, 0x04]) },
 ] as const;
 export type AcceptedType = (typeof SIGNATURES)[number]['type'];
-export const ACCEPTED_TYPES_LABEL = 'PDF, JPEG, PNG';
+export const DOCUMENT_TYPES: readonly AcceptedType[] = ['application/pdf', 'image/jpeg', 'image/png'];
+const TYPE_LABELS: Record<AcceptedType, string> = { 'application/pdf': 'PDF', 'image/jpeg': 'JPEG', 'image/png': 'PNG', 'application/zip': 'ZIP' };
+export const typesLabel = (types: readonly AcceptedType[]) => types.map((type) => TYPE_LABELS[type]).join(', ');
 
-export function sniffContentType(content: Buffer): AcceptedType | undefined {
-  return SIGNATURES.find(({ magic }) => content.subarray(0, magic.length).equals(magic))?.type;
+export function sniffContentType(content: Buffer, accept: readonly AcceptedType[] = DOCUMENT_TYPES): AcceptedType | undefined {
+  return SIGNATURES.find(({ type, magic }) => accept.includes(type) && content.subarray(0, magic.length).equals(magic))?.type;
 }
 
 const FIELD_LIMIT_BYTES = 16 * 1024;
@@ -112,9 +117,10 @@ export function readMultipart(req: Request, rule: UploadRule): Promise<{ fields:
         if (failure || (content.length === 0 && !info.filename)) return;
         const fileName = safeFileName(info.filename ?? '');
         if (content.length === 0) return fail(new ApiError(400, 'EMPTY_FILE', `빈 파일입니다: ${fileName}`));
-        const contentType = sniffContentType(content);
+        const accept = rule.accept ?? DOCUMENT_TYPES;
+        const contentType = sniffContentType(content, accept);
         if (!contentType) {
-          return fail(new ApiError(415, 'UNSUPPORTED_FILE_TYPE', `첨부할 수 있는 파일은 ${ACCEPTED_TYPES_LABEL}입니다: ${fileName}`, {
+          return fail(new ApiError(415, 'UNSUPPORTED_FILE_TYPE', `보낼 수 있는 파일은 ${typesLabel(accept)}입니다: ${fileName}`, {
             fileName,
             declaredType: info.mimeType,
           }));

@@ -19,11 +19,12 @@ import { seedDevelopmentOrganisation } from './db/development-organisation';
 import { loadCaptureSecrets, loadMasterKey, readMasterKey } from './keys';
 import { CaptureControlClient } from '../capture/control-client';
 import type { Logger } from './logger';
-import { approximateDays, describePeriodKo } from './period';
+import { approximateDays, describePeriodKo, formatPeriod } from './period';
 import type { Settings } from './settings';
 import { connectClient, connectWorker } from './temporal/connection';
 import { startDevServer, type DevServer } from './temporal/dev-server';
 import { FullRecordingWorkflows } from './temporal/full-recording';
+import { DisclosureWorkflows } from './temporal/disclosure';
 import { ensureRetentionSweepSchedule, startRetentionDay } from './temporal/retention';
 import { createWorker } from './temporal/worker';
 
@@ -206,6 +207,9 @@ export async function startSystem(
         documents,
         attachments: { maxFiles: settings.attachmentMaxFiles, maxFileBytes: settings.attachmentMaxFileMegabytes * 1024 * 1024 },
         fullRecordingWorkflows: new FullRecordingWorkflows(client, settings.temporalTaskQueue),
+        disclosureWorkflows: new DisclosureWorkflows(client, settings.temporalTaskQueue),
+        disclosure: disclosureSettings(settings),
+        signOffLabels: settings.signOffLabels,
         fullRecordingApprovalChain: settings.fullRecordingApprovalChain,
         approvalReminderWorkingDays: settings.approvalReminderWorkingDays,
         templatesDir: settings.templatesDir,
@@ -231,4 +235,18 @@ export async function startSystem(
     await stop();
     throw error;
   }
+}
+
+/** The disclosure lifecycle's settings as its workflow takes them (Art. 9). */
+export function disclosureSettings(settings: Settings) {
+  return {
+    signOffChain: settings.disclosureSignOffChain,
+    viewingWindowHours: settings.disclosureViewingWindowHours,
+    destructionReport: {
+      period: formatPeriod(settings.destructionReportPeriod),
+      reminderDaysBefore: settings.destructionReportReminderDays,
+      escalationAfterDays: settings.destructionReportEscalationAfter.amount,
+      repeatEveryDays: settings.destructionReportRepeatEvery.amount,
+    },
+  };
 }

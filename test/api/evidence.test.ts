@@ -12,18 +12,18 @@ import type { ApplicationDetail } from '../../api/full-recording';
 import { Attachment, AuditEvent, FullRecordingApplication } from '../../infra/db/entities';
 import { loggedIn, SAMPLE_FILES, type TestClient, type TestFile } from '../support/api';
 import { availableDrivers } from '../support/databases';
-import { startFullRecordingStack, type FullRecordingStack } from '../support/full-recording';
+import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
 const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex');
 const pdf = (name: string, content = SAMPLE_FILES.pdf): TestFile => ({ field: 'evidence', name, type: 'application/pdf', content });
 
 describe.each(availableDrivers())('evidence with a full-recording application (%s)', (driver) => {
-  let stack: FullRecordingStack;
+  let stack: WorkflowStack;
   let head: TestClient;
   let fields: Record<string, string>;
 
   beforeAll(async () => {
-    stack = await startFullRecordingStack(driver);
+    stack = await startWorkflowStack(driver);
     head = await loggedIn(stack.api.url, 'dept_head');
     fields = {
       extensions: stack.calls.staffExtension.number,

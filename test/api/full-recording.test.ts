@@ -13,11 +13,11 @@ import { FullRecordingWorkflows } from '../../infra/temporal/full-recording';
 import { loggedIn, seedCalls, startTestApi, type SeededCalls, type TestApi, type TestClient } from '../support/api';
 import type { TestAppliance } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
-import { startFullRecordingStack, type FullRecordingStack } from '../support/full-recording';
+import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 import { freePort } from '../support/ports';
 
 describe.each(availableDrivers())('full-recording applications through the API (%s)', (driver) => {
-  let stack: FullRecordingStack;
+  let stack: WorkflowStack;
   let database: TestDatabase;
   let calls: SeededCalls;
   let capture: TestAppliance;
@@ -26,7 +26,7 @@ describe.each(availableDrivers())('full-recording applications through the API (
   let today: string;
 
   beforeAll(async () => {
-    stack = await startFullRecordingStack(driver);
+    stack = await startWorkflowStack(driver);
     ({ database, calls, capture, api } = stack);
     head = await loggedIn(api.url, 'dept_head');
     today = stack.calendar.localDate(new Date(await stack.env.currentTimeMs()));

@@ -24,6 +24,7 @@ const CHIEF_ONLY: readonly Who[] = ['chief'];
 const APPLICATION_READERS: readonly Who[] = ['chief', 'deputy', 'operator', 'auditor', 'dept_head'];
 const DEPARTMENT_HEAD: readonly Who[] = ['dept_head'];
 const MANAGING: readonly Who[] = ['chief', 'deputy', 'operator'];
+const OPERATOR: readonly Who[] = ['operator'];
 
 const EXPECTED: Record<string, readonly Who[]> = {
   'GET /health': EVERYONE,
@@ -48,6 +49,24 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'POST /api/full-recording-applications/:id/renew': DEPARTMENT_HEAD,
   'POST /api/full-recording-applications/:id/evidence': DEPARTMENT_HEAD,
   'GET /api/full-recording-applications/:id/evidence/:attachmentId': APPLICATION_READERS,
+  // Art. 9: the managing department works the cases; auditors read them, never their files.
+  'POST /api/disclosure-requests': OPERATOR,
+  'GET /api/disclosure-requests': HOLDER_READERS,
+  'GET /api/disclosure-requests/:id': HOLDER_READERS,
+  'GET /api/disclosure-requests/:id/matches': MANAGING,
+  'POST /api/disclosure-requests/:id/recordings': OPERATOR,
+  'POST /api/disclosure-requests/:id/submit': OPERATOR,
+  'POST /api/disclosure-requests/:id/sign-off': MANAGING,
+  'POST /api/disclosure-requests/:id/withdraw': ['operator', 'chief'],
+  'POST /api/disclosure-requests/:id/attachments': OPERATOR,
+  'GET /api/disclosure-requests/:id/attachments/:attachmentId': MANAGING,
+  'GET /api/disclosure-requests/:id/documents/:documentId': MANAGING,
+  'POST /api/disclosure-requests/:id/handover': OPERATOR,
+  'POST /api/disclosure-requests/:id/package': OPERATOR,
+  'GET /api/disclosure-requests/:id/package': MANAGING,
+  'POST /api/disclosure-requests/:id/destruction-report': OPERATOR,
+  // Form 4: the records officer's export, and the managing department's and auditors'.
+  'GET /api/ledger': [...HOLDER_READERS, 'records'],
   'GET /assets/:name': EVERYONE,
   'GET /login': EVERYONE,
   'POST /login': EVERYONE,

@@ -12,7 +12,7 @@ import type { Page } from 'playwright-core';
 import type { RoleId } from '../../infra/settings';
 import { SAMPLE_FILES, type SeededCalls, type TestApi } from '../support/api';
 import { chromiumAvailable, logInAs, rowCells, saveScreenshot, watchedBrowsers } from '../support/browser';
-import { startFullRecordingStack, type FullRecordingStack } from '../support/full-recording';
+import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 import { convertToPdf, pdfText } from '../support/libreoffice';
 
 const REASON = '폭언·욕설 민원이 반복되어 직원 보호를 위해 모든 통화를 녹음하려 합니다';
@@ -20,13 +20,13 @@ const EVIDENCE_NAME = '민원 응대 기록.pdf';
 const describeBrowser = chromiumAvailable() ? describe : describe.skip;
 
 describeBrowser('full recording in Chromium', () => {
-  let stack: FullRecordingStack;
+  let stack: WorkflowStack;
   let calls: SeededCalls;
   let api: TestApi;
   let downloads: string;
 
   beforeAll(async () => {
-    stack = await startFullRecordingStack('sqlite');
+    stack = await startWorkflowStack('sqlite');
     ({ calls, api } = stack);
     downloads = mkdtempSync(path.join(os.tmpdir(), 'browser-full-recording-'));
   }, 60_000);

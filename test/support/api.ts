@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
-import { createDocumentStore } from '../../infra/documents/document-store';
+import { createDocumentStore, type DocumentStore } from '../../infra/documents/document-store';
+import { disclosureSettings } from '../../infra/system';
 import { createApiServer, type ApiOptions, type ApiServer } from '../../api/server';
 import { CaptureControlClient } from '../../capture/control-client';
 import { AuditEvent, Department, Extension, Recording } from '../../infra/db/entities';
@@ -21,8 +22,9 @@ import { loadSettings, type RoleId } from '../../infra/settings';
 
 export interface TestApi {
   url: string;
-  /** Where this API seals documents and attachments (removed on close). */
+  /** Where this API seals documents and attachments (removed on close), and the store itself. */
   documentsDir: string;
+  documents: DocumentStore;
   server: ApiServer;
   calendar: LegalCalendar;
   close(): Promise<void>;
@@ -35,6 +37,7 @@ const defaults = loadSettings({});
 export async function startTestApi(orm: MikroORM, overrides: Partial<ApiOptions> = {}): Promise<TestApi> {
   calendar ??= await loadLegalCalendar('Asia/Seoul');
   const documentsDir = mkdtempSync(path.join(tmpdir(), 'api-documents-'));
+  const documents = overrides.documents ?? createDocumentStore({ dataDir: documentsDir, masterKey: randomBytes(32) });
   const server = createApiServer({
     host: '127.0.0.1',
     port: 0,
@@ -51,10 +54,12 @@ export async function startTestApi(orm: MikroORM, overrides: Partial<ApiOptions>
     // No appliance unless a suite starts one (test/support/appliance.ts): an export then finds it unreachable.
     capture: new CaptureControlClient({ baseUrl: 'http://127.0.0.1:1', token: 'no-appliance' }),
     exportPasswordMinLength: 10,
-    documents: createDocumentStore({ dataDir: documentsDir, masterKey: randomBytes(32) }),
+    documents,
     attachments: { maxFiles: 3, maxFileBytes: 256 * 1024 },
     fullRecordingApprovalChain: ['operator', 'deputy', 'chief'],
     approvalReminderWorkingDays: 2,
+    disclosure: disclosureSettings(defaults),
+    signOffLabels: defaults.signOffLabels,
     announcement: { text: defaults.announcementText, audioFile: defaults.announcementAudioFile },
     sessionTimeouts: { idleMinutes: 30, absoluteMinutes: 480 },
     lockout: { maxFailures: 5, lockoutMinutes: 15 },
@@ -67,7 +72,7 @@ export async function startTestApi(orm: MikroORM, overrides: Partial<ApiOptions>
     await server.stop();
     rmSync(documentsDir, { recursive: true, force: true });
   };
-  return { url: `http://127.0.0.1:${address.port}`, documentsDir, server, calendar, close };
+  return { url: `http://127.0.0.1:${address.port}`, documentsDir, documents, server, calendar, close };
 }
 
 /** The demo user of each role (README "Demo users"). */

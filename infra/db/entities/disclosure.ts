@@ -27,9 +27,12 @@ export type DisclosureStatus = (typeof DISCLOSURE_STATUSES)[number];
  * (name, birth date or business number, address, contact, e-mail); the ledger copies what Form 4 needs.
  */
 export class DisclosureRequest extends BaseEntity<
-  'status' | 'groundDetail' | 'applicantEmail' | 'recordings' | 'signOffs' | 'releasedAt' | 'packageSha256' | 'endedAt' | 'endReason'
+  'status' | 'groundDetail' | 'applicantEmail' | 'recordings' | 'signOffs' | 'releasedAt' | 'packageSha256' | 'endedAt' | 'endReason' | 'recordingFrom' | 'recordingTo'
 > {
   status: DisclosureStatus = 'registered';
+  /** The time window the applicant gave for the call, as instants: what matching searches (Form 1 prints the text). */
+  recordingFrom?: Date;
+  recordingTo?: Date;
   groundDetail?: string;
   applicantEmail?: string;
   /** When the recordings were first viewed or the package handed over. */
@@ -95,6 +98,8 @@ export const DisclosureRequestSchema = new EntitySchema<DisclosureRequest, BaseE
     packageSha256: { type: 'string', length: 64, nullable: true },
     endedAt: { type: 'datetime', nullable: true },
     endReason: { type: UnicodeTextType, nullable: true },
+    recordingFrom: { type: 'datetime', nullable: true },
+    recordingTo: { type: 'datetime', nullable: true },
     recordings: { kind: '1:m', entity: () => DisclosureRequestRecording, mappedBy: 'request' },
     signOffs: { kind: '1:m', entity: () => SignOff, mappedBy: 'request' },
   },

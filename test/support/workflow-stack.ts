@@ -1,6 +1,7 @@
 /**
- * What the full-recording API and browser suites share: the API over a seeded database with a real capture appliance,
- * and the application workflows on the time-skipping Temporal server with a worker running until `close()`.
+ * What the lifecycle API and browser suites share (full recording, disclosure): the API over a seeded database with a
+ * real capture appliance, and the case workflows on the time-skipping Temporal server with a worker running until
+ * `close()`.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -8,15 +9,16 @@ import { createActivities } from '../../activities';
 import { loadLegalCalendar } from '../../infra/holidays';
 import type { LegalCalendar } from '../../infra/legal-period';
 import { FullRecordingWorkflows } from '../../infra/temporal/full-recording';
+import { DisclosureWorkflows } from '../../infra/temporal/disclosure';
 import { testActivityDeps } from './activities';
 import { seedCalls, startTestApi, type SeededCalls, type TestApi } from './api';
 import { startTestAppliance, type TestAppliance } from './appliance';
 import { createTestDatabase, type TestDatabase } from './databases';
 import { bundleWorkflows, createTimeSkippingEnvironment } from './temporal';
 
-const TASK_QUEUE = 'full-recording-test';
+const TASK_QUEUE = 'lifecycle-test';
 
-export interface FullRecordingStack {
+export interface WorkflowStack {
   readonly env: TestWorkflowEnvironment;
   readonly database: TestDatabase;
   readonly calendar: LegalCalendar;
@@ -26,19 +28,24 @@ export interface FullRecordingStack {
   close(): Promise<void>;
 }
 
-export async function startFullRecordingStack(driver: 'sqlite' | 'postgresql'): Promise<FullRecordingStack> {
+export async function startWorkflowStack(driver: 'sqlite' | 'postgresql'): Promise<WorkflowStack> {
   const calendar = await loadLegalCalendar('Asia/Seoul');
   const [env, database] = await Promise.all([createTimeSkippingEnvironment(), createTestDatabase(driver)]);
   const calls = await seedCalls(database.orm);
   const capture = await startTestAppliance(database.orm);
+  const api = await startTestApi(database.orm, {
+    capture: capture.control,
+    fullRecordingWorkflows: new FullRecordingWorkflows(env.client, TASK_QUEUE),
+    disclosureWorkflows: new DisclosureWorkflows(env.client, TASK_QUEUE),
+  });
+  // One document store for the API and the worker, as they share DATA_DIR and the master key in a deployment.
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
     workflowBundle: await bundleWorkflows(),
-    activities: createActivities(testActivityDeps(database.orm, calendar, { capture: capture.control })),
+    activities: createActivities({ ...testActivityDeps(database.orm, calendar, { capture: capture.control }), documents: api.documents }),
   });
   const running = worker.run();
-  const api = await startTestApi(database.orm, { capture: capture.control, fullRecordingWorkflows: new FullRecordingWorkflows(env.client, TASK_QUEUE) });
   return {
     env, database, calendar, calls, capture, api,
     async close() {

@@ -1,0 +1,168 @@
+/**
+ * 녹취정보 제공 (Art. 9) end to end through the real API with real logins, the workflow on the time-skipping Temporal
+ * server and a real capture appliance: the operator registers Form 1 (bad input refused in Korean, nothing written),
+ * finds and confirms the recorded call (put on hold), the chain signs off in turn, the signed Form 2 is attached and
+ * recorded, the package is built — it opens with 7z under the password shown once and verifies against the system's
+ * public key — the ledger lists the case, and the returned Form 3 closes it and releases the hold.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import ExcelJS from 'exceljs';
+import type { RequestDetail, RequestView } from '../../api/disclosure';
+import { DisclosureRequest, LedgerEntry, RecordingHold, type Recording } from '../../infra/db/entities';
+import { verifyPackage } from '../../infra/package-verify';
+import { loggedIn, SAMPLE_FILES, type TestClient } from '../support/api';
+import { availableDrivers } from '../support/databases';
+import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
+
+const pdf = (name: string) => ({ field: 'files', name, type: 'application/pdf', content: SAMPLE_FILES.pdf });
+
+describe.each(availableDrivers())('a provision case through the API (%s)', (driver) => {
+  let stack: WorkflowStack;
+  let operator: TestClient;
+  let call: Recording;
+  let scratch: string;
+
+  beforeAll(async () => {
+    stack = await startWorkflowStack(driver);
+    operator = await loggedIn(stack.api.url, 'operator');
+    call = await stack.capture.record({ callId: `disclosure-${driver}`, extension: stack.calls.staffExtension.number });
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'disclosure-api-'));
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  const em = () => stack.database.orm.em.fork();
+  const form1 = () => ({
+    kind: 'provision', applicantName: '홍길동', applicantBirthDateOrBusinessNumber: '1980-01-01', applicantAddress: '경기도 광명시 철산로 123',
+    applicantContact: '010-1234-5678', applicantEmail: 'hong@example.test',
+    recordingFrom: new Date(Date.now() - 3_600_000).toISOString(), recordingTo: new Date(Date.now() + 60_000).toISOString(),
+    phoneNumber: stack.calls.staffExtension.number, purpose: '민원 분쟁 증빙', relationToParty: '통화 당사자 본인',
+    reason: '통화 내용 확인이 필요합니다.', ground: 'party', groundDetail: '신분증과 통화 시각으로 본인 확인',
+  });
+  const detail = async (id: string) => (await operator.json<RequestDetail>('GET', `/api/disclosure-requests/${id}`)).body;
+  async function detailWhen(id: string, check: (detail: RequestDetail) => boolean): Promise<RequestDetail> {
+    for (const deadline = Date.now() + 15_000; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
+      const found = await detail(id);
+      if (check(found)) return found;
+      if (Date.now() > deadline) throw new Error(`never reached: ${JSON.stringify(found.workflow)}`);
+    }
+  }
+  const attach = async (id: string, purpose: string) => {
+    const response = await operator.json<{ id: string; fileName: string }[]>('POST', `/api/disclosure-requests/${id}/attachments`, {
+      multipart: { fields: { purpose }, files: [pdf(`${purpose}.pdf`)] },
+    });
+    expect(response.status).toBe(201);
+    return response.body.at(-1)!.id;
+  };
+
+  test('bad Form 1s are refused in Korean and write nothing; only the operator registers', async () => {
+    const before = await em().count(DisclosureRequest, {});
+    const attempts = await Promise.all([
+      operator.json('POST', '/api/disclosure-requests', { json: { ...form1(), kind: 'copy' } }),
+      operator.json('POST', '/api/disclosure-requests', { json: { ...form1(), applicantBirthDateOrBusinessNumber: '80년 1월' } }),
+      operator.json('POST', '/api/disclosure-requests', { json: { ...form1(), recordingTo: '2020-01-01T00:00:00+09:00' } }),
+      operator.json('POST', '/api/disclosure-requests', { json: { ...form1(), applicantEmail: 'not-an-address' } }),
+      operator.json('POST', '/api/disclosure-requests', { json: { ...form1(), receivedAt: '2099-01-01T00:00:00+09:00' } }),
+      operator.json('POST', '/api/disclosure-requests', { json: { ...form1(), extra: 'field' } }),
+    ]);
+    for (const { status, body } of attempts) {
+      expect(status).toBe(400);
+      expect(body.code).toBe('INVALID_INPUT');
+      expect(body.message).toMatch(/[가-힣]/);
+    }
+    const chief = await loggedIn(stack.api.url, 'chief');
+    expect((await chief.json('POST', '/api/disclosure-requests', { json: form1() })).status).toBe(403);
+    expect(await em().count(DisclosureRequest, {})).toBe(before);
+  });
+
+  test('Form 1 to closed: matched, held, signed off, handed over, package verified, ledger, Form 3 returned', async () => {
+    const registered = await operator.json<RequestView>('POST', '/api/disclosure-requests', { json: form1() });
+    expect(registered.status).toBe(201);
+    const id = registered.body.id;
+    expect(registered.body.managementNumber).toMatch(/^\d{4}-\d{4}$/);
+
+    const matches = await operator.json<{ id: string; deletedAt: string | null }[]>('GET', `/api/disclosure-requests/${id}/matches`);
+    expect(matches.body.map((match) => match.id)).toContain(call.id);
+    expect((await operator.json('POST', `/api/disclosure-requests/${id}/recordings`, { json: { recordingIds: [call.id] } })).status).toBe(202);
+    await detailWhen(id, (found) => found.recordings.length === 1);
+    expect(await em().count(RecordingHold, { recording: call.id, disclosureRequestId: id, releasedAt: null })).toBe(1);
+
+    expect((await operator.json('POST', `/api/disclosure-requests/${id}/submit`)).status).toBe(202);
+    await detailWhen(id, (found) => found.workflow?.awaiting === 'operator');
+    const chief = await loggedIn(stack.api.url, 'chief');
+    const early = await chief.json('POST', `/api/disclosure-requests/${id}/sign-off`, { json: { decision: 'approve' } });
+    expect(early).toMatchObject({ status: 409, body: { code: 'ACTION_REFUSED', message: expect.stringContaining('차례') } });
+    for (const role of ['operator', 'deputy', 'chief'] as const) {
+      await detailWhen(id, (found) => found.workflow?.awaiting === role);
+      const signer = role === 'operator' ? operator : await loggedIn(stack.api.url, role);
+      expect((await signer.json('POST', `/api/disclosure-requests/${id}/sign-off`, { json: { decision: 'approve', comment: `${role} 확인` } })).status).toBe(202);
+    }
+    const approved = await detailWhen(id, (found) => found.documents.some((document) => document.kind === 'form2-handover-receipt'));
+    expect(approved.status).toBe('awaiting_handover');
+    // Nothing released before the signed Form 2: no package yet.
+    expect((await operator.json('POST', `/api/disclosure-requests/${id}/package`)).body).toMatchObject({ code: 'ACTION_REFUSED' });
+    const form2 = approved.documents.find((document) => document.kind === 'form2-handover-receipt')!;
+    const form2File = await operator.request('GET', `/api/disclosure-requests/${id}/documents/${form2.id}`);
+    expect(Buffer.from(await form2File.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
+
+    const signedForm2 = await attach(id, 'signed_handover_receipt');
+    const handover = await operator.json('POST', `/api/disclosure-requests/${id}/handover`, {
+      json: { signatureKind: 'paper_scan', attachmentId: signedForm2, recipientName: '홍길동', receivedAt: new Date().toISOString() },
+    });
+    expect(handover.status).toBe(202);
+    const released = await detailWhen(id, (found) => found.workflow?.destructionReport !== null && found.workflow?.destructionReport !== undefined);
+    expect(released.status).toBe('released');
+
+    const built = await operator.json<{ password: string; packageSha256: string; download: string }>('POST', `/api/disclosure-requests/${id}/package`);
+    expect(built.status).toBe(201);
+    expect(built.body.password).toMatch(/^[A-Za-z0-9]{16}$/);
+    const response = await operator.request('GET', built.body.download);
+    expect(response.headers.get('content-type')).toBe('application/zip');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const zip = Buffer.from(await response.arrayBuffer());
+    const verification = await verifyPackage(zip, built.body.password, stack.capture.packagePublicKeyPem);
+    expect(verification).toMatchObject({ ok: true, signatureValid: true, problems: [] });
+    expect(verification.manifest?.managementNumber).toBe(registered.body.managementNumber);
+    const file = path.join(scratch, 'package.zip');
+    writeFileSync(file, zip);
+    expect(spawnSync('7z', ['t', '-pwrong-password', file], { encoding: 'utf8' }).status).not.toBe(0);
+    const listing = spawnSync('7z', ['l', '-slt', `-p${built.body.password}`, file], { encoding: 'utf8' }).stdout;
+    expect(listing).toContain('AES-256');
+    expect(listing).toMatch(/Path = recordings\/.+\.wav/);
+    expect(listing).toContain(`파기결과회신서_${registered.body.managementNumber}.docx`);
+    // The password was answered once: it is in no audit entry and no row.
+    const audit = await em().getConnection().execute(`select count(*) as n from audit_event where detail like ?`, [`%${built.body.password}%`]);
+    expect(Number((audit[0] as { n: number | string }).n)).toBe(0);
+    // The scan download route does not hand out the package.
+    const packageRow = (await detail(id)).attachments.find((attachment) => attachment.purpose === 'provision_package')!;
+    expect((await operator.request('GET', `/api/disclosure-requests/${id}/attachments/${packageRow.id}`)).status).toBe(404);
+
+    await detailWhen(id, (found) => found.status === 'awaiting_destruction_report');
+    const ledger = await em().findOneOrFail(LedgerEntry, { request: id });
+    expect(ledger.managementNumber).toBe(registered.body.managementNumber);
+    const records = await loggedIn(stack.api.url, 'records');
+    const xlsx = await records.request('GET', `/api/ledger?year=${registered.body.managementNumber.slice(0, 4)}`);
+    expect(xlsx.status).toBe(200);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(Buffer.from(await xlsx.arrayBuffer()) as unknown as ArrayBuffer);
+    const cells = workbook.worksheets.flatMap((sheet) => sheet.getSheetValues().flat().map(String));
+    expect(cells).toContain(registered.body.managementNumber);
+
+    const returned = await attach(id, 'destruction_report');
+    const report = await operator.json('POST', `/api/disclosure-requests/${id}/destruction-report`, {
+      json: { attachmentId: returned, destroyedAt: new Date().toISOString(), method: 'delete_overwrite', allCopiesDestroyed: true },
+    });
+    expect(report.status).toBe(202);
+    const closed = await detailWhen(id, (found) => found.status === 'closed');
+    expect(closed.history.map((step) => step.action)).toEqual(expect.arrayContaining([
+      'disclosure.registered', 'disclosure.recordings_confirmed', 'disclosure.submitted', 'disclosure.approved', 'disclosure.handover_signed',
+      'disclosure.package_built', 'disclosure.package_provided', 'disclosure.destruction_reported',
+    ]));
+    expect(await em().count(RecordingHold, { recording: call.id, disclosureRequestId: id, releasedAt: null })).toBe(0);
+  }, 120_000);
+});
