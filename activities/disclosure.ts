@@ -18,7 +18,7 @@ import { ROLE_LABELS } from '../infra/role-labels';
 import type { SignOffRole } from '../infra/settings';
 import { handoverReceiptFields, destructionReportFields, rejectionNoticeFields, type DocumentContext } from '../templates/case-documents';
 import { createDocumentActivities, type DocumentActivityDeps } from './documents';
-import { onceByKey, stepRecorded } from './idempotency';
+import { onceByKey, stepRecorded, type CaseStep } from './idempotency';
 
 export interface DisclosureActivityDeps extends DocumentActivityDeps {
   directory: Pick<Directory, 'findUser'>;
@@ -28,17 +28,9 @@ export interface DisclosureActivityDeps extends DocumentActivityDeps {
 
 const TARGET = 'disclosure_request';
 
-export interface DisclosureStepInput {
+/** A step of a request (`disclosure.<action>` in the audit chain). */
+export interface DisclosureStepInput extends CaseStep {
   requestId: string;
-  /** `<workflow id>:<sequence>`: a retried activity writes nothing twice. */
-  stepKey: string;
-  /** `disclosure.<action>` in the audit chain. */
-  action: string;
-  actor: string;
-  role: string;
-  reason?: string;
-  detail?: Record<string, unknown>;
-  at: string;
   status?: DisclosureStatus;
   /** A 결재 line to keep with the request (Form 4 prints them). */
   signOff?: { step: SignOffRole; decision: 'approved' | 'rejected'; comment: string };

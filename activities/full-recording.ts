@@ -11,7 +11,7 @@ import { FullRecordingApplication, type FullRecordingStatus, type RecordingMode 
 import { takeWriteLockFirst } from '../infra/db/row-lock';
 import type { CaptureControlClient } from '../capture/control-client';
 import { CaptureControlError } from '../capture/control-client';
-import { stepRecorded } from './idempotency';
+import { stepRecorded, type CaseStep } from './idempotency';
 
 export interface FullRecordingActivityDeps {
   orm: MikroORM;
@@ -34,23 +34,15 @@ export interface SwitchExtensionsResult {
   keptFull: string[];
 }
 
-export interface RecordStepInput {
+/** A step of an application (`full_recording.<action>` in the audit chain). */
+export interface RecordStepInput extends CaseStep {
   applicationId: string;
-  /** Unique per step of one workflow run (`<workflow id>:<sequence>`): a retried activity writes nothing twice. */
-  stepKey: string;
-  /** `full_recording.<action>` in the audit chain. */
-  action: string;
-  actor: string;
-  role: string;
-  reason?: string;
-  detail?: Record<string, unknown>;
   /** The row's new status and fields, if the step changes them. */
   status?: FullRecordingStatus;
   decidedBy?: string;
   decisionReason?: string;
   appliedAt?: string;
   endedAt?: string;
-  at: string;
 }
 
 /** Applications that keep their extensions in `full`: approved and waiting to apply, or applied. */

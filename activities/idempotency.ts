@@ -19,6 +19,19 @@ export async function onceByKey<T>(find: () => Promise<T | undefined>, create: (
   }
 }
 
+/** One step of a case's lifecycle as its workflow reports it: the audit entry it becomes, and when. */
+export interface CaseStep {
+  /** Unique per step of one workflow run (`<workflow id>:<sequence>`): a retried activity writes nothing twice. */
+  stepKey: string;
+  /** `<lifecycle>.<action>` in the audit chain. */
+  action: string;
+  actor: string;
+  role: string;
+  reason?: string;
+  detail?: Record<string, unknown>;
+  at: string;
+}
+
 /**
  * Whether a lifecycle step is already in the audit chain under its step key (`<workflow id>:<sequence>`): a retried
  * activity that recorded it before its answer was lost then writes nothing twice. Call inside the step's transaction,

@@ -129,6 +129,20 @@ async function loadAttachments(em: EntityManager, documents: DocumentStore, ids:
   return loaded.map((attachment, index) => ({ ...attachment, mail: named[index] as MailAttachment }));
 }
 
+/** One delivery attempt in the audit chain: ids and codes only; the recipient's address stays on the notification row. */
+function auditDelivery(em: EntityManager, notification: Notification, action: 'notification.sent' | 'notification.failed', detail: Record<string, unknown>) {
+  return appendAuditEvent(em, {
+    actor: ACTOR,
+    role: 'system',
+    sourceAddress: 'worker',
+    action,
+    targetType: notification.relatedType,
+    targetId: notification.relatedId,
+    reason: notification.subject,
+    detail: { notificationId: notification.id, channel: notification.channel, attempts: notification.attempts, ...detail },
+  });
+}
+
 export function createMailActivities({ orm, documents, mailer }: MailActivityDeps) {
   const recordSent = (notificationId: string, messageId: string, receipt: string, attachments: LoadedAttachment[]) =>
     orm.em.fork().transactional(async (em) => {
@@ -136,24 +150,7 @@ export function createMailActivities({ orm, documents, mailer }: MailActivityDep
       notification.status = 'sent';
       notification.sentAt = new Date();
       notification.attempts += 1;
-      await appendAuditEvent(em, {
-        actor: ACTOR,
-        role: 'system',
-        sourceAddress: 'worker',
-        action: 'notification.sent',
-        targetType: notification.relatedType,
-        targetId: notification.relatedId,
-        reason: notification.subject,
-        // The recipient's address stays on the notification row: the audit log holds ids, not applicants' details.
-        detail: {
-          notificationId,
-          channel: notification.channel,
-          messageId,
-          attempts: notification.attempts,
-          receipt,
-          attachments: attachments.map((attachment) => attachment.evidence),
-        },
-      });
+      await auditDelivery(em, notification, 'notification.sent', { messageId, receipt, attachments: attachments.map((attachment) => attachment.evidence) });
     });
 
   const recordFailure = (notificationId: string, messageId: string, error: unknown) =>
@@ -164,24 +161,12 @@ export function createMailActivities({ orm, documents, mailer }: MailActivityDep
       notification.status = 'failed';
       notification.attempts += 1;
       notification.lastError = message.slice(0, LAST_ERROR_MAX);
-      await appendAuditEvent(em, {
-        actor: ACTOR,
-        role: 'system',
-        sourceAddress: 'worker',
-        action: 'notification.failed',
-        targetType: notification.relatedType,
-        targetId: notification.relatedId,
-        reason: notification.subject,
-        // Codes, not the relay's text: a rejection quotes the recipient's address.
-        detail: {
-          notificationId,
-          channel: notification.channel,
-          messageId,
-          attempts: notification.attempts,
-          errorType: error instanceof ApplicationFailure ? error.type ?? 'ApplicationFailure' : error instanceof Error ? error.name : 'unknown',
-          errorCode: delivery?.code,
-          responseCode: delivery?.responseCode,
-        },
+      // Codes, not the relay's text: a rejection quotes the recipient's address.
+      await auditDelivery(em, notification, 'notification.failed', {
+        messageId,
+        errorType: error instanceof ApplicationFailure ? error.type ?? 'ApplicationFailure' : error instanceof Error ? error.name : 'unknown',
+        errorCode: delivery?.code,
+        responseCode: delivery?.responseCode,
       });
     });
 
