@@ -14,6 +14,8 @@ import { deadlineRemindersWorkflow, deadlineStatus } from '../../workflows/deadl
 import { RETENTION_SWEEP_SCHEDULE_ID, retentionDayStatus } from '../../workflows/retention';
 import { freePort, portAnswers } from '../support/ports';
 import { TestClient } from '../support/api';
+import { packageSigningPublicKey, readPackageSigningKey } from '../../infra/keys';
+import { verifyPackage } from '../../infra/package-verify';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const ENTRY = path.join(PROJECT_ROOT, 'dist', 'infra', 'main.js');
@@ -189,19 +191,19 @@ test('the call generator rings the demo extensions: its calls appear as recordin
   });
 });
 
+// One login per user for the whole suite: logins from one address are rate limited (LOGIN_RATE_LIMIT_PER_MINUTE).
+const clients = new Map<string, TestClient>();
+async function client(username: string): Promise<TestClient> {
+  let signedIn = clients.get(username);
+  if (!signedIn) {
+    signedIn = new TestClient(`http://127.0.0.1:${ports.api}`);
+    expect({ as: username, ...(await signedIn.login(username)) }).toMatchObject({ as: username, status: 200 });
+    clients.set(username, signedIn);
+  }
+  return signedIn;
+}
+
 test('a department head applies for full recording, the managing department approves, and the generated calls on that extension are recorded in full', async () => {
-  const api = `http://127.0.0.1:${ports.api}`;
-  // One login per user: logins from one address are rate limited (LOGIN_RATE_LIMIT_PER_MINUTE).
-  const clients = new Map<string, TestClient>();
-  const client = async (username: string) => {
-    let signedIn = clients.get(username);
-    if (!signedIn) {
-      signedIn = new TestClient(api);
-      expect({ as: username, ...(await signedIn.login(username)) }).toMatchObject({ as: username, status: 200 });
-      clients.set(username, signedIn);
-    }
-    return signedIn;
-  };
   const number = '02-2680-1234';
   const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul' }).format(new Date());
   const head = await client('kim.head');
@@ -226,6 +228,65 @@ test('a department head applies for full recording, the managing department appr
     return items.find((item) => Date.parse(item.startedAt) > Date.parse(active.appliedAt as string));
   }, 60_000, 'a generated call on the extension recorded in full');
   expect(full).toMatchObject({ extension: number, mode: 'full' });
+});
+
+test('an operator takes a provision case from Form 1 to closed; the package verifies against the appliance\'s key', async () => {
+  const operator = await client('lee.operator');
+  const chief = await client('choi.chief');
+  // A call the generator recorded on the staff extension.
+  const recorded = await until(async () => {
+    const { items } = (await (await chief.request('GET', '/api/recordings?extension=02-2680-1234')).json()) as { items: RecordingSummary[] };
+    return items.find((item) => item.durationMs !== null && item.durationMs > 0);
+  }, 60_000, 'a generated call on 02-2680-1234');
+  const registered = await operator.json<{ id: string; managementNumber: string }>('POST', '/api/disclosure-requests', {
+    json: {
+      kind: 'provision', applicantName: '홍길동', applicantBirthDateOrBusinessNumber: '1980-01-01', applicantAddress: '경기도 광명시 철산로 123',
+      applicantContact: '010-1234-5678', applicantEmail: 'hong@example.test', recordingFrom: new Date(Date.parse(recorded.startedAt) - 60_000).toISOString(),
+      recordingTo: new Date(Date.parse(recorded.startedAt) + 60_000).toISOString(), phoneNumber: '02-2680-1234', purpose: '민원 분쟁 증빙',
+      relationToParty: '통화 당사자 본인', reason: '통화 내용 확인이 필요합니다.', ground: 'party', groundDetail: '신분증으로 본인 확인',
+    },
+  });
+  expect(registered.status).toBe(201);
+  const id = registered.body.id;
+  const detail = async () => (await operator.json<{ status: string; recordings: unknown[]; documents: { kind: string }[]; workflow: { awaiting: string | null; destructionReport: unknown } | null }>('GET', `/api/disclosure-requests/${id}`)).body;
+  const step = async (what: string, check: (found: Awaited<ReturnType<typeof detail>>) => boolean) =>
+    until(async () => {
+      const found = await detail();
+      return check(found) ? found : undefined;
+    }, 30_000, what);
+  const scan = async (purpose: string) => {
+    const form = { fields: { purpose }, files: [{ field: 'files', name: `${purpose}.pdf`, type: 'application/pdf', content: Buffer.from('%PDF-1.4\n%%EOF\n') }] };
+    const uploaded = await operator.json<{ id: string }[]>('POST', `/api/disclosure-requests/${id}/attachments`, { multipart: form });
+    expect(uploaded.status).toBe(201);
+    return uploaded.body.at(-1)!.id;
+  };
+  expect((await operator.json('POST', `/api/disclosure-requests/${id}/recordings`, { json: { recordingIds: [recorded.id] } })).status).toBe(202);
+  await step('the call confirmed', (found) => found.recordings.length === 1);
+  expect((await operator.json('POST', `/api/disclosure-requests/${id}/submit`)).status).toBe(202);
+  for (const [username, role] of [['lee.operator', 'operator'], ['park.deputy', 'deputy'], ['choi.chief', 'chief']] as const) {
+    await step(`${role}'s turn`, (found) => found.workflow?.awaiting === role);
+    const signed = await (await client(username)).json('POST', `/api/disclosure-requests/${id}/sign-off`, { json: { decision: 'approve', comment: '확인' } });
+    expect({ as: username, ...signed }).toMatchObject({ as: username, status: 202 });
+  }
+  await step('Form 2 generated', (found) => found.documents.some((document) => document.kind === 'form2-handover-receipt'));
+  const signedForm2 = await scan('signed_handover_receipt');
+  const handover = await operator.json('POST', `/api/disclosure-requests/${id}/handover`, {
+    json: { signatureKind: 'paper_scan', attachmentId: signedForm2, recipientName: '홍길동', receivedAt: new Date().toISOString() },
+  });
+  expect(handover.status).toBe(202);
+  await step('released with the Form 3 deadline running', (found) => found.status === 'released' && Boolean(found.workflow?.destructionReport));
+  const built = await operator.json<{ password: string; download: string }>('POST', `/api/disclosure-requests/${id}/package`);
+  expect(built.status).toBe(201);
+  const zip = Buffer.from(await (await operator.request('GET', built.body.download)).arrayBuffer());
+  const publicKey = packageSigningPublicKey(readPackageSigningKey(path.join(dataDir, 'keys', 'package-signing.pem'))).pem;
+  expect(await verifyPackage(zip, built.body.password, publicKey)).toMatchObject({ ok: true, problems: [] });
+  await step('awaiting the destruction report', (found) => found.status === 'awaiting_destruction_report');
+  const returned = await scan('destruction_report');
+  const report = await operator.json('POST', `/api/disclosure-requests/${id}/destruction-report`, {
+    json: { attachmentId: returned, destroyedAt: new Date().toISOString(), method: 'delete_overwrite', allCopiesDestroyed: true },
+  });
+  expect(report.status).toBe(202);
+  await step('closed', (found) => found.status === 'closed');
 });
 
 test('kill -9 of the capture appliance in the middle of a call: it is started again and the call is kept, less at most the last second', async () => {
