@@ -17,6 +17,7 @@ import {
 } from '../infra/db/entities';
 import { takeManagementNumber } from '../infra/db/management-number';
 import type { DocumentStore } from '../infra/documents/document-store';
+import { verifyPackage } from '../infra/package-verify';
 import { formatKoreanDateTime, localYear } from '../infra/korean-time';
 import type { SignOffRole } from '../infra/settings';
 import type { DisclosureWorkflows } from '../infra/temporal/disclosure';
@@ -531,4 +532,59 @@ export async function packageFile(deps: DisclosureDeps, call: RouteCall<{ id: st
   const zip = deps.documents.get(row.id, row.wrappedKey);
   await call.audit({ action: 'disclosure.package_downloaded', targetType: TARGET, targetId: call.params.id, reason: '제공 파일 내려받기', detail: { sha256: row.sha256 } });
   return { row, zip };
+}
+
+export const playParams = z.object({ id: z.uuid(), recordingId: z.uuid() }).strict();
+
+/**
+ * 열람: one approved recording played in the managing department while the viewing window is open — the case a
+ * viewing, released (the signed Form 2 in), the recording one of its own. Each play is audited; the audio is sent
+ * for playing only (no-store, inline) and its bytes wiped after.
+ */
+export async function viewingAudio(deps: DisclosureDeps, call: RouteCall<{ id: string; recordingId: string }, unknown, unknown>): Promise<Buffer> {
+  const request = await loadRequest(call.em, call.params.id);
+  const status = await gateway(deps).status(request.id);
+  const refusal =
+    request.kind !== 'viewing' ? '열람 신청이 아닙니다.'
+    : status?.state !== 'released' || !status.viewingUntil ? '인수·인계증 서명 뒤 열람 시간에만 들을 수 있습니다.'
+    : Date.parse(status.viewingUntil) <= Date.now() ? `열람 시간이 끝났습니다 (${formatKoreanDateTime(new Date(status.viewingUntil), deps.timeZone)}).`
+    : !status.recordings.includes(call.params.recordingId) ? '이 신청에서 확인된 녹취가 아닙니다.'
+    : undefined;
+  if (refusal) throw new ApiError(409, 'ACTION_REFUSED', refusal, { state: status?.state, recordingId: call.params.recordingId });
+  await call.audit({
+    action: 'disclosure.recording_played', targetType: TARGET, targetId: request.id, reason: `녹취정보 열람 (${request.managementNumber})`,
+    detail: { recordingId: call.params.recordingId, managementNumber: request.managementNumber, viewingUntil: status?.viewingUntil },
+  });
+  try {
+    const { wav } = await deps.capture.viewingAudio(call.params.recordingId, { managementNumber: request.managementNumber, actor: (call.principal as Principal).username });
+    return wav;
+  } catch (error) {
+    if (error instanceof CaptureControlError) throw new ApiError(503, 'CAPTURE_UNAVAILABLE', `녹취 장치에서 음성을 받지 못했습니다: ${error.message}`, { code: error.code });
+    throw error;
+  }
+}
+
+export const verifyFields = z.object({ password: z.string().min(1, { message: '제공 파일의 비밀번호를 적으십시오' }).max(128) }).strict();
+
+/** The system's public key, as the capture appliance signs with its private half (Art. 9 packages). */
+export async function packagePublicKey(deps: Pick<DisclosureDeps, 'capture'>): Promise<{ pem: string; sha256: string }> {
+  try {
+    return await deps.capture.packagePublicKey();
+  } catch (error) {
+    if (error instanceof CaptureControlError) throw new ApiError(503, 'CAPTURE_UNAVAILABLE', `녹취 장치에서 공개키를 받지 못했습니다: ${error.message}`, { code: error.code });
+    throw error;
+  }
+}
+
+/** Checks a package someone brings back (a court, the recipient) against the system's key; the result is audited. */
+export async function verifyUploadedPackage(deps: DisclosureDeps, call: RouteCall<unknown, unknown, z.output<typeof verifyFields>>) {
+  const [file] = call.files;
+  if (!file) throw new ApiError(400, 'INVALID_INPUT', '확인할 제공 파일(ZIP)을 고르십시오.');
+  const key = await packagePublicKey(deps);
+  const result = await verifyPackage(file.content, call.body.password, key.pem);
+  await call.audit({
+    action: 'disclosure.package_verified', targetType: 'disclosure_package', targetId: result.manifest?.managementNumber ?? 'unknown', reason: '제공 파일 검증',
+    detail: { ok: result.ok, problems: result.problems.map((problem) => problem.code), fileName: file.fileName },
+  });
+  return result;
 }

@@ -44,7 +44,7 @@ import {
   addRequestAttachments, attachmentFields, buildPackage, confirmBody, confirmRecordings, destructionReportBody, disclosureSignOffBody, handoverBody,
   listRequests, packageFile, packageResult, proposeMatches, readRequest, recordDestructionReport, recordHandover, registerRequest, registrationBody,
   requestAttachment, requestDetail, requestDocument, requestIdParams, requestView, signOffRequest, submitRequest, withdrawBody, withdrawRequest,
-  type DisclosureDeps,
+  packagePublicKey, playParams, verifyFields, verifyUploadedPackage, viewingAudio, type DisclosureDeps,
 } from './disclosure';
 import type { SignOffRole } from '../infra/settings';
 import {
@@ -143,6 +143,8 @@ const DISCLOSURE_EXAMPLE = {
 };
 /** Form 4: the records officer exports it (Art. 9(3) ledger); the managing department and auditors read it too. */
 const LEDGER_READERS: readonly Grant[] = [{ roles: [...PRIVILEGED_ROLES, 'auditor', 'records'], scope: 'everything' }];
+/** A package brought back to be checked is read whole: an hour of a call is about 115 MB as PCM WAV. */
+const PACKAGE_MAX_BYTES = 256 * 1024 * 1024;
 const requestAttachmentParams = z.object({ id: z.uuid(), attachmentId: z.uuid() }).strict();
 const requestDocumentParams = z.object({ id: z.uuid(), documentId: z.uuid() }).strict();
 /** The announcement is the managing department's to hand to the PBX. */
@@ -719,6 +721,32 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       async handle(call) {
         await recordDestructionReport(disclosureDeps, call);
         call.res.status(202).json({ accepted: true });
+      },
+    }),
+    defineRoute<z.output<typeof playParams>>({
+      method: 'get', path: '/api/disclosure-requests/:id/recordings/:recordingId/audio', kind: 'api', access: [MANAGING], params: playParams,
+      releasesAudio: 'disclosure',
+      summary: '열람 (관리부서에서, 열람 시간 안에만): 확인된 녹취를 재생용으로 (저장·캐시 금지, 재생마다 감사 기록)',
+      async handle(call) {
+        const wav = await viewingAudio(disclosureDeps, call);
+        call.res.on('close', () => wav.fill(0));
+        call.res.status(200).type('audio/wav').set({ 'Cache-Control': 'no-store', 'Content-Disposition': 'inline' }).send(wav);
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/disclosure-packages/public-key', kind: 'api', access: 'public',
+      summary: '제공 파일의 서명을 확인할 공개키 (PEM)와 그 지문 — 신청인·법원 등이 검증에 씀',
+      async handle(call) {
+        call.res.json(await packagePublicKey(disclosureDeps));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/disclosure-packages/verify', kind: 'api', access: DISCLOSURE_READERS, body: verifyFields,
+      upload: { field: 'package', maxFiles: 1, maxFileBytes: PACKAGE_MAX_BYTES, accept: ['application/zip'] },
+      summary: '제공 파일 검증 (multipart: package, password): 서명, 파일마다 SHA-256, 빠지거나 더해진 파일 — 결과는 감사 기록',
+      example: { body: { password: 'not-the-password' } },
+      async handle(call) {
+        call.res.json(await verifyUploadedPackage(disclosureDeps, call));
       },
     }),
     defineRoute({

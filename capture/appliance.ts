@@ -8,6 +8,7 @@
  * is registered (the store's unacknowledged list), and only then are calls accepted. The same reconciliation runs
  * every minute, so a registration that failed while the database was away is done once it is back.
  */
+import { packageSigningPublicKey } from '../infra/keys';
 import type { KeyObject } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { MikroORM } from '@mikro-orm/core';
@@ -19,7 +20,7 @@ import { appendAuditEvent, appendAuditEvents } from '../infra/audit/audit-log';
 import { takeWriteLockFirst } from '../infra/db/row-lock';
 import { ControlError, createControlApi, type ControlApi, type ControlRouteInfo, type ExtensionModeView } from './control-api';
 import { buildDisclosurePackage, PackageAudioMismatchError, type PackageRecording } from './disclosure-package';
-import { buildPartyExport } from './party-export';
+import { buildPartyExport, pcmWavOf } from './party-export';
 import { createRecordingStore, RecordingCorruptError, RecordingNotFoundError, type RecordingStore } from './recording-store';
 import {
   createRegistrar,
@@ -168,6 +169,24 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
   });
   server.onRecordingFinished((call) => registerOne(call.recordingId, () => fromFinishedCall(call)));
 
+  /** The retention run destroys the file first and marks the row after; a row in either state has no audio left. */
+  const fileGone = (row: Recording) => Boolean(row.deletedAt || !row.storageKey || !row.wrappedKey);
+  const deletedRecording = () => new ControlError('DELETED', '보존기간이 끝나 삭제된 녹취입니다.');
+  /** The row's file opened; a file found missing is the window between the two steps above, so `deleted` too. */
+  const openFile = (row: Recording, deleted = deletedRecording) =>
+    store.openRecording(row.storageKey as string, row.wrappedKey as string).catch((error: unknown) =>
+      Promise.reject(error instanceof RecordingNotFoundError ? deleted() : error),
+    );
+  /** The one recording a request names, refused NOT_FOUND or DELETED before anything is decrypted. */
+  const recordingWithAudio = async (recordingId: string) => {
+    const row = await orm.em.fork().findOne(Recording, recordingId, { populate: ['extension', 'wrappedKey'] });
+    if (!row) throw new ControlError('NOT_FOUND', '녹취가 등록되어 있지 않습니다.');
+    if (fileGone(row)) throw deletedRecording();
+    return row;
+  };
+  const corrupt = (notDone: string) =>
+    new ControlError('CORRUPT', `보관된 녹취 파일이 손상되었거나 등록된 해시와 달라 ${notDone}. 관리부서에 알리십시오.`);
+
   const view = (extension: Extension): ExtensionModeView => ({
     number: extension.number,
     mode: extension.mode,
@@ -179,6 +198,10 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
     token: options.control.token,
     logger,
     handlers: {
+      async packagePublicKey() {
+        if (!options.provision) throw new ControlError('NOT_CONFIGURED', '제공 패키지 서명 키가 없습니다 (PACKAGE_SIGNING_KEY_FILE).');
+        return packageSigningPublicKey(options.provision.signingKey);
+      },
       async health() {
         const disk = await statfs(options.dataDir);
         const stats = server.stats;
@@ -252,14 +275,8 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         return { recordingId, storageKey: recording.storageKey };
       },
       async exportRecording(recordingId, password) {
-        const recording = await orm.em.fork().findOne(Recording, recordingId, { populate: ['extension', 'wrappedKey'] });
-        if (!recording) throw new ControlError('NOT_FOUND', '녹취가 등록되어 있지 않습니다.');
-        const deleted = () => new ControlError('DELETED', '보존기간이 끝나 삭제된 녹취입니다.');
-        if (recording.deletedAt || !recording.storageKey || !recording.wrappedKey) throw deleted();
-        // The file goes before the row is marked deleted: between the two, the recording is already gone.
-        const stored = await store.openRecording(recording.storageKey, recording.wrappedKey).catch((error: unknown) =>
-          Promise.reject(error instanceof RecordingNotFoundError ? deleted() : error),
-        );
+        const recording = await recordingWithAudio(recordingId);
+        const stored = await openFile(recording);
         const sealed = await buildPartyExport(
           stored,
           { startedAt: recording.startedAt, extension: recording.extension.number, timeZone: options.calendar.timeZone },
@@ -276,10 +293,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         const unknown = request.recordingIds.filter((id) => !byId.has(id));
         if (unknown.length > 0) throw new ControlError('NOT_FOUND', `등록되어 있지 않은 녹취가 있어 제공 패키지를 만들지 않았습니다: ${unknown.join(', ')}`);
         const deletedMessage = (ids: string[]) => `보존기간이 끝나 삭제된 녹취가 있어 제공 패키지를 만들지 않았습니다: ${ids.join(', ')}`;
-        const deleted = request.recordingIds.filter((id) => {
-          const row = byId.get(id) as Recording;
-          return row.deletedAt || !row.storageKey || !row.wrappedKey;
-        });
+        const deleted = request.recordingIds.filter((id) => fileGone(byId.get(id) as Recording));
         if (deleted.length > 0) throw new ControlError('DELETED', deletedMessage(deleted));
         const recordings = request.recordingIds.map((id): PackageRecording => {
           const row = byId.get(id) as Recording;
@@ -291,10 +305,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
             durationMs: row.durationMs,
             // A row without its hash cannot vouch for its audio: the comparison with the file refuses it as CORRUPT.
             audioSha256: row.sha256 ?? '',
-            // The file goes before the row is marked deleted: between the two, the recording is already gone.
-            open: () => store.openRecording(row.storageKey as string, row.wrappedKey as string).catch((error: unknown) =>
-              Promise.reject(error instanceof RecordingNotFoundError ? new ControlError('DELETED', deletedMessage([id])) : error),
-            ),
+            open: () => openFile(row, () => new ControlError('DELETED', deletedMessage([id]))),
           };
         });
         const sealed = await buildDisclosurePackage({
@@ -309,7 +320,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
           if (!(error instanceof PackageAudioMismatchError || error instanceof RecordingCorruptError)) throw error;
           // Not handed out: a copy whose audio is not what the database's hash promises would prove nothing.
           logger.error('disclosure package refused: a stored recording does not verify', { managementNumber: request.managementNumber, error });
-          throw new ControlError('CORRUPT', '보관된 녹취 파일이 손상되었거나 등록된 해시와 달라 제공 패키지를 만들지 않았습니다. 관리부서에 알리십시오.');
+          throw corrupt('제공 패키지를 만들지 않았습니다');
         });
         // Committed before a byte is sent (R11): one entry per recording, so each recording's trail shows the copy.
         await orm.em.fork().transactional((em) =>
@@ -336,6 +347,43 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
           managementNumber: request.managementNumber, recordings: request.recordingIds.length, bytes: sealed.zip.length, packageSha256: sealed.sha256,
         });
         return sealed;
+      },
+      async viewingAudio(recordingId, request) {
+        const row = await recordingWithAudio(recordingId);
+        const refuse = (error: unknown) => {
+          logger.error('viewing audio refused: the stored recording does not verify', { recordingId, managementNumber: request.managementNumber, error });
+          return corrupt('열람용 음성을 보내지 않았습니다');
+        };
+        let wav: Buffer;
+        try {
+          const stored = await openFile(row);
+          // What is played must be the audio whose hash the database fixed; a row without one vouches for nothing.
+          if (!row.sha256 || stored.sha256 !== row.sha256) throw refuse(`stored audio hash ${stored.sha256} is not the database's`);
+          wav = await pcmWavOf(stored);
+        } catch (error) {
+          throw error instanceof RecordingCorruptError ? refuse(error) : error;
+        }
+        const sha256 = row.sha256;
+        try {
+          // Committed before a byte is sent (R11): every play the API allows leaves its trace here too.
+          await orm.em.fork().transactional((em) =>
+            appendAuditEvent(em, {
+              actor: request.actor,
+              role: 'system',
+              sourceAddress: 'capture-control',
+              action: 'recording.viewing_audio_released',
+              targetType: 'recording',
+              targetId: recordingId,
+              reason: `녹취정보 열람 ${request.managementNumber}`,
+              detail: { managementNumber: request.managementNumber, storedAudioSha256: sha256 },
+            }),
+          );
+        } catch (error) {
+          wav.fill(0);
+          throw error;
+        }
+        logger.info('viewing audio released', { recordingId, managementNumber: request.managementNumber, actor: request.actor });
+        return { wav, sha256 };
       },
     },
   });

@@ -11,10 +11,13 @@
  *   POST   /recordings/<recording id>/export {password} → the party's own export (R5): an AES-256 encrypted ZIP
  *   POST   /disclosure-packages             {managementNumber, recordingIds, password, actor, extraFiles?} → the
  *                                           Art. 9 provision package: an AES-256 encrypted ZIP with a signed manifest
+ *   POST   /recordings/<recording id>/viewing {managementNumber, actor} → the recording as a PCM WAV for Art. 9
+ *                                           viewing (열람), played by the browser in the managing department
  *
- * No endpoint plays audio, and the two that return it answer only sealed ZIPs (capture/party-export.ts,
- * capture/disclosure-package.ts); a route must declare `releasesAudio` to send a file at all (R6). The API and the
- * worker decide who may have a recording; the appliance only refuses a recording it does not have, or no longer has.
+ * The party export and the provision package answer only sealed ZIPs (capture/party-export.ts,
+ * capture/disclosure-package.ts); the viewing route alone answers plain audio (see AudioRelease). A route must declare
+ * `releasesAudio` to send a file at all (R6). The API and the worker decide who may have or hear a recording; the
+ * appliance only refuses a recording it does not have, or no longer has.
  * Errors are `{error: {code, message}}` with a stable code and a Korean message; a refused request changes nothing.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -91,6 +94,13 @@ export interface ControlHandlers {
    * not the audio the database's hash was fixed for, NOT_CONFIGURED without a signing key.
    */
   buildDisclosurePackage(request: DisclosurePackageRequest): Promise<DisclosurePackage>;
+  /**
+   * Throws ControlError NOT_FOUND, DELETED once the file is gone, CORRUPT when the stored file is not the audio the
+   * database's hash was fixed for. Audits the release before it resolves.
+   */
+  viewingAudio(recordingId: string, request: ViewingAudioRequest): Promise<ViewingAudio>;
+  /** The public half of the package signing key, which recipients verify against; NOT_CONFIGURED without one. */
+  packagePublicKey(): Promise<{ pem: string; sha256: string }>;
 }
 
 export interface DisclosurePackageRequest {
@@ -102,8 +112,29 @@ export interface DisclosurePackageRequest {
   readonly extraFiles: readonly ExtraFile[];
 }
 
-/** The ways audio may leave the appliance (R6): the party's own export and the Art. 9 provision package. */
-export type AudioRelease = 'party-export' | 'disclosure';
+export interface ViewingAudioRequest {
+  /** 관리번호 of the disclosure case whose viewing this is. */
+  readonly managementNumber: string;
+  /** Who plays it (the API's user name, or `system:<component>`), for the audit entry (R11). */
+  readonly actor: string;
+}
+
+export interface ViewingAudio {
+  /** 16-bit PCM stereo 8 kHz WAV (party-export.ts's pcmWavOf), channel 0 the official. Plain audio: the holder wipes it. */
+  readonly wav: Buffer;
+  /** SHA-256 of the stored audio as the database has it, which the file was verified against. */
+  readonly sha256: string;
+}
+
+/**
+ * The ways audio may leave the appliance (R6): the party's own export and the Art. 9 provision package, both sealed,
+ * and Art. 9 viewing (열람). Viewing is the one release of plain audio, because the browser must play it: a sealed
+ * ZIP cannot be listened to in the managing department's presence without first being saved and opened. It goes
+ * only to the caller on 127.0.0.1 holding the control token — the API — which releases it only under Art. 9 (an
+ * approved case, Form 2 signed, inside the viewing window, every play audited) and passes it on not to be cached
+ * or saved (`no-store`, `inline`).
+ */
+export type AudioRelease = 'party-export' | 'disclosure' | 'viewing';
 
 /** A route as the R6 test walks it: `path` with `<name>` placeholders. */
 export interface ControlRouteInfo {
@@ -132,9 +163,12 @@ const PACKAGE_BODY_BYTES = MAX_EXTRA_FILES * Math.ceil(MAX_EXTRA_FILE_BYTES / 3)
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ACTOR = /^[A-Za-z0-9._:@-]{1,128}$/;
 
+const actor = z.string().regex(ACTOR);
+const managementNumber = z.string().regex(MANAGEMENT_NUMBER, { message: '관리번호는 YYYY-NNNN 형식입니다' });
+
 const modeChange = z.strictObject({
   mode: z.enum(RECORDING_MODES),
-  actor: z.string().regex(ACTOR),
+  actor,
   reason: z.string().trim().min(1).max(500),
 });
 const buttonPress = z
@@ -150,14 +184,14 @@ const buttonPress = z
 const exportRequest = z.strictObject({ password: z.string().regex(EXPORT_PASSWORD) });
 const unique = (values: readonly string[]) => new Set(values).size === values.length;
 const packageRequest = z.strictObject({
-  managementNumber: z.string().regex(MANAGEMENT_NUMBER, { message: '관리번호는 YYYY-NNNN 형식입니다' }),
+  managementNumber,
   recordingIds: z
     .array(z.string().regex(UUID))
     .min(1)
     .max(MAX_PACKAGE_RECORDINGS)
     .refine(unique, { message: '같은 녹취가 두 번 있습니다' }),
   password: z.string().regex(EXPORT_PASSWORD),
-  actor: z.string().regex(ACTOR),
+  actor,
   extraFiles: z
     .array(
       z.strictObject({
@@ -175,12 +209,19 @@ const packageRequest = z.strictObject({
     .refine((files) => unique(files.map((file) => comparableFileName(file.name))), { message: '같은 이름의 파일이 두 번 있습니다' })
     .default([]),
 });
+const viewingRequest = z.strictObject({ managementNumber, actor });
 
-interface FileReply {
-  readonly name: string;
+/**
+ * `sealed`: an encrypted ZIP the caller keeps, sent as an attachment under its name. `playable`: plain audio for
+ * viewing, sent inline with no name to save it under, and wiped once the socket is done with it.
+ */
+type FileReply = (
+  | { readonly kind: 'sealed'; readonly name: string }
+  | { readonly kind: 'playable' }
+) & {
   readonly body: Buffer;
   readonly headers?: Readonly<Record<string, string>>;
-}
+};
 type Reply = { status: number; json: unknown } | { file: FileReply };
 
 interface RouteSpec extends ControlRouteInfo {
@@ -201,6 +242,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
   const ok = (json: unknown) => ({ status: 200, json });
   const specs: RouteSpec[] = [
     { method: 'GET', path: '/health', params: [], run: async () => ok(await handlers.health()) },
+    { method: 'GET', path: '/package-public-key', params: [], run: async () => ok(await handlers.packagePublicKey()) },
     {
       method: 'GET',
       path: '/extensions/<number>',
@@ -239,7 +281,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
       body: exportRequest,
       run: async ([recordingId], body) => {
         const sealed = await handlers.exportRecording(recordingId as string, (body as z.output<typeof exportRequest>).password);
-        return { file: { name: sealed.fileName, body: sealed.zip } };
+        return { file: { kind: 'sealed', name: sealed.fileName, body: sealed.zip } };
       },
     },
     {
@@ -257,6 +299,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
         });
         return {
           file: {
+            kind: 'sealed',
             name: sealed.fileName,
             body: sealed.zip,
             // The two hashes the case records: the copy handed over, and the signed list of what it holds.
@@ -265,13 +308,25 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
         };
       },
     },
+    {
+      method: 'POST',
+      path: '/recordings/<recording id>/viewing',
+      releasesAudio: 'viewing',
+      params: [UUID],
+      body: viewingRequest,
+      run: async ([recordingId], body) => {
+        const audio = await handlers.viewingAudio(recordingId as string, body as z.output<typeof viewingRequest>);
+        // The hash the case's recording row has: the API can tell the audio it plays is the recording it approved.
+        return { file: { kind: 'playable', body: audio.wav, headers: { 'X-Stored-Audio-Sha256': audio.sha256 } } };
+      },
+    },
   ];
   const routes: Route[] = specs.map((spec) => ({ ...spec, pattern: new RegExp(`^${spec.path.replace(/<[^>]+>/g, '([^/]+)')}$`) }));
 
   const server = http.createServer((request, response) => {
     stats.requests++;
     void handle(request).then(
-      (reply) => ('file' in reply ? sendZip(response, reply.file) : send(response, reply.status, reply.json)),
+      (reply) => ('file' in reply ? sendFile(response, reply.file) : send(response, reply.status, reply.json)),
       (error: unknown) => {
         const refusal = error instanceof ControlError ? error : undefined;
         if (refusal) stats.refused++;
@@ -322,8 +377,13 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
       body = parsed.data;
     }
     const reply = await route.run(params, body);
-    // A file from a route that does not declare it would be audio leaving by a way R6 does not allow.
+    // A file from a route that does not declare it would be audio leaving by a way R6 does not allow; plain audio
+    // from any route but viewing would be audio unsealed for a procedure that hands out sealed copies only.
     if ('file' in reply && !route.releasesAudio) throw new Error(`${route.method} ${route.path} sent a file without releasesAudio`);
+    if ('file' in reply && reply.file.kind === 'playable' && route.releasesAudio !== 'viewing') {
+      reply.file.body.fill(0);
+      throw new Error(`${route.method} ${route.path} sent plain audio without releasesAudio 'viewing'`);
+    }
     return reply;
   }
 
@@ -382,14 +442,16 @@ function send(response: http.ServerResponse, status: number, json: unknown): voi
   });
 }
 
-function sendZip(response: http.ServerResponse, file: FileReply): void {
+function sendFile(response: http.ServerResponse, file: FileReply): void {
   response.writeHead(200, {
     ...file.headers,
-    'Content-Type': 'application/zip',
+    'Content-Type': file.kind === 'sealed' ? 'application/zip' : 'audio/wav',
     'Content-Length': file.body.length,
-    'Content-Disposition': `attachment; filename="${file.name}"`,
+    'Content-Disposition': file.kind === 'sealed' ? `attachment; filename="${file.name}"` : 'inline',
     'Cache-Control': 'no-store',
   });
+  // 'close' comes once the socket has taken the last byte, or has gone: either way nothing reads the buffer after it.
+  if (file.kind === 'playable') response.once('close', () => file.body.fill(0));
   response.end(file.body);
 }
 

@@ -5,8 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { RecordingMode } from '../infra/db/entities';
-import type { ControlErrorCode, ExtensionModeView, RecordButtonResult } from './control-api';
+import type { ControlErrorCode, ExtensionModeView, RecordButtonResult, ViewingAudio, ViewingAudioRequest } from './control-api';
 
+/** One recording decrypted and converted (and, for the party export, sealed): longer than a control request. */
 const EXPORT_TIMEOUT_MS = 120_000;
 /** Up to 50 recordings decrypted, converted and sealed one after the other. */
 const PACKAGE_TIMEOUT_MS = 15 * 60_000;
@@ -57,6 +58,11 @@ export class CaptureControlClient {
     return this.request('GET', '/health');
   }
 
+  /** The public key provision packages are signed with (PEM), and its fingerprint. */
+  packagePublicKey(): Promise<{ pem: string; sha256: string }> {
+    return this.request('GET', '/package-public-key');
+  }
+
   extensionMode(number: string): Promise<ExtensionModeView> {
     return this.request('GET', `/extensions/${encodeURIComponent(number)}`);
   }
@@ -84,8 +90,25 @@ export class CaptureControlClient {
 
   /** The party's own export (R5): the AES-256 encrypted ZIP the appliance sealed under `password`. */
   async exportRecording(recordingId: string, password: string): Promise<Buffer> {
-    // Decrypting, converting and sealing a long call takes longer than a control request.
     return this.zipOf(await this.send('POST', `/recordings/${encodeURIComponent(recordingId)}/export`, { password }, EXPORT_TIMEOUT_MS));
+  }
+
+  /**
+   * The recording for Art. 9 viewing (열람): a 16-bit PCM stereo 8 kHz WAV, unsealed so that a browser can play it,
+   * and the stored audio's SHA-256 (compare it with the recording row's). The appliance audits the release
+   * (`recording.viewing_audio_released`) before answering. Whether this play is allowed is the caller's to decide
+   * first; pass the WAV on with `Cache-Control: no-store` and `Content-Disposition: inline`, and wipe it afterwards.
+   */
+  async viewingAudio(recordingId: string, request: ViewingAudioRequest): Promise<ViewingAudio> {
+    const body = { managementNumber: request.managementNumber, actor: request.actor };
+    const response = await this.send('POST', `/recordings/${encodeURIComponent(recordingId)}/viewing`, body, EXPORT_TIMEOUT_MS);
+    const sha256 = response.headers.get('x-stored-audio-sha256') ?? '';
+    // Audio that cannot be tied to the recording's hash is not worth receiving.
+    if (!/^[0-9a-f]{64}$/.test(sha256)) {
+      await response.body?.cancel();
+      throw new CaptureControlError('INTERNAL', '녹취 장치가 열람용 음성의 해시를 알려 주지 않았습니다.', response.status);
+    }
+    return { wav: await this.fileOf(response, 'audio/wav', '녹취 장치가 열람용 WAV가 아닌 것을 보냈습니다.'), sha256 };
   }
 
   /**
@@ -111,10 +134,15 @@ export class CaptureControlClient {
     return { zip, packageSha256, manifestSha256 };
   }
 
-  private async zipOf(response: Response): Promise<Buffer> {
-    if (response.headers.get('content-type') !== 'application/zip') {
+  private zipOf(response: Response): Promise<Buffer> {
+    return this.fileOf(response, 'application/zip', '녹취 장치가 암호 ZIP이 아닌 것을 보냈습니다.');
+  }
+
+  /** The body of a file answer, refused unread unless it is of the one type the request asked for. */
+  private async fileOf(response: Response, type: string, wrongType: string): Promise<Buffer> {
+    if (response.headers.get('content-type') !== type) {
       await response.body?.cancel();
-      throw new CaptureControlError('INTERNAL', '녹취 장치가 암호 ZIP이 아닌 것을 보냈습니다.', response.status);
+      throw new CaptureControlError('INTERNAL', wrongType, response.status);
     }
     try {
       return Buffer.from(await response.arrayBuffer());

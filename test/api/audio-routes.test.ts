@@ -1,36 +1,48 @@
 /**
- * R6 (Art. 8(2)): audio leaves the system only through the party's own export (R5) and, once it is built, the Art. 9
- * disclosure procedure. Two proofs, over a real recording in a real capture appliance:
+ * R6 (Art. 8(2)): audio leaves the system only through the party's own export (R5) and the Art. 9 disclosure
+ * procedure (the provision package; the viewing audio the appliance gives the API). Two proofs, over a real recording
+ * in a real capture appliance:
  * - declared: every route of the API's route table and of the appliance's control API that may answer audio says so
  *   (`releasesAudio`), and the declarations are exactly the allow-list written out here — a new audio route fails
  *   until it is added, with its procedure, to this file;
  * - observed: every route is called as every role (and no login) with a request that passes validation, and every
  *   answer is classified by its type and its bytes (an office document the system wrote, XML parts only, is not
- *   audio); only the declared routes answer audio, only to the party, and only as an AES-encrypted ZIP.
+ *   audio); only the declared routes answer audio, only to the party, and only as an AES-encrypted ZIP — but for the
+ *   appliance's viewing route, which answers the API (with the control token) the recording itself as a PCM WAV.
  */
 import { readFileSync } from 'node:fs';
 import type { MikroORM } from '@mikro-orm/core';
 import { ROLES } from '../../api/access';
 import type { AudioRelease } from '../../api/routes';
+import type { AudioRelease as ControlAudioRelease } from '../../capture/control-api';
+import { pcmWavOf } from '../../capture/party-export';
+import { readWav } from '../../capture/wav';
 import type { Recording } from '../../infra/db/entities';
 import { loadSettings, type RoleId } from '../../infra/settings';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
 import { loggedIn, seedCalls, startTestApi, TestClient, type SeededCalls, type TestApi } from '../support/api';
 
-const ALLOWED_PROCEDURES: readonly AudioRelease[] = ['party-export', 'disclosure', 'announcement'];
+type Procedure = AudioRelease | ControlAudioRelease;
+const ALLOWED_PROCEDURES: readonly Procedure[] = ['party-export', 'disclosure', 'announcement', 'viewing'];
 /** Every route that may answer audio, and the procedure that allows it. */
 const API_AUDIO_ROUTES: Record<string, AudioRelease> = {
   'POST /api/recordings/:id/export': 'party-export',
   'POST /recordings/:id/export': 'party-export',
   // No call's audio: the system's own prior-notice announcement (Art. 7), for the managing department to give the PBX.
   'GET /notice/announcement.wav': 'announcement',
+  // The Art. 9 provision package as the managing department downloads it (api/disclosure.ts), sealed by the appliance.
+  'GET /api/disclosure-requests/:id/package': 'disclosure',
+  // Art. 9 viewing (열람): the approved call played in the managing department within the viewing window.
+  'GET /api/disclosure-requests/:id/recordings/:recordingId/audio': 'disclosure',
 };
 const ANNOUNCEMENT = readFileSync(loadSettings({}).announcementAudioFile);
-const CONTROL_AUDIO_ROUTES: Record<string, AudioRelease> = {
+const CONTROL_AUDIO_ROUTES: Record<string, ControlAudioRelease> = {
   'POST /recordings/<recording id>/export': 'party-export',
   // The Art. 9 provision package (capture/disclosure-package.ts), ordered by the disclosure workflow.
   'POST /disclosure-packages': 'disclosure',
+  // Art. 9 viewing (열람): unsealed because the browser plays it; only the API asks, and only under Art. 9.
+  'POST /recordings/<recording id>/viewing': 'viewing',
 };
 const PASSWORD = 'Quiet-Harbor-2026';
 
@@ -40,12 +52,14 @@ const PASSWORD = 'Quiet-Harbor-2026';
  */
 const CONTROL_EXAMPLES: Record<string, unknown> = {
   'GET /health': undefined,
+  'GET /package-public-key': undefined,
   'GET /extensions/<number>': undefined,
   'PUT /extensions/<number>/mode': { mode: 'selective', actor: 'test:r6', reason: 'R6 점검' },
   'POST /calls/<call id>/record-button': { action: 'start' },
   'DELETE /recordings/<recording id>': undefined,
   'POST /recordings/<recording id>/export': { password: PASSWORD },
   'POST /disclosure-packages': { managementNumber: '2026-0001', recordingIds: ['<recording id>'], password: PASSWORD, actor: 'test:r6' },
+  'POST /recordings/<recording id>/viewing': { managementNumber: '2026-0001', actor: 'test:r6' },
 };
 
 const AUDIO_TYPE = /^(audio\/|video\/|application\/(zip|x-zip|x-zip-compressed|octet-stream|ogg|x-7z-compressed|x-tar|gzip)|multipart\/)/i;
@@ -115,7 +129,7 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
   });
 
   test('the routes that may answer audio are declared, and are exactly the allowed ones', () => {
-    const declared = (routes: readonly { method: string; path: string; releasesAudio?: AudioRelease }[]) =>
+    const declared = (routes: readonly { method: string; path: string; releasesAudio?: Procedure }[]) =>
       Object.fromEntries(routes.filter((route) => route.releasesAudio !== undefined).map((route) => [`${route.method.toUpperCase()} ${route.path}`, route.releasesAudio]));
     for (const procedure of [...Object.values(declared(api.server.routes)), ...Object.values(declared(capture.appliance.controlRoutes))]) {
       expect(ALLOWED_PROCEDURES).toContain(procedure);
@@ -174,7 +188,9 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
     ]);
   });
 
-  test('every control API route of the appliance: only the party export and the provision package answer audio, and only sealed', async () => {
+  test('every control API route of the appliance: the party export and the provision package answer audio sealed, the viewing route the call as PCM, nothing else answers audio', async () => {
+    const stored = await capture.appliance.store.openRecording(recording.storageKey as string, recording.wrappedKey as string);
+    const viewingWav = await pcmWavOf(stored);
     const fill = (path: string) =>
       path.replace(/<([^>]+)>/g, (_match, name: string) => {
         const value = { number: calls.staffExtension.number, 'call id': 'r6-button', 'recording id': recording.id }[name];
@@ -202,13 +218,25 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
         }
         audio.push(`${key}${token === undefined ? ' without token' : token === 'wrong' ? ' with a wrong token' : ''}`);
         expect(route.releasesAudio).toBeDefined();
+        if (route.releasesAudio === 'viewing') {
+          // Unsealed for the browser, so it must be exactly the walk's call as 16-bit PCM, nothing added, never cached.
+          expect(response.headers.get('content-type')).toBe('audio/wav');
+          expect(response.headers.get('content-disposition')).toBe('inline');
+          expect(response.headers.get('cache-control')).toBe('no-store');
+          expect(response.headers.get('x-stored-audio-sha256')).toBe(recording.sha256);
+          expect(readWav(bytes)).toMatchObject({ encoding: 'PCM16', channels: 2, sampleRate: 8000, sampleFrames: stored.sampleFrames });
+          expect(bytes.equals(viewingWav)).toBe(true);
+          continue;
+        }
         expect(response.headers.get('content-type')).toBe('application/zip');
         const entries = encryptedZipEntries(bytes);
         if (route.releasesAudio === 'party-export') expect(entries).toHaveLength(1);
         // The call as one WAV beside the signed manifest, its signature and the note for the recipient.
-        else expect(entries.filter((name) => /^recordings\/.+\.wav$/.test(name))).toHaveLength(1);
+        else if (route.releasesAudio === 'disclosure') expect(entries.filter((name) => /^recordings\/.+\.wav$/.test(name))).toHaveLength(1);
+        else throw new Error(`${key}: no check written for releasesAudio '${route.releasesAudio}'`);
       }
     }
-    expect(audio).toEqual(['POST /recordings/<recording id>/export', 'POST /disclosure-packages']);
+    // Only with the control token: without it, or with another, every route answered JSON (401).
+    expect(audio).toEqual(['POST /recordings/<recording id>/export', 'POST /disclosure-packages', 'POST /recordings/<recording id>/viewing']);
   });
 });

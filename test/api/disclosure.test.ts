@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { RequestDetail, RequestView } from '../../api/disclosure';
-import { DisclosureRequest, LedgerEntry, RecordingHold, type Recording } from '../../infra/db/entities';
+import { AuditEvent, DisclosureRequest, LedgerEntry, RecordingHold, type Recording } from '../../infra/db/entities';
 import { verifyPackage } from '../../infra/package-verify';
 import { loggedIn, SAMPLE_FILES, type TestClient } from '../support/api';
 import { availableDrivers } from '../support/databases';
@@ -128,6 +128,17 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     const verification = await verifyPackage(zip, built.body.password, stack.capture.packagePublicKeyPem);
     expect(verification).toMatchObject({ ok: true, signatureValid: true, problems: [] });
     expect(verification.manifest?.managementNumber).toBe(registered.body.managementNumber);
+    // Brought back to be checked: the API verifies it against the appliance's key, and catches a changed copy.
+    const key = await operator.json<{ pem: string; sha256: string }>('GET', '/api/disclosure-packages/public-key');
+    expect(key.body.pem).toBe(stack.capture.packagePublicKeyPem);
+    const checked = await operator.json<{ ok: boolean }>('POST', '/api/disclosure-packages/verify', {
+      multipart: { fields: { password: built.body.password }, files: [{ field: 'package', name: 'package.zip', type: 'application/zip', content: zip }] },
+    });
+    expect(checked).toMatchObject({ status: 200, body: { ok: true } });
+    const wrongPassword = await operator.json<{ ok: boolean; problems: { code: string }[] }>('POST', '/api/disclosure-packages/verify', {
+      multipart: { fields: { password: 'wrong-password' }, files: [{ field: 'package', name: 'package.zip', type: 'application/zip', content: zip }] },
+    });
+    expect(wrongPassword.body).toMatchObject({ ok: false, problems: [expect.objectContaining({ code: 'WRONG_PASSWORD' })] });
     const file = path.join(scratch, 'package.zip');
     writeFileSync(file, zip);
     expect(spawnSync('7z', ['t', '-pwrong-password', file], { encoding: 'utf8' }).status).not.toBe(0);
@@ -164,5 +175,40 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
       'disclosure.package_built', 'disclosure.package_provided', 'disclosure.destruction_reported',
     ]));
     expect(await em().count(RecordingHold, { recording: call.id, disclosureRequestId: id, releasedAt: null })).toBe(0);
+  }, 120_000);
+
+  test('viewing: the approved call plays only once Form 2 is signed and only within the window, every play audited', async () => {
+    const registered = await operator.json<RequestView>('POST', '/api/disclosure-requests', { json: { ...form1(), kind: 'viewing', applicantEmail: null } });
+    const id = registered.body.id;
+    const audio = () => operator.request('GET', `/api/disclosure-requests/${id}/recordings/${call.id}/audio`);
+    await operator.json('POST', `/api/disclosure-requests/${id}/recordings`, { json: { recordingIds: [call.id] } });
+    await detailWhen(id, (found) => found.recordings.length === 1);
+    await operator.json('POST', `/api/disclosure-requests/${id}/submit`);
+    for (const role of ['operator', 'deputy', 'chief'] as const) {
+      await detailWhen(id, (found) => found.workflow?.awaiting === role);
+      const signer = role === 'operator' ? operator : await loggedIn(stack.api.url, role);
+      await signer.json('POST', `/api/disclosure-requests/${id}/sign-off`, { json: { decision: 'approve', comment: '' } });
+    }
+    await detailWhen(id, (found) => found.status === 'awaiting_handover');
+    expect((await audio()).status).toBe(409);
+    const signedForm2 = await attach(id, 'signed_handover_receipt');
+    await operator.json('POST', `/api/disclosure-requests/${id}/handover`, {
+      json: { signatureKind: 'paper_scan', attachmentId: signedForm2, recipientName: '홍길동', receivedAt: new Date().toISOString() },
+    });
+    await detailWhen(id, (found) => found.workflow?.viewingUntil !== null && found.workflow?.viewingUntil !== undefined);
+    const played = await audio();
+    expect(played.status).toBe(200);
+    expect(played.headers.get('content-type')).toBe('audio/wav');
+    expect(played.headers.get('cache-control')).toBe('no-store');
+    expect(played.headers.get('content-disposition')).toBe('inline');
+    const wav = Buffer.from(await played.arrayBuffer());
+    expect(wav.subarray(0, 4).toString()).toBe('RIFF');
+    // Another recording, not on this request, is refused.
+    expect((await operator.request('GET', `/api/disclosure-requests/${id}/recordings/${stack.calls.itCall.id}/audio`)).status).toBe(409);
+    expect(await em().count(AuditEvent, { action: 'disclosure.recording_played', targetId: id })).toBe(1);
+    // The window closes (server time): the case ends, and nothing more plays.
+    await stack.env.sleep('3 hours');
+    await detailWhen(id, (found) => found.status === 'closed');
+    expect(await audio()).toMatchObject({ status: 409 });
   }, 120_000);
 });

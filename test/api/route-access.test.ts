@@ -65,6 +65,10 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'POST /api/disclosure-requests/:id/package': OPERATOR,
   'GET /api/disclosure-requests/:id/package': MANAGING,
   'POST /api/disclosure-requests/:id/destruction-report': OPERATOR,
+  'GET /api/disclosure-requests/:id/recordings/:recordingId/audio': MANAGING,
+  // Recipients check a package against the published key without an account.
+  'GET /api/disclosure-packages/public-key': EVERYONE,
+  'POST /api/disclosure-packages/verify': HOLDER_READERS,
   // Form 4: the records officer's export, and the managing department's and auditors'.
   'GET /api/ledger': [...HOLDER_READERS, 'records'],
   'GET /assets/:name': EVERYONE,

@@ -430,13 +430,14 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     for (const entry of entries) expect(`${entry.detail}${entry.reason}`).not.toContain(PASSWORD);
   });
 
-  test('R6: the control API answers audio only by the party export and the provision package', () => {
+  test('R6: the control API answers audio only by the party export, the provision package and Art. 9 viewing', () => {
     const declared = Object.fromEntries(
       capture.appliance.controlRoutes.filter((route) => route.releasesAudio !== undefined).map((route) => [`${route.method} ${route.path}`, route.releasesAudio]),
     );
     expect(declared).toEqual({
       'POST /recordings/<recording id>/export': 'party-export',
       'POST /disclosure-packages': 'disclosure',
+      'POST /recordings/<recording id>/viewing': 'viewing',
     });
   });
 });

@@ -1,0 +1,250 @@
+/**
+ * Audio for Art. 9 viewing (열람) as the appliance answers it, from calls ffmpeg pushed: the one unsealed release of
+ * audio (R6), so each property is checked against something that is not the route's own code. The WAV is byte for
+ * byte the WAV inside the party export of the same call (opened by 7-Zip), ffprobe reads it as 16-bit PCM stereo
+ * 8 kHz, and ffmpeg decodes it to the same samples as the stored G.711; the answer is marked not to be cached or
+ * saved and names the stored audio's hash; every answer is audited (committed before the answer arrives) with the
+ * 관리번호 and the actor only. Unknown, deleted and corrupt recordings, bad bodies and bad tokens are refused, and
+ * leave no audit entry. On SQLite and PostgreSQL.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CaptureControlClient } from '../../capture/control-client';
+import { readWav } from '../../capture/wav';
+import { verifyAuditChain } from '../../infra/audit/audit-log';
+import { AuditEvent, Department, Extension, Recording } from '../../infra/db/entities';
+import { startTestAppliance, type TestAppliance } from '../support/appliance';
+import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+
+const toolsFound = ['7z', 'ffmpeg', 'ffprobe'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
+if (!toolsFound && (process.env.REQUIRE_ALL_SUITES || process.env.CI)) {
+  throw new Error('7z, ffmpeg or ffprobe is not on PATH: the viewing audio suite cannot run (Debian packages p7zip-full, ffmpeg)');
+}
+const describeWithTools = toolsFound ? describe : describe.skip;
+
+const EXTENSION = '02-2680-7070';
+const PASSWORD = 'Viewing-check 2026';
+const ACTION = 'recording.viewing_audio_released';
+const UNKNOWN = '00000000-0000-4000-8000-000000000000';
+
+function run(command: string, args: string[], cwd?: string) {
+  const result = spawnSync(command, args, { cwd, maxBuffer: 1 << 26 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString('utf8') };
+}
+
+/** Every file under a folder (relative path → size). */
+function filesUnder(folder: string): Map<string, number> {
+  const found = new Map<string, number>();
+  if (!existsSync(folder)) return found;
+  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) {
+      const file = path.join(entry.parentPath, entry.name);
+      found.set(path.relative(folder, file), statSync(file).size);
+    }
+  }
+  return found;
+}
+
+describeWithTools.each(availableDrivers())('viewing audio from the appliance on %s', (driver) => {
+  let db: TestDatabase;
+  let capture: TestAppliance;
+  let work: string;
+  let recording: Recording;
+  const managementNumber = driver === 'sqlite' ? '2026-0031' : '2026-0032';
+  const actor = 'kim.operator';
+
+  const released = () => db.orm.em.fork().count(AuditEvent, { action: ACTION });
+  const post = (recordingId: string, body: unknown, options: { token?: string | null; type?: string } = {}) =>
+    fetch(`${capture.controlUrl}/recordings/${recordingId}/viewing`, {
+      method: 'POST',
+      headers: {
+        ...(options.token === null ? {} : { Authorization: `Bearer ${options.token ?? capture.token}` }),
+        'Content-Type': options.type ?? 'application/json',
+      },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  const push = async (callId: string) => {
+    const pushed = await capture.pushWithFfmpeg({ callId, extension: EXTENSION, notice: 'announcement:played' });
+    if (!pushed) throw new Error(`ffmpeg call ${callId} was not recorded`);
+    return db.orm.em.fork().findOneOrFail(Recording, pushed.id, { populate: ['wrappedKey'] });
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase(driver);
+    work = mkdtempSync(path.join(os.tmpdir(), 'viewing-audio-'));
+    const em = db.orm.em.fork();
+    const department = new Department(`V-${driver}`, '토지정보과', 'department');
+    const extension = new Extension(EXTENSION, department);
+    extension.mode = 'full';
+    extension.fullRecordingSince = new Date(Date.now() - 86_400_000);
+    em.persist([department, extension]);
+    await em.flush();
+    capture = await startTestAppliance(db.orm);
+    recording = await push(`viewing-${driver}`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await capture?.close();
+    await db?.dispose();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('the WAV is the party export\'s WAV of the call byte for byte, 16-bit PCM stereo 8 kHz to ffprobe, the stored samples to ffmpeg', async () => {
+    const before = filesUnder(capture.dataDir);
+    const audio = await capture.control.viewingAudio(recording.id, { managementNumber, actor });
+    // Converted in memory: the appliance's disk holds what it held before, no plain WAV left behind.
+    expect(filesUnder(capture.dataDir)).toEqual(before);
+    expect(audio.sha256).toBe(recording.sha256);
+
+    const folder = path.join(work, 'compare');
+    mkdirSync(folder);
+    writeFileSync(path.join(folder, 'export.zip'), await capture.control.exportRecording(recording.id, PASSWORD));
+    expect(run('7z', ['x', `-p${PASSWORD}`, '-oexport', 'export.zip'], folder).status).toBe(0);
+    const [exported] = [...filesUnder(path.join(folder, 'export')).keys()];
+    expect(audio.wav.equals(readFileSync(path.join(folder, 'export', exported as string)))).toBe(true);
+
+    writeFileSync(path.join(folder, 'viewing.wav'), audio.wav);
+    const probe = run('ffprobe', ['-v', 'error', '-show_streams', '-show_format', '-of', 'json', 'viewing.wav'], folder);
+    expect(probe.status).toBe(0);
+    const { streams, format } = JSON.parse(probe.stdout.toString('utf8')) as { streams: Record<string, unknown>[]; format: { duration: string } };
+    expect(streams).toEqual([expect.objectContaining({ codec_name: 'pcm_s16le', channels: 2, sample_rate: '8000', bits_per_sample: 16 })]);
+    expect(Math.abs(Number(format.duration) * 1000 - (recording.durationMs as number))).toBeLessThanOrEqual(1);
+    expect(readWav(audio.wav)).toMatchObject({ encoding: 'PCM16', channels: 2, sampleRate: 8000 });
+
+    // ffmpeg's own G.711 decoder, on the stored audio, gives exactly the samples the WAV holds.
+    const stored = await capture.appliance.store.openRecording(recording.storageKey as string, recording.wrappedKey as string);
+    writeFileSync(path.join(folder, 'stored.wav'), await stored.readWav());
+    const samples = (file: string) => run('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', file, '-f', 's16le', '-'], folder);
+    const [fromStored, fromViewing] = [samples('stored.wav'), samples('viewing.wav')];
+    expect([fromStored.status, fromViewing.status]).toEqual([0, 0]);
+    expect(fromStored.stdout.length).toBeGreaterThan(8000 * 2 * 2 * 0.9);
+    expect(fromViewing.stdout.equals(fromStored.stdout)).toBe(true);
+  });
+
+  test('answered as audio/wav, inline, no-store, with the stored audio\'s SHA-256; audited once per answer before it arrives', async () => {
+    const em = db.orm.em.fork();
+    const countBefore = await released();
+    for (const attempt of [1, 2]) {
+      const response = await post(recording.id, { managementNumber, actor: `${actor}.${attempt}` });
+      // The headers are here, the body not yet read: the entry is already committed.
+      const [entry] = await em.fork().find(AuditEvent, { action: ACTION, actor: `${actor}.${attempt}` });
+      expect(entry).toBeDefined();
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('audio/wav');
+      expect(response.headers.get('content-disposition')).toBe('inline');
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('x-stored-audio-sha256')).toBe(recording.sha256);
+      const body = Buffer.from(await response.arrayBuffer());
+      expect(Number(response.headers.get('content-length'))).toBe(body.length);
+      expect(body.subarray(0, 4).toString('latin1')).toBe('RIFF');
+    }
+    expect(await released()).toBe(countBefore + 2);
+
+    const entries = await em.find(AuditEvent, { action: ACTION, targetId: recording.id }, { orderBy: { seq: 'asc' } });
+    expect(entries.length).toBeGreaterThanOrEqual(3);
+    for (const entry of entries) {
+      expect(entry).toMatchObject({
+        role: 'system',
+        sourceAddress: 'capture-control',
+        targetType: 'recording',
+        targetId: recording.id,
+        reason: `녹취정보 열람 ${managementNumber}`,
+        actor: expect.stringMatching(/^kim\.operator(\.\d)?$/),
+      });
+      // The case and the hash: nothing of the audio, and no password (the route takes none, none is written).
+      expect(JSON.parse(entry.detail)).toEqual({ managementNumber, storedAudioSha256: recording.sha256 });
+      expect(`${entry.detail}${entry.reason}`).not.toMatch(/RIFF|WAVE|password|비밀번호/i);
+    }
+    expect(await verifyAuditChain(em.fork())).toMatchObject({ ok: true });
+  });
+
+  test('unknown, deleted and corrupt recordings are refused with their codes, and not audited', async () => {
+    const countBefore = await released();
+    const request = { managementNumber, actor };
+    await expect(capture.control.viewingAudio(UNKNOWN, request)).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
+
+    // The stored file is not the audio the database's hash was fixed for: not played.
+    const em = db.orm.em.fork();
+    const row = await em.findOneOrFail(Recording, recording.id);
+    const hash = row.sha256;
+    row.sha256 = '0'.repeat(64);
+    await em.flush();
+    try {
+      await expect(capture.control.viewingAudio(recording.id, request)).rejects.toMatchObject({ code: 'CORRUPT', status: 500, message: expect.stringContaining('해시') });
+    } finally {
+      row.sha256 = hash;
+      await em.flush();
+    }
+    // One bit of the encrypted file flipped: its chunk no longer authenticates.
+    const file = path.join(capture.dataDir, 'recordings', ...(recording.storageKey as string).split('/'));
+    const original = readFileSync(file);
+    const damaged = Buffer.from(original);
+    const at = Math.floor(damaged.length / 2);
+    damaged[at] = (damaged[at] as number) ^ 0x01;
+    writeFileSync(file, damaged);
+    try {
+      await expect(capture.control.viewingAudio(recording.id, request)).rejects.toMatchObject({ code: 'CORRUPT', status: 500 });
+    } finally {
+      writeFileSync(file, original);
+    }
+    await expect(capture.control.viewingAudio(recording.id, request)).resolves.toMatchObject({ sha256: recording.sha256 });
+    const afterGood = await released();
+    expect(afterGood).toBe(countBefore + 1);
+
+    // Deleted as the retention run deletes: the file first, then the row.
+    const doomed = await push(`viewing-${driver}-doomed`);
+    const doomedRow = await em.findOneOrFail(Recording, doomed.id);
+    doomedRow.retentionDueAt = new Date(Date.now() - 1000);
+    await em.flush();
+    await capture.control.destroyRecording(doomed.id);
+    await expect(capture.control.viewingAudio(doomed.id, request)).rejects.toMatchObject({ code: 'DELETED', status: 410, message: expect.stringContaining('삭제') });
+    doomedRow.deletedAt = new Date();
+    doomedRow.storageKey = undefined;
+    await em.flush();
+    await expect(capture.control.viewingAudio(doomed.id, request)).rejects.toMatchObject({ code: 'DELETED', status: 410 });
+    expect(await released()).toBe(afterGood);
+  });
+
+  test('bad bodies, a bad path, the wrong content type and missing or wrong tokens are refused as JSON, and not audited', async () => {
+    const countBefore = await released();
+    const valid = { managementNumber, actor };
+    const bad: unknown[] = [
+      {},
+      { actor },
+      { managementNumber },
+      { ...valid, managementNumber: '26-0001' },
+      { ...valid, managementNumber: '2026-00001' },
+      { ...valid, managementNumber: 20260001 },
+      { ...valid, actor: '' },
+      { ...valid, actor: 'kim operator' },
+      { ...valid, actor: '김담당' },
+      { ...valid, actor: 'a'.repeat(129) },
+      { ...valid, password: PASSWORD },
+      { ...valid, recordingIds: [recording.id] },
+      [valid],
+      'not json',
+    ];
+    for (const body of bad) {
+      const response = await post(recording.id, body);
+      expect([response.status, response.headers.get('content-type'), ((await response.json()) as { error: { code: string } }).error.code]).toEqual([
+        400, 'application/json; charset=utf-8', 'INVALID_INPUT',
+      ]);
+    }
+    const refusals: [Promise<Response>, number, string][] = [
+      [post('not-a-recording-id', valid), 400, 'INVALID_INPUT'],
+      [post(recording.id, valid, { type: 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [post(recording.id, valid, { token: null }), 401, 'UNAUTHORIZED'],
+      [post(recording.id, valid, { token: 'wrong' }), 401, 'UNAUTHORIZED'],
+      [fetch(`${capture.controlUrl}/recordings/${recording.id}/viewing`, { headers: { Authorization: `Bearer ${capture.token}` } }), 405, 'METHOD_NOT_ALLOWED'],
+    ];
+    for (const [pending, status, code] of refusals) {
+      const response = await pending;
+      expect([response.status, ((await response.json()) as { error: { code: string } }).error.code]).toEqual([status, code]);
+    }
+    const stranger = new CaptureControlClient({ baseUrl: capture.controlUrl, token: 'not-the-token' });
+    await expect(stranger.viewingAudio(recording.id, valid)).rejects.toMatchObject({ code: 'UNAUTHORIZED', status: 401 });
+    expect(await released()).toBe(countBefore);
+  });
+});
