@@ -13,14 +13,18 @@ import {
 } from '../infra/db/entities';
 import { takeWriteLockFirst } from '../infra/db/row-lock';
 import type { Directory } from '../infra/directory';
-import { formatKoreanDateTime } from '../infra/korean-time';
+import { formatKoreanDateTime, formatKoreanLocalDate } from '../infra/korean-time';
+import { daysBetween, type LegalCalendar } from '../infra/legal-period';
 import { ROLE_LABELS } from '../infra/role-labels';
 import type { SignOffRole } from '../infra/settings';
-import { handoverReceiptFields, destructionReportFields, rejectionNoticeFields, type DocumentContext } from '../templates/case-documents';
+import {
+  destructionReportFields, escalationMemoFields, handoverReceiptFields, rejectionNoticeFields, reminderLetterFields, type DocumentContext,
+} from '../templates/case-documents';
 import { createDocumentActivities, type DocumentActivityDeps } from './documents';
 import { onceByKey, stepRecorded, type CaseStep } from './idempotency';
 
 export interface DisclosureActivityDeps extends DocumentActivityDeps {
+  calendar: LegalCalendar;
   directory: Pick<Directory, 'findUser'>;
   /** What the documents print: the city, its time zone, the Form 3 period as the rules say it (`30일`). */
   site: DocumentContext;
@@ -315,6 +319,36 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
         idempotencyKey: `${TARGET}-${input.requestId}:form3-blank`, kind: 'form3-destruction-report', fields,
         caseType: TARGET, caseId: input.requestId, purpose: '파기 결과 회신서 (빈 서식)', actor: input.actor,
       });
+      return { documentId: document.documentId };
+    },
+
+    /**
+     * What a Form 3 reminder carries: the reminder letter for the recipient (printed and posted, or attached to the
+     * e-mail), or the escalation memo for the chief — one per purpose of the deadline workflow.
+     */
+    async prepareDeadlineDocument(input: {
+      requestId: string;
+      purpose: string;
+      kind: 'destruction-report-reminder' | 'destruction-report-escalation';
+      lastDay: string;
+      overdue: boolean;
+      remindersSent: number;
+      at: string;
+      actor: string;
+    }): Promise<{ documentId: string }> {
+      const em = orm.em.fork();
+      const report = await em.findOneOrFail(DestructionReport, { request: input.requestId }, { populate: ['request'] });
+      const receipt = await em.findOneOrFail(HandoverReceipt, { request: input.requestId });
+      const at = new Date(input.at);
+      const lastDay = formatKoreanLocalDate(input.lastDay);
+      const department = await managingDepartmentName(em);
+      const common = { caseType: TARGET, caseId: input.requestId, actor: input.actor, idempotencyKey: `${TARGET}-${input.requestId}:${input.purpose}` };
+      const document = input.kind === 'destruction-report-reminder'
+        ? await generateDocument({ ...common, kind: input.kind, purpose: '파기 결과 회신 요청 공문', fields: reminderLetterFields(report, receipt, input.overdue, lastDay, department, at, site) })
+        : await generateDocument({
+            ...common, kind: input.kind, purpose: '파기 결과 미회신 보고',
+            fields: escalationMemoFields(report, receipt, lastDay, daysBetween(input.lastDay, deps.calendar.localDate(at)), input.remindersSent, department, at, site),
+          });
       return { documentId: document.documentId };
     },
 

@@ -20,6 +20,8 @@ export interface QueueNotificationInput {
   triggeredAt: string;
   /** Who causes it: `system:<workflow type>` for timers. */
   actor: string;
+  /** Generated documents that go with it (a letter to print, an e-mail's attachments). */
+  attachmentDocumentIds?: string[];
 }
 
 export interface NotificationActivityDeps {
@@ -40,6 +42,7 @@ export function createNotificationActivities({ orm }: NotificationActivityDeps) 
               input.idempotencyKey, input.channel, input.recipient, input.subject, input.body,
               input.relatedType, input.relatedId, new Date(input.triggeredAt),
             );
+            if (input.attachmentDocumentIds?.length) notification.attachmentDocumentIds = input.attachmentDocumentIds;
             // In-app is delivered by being stored: the dashboard shows it to its addressees (api/notifications.ts).
             if (input.channel === 'in_app') {
               notification.status = 'sent';

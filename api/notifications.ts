@@ -18,6 +18,7 @@ export interface InAppNotification {
 
 const CASE_PAGES: Record<string, (id: string) => string> = {
   full_recording_application: (id) => `/full-recording/${id}`,
+  disclosure_request: (id) => `/disclosure/${id}`,
 };
 
 const SHOWN = 10;

@@ -56,6 +56,11 @@ export function addDays(date: LocalDate, days: number): LocalDate {
   return fromUtcMidnight(toUtcMidnight(date) + days * DAY_MS);
 }
 
+/** Calendar days from `from` to `to` (negative if `to` is earlier), e.g. how many days past a last day. */
+export function daysBetween(from: LocalDate, to: LocalDate): number {
+  return Math.round((toUtcMidnight(to) - toUtcMidnight(from)) / DAY_MS);
+}
+
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }

@@ -14,6 +14,8 @@ import {
   type Form2Fields,
   type Form3Fields,
   type DisclosureRejectionNoticeFields,
+  type DestructionReportEscalationFields,
+  type DestructionReportReminderFields,
 } from './documents';
 
 export interface DocumentContext {
@@ -144,5 +146,58 @@ export function rejectionNoticeFields(
     reason,
     legalBasis: request.ground === 'party' ? '(통화 당사자)' : '(다른 법령에 근거가 있는 경우)',
     noticeDate: longDate(noticeAt, context),
+  };
+}
+
+/** The letter reminding the recipient to return Form 3 (before the deadline, or overdue), for post or with an e-mail. */
+export function reminderLetterFields(
+  report: DestructionReport,
+  receipt: HandoverReceipt,
+  overdue: boolean,
+  lastDay: string,
+  managingDepartmentName: string,
+  letterAt: Date,
+  context: DocumentContext,
+): DestructionReportReminderFields {
+  const request = report.request;
+  return {
+    ...municipality(context.municipalityName),
+    managingDepartmentName,
+    contact: '',
+    recipientName: receipt.recipientName,
+    recipientAddress: request.applicantAddress,
+    managementNumber: request.managementNumber,
+    providedDate: longDate(receipt.receivedAt, context),
+    dueDate: lastDay,
+    status: overdue ? '기한이 지났으나 아직 회신되지 않았습니다' : '아직 회신되지 않았습니다',
+    reportPeriod: context.reportPeriod,
+    letterDate: longDate(letterAt, context),
+  };
+}
+
+/** The memo escalating an unreturned Form 3 to the chief. */
+export function escalationMemoFields(
+  report: DestructionReport,
+  receipt: HandoverReceipt,
+  lastDay: string,
+  daysOverdue: number,
+  remindersSent: number,
+  managingDepartmentName: string,
+  memoAt: Date,
+  context: DocumentContext,
+): DestructionReportEscalationFields {
+  const request = report.request;
+  return {
+    ...municipality(context.municipalityName),
+    managingDepartmentName,
+    reporter: `${managingDepartmentName} 업무담당자`,
+    managementNumber: request.managementNumber,
+    recipient: `${receipt.recipientName} (${request.applicantAddress})`,
+    providedDate: longDate(receipt.receivedAt, context),
+    dueDate: lastDay,
+    daysOverdue: `${daysOverdue}일`,
+    remindersSent: `${remindersSent}회`,
+    proposedAction: '유선 확인 후 재촉구, 계속 회신하지 않으면 관계 법령에 따른 조치 검토',
+    memoDate: longDate(memoAt, context),
   };
 }

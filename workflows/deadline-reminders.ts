@@ -27,6 +27,11 @@ export interface DeadlineRemindersInput {
   repeatEveryDays: number;
   recipient: Addressee;
   escalateTo: Addressee;
+  /**
+   * The case can produce the official letter each reminder carries and the memo the escalation carries
+   * (prepareDeadlineDocument: disclosure requests); without it the notifications are text only.
+   */
+  caseDocuments?: boolean;
 }
 
 export type DeadlineState = 'planning' | 'waiting' | 'overdue' | 'escalated' | 'met';
@@ -52,7 +57,7 @@ export interface DeadlineStatus {
 export const deadlineMet = defineSignal<[DeadlineMet]>('deadlineMet');
 export const deadlineStatus = defineQuery<DeadlineStatus>('deadlineStatus');
 
-const { planLegalDeadline, queueNotification } = proxyActivities<Activities>({
+const { planLegalDeadline, queueNotification, prepareDeadlineDocument } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
@@ -84,8 +89,25 @@ export async function deadlineRemindersWorkflow(input: DeadlineRemindersInput): 
   status.plan = plan;
   status.state = 'waiting';
   const lastDay = formatKoreanDate(plan.lastDay);
+  /** The letter for the recipient (printed for post, attached to an e-mail), or the memo for the chief. */
+  const documentFor = async (purpose: string, escalation: boolean): Promise<string[] | undefined> => {
+    if (!input.caseDocuments) return undefined;
+    const { documentId } = await prepareDeadlineDocument({
+      requestId: input.caseId,
+      purpose: `deadline-${purpose}`,
+      kind: escalation ? 'destruction-report-escalation' : 'destruction-report-reminder',
+      lastDay: plan.lastDay,
+      overdue: status.state !== 'waiting',
+      remindersSent: status.remindersSent.length + (status.overdueNoticeSent ? 1 : 0) + status.repeatedReminders,
+      at: new Date(Date.now()).toISOString(),
+      actor: `system:${workflowInfo().workflowType}`,
+    });
+    return [documentId];
+  };
   const notify = async (purpose: string, to: Addressee, subject: string, body: string) => {
+    const attachmentDocumentIds = await documentFor(purpose, to === input.escalateTo);
     const queued = await queueNotification({
+      attachmentDocumentIds,
       idempotencyKey: `${workflowInfo().workflowId}:${purpose}`,
       channel: to.channel,
       recipient: to.address,

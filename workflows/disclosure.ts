@@ -273,7 +273,7 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
     args: [{
       caseType: 'disclosure_request', caseId: input.requestId, title: `관리번호 ${input.managementNumber} 파기 결과 회신서 제출`,
       startedAt: signed.receivedAt, period, reminderDaysBefore, escalationAfterDays, repeatEveryDays,
-      recipient: input.recipient, escalateTo: { channel: 'in_app', address: 'chief' },
+      recipient: input.recipient, escalateTo: { channel: 'in_app', address: 'chief' }, caseDocuments: true,
     }],
   });
 

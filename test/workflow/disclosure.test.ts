@@ -221,6 +221,14 @@ test('Form 3 late: reminded before a deadline moved by 설날, overdue, escalate
   ]);
   // The overdue notice only once the (moved) last day has ended.
   expect(sent[2]!.triggeredAt.getTime()).toBeGreaterThanOrEqual(lastDay.getTime());
+  // Each reminder carries the official letter; the escalation carries the memo for the chief.
+  const documents = await em().find(GeneratedDocument, { caseId: request.id });
+  const kindOf = (id: string | undefined) => documents.find((document) => document.id === id)?.kind;
+  expect(sent.map((notification) => kindOf(notification.attachmentDocumentIds?.[0]))).toEqual([
+    'destruction-report-reminder', 'destruction-report-reminder', 'destruction-report-reminder', 'destruction-report-escalation', 'destruction-report-reminder',
+  ]);
+  // Delivered: the e-mails went out (to the outbox here), the chief's memo is in the inbox.
+  expect(sent.map((notification) => notification.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
   expect(await openHolds(request.id)).toBe(0);
 }, 120_000);
 
