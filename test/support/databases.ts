@@ -93,7 +93,17 @@ export async function createTestDatabase(driver: 'sqlite' | 'postgresql'): Promi
     settings,
     async dispose() {
       await orm.close(true);
-      await adminOrm.em.getConnection().execute(`drop database if exists ${name} with (force)`);
+      // An autovacuum worker (the server's superuser) on the fresh database cannot be ended by our role: it is gone
+      // a moment later, so the drop is tried again rather than failing the suite that used the database.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await adminOrm.em.getConnection().execute(`drop database if exists ${name} with (force)`);
+          break;
+        } catch (error) {
+          if (attempt >= 20 || !String(error).includes('pg_signal_backend')) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      }
       await adminOrm.close(true);
     },
   };
