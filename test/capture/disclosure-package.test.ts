@@ -19,7 +19,7 @@ import { loadPackageSigningKey, packageSigningPublicKey, readPackageSigningKey, 
 import { PackageKeyError, verifyPackage } from '../../infra/package-verify';
 import { loadSettings } from '../../infra/settings';
 import { builtInTemplate } from '../../templates/forms';
-import { startTestAppliance, type TestAppliance } from '../support/appliance';
+import { seedFullRecordingExtension, startTestAppliance, type TestAppliance } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 
 const toolsFound = ['7z', 'ffmpeg', 'openssl', 'sha256sum'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
@@ -114,13 +114,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
   beforeAll(async () => {
     db = await createTestDatabase(driver);
     work = mkdtempSync(path.join(os.tmpdir(), 'provision-package-'));
-    const em = db.orm.em.fork();
-    const department = new Department(`P-${driver}`, '민원여권과', 'department');
-    const extension = new Extension(EXTENSION, department);
-    extension.mode = 'full';
-    extension.fullRecordingSince = new Date(Date.now() - 86_400_000);
-    em.persist([department, extension]);
-    await em.flush();
+    await seedFullRecordingExtension(db.orm, { code: `P-${driver}`, name: '민원여권과' }, EXTENSION);
     capture = await startTestAppliance(db.orm);
     publicKeyFile = path.join(work, 'city-package-key.pem');
     writeFileSync(publicKeyFile, capture.packagePublicKeyPem);

@@ -14,8 +14,8 @@ import path from 'node:path';
 import { CaptureControlClient } from '../../capture/control-client';
 import { readWav } from '../../capture/wav';
 import { verifyAuditChain } from '../../infra/audit/audit-log';
-import { AuditEvent, Department, Extension, Recording } from '../../infra/db/entities';
-import { startTestAppliance, type TestAppliance } from '../support/appliance';
+import { AuditEvent, Recording } from '../../infra/db/entities';
+import { seedFullRecordingExtension, startTestAppliance, type TestAppliance } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 
 const toolsFound = ['7z', 'ffmpeg', 'ffprobe'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
@@ -74,13 +74,7 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
   beforeAll(async () => {
     db = await createTestDatabase(driver);
     work = mkdtempSync(path.join(os.tmpdir(), 'viewing-audio-'));
-    const em = db.orm.em.fork();
-    const department = new Department(`V-${driver}`, '토지정보과', 'department');
-    const extension = new Extension(EXTENSION, department);
-    extension.mode = 'full';
-    extension.fullRecordingSince = new Date(Date.now() - 86_400_000);
-    em.persist([department, extension]);
-    await em.flush();
+    await seedFullRecordingExtension(db.orm, { code: `V-${driver}`, name: '토지정보과' }, EXTENSION);
     capture = await startTestAppliance(db.orm);
     recording = await push(`viewing-${driver}`);
   }, 60_000);

@@ -14,7 +14,7 @@ import { CaptureControlClient } from '../../capture/control-client';
 import { pushCall, SAMPLES_PER_PACKET } from '../../capture/rtsp-client';
 import type { Party } from '../../capture/sdp';
 import { newDataKey } from '../../infra/crypto/envelope';
-import { Recording, type Codec } from '../../infra/db/entities';
+import { Department, Extension, Recording, type Codec } from '../../infra/db/entities';
 import { loadLegalCalendar } from '../../infra/holidays';
 import { createLogger } from '../../infra/logger';
 import { loadSettings } from '../../infra/settings';
@@ -116,4 +116,15 @@ export async function startTestAppliance(orm: MikroORM): Promise<TestAppliance> 
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A department with one extension recording every call since yesterday, for suites that push calls with ffmpeg. */
+export async function seedFullRecordingExtension(orm: MikroORM, department: { code: string; name: string }, number: string): Promise<Extension> {
+  const em = orm.em.fork();
+  const extension = new Extension(number, new Department(department.code, department.name, 'department'));
+  extension.mode = 'full';
+  extension.fullRecordingSince = new Date(Date.now() - 86_400_000);
+  em.persist([extension.department, extension]);
+  await em.flush();
+  return extension;
 }
