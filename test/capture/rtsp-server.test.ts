@@ -325,7 +325,9 @@ describe('RTSP server against hostile input', () => {
       otherPort.close();
 
       const after = server.stats;
-      expect(after.udpForeign - before.udpForeign).toBeGreaterThan(2000);
+      // 4,000 foreign packets were sent; loopback UDP drops some when the machine is busy (CI shares its two cores),
+      // so the count proves they were seen and set aside, not that none was lost on the way.
+      expect(after.udpForeign - before.udpForeign).toBeGreaterThan(1000);
       expect(after.rtp.malformed - before.rtp.malformed).toBeGreaterThan(1000);
       const flooded = finishedCall(server, 'flooded');
       expect((await client.request('TEARDOWN', base, { Session: session })).status).toBe(200);
