@@ -13,7 +13,7 @@ import type { Directory } from '../infra/directory';
 import type { DocumentStore } from '../infra/documents/document-store';
 import { USERNAME_PATTERN } from '../infra/directory/ldap-directory';
 import type { LegalCalendar } from '../infra/legal-period';
-import { Recording } from '../infra/db/entities';
+import { DisclosureRequest, Recording } from '../infra/db/entities';
 import type { RoleId } from '../infra/settings';
 import { anyRole, decide, PRIVILEGED_ROLES, ROLES, type Grant, type Principal } from './access';
 import { listPrivilegedHolders, privilegedHolders } from './access-holders';
@@ -47,6 +47,12 @@ import {
   packagePublicKey, playParams, verifyFields, verifyUploadedPackage, viewingAudio, type DisclosureDeps,
 } from './disclosure';
 import type { SignOffRole } from '../infra/settings';
+import {
+  attachmentForm, attachmentFromForm, confirmForm, confirmFromForm, destructionReportForm, destructionReportFromForm, handoverForm, handoverFromForm,
+  localInputValue, registrationForm, registrationFromForm, signOffFromForm, withdrawForm, withdrawFromForm, type RegistrationForm,
+} from './disclosure-forms';
+import { permittedSteps, readDisclosureOverview } from './disclosure-overview';
+import { disclosureCard, disclosureListPage, disclosurePage, packagePage, registrationFormPage } from './ui/disclosure-pages';
 import {
   isPartyToRecording,
   recordingIdParams,
@@ -141,6 +147,8 @@ const DISCLOSURE_EXAMPLE = {
   recordingTo: '2026-11-27T15:00:00+09:00', phoneNumber: '010-5555-1234', purpose: '민원 분쟁 증빙', relationToParty: '통화 당사자 본인',
   reason: '통화 내용 확인이 필요합니다.', ground: 'party', groundDetail: '신분증으로 본인 확인',
 };
+/** The same Form 1 as the registration page sends it: the date-times as datetime-local inputs give them. */
+const DISCLOSURE_FORM_EXAMPLE = { ...DISCLOSURE_EXAMPLE, recordingFrom: '2026-11-27T13:00', recordingTo: '2026-11-27T15:00' };
 /** Form 4: the records officer exports it (Art. 9(3) ledger); the managing department and auditors read it too. */
 const LEDGER_READERS: readonly Grant[] = [{ roles: [...PRIVILEGED_ROLES, 'auditor', 'records'], scope: 'everything' }];
 /** A package brought back to be checked is read whole: an hour of a call is about 115 MB as PCM WAV. */
@@ -216,6 +224,7 @@ const NAVIGATION: readonly (NavItem & { access: readonly Grant[] })[] = [
   { path: '/', label: '대시보드', access: anyRole },
   { path: '/recordings', label: '녹취정보 조회', access: RECORDING_READERS },
   { path: '/full-recording', label: '전수 녹취', access: APPLICATION_READERS },
+  { path: '/disclosure', label: '녹취정보 열람·제공', access: DISCLOSURE_READERS },
   { path: '/access-holders', label: '접근 권한자', access: HOLDER_READERS },
   { path: '/notice', label: '사전고지', access: ANNOUNCEMENT_READERS },
 ];
@@ -379,6 +388,41 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       await showApplicationForm(call, call.body, again ? new ApiError(refusal.status, refusal.code, `${refusal.message}${again}`) : refusal);
     }
   };
+
+  /** A refusal answered on the page rather than by the error handler, so audited here as the handler would have. */
+  const auditRefusal = (call: RouteCall<unknown, unknown, unknown>, error: ApiError) =>
+    call.audit({
+      action: 'request.refused', targetType: 'route', targetId: `${call.req.method} ${call.req.path}`.slice(0, 128),
+      reason: `${error.code}: ${error.message}`.slice(0, 500), detail: error.detail,
+    });
+  /** A refusal the page answers (a mistake, a step not allowed now); anything else goes to the error handler. */
+  const answeredOnPage = (error: unknown): error is ApiError => error instanceof ApiError && error.status < 500 && error.status !== 404;
+
+  /** The disclosure case page, with only the forms the user may use now; `error` comes back from a refused form. */
+  const showDisclosure = async (call: RouteCall<{ id: string }, unknown, unknown>, error?: ApiError) => {
+    const principal = call.principal as Principal;
+    const item = await readRequest(disclosureDeps, call);
+    const steps = permittedSteps(principal, item);
+    const matches = steps.confirmRecordings ? await proposeMatches(call) : [];
+    const page = disclosurePage(frame(call.res, '/disclosure'), {
+      item, steps, matches, files: decide([MANAGING], principal).allowed, chain: deps.disclosure.signOffChain, signOffLabels: deps.signOffLabels,
+      uploadLimits: deps.attachments, now: localInputValue(new Date(), deps.timeZone), error: error?.message,
+    }, deps.timeZone);
+    sendPage(call.res, page, error?.status ?? 200);
+  };
+  /** A step taken on the case page: back to the case, or the case again with the refusal on it. */
+  const fromCase = async (call: RouteCall<{ id: string }, unknown, unknown>, step: () => Promise<unknown>) => {
+    try {
+      await step();
+    } catch (error) {
+      if (!answeredOnPage(error)) throw error;
+      await auditRefusal(call, error);
+      return showDisclosure(call, error);
+    }
+    call.res.redirect(303, `/disclosure/${call.params.id}`);
+  };
+  const showRegistrationForm = (call: RouteCall<unknown, unknown, unknown>, values?: RegistrationForm, error?: ApiError) =>
+    sendPage(call.res, registrationFormPage(frame(call.res, '/disclosure'), { values, error: error?.message }), error?.status ?? 200);
 
   const exportDeps = { capture: deps.capture, timeZone: deps.timeZone, exportPasswordMinLength: deps.exportPasswordMinLength };
   /** The detail page; a party also gets the export form (R5), usable while the recording is kept. */
@@ -836,8 +880,9 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
         const compliance = decide(COMPLIANCE_READERS, user).allowed
           ? complianceCard(await readCompliance({ em, audit }), deps.timeZone, decide([MANAGING], user).allowed)
           : undefined;
+        const disclosure = decide([MANAGING], user).allowed ? disclosureCard(await readDisclosureOverview(disclosureDeps, em, user)) : undefined;
         const notifications = await readInAppNotifications(em, user);
-        sendPage(res, dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone, { notifications, retention, fullRecording, compliance }));
+        sendPage(res, dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone, { notifications, retention, fullRecording, disclosure, compliance }));
       },
     }),
     defineRoute({
@@ -891,13 +936,7 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
           sendExport(call.res, await exportOwnRecording(exportDeps, call, request));
         } catch (error) {
           if (!(error instanceof ApiError) || error.status === 404) throw error;
-          // Answered here rather than by the error handler, so audited here as it would have been.
-          if (error.status < 500) {
-            await call.audit({
-              action: 'request.refused', targetType: 'route', targetId: `POST /recordings/${call.params.id}/export`,
-              reason: `${error.code}: ${error.message}`.slice(0, 500), detail: error.detail,
-            });
-          }
+          if (error.status < 500) await auditRefusal(call, error);
           await showRecording(call, { error: error.message, reason: call.body.reason }, error.status);
         }
       },
@@ -1002,6 +1041,121 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       summary: '한 해 더 전수 녹취 (화면)',
       async handle(call) {
         await fromPage(call, () => renewApplication(fullRecordingDeps, call));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/disclosure', kind: 'page', access: DISCLOSURE_READERS,
+      summary: '녹취정보 열람·제공: 신청 목록과 내 결재 대기',
+      async handle(call) {
+        const principal = call.principal as Principal;
+        const items = await listRequests(call);
+        // The same inbox as the dashboard's card, for those who sign; auditors sign nothing.
+        const signs = principal.roles.some((role) => (deps.disclosure.signOffChain as readonly string[]).includes(role));
+        const inbox = signs ? (await readDisclosureOverview(disclosureDeps, call.em, principal)).awaitingMe : undefined;
+        sendPage(call.res, disclosureListPage(frame(call.res, '/disclosure'), { items, inbox, canRegister: principal.roles.includes('operator') }, deps.timeZone));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/disclosure/new', kind: 'page', access: DISCLOSURE_OPERATOR,
+      summary: '녹취정보 열람·제공 신청서(별지 제1호서식) 접수 화면',
+      async handle(call) {
+        showRegistrationForm(call);
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/disclosure', kind: 'page', access: DISCLOSURE_OPERATOR, body: registrationForm,
+      summary: '녹취정보 열람·제공 신청서 접수 (화면): 잘못 적은 곳은 적은 내용과 함께 신청서 화면에',
+      example: { body: DISCLOSURE_FORM_EXAMPLE },
+      async handle(call) {
+        try {
+          const body = registrationFromForm(call.body, deps.calendar);
+          const created = await registerRequest(disclosureDeps, { ...call, body });
+          call.res.redirect(303, `/disclosure/${created.id}`);
+        } catch (error) {
+          if (!answeredOnPage(error)) throw error;
+          await auditRefusal(call, error);
+          showRegistrationForm(call, call.body, error);
+        }
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/disclosure/:id', kind: 'page', access: DISCLOSURE_READERS, params: requestIdParams,
+      summary: '녹취정보 신청 한 건: 신청 내용, 녹취, 결재, 첨부·문서, 처리 이력과 지금 할 수 있는 처리',
+      async handle(call) {
+        await showDisclosure(call);
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/disclosure/:id/recordings', kind: 'page', access: DISCLOSURE_OPERATOR, params: requestIdParams, body: confirmForm,
+      summary: '신청에 해당하는 녹취 확인 (화면)',
+      async handle(call) {
+        await fromCase(call, () => confirmRecordings(disclosureDeps, { ...call, body: confirmFromForm(call.body) }));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/disclosure/:id/submit', kind: 'page', access: DISCLOSURE_OPERATOR, params: requestIdParams,
+      summary: '결재 상신 (화면)',
+      async handle(call) {
+        await fromCase(call, () => submitRequest(disclosureDeps, call));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/disclosure/:id/sign-off', kind: 'page', access: [MANAGING], params: requestIdParams, body: signOffForm,
+      summary: '결재 (화면)',
+      example: { body: { decision: 'approve', comment: '확인' } },
+      async handle(call) {
+        await fromCase(call, () => signOffRequest(disclosureDeps, { ...call, body: signOffFromForm(call.body) }));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/disclosure/:id/withdraw', kind: 'page', access: DISCLOSURE_WITHDRAWERS, params: requestIdParams, body: withdrawForm,
+      summary: '신청인의 철회 (화면)',
+      example: { body: { reason: '신청인이 철회함' } },
+      async handle(call) {
+        await fromCase(call, () => withdrawRequest(disclosureDeps, { ...call, body: withdrawFromForm(call.body) }));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/disclosure/:id/attachments', kind: 'page', access: DISCLOSURE_OPERATOR, params: requestIdParams,
+      body: attachmentForm, upload: disclosureUpload,
+      summary: '첨부 (화면): 근거 서류, 서명된 인수·인계증, 회신받은 파기 결과 회신서',
+      example: { body: { purpose: 'ground_document' } },
+      async handle(call) {
+        await fromCase(call, () => addRequestAttachments(disclosureDeps, { ...call, body: attachmentFromForm(call.body) }));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/disclosure/:id/handover', kind: 'page', access: DISCLOSURE_OPERATOR, params: requestIdParams, body: handoverForm,
+      summary: '서명된 인수·인계증 접수 (화면)',
+      async handle(call) {
+        await fromCase(call, () => recordHandover(disclosureDeps, { ...call, body: handoverFromForm(call.body, deps.calendar) }));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/disclosure/:id/package', kind: 'page', access: DISCLOSURE_OPERATOR, params: requestIdParams,
+      summary: '제공 파일 만들기 (화면): 비밀번호는 결과 화면에 한 번만',
+      async handle(call) {
+        let built;
+        try {
+          built = await buildPackage(disclosureDeps, call);
+        } catch (error) {
+          if (!answeredOnPage(error)) throw error;
+          await auditRefusal(call, error);
+          return showDisclosure(call, error);
+        }
+        // Loaded by buildPackage in this request already.
+        const request = await call.em.findOneOrFail(DisclosureRequest, call.params.id);
+        // The password is on this page only: never kept by a browser or a proxy (every answer says so; this one must).
+        call.res.set('Cache-Control', 'no-store');
+        sendPage(call.res, packagePage(frame(call.res, '/disclosure'), { ...built, id: request.id, managementNumber: request.managementNumber }));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/disclosure/:id/destruction-report', kind: 'page', access: DISCLOSURE_OPERATOR, params: requestIdParams,
+      body: destructionReportForm,
+      summary: '회신받은 파기 결과 회신서 접수 (화면)',
+      async handle(call) {
+        await fromCase(call, () => recordDestructionReport(disclosureDeps, { ...call, body: destructionReportFromForm(call.body, deps.calendar) }));
       },
     }),
     defineRoute({

@@ -1,11 +1,12 @@
 /** The pages of 전수 녹취 신청 (Art. 6): the list with the approval inbox, the application form, one application. */
 import { FULL_RECORDING_GROUNDS } from '../../infra/db/entities';
-import { formatKoreanDateTime, formatKoreanLocalDate } from '../../infra/korean-time';
+import { formatKoreanLocalDate } from '../../infra/korean-time';
 import { ROLE_LABELS } from '../access';
 import { GROUND_LABELS, type ApplicationDetail, type ApplicationView, type FullRecordingOverview } from '../full-recording';
 import { formatFileSize } from '../uploads';
 import { html, type Html } from './html';
 import { page, type Frame } from './layout';
+import { csrfField, factsTable, fileInput, historyTable, signOffForm, when, type UploadLimits } from './parts';
 
 export const STATUS_LABELS: Record<string, string> = {
   under_review: '검토 중',
@@ -31,7 +32,6 @@ const ACTION_LABELS: Record<string, string> = {
   'attachment.added': '증빙자료 첨부',
 };
 
-const when = (iso: string | null, timeZone: string) => (iso ? formatKoreanDateTime(new Date(iso), timeZone) : '—');
 /** The period as the applicant wrote it: the last day is the day before the stored exclusive end. */
 function period(item: ApplicationView, timeZone: string): string {
   const from = formatKoreanLocalDate(localDay(item.periodFrom, timeZone));
@@ -82,21 +82,11 @@ ${
   );
 }
 
-/** The evidence input's limits, said on the form as the upload rule enforces them. */
-export interface EvidenceLimits {
-  maxFiles: number;
-  maxFileBytes: number;
-}
-
-const ACCEPT = '.pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png';
-function evidenceInput(limits: EvidenceLimits, id: string): Html {
-  return html`<label for="${id}">증빙자료 (선택, PDF·JPEG·PNG, ${limits.maxFiles}개까지, 한 개에 ${formatFileSize(limits.maxFileBytes)}까지)</label>
-<input id="${id}" name="evidence" type="file" multiple accept="${ACCEPT}">`;
-}
+const evidenceInput = (limits: UploadLimits, id: string) => fileInput(limits, { id, name: 'evidence', label: '증빙자료' });
 
 export interface ApplicationFormInput {
   extensions: readonly { number: string; owner: string | null; available: boolean }[];
-  evidenceLimits: EvidenceLimits;
+  evidenceLimits: UploadLimits;
   values?: { extensions?: string[]; ground?: string; reason?: string; periodFrom?: string; periodTo?: string };
   error?: string;
   today: string;
@@ -104,7 +94,6 @@ export interface ApplicationFormInput {
 
 export function applicationFormPage(frame: Frame, input: ApplicationFormInput): string {
   const values = input.values ?? {};
-  const csrf = frame.user?.csrfToken ?? '';
   return page(
     frame,
     '전수 녹취 신청',
@@ -113,7 +102,7 @@ export function applicationFormPage(frame: Frame, input: ApplicationFormInput): 
 관리부서의 검토와 과장의 승인을 거쳐 녹취 장치에 적용됩니다.</p>
 ${input.error ? html`<p class="alert" role="alert" id="apply-error">${input.error}</p>` : ''}
 <form class="apply" method="post" action="/full-recording" enctype="multipart/form-data">
-<input type="hidden" name="_csrf" value="${csrf}">
+${csrfField(frame)}
 <fieldset><legend>내선</legend>
 ${input.extensions.map(
       (extension) => html`<div><input type="checkbox" id="ext-${extension.number}" name="extensions" value="${extension.number}"${
@@ -140,14 +129,14 @@ export interface ApplicationPageInput {
   item: ApplicationDetail;
   /** The forms this user may use now (the workflow's rules asked). */
   can: { signOff: boolean; revoke: boolean; renew: boolean; addEvidence: boolean };
-  evidenceLimits: EvidenceLimits;
+  evidenceLimits: UploadLimits;
   error?: string;
 }
 
 export function applicationPage(frame: Frame, input: ApplicationPageInput, timeZone: string): string {
   const { item, can } = input;
   const workflow = item.workflow;
-  const csrf = html`<input type="hidden" name="_csrf" value="${frame.user?.csrfToken ?? ''}">`;
+  const csrf = csrfField(frame);
   const rows: [string, string][] = [
     ['상태', STATUS_LABELS[item.status] ?? item.status],
     ['부서', item.department.name],
@@ -164,10 +153,8 @@ export function applicationPage(frame: Frame, input: ApplicationPageInput, timeZ
   const notApplied = item.status === 'approved' && workflow?.lastApplyError
     ? html`<p class="alert" role="alert">승인되었으나 녹취 장치에 아직 적용되지 않았습니다 (시도 ${workflow.applyAttempts}회): ${workflow.lastApplyError}. 10분마다 다시 시도합니다.</p>`
     : '';
-  const signOffForm = can.signOff
-    ? html`<h2>검토·승인</h2><form method="post" action="/full-recording/${item.id}/sign-off">${csrf}
-<div><label for="comment">의견 (반려할 때는 사유 필수)</label><textarea id="comment" name="comment" maxlength="1000" rows="2"></textarea></div>
-<button type="submit" name="decision" value="approve">승인</button> <button type="submit" name="decision" value="reject">반려</button></form>`
+  const signOff = can.signOff
+    ? html`<h2>검토·승인</h2>${signOffForm(frame, `/full-recording/${item.id}/sign-off`)}`
     : '';
   const revokeForm = can.revoke
     ? html`<h2>${item.status === 'under_review' ? '신청 철회' : '전수 녹취 취소'}</h2><form method="post" action="/full-recording/${item.id}/revoke">${csrf}
@@ -190,15 +177,11 @@ ${can.addEvidence ? html`<form method="post" action="/full-recording/${item.id}/
     frame,
     '전수 녹취 신청',
     html`${input.error ? html`<p class="alert" role="alert">${input.error}</p>` : ''}${notApplied}
-<table><tbody>${rows.map(([label, text]) => html`<tr><th scope="row">${label}</th><td>${text}</td></tr>`)}</tbody></table>
+${factsTable(rows)}
 <p><a href="/full-recording/${item.id}/document">신청서 내려받기 (DOCX)</a></p>
 ${evidence}
-<h2>처리 이력</h2>
-<table><thead><tr><th scope="col">일시</th><th scope="col">처리</th><th scope="col">처리자</th><th scope="col">의견·사유</th></tr></thead>
-<tbody>${item.history.map(
-      (step) => html`<tr><td>${when(step.at, timeZone)}</td><td>${ACTION_LABELS[step.action] ?? step.action}</td><td>${step.actor}</td><td>${step.reason || '—'}</td></tr>`,
-    )}</tbody></table>
-${signOffForm}${revokeForm}${renewForm}
+${historyTable(item.history, ACTION_LABELS, timeZone)}
+${signOff}${revokeForm}${renewForm}
 <p><a href="/full-recording">전수 녹취 목록으로</a></p>`,
   );
 }

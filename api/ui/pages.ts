@@ -10,6 +10,7 @@ import type { RecordingSearchQuery, RecordingSearchResult, RecordingSummary } fr
 import type { InAppNotification } from '../notifications';
 import { html, type Html } from './html';
 import { page, type Frame } from './layout';
+import { duration } from './parts';
 
 const COMPONENT_LABELS: Record<string, string> = {
   database: '데이터베이스',
@@ -85,7 +86,7 @@ export function dashboardPage(
   roles: readonly RoleId[],
   health: HealthReport | undefined,
   timeZone: string,
-  cards: { notifications: readonly InAppNotification[]; retention?: RetentionOverview; fullRecording?: Html; compliance?: Html },
+  cards: { notifications: readonly InAppNotification[]; retention?: RetentionOverview; fullRecording?: Html; disclosure?: Html; compliance?: Html },
 ): string {
   const roleCards = roles.map((role) => {
     const card = DASHBOARD_CARDS[role];
@@ -106,7 +107,7 @@ export function dashboardPage(
   return page(
     frame,
     '대시보드',
-    html`<div class="cards">${notificationsCard(cards.notifications, timeZone)}${roleCards}${cards.fullRecording}${retention ? retentionCard(retention, timeZone) : ''}${cards.compliance}</div>${status}`,
+    html`<div class="cards">${notificationsCard(cards.notifications, timeZone)}${roleCards}${cards.fullRecording}${cards.disclosure}${retention ? retentionCard(retention, timeZone) : ''}${cards.compliance}</div>${status}`,
   );
 }
 
@@ -120,12 +121,6 @@ ${items.length === 0 ? html`<p>최근 30일 동안 받은 알림이 없습니다
 
 function dateTime(iso: string | null, timeZone: string): string {
   return iso ? formatKoreanDateTime(new Date(iso), timeZone) : '—';
-}
-
-function duration(ms: number | null): string {
-  if (ms === null) return '—';
-  const seconds = Math.round(ms / 1000);
-  return `${Math.floor(seconds / 60)}분 ${seconds % 60}초`;
 }
 
 export function recordingsPage(

@@ -95,6 +95,19 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'POST /full-recording/:id/revoke': ['chief', 'dept_head'],
   'POST /full-recording/:id/renew': DEPARTMENT_HEAD,
   'POST /full-recording/:id/evidence': DEPARTMENT_HEAD,
+  // Art. 9 in the UI: as the matching API routes; auditors read the cases and take no step.
+  'GET /disclosure': HOLDER_READERS,
+  'GET /disclosure/new': OPERATOR,
+  'POST /disclosure': OPERATOR,
+  'GET /disclosure/:id': HOLDER_READERS,
+  'POST /disclosure/:id/recordings': OPERATOR,
+  'POST /disclosure/:id/submit': OPERATOR,
+  'POST /disclosure/:id/sign-off': MANAGING,
+  'POST /disclosure/:id/withdraw': ['operator', 'chief'],
+  'POST /disclosure/:id/attachments': OPERATOR,
+  'POST /disclosure/:id/handover': OPERATOR,
+  'POST /disclosure/:id/package': OPERATOR,
+  'POST /disclosure/:id/destruction-report': OPERATOR,
 };
 
 const REFUSAL_CODES = ['AUTHENTICATION_REQUIRED', 'FORBIDDEN', 'NOT_PARTY', 'NOT_OWN_DEPARTMENT'];

@@ -8,10 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import type { RoleId } from '../../infra/settings';
 import { SAMPLE_FILES, type SeededCalls, type TestApi } from '../support/api';
-import { chromiumAvailable, logInAs, rowCells, saveScreenshot, watchedBrowsers } from '../support/browser';
+import { chromiumAvailable, logInAs, rowCells, saveScreenshot, untilRow, watchedBrowsers } from '../support/browser';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 import { convertToPdf, pdfText } from '../support/libreoffice';
 
@@ -36,14 +35,6 @@ describeBrowser('full recording in Chromium', () => {
   });
 
   const openBrowser = watchedBrowsers(() => api.url);
-  /** The workflow acts asynchronously: reloads the page until the row reads as expected. */
-  async function untilRow(page: Page, label: string, text: string): Promise<void> {
-    for (const deadline = Date.now() + 15_000; ; await page.waitForTimeout(200)) {
-      await page.reload();
-      if ((await rowCells(page, label).textContent())?.includes(text)) return;
-      if (Date.now() > deadline) throw new Error(`${label} never showed ${text}: ${await rowCells(page, label).textContent()}`);
-    }
-  }
 
   test('the head applies, the managing department approves in turn, and the extension is recorded in full', async () => {
     const number = calls.staffExtension.number;

@@ -14,12 +14,12 @@ import { Recording } from '../../infra/db/entities';
 
 /** The navigation each role should see: exactly the pages it may open, written out independently of the route table. */
 const NAVIGATION: Record<RoleId, readonly string[]> = {
-  chief: ['대시보드', '녹취정보 조회', '전수 녹취', '접근 권한자', '사전고지'],
-  deputy: ['대시보드', '녹취정보 조회', '전수 녹취', '접근 권한자', '사전고지'],
-  operator: ['대시보드', '녹취정보 조회', '전수 녹취', '접근 권한자', '사전고지'],
+  chief: ['대시보드', '녹취정보 조회', '전수 녹취', '녹취정보 열람·제공', '접근 권한자', '사전고지'],
+  deputy: ['대시보드', '녹취정보 조회', '전수 녹취', '녹취정보 열람·제공', '접근 권한자', '사전고지'],
+  operator: ['대시보드', '녹취정보 조회', '전수 녹취', '녹취정보 열람·제공', '접근 권한자', '사전고지'],
   dept_head: ['대시보드', '녹취정보 조회', '전수 녹취'],
   staff: ['대시보드', '녹취정보 조회'],
-  auditor: ['대시보드', '전수 녹취', '접근 권한자'],
+  auditor: ['대시보드', '전수 녹취', '녹취정보 열람·제공', '접근 권한자'],
   records: ['대시보드'],
 };
 
@@ -367,6 +367,8 @@ describeBrowser('intranet UI in Chromium', () => {
         ['recording', `/recordings/${calls.itCall.id}`],
         ['access-holders', '/access-holders'],
         ['notice', '/notice'],
+        ['disclosure', '/disclosure'],
+        ['disclosure-new', '/disclosure/new'],
         ['not-found', '/no-such-page'],
       ];
       for (const [name, path] of pages) {

@@ -173,3 +173,18 @@ export function watchedBrowsers(origin: () => string): (viewport?: { width: numb
 export function rowCells(page: Page, label: string) {
   return page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) }).getByRole('cell');
 }
+
+/** Workflows act asynchronously: reloads the page until `check` holds, for up to 15 seconds. */
+export async function reloadUntil(page: Page, check: () => Promise<boolean>, explain: () => Promise<string>): Promise<void> {
+  for (const deadline = Date.now() + 15_000; ; await page.waitForTimeout(200)) {
+    await page.reload();
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(await explain());
+  }
+}
+
+/** Reloads until the details table's row (e.g. `상태`) reads `text`. */
+export function untilRow(page: Page, label: string, text: string): Promise<void> {
+  const cells = () => rowCells(page, label).textContent();
+  return reloadUntil(page, async () => (await cells())?.includes(text) ?? false, async () => `${label} never showed ${text}: ${await cells()}`);
+}
