@@ -420,7 +420,7 @@ export async function recordDestructionReport(deps: DisclosureDeps, call: RouteC
 }
 
 /** In which states a file of each purpose may be added: the ground before 결재, each scan at its own step. */
-const ATTACHABLE_IN: Record<AttachmentPurpose, readonly RowStatus[]> = {
+export const ATTACHABLE_IN: Record<AttachmentPurpose, readonly RowStatus[]> = {
   ground_document: ['registered'],
   signed_handover_receipt: ['awaiting_handover'],
   destruction_report: ['awaiting_destruction_report'],

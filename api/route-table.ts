@@ -407,6 +407,8 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     const page = disclosurePage(frame(call.res, '/disclosure'), {
       item, steps, matches, files: decide([MANAGING], principal).allowed, chain: deps.disclosure.signOffChain, signOffLabels: deps.signOffLabels,
       uploadLimits: deps.attachments, now: localInputValue(new Date(), deps.timeZone), error: error?.message,
+      playable: item.kind === 'viewing' && item.workflow?.state === 'released' && decide([MANAGING], principal).allowed
+        && item.workflow.viewingUntil !== null && Date.parse(item.workflow.viewingUntil) > Date.now(),
     }, deps.timeZone);
     sendPage(call.res, page, error?.status ?? 200);
   };

@@ -59,6 +59,8 @@ export function createApiServer(options: ApiOptions): ApiServer {
           defaultSrc: ["'none'"],
           styleSrc: ["'self'"],
           imgSrc: ["'self'"],
+          // The viewing (열람) player plays an approved call from this origin only.
+          mediaSrc: ["'self'"],
           scriptSrc: ["'self'"],
           connectSrc: ["'self'"],
           formAction: ["'self'"],

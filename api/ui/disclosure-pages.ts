@@ -8,7 +8,7 @@ import { formatKoreanLocalDate } from '../../infra/korean-time';
 import type { SignOffRole } from '../../infra/settings';
 import type { SignOffLabels } from '../../templates/documents';
 import { ROLE_LABELS } from '../access';
-import { ATTACHMENT_PURPOSES, PURPOSE_LABELS, type AttachmentPurpose, type RequestDetail, type RequestView } from '../disclosure';
+import { ATTACHABLE_IN, ATTACHMENT_PURPOSES, PURPOSE_LABELS, type AttachmentPurpose, type RequestDetail, type RequestView } from '../disclosure';
 import type { RegistrationForm } from '../disclosure-forms';
 import type { DisclosureOverview, DisclosureSteps } from '../disclosure-overview';
 import { formatFileSize } from '../uploads';
@@ -164,6 +164,8 @@ export interface DisclosurePageInput {
   uploadLimits: UploadLimits;
   /** Now on the city's clock, as datetime-local inputs take it. */
   now: string;
+  /** A viewing case released and within its window, for the managing department: the confirmed calls may be played. */
+  playable: boolean;
   error?: string;
 }
 
@@ -180,9 +182,15 @@ function recordingsSection(frame: Frame, input: DisclosurePageInput, timeZone: s
     ? html`<p class="alert" role="alert">확인하지 못한 녹취: ${refused.map((line, index) => html`${index > 0 ? ', ' : ''}${line.reason}`)}</p>`
     : '';
   if (!input.steps.confirmRecordings) {
+    // 열람: played here, in the managing department, never offered as a file (each play is audited by the API).
+    const player = (recording: RequestDetail['recordings'][number]) =>
+      input.playable
+        ? html`<td><audio controls preload="none" controlslist="nodownload noplaybackrate" aria-label="${when(recording.startedAt, timeZone)} 통화 듣기" src="/api/disclosure-requests/${item.id}/recordings/${recording.id}/audio"></audio></td>`
+        : '';
     return html`<h2>확인된 녹취</h2>${refusedNote}
-${item.recordings.length === 0 ? html`<p>확인된 녹취가 없습니다.</p>` : html`<table><caption class="skip">확인된 녹취</caption><thead><tr>${RECORDING_HEAD}</tr></thead>
-<tbody>${item.recordings.map((recording) => html`<tr>${recordingCells(recording, timeZone, when(recording.startedAt, timeZone))}</tr>`)}</tbody></table>`}`;
+${input.playable ? html`<p class="notice">열람 시간 안에만 들을 수 있습니다 (${when(item.workflow?.viewingUntil ?? null, timeZone)}까지). 재생할 때마다 기록됩니다.</p>` : ''}
+${item.recordings.length === 0 ? html`<p>확인된 녹취가 없습니다.</p>` : html`<table><caption class="skip">확인된 녹취</caption><thead><tr>${RECORDING_HEAD}${input.playable ? html`<th scope="col">열람</th>` : ''}</tr></thead>
+<tbody>${item.recordings.map((recording) => html`<tr>${recordingCells(recording, timeZone, when(recording.startedAt, timeZone))}${player(recording)}</tr>`)}</tbody></table>`}`;
   }
   const offered = input.matches.length === 0
     ? html`<p>신청의 녹취 일시와 전화번호에 맞는 녹취가 없습니다. 신청 내용을 확인하십시오.</p>`
@@ -248,7 +256,7 @@ function attachmentsSection(frame: Frame, input: DisclosurePageInput, timeZone: 
       )}</tbody></table>`;
   const form = input.steps.attach
     ? html`<form class="case-form" method="post" action="/disclosure/${item.id}/attachments" enctype="multipart/form-data">${csrfField(frame)}
-<div><label for="purpose">첨부 종류</label><select id="purpose" name="purpose" required>${ATTACHMENT_PURPOSES.map(
+<div><label for="purpose">첨부 종류</label><select id="purpose" name="purpose" required>${ATTACHMENT_PURPOSES.filter((purpose) => (ATTACHABLE_IN[purpose] as readonly string[]).includes(stateOf(item))).map(
         (purpose) => html`<option value="${purpose}"${purpose === chosen ? html` selected` : ''}>${PURPOSE_LABELS[purpose]}</option>`,
       )}</select></div>
 <div>${fileInput(input.uploadLimits, { id: 'files', name: 'files', label: '파일', required: true })}</div>

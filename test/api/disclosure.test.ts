@@ -196,6 +196,10 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
       json: { signatureKind: 'paper_scan', attachmentId: signedForm2, recipientName: '홍길동', receivedAt: new Date().toISOString() },
     });
     await detailWhen(id, (found) => found.workflow?.viewingUntil !== null && found.workflow?.viewingUntil !== undefined);
+    // The case page offers a player for each confirmed call, playing from this origin only.
+    const casePage = await (await operator.request('GET', `/disclosure/${id}`)).text();
+    expect(casePage).toContain(`<audio controls preload="none" controlslist="nodownload noplaybackrate"`);
+    expect(casePage).toContain(`src="/api/disclosure-requests/${id}/recordings/${call.id}/audio"`);
     const played = await audio();
     expect(played.status).toBe(200);
     expect(played.headers.get('content-type')).toBe('audio/wav');
@@ -210,5 +214,6 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     await stack.env.sleep('3 hours');
     await detailWhen(id, (found) => found.status === 'closed');
     expect(await audio()).toMatchObject({ status: 409 });
+    expect(await (await operator.request('GET', `/disclosure/${id}`)).text()).not.toContain('<audio');
   }, 120_000);
 });
