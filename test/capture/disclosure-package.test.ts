@@ -21,6 +21,7 @@ import { loadSettings } from '../../infra/settings';
 import { builtInTemplate } from '../../templates/forms';
 import { seedFullRecordingExtension, startTestAppliance, type TestAppliance } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { filesUnder } from '../support/files';
 
 const toolsFound = ['7z', 'ffmpeg', 'openssl', 'sha256sum'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
 if (!toolsFound && (process.env.REQUIRE_ALL_SUITES || process.env.CI)) {
@@ -38,18 +39,6 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
   return { status: result.status, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
 }
 
-/** Every file under a folder (relative path → size). */
-function filesUnder(folder: string): Map<string, number> {
-  const found = new Map<string, number>();
-  if (!existsSync(folder)) return found;
-  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) {
-      const file = path.join(entry.parentPath, entry.name);
-      found.set(path.relative(folder, file), statSync(file).size);
-    }
-  }
-  return found;
-}
 
 const sha256sum = (file: string, cwd: string) => run('sha256sum', [file], { cwd }).stdout.split(' ')[0];
 

@@ -13,6 +13,7 @@ import { readWav } from '../../capture/wav';
 import { Department, Extension, Recording, type Codec } from '../../infra/db/entities';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
+import { filesUnder } from '../support/files';
 
 const toolsFound = spawnSync('7z', ['i']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
 if (!toolsFound && (process.env.REQUIRE_ALL_SUITES || process.env.CI)) {
@@ -28,17 +29,6 @@ function run(command: string, args: string[], cwd?: string) {
   return { status: result.status, stdout: result.stdout.toString('latin1'), stderr: result.stderr.toString() };
 }
 
-/** Every file under a folder with its size. */
-function filesUnder(folder: string): Map<string, number> {
-  const found = new Map<string, number>();
-  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) {
-      const file = path.join(entry.parentPath, entry.name);
-      found.set(path.relative(folder, file), statSync(file).size);
-    }
-  }
-  return found;
-}
 
 describeWithTools.each(availableDrivers())('party export from the appliance on %s', (driver) => {
   let db: TestDatabase;

@@ -17,6 +17,7 @@ import { verifyAuditChain } from '../../infra/audit/audit-log';
 import { AuditEvent, Recording } from '../../infra/db/entities';
 import { seedFullRecordingExtension, startTestAppliance, type TestAppliance } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { filesUnder } from '../support/files';
 
 const toolsFound = ['7z', 'ffmpeg', 'ffprobe'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
 if (!toolsFound && (process.env.REQUIRE_ALL_SUITES || process.env.CI)) {
@@ -34,18 +35,6 @@ function run(command: string, args: string[], cwd?: string) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString('utf8') };
 }
 
-/** Every file under a folder (relative path → size). */
-function filesUnder(folder: string): Map<string, number> {
-  const found = new Map<string, number>();
-  if (!existsSync(folder)) return found;
-  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) {
-      const file = path.join(entry.parentPath, entry.name);
-      found.set(path.relative(folder, file), statSync(file).size);
-    }
-  }
-  return found;
-}
 
 describeWithTools.each(availableDrivers())('viewing audio from the appliance on %s', (driver) => {
   let db: TestDatabase;
