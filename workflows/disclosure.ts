@@ -122,8 +122,13 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
   const status: DisclosureStatus = { state: 'registered', signOffs: [], remindersSent: 0, recordings: [], refusedRecordings: [], readinessProblems: [], refusals: [] };
   const now = () => new Date(Date.now()).toISOString();
   let stepSequence = 0;
-  const record = (step: Omit<DisclosureStepInput, 'requestId' | 'stepKey' | 'at'>) =>
+  const write = (step: Omit<DisclosureStepInput, 'requestId' | 'stepKey' | 'at'>) =>
     activities.recordDisclosureStep({ ...step, requestId: input.requestId, stepKey: `${workflowId}:${++stepSequence}`, at: now() });
+  // Refusals are written as their signals arrive; a step waits for them, so the case's history is in the order it happened.
+  const record = async (step: Omit<DisclosureStepInput, 'requestId' | 'stepKey' | 'at'>) => {
+    await Promise.all(pending);
+    await write(step);
+  };
   const stepKey = () => `${workflowId}:${++stepSequence}`;
 
   const pending: Promise<void>[] = [];
@@ -131,7 +136,7 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
     const reason = disclosureRefusal({ ...status, kind: input.kind, provided: status.provided !== undefined }, actor, action);
     if (reason === undefined) return true;
     status.refusals.push({ action, actor: actor.username, reason, at: now() });
-    pending.push(record({ action: 'signal_refused', actor: actor.username, role: actor.role, reason, detail: { refusedAction: action } }));
+    pending.push(write({ action: 'signal_refused', actor: actor.username, role: actor.role, reason, detail: { refusedAction: action } }));
     return false;
   };
 
@@ -187,6 +192,7 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
     if (withdrawal) return withdrawn();
     while (confirmations.length > 0) {
       const confirmation = confirmations.shift() as ConfirmRecordingsSignal;
+      await Promise.all(pending);
       const result = await activities.confirmDisclosureRecordings({
         requestId: input.requestId, stepKey: stepKey(), recordingIds: confirmation.recordingIds, actor: confirmation.actor.username, at: now(),
       });
@@ -245,6 +251,7 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
   await condition(() => handover !== undefined || withdrawal !== undefined);
   if (!handover) return withdrawn();
   const signed = handover;
+  await Promise.all(pending);
   await activities.recordHandoverSigned({
     requestId: input.requestId, stepKey: stepKey(), signatureKind: signed.signatureKind, attachmentId: signed.attachmentId,
     recipientName: signed.recipientName, receivedAt: signed.receivedAt, actor: signed.actor.username, at: now(),
@@ -288,6 +295,7 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
 
   await condition(() => report !== undefined);
   const returned = report as unknown as DestructionReportedSignal;
+  await Promise.all(pending);
   await activities.recordDestructionReport({
     requestId: input.requestId, stepKey: stepKey(), destroyedAt: returned.destroyedAt, method: returned.method, methodDetail: returned.methodDetail,
     allCopiesDestroyed: returned.allCopiesDestroyed, witness: returned.witness, attachmentId: returned.attachmentId, actor: returned.actor.username, at: now(),

@@ -35,7 +35,18 @@ export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
 /** A worker with every workflow and real activities over `deps`, running while `body` runs, shut down after. */
 export async function runWithWorker(
   connection: NativeConnection,
-  options: { taskQueue: string; workflowBundle: WorkflowBundleWithSourceMap; deps: ActivityDeps; namespace?: string },
+  options: {
+    taskQueue: string;
+    workflowBundle: WorkflowBundleWithSourceMap;
+    deps: ActivityDeps;
+    namespace?: string;
+    /**
+     * Keep no workflow in the worker's cache: every task replays the history, as a worker started after a crash
+     * does, and no task waits on the sticky queue of a worker that has gone (the time-skipping server may hold a
+     * query there until it times out).
+     */
+    replayEveryTask?: boolean;
+  },
   body: () => Promise<void>,
 ): Promise<void> {
   const worker = await Worker.create({
@@ -44,6 +55,7 @@ export async function runWithWorker(
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle,
     activities: createActivities(options.deps),
+    ...(options.replayEveryTask ? { maxCachedWorkflows: 0 } : {}),
   });
   await worker.runUntil(body);
 }

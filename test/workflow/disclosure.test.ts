@@ -52,7 +52,8 @@ beforeEach(async () => {
 });
 afterEach(async () => env?.teardown());
 
-const withWorker = (body: () => Promise<void>) => runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps }, body);
+// Every case here may be picked up by a new worker (the first test restarts it mid-case): no sticky cache.
+const withWorker = (body: () => Promise<void>) => runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps, replayEveryTask: true }, body);
 const em = () => db.orm.em.fork();
 
 /** A Form 1 as the operator registers it (numbered in its transaction), and its workflow started. */
@@ -136,6 +137,12 @@ test('provision: confirmed, signed off, Form 2 signed, package handed over, Form
     // Out of turn: the chief before the operator.
     await handle.signal(disclosureSignOff, { actor: CHIEF, decision: 'approve', comment: '' });
     expect((await statusWhen(handle, (status) => status.refusals.length === 2)).refusals[1]?.reason).toContain('차례');
+    // The worker stops once the refusal is on the record: an activity a stopping worker abandons is only retried when
+    // its timeout ends, which here would be a minute of real time.
+    for (const deadline = Date.now() + 15_000; (await stepsOf(request.id)).filter((action) => action === 'disclosure.signal_refused').length < 2; ) {
+      if (Date.now() > deadline) throw new Error('the refusal was never recorded');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   });
 
   // Another worker picks the case up where it was.
