@@ -126,6 +126,13 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
   const caseRecordings = async (em: EntityManager, requestId: string): Promise<Recording[]> =>
     (await em.find(DisclosureRequestRecording, { request: requestId }, { populate: ['recording', 'recording.extension'] })).map((line) => line.recording);
 
+  /** The scan a step records must be one of the case's own attachments; retrying would not make it one. */
+  const caseAttachment = async (em: EntityManager, request: DisclosureRequest, id: string, what: string): Promise<Attachment> => {
+    const row = await em.findOne(Attachment, { id, ownerType: TARGET, ownerId: request.id });
+    if (!row) throw ApplicationFailure.create({ type: 'MissingDocument', message: `${what}이(가) 신청에 첨부되어 있지 않습니다.`, nonRetryable: true });
+    return row;
+  };
+
   const managingDepartmentName = async (em: EntityManager) => (await em.findOne(Department, { isManagingDepartment: true }))?.name ?? '';
 
   return {
@@ -254,8 +261,7 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
     async recordHandoverSigned(input: HandoverSignedInput): Promise<void> {
       await step({ ...input, action: 'handover_signed', role: 'operator', reason: '인수·인계증 서명 확인' }, async (em, request) => {
         const receipt = await em.findOneOrFail(HandoverReceipt, { request });
-        const signed = await em.findOne(Attachment, { id: input.attachmentId, ownerType: TARGET, ownerId: request.id });
-        if (!signed) throw ApplicationFailure.create({ type: 'MissingDocument', message: '서명된 인수·인계증이 신청에 첨부되어 있지 않습니다.', nonRetryable: true });
+        const signed = await caseAttachment(em, request, input.attachmentId, '서명된 인수·인계증');
         Object.assign(receipt, {
           signedAt: new Date(input.at), signatureKind: input.signatureKind, signedDocumentKey: signed.id,
           recipientName: input.recipientName, receivedAt: new Date(input.receivedAt),
@@ -356,8 +362,7 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
     async recordDestructionReport(input: DestructionReportInput): Promise<void> {
       await step({ ...input, action: 'destruction_reported', role: 'operator', reason: '파기 결과 회신서 접수' }, async (em, request) => {
         const report = await em.findOneOrFail(DestructionReport, { request });
-        const returned = await em.findOne(Attachment, { id: input.attachmentId, ownerType: TARGET, ownerId: request.id });
-        if (!returned) throw ApplicationFailure.create({ type: 'MissingDocument', message: '회신받은 파기 결과 회신서가 신청에 첨부되어 있지 않습니다.', nonRetryable: true });
+        const returned = await caseAttachment(em, request, input.attachmentId, '회신받은 파기 결과 회신서');
         Object.assign(report, {
           reportedAt: new Date(input.at), destroyedAt: new Date(input.destroyedAt), method: input.method, methodDetail: input.methodDetail,
           allCopiesDestroyed: input.allCopiesDestroyed, witness: input.witness, recordedBy: input.actor, documentKey: returned.id,

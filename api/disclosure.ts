@@ -29,7 +29,7 @@ import {
 import { disclosureRefusal, type DisclosureAction } from '../workflows/disclosure-rules';
 import type { Actor } from '../workflows/sign-off';
 import type { Principal } from './access';
-import { addAttachments, attachmentView, listAttachments, readAttachment, withSealedFiles } from './attachments';
+import { addAttachments, attachmentView, listAttachments, readAttachment, toAttachmentView, withSealedFiles } from './attachments';
 import { ApiError, notFound } from './errors';
 import type { RouteCall } from './routes';
 
@@ -302,10 +302,7 @@ export async function readRequest(deps: DisclosureDeps, call: RouteCall<{ id: st
     reason: request.reason,
     groundDetail: request.groundDetail ?? null,
     recordings: lines.map((line) => toRecordingLine(line.recording, true)).sort((a, b) => a.startedAt.localeCompare(b.startedAt)),
-    attachments: attachments.map((row) => ({
-      id: row.id, fileName: row.fileName, contentType: row.contentType, sizeBytes: row.sizeBytes, sha256: row.sha256, uploadedBy: row.uploadedBy,
-      uploadedAt: row.createdAt.toISOString(), purpose: row.purpose,
-    })),
+    attachments: attachments.map((row) => ({ ...toAttachmentView(row), purpose: row.purpose })),
     documents: documents.map((document) => ({ id: document.id, kind: document.kind, purpose: document.purpose, sha256: document.sha256, createdAt: document.createdAt.toISOString() })),
     workflow: status
       ? {
