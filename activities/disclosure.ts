@@ -18,7 +18,7 @@ import { daysBetween, type LegalCalendar } from '../infra/legal-period';
 import { ROLE_LABELS } from '../infra/role-labels';
 import type { SignOffRole } from '../infra/settings';
 import {
-  destructionReportFields, escalationMemoFields, handoverReceiptFields, rejectionNoticeFields, reminderLetterFields, type DocumentContext,
+  destructionReportFields, escalationMemoFields, handoverReceiptFields, rejectionNoticeFields, reminderLetterFields, type DocumentContext, type Form2Recipient,
 } from '../templates/case-documents';
 import { createDocumentActivities, type DocumentActivityDeps } from './documents';
 import { onceByKey, stepRecorded, type CaseStep } from './idempotency';
@@ -135,6 +135,30 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
 
   const managingDepartmentName = async (em: EntityManager) => (await em.findOne(Department, { isManagingDepartment: true }))?.name ?? '';
 
+  /** Form 2's fields; with the recipient's drawn signature once they have signed on screen. */
+  const form2Fields = async (em: EntityManager, receipt: Form2Recipient, handingOver: string, signaturePng?: Buffer) => {
+    const official = await deps.directory.findUser(handingOver).catch(() => undefined);
+    return handoverReceiptFields(receipt, await caseRecordings(em, receipt.request.id), {
+      unit: official?.departmentPath.at(-1) ?? (await managingDepartmentName(em)),
+      rank: ROLE_LABELS.operator,
+      name: official?.displayName ?? handingOver,
+    }, site, signaturePng);
+  };
+
+  /** The signed Form 2 of an on-screen signature: the case's facts, the recipient, and the signature placed on it. */
+  const signedOnScreen = async (input: HandoverSignedInput) => {
+    const em = orm.em.fork();
+    const request = await em.findOneOrFail(DisclosureRequest, input.requestId);
+    const signature = await em.findOne(Attachment, { id: input.attachmentId, ownerType: TARGET, ownerId: request.id }, { populate: ['wrappedKey'] });
+    if (!signature) throw ApplicationFailure.create({ type: 'MissingDocument', message: '인수자 화면 서명이 신청에 첨부되어 있지 않습니다.', nonRetryable: true });
+    const recipient = { request, recipientName: input.recipientName, receivedAt: new Date(input.receivedAt) };
+    return generateDocument({
+      idempotencyKey: `${TARGET}-${request.id}:form2-signed`, kind: 'form2-handover-receipt',
+      fields: await form2Fields(em, recipient, input.actor, deps.documents.get(signature.id, signature.wrappedKey)),
+      caseType: TARGET, caseId: request.id, purpose: '서명된 녹취정보 인수·인계증', actor: input.actor,
+    });
+  };
+
   return {
     /** A step that changes the row (status, release, end) and, for a 결재, keeps its line. */
     async recordDisclosureStep(input: DisclosureStepInput): Promise<void> {
@@ -237,15 +261,9 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
         async () => {
           const em = orm.em.fork();
           const request = await em.findOneOrFail(DisclosureRequest, input.requestId);
-          const official = await deps.directory.findUser(input.actor).catch(() => undefined);
           const draft = new HandoverReceipt(request, '', request.applicantName, input.actor);
-          const fields = handoverReceiptFields(draft, await caseRecordings(em, request.id), {
-            unit: official?.departmentPath.at(-1) ?? (await managingDepartmentName(em)),
-            rank: ROLE_LABELS.operator,
-            name: official?.displayName ?? input.actor,
-          }, site);
           const document = await generateDocument({
-            idempotencyKey: `${TARGET}-${request.id}:form2`, kind: 'form2-handover-receipt', fields,
+            idempotencyKey: `${TARGET}-${request.id}:form2`, kind: 'form2-handover-receipt', fields: await form2Fields(em, draft, input.actor),
             caseType: TARGET, caseId: request.id, purpose: '녹취정보 인수·인계증', actor: input.actor,
           });
           await em.transactional(async (tx) => {
@@ -259,16 +277,20 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
 
     /** The recipient signed Form 2 (on screen or on paper): from now the recordings may be released. */
     async recordHandoverSigned(input: HandoverSignedInput): Promise<void> {
+      const signed = input.signatureKind === 'on_screen' ? await signedOnScreen(input) : undefined;
       await step({ ...input, action: 'handover_signed', role: 'operator', reason: '인수·인계증 서명 확인' }, async (em, request) => {
         const receipt = await em.findOneOrFail(HandoverReceipt, { request });
-        const signed = await caseAttachment(em, request, input.attachmentId, '서명된 인수·인계증');
+        const attachment = await caseAttachment(em, request, input.attachmentId, input.signatureKind === 'on_screen' ? '인수자 화면 서명' : '서명된 인수·인계증');
         Object.assign(receipt, {
-          signedAt: new Date(input.at), signatureKind: input.signatureKind, signedDocumentKey: signed.id,
+          signedAt: new Date(input.at), signatureKind: input.signatureKind, signedDocumentKey: signed?.documentId ?? attachment.id,
           recipientName: input.recipientName, receivedAt: new Date(input.receivedAt),
         });
         request.status = 'released';
         request.releasedAt ??= new Date(input.at);
-        return { signatureKind: input.signatureKind, signedDocumentSha256: signed.sha256, recipientName: input.recipientName };
+        return {
+          signatureKind: input.signatureKind, recipientName: input.recipientName,
+          signedDocumentSha256: signed?.sha256 ?? attachment.sha256, ...(signed ? { signedDocumentId: signed.documentId, signatureSha256: attachment.sha256 } : {}),
+        };
       });
     },
 

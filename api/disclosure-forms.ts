@@ -11,6 +11,7 @@ import {
   attachmentFields, confirmBody, destructionReportBody, disclosureSignOffBody, handoverBody, registrationBody, withdrawBody, type RegistrationBody,
 } from './disclosure';
 import { ApiError } from './errors';
+import { SIGNATURE_MAX_DATA_URL } from './signature';
 
 /** Loose on purpose: the API's schema says what is wrong, in Korean, once the fields are converted. */
 const field = z.string().max(4096).default('');
@@ -38,7 +39,13 @@ export const confirmForm = z.object({
 });
 export const withdrawForm = z.object({ reason: field });
 export const attachmentForm = z.object({ purpose: field });
-export const handoverForm = z.object({ attachmentId: field, recipientName: field, receivedAt: field });
+export const handoverForm = z.object({
+  signatureKind: field,
+  attachmentId: field,
+  signature: z.string().max(SIGNATURE_MAX_DATA_URL, { message: '서명 이미지가 너무 큽니다' }).default(''),
+  recipientName: field,
+  receivedAt: field,
+});
 export const destructionReportForm = z.object({
   attachmentId: field,
   destroyedAt: field,
@@ -95,14 +102,15 @@ export const signOffFromForm = (form: { decision: string; comment: string }) => 
 export const withdrawFromForm = (form: z.output<typeof withdrawForm>) => checked(withdrawBody, form);
 export const attachmentFromForm = (form: z.output<typeof attachmentForm>) => checked(attachmentFields, form);
 
-/** Form 2 comes back signed on paper: the page records its scan, as the API's only signature kind so far. */
+/** The recipient signed on the page's pad (the drawing comes as a data URL) or on paper (its scan chosen). */
 export function handoverFromForm(form: z.output<typeof handoverForm>, calendar: LegalCalendar) {
-  return checked(handoverBody, {
-    signatureKind: 'paper_scan',
-    attachmentId: form.attachmentId,
-    recipientName: form.recipientName,
-    receivedAt: instantOf(form.receivedAt, calendar, '수령 일시'),
-  });
+  const recipient = { recipientName: form.recipientName, receivedAt: instantOf(form.receivedAt, calendar, '수령 일시') };
+  return checked(
+    handoverBody,
+    form.signatureKind === 'on_screen'
+      ? { signatureKind: 'on_screen', signature: form.signature, ...recipient }
+      : { signatureKind: 'paper_scan', attachmentId: form.attachmentId, ...recipient },
+  );
 }
 
 export function destructionReportFromForm(form: z.output<typeof destructionReportForm>, calendar: LegalCalendar) {

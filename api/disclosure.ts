@@ -31,18 +31,21 @@ import type { Actor } from '../workflows/sign-off';
 import type { Principal } from './access';
 import { addAttachments, attachmentView, listAttachments, readAttachment, toAttachmentView, withSealedFiles } from './attachments';
 import { ApiError, notFound } from './errors';
+import { parseSignature, SIGNATURE_MAX_DATA_URL } from './signature';
 import type { RouteCall } from './routes';
 
 export const ATTACHMENT_PURPOSES = ['ground_document', 'signed_handover_receipt', 'destruction_report', 'other'] as const;
 export type AttachmentPurpose = (typeof ATTACHMENT_PURPOSES)[number];
-export const PURPOSE_LABELS: Record<AttachmentPurpose | 'provision_package', string> = {
+export const PURPOSE_LABELS: Record<AttachmentPurpose | 'provision_package' | 'recipient_signature', string> = {
   ground_document: '근거 서류 (제9조제1항)',
   signed_handover_receipt: '서명된 인수·인계증',
   destruction_report: '회신받은 파기 결과 회신서',
   other: '기타',
   provision_package: '제공 파일 (암호 ZIP)',
+  recipient_signature: '인수자 화면 서명',
 };
 const PACKAGE = 'provision_package';
+const SIGNATURE = 'recipient_signature';
 const TARGET = 'disclosure_request';
 
 const text = (label: string, max: number, min = 1) =>
@@ -85,14 +88,22 @@ export const disclosureSignOffBody = z
   .strict()
   .refine((body) => body.decision === 'approve' || body.comment.length >= 2, { message: '반려 사유를 적으십시오', path: ['comment'] });
 export const withdrawBody = z.object({ reason: text('철회 사유', 1000, 2) }).strict();
-export const handoverBody = z
-  .object({
-    signatureKind: z.literal('paper_scan', { message: '종이에 서명한 인수·인계증의 스캔을 첨부하십시오' }),
-    attachmentId: z.uuid({ message: '서명된 인수·인계증 첨부파일을 고르십시오' }),
-    recipientName: text('인수자 성명', 100),
-    receivedAt: instant('수령 일시'),
-  })
-  .strict();
+const recipient = { recipientName: text('인수자 성명', 100), receivedAt: instant('수령 일시') };
+/** Form 2 signed on paper (its scan already attached) or on screen (the drawn signature, placed on Form 2). */
+export const handoverBody = z.discriminatedUnion(
+  'signatureKind',
+  [
+    z.object({ signatureKind: z.literal('paper_scan'), attachmentId: z.uuid({ message: '서명된 인수·인계증 첨부파일을 고르십시오' }), ...recipient }).strict(),
+    z
+      .object({
+        signatureKind: z.literal('on_screen'),
+        signature: z.string().max(SIGNATURE_MAX_DATA_URL, { message: '서명 이미지가 너무 큽니다' }).describe('화면 서명 (data:image/png;base64,…, 8비트 RGBA)'),
+        ...recipient,
+      })
+      .strict(),
+  ],
+  { error: () => '서명 방식(on_screen 화면 서명, paper_scan 종이 서명 스캔)을 고르십시오' },
+);
 export const destructionReportBody = z
   .object({
     attachmentId: z.uuid({ message: '회신받은 파기 결과 회신서 첨부파일을 고르십시오' }),
@@ -402,11 +413,39 @@ const notFuture = (at: string, label: string) => {
   if (Date.parse(at) > Date.now() + 60_000) throw new ApiError(400, 'INVALID_INPUT', `${label}이(가) 앞으로의 시각입니다.`);
 };
 
+/**
+ * The recipient signed Form 2. A paper scan must already be the case's attachment; a signature drawn on screen is
+ * checked, kept sealed as the case's attachment, and placed on Form 2 by the workflow. If the workflow cannot be told,
+ * the signature is taken back out, so a failed attempt leaves the case as it was.
+ */
 export async function recordHandover(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, z.output<typeof handoverBody>>): Promise<void> {
   const { request, actor } = await checkedActor(deps, call, 'handover_signed');
-  notFuture(call.body.receivedAt, '수령 일시');
-  await attachmentFor(call.em, request, call.body.attachmentId, 'signed_handover_receipt');
-  await gateway(deps).send(request.id, disclosureHandoverSigned, { actor, ...call.body });
+  const { body } = call;
+  notFuture(body.receivedAt, '수령 일시');
+  const recipient = { recipientName: body.recipientName, receivedAt: body.receivedAt };
+  if (body.signatureKind === 'paper_scan') {
+    await attachmentFor(call.em, request, body.attachmentId, 'signed_handover_receipt');
+    await gateway(deps).send(request.id, disclosureHandoverSigned, { actor, signatureKind: body.signatureKind, attachmentId: body.attachmentId, ...recipient });
+    return;
+  }
+  const signature = parseSignature(body.signature);
+  const file = { fileName: `인수자서명_${request.managementNumber}.png`, contentType: 'image/png' as const, content: signature.png };
+  const [row] = await withSealedFiles(deps.documents, [file], (sealed) =>
+    call.em.fork().transactional((tx) => addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose: SIGNATURE }, sealed, { maxFiles: 1, audit: auditIdentity(call) })),
+  );
+  try {
+    await gateway(deps).send(request.id, disclosureHandoverSigned, { actor, signatureKind: 'on_screen', attachmentId: row!.id, ...recipient });
+  } catch (error) {
+    await call.em.fork().transactional(async (tx) => {
+      await tx.nativeDelete(Attachment, { id: row!.id });
+      await appendAuditEvent(tx, {
+        ...auditIdentity(call), action: 'attachment.removed', targetType: TARGET, targetId: request.id,
+        reason: '업무 흐름에 전달하지 못해 화면 서명을 되돌림', detail: { attachmentId: row!.id, purpose: SIGNATURE },
+      });
+    });
+    deps.documents.remove(row!.id);
+    throw error;
+  }
 }
 
 export async function recordDestructionReport(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, z.output<typeof destructionReportBody>>): Promise<void> {

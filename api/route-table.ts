@@ -141,6 +141,8 @@ const REVOKERS: readonly Grant[] = [{ roles: ['chief'], scope: 'everything' }, O
 const DISCLOSURE_READERS: readonly Grant[] = [{ roles: [...PRIVILEGED_ROLES, 'auditor'], scope: 'everything' }];
 const DISCLOSURE_OPERATOR: readonly Grant[] = [{ roles: ['operator'], scope: 'everything' }];
 const DISCLOSURE_WITHDRAWERS: readonly Grant[] = [{ roles: ['operator', 'chief'], scope: 'everything' }];
+/** Room for the drawn signature (a PNG of at most 200 KB as base64) next to the other fields. */
+const HANDOVER_BODY_LIMIT = '320kb';
 const DISCLOSURE_EXAMPLE = {
   kind: 'provision', applicantName: '홍길동', applicantBirthDateOrBusinessNumber: '1980-01-01', applicantAddress: '경기도 광명시 철산로 123',
   applicantContact: '010-1234-5678', applicantEmail: 'hong@example.test', recordingFrom: '2026-11-27T13:00:00+09:00',
@@ -737,7 +739,8 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     }),
     defineRoute({
       method: 'post', path: '/api/disclosure-requests/:id/handover', kind: 'api', access: DISCLOSURE_OPERATOR, params: requestIdParams, body: handoverBody,
-      summary: '인수자가 서명한 인수·인계증(별지 제2호서식) 접수: 이때부터 열람·제공, 제공이면 이 수령일부터 파기 회신 기한',
+      bodyLimit: HANDOVER_BODY_LIMIT,
+      summary: '인수자가 서명한 인수·인계증(별지 제2호서식) 접수 — 화면 서명(on_screen: 서명을 서식에 넣어 보관) 또는 종이 서명 스캔(paper_scan): 이때부터 열람·제공, 제공이면 이 수령일부터 파기 회신 기한',
       example: { body: { signatureKind: 'paper_scan', attachmentId: '00000000-0000-4000-8000-000000000000', recipientName: '홍길동', receivedAt: '2026-11-27T10:00:00+09:00' } },
       async handle(call) {
         await recordHandover(disclosureDeps, call);
@@ -1128,7 +1131,8 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     }),
     defineRoute({
       method: 'post', path: '/disclosure/:id/handover', kind: 'page', access: DISCLOSURE_OPERATOR, params: requestIdParams, body: handoverForm,
-      summary: '서명된 인수·인계증 접수 (화면)',
+      bodyLimit: HANDOVER_BODY_LIMIT,
+      summary: '서명된 인수·인계증 접수 (화면): 화면 서명 또는 종이 서명 스캔',
       async handle(call) {
         await fromCase(call, () => recordHandover(disclosureDeps, { ...call, body: handoverFromForm(call.body, deps.calendar) }));
       },

@@ -76,6 +76,8 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B>;
   /** Files come with the fields (`multipart/form-data` instead of JSON or a urlencoded form). */
   upload?: UploadRule;
+  /** A body larger than the usual limit, for the one route that carries an image in its fields (the drawn signature). */
+  bodyLimit?: string;
   /** Documents the success body of an `api` route. */
   response?: z.ZodType;
   /** Set only on a route that answers audio (a recording always sealed), naming the procedure that allows it. */
@@ -142,8 +144,8 @@ export function mountRoute(app: express.Express, route: RouteSpec, options: Moun
   const mediaType = route.upload ? 'multipart/form-data' : route.kind === 'api' ? 'application/json' : 'application/x-www-form-urlencoded';
   const parser =
     route.kind === 'api'
-      ? express.json({ limit: JSON_LIMIT, strict: true })
-      : express.urlencoded({ extended: false, limit: FORM_LIMIT, parameterLimit: 50 });
+      ? express.json({ limit: route.bodyLimit ?? JSON_LIMIT, strict: true })
+      : express.urlencoded({ extended: false, limit: route.bodyLimit ?? FORM_LIMIT, parameterLimit: 50 });
 
   const handler = async (req: Request, res: Response, next: NextFunction) => {
     const context = requestContext(res);

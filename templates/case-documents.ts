@@ -13,6 +13,7 @@ import {
   type Form1Fields,
   type Form2Fields,
   type Form3Fields,
+  type SignatureImageField,
   type DisclosureRejectionNoticeFields,
   type DestructionReportEscalationFields,
   type DestructionReportReminderFields,
@@ -55,12 +56,26 @@ export function applicationFields(request: DisclosureRequest, context: DocumentC
   };
 }
 
-/** Form 2 for the recordings confirmed on the request (one audio file each). */
+/** Who receives the copy, as Form 2 names them: before signing, or as recorded when they signed. */
+export type Form2Recipient = Pick<HandoverReceipt, 'request' | 'recipientName' | 'receivedAt'>;
+
+/** The drawn signature's place on Form 2: at most 4 cm wide and 1.5 cm high, its proportions kept. */
+const SIGNATURE_BOX_CM = { width: 4, height: 1.5 };
+
+function signatureImage(png: Buffer): SignatureImageField {
+  // IHDR follows the 8-byte PNG signature and its own 8-byte length and type: width, then height.
+  const ratio = png.readUInt32BE(20) / png.readUInt32BE(16);
+  const width = Math.min(SIGNATURE_BOX_CM.width, SIGNATURE_BOX_CM.height / ratio);
+  return { width, height: width * ratio, data: png, extension: '.png', alt: '인수자 서명' };
+}
+
+/** Form 2 for the recordings confirmed on the request (one audio file each), signed if the signature is given. */
 export function handoverReceiptFields(
-  receipt: HandoverReceipt,
+  receipt: Form2Recipient,
   recordings: readonly Recording[],
   official: HandingOverOfficial,
   context: DocumentContext,
+  recipientSignaturePng?: Buffer,
 ): Form2Fields {
   const request = receipt.request;
   return {
@@ -83,6 +98,8 @@ export function handoverReceiptFields(
     handoverUnit: official.unit,
     handoverRank: official.rank,
     handoverName: official.name,
+    recipientSigned: recipientSignaturePng !== undefined,
+    recipientSignature: recipientSignaturePng ? signatureImage(recipientSignaturePng) : null,
   };
 }
 

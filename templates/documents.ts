@@ -59,6 +59,18 @@ export interface Form2Fields extends Common {
   handoverUnit: string;
   handoverRank: string;
   handoverName: string;
+  /** Signed on screen: the recipient's signature is drawn after their name. */
+  recipientSigned: boolean;
+  recipientSignature: SignatureImageField | null;
+}
+
+/** An image as docx-templates' IMAGE command takes it (sizes in cm). */
+export interface SignatureImageField {
+  width: number;
+  height: number;
+  data: Buffer;
+  extension: '.png';
+  alt: string;
 }
 
 export interface Form3Fields extends Common {
@@ -185,7 +197,7 @@ export const BLANK_FORMS = {
     ...common,
     items: [{ managementNumber: '', recordingTime: '', recordedPhoneNumber: '', purpose: '', fileCount: '', remarks: '' }],
     receivedDate: BLANK_DATE, reportPeriod, documentDate: BLANK_DATE, recipientAddress: '', recipientName: '',
-    handoverUnit: '', handoverRank: '', handoverName: '',
+    handoverUnit: '', handoverRank: '', handoverName: '', recipientSigned: false, recipientSignature: null,
   }),
   'form3-destruction-report': (common: Common): Form3Fields => ({
     ...common,

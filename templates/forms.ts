@@ -135,7 +135,7 @@ function form2(): Block[] {
         columns: [30, 140],
         rows: [
           { height: 10, cells: [label('인 수 자', { mergeDown: true }), { paragraphs: ['주 소: (부서명) {{recipientAddress}}'] }] },
-          { height: 10, cells: [label('', { continued: true }), { paragraphs: ['성 명: (기관단체명) {{recipientName}}                    (서 명)'] }] },
+          { height: 10, cells: [label('', { continued: true }), { paragraphs: ['성 명: (기관단체명) {{recipientName}}                    (서 명) {{IF recipientSigned}}{{IMAGE recipientSignature}}{{END-IF}}'] }] },
           { height: 10, cells: [label('인 계 자', { mergeDown: true }), { paragraphs: ['소 속: {{handoverUnit}}'] }] },
           { height: 10, cells: [label('', { continued: true }), { paragraphs: ['직 급: {{handoverRank}}'] }] },
           { height: 10, cells: [label('', { continued: true }), { paragraphs: ['성 명: {{handoverName}}                    (서 명)'] }] },

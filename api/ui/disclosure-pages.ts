@@ -275,14 +275,27 @@ function handoverSection(frame: Frame, input: DisclosurePageInput, timeZone: str
   const { item } = input;
   if (!input.steps.handover) return html``;
   const scans = scanOptions(item, 'signed_handover_receipt', timeZone);
+  const recipientFields = (id: string) => html`<div><label for="recipientName-${id}">인수자 성명</label><input id="recipientName-${id}" name="recipientName" required maxlength="100" value="${item.applicantName}"></div>
+<div><label for="receivedAt-${id}">수령 일시</label><input id="receivedAt-${id}" name="receivedAt" type="datetime-local" required max="${input.now}" value="${input.now}"></div>`;
   return html`<h2>인수·인계증 서명 접수</h2>
-<p>인수자가 서명한 인수·인계증(별지 제2호서식)의 스캔을 위 첨부파일에 '${PURPOSE_LABELS.signed_handover_receipt}'(으)로 올린 뒤 기록합니다.
-기록하면 ${item.kind === 'viewing' ? '열람 시간이 시작됩니다' : '제공할 수 있고, 수령일부터 파기 결과 회신 기한이 계산됩니다'}.</p>
+<p>인수자가 인수·인계증(별지 제2호서식)에 서명하면 기록합니다. 기록하면 ${item.kind === 'viewing' ? '열람 시간이 시작됩니다' : '제공할 수 있고, 수령일부터 파기 결과 회신 기한이 계산됩니다'}.</p>
+<h3>화면 서명</h3>
+<form class="case-form" method="post" action="/disclosure/${item.id}/handover" data-signature-form>${csrfField(frame)}
+<input type="hidden" name="signatureKind" value="on_screen"><input type="hidden" name="signature" value="">
+<p>인수자가 아래 서명란에 직접 서명합니다. 서명은 인수·인계증의 인수자 성명 옆에 들어가 신청 문서로 보관됩니다.</p>
+<div><label for="signature-pad">인수자 서명란</label><canvas id="signature-pad" class="signature-pad" width="600" height="200" role="img" aria-label="인수자 서명란 (마우스, 펜 또는 손가락으로 서명)" data-signature-pad></canvas>
+<p class="signature-message" role="alert" data-signature-message hidden>서명란에 인수자의 서명을 받은 뒤 기록하십시오.</p>
+<button type="button" data-signature-clear>서명 지우기</button></div>
+<noscript><p class="alert">화면 서명에는 JavaScript가 필요합니다. 종이 서명 스캔으로 기록하십시오.</p></noscript>
+${recipientFields('screen')}
+<button type="submit">화면 서명으로 인수·인계 기록</button></form>
+<h3>종이 서명 스캔</h3>
+<p>인수자가 종이에 서명한 인수·인계증의 스캔을 위 첨부파일에 '${PURPOSE_LABELS.signed_handover_receipt}'(으)로 올린 뒤 기록합니다.</p>
 ${scans.length === 0 ? html`<p class="notice">아직 첨부한 서명된 인수·인계증이 없습니다.</p>` : html`<form class="case-form" method="post" action="/disclosure/${item.id}/handover">${csrfField(frame)}
+<input type="hidden" name="signatureKind" value="paper_scan">
 <div><label for="handover-scan">서명된 인수·인계증 스캔</label><select id="handover-scan" name="attachmentId" required>${scans}</select></div>
-<div><label for="recipientName">인수자 성명</label><input id="recipientName" name="recipientName" required maxlength="100" value="${item.applicantName}"></div>
-<div><label for="receivedAt">수령 일시</label><input id="receivedAt" name="receivedAt" type="datetime-local" required max="${input.now}" value="${input.now}"></div>
-<button type="submit">인수·인계 기록</button></form>`}`;
+${recipientFields('paper')}
+<button type="submit">스캔으로 인수·인계 기록</button></form>`}`;
 }
 
 function packageSection(frame: Frame, input: DisclosurePageInput): Html {

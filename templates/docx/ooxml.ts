@@ -134,7 +134,9 @@ function blockXml(block: Block): string {
 
 const NAMESPACES =
   'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" ' +
-  'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
+  'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" ' +
+  // Where a form places an image (the on-screen signature on Form 2), docx-templates writes a wp:inline drawing.
+  'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"';
 
 function documentXml(blocks: Block[], landscape: boolean): string {
   const margin = twips(MARGIN_MM);

@@ -2,19 +2,22 @@
  * 녹취정보 제공 (Art. 9) end to end through the real API with real logins, the workflow on the time-skipping Temporal
  * server and a real capture appliance: the operator registers Form 1 (bad input refused in Korean, nothing written),
  * finds and confirms the recorded call (put on hold), the chain signs off in turn, the signed Form 2 is attached and
- * recorded, the package is built — it opens with 7z under the password shown once and verifies against the system's
+ * recorded (on paper for the provision, drawn on screen for the viewing), the package is built — it opens with 7z under the password shown once and verifies against the system's
  * public key — the ledger lists the case, and the returned Form 3 closes it and releases the hold.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
+import JSZip from 'jszip';
 import type { RequestDetail, RequestView } from '../../api/disclosure';
-import { AuditEvent, DisclosureRequest, LedgerEntry, RecordingHold, type Recording } from '../../infra/db/entities';
+import { Attachment, AuditEvent, DisclosureRequest, LedgerEntry, RecordingHold, type Recording } from '../../infra/db/entities';
 import { verifyPackage } from '../../infra/package-verify';
 import { loggedIn, SAMPLE_FILES, type TestClient } from '../support/api';
 import { availableDrivers } from '../support/databases';
+import { BLANK_PAD_PNG, dataUrl, SIGNATURE_PNG } from '../support/signature';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
 const pdf = (name: string) => ({ field: 'files', name, type: 'application/pdf', content: SAMPLE_FILES.pdf });
@@ -191,11 +194,26 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     }
     await detailWhen(id, (found) => found.status === 'awaiting_handover');
     expect((await audio()).status).toBe(409);
-    const signedForm2 = await attach(id, 'signed_handover_receipt');
-    await operator.json('POST', `/api/disclosure-requests/${id}/handover`, {
-      json: { signatureKind: 'paper_scan', attachmentId: signedForm2, recipientName: '홍길동', receivedAt: new Date().toISOString() },
+    // The recipient signs on screen. A blank pad is refused and leaves nothing behind.
+    const onScreen = (png: Buffer) => operator.json<{ code: string; message: string }>('POST', `/api/disclosure-requests/${id}/handover`, {
+      json: { signatureKind: 'on_screen', signature: dataUrl(png), recipientName: '홍길동', receivedAt: new Date().toISOString() },
     });
-    await detailWhen(id, (found) => found.workflow?.viewingUntil !== null && found.workflow?.viewingUntil !== undefined);
+    const blank = await onScreen(BLANK_PAD_PNG);
+    expect(blank.status).toBe(400);
+    expect(blank.body).toMatchObject({ code: 'INVALID_SIGNATURE', message: '서명란이 비어 있습니다. 인수자가 서명한 뒤 기록하십시오.' });
+    expect(await em().count(Attachment, { ownerId: id })).toBe(0);
+    expect((await onScreen(SIGNATURE_PNG)).status).toBe(202);
+    const viewing = await detailWhen(id, (found) => found.workflow?.viewingUntil !== null && found.workflow?.viewingUntil !== undefined);
+    // The signature is kept as the case's file, and placed on a signed Form 2 that joins the case's documents.
+    expect(viewing.attachments).toEqual([expect.objectContaining({ purpose: 'recipient_signature', sha256: createHash('sha256').update(SIGNATURE_PNG).digest('hex') })]);
+    const signedForm2 = viewing.documents.find((document) => document.purpose === '서명된 녹취정보 인수·인계증')!;
+    const docx = await operator.request('GET', `/api/disclosure-requests/${id}/documents/${signedForm2.id}`);
+    const zip = await JSZip.loadAsync(Buffer.from(await docx.arrayBuffer()));
+    const media = Object.values(zip.files).filter((file) => file.name.startsWith('word/media/') && !file.dir);
+    expect(media).toHaveLength(1);
+    expect((await media[0]!.async('nodebuffer')).equals(SIGNATURE_PNG)).toBe(true);
+    const signedAudit = await em().findOneOrFail(AuditEvent, { action: 'disclosure.handover_signed', targetId: id });
+    expect(JSON.parse(signedAudit.detail)).toMatchObject({ signatureKind: 'on_screen', signedDocumentId: signedForm2.id, signatureSha256: viewing.attachments[0]!.sha256 });
     // The case page offers a player for each confirmed call, playing from this origin only.
     const casePage = await (await operator.request('GET', `/disclosure/${id}`)).text();
     expect(casePage).toContain(`<audio controls preload="none" controlslist="nodownload noplaybackrate"`);

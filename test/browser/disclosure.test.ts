@@ -3,17 +3,19 @@
  * server and a real capture appliance that recorded the call: the operator registers Form 1 (a mistake first, answered
  * in Korean with what was typed kept), is told what a submission lacks, confirms the recorded call (a deleted one offered
  * but not selectable) and submits; the operator, the deputy (from the dashboard card) and the chief (from the list's
- * inbox) sign off; an auditor reads the case and is offered no step; the operator downloads Form 2, attaches its
- * signed scan and records the handover, builds the package — the password shown once, the ZIP opened by 7z with it —
+ * inbox) sign off; an auditor reads the case and is offered no step; the operator downloads Form 2, the recipient signs
+ * on the screen's pad (an empty pad stopped with a message) and the signed Form 2 carries the drawing, builds the package — the password shown once, the ZIP opened by 7z with it —
  * and records the returned Form 3, which closes the case. Screenshots in test-artifacts/browser/.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import JSZip from 'jszip';
 import type { Page } from 'playwright-core';
 import { localInputValue } from '../../api/disclosure-forms';
 import { readDisclosureOverview } from '../../api/disclosure-overview';
+import { parseSignature } from '../../api/signature';
 import { DEMO_USERS } from '../../infra/directory/development-directory';
 import type { Recording } from '../../infra/db/entities';
 import { DisclosureWorkflows } from '../../infra/temporal/disclosure';
@@ -158,21 +160,42 @@ describeBrowser('disclosure in Chromium', () => {
     expect(await auditor.getByRole('button').allTextContents()).toEqual(['로그아웃']);
     expect(await auditor.locator('main a[download]').count()).toBe(0);
 
-    // Form 2 as generated; its signed scan attached and recorded with the day of receipt.
+    // Form 2 as generated; the recipient signs on the screen's pad, and the handover is recorded with the day of receipt.
     await operator.goto(caseUrl);
     const documents = operator.getByRole('table', { name: '문서' });
     const [form2] = await Promise.all([operator.waitForEvent('download'), documents.getByRole('link', { name: /인수·인계증/ }).click()]);
     expect(readFileSync(await form2.path()).subarray(0, 2).toString()).toBe('PK');
-    expect(await operator.getByLabel('첨부 종류').inputValue()).toBe('signed_handover_receipt');
-    await operator.getByLabel(/^파일/).setInputFiles([pdf('인수인계증_서명.pdf')]);
-    await operator.getByRole('button', { name: '첨부', exact: true }).click();
-    await operator.waitForURL(caseUrl);
-    expect(await operator.getByRole('table', { name: '첨부파일' }).textContent()).toContain('인수인계증_서명.pdf');
     expect(await operator.getByLabel('인수자 성명').inputValue()).toBe(APPLICANT);
-    await saveScreenshot(operator, 'disclosure-handover-form');
-    await operator.getByRole('button', { name: '인수·인계 기록' }).click();
+    // Sent without a signature, the page stays and says what is missing.
+    await operator.getByRole('button', { name: '화면 서명으로 인수·인계 기록' }).click();
+    expect(await operator.getByRole('alert').textContent()).toBe('서명란에 인수자의 서명을 받은 뒤 기록하십시오.');
+    expect(operator.url()).toBe(caseUrl);
+    const padElement = operator.getByRole('img', { name: /인수자 서명란/ });
+    // The mouse moves in the window's coordinates: the pad must be in view to be drawn on.
+    await padElement.scrollIntoViewIfNeeded();
+    const pad = (await padElement.boundingBox())!;
+    await operator.mouse.move(pad.x + pad.width * 0.1, pad.y + pad.height * 0.6);
+    await operator.mouse.down();
+    for (let step = 1; step <= 40; step += 1) {
+      await operator.mouse.move(pad.x + pad.width * (0.1 + step * 0.02), pad.y + pad.height * (0.5 + 0.25 * Math.sin(step / 3)));
+    }
+    await operator.mouse.up();
+    expect(await operator.getByRole('alert').isHidden()).toBe(true);
+    await saveScreenshot(operator, 'disclosure-handover-signature');
+    await operator.getByRole('button', { name: '화면 서명으로 인수·인계 기록' }).click();
     await operator.waitForURL(caseUrl);
     await untilRow(operator, '상태', '열람·제공 중');
+    // The signed Form 2 carries the drawing where the recipient signs.
+    await reloadUntil(
+      operator,
+      async () => (await documents.getByRole('link', { name: /서명된 녹취정보 인수·인계증/ }).count()) > 0,
+      async () => 'the signed Form 2 never showed',
+    );
+    const [signedForm2] = await Promise.all([operator.waitForEvent('download'), documents.getByRole('link', { name: /서명된 녹취정보 인수·인계증/ }).click()]);
+    const signedZip = await JSZip.loadAsync(readFileSync(await signedForm2.path()));
+    const [drawing] = Object.values(signedZip.files).filter((file) => file.name.startsWith('word/media/') && !file.dir);
+    const png = await drawing!.async('nodebuffer');
+    expect(parseSignature(`data:image/png;base64,${png.toString('base64')}`)).toMatchObject({ width: 600, height: 200 });
     // The package goes out with the blank Form 3, made once the deadline is planned.
     await reloadUntil(
       operator,

@@ -20,7 +20,10 @@ import {
 } from '../../templates/documents';
 import { buildDocx } from '../../templates/docx/ooxml';
 import type { FormKind } from '../../templates/forms';
-import { convertToPdf, pdfText, savePageImage } from '../support/libreoffice';
+import { handoverReceiptFields } from '../../templates/case-documents';
+import type { DisclosureRequest } from '../../infra/db/entities';
+import { convertToPdf, pdfImages, pdfText, savePageImage } from '../support/libreoffice';
+import { SIGNATURE_PNG } from '../support/signature';
 
 const GWANGMYEONG = municipality('광명시');
 const HOSTILE = '{{applicantName}} +++INS x+++ <w:t>&amp;</w:t> "인용" \u202Eمرحبا\u202C 😀';
@@ -60,7 +63,12 @@ const FORM2: Form2Fields = {
   handoverUnit: '정보통신과',
   handoverRank: '주무관',
   handoverName: '이담당',
+  recipientSigned: false,
+  recipientSignature: null,
 };
+
+/** The facts Form 2 reads from a request. */
+const SIGNED_REQUEST = { managementNumber: '2026-0001', purpose: '민원 분쟁 증빙', kind: 'provision', applicantAddress: '경기도 광명시 철산로 123' } as DisclosureRequest;
 
 const FORM3: Form3Fields = {
   ...GWANGMYEONG,
@@ -150,6 +158,33 @@ test('Form 2: the table of recordings over many rows, pledge and handling word f
     '직 급: 주무관', '성 명: 이담당',
   ]);
   for (let day = 1; day <= 14; day += 1) expect(text).toContain(squash(`2026. 11. ${day}. 10:02`));
+});
+
+test('Form 2 signed on screen: the drawn signature is placed after the recipient, once, and opens in LibreOffice', async () => {
+  const signed = handoverReceiptFields(
+    { request: SIGNED_REQUEST, recipientName: '홍길동', receivedAt: new Date('2026-11-27T05:00:00Z') }, [], { unit: '정보통신과', rank: '주무관', name: '이담당' },
+    { municipalityName: '광명시', timeZone: 'Asia/Seoul', reportPeriod: '30일' }, SIGNATURE_PNG,
+  );
+  const { docx, text } = await renderAndRead('form2-handover-receipt', signed, 'form2-signed-on-screen');
+  expectAll(text, ['성 명: (기관단체명) 홍길동', '(서 명)', '2. 수령일자 : 2026년 11월 27일']);
+  const zip = await JSZip.loadAsync(docx);
+  const media = Object.keys(zip.files).filter((name) => name.startsWith('word/media/') && !zip.files[name]!.dir);
+  expect(media).toHaveLength(1);
+  expect(Buffer.compare(await zip.file(media[0]!)!.async('nodebuffer'), SIGNATURE_PNG)).toBe(0);
+  // 4 cm wide (1 cm = 360,000 EMU), 600×200 kept as 3:1.
+  const xml = await zip.file('word/document.xml')!.async('string');
+  expect(xml).toContain('<wp:extent cx="1440000" cy="480000"/>');
+  expect(xml.indexOf('<w:drawing>')).toBeGreaterThan(xml.indexOf('홍길동'));
+  expect(xml.indexOf('<w:drawing>')).toBeLessThan(xml.indexOf('인 계 자'));
+  const pdf = path.join(folder, 'form2-signed-on-screen.pdf');
+  // LibreOffice resamples images to 300 dpi: 4 cm is about 470 pixels, still three times as wide as high.
+  const images = await pdfImages(pdf);
+  expect(images).toHaveLength(1);
+  expect(images[0]!.page).toBe(1);
+  expect(images[0]!.width / images[0]!.height).toBeCloseTo(3, 1);
+  // Unsigned, the same template places no image.
+  const unsigned = await JSZip.loadAsync(await renderForm('form2-handover-receipt', FORM2));
+  expect(Object.keys(unsigned.files).some((name) => name.startsWith('word/media/') && !unsigned.files[name]!.dir)).toBe(false);
 });
 
 test('Form 3 (reconstructed) filled, marked provisional, with the Art. 9(4) statement', async () => {

@@ -40,3 +40,14 @@ export async function savePageImage(pdf: string, name: string): Promise<string> 
   await run('pdftoppm', ['-png', '-r', '80', '-f', '1', '-l', '1', '-singlefile', pdf, prefix]);
   return `${prefix}.png`;
 }
+
+/** The images placed in a PDF, as `pdfimages -list` reports them: page, pixel width and height, and colour. */
+export async function pdfImages(pdf: string): Promise<{ page: number; width: number; height: number; colour: string }[]> {
+  const { stdout } = await run('pdfimages', ['-list', pdf]);
+  return stdout
+    .split('\n')
+    .slice(2)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields.length > 5 && fields[2] === 'image')
+    .map((fields) => ({ page: Number(fields[0]), width: Number(fields[3]), height: Number(fields[4]), colour: fields[5]! }));
+}

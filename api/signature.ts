@@ -1,0 +1,117 @@
+/**
+ * The recipient's signature drawn on screen (Form 2): a PNG as the browser's canvas makes it (8-bit RGBA), sent as a
+ * data URL. It is decoded here, not trusted: a blank pad, a picture of something else dressed as PNG or a huge image
+ * is refused before anything is stored, with a message the operator can act on.
+ */
+import { crc32, inflateSync } from 'node:zlib';
+import { ApiError } from './errors';
+
+export const SIGNATURE_MAX_BYTES = 200 * 1024;
+/** base64 of the largest PNG, with its `data:image/png;base64,` prefix. */
+export const SIGNATURE_MAX_DATA_URL = 22 + Math.ceil(SIGNATURE_MAX_BYTES / 3) * 4;
+const WIDTH = { min: 200, max: 2000 };
+const HEIGHT = { min: 80, max: 1000 };
+/** Fewer inked pixels than this is a dot or a slip, not a signature. */
+export const SIGNATURE_MIN_INK_PIXELS = 150;
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const RGBA = 6;
+
+export interface SignatureImage {
+  png: Buffer;
+  width: number;
+  height: number;
+  inkPixels: number;
+}
+
+const refuse = (message: string, detail?: Record<string, unknown>) => new ApiError(400, 'INVALID_SIGNATURE', message, detail);
+
+interface Chunks {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colourType: number;
+  interlace: number;
+  data: Buffer;
+}
+
+function readChunks(png: Buffer): Chunks {
+  if (png.length < PNG_MAGIC.length || !png.subarray(0, PNG_MAGIC.length).equals(PNG_MAGIC)) throw refuse('서명 이미지가 PNG가 아닙니다.');
+  let offset = PNG_MAGIC.length;
+  let header: Omit<Chunks, 'data'> | undefined;
+  const data: Buffer[] = [];
+  while (offset + 12 <= png.length) {
+    const length = png.readUInt32BE(offset);
+    const type = png.toString('latin1', offset + 4, offset + 8);
+    const end = offset + 8 + length;
+    if (end + 4 > png.length) break;
+    if (crc32(png.subarray(offset + 4, end)) !== png.readUInt32BE(end)) throw refuse('서명 이미지가 손상되었습니다 (PNG 검사합 불일치).');
+    const body = png.subarray(offset + 8, end);
+    if (type === 'IHDR' && length === 13) {
+      header = { width: body.readUInt32BE(0), height: body.readUInt32BE(4), bitDepth: body[8]!, colourType: body[9]!, interlace: body[12]! };
+    } else if (type === 'IDAT') {
+      data.push(body);
+    } else if (type === 'IEND') {
+      if (!header || data.length === 0) break;
+      return { ...header, data: Buffer.concat(data) };
+    }
+    offset = end + 4;
+  }
+  throw refuse('서명 이미지가 온전한 PNG가 아닙니다.');
+}
+
+const paeth = (a: number, b: number, c: number): number => {
+  const p = a + b - c;
+  const pa = Math.abs(p - a);
+  const pb = Math.abs(p - b);
+  const pc = Math.abs(p - c);
+  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+};
+
+/** Undoes the PNG row filters (RFC 2083 §6) and counts the pixels that are not transparent. */
+function countInk(raw: Buffer, width: number, height: number): number {
+  const stride = width * 4;
+  let previous = Buffer.alloc(stride);
+  let ink = 0;
+  for (let row = 0; row < height; row += 1) {
+    const start = row * (stride + 1);
+    const filter = raw[start]!;
+    const line = Buffer.from(raw.subarray(start + 1, start + 1 + stride));
+    for (let i = 0; i < stride; i += 1) {
+      const left = i >= 4 ? line[i - 4]! : 0;
+      const up = previous[i]!;
+      const upLeft = i >= 4 ? previous[i - 4]! : 0;
+      const predictor = [0, left, up, (left + up) >> 1, paeth(left, up, upLeft)][filter];
+      if (predictor === undefined) throw refuse('서명 이미지가 온전한 PNG가 아닙니다 (알 수 없는 필터).');
+      line[i] = (line[i]! + predictor) & 0xff;
+    }
+    for (let alpha = 3; alpha < stride; alpha += 4) if (line[alpha]! >= 32) ink += 1;
+    previous = line;
+  }
+  return ink;
+}
+
+/** The signature from its data URL, or a Korean refusal saying what is wrong with it. */
+export function parseSignature(dataUrl: string): SignatureImage {
+  const match = /^data:image\/png;base64,([A-Za-z0-9+/]+={0,2})$/.exec(dataUrl);
+  if (!match) throw refuse('서명이 없습니다. 서명란에 서명한 뒤 기록하십시오.');
+  const png = Buffer.from(match[1]!, 'base64');
+  if (png.length > SIGNATURE_MAX_BYTES) throw refuse(`서명 이미지가 너무 큽니다 (${Math.round(SIGNATURE_MAX_BYTES / 1024)} KB까지).`);
+  const chunks = readChunks(png);
+  const { width, height } = chunks;
+  if (width < WIDTH.min || width > WIDTH.max || height < HEIGHT.min || height > HEIGHT.max) {
+    throw refuse(`서명 이미지의 크기(${width}×${height})가 서명란에 맞지 않습니다.`, { width, height });
+  }
+  if (chunks.bitDepth !== 8 || chunks.colourType !== RGBA || chunks.interlace !== 0) {
+    throw refuse('서명 이미지는 화면 서명란이 만드는 형식(8비트 RGBA PNG)이어야 합니다.');
+  }
+  let raw: Buffer;
+  try {
+    raw = inflateSync(chunks.data, { maxOutputLength: height * (width * 4 + 1) });
+  } catch {
+    throw refuse('서명 이미지가 온전한 PNG가 아닙니다 (압축 해제 실패).');
+  }
+  if (raw.length !== height * (width * 4 + 1)) throw refuse('서명 이미지가 온전한 PNG가 아닙니다 (크기 불일치).');
+  const inkPixels = countInk(raw, width, height);
+  if (inkPixels < SIGNATURE_MIN_INK_PIXELS) throw refuse('서명란이 비어 있습니다. 인수자가 서명한 뒤 기록하십시오.', { inkPixels });
+  return { png, width, height, inkPixels };
+}
