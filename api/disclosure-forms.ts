@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { wallClockDate } from '../infra/korean-time';
 import type { LegalCalendar } from '../infra/legal-period';
 import {
-  attachmentFields, confirmBody, destructionReportBody, disclosureSignOffBody, handoverBody, registrationBody, withdrawBody, type RegistrationBody,
+  attachmentFields, confirmBody, destructionReportBody, disclosureSignOffBody, handoverBody, ownRequestBody, registrationBody, withdrawBody, type OwnRequestBody, type RegistrationBody,
 } from './disclosure';
 import { ApiError } from './errors';
 import { SIGNATURE_MAX_DATA_URL } from './signature';
@@ -33,6 +33,19 @@ export const registrationForm = z.object({
   groundDetail: field,
 });
 export type RegistrationForm = z.output<typeof registrationForm>;
+
+export const ownRequestForm = z.object({
+  kind: field,
+  applicantBirthDate: field,
+  applicantContact: field,
+  applicantEmail: field,
+  recordingFrom: field,
+  recordingTo: field,
+  extension: field,
+  purpose: field,
+  reason: field,
+});
+export type OwnRequestForm = z.output<typeof ownRequestForm>;
 
 export const confirmForm = z.object({
   recordingIds: z.union([z.string(), z.array(z.string())]).default([]).transform((value) => (typeof value === 'string' ? [value] : value)),
@@ -92,6 +105,15 @@ export function registrationFromForm(form: RegistrationForm, calendar: LegalCale
     ...form,
     applicantEmail: orNull(form.applicantEmail),
     groundDetail: orNull(form.groundDetail),
+    recordingFrom: instantOf(form.recordingFrom, calendar, '녹취 일시(부터)'),
+    recordingTo: instantOf(form.recordingTo, calendar, '녹취 일시(까지)'),
+  });
+}
+
+export function ownRequestFromForm(form: OwnRequestForm, calendar: LegalCalendar): OwnRequestBody {
+  return checked(ownRequestBody, {
+    ...form,
+    applicantEmail: orNull(form.applicantEmail),
     recordingFrom: instantOf(form.recordingFrom, calendar, '녹취 일시(부터)'),
     recordingTo: instantOf(form.recordingTo, calendar, '녹취 일시(까지)'),
   });

@@ -7,13 +7,13 @@
  * and given out only as the encrypted ZIP, its password shown once.
  */
 import { randomInt } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { z } from 'zod';
 import { CaptureControlError, type CaptureControlClient } from '../capture/control-client';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import {
   Attachment, AuditEvent, DESTRUCTION_METHODS, DISCLOSURE_GROUNDS, DISCLOSURE_KINDS, DisclosureRequest, DisclosureRequestRecording,
-  GeneratedDocument, Recording, type DisclosureStatus as RowStatus,
+  Extension, GeneratedDocument, Recording, type DisclosureStatus as RowStatus,
 } from '../infra/db/entities';
 import { takeManagementNumber } from '../infra/db/management-number';
 import type { DocumentStore } from '../infra/documents/document-store';
@@ -31,6 +31,7 @@ import type { Actor } from '../workflows/sign-off';
 import type { Principal } from './access';
 import { addAttachments, attachmentView, listAttachments, readAttachment, toAttachmentView, withSealedFiles } from './attachments';
 import { ApiError, notFound } from './errors';
+import { ownExtensions } from './recording-search';
 import { parseSignature, SIGNATURE_MAX_DATA_URL } from './signature';
 import type { RouteCall } from './routes';
 
@@ -53,8 +54,14 @@ const text = (label: string, max: number, min = 1) =>
 const instant = (label: string) => z.iso.datetime({ offset: true, message: `${label}은(는) 2026-11-27T14:00:00+09:00 형식입니다` });
 const MAX_WINDOW_MS = 31 * 86_400_000;
 
-export const registrationBody = z
-  .object({
+/** The call's time window, in order and at most a month, wherever an applicant gives one. */
+const withRecordingWindow = <T extends z.ZodType<{ recordingFrom: string; recordingTo: string }>>(schema: T) =>
+  schema
+    .refine((body) => Date.parse(body.recordingTo) > Date.parse(body.recordingFrom), { message: '녹취 일시의 끝이 시작보다 앞섭니다', path: ['recordingTo'] })
+    .refine((body) => Date.parse(body.recordingTo) - Date.parse(body.recordingFrom) <= MAX_WINDOW_MS, { message: '녹취 일시는 31일 안의 범위로 적습니다', path: ['recordingTo'] });
+const pick = <T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> =>
+  Object.fromEntries(keys.map((key) => [key, from[key]])) as Pick<T, K>;
+const registrationFields = {
     kind: z.enum(DISCLOSURE_KINDS, { message: '열람 또는 제공을 고르십시오' }),
     applicantName: text('신청인 성명(기관·단체명)', 100),
     applicantBirthDateOrBusinessNumber: z
@@ -73,11 +80,23 @@ export const registrationBody = z
     ground: z.enum(DISCLOSURE_GROUNDS, { message: '근거를 고르십시오 (당사자 또는 다른 법령)' }),
     groundDetail: z.string().trim().max(1000).nullable().default(null).describe('당사자 확인 방법, 또는 근거 법령과 조항'),
     receivedAt: instant('접수 일시').optional().describe('신청서를 받은 때 (없으면 지금)'),
-  })
-  .strict()
-  .refine((body) => Date.parse(body.recordingTo) > Date.parse(body.recordingFrom), { message: '녹취 일시의 끝이 시작보다 앞섭니다', path: ['recordingTo'] })
-  .refine((body) => Date.parse(body.recordingTo) - Date.parse(body.recordingFrom) <= MAX_WINDOW_MS, { message: '녹취 일시는 31일 안의 범위로 적습니다', path: ['recordingTo'] });
+};
+export const registrationBody = withRecordingWindow(z.object(registrationFields).strict());
 export type RegistrationBody = z.output<typeof registrationBody>;
+
+/**
+ * A party official's own request (Art. 9(1): the party), filed logged in: who they are comes from the directory and
+ * the login proves it; they say which of their own extensions and when. The managing department then handles it as
+ * any other request.
+ */
+export const ownRequestBody = withRecordingWindow(
+  z.object({
+    ...pick(registrationFields, ['kind', 'applicantContact', 'applicantEmail', 'recordingFrom', 'recordingTo', 'purpose', 'reason']),
+    applicantBirthDate: z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, { message: '생년월일을 1980-01-01 형식으로 적으십시오' }),
+    extension: z.string().trim().regex(/^[0-9-]{3,20}$/, { message: '내선 번호를 고르십시오' }),
+  }).strict(),
+);
+export type OwnRequestBody = z.output<typeof ownRequestBody>;
 
 export const requestIdParams = z.object({ id: z.uuid({ message: '신청 번호가 올바르지 않습니다' }) }).strict();
 export const confirmBody = z
@@ -216,9 +235,52 @@ function auditIdentity(call: RouteCall<unknown, unknown, unknown>) {
 }
 
 /** Registers a Form 1: numbered in the transaction that stores it, then its workflow started. */
-export async function registerRequest(deps: DisclosureDeps, call: RouteCall<unknown, unknown, RegistrationBody>): Promise<RequestView> {
-  const workflows = gateway(deps);
+export function registerRequest(deps: DisclosureDeps, call: RouteCall<unknown, unknown, RegistrationBody>): Promise<RequestView> {
+  return register(deps, call, call.body);
+}
+
+/**
+ * A party official files their own request: only for an extension that is theirs (as the recordings search counts
+ * it), with their name and department from the directory and the login as the check that they are the party.
+ */
+export async function fileOwnRequest(deps: DisclosureDeps, call: RouteCall<unknown, unknown, OwnRequestBody>): Promise<RequestView> {
+  const principal = call.principal as Principal;
   const { body } = call;
+  const own = await call.em.count(Extension, { $and: [{ number: body.extension }, ownExtensions(principal)] } as FilterQuery<Extension>);
+  if (own === 0) {
+    throw new ApiError(403, 'NOT_PARTY', `내선 ${body.extension}은(는) 본인이 쓰는 내선이 아닙니다. 다른 사람의 통화는 관리부서에 신청서를 내십시오.`, { extension: body.extension });
+  }
+  return register(deps, call, {
+    kind: body.kind,
+    applicantName: principal.displayName,
+    applicantBirthDateOrBusinessNumber: body.applicantBirthDate,
+    applicantAddress: principal.departmentPath.join(' '),
+    applicantContact: body.applicantContact,
+    applicantEmail: body.applicantEmail,
+    recordingFrom: body.recordingFrom,
+    recordingTo: body.recordingTo,
+    phoneNumber: body.extension,
+    purpose: body.purpose,
+    relationToParty: '통화 당사자 본인 (내선 사용 직원)',
+    reason: body.reason,
+    ground: 'party',
+    groundDetail: `직원 본인 신청: 통합 로그인(${principal.username})으로 본인 확인, 본인 내선 ${body.extension}`,
+  }, principal.username);
+}
+
+/** The extensions a party official may file their own request for. */
+export async function ownExtensionNumbers(em: EntityManager, principal: Principal): Promise<string[]> {
+  return (await em.find(Extension, ownExtensions(principal), { orderBy: { number: 'asc' } })).map((extension) => extension.number);
+}
+
+/** The requests a party official filed themselves, newest first. */
+export async function listOwnRequests(call: RouteCall<unknown, unknown, unknown>): Promise<RequestView[]> {
+  const rows = await call.em.find(DisclosureRequest, { applicantUsername: (call.principal as Principal).username }, { orderBy: { receivedAt: 'desc' }, limit: 100 });
+  return rows.map(toRequestView);
+}
+
+async function register(deps: DisclosureDeps, call: RouteCall<unknown, unknown, unknown>, body: RegistrationBody, applicantUsername?: string): Promise<RequestView> {
+  const workflows = gateway(deps);
   const identity = auditIdentity(call);
   const receivedAt = body.receivedAt ? new Date(body.receivedAt) : new Date();
   if (receivedAt.getTime() > Date.now() + 60_000) throw new ApiError(400, 'INVALID_INPUT', '접수 일시가 앞으로의 시각입니다.');
@@ -236,12 +298,13 @@ export async function registerRequest(deps: DisclosureDeps, call: RouteCall<unkn
     row.recordingTo = to;
     row.applicantEmail = body.applicantEmail ?? undefined;
     row.groundDetail = body.groundDetail ?? undefined;
+    row.applicantUsername = applicantUsername;
     tx.persist(row);
     await tx.flush();
     // The applicant's personal data stays in the row: the audit entry names the case, not the person.
     await appendAuditEvent(tx, {
       ...identity, action: 'disclosure.registered', targetType: TARGET, targetId: row.id, reason: '녹취정보 신청서 접수',
-      detail: { managementNumber: row.managementNumber, kind: row.kind, ground: row.ground, requestId: identity.requestId },
+      detail: { managementNumber: row.managementNumber, kind: row.kind, ground: row.ground, filedByParty: applicantUsername !== undefined, requestId: identity.requestId },
     });
     return row;
   });

@@ -89,7 +89,7 @@ export function partyFilter(principal: Principal): FilterQuery<Recording> {
 }
 
 /** The extensions a party answers for: the one they own, and the directory's number. */
-function ownExtensions(principal: Principal): FilterQuery<Extension> {
+export function ownExtensions(principal: Principal): FilterQuery<Extension> {
   const conditions: FilterQuery<Extension>[] = [{ owner: principal.username }];
   if (principal.extension) conditions.push({ number: principal.extension });
   return { $or: conditions } as FilterQuery<Extension>;

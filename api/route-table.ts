@@ -42,17 +42,17 @@ import type { SignOffLabels } from '../templates/documents';
 import { exportLedger, ledgerQuery } from './ledger';
 import {
   addRequestAttachments, attachmentFields, buildPackage, confirmBody, confirmRecordings, destructionReportBody, disclosureSignOffBody, handoverBody,
-  listRequests, packageFile, packageResult, proposeMatches, readRequest, recordDestructionReport, recordHandover, registerRequest, registrationBody,
+  listRequests, packageFile, packageResult, proposeMatches, readRequest, recordDestructionReport, recordHandover, registerRequest, registrationBody, fileOwnRequest, listOwnRequests, ownExtensionNumbers, ownRequestBody,
   requestAttachment, requestDetail, requestDocument, requestIdParams, requestView, signOffRequest, submitRequest, withdrawBody, withdrawRequest,
   packagePublicKey, playParams, verifyFields, verifyUploadedPackage, viewingAudio, type DisclosureDeps,
 } from './disclosure';
 import type { SignOffRole } from '../infra/settings';
 import {
   attachmentForm, attachmentFromForm, confirmForm, confirmFromForm, destructionReportForm, destructionReportFromForm, handoverForm, handoverFromForm,
-  localInputValue, registrationForm, registrationFromForm, signOffFromForm, withdrawForm, withdrawFromForm, type RegistrationForm,
+  localInputValue, ownRequestForm, ownRequestFromForm, type OwnRequestForm, registrationForm, registrationFromForm, signOffFromForm, withdrawForm, withdrawFromForm, type RegistrationForm,
 } from './disclosure-forms';
 import { permittedSteps, readDisclosureOverview } from './disclosure-overview';
-import { disclosureCard, disclosureListPage, disclosurePage, packagePage, registrationFormPage } from './ui/disclosure-pages';
+import { disclosureCard, disclosureListPage, disclosurePage, ownRequestsPage, packagePage, registrationFormPage } from './ui/disclosure-pages';
 import {
   isPartyToRecording,
   recordingIdParams,
@@ -143,6 +143,17 @@ const DISCLOSURE_OPERATOR: readonly Grant[] = [{ roles: ['operator'], scope: 'ev
 const DISCLOSURE_WITHDRAWERS: readonly Grant[] = [{ roles: ['operator', 'chief'], scope: 'everything' }];
 /** Room for the drawn signature (a PNG of at most 200 KB as base64) next to the other fields. */
 const HANDOVER_BODY_LIMIT = '320kb';
+/**
+ * Officials who may be a party to a call file their own request; the handler only ever reads or files the caller's
+ * own (their extensions, their requests), so the grant needs no ownership rule on a path parameter.
+ */
+const OWN_REQUESTERS: readonly Grant[] = [{ roles: ['staff', 'dept_head'], scope: 'everything' }];
+/** jung.staff's own extension in the demo directory. */
+const ownRequestsQuery = z.object({ filed: z.string().regex(/^\d{4}-\d{4}$/).optional() }).strict();
+const OWN_REQUEST_EXAMPLE = {
+  kind: 'viewing', applicantBirthDate: '1985-03-01', applicantContact: '010-1234-5678', applicantEmail: null, extension: '02-2680-1234',
+  recordingFrom: '2026-11-27T13:00:00+09:00', recordingTo: '2026-11-27T15:00:00+09:00', purpose: '민원 응대 내용 확인', reason: '민원인과 통화한 내용을 확인하려 합니다.',
+};
 const DISCLOSURE_EXAMPLE = {
   kind: 'provision', applicantName: '홍길동', applicantBirthDateOrBusinessNumber: '1980-01-01', applicantAddress: '경기도 광명시 철산로 123',
   applicantContact: '010-1234-5678', applicantEmail: 'hong@example.test', recordingFrom: '2026-11-27T13:00:00+09:00',
@@ -227,6 +238,7 @@ const NAVIGATION: readonly (NavItem & { access: readonly Grant[] })[] = [
   { path: '/recordings', label: '녹취정보 조회', access: RECORDING_READERS },
   { path: '/full-recording', label: '전수 녹취', access: APPLICATION_READERS },
   { path: '/disclosure', label: '녹취정보 열람·제공', access: DISCLOSURE_READERS },
+  { path: '/my/disclosure', label: '내 녹취정보 신청', access: OWN_REQUESTERS },
   { path: '/access-holders', label: '접근 권한자', access: HOLDER_READERS },
   { path: '/notice', label: '사전고지', access: ANNOUNCEMENT_READERS },
 ];
@@ -424,6 +436,15 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       return showDisclosure(call, error);
     }
     call.res.redirect(303, `/disclosure/${call.params.id}`);
+  };
+  const showOwnRequests = async (call: RouteCall<unknown, unknown, unknown>, input: { values?: OwnRequestForm; error?: ApiError; filed?: string }) => {
+    const principal = call.principal as Principal;
+    const [items, extensions] = await Promise.all([listOwnRequests(call), ownExtensionNumbers(call.em, principal)]);
+    sendPage(
+      call.res,
+      ownRequestsPage(frame(call.res, '/my/disclosure'), { items, extensions, values: input.values, error: input.error, filed: input.filed }, deps.timeZone),
+      input.error?.status ?? 200,
+    );
   };
   const showRegistrationForm = (call: RouteCall<unknown, unknown, unknown>, values?: RegistrationForm, error?: ApiError) =>
     sendPage(call.res, registrationFormPage(frame(call.res, '/disclosure'), { values, error: error?.message }), error?.status ?? 200);
@@ -654,6 +675,21 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       example: { body: DISCLOSURE_EXAMPLE },
       async handle(call) {
         call.res.status(201).json(await registerRequest(disclosureDeps, call));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/my/disclosure-requests', kind: 'api', access: OWN_REQUESTERS, body: ownRequestBody, response: requestView,
+      summary: '통화 당사자인 직원이 본인 내선의 녹취정보 열람·제공을 직접 신청 (제9조제1항): 성명·소속은 디렉터리에서, 당사자 확인은 로그인으로',
+      example: { body: OWN_REQUEST_EXAMPLE },
+      async handle(call) {
+        call.res.status(201).json(await fileOwnRequest(disclosureDeps, call));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/my/disclosure-requests', kind: 'api', access: OWN_REQUESTERS, response: z.array(requestView),
+      summary: '내가 직접 낸 녹취정보 신청과 그 상태',
+      async handle(call) {
+        call.res.json(await listOwnRequests(call));
       },
     }),
     defineRoute({
@@ -1058,6 +1094,28 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
         const signs = principal.roles.some((role) => (deps.disclosure.signOffChain as readonly string[]).includes(role));
         const inbox = signs ? (await readDisclosureOverview(disclosureDeps, call.em, principal)).awaitingMe : undefined;
         sendPage(call.res, disclosureListPage(frame(call.res, '/disclosure'), { items, inbox, canRegister: principal.roles.includes('operator') }, deps.timeZone));
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/my/disclosure', kind: 'page', access: OWN_REQUESTERS, query: ownRequestsQuery,
+      summary: '내 녹취정보 신청: 본인 내선의 통화를 직접 신청하고 상태를 봄',
+      async handle(call) {
+        await showOwnRequests(call, { filed: call.query.filed });
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/my/disclosure', kind: 'page', access: OWN_REQUESTERS, body: ownRequestForm,
+      summary: '본인 통화의 녹취정보 신청 (화면): 잘못 적은 곳은 적은 내용과 함께 다시',
+      example: { body: { ...OWN_REQUEST_EXAMPLE, applicantEmail: '', recordingFrom: '2026-11-27T13:00', recordingTo: '2026-11-27T15:00' } },
+      async handle(call) {
+        try {
+          const created = await fileOwnRequest(disclosureDeps, { ...call, body: ownRequestFromForm(call.body, deps.calendar) });
+          call.res.redirect(303, `/my/disclosure?filed=${encodeURIComponent(created.managementNumber)}`);
+        } catch (error) {
+          if (!answeredOnPage(error)) throw error;
+          await auditRefusal(call, error);
+          await showOwnRequests(call, { values: call.body, error });
+        }
       },
     }),
     defineRoute({

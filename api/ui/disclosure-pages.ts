@@ -9,7 +9,7 @@ import type { SignOffRole } from '../../infra/settings';
 import type { SignOffLabels } from '../../templates/documents';
 import { ROLE_LABELS } from '../access';
 import { ATTACHABLE_IN, ATTACHMENT_PURPOSES, PURPOSE_LABELS, type AttachmentPurpose, type RequestDetail, type RequestView } from '../disclosure';
-import type { RegistrationForm } from '../disclosure-forms';
+import type { OwnRequestForm, RegistrationForm } from '../disclosure-forms';
 import type { DisclosureOverview, DisclosureSteps } from '../disclosure-overview';
 import { formatFileSize } from '../uploads';
 import { html, type Html } from './html';
@@ -149,6 +149,62 @@ ${choice('ground', '근거 (제9조제1항)', DISCLOSURE_GROUNDS, GROUND_LABELS)
 <button type="submit">접수</button>
 </form>
 <p><a href="/disclosure">목록으로</a></p>`,
+  );
+}
+
+export interface OwnRequestsPageInput {
+  items: readonly RequestView[];
+  /** The extensions the official answers for, the only ones they may apply for themselves. */
+  extensions: readonly string[];
+  values?: Partial<OwnRequestForm>;
+  error?: { message: string; code: string };
+  /** The management number just given, to say the request was filed. */
+  filed?: string;
+}
+
+/** A party official's own requests (Art. 9(1): the party) and the form to file one, for their own extension only. */
+export function ownRequestsPage(frame: Frame, input: OwnRequestsPageInput, timeZone: string): string {
+  const values = input.values ?? {};
+  const text = (name: keyof OwnRequestForm, label: string, attributes: Html = html``) =>
+    html`<div><label for="${name}">${label}</label><input id="${name}" name="${name}" value="${values[name] ?? ''}"${attributes}></div>`;
+  const rows = input.items.length === 0
+    ? html`<tr><td colspan="5">직접 낸 신청이 없습니다.</td></tr>`
+    : html`${input.items.map(
+        (item) => html`<tr><td>${item.managementNumber}</td><td>${when(item.receivedAt, timeZone)}</td><td>${KIND_LABELS[item.kind]}</td>
+<td>${statusLabel(item.status)}</td><td>${item.endReason ?? ''}</td></tr>`,
+      )}`;
+  const form = input.extensions.length === 0
+    ? html`<p class="notice">본인 이름으로 등록된 내선이 없어 직접 신청할 수 없습니다. 관리부서에 신청서(별지 제1호서식)를 내십시오.</p>`
+    : html`<form class="case-form" method="post" action="/my/disclosure">
+${csrfField(frame)}
+<fieldset><legend>열람·제공 구분</legend>${DISCLOSURE_KINDS.map(
+        (kind) => html`<div><input type="radio" id="kind-${kind}" name="kind" value="${kind}" required${values.kind === kind ? html` checked` : ''}>
+<label class="inline" for="kind-${kind}">${KIND_LABELS[kind]}</label></div>`,
+      )}</fieldset>
+<div><label for="extension">내선</label><select id="extension" name="extension" required>${input.extensions.map(
+        (number) => html`<option value="${number}"${values.extension === number ? html` selected` : ''}>${number}</option>`,
+      )}</select></div>
+${text('recordingFrom', '녹취 일시 (부터)', html` type="datetime-local" required`)}
+${text('recordingTo', '녹취 일시 (까지)', html` type="datetime-local" required`)}
+${text('applicantBirthDate', '생년월일', html` required maxlength="10" placeholder="1980-01-01"`)}
+${text('applicantContact', '연락처', html` required maxlength="20" placeholder="010-1234-5678"`)}
+${text('applicantEmail', '전자우편 (선택, 있으면 회신 기한 안내를 전자우편으로 보냄)', html` type="email" maxlength="254"`)}
+${text('purpose', '열람·제공 목적', html` required maxlength="500"`)}
+<div><label for="reason">신청 사유</label><textarea id="reason" name="reason" required maxlength="2000" rows="3">${values.reason ?? ''}</textarea></div>
+<button type="submit">신청</button>
+</form>`;
+  return page(
+    frame,
+    '내 녹취정보 신청',
+    html`<p>운영 규정 제9조제1항: 통화 당사자는 본인 통화의 녹취정보 열람·제공을 신청할 수 있습니다. 본인 내선의 통화만 여기서 신청하며,
+성명과 소속은 통합 로그인의 정보로, 당사자 확인은 로그인으로 갈음합니다. 관리부서가 녹취를 확인하고 결재를 거친 뒤 연락합니다. 녹취 일시는 서울 시각입니다.</p>
+${input.filed ? html`<p class="notice" role="status">신청했습니다. 관리번호 ${input.filed}</p>` : ''}
+${input.error ? html`<p class="alert" role="alert">${input.error.message} (오류 코드 <code>${input.error.code}</code>)</p>` : ''}
+<h2>신청하기</h2>
+${form}
+<h2>내가 낸 신청</h2>
+<table><caption class="skip">내가 낸 신청</caption><thead><tr><th scope="col">관리번호</th><th scope="col">신청일시</th><th scope="col">열람/제공</th><th scope="col">상태</th><th scope="col">종결 사유</th></tr></thead>
+<tbody>${rows}</tbody></table>`,
   );
 }
 

@@ -180,6 +180,58 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     expect(await em().count(RecordingHold, { recording: call.id, disclosureRequestId: id, releasedAt: null })).toBe(0);
   }, 120_000);
 
+  test('a party official files their own request, for their own extension only; the operator then works it', async () => {
+    const staff = await loggedIn(stack.api.url, 'staff');
+    const head = await loggedIn(stack.api.url, 'dept_head');
+    const own = {
+      kind: 'viewing', applicantBirthDate: '1985-03-01', applicantContact: '010-2222-3333', applicantEmail: null,
+      recordingFrom: new Date(Date.now() - 3_600_000).toISOString(), recordingTo: new Date(Date.now() + 60_000).toISOString(),
+      extension: stack.calls.staffExtension.number, purpose: '민원 응대 내용 확인', reason: '민원인과 통화한 내용을 확인하려 합니다.',
+    };
+    const before = await em().count(DisclosureRequest);
+    // Another official's extension is refused, and no management number is used up.
+    const refused = await staff.json<{ code: string; message: string }>('POST', '/api/my/disclosure-requests', { json: { ...own, extension: stack.calls.itExtension.number } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('NOT_PARTY');
+    expect(refused.body.message).toContain('본인이 쓰는 내선이 아닙니다');
+    expect((await head.json('POST', '/api/my/disclosure-requests', { json: own })).body).toMatchObject({ code: 'NOT_PARTY' });
+    expect(await em().count(DisclosureRequest)).toBe(before);
+
+    const filed = await staff.json<RequestView>('POST', '/api/my/disclosure-requests', { json: own });
+    expect(filed.status).toBe(201);
+    const row = await em().findOneOrFail(DisclosureRequest, filed.body.id);
+    expect(row).toMatchObject({
+      applicantName: '정주무관', applicantAddress: '광명시청 복지정책과', applicantUsername: 'jung.staff', registeredBy: 'jung.staff',
+      ground: 'party', requestedPhoneNumber: stack.calls.staffExtension.number, relationToParty: '통화 당사자 본인 (내선 사용 직원)',
+    });
+    expect(row.groundDetail).toContain('통합 로그인(jung.staff)으로 본인 확인');
+    // Only the official sees it among their own; the department head has none; the operator sees it among all.
+    expect((await staff.json<RequestView[]>('GET', '/api/my/disclosure-requests')).body.map((item) => item.id)).toEqual([filed.body.id]);
+    expect((await head.json<RequestView[]>('GET', '/api/my/disclosure-requests')).body).toEqual([]);
+    expect((await operator.json<RequestView[]>('GET', '/api/disclosure-requests')).body.map((item) => item.id)).toContain(filed.body.id);
+    // The operator finds the official's call and confirms it, as for any request.
+    const matches = await operator.json<{ id: string }[]>('GET', `/api/disclosure-requests/${filed.body.id}/matches`);
+    expect(matches.body.map((match) => match.id)).toContain(call.id);
+    await operator.json('POST', `/api/disclosure-requests/${filed.body.id}/recordings`, { json: { recordingIds: [call.id] } });
+    await detailWhen(filed.body.id, (found) => found.recordings.length === 1);
+
+    // The page: the official's own extensions only; a mistake comes back in Korean with what was typed.
+    const page = await (await staff.request('GET', '/my/disclosure')).text();
+    expect(page).toContain(`<option value="${stack.calls.staffExtension.number}">`);
+    expect(page).not.toContain(`<option value="${stack.calls.itExtension.number}">`);
+    expect(page).toContain(row.managementNumber);
+    const form = { kind: 'provision', applicantBirthDate: '1985', applicantContact: '010-2222-3333', applicantEmail: '', recordingFrom: '2026-11-27T13:00', recordingTo: '2026-11-27T15:00', extension: stack.calls.staffExtension.number, purpose: '증빙', reason: '통화 내용 확인이 필요합니다.' };
+    const mistake = await staff.request('POST', '/my/disclosure', { form });
+    expect(mistake.status).toBe(400);
+    const mistakePage = await mistake.text();
+    expect(mistakePage).toContain('생년월일을 1980-01-01 형식으로 적으십시오');
+    expect(mistakePage).toContain('>통화 내용 확인이 필요합니다.</textarea>');
+    const good = await staff.request('POST', '/my/disclosure', { form: { ...form, applicantBirthDate: '1985-03-01' } });
+    expect(good.status).toBe(303);
+    expect(good.headers.get('location')).toMatch(/^\/my\/disclosure\?filed=\d{4}-\d{4}$/);
+    expect(await em().count(DisclosureRequest, { applicantUsername: 'jung.staff' })).toBe(2);
+  }, 60_000);
+
   test('viewing: the approved call plays only once Form 2 is signed and only within the window, every play audited', async () => {
     const registered = await operator.json<RequestView>('POST', '/api/disclosure-requests', { json: { ...form1(), kind: 'viewing', applicantEmail: null } });
     const id = registered.body.id;

@@ -51,6 +51,9 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'GET /api/full-recording-applications/:id/evidence/:attachmentId': APPLICATION_READERS,
   // Art. 9: the managing department works the cases; auditors read them, never their files.
   'POST /api/disclosure-requests': OPERATOR,
+  // A party official files their own: the example is jung.staff's extension, which is not the department head's.
+  'POST /api/my/disclosure-requests': PARTY_ONLY,
+  'GET /api/my/disclosure-requests': ['staff', 'dept_head'],
   'GET /api/disclosure-requests': HOLDER_READERS,
   'GET /api/disclosure-requests/:id': HOLDER_READERS,
   'GET /api/disclosure-requests/:id/matches': MANAGING,
@@ -98,6 +101,8 @@ const EXPECTED: Record<string, readonly Who[]> = {
   // Art. 9 in the UI: as the matching API routes; auditors read the cases and take no step.
   'GET /disclosure': HOLDER_READERS,
   'GET /disclosure/new': OPERATOR,
+  'GET /my/disclosure': ['staff', 'dept_head'],
+  'POST /my/disclosure': PARTY_ONLY,
   'POST /disclosure': OPERATOR,
   'GET /disclosure/:id': HOLDER_READERS,
   'POST /disclosure/:id/recordings': OPERATOR,

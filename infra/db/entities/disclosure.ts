@@ -27,7 +27,7 @@ export type DisclosureStatus = (typeof DISCLOSURE_STATUSES)[number];
  * (name, birth date or business number, address, contact, e-mail); the ledger copies what Form 4 needs.
  */
 export class DisclosureRequest extends BaseEntity<
-  'status' | 'groundDetail' | 'applicantEmail' | 'recordings' | 'signOffs' | 'releasedAt' | 'packageSha256' | 'endedAt' | 'endReason' | 'recordingFrom' | 'recordingTo'
+  'status' | 'groundDetail' | 'applicantEmail' | 'recordings' | 'signOffs' | 'releasedAt' | 'packageSha256' | 'endedAt' | 'endReason' | 'recordingFrom' | 'recordingTo' | 'applicantUsername'
 > {
   status: DisclosureStatus = 'registered';
   /** The time window the applicant gave for the call, as instants: what matching searches (Form 1 prints the text). */
@@ -42,6 +42,8 @@ export class DisclosureRequest extends BaseEntity<
   /** Closed, rejected or withdrawn, and why (Korean, as the notice or the record says it). */
   endedAt?: Date;
   endReason?: string;
+  /** Set when a party official filed the request themselves, logged in: their own list of requests is by it. */
+  applicantUsername?: string;
   recordings = new Collection<DisclosureRequestRecording>(this);
   signOffs = new Collection<SignOff>(this);
   constructor(
@@ -98,6 +100,7 @@ export const DisclosureRequestSchema = new EntitySchema<DisclosureRequest, BaseE
     packageSha256: { type: 'string', length: 64, nullable: true },
     endedAt: { type: 'datetime', nullable: true },
     endReason: { type: UnicodeTextType, nullable: true },
+    applicantUsername: { type: 'string', length: 128, nullable: true },
     recordingFrom: { type: 'datetime', nullable: true },
     recordingTo: { type: 'datetime', nullable: true },
     recordings: { kind: '1:m', entity: () => DisclosureRequestRecording, mappedBy: 'request' },
