@@ -33,7 +33,7 @@ import { addAttachments, attachmentView, listAttachments, readAttachment, toAtta
 import { ApiError, notFound } from './errors';
 import { ownExtensions } from './recording-search';
 import { parseSignature, SIGNATURE_MAX_DATA_URL } from './signature';
-import type { RouteCall } from './routes';
+import { auditIdentityOf, type RouteCall } from './routes';
 
 export const ATTACHMENT_PURPOSES = ['ground_document', 'signed_handover_receipt', 'destruction_report', 'other'] as const;
 export type AttachmentPurpose = (typeof ATTACHMENT_PURPOSES)[number];
@@ -230,9 +230,6 @@ function recordingTimeText(from: Date, to: Date, timeZone: string): string {
   return `${formatKoreanDateTime(from, timeZone)} ~ ${formatKoreanDateTime(to, timeZone)}`;
 }
 
-function auditIdentity(call: RouteCall<unknown, unknown, unknown>) {
-  return { actor: (call.principal as Principal).username, role: call.context.actingRole ?? 'operator', sourceAddress: call.context.sourceAddress, requestId: call.context.requestId };
-}
 
 /** Registers a Form 1: numbered in the transaction that stores it, then its workflow started. */
 export function registerRequest(deps: DisclosureDeps, call: RouteCall<unknown, unknown, RegistrationBody>): Promise<RequestView> {
@@ -281,7 +278,7 @@ export async function listOwnRequests(call: RouteCall<unknown, unknown, unknown>
 
 async function register(deps: DisclosureDeps, call: RouteCall<unknown, unknown, unknown>, body: RegistrationBody, applicantUsername?: string): Promise<RequestView> {
   const workflows = gateway(deps);
-  const identity = auditIdentity(call);
+  const identity = auditIdentityOf(call);
   const receivedAt = body.receivedAt ? new Date(body.receivedAt) : new Date();
   if (receivedAt.getTime() > Date.now() + 60_000) throw new ApiError(400, 'INVALID_INPUT', '접수 일시가 앞으로의 시각입니다.');
   const from = new Date(body.recordingFrom);
@@ -494,7 +491,7 @@ export async function recordHandover(deps: DisclosureDeps, call: RouteCall<{ id:
   const signature = parseSignature(body.signature);
   const file = { fileName: `인수자서명_${request.managementNumber}.png`, contentType: 'image/png' as const, content: signature.png };
   const [row] = await withSealedFiles(deps.documents, [file], (sealed) =>
-    call.em.fork().transactional((tx) => addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose: SIGNATURE }, sealed, { maxFiles: 1, audit: auditIdentity(call) })),
+    call.em.fork().transactional((tx) => addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose: SIGNATURE }, sealed, { maxFiles: 1, audit: auditIdentityOf(call) })),
   );
   try {
     await gateway(deps).send(request.id, disclosureHandoverSigned, { actor, signatureKind: 'on_screen', attachmentId: row!.id, ...recipient });
@@ -502,7 +499,7 @@ export async function recordHandover(deps: DisclosureDeps, call: RouteCall<{ id:
     await call.em.fork().transactional(async (tx) => {
       await tx.nativeDelete(Attachment, { id: row!.id });
       await appendAuditEvent(tx, {
-        ...auditIdentity(call), action: 'attachment.removed', targetType: TARGET, targetId: request.id,
+        ...auditIdentityOf(call), action: 'attachment.removed', targetType: TARGET, targetId: request.id,
         reason: '업무 흐름에 전달하지 못해 화면 서명을 되돌림', detail: { attachmentId: row!.id, purpose: SIGNATURE },
       });
     });
@@ -537,7 +534,7 @@ export async function addRequestAttachments(deps: DisclosureDeps, call: RouteCal
     if (!ATTACHABLE_IN[purpose].includes(state)) {
       throw new ApiError(409, 'ACTION_REFUSED', `지금 단계에서는 '${PURPOSE_LABELS[purpose]}'을(를) 첨부할 수 없습니다.`, { state, purpose });
     }
-    await addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose }, sealed, { maxFiles: deps.maxAttachments, audit: auditIdentity(call) });
+    await addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose }, sealed, { maxFiles: deps.maxAttachments, audit: auditIdentityOf(call) });
   }));
   return listAttachments(call.em.fork(), TARGET, call.params.id);
 }
@@ -606,9 +603,9 @@ export async function buildPackage(deps: DisclosureDeps, call: RouteCall<{ id: s
   const fileName = `녹취정보제공_${request.managementNumber}.zip`;
   const [attachment] = await withSealedFiles(deps.documents, [{ fileName, contentType: 'application/zip', content: sealed.zip }], (files) =>
     call.em.fork().transactional(async (tx) => {
-      const rows = await addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose: PACKAGE }, files, { maxFiles: 1, audit: auditIdentity(call) });
+      const rows = await addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose: PACKAGE }, files, { maxFiles: 1, audit: auditIdentityOf(call) });
       await appendAuditEvent(tx, {
-        ...auditIdentity(call), action: 'disclosure.package_built', targetType: TARGET, targetId: request.id, reason: '제공 파일 작성',
+        ...auditIdentityOf(call), action: 'disclosure.package_built', targetType: TARGET, targetId: request.id, reason: '제공 파일 작성',
         detail: { managementNumber: request.managementNumber, packageSha256: sealed.packageSha256, manifestSha256: sealed.manifestSha256, recordings: status.recordings },
       });
       return rows;

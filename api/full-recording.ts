@@ -26,7 +26,7 @@ import type { Principal } from './access';
 import { departmentOf } from './departments';
 import { ApiError, notFound } from './errors';
 import { localDate } from './recording-search';
-import type { RouteCall } from './routes';
+import { auditIdentityOf, type RouteCall } from './routes';
 import { addAttachments, attachmentView, listAttachments, readAttachment, withSealedFiles, type AttachmentView } from './attachments';
 import { formatFileSize, type UploadedFile } from './uploads';
 
@@ -202,16 +202,14 @@ export async function applyForFullRecording(
     tx.persist(row);
     await tx.flush();
     await appendAuditEvent(tx, {
-      actor: principal.username,
-      role: call.context.actingRole ?? 'dept_head',
-      sourceAddress: call.context.sourceAddress,
+      ...auditIdentityOf(call),
       action: 'full_recording.applied',
       targetType: 'full_recording_application',
       targetId: row.id,
       reason: body.reason,
       detail: { extensions: body.extensions, ground: body.ground, periodFrom: body.periodFrom, periodTo: body.periodTo, requestId: call.context.requestId },
     });
-    await addAttachments(tx, evidenceOf(row.id), evidence, { maxFiles: deps.maxEvidenceFiles, audit: auditIdentity(call) });
+    await addAttachments(tx, evidenceOf(row.id), evidence, { maxFiles: deps.maxEvidenceFiles, audit: auditIdentityOf(call) });
     return row;
   }));
   try {
@@ -245,14 +243,6 @@ export async function applyForFullRecording(
   return toApplicationView(application);
 }
 
-function auditIdentity(call: RouteCall<unknown, unknown, unknown>) {
-  return {
-    actor: (call.principal as Principal).username,
-    role: call.context.actingRole ?? 'dept_head',
-    sourceAddress: call.context.sourceAddress,
-    requestId: call.context.requestId,
-  };
-}
 
 /**
  * 증빙자료 added after filing, while the managing department is still reviewing (after a decision the application is
@@ -267,7 +257,7 @@ export async function addEvidence(deps: FullRecordingDeps, call: RouteCall<{ id:
     if (application.status !== 'under_review') {
       throw new ApiError(409, 'ACTION_REFUSED', '검토 중인 신청에만 증빙자료를 더할 수 있습니다.', { status: application.status });
     }
-    await addAttachments(tx, evidenceOf(application.id), evidence, { maxFiles: deps.maxEvidenceFiles, audit: auditIdentity(call) });
+    await addAttachments(tx, evidenceOf(application.id), evidence, { maxFiles: deps.maxEvidenceFiles, audit: auditIdentityOf(call) });
   }));
   return listAttachments(call.em.fork(), 'full_recording_application', call.params.id);
 }

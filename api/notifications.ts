@@ -1,12 +1,15 @@
 /**
- * 알림: what the lifecycles tell people inside the system (reminders to approve, the yearly review), shown on the
- * dashboard of whoever they are addressed to. The workflows address a role (`operator`) or a department's head
+ * What the lifecycles tell people that someone in the system must see. 알림: what they tell people inside the system (reminders to approve, the yearly review), shown on the
+ * dashboard of whoever they are addressed to; and the letters to post, which the managing department prints and sends. The workflows address a role (`operator`) or a department's head
  * (`dept_head:<department code>`), not a person, so that a reminder reaches whoever holds the role when it fires.
  */
 import type { EntityManager } from '@mikro-orm/core';
-import { Notification } from '../infra/db/entities';
+import { z } from 'zod';
+import { appendAuditEvent, type AuditInput } from '../infra/audit/audit-log';
+import { GeneratedDocument, Notification } from '../infra/db/entities';
 import type { Principal } from './access';
 import { departmentOf } from './departments';
+import { ApiError, notFound } from './errors';
 
 export interface InAppNotification {
   subject: string;
@@ -47,4 +50,59 @@ export async function readInAppNotifications(em: EntityManager, principal: Princ
     at: row.triggeredAt.toISOString(),
     link: CASE_PAGES[row.relatedType]?.(row.relatedId),
   }));
+}
+
+/** Where a case's generated documents are downloaded (the managing department's routes). */
+const CASE_DOCUMENTS: Record<string, (caseId: string, documentId: string) => string> = {
+  disclosure_request: (caseId, documentId) => `/api/disclosure-requests/${caseId}/documents/${documentId}`,
+};
+
+export const letterToPost = z.object({
+  id: z.string(),
+  subject: z.string(),
+  recipient: z.string().describe('받는 사람의 주소'),
+  body: z.string(),
+  triggeredAt: z.string(),
+  caseLink: z.string().nullable(),
+  enclosures: z.array(z.object({ id: z.string(), purpose: z.string(), sha256: z.string(), link: z.string().nullable() })).describe('인쇄해 동봉할 공문·서식'),
+});
+export type LetterToPost = z.infer<typeof letterToPost>;
+
+/**
+ * Letters the lifecycles decided to send by post (a recipient without e-mail): the managing department prints the
+ * enclosed official letter, posts it, and records that it did; until then the letter waits here, oldest first.
+ */
+export async function readLettersToPost(em: EntityManager): Promise<LetterToPost[]> {
+  const rows = await em.find(Notification, { channel: 'post', status: 'pending' }, { orderBy: { triggeredAt: 'asc' }, limit: 100 });
+  const ids = rows.flatMap((row) => row.attachmentDocumentIds ?? []);
+  const documents = new Map((ids.length ? await em.find(GeneratedDocument, { id: { $in: ids } }) : []).map((document) => [document.id, document]));
+  return rows.map((row) => ({
+    id: row.id,
+    subject: row.subject,
+    recipient: row.recipient,
+    body: row.body,
+    triggeredAt: row.triggeredAt.toISOString(),
+    caseLink: CASE_PAGES[row.relatedType]?.(row.relatedId) ?? null,
+    enclosures: (row.attachmentDocumentIds ?? []).flatMap((id) => {
+      const document = documents.get(id);
+      return document ? [{ id, purpose: document.purpose, sha256: document.sha256, link: CASE_DOCUMENTS[row.relatedType]?.(row.relatedId, id) ?? null }] : [];
+    }),
+  }));
+}
+
+/** The operator posted the letter: it leaves the list, with an audit entry naming who and when. */
+export async function recordLetterPosted(em: EntityManager, identity: Pick<AuditInput, 'actor' | 'role' | 'sourceAddress'>, id: string): Promise<void> {
+  await em.fork().transactional(async (tx) => {
+    const row = await tx.findOne(Notification, { id, channel: 'post' });
+    if (!row) throw notFound();
+    if (row.status !== 'pending') throw new ApiError(409, 'ACTION_REFUSED', '이미 발송 처리된 우편입니다.', { status: row.status });
+    row.status = 'sent';
+    row.sentAt = new Date();
+    row.attempts += 1;
+    await tx.flush();
+    await appendAuditEvent(tx, {
+      ...identity, action: 'notification.posted', targetType: row.relatedType, targetId: row.relatedId, reason: `우편 발송: ${row.subject}`,
+      detail: { notificationId: row.id, enclosures: row.attachmentDocumentIds ?? [] },
+    });
+  });
 }

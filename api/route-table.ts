@@ -22,7 +22,7 @@ import { checkHealth, type HealthCheck } from './health';
 import { holdReason, holdView, openHolds, recordingDetail, releaseHold, setHold } from './holds';
 import { login, type LoginDeps } from './login';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi';
-import { readInAppNotifications } from './notifications';
+import { letterToPost, readInAppNotifications, readLettersToPost, recordLetterPosted } from './notifications';
 import { readRetentionOverview } from './retention-overview';
 import { announcementDownload, readAnnouncementAudio, type AnnouncementSettings } from './announcement';
 import { complianceExceptions, readComplianceExceptions } from './compliance-exceptions';
@@ -62,10 +62,10 @@ import {
   searchRecordings,
   toSummary,
 } from './recording-search';
-import { defineRoute, requestContext, validate, type RouteCall, type RouteSpec } from './routes';
+import { auditIdentityOf, defineRoute, requestContext, validate, type RouteCall, type RouteSpec } from './routes';
 import { LOGIN_CSRF_COOKIE, newToken, SESSION_COOKIE, type SessionStore } from './sessions';
 import type { Frame, NavItem } from './ui/layout';
-import { accessHoldersPage, dashboardPage, loginPage, recordingPage, recordingsPage } from './ui/pages';
+import { accessHoldersPage, dashboardPage, lettersCard, loginPage, recordingPage, recordingsPage } from './ui/pages';
 
 /** What the routes need to know of the system, given by whoever starts the API. */
 export interface SiteFacts {
@@ -147,6 +147,7 @@ const HANDOVER_BODY_LIMIT = '320kb';
  * Officials who may be a party to a call file their own request; the handler only ever reads or files the caller's
  * own (their extensions, their requests), so the grant needs no ownership rule on a path parameter.
  */
+const letterParams = z.object({ id: z.uuid({ message: '우편 번호가 올바르지 않습니다' }) }).strict();
 const OWN_REQUESTERS: readonly Grant[] = [{ roles: ['staff', 'dept_head'], scope: 'everything' }];
 /** jung.staff's own extension in the demo directory. */
 const ownRequestsQuery = z.object({ filed: z.string().regex(/^\d{4}-\d{4}$/).optional() }).strict();
@@ -693,6 +694,21 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
+      method: 'get', path: '/api/letters-to-post', kind: 'api', access: DISCLOSURE_OPERATOR, response: z.array(letterToPost),
+      summary: '우편 발송 대기: 전자우편이 없는 받는 사람에게 인쇄해 보낼 공문 (오래된 것부터)',
+      async handle(call) {
+        call.res.json(await readLettersToPost(call.em));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/api/letters-to-post/:id/posted', kind: 'api', access: DISCLOSURE_OPERATOR, params: letterParams,
+      summary: '우편 발송 처리: 인쇄해 보낸 공문을 발송됨으로 (감사 기록)',
+      async handle(call) {
+        await recordLetterPosted(call.em, auditIdentityOf(call), call.params.id);
+        call.res.status(204).end();
+      },
+    }),
+    defineRoute({
       method: 'get', path: '/api/disclosure-requests', kind: 'api', access: DISCLOSURE_READERS, response: z.array(requestView),
       summary: '녹취정보 열람·제공 신청 목록 (최근 500건)',
       async handle(call) {
@@ -923,7 +939,16 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
           : undefined;
         const disclosure = decide([MANAGING], user).allowed ? disclosureCard(await readDisclosureOverview(disclosureDeps, em, user)) : undefined;
         const notifications = await readInAppNotifications(em, user);
-        sendPage(res, dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone, { notifications, retention, fullRecording, disclosure, compliance }));
+        const letters = decide(DISCLOSURE_OPERATOR, user).allowed ? lettersCard(await readLettersToPost(em), frame(res, '/'), deps.timeZone) : undefined;
+        sendPage(res, dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone, { notifications, letters, retention, fullRecording, disclosure, compliance }));
+      },
+    }),
+    defineRoute({
+      method: 'post', path: '/letters/:id/posted', kind: 'page', access: DISCLOSURE_OPERATOR, params: letterParams,
+      summary: '우편 발송 처리 (화면): 인쇄해 보낸 공문을 대기 목록에서 내림',
+      async handle(call) {
+        await recordLetterPosted(call.em, auditIdentityOf(call), call.params.id);
+        call.res.redirect(303, '/');
       },
     }),
     defineRoute({

@@ -117,6 +117,16 @@ export function auditor(audit: AuditBatcher, context: RequestContext) {
     });
 }
 
+/**
+ * Who acts, for an audit entry a handler writes in its own transaction (beside the change it records): the user, the
+ * role the route granted, the address and the request id, as `call.audit` would name them.
+ */
+export function auditIdentityOf(call: Pick<RouteCall<unknown, unknown, unknown>, 'principal' | 'context'>) {
+  const { principal, context } = call;
+  if (!principal || !context.actingRole) throw new Error('auditIdentityOf: the route has no logged-in user');
+  return { actor: principal.username, role: context.actingRole, sourceAddress: context.sourceAddress, requestId: context.requestId };
+}
+
 export function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return {} as T;
   const result = schema.safeParse(value ?? {});

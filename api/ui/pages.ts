@@ -7,10 +7,10 @@ import type { HealthReport } from '../health';
 import type { RecordingDetail } from '../holds';
 import type { RetentionOverview } from '../retention-overview';
 import type { RecordingSearchQuery, RecordingSearchResult, RecordingSummary } from '../recording-search';
-import type { InAppNotification } from '../notifications';
+import type { InAppNotification, LetterToPost } from '../notifications';
 import { html, type Html } from './html';
 import { page, type Frame } from './layout';
-import { duration } from './parts';
+import { csrfField, duration } from './parts';
 
 const COMPONENT_LABELS: Record<string, string> = {
   database: '데이터베이스',
@@ -86,7 +86,7 @@ export function dashboardPage(
   roles: readonly RoleId[],
   health: HealthReport | undefined,
   timeZone: string,
-  cards: { notifications: readonly InAppNotification[]; retention?: RetentionOverview; fullRecording?: Html; disclosure?: Html; compliance?: Html },
+  cards: { notifications: readonly InAppNotification[]; letters?: Html; retention?: RetentionOverview; fullRecording?: Html; disclosure?: Html; compliance?: Html },
 ): string {
   const roleCards = roles.map((role) => {
     const card = DASHBOARD_CARDS[role];
@@ -107,7 +107,7 @@ export function dashboardPage(
   return page(
     frame,
     '대시보드',
-    html`<div class="cards">${notificationsCard(cards.notifications, timeZone)}${roleCards}${cards.fullRecording}${cards.disclosure}${retention ? retentionCard(retention, timeZone) : ''}${cards.compliance}</div>${status}`,
+    html`<div class="cards">${notificationsCard(cards.notifications, timeZone)}${cards.letters}${roleCards}${cards.fullRecording}${cards.disclosure}${retention ? retentionCard(retention, timeZone) : ''}${cards.compliance}</div>${status}`,
   );
 }
 
@@ -117,6 +117,22 @@ function notificationsCard(items: readonly InAppNotification[], timeZone: string
 ${items.length === 0 ? html`<p>최근 30일 동안 받은 알림이 없습니다.</p>` : html`<ul class="notifications">${items.map(
     (item) => html`<li><strong>${item.link ? html`<a href="${item.link}">${item.subject}</a>` : item.subject}</strong> <small>${formatKoreanDateTime(new Date(item.at), timeZone)}</small><br>${item.body}</li>`,
   )}</ul>`}</section>`;
+}
+
+/**
+ * 우편 발송 대기: letters to recipients without e-mail, each with the official letter to print (its download link) and
+ * the button that records it as posted.
+ */
+export function lettersCard(letters: readonly LetterToPost[], frame: Frame, timeZone: string): Html {
+  return html`<section class="card wide" aria-labelledby="letters-title"><h2 id="letters-title">우편 발송 대기 ${letters.length}건</h2>
+${letters.length === 0 ? html`<p>인쇄해 보낼 우편이 없습니다.</p>` : html`<table><caption class="skip">우편 발송 대기</caption>
+<thead><tr><th scope="col">정한 때</th><th scope="col">제목</th><th scope="col">받는 곳</th><th scope="col">동봉 문서</th><th scope="col">발송</th></tr></thead>
+<tbody>${letters.map(
+    (letter) => html`<tr><td>${formatKoreanDateTime(new Date(letter.triggeredAt), timeZone)}</td>
+<td>${letter.caseLink ? html`<a href="${letter.caseLink}">${letter.subject}</a>` : letter.subject}</td><td>${letter.recipient}</td>
+<td>${letter.enclosures.length === 0 ? '—' : html`${letter.enclosures.map((enclosure) => (enclosure.link ? html`<a href="${enclosure.link}" download>${enclosure.purpose} (DOCX)</a> ` : html`${enclosure.purpose} `))}`}</td>
+<td><form method="post" action="/letters/${letter.id}/posted">${csrfField(frame)}<button type="submit">보냈음</button></form></td></tr>`,
+  )}</tbody></table>`}</section>`;
 }
 
 function dateTime(iso: string | null, timeZone: string): string {

@@ -62,6 +62,18 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     expect(response.status).toBe(201);
     return response.body.at(-1)!.id;
   };
+  /** The call confirmed, submitted and approved by the whole chain: the case waits for the signed Form 2. */
+  const approve = async (id: string) => {
+    await operator.json('POST', `/api/disclosure-requests/${id}/recordings`, { json: { recordingIds: [call.id] } });
+    await detailWhen(id, (found) => found.recordings.length === 1);
+    await operator.json('POST', `/api/disclosure-requests/${id}/submit`);
+    for (const role of ['operator', 'deputy', 'chief'] as const) {
+      await detailWhen(id, (found) => found.workflow?.awaiting === role);
+      const signer = role === 'operator' ? operator : await loggedIn(stack.api.url, role);
+      await signer.json('POST', `/api/disclosure-requests/${id}/sign-off`, { json: { decision: 'approve', comment: '' } });
+    }
+    await detailWhen(id, (found) => found.status === 'awaiting_handover');
+  };
 
   test('bad Form 1s are refused in Korean and write nothing; only the operator registers', async () => {
     const before = await em().count(DisclosureRequest, {});
@@ -236,15 +248,7 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     const registered = await operator.json<RequestView>('POST', '/api/disclosure-requests', { json: { ...form1(), kind: 'viewing', applicantEmail: null } });
     const id = registered.body.id;
     const audio = () => operator.request('GET', `/api/disclosure-requests/${id}/recordings/${call.id}/audio`);
-    await operator.json('POST', `/api/disclosure-requests/${id}/recordings`, { json: { recordingIds: [call.id] } });
-    await detailWhen(id, (found) => found.recordings.length === 1);
-    await operator.json('POST', `/api/disclosure-requests/${id}/submit`);
-    for (const role of ['operator', 'deputy', 'chief'] as const) {
-      await detailWhen(id, (found) => found.workflow?.awaiting === role);
-      const signer = role === 'operator' ? operator : await loggedIn(stack.api.url, role);
-      await signer.json('POST', `/api/disclosure-requests/${id}/sign-off`, { json: { decision: 'approve', comment: '' } });
-    }
-    await detailWhen(id, (found) => found.status === 'awaiting_handover');
+    await approve(id);
     expect((await audio()).status).toBe(409);
     // The recipient signs on screen. A blank pad is refused and leaves nothing behind.
     const onScreen = (png: Buffer) => operator.json<{ code: string; message: string }>('POST', `/api/disclosure-requests/${id}/handover`, {
@@ -285,5 +289,40 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     await detailWhen(id, (found) => found.status === 'closed');
     expect(await audio()).toMatchObject({ status: 409 });
     expect(await (await operator.request('GET', `/disclosure/${id}`)).text()).not.toContain('<audio');
+  }, 120_000);
+
+  test('a recipient without e-mail: the Form 3 reminder letter waits on the operator\'s dashboard to be printed and posted', async () => {
+    const registered = await operator.json<RequestView>('POST', '/api/disclosure-requests', { json: { ...form1(), applicantEmail: null } });
+    const id = registered.body.id;
+    await approve(id);
+    await operator.json('POST', `/api/disclosure-requests/${id}/handover`, {
+      json: { signatureKind: 'on_screen', signature: dataUrl(SIGNATURE_PNG), recipientName: '홍길동', receivedAt: new Date().toISOString() },
+    });
+    await detailWhen(id, (found) => found.workflow?.destructionReport !== null && found.workflow?.destructionReport !== undefined);
+    // Seven days before the 30-day deadline the reminder goes out: by post, so it waits for the operator.
+    await stack.env.sleep('25 days');
+    type Letter = { id: string; subject: string; recipient: string; caseLink: string; enclosures: { purpose: string; link: string }[] };
+    let letters: Letter[] = [];
+    for (const deadline = Date.now() + 15_000; letters.length === 0; await new Promise((resolve) => setTimeout(resolve, 100))) {
+      letters = (await operator.json<Letter[]>('GET', '/api/letters-to-post')).body.filter((letter) => letter.caseLink === `/disclosure/${id}`);
+      if (Date.now() > deadline) throw new Error('no letter to post');
+    }
+    const [letter] = letters;
+    expect(letter).toMatchObject({ subject: expect.stringContaining('기한이 7일 남았습니다'), recipient: '경기도 광명시 철산로 123' });
+    expect(letter!.enclosures).toEqual([expect.objectContaining({ purpose: '파기 결과 회신 요청 공문' })]);
+    const enclosure = await operator.request('GET', letter!.enclosures[0]!.link);
+    expect(Buffer.from(await enclosure.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
+    // The dashboard lists it with the letter to print and the button that records it as posted.
+    const dashboard = await (await operator.request('GET', '/')).text();
+    expect(dashboard).toContain('우편 발송 대기');
+    expect(dashboard).toContain(`action="/letters/${letter!.id}/posted"`);
+    await expect((await (await loggedIn(stack.api.url, 'deputy')).request('GET', '/')).text()).resolves.not.toContain('우편 발송 대기');
+    const posted = await operator.request('POST', `/letters/${letter!.id}/posted`, { form: {} });
+    expect(posted.status).toBe(303);
+    expect((await operator.json<Letter[]>('GET', '/api/letters-to-post')).body.map((item) => item.id)).not.toContain(letter!.id);
+    expect(await em().count(AuditEvent, { action: 'notification.posted', targetId: id, actor: 'lee.operator' })).toBe(1);
+    // Recorded once: again is refused, and changes nothing.
+    expect(await operator.json('POST', `/api/letters-to-post/${letter!.id}/posted`)).toMatchObject({ status: 409, body: { code: 'ACTION_REFUSED' } });
+    expect(await em().count(AuditEvent, { action: 'notification.posted', targetId: id })).toBe(1);
   }, 120_000);
 });

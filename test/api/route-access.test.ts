@@ -54,6 +54,9 @@ const EXPECTED: Record<string, readonly Who[]> = {
   // A party official files their own: the example is jung.staff's extension, which is not the department head's.
   'POST /api/my/disclosure-requests': PARTY_ONLY,
   'GET /api/my/disclosure-requests': ['staff', 'dept_head'],
+  // Letters to recipients without e-mail, printed and posted by the operator.
+  'GET /api/letters-to-post': OPERATOR,
+  'POST /api/letters-to-post/:id/posted': OPERATOR,
   'GET /api/disclosure-requests': HOLDER_READERS,
   'GET /api/disclosure-requests/:id': HOLDER_READERS,
   'GET /api/disclosure-requests/:id/matches': MANAGING,
@@ -79,6 +82,7 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'POST /login': EVERYONE,
   'POST /logout': LOGGED_IN,
   'GET /': LOGGED_IN,
+  'POST /letters/:id/posted': OPERATOR,
   'GET /recordings': RECORDING_READERS,
   'GET /recordings/:id': PARTY_OR_MANAGING,
   'POST /recordings/:id/export': PARTY_ONLY,
