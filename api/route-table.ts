@@ -349,6 +349,15 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
   /** 증빙자료 with a full-recording application: on the form that files it, and added while it is reviewed. */
   const evidenceUpload: UploadRule = { field: 'evidence', ...deps.attachments };
 
+  /** A refusal answered on the page rather than by the error handler, so audited here as the handler would have. */
+  const auditRefusal = (call: RouteCall<unknown, unknown, unknown>, error: ApiError) =>
+    call.audit({
+      action: 'request.refused', targetType: 'route', targetId: `${call.req.method} ${call.req.path}`.slice(0, 128),
+      reason: `${error.code}: ${error.message}`.slice(0, 500), detail: error.detail,
+    });
+  /** A refusal the page answers (a mistake, a step not allowed now); anything else goes to the error handler. */
+  const answeredOnPage = (error: unknown): error is ApiError => error instanceof ApiError && error.status < 500 && error.status !== 404;
+
   /** The application page, with the forms the user may use now; `error` comes back from a refused form. */
   const showApplication = async (call: RouteCall<{ id: string }, unknown, unknown>, error?: ApiError) => {
     const item = await readApplication(fullRecordingDeps, call);
@@ -364,7 +373,8 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     try {
       await step();
     } catch (error) {
-      if (!(error instanceof ApiError) || error.status >= 500) throw error;
+      if (!answeredOnPage(error)) throw error;
+      await auditRefusal(call, error);
       return showApplication(call, error);
     }
     call.res.redirect(303, `/full-recording/${call.params.id}`);
@@ -393,25 +403,21 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     use: (body: ApplicationBody) => Promise<void>,
   ) => {
     const { body, error } = parseApplicationForm(call.body);
-    if (!body) return showApplicationForm(call, call.body, call.files.length > 0 ? `${error} 첨부했던 증빙자료는 다시 골라 주십시오.` : error);
+    if (!body) {
+      await auditRefusal(call, new ApiError(400, 'INVALID_INPUT', error ?? '입력을 확인하십시오.'));
+      return showApplicationForm(call, call.body, call.files.length > 0 ? `${error} 첨부했던 증빙자료는 다시 골라 주십시오.` : error);
+    }
     try {
       await use(body);
     } catch (refusal) {
-      if (!(refusal instanceof ApiError) || refusal.status >= 500) throw refusal;
+      if (!answeredOnPage(refusal)) throw refusal;
+      await auditRefusal(call, refusal);
       // A browser cannot put chosen files back into a form: say so rather than let them vanish.
       const again = call.files.length > 0 ? ' 첨부했던 증빙자료는 다시 골라 주십시오.' : '';
       await showApplicationForm(call, call.body, again ? new ApiError(refusal.status, refusal.code, `${refusal.message}${again}`) : refusal);
     }
   };
 
-  /** A refusal answered on the page rather than by the error handler, so audited here as the handler would have. */
-  const auditRefusal = (call: RouteCall<unknown, unknown, unknown>, error: ApiError) =>
-    call.audit({
-      action: 'request.refused', targetType: 'route', targetId: `${call.req.method} ${call.req.path}`.slice(0, 128),
-      reason: `${error.code}: ${error.message}`.slice(0, 500), detail: error.detail,
-    });
-  /** A refusal the page answers (a mistake, a step not allowed now); anything else goes to the error handler. */
-  const answeredOnPage = (error: unknown): error is ApiError => error instanceof ApiError && error.status < 500 && error.status !== 404;
 
   /** The disclosure case page, with only the forms the user may use now; `error` comes back from a refused form. */
   const showDisclosure = async (call: RouteCall<{ id: string }, unknown, unknown>, error?: ApiError) => {

@@ -92,6 +92,11 @@ describe.each(availableDrivers())('full-recording applications through the API (
     const chief = await loggedIn(api.url, 'chief');
     const early = await chief.json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'approve', comment: '' } });
     expect(early).toMatchObject({ status: 409, body: { code: 'ACTION_REFUSED', message: expect.stringContaining('차례') } });
+    // The same refusal from the page is shown there, and audited as the API's is.
+    const earlyPage = await chief.request('POST', `/full-recording/${id}/sign-off`, { form: { decision: 'approve', comment: '' } });
+    expect(earlyPage.status).toBe(409);
+    expect(await earlyPage.text()).toContain('차례');
+    expect(await database.orm.em.fork().count(AuditEvent, { action: 'request.refused', actor: 'choi.chief', targetId: `POST /full-recording/${id}/sign-off` })).toBe(1);
     const rejectWithoutReason = await (await loggedIn(api.url, 'operator')).json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'reject' } });
     expect(rejectWithoutReason).toMatchObject({ status: 400, body: { code: 'INVALID_INPUT', message: expect.stringContaining('반려 사유') } });
 
