@@ -6,6 +6,7 @@ import { createDeadlineActivities, type DeadlineActivityDeps } from './deadlines
 import { createDisclosureActivities, type DisclosureActivityDeps } from './disclosure';
 import { createDocumentActivities, type DocumentActivityDeps } from './documents';
 import { createFullRecordingActivities, type FullRecordingActivityDeps } from './full-recording';
+import { createHistoryArchiveActivities, type HistoryArchiveActivityDeps } from './history-archive';
 import { createMailActivities, type MailActivityDeps } from './mail';
 import { createNotificationActivities, type NotificationActivityDeps } from './notifications';
 import { createRetentionActivities, type RetentionActivityDeps } from './retention';
@@ -16,6 +17,7 @@ export type ActivityDeps = DeadlineActivityDeps &
   RetentionActivityDeps &
   FullRecordingActivityDeps &
   DisclosureActivityDeps &
+  HistoryArchiveActivityDeps &
   MailActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
@@ -27,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFullRecordingActivities(deps),
     ...createDisclosureActivities(deps),
     ...createMailActivities(deps),
+    ...createHistoryArchiveActivities(deps),
   };
 }
 
@@ -37,4 +40,5 @@ export type { DeliverNotificationInput, DeliverNotificationResult } from './mail
 export type { GenerateDocumentInput, GeneratedDocumentRef } from './documents';
 export type { ConfirmRecordingsInput, ConfirmRecordingsResult, DestructionReportInput, DisclosureStepInput, HandoverSignedInput } from './disclosure';
 export type { RecordStepInput, SwitchExtensionsInput, SwitchExtensionsResult } from './full-recording';
+export type { HistoryArchiveResult } from './history-archive';
 export type { DeletableDay, DeleteDueInput, DeleteDueResult, RetentionReport, RetentionReportInput } from './retention';

@@ -26,6 +26,8 @@ import { startDevServer, type DevServer } from './temporal/dev-server';
 import { FullRecordingWorkflows } from './temporal/full-recording';
 import { DisclosureWorkflows } from './temporal/disclosure';
 import { ensureRetentionSweepSchedule, startRetentionDay } from './temporal/retention';
+import { ensureSchedule } from './temporal/schedules';
+import { HISTORY_ARCHIVE_SCHEDULE_ID, historyArchiveWorkflow } from '../workflows/history-archive';
 import { createWorker } from './temporal/worker';
 
 export const COMPONENTS = ['api', 'worker', 'capture'] as const;
@@ -118,6 +120,10 @@ export async function startSystem(
         site: { municipalityName: settings.municipalityName, timeZone: settings.timeZone, reportPeriod: describePeriodKo(settings.destructionReportPeriod) },
       });
       await ensureRetentionSweepSchedule(client, settings.temporalTaskQueue);
+      await ensureSchedule(client, {
+        scheduleId: HISTORY_ARCHIVE_SCHEDULE_ID, workflowType: historyArchiveWorkflow, taskQueue: settings.temporalTaskQueue,
+        spec: { intervals: [{ every: '1 hour' }] }, runTimeout: '1 hour',
+      });
       const running = worker.run();
       stoppers.push(async () => {
         if (worker!.getState() === 'RUNNING') worker!.shutdown();

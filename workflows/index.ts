@@ -3,3 +3,4 @@ export * from './deadline-reminders';
 export * from './retention';
 export * from './full-recording';
 export * from './disclosure';
+export * from './history-archive';

@@ -13,11 +13,15 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import type { RequestDetail, RequestView } from '../../api/disclosure';
-import { Attachment, AuditEvent, DisclosureRequest, LedgerEntry, RecordingHold, type Recording } from '../../infra/db/entities';
+import { ArchivedHistory, Attachment, AuditEvent, DisclosureRequest, LedgerEntry, RecordingHold, type Recording } from '../../infra/db/entities';
 import { verifyPackage } from '../../infra/package-verify';
+import { decodeHistory, replayHistories } from '../../infra/temporal/history';
+import { disclosureWorkflowId } from '../../workflows/disclosure';
+import { historyArchiveWorkflow } from '../../workflows/history-archive';
 import { loggedIn, SAMPLE_FILES, type TestClient } from '../support/api';
 import { availableDrivers } from '../support/databases';
 import { BLANK_PAD_PNG, dataUrl, SIGNATURE_PNG } from '../support/signature';
+import { clockHoldingClient } from '../support/temporal';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 
 const pdf = (name: string) => ({ field: 'files', name, type: 'application/pdf', content: SAMPLE_FILES.pdf });
@@ -70,7 +74,7 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     for (const role of ['operator', 'deputy', 'chief'] as const) {
       await detailWhen(id, (found) => found.workflow?.awaiting === role);
       const signer = role === 'operator' ? operator : await loggedIn(stack.api.url, role);
-      await signer.json('POST', `/api/disclosure-requests/${id}/sign-off`, { json: { decision: 'approve', comment: '' } });
+      expect(await signer.json('POST', `/api/disclosure-requests/${id}/sign-off`, { json: { decision: 'approve', comment: '' } })).toMatchObject({ status: 202 });
     }
     await detailWhen(id, (found) => found.status === 'awaiting_handover');
   };
@@ -190,6 +194,26 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
       'disclosure.package_built', 'disclosure.package_provided', 'disclosure.destruction_reported',
     ]));
     expect(await em().count(RecordingHold, { recording: call.id, disclosureRequestId: id, releasedAt: null })).toBe(0);
+
+    // Closed, the case's history (and its Form 3 reminders') is archived sealed, its hash in the audit chain, and it
+    // replays against the current workflow code.
+    const client = clockHoldingClient(stack.env);
+    await client.workflow.getHandle(disclosureWorkflowId(id)).result();
+    const sweep = await client.workflow.execute(historyArchiveWorkflow, { taskQueue: stack.taskQueue, workflowId: `history-archive-${driver}` });
+    expect(sweep.failed).toEqual([]);
+    const archived = await em().find(ArchivedHistory, { caseType: 'disclosure_request', caseId: id }, { populate: ['wrappedKey'], orderBy: { workflowType: 'asc' } });
+    expect(archived.map((row) => row.workflowType)).toEqual(['deadlineRemindersWorkflow', 'disclosureWorkflow']);
+    const entries = await em().find(AuditEvent, { action: 'workflow.history_archived', targetId: id });
+    expect(entries.map((entry) => JSON.parse(entry.detail).sha256).sort()).toEqual(archived.map((row) => row.sha256).sort());
+    const histories = archived.map((row) => {
+      const json = stack.api.documents.get(row.id, row.wrappedKey);
+      expect(createHash('sha256').update(json).digest('hex')).toBe(row.sha256);
+      return { name: row.workflowId, workflowId: row.workflowId, history: decodeHistory(json) };
+    });
+    expect((await replayHistories(histories)).map((outcome) => outcome.ok)).toEqual([true, true]);
+    // Archived once: the next sweep finds nothing more for this case.
+    await client.workflow.execute(historyArchiveWorkflow, { taskQueue: stack.taskQueue, workflowId: `history-archive-${driver}-2` });
+    expect(await em().count(ArchivedHistory, { caseId: id })).toBe(2);
   }, 120_000);
 
   test('a party official files their own request, for their own extension only; the operator then works it', async () => {

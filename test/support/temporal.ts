@@ -1,8 +1,11 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { QueryDefinition } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities';
+import { encodeHistoryFile, fetchClosedHistory, historyFacts } from '../../infra/temporal/history';
 import { WORKFLOWS_PATH } from '../../infra/temporal/worker';
 
 /** The wrapper that execs the Java time-skipping server installed by infra/scripts/install-test-server.sh. */
@@ -72,4 +75,44 @@ export async function queryWhen<T>(
     if (check(answer)) return answer;
     if (Date.now() > deadline) throw new Error(`${query.name} never matched: ${JSON.stringify(answer)}`);
   }
+}
+
+/**
+ * With RECORD_HISTORIES=<folder> a suite keeps the histories of the workflows it ran (and of their children) as JSON
+ * in that folder: how test/histories is made, whose files CI replays against every later change of the workflow code.
+ * Without it, tracking costs nothing.
+ */
+export function historyRecorder(suite: string) {
+  const folder = process.env.RECORD_HISTORIES;
+  const tracked: { workflowId: string; test: string }[] = [];
+  const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  return {
+    track(workflowId: string): void {
+      if (folder) tracked.push({ workflowId, test: expect.getState().currentTestName ?? '' });
+    },
+    /** Writes the tracked workflows that have closed; call before the environment is torn down. */
+    async keep(client: Client): Promise<void> {
+      if (!folder) return;
+      mkdirSync(folder, { recursive: true });
+      const seen = new Set<string>();
+      const write = async (workflowId: string, test: string, runId?: string) => {
+        const closed = await fetchClosedHistory(client, workflowId, runId);
+        if (!closed || seen.has(closed.runId)) return;
+        seen.add(closed.runId);
+        const facts = historyFacts(closed.history);
+        writeFileSync(path.join(folder, `${suite}--${slug(test)}--${facts.workflowType}-${seen.size}.json`), encodeHistoryFile(workflowId, closed.runId, closed.history));
+        for (const child of facts.children) await write(child.workflowId, test, child.runId);
+      };
+      for (const { workflowId, test } of tracked.splice(0)) await write(workflowId, test);
+    },
+  };
+}
+
+/**
+ * A client that waits for a workflow's result without letting the time-skipping server skip time. The environment's
+ * own client unlocks skipping while it waits, and every other open case's timers then fire (years ahead, past the
+ * holiday tables) in the middle of a test that did not mean to move the clock.
+ */
+export function clockHoldingClient(env: TestWorkflowEnvironment): Client {
+  return new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
 }

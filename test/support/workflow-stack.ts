@@ -25,6 +25,8 @@ export interface WorkflowStack {
   readonly calls: SeededCalls;
   readonly capture: TestAppliance;
   readonly api: TestApi;
+  /** The worker's task queue, for starting a workflow the API does not start (e.g. a scheduled sweep). */
+  readonly taskQueue: string;
   close(): Promise<void>;
 }
 
@@ -47,7 +49,7 @@ export async function startWorkflowStack(driver: 'sqlite' | 'postgresql'): Promi
   });
   const running = worker.run();
   return {
-    env, database, calendar, calls, capture, api,
+    env, database, calendar, calls, capture, api, taskQueue: TASK_QUEUE,
     async close() {
       await api.close();
       worker.shutdown();

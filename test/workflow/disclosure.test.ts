@@ -24,7 +24,7 @@ import type { Actor } from '../../workflows/sign-off';
 import { testActivityDeps } from '../support/activities';
 import { SAMPLE_FILES, seedCalls, type SeededCalls } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
-import { bundleWorkflows, createTimeSkippingEnvironment, queryWhen, runWithWorker } from '../support/temporal';
+import { bundleWorkflows, createTimeSkippingEnvironment, queryWhen, runWithWorker, historyRecorder } from '../support/temporal';
 
 const TASK_QUEUE = 'disclosure-test';
 const DAY = 86_400_000;
@@ -50,7 +50,11 @@ afterAll(async () => db?.dispose());
 beforeEach(async () => {
   env = await createTimeSkippingEnvironment();
 });
-afterEach(async () => env?.teardown());
+const recorder = historyRecorder('disclosure');
+afterEach(async () => {
+  if (env) await recorder.keep(env.client);
+  await env?.teardown();
+});
 
 // Every case here may be picked up by a new worker (the first test restarts it mid-case): no sticky cache.
 const withWorker = (body: () => Promise<void>) => runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps, replayEveryTask: true }, body);
@@ -83,6 +87,7 @@ async function register(kind: DisclosureKind, options: { ground?: DisclosureGrou
     recipient: options.email ? { channel: 'email', address: options.email } : { channel: 'post', address: '경기도 광명시 철산로 123' },
   };
   const handle = await env.client.workflow.start(disclosureWorkflow, { taskQueue: TASK_QUEUE, workflowId: request.workflowId, args: [input] });
+  recorder.track(handle.workflowId);
   return { request, handle };
 }
 type Handle = Awaited<ReturnType<typeof register>>['handle'];
@@ -289,7 +294,9 @@ test('a ground missing: the submission is refused with why, nothing goes to 결�
     await em().nativeUpdate(DisclosureRequest, { id: request.id }, { groundDetail: '형사소송법 제215조 (압수·수색영장)' });
     await attachScan(request.id, 'ground_document');
     await handle.signal(disclosureSubmit, { actor: OPERATOR });
-    expect((await statusWhen(handle, (status) => status.state === 'in_sign_off')).awaiting).toBe('operator');
+    // In 결재 once the submission is recorded: the operator's turn first.
+    expect((await statusWhen(handle, (status) => status.awaiting !== undefined)).state).toBe('in_sign_off');
+    expect((await handle.query(disclosureStatus)).awaiting).toBe('operator');
     await handle.signal(disclosureWithdraw, { actor: OPERATOR, reason: '신청인 철회' });
     await handle.result();
   });

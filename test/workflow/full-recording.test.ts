@@ -28,7 +28,7 @@ import {
 import { testActivityDeps } from '../support/activities';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { freePort } from '../support/ports';
-import { bundleWorkflows, createTimeSkippingEnvironment, queryWhen, runWithWorker } from '../support/temporal';
+import { bundleWorkflows, createTimeSkippingEnvironment, queryWhen, runWithWorker, historyRecorder } from '../support/temporal';
 
 const TASK_QUEUE = 'full-recording-test';
 const DAY = 86_400_000;
@@ -84,7 +84,11 @@ beforeEach(async () => {
   // Every test starts from selective recording on the applied extension.
   await capture.setExtensionMode(STAFF_EXTENSION, { mode: 'selective', actor: 'test', reason: '시험 준비' });
 });
-afterEach(async () => env?.teardown());
+const recorder = historyRecorder('full-recording');
+afterEach(async () => {
+  if (env) await recorder.keep(env.client);
+  await env?.teardown();
+});
 
 const withWorker = (body: () => Promise<void>) =>
   runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps: testActivityDeps(db.orm, calendar, { capture }) }, body);
@@ -109,6 +113,7 @@ async function apply(period: { from: number; to?: number }) {
     reminderWorkingDays: 2,
   };
   const handle = await env.client.workflow.start(fullRecordingWorkflow, { taskQueue: TASK_QUEUE, workflowId: application.workflowId, args: [input] });
+  recorder.track(handle.workflowId);
   return { application, handle };
 }
 

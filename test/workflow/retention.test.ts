@@ -14,7 +14,7 @@ import { startRetentionDay } from '../../infra/temporal/retention';
 import { RETENTION_SWEEP_SCHEDULE_ID, retentionDayStatus, retentionSweepWorkflow, retentionWorkflowId, type RetentionDayStatus } from '../../workflows/retention';
 import { testActivityDeps } from '../support/activities';
 import { createRetentionFixture, type RetentionFixture } from '../support/retention';
-import { bundleWorkflows, createTimeSkippingEnvironment, runWithWorker } from '../support/temporal';
+import { bundleWorkflows, createTimeSkippingEnvironment, runWithWorker, historyRecorder } from '../support/temporal';
 
 const TASK_QUEUE = 'retention-test';
 const MINUTE = 60_000;
@@ -38,7 +38,11 @@ afterAll(async () => fixture?.close());
 beforeEach(async () => {
   env = await createTimeSkippingEnvironment();
 });
-afterEach(async () => env?.teardown());
+const recorder = historyRecorder('retention');
+afterEach(async () => {
+  if (env) await recorder.keep(env.client);
+  await env?.teardown();
+});
 
 const withWorker = (body: () => Promise<void>) =>
   runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps: testActivityDeps(fixture.db.orm, fixture.calendar, { capture: fixture.capture }) }, body);
@@ -60,6 +64,8 @@ test("23:59 and 00:01 KST fall on two days: each call is deleted by its own day'
     const first = env.client.workflow.getHandle(started.workflowId);
     const second = env.client.workflow.getHandle((await startRetentionDay(env.client, TASK_QUEUE, fixture.calendar, afterMidnight)).workflowId);
     expect([first.workflowId, second.workflowId]).toEqual([`retention-${today}`, `retention-${addDays(today, 1)}`]);
+    recorder.track(first.workflowId);
+    recorder.track(second.workflowId);
     // Another registration on the same day (or a retried one) reuses the day's running workflow.
     expect(await startRetentionDay(env.client, TASK_QUEUE, fixture.calendar, beforeMidnight)).toEqual(started);
 
@@ -132,6 +138,7 @@ test("the hourly sweep deletes a recording registered while its day's run was fi
 
     const sweep = await env.client.workflow.execute(retentionSweepWorkflow, { taskQueue: TASK_QUEUE, workflowId: `${RETENTION_SWEEP_SCHEDULE_ID}-test` });
     expect(sweep).toMatchObject({ started: [day], alreadyRunning: [] });
+    recorder.track(`${RETENTION_SWEEP_SCHEDULE_ID}-test`);
     expect(await env.client.workflow.getHandle(retentionWorkflowId(day)).result()).toMatchObject({ state: 'done', deleted: 1 });
     await expectDeleted(late);
     await expectKept(held);

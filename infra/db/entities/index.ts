@@ -1,4 +1,5 @@
 import { LoginThrottleSchema, UserSessionSchema } from './access';
+import { ArchivedHistorySchema } from './archived-history';
 import { AttachmentSchema } from './attachment';
 import { AuditChainHeadSchema, AuditEventSchema } from './audit';
 import { BaseEntitySchema } from './base';
@@ -18,6 +19,7 @@ import { DepartmentSchema, ExtensionSchema } from './organisation';
 import { RecordingHoldSchema, RecordingSchema } from './recording';
 
 export * from './access';
+export * from './archived-history';
 export * from './attachment';
 export * from './audit';
 export * from './disclosure';
@@ -44,6 +46,7 @@ export const ENTITY_SCHEMAS = [
   NotificationSchema,
   GeneratedDocumentSchema,
   AttachmentSchema,
+  ArchivedHistorySchema,
   AuditEventSchema,
   AuditChainHeadSchema,
   UserSessionSchema,
