@@ -31,6 +31,7 @@ import type { Actor } from '../workflows/sign-off';
 import type { Principal } from './access';
 import { addAttachments, attachmentView, listAttachments, readAttachment, toAttachmentView, withSealedFiles } from './attachments';
 import { ApiError, notFound } from './errors';
+import { disclosureSteps, processStepsView } from './process-views';
 import { ownExtensions } from './recording-search';
 import { parseSignature, SIGNATURE_MAX_DATA_URL } from './signature';
 import { auditIdentityOf, type RouteCall } from './routes';
@@ -183,6 +184,7 @@ export const requestDetail = requestView.extend({
       viewingUntil: z.string().nullable(),
       destructionReport: z.object({ lastDay: z.string(), dueAt: z.string() }).nullable(),
       refusals: z.array(z.object({ action: z.string(), actor: z.string(), reason: z.string(), at: z.string() })),
+      process: processStepsView,
     })
     .nullable(),
   history: z.array(z.object({ at: z.string(), action: z.string(), actor: z.string(), role: z.string(), reason: z.string() })),
@@ -385,6 +387,7 @@ export async function readRequest(deps: DisclosureDeps, call: RouteCall<{ id: st
           viewingUntil: status.viewingUntil ?? null,
           destructionReport: status.destructionReport ? { lastDay: status.destructionReport.lastDay, dueAt: status.destructionReport.dueAt } : null,
           refusals: status.refusals,
+          process: disclosureSteps(status, request.kind),
         }
       : null,
     history: history.map((event) => ({ at: event.at.toISOString(), action: event.action, actor: event.actor, role: event.role, reason: event.reason })),

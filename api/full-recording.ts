@@ -26,6 +26,7 @@ import type { Principal } from './access';
 import { departmentOf } from './departments';
 import { ApiError, notFound } from './errors';
 import { localDate } from './recording-search';
+import { fullRecordingSteps, processStepsView } from './process-views';
 import { auditIdentityOf, type RouteCall } from './routes';
 import { addAttachments, attachmentView, listAttachments, readAttachment, withSealedFiles, type AttachmentView } from './attachments';
 import { formatFileSize, type UploadedFile } from './uploads';
@@ -90,6 +91,7 @@ export const applicationDetail = applicationView.extend({
       lastApplyError: z.string().nullable().describe('승인되었으나 장치에 적용하지 못한 이유'),
       reviewDueAt: z.string().nullable(),
       refusals: z.array(z.object({ action: z.string(), actor: z.string(), reason: z.string(), at: z.string() })),
+      process: processStepsView,
     })
     .nullable(),
   evidence: z.array(attachmentView).describe('증빙자료 (첨부파일)'),
@@ -322,6 +324,7 @@ export async function readApplication(deps: FullRecordingDeps, call: RouteCall<{
           lastApplyError: status.lastApplyError ?? null,
           reviewDueAt: status.reviewDueAt ?? null,
           refusals: status.refusals,
+          process: fullRecordingSteps(status),
         }
       : null,
     evidence: await listAttachments(call.em, 'full_recording_application', application.id),

@@ -22,6 +22,7 @@ import { checkHealth, type HealthCheck } from './health';
 import { holdReason, holdView, openHolds, recordingDetail, releaseHold, setHold } from './holds';
 import { login, type LoginDeps } from './login';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi';
+import { PROCESS_VIEW_ASSETS, processViewRoutes } from './process-views';
 import { letterToPost, readInAppNotifications, readLettersToPost, recordLetterPosted } from './notifications';
 import { readRetentionOverview } from './retention-overview';
 import { announcementDownload, readAnnouncementAudio, type AnnouncementSettings } from './announcement';
@@ -231,6 +232,8 @@ const ASSETS: Record<string, { type: string; body: Buffer }> = {
   'app.css': { type: 'text/css; charset=utf-8', body: asset('app.css') },
   'app.js': { type: 'text/javascript; charset=utf-8', body: asset('app.js') },
   'favicon.svg': { type: 'image/svg+xml', body: asset('favicon.svg') },
+  'process-view.js': { type: PROCESS_VIEW_ASSETS['process-view.js'], body: asset('process-view.js') },
+  'process-view.css': { type: PROCESS_VIEW_ASSETS['process-view.css'], body: asset('process-view.css') },
 };
 const assetParams = z.object({ name: z.enum(Object.keys(ASSETS) as [string, ...string[]]) });
 
@@ -1275,6 +1278,7 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
         sendPage(call.res, accessHoldersPage(frame(call.res, '/access-holders'), await readHolders(call), deps.timeZone));
       },
     }),
+    ...processViewRoutes(),
   ];
   return routes;
 }

@@ -40,6 +40,20 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
+/** Exported so browser tests of page parts served without the whole API hold them to the same policy. */
+export const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'none'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'"],
+  // The viewing (열람) player plays an approved call from this origin only.
+  mediaSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+  baseUri: ["'none'"],
+};
+
 /** Refusals answered by the login code have their own audit entries already. */
 const AUDITED_BY_LOGIN = new Set(['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED', 'NO_ROLE', 'DIRECTORY_UNAVAILABLE']);
 
@@ -53,21 +67,7 @@ export function createApiServer(options: ApiOptions): ApiServer {
 
   app.use(
     helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'none'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'"],
-          // The viewing (열람) player plays an approved call from this origin only.
-          mediaSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          connectSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          baseUri: ["'none'"],
-        },
-      },
+      contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY },
       strictTransportSecurity: options.behindTlsProxy ? { maxAge: 31_536_000, includeSubDomains: true } : false,
       referrerPolicy: { policy: 'no-referrer' },
       crossOriginResourcePolicy: { policy: 'same-origin' },

@@ -11,6 +11,7 @@ import { ROLE_LABELS } from '../access';
 import { ATTACHABLE_IN, ATTACHMENT_PURPOSES, PURPOSE_LABELS, type AttachmentPurpose, type RequestDetail, type RequestView } from '../disclosure';
 import type { OwnRequestForm, RegistrationForm } from '../disclosure-forms';
 import type { DisclosureOverview, DisclosureSteps } from '../disclosure-overview';
+import { processView } from '../process-views';
 import { formatFileSize } from '../uploads';
 import { html, type Html } from './html';
 import { page, type Frame } from './layout';
@@ -448,6 +449,7 @@ ${handoverSection(frame, input, timeZone)}
 ${packageSection(frame, input)}
 ${destructionReportSection(frame, input, timeZone)}
 ${documentsSection(input, timeZone)}
+${item.workflow ? processView('disclosure', item.workflow.process) : ''}
 ${historyTable(item.history, ACTION_LABELS, timeZone)}
 ${withdraw}
 <p><a href="/disclosure">목록으로</a></p>`,

@@ -3,6 +3,7 @@ import { FULL_RECORDING_GROUNDS } from '../../infra/db/entities';
 import { formatKoreanLocalDate } from '../../infra/korean-time';
 import { ROLE_LABELS } from '../access';
 import { GROUND_LABELS, type ApplicationDetail, type ApplicationView, type FullRecordingOverview } from '../full-recording';
+import { processView } from '../process-views';
 import { formatFileSize } from '../uploads';
 import { html, type Html } from './html';
 import { page, type Frame } from './layout';
@@ -180,6 +181,7 @@ ${can.addEvidence ? html`<form method="post" action="/full-recording/${item.id}/
 ${factsTable(rows)}
 <p><a href="/full-recording/${item.id}/document">신청서 내려받기 (DOCX)</a></p>
 ${evidence}
+${workflow ? processView('full-recording', workflow.process) : ''}
 ${historyTable(item.history, ACTION_LABELS, timeZone)}
 ${signOff}${revokeForm}${renewForm}
 <p><a href="/full-recording">전수 녹취 목록으로</a></p>`,

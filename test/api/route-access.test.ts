@@ -78,6 +78,9 @@ const EXPECTED: Record<string, readonly Who[]> = {
   // Form 4: the records officer's export, and the managing department's and auditors'.
   'GET /api/ledger': [...HOLDER_READERS, 'records'],
   'GET /assets/:name': EVERYONE,
+  // The process diagrams: the rules drawn, nothing of a case; the viewer is a published library.
+  'GET /api/process-models/:lifecycle': [...HOLDER_READERS, 'dept_head'],
+  'GET /vendor/bpmn-js/:version/:name': EVERYONE,
   'GET /login': EVERYONE,
   'POST /login': EVERYONE,
   'POST /logout': LOGGED_IN,

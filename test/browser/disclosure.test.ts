@@ -262,6 +262,15 @@ describeBrowser('disclosure in Chromium', () => {
     for (const step of ['신청서 접수', '녹취 확인', '결재 상신', '최종 결재 (승인)', '인수·인계증 서명 확인', '제공 파일 작성', '제공 파일 전달', '파기 결과 회신서 접수']) {
       expect(history).toContain(step);
     }
+    // The case's process drawn from its workflow: ended at 종결, every step before it marked as passed.
+    const diagram = operator.locator('[data-process-model]');
+    await diagram.scrollIntoViewIfNeeded();
+    await operator.waitForFunction("document.querySelector('[data-process-model]').dataset.processViewState !== 'loading'");
+    expect(await diagram.getAttribute('data-process-view-state')).toBe('process-view-ready');
+    expect(await diagram.getAttribute('data-process-view-missing')).toBeNull();
+    expect(await operator.locator('.djs-element.process-view-current').getAttribute('data-element-id')).toBe('end_closed');
+    const passed = await operator.locator('.djs-element.process-view-past').evaluateAll((elements) => elements.map((element) => element.getAttribute('data-element-id')));
+    expect(passed).toEqual(expect.arrayContaining(['registered', 'in_sign_off', 'awaiting_handover', 'released', 'awaiting_destruction_report']));
     await saveScreenshot(operator, 'disclosure-closed');
     await operator.goto(`${url}/disclosure`);
     expect(await operator.getByRole('table', { name: '신청 목록' }).getByRole('row').filter({ hasText: managementNumber }).textContent()).toContain('종결');
