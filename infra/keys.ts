@@ -10,20 +10,61 @@ import type { Settings } from './settings';
 
 export const MASTER_KEY_BYTES = 32;
 
+export type MasterKeyErrorCode = 'MASTER_KEY_MISSING' | 'MASTER_KEY_INVALID' | 'KEY_ROTATION_IN_PROGRESS';
+
 export class MasterKeyError extends Error {
-  constructor(message: string) {
+  readonly code: MasterKeyErrorCode;
+  constructor(code: MasterKeyErrorCode, message: string) {
     super(message);
     this.name = 'MasterKeyError';
+    // Assigned, not a parameter property: the field must survive useDefineForClassFields.
+    this.code = code;
   }
 }
 
-export function readMasterKey(file: string): Buffer {
-  if (!existsSync(file)) throw new MasterKeyError(`마스터 키 파일이 없습니다: ${file} (MASTER_KEY_FILE)`);
+/**
+ * Where an unfinished master key rotation (infra/key-rotation.ts) keeps its journal and the new key: beside the
+ * key file, so they share its folder's permissions and a rename between them stays on one filesystem.
+ */
+export function rotationFiles(masterKeyFile: string): { journal: string; nextKey: string } {
+  return { journal: `${masterKeyFile}.rotation.json`, nextKey: `${masterKeyFile}.next` };
+}
+
+/**
+ * The key file's key, without asking whether a rotation is under way: for the rotation itself, and for the
+ * backup, which copies keys as they are.
+ */
+export function readMasterKeyFile(file: string): Buffer {
+  if (!existsSync(file)) throw new MasterKeyError('MASTER_KEY_MISSING', `마스터 키 파일이 없습니다: ${file} (MASTER_KEY_FILE)`);
   const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
   if (key.length !== MASTER_KEY_BYTES) {
-    throw new MasterKeyError(`마스터 키 파일은 base64로 적은 ${MASTER_KEY_BYTES}바이트여야 합니다: ${file}`);
+    key.fill(0);
+    throw new MasterKeyError('MASTER_KEY_INVALID', `마스터 키 파일은 base64로 적은 ${MASTER_KEY_BYTES}바이트여야 합니다: ${file}`);
   }
   return key;
+}
+
+/**
+ * The master key for a running component. Refused while a rotation is unfinished: some keys are then wrapped by the
+ * new key and some by the old one, and a component started on either would fail on the others (or, worse, write new
+ * recordings under the old key the rotation is about to retire).
+ */
+export function readMasterKey(file: string): Buffer {
+  if (existsSync(rotationFiles(file).journal)) {
+    throw new MasterKeyError(
+      'KEY_ROTATION_IN_PROGRESS',
+      `마스터 키 교체가 끝나지 않았습니다 (${rotationFiles(file).journal}): 시스템을 멈춘 채 npm run rotate-master-key 를 다시 실행해 교체를 마치십시오`,
+    );
+  }
+  return readMasterKeyFile(file);
+}
+
+/**
+ * A short, one-way name of a master key, for audit entries, backup manifests and the operator's screen: which key
+ * is meant, never the key. Domain-separated, so it cannot be mistaken for (or matched against) any other hash of it.
+ */
+export function masterKeyFingerprint(key: Buffer): string {
+  return createHash('sha256').update('recording-system:master-key-fingerprint:v1\0').update(key).digest('hex').slice(0, 32);
 }
 
 /** Reads the master key; creates one (owner-only file) when development runs for the first time. */

@@ -48,15 +48,19 @@ export function testAudio(party: Party, index: number): Uint8Array {
   );
 }
 
-export async function startTestAppliance(orm: MikroORM): Promise<TestAppliance> {
+/**
+ * `dataDir` and `masterKey` for suites that look at the store afterwards (backup, key rotation): a given folder is the
+ * caller's and is left in place on close.
+ */
+export async function startTestAppliance(orm: MikroORM, options: { dataDir?: string; masterKey?: Buffer } = {}): Promise<TestAppliance> {
   const logger = createLogger({ component: 'appliance-test' }, 'error');
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'appliance-'));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'appliance-'));
   const token = randomBytes(32).toString('base64url');
   const first = (await freePort()) & ~1;
   const signing = generateKeyPairSync('ed25519');
   const appliance = await startAppliance({
     dataDir,
-    masterKey: newDataKey(),
+    masterKey: options.masterKey ?? newDataKey(),
     orm,
     calendar: await loadLegalCalendar('Asia/Seoul'),
     retentionPeriod: loadSettings({}).retentionPeriod,
@@ -113,7 +117,7 @@ export async function startTestAppliance(orm: MikroORM): Promise<TestAppliance> 
     },
     async close() {
       await appliance.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,219 @@
+/**
+ * Backup and restore (`npm run backup`, `npm run restore`, infra/backup.ts) over a real database and a real, running
+ * capture appliance: the compiled commands back up the data and, separately, the keys; a changed byte is refused; the
+ * backup restores into an empty data folder and an empty database with every recording, document, attachment, open
+ * case and audit entry intact (the chain verifies), and the recording deleted before the backup is still gone: no file,
+ * no key, not even in the database file's free pages.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { MikroORM } from '@mikro-orm/core';
+import { createRecordingStore, listRecordingFiles } from '../../capture/recording-store';
+import { verifyAuditChain } from '../../infra/audit/audit-log';
+import { newDataKey } from '../../infra/crypto/envelope';
+import { AuditEvent, FullRecordingApplication, Recording } from '../../infra/db/entities';
+import { initOrm, type DatabaseSettings } from '../../infra/db/orm';
+import { createDocumentStore } from '../../infra/documents/document-store';
+import { loadLegalCalendar } from '../../infra/holidays';
+import { readMasterKey } from '../../infra/keys';
+import { startTestAppliance } from '../support/appliance';
+import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { fileHashes, populate, type StoredData } from '../support/stored-data';
+
+const DIST = path.join(__dirname, '..', '..', 'dist');
+const run = promisify(execFile);
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function command(name: 'backup' | 'restore', args: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
+  return run(process.execPath, [path.join(DIST, 'infra', 'cli', `${name}.js`), ...args], { env }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+  );
+}
+
+function envFor(dataDir: string, settings: DatabaseSettings): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    DB_DRIVER: settings.databaseDriver,
+    DB_NAME: settings.databaseName,
+    DB_HOST: settings.databaseHost || '127.0.0.1',
+    DB_PORT: String(settings.databasePort),
+    DB_USER: settings.databaseUser,
+  };
+  for (const variable of ['MASTER_KEY_FILE', 'PACKAGE_SIGNING_KEY_FILE', 'CAPTURE_CONTROL_TOKEN_FILE', 'CAPTURE_DEVICES_FILE']) delete env[variable];
+  return env;
+}
+
+/** An empty database to restore into: a new SQLite file name, or a new PostgreSQL database with no tables. */
+async function emptyDatabase(driver: 'sqlite' | 'postgresql', dataDir: string): Promise<{ settings: DatabaseSettings; dispose(): Promise<void> }> {
+  if (driver === 'sqlite') {
+    const settings: DatabaseSettings = {
+      databaseDriver: 'sqlite', databaseName: path.join(dataDir, 'recording.sqlite'), databaseHost: '', databasePort: 0,
+      databaseUser: '', databasePasswordFile: undefined, databaseTls: false,
+    };
+    return { settings, dispose: async () => undefined };
+  }
+  const url = new URL(process.env.TEST_POSTGRES_URL as string);
+  const base: DatabaseSettings = {
+    databaseDriver: 'postgresql', databaseName: url.pathname.slice(1), databaseHost: url.hostname, databasePort: Number(url.port),
+    databaseUser: decodeURIComponent(url.username), databasePasswordFile: undefined, databaseTls: false,
+  };
+  const name = `r_${randomBytes(6).toString('hex')}`;
+  const admin = await initOrm(base);
+  await admin.em.getConnection().execute(`create database ${name} encoding 'UTF8' template template0`);
+  return {
+    settings: { ...base, databaseName: name },
+    async dispose() {
+      await admin.em.getConnection().execute(`drop database if exists ${name} with (force)`);
+      await admin.close(true);
+    },
+  };
+}
+
+async function tableCounts(orm: MikroORM): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const meta of Object.values(orm.getMetadata().getAll())) {
+    if (meta.abstract || meta.embeddable || !meta.tableName) continue;
+    const rows = (await orm.em.fork().getConnection().execute(`select count(*) as n from ${meta.tableName}`)) as { n: number | string }[];
+    counts[meta.tableName] = Number(rows[0]?.n);
+  }
+  return counts;
+}
+
+describe.each(availableDrivers())('backup and restore on %s', (driver) => {
+  let db: TestDatabase;
+  const folders: string[] = [];
+  const folder = (prefix: string) => {
+    const created = mkdtempSync(path.join(os.tmpdir(), prefix));
+    folders.push(created);
+    return created;
+  };
+  afterAll(async () => {
+    await db?.dispose();
+    for (const created of folders) rmSync(created, { recursive: true, force: true });
+  });
+
+  test('backed up while running, keys apart, a changed byte refused, restored into an empty folder intact', async () => {
+    db = await createTestDatabase(driver);
+    const dataDir = folder('backup-source-');
+    const masterKey = newDataKey();
+    mkdirSync(path.join(dataDir, 'keys'), { mode: 0o700 });
+    writeFileSync(path.join(dataDir, 'keys', 'master.key'), `${masterKey.toString('base64')}\n`, { mode: 0o600 });
+    writeFileSync(path.join(dataDir, 'keys', 'capture-control.token'), `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+    const capture = await startTestAppliance(db.orm, { dataDir, masterKey: Buffer.from(masterKey) });
+    let data: StoredData;
+    let counts: Record<string, number>;
+    let hashes: string[];
+    const backupDir = path.join(folder('backup-data-'), 'backup');
+    const keysDir = path.join(folder('backup-keys-'), 'keys');
+    try {
+      data = await populate(db.orm, capture, createDocumentStore({ dataDir, masterKey }), await loadLegalCalendar('Asia/Seoul'), masterKey);
+
+      // Keys next to the data are refused before anything is written.
+      const beside = await command('backup', [backupDir, '--keys', path.join(backupDir, 'keys')], envFor(dataDir, db.settings));
+      expect(beside).toMatchObject({ code: 1 });
+      expect(beside.stderr).toContain('BACKUP_KEYS_BESIDE_DATA');
+      expect(existsSync(backupDir)).toBe(false);
+
+      // The appliance keeps running (its database connections open, SQLite in WAL mode) while the backup is taken.
+      const taken = await command('backup', [backupDir, '--keys', keysDir], envFor(dataDir, db.settings));
+      expect(taken).toMatchObject({ code: 0, stderr: '' });
+      expect(taken.stdout).toContain('백업을 마쳤습니다');
+      expect(taken.stdout).toContain('다른 매체·장소');
+      counts = await tableCounts(db.orm);
+      hashes = (await db.orm.em.fork().find(AuditEvent, {}, { orderBy: { seq: 'asc' } })).map((event) => event.hash);
+      expect(await db.orm.em.fork().count(AuditEvent, { action: 'backup.created' })).toBe(1);
+    } finally {
+      await capture.close();
+    }
+
+    // The data backup holds no key; the key backup holds the keys, owner-only.
+    const backupFiles = [...fileHashes(backupDir).keys()];
+    expect(backupFiles.some((file) => file.includes('key'))).toBe(false);
+    for (const file of backupFiles) {
+      const bytes = readFileSync(path.join(backupDir, file));
+      expect({ file, hasMasterKey: bytes.includes(masterKey.toString('base64')) }).toEqual({ file, hasMasterKey: false });
+      // Nor any trace of the deleted recording's key: not in a file, not in the database file's free pages.
+      expect({ file, hasDeletedKey: bytes.includes(data.deleted.wrappedKey) }).toEqual({ file, hasDeletedKey: false });
+      expect(file).not.toContain(data.deleted.id);
+      expect(statSync(path.join(backupDir, file)).mode & 0o777).toBe(0o600);
+    }
+    expect(readdirSync(keysDir).sort()).toEqual(['capture-control.token', 'keys-manifest.json', 'master.key']);
+    expect(statSync(path.join(keysDir, 'master.key')).mode & 0o777).toBe(0o600);
+
+    // One byte changed in a copy of the backup: refused whole, nothing written.
+    const tampered = path.join(folder('backup-tampered-'), 'backup');
+    cpSync(backupDir, tampered, { recursive: true });
+    const victim = path.join(tampered, [...fileHashes(tampered).keys()].find((file) => file.endsWith('.rec')) as string);
+    const bytes = readFileSync(victim);
+    bytes[bytes.length - 10] = (bytes[bytes.length - 10] as number) ^ 1;
+    writeFileSync(victim, bytes);
+    const refusedDir = folder('restore-refused-');
+    const refusedDb = await emptyDatabase(driver, refusedDir);
+    try {
+      const refused = await command('restore', [tampered, '--keys', keysDir], envFor(refusedDir, refusedDb.settings));
+      expect(refused).toMatchObject({ code: 1 });
+      expect(refused.stderr).toContain('BACKUP_CORRUPT');
+      expect(refused.stderr).toContain('변조 또는 손상');
+      expect(readdirSync(refusedDir)).toEqual([]);
+    } finally {
+      await refusedDb.dispose();
+    }
+
+    // Restored into an empty data folder and an empty database.
+    const restoredDir = folder('restore-target-');
+    const target = await emptyDatabase(driver, restoredDir);
+    try {
+      const restored = await command('restore', [backupDir, '--keys', keysDir], envFor(restoredDir, target.settings));
+      expect(restored).toMatchObject({ code: 0, stderr: '' });
+      expect(restored.stdout).toContain('감사 기록 무결성 확인');
+      // Restoring again over what is now there is refused.
+      expect((await command('restore', [backupDir, '--keys', keysDir], envFor(restoredDir, target.settings))).stderr).toContain('RESTORE_TARGET_NOT_EMPTY');
+
+      const orm = await initOrm(target.settings);
+      try {
+        // Every row of every table, every audit entry as it was (plus the restore's own), and the chain verifies.
+        expect(await tableCounts(orm)).toEqual({ ...counts, audit_event: counts.audit_event! + 1 });
+        const events = await orm.em.fork().find(AuditEvent, {}, { orderBy: { seq: 'asc' } });
+        expect(events.slice(0, hashes.length).map((event) => event.hash)).toEqual(hashes);
+        expect(events[events.length - 1]!.action).toBe('backup.restored');
+        expect(await verifyAuditChain(orm.em)).toMatchObject({ ok: true, entries: hashes.length + 1 });
+
+        const restoredKey = readMasterKey(path.join(restoredDir, 'keys', 'master.key'));
+        expect(restoredKey.equals(masterKey)).toBe(true);
+        const store = createRecordingStore({ dataDir: restoredDir, masterKey: restoredKey });
+        for (const original of data.recordings) {
+          const row = await orm.em.fork().findOneOrFail(Recording, original.id, { populate: ['wrappedKey'] });
+          expect((await (await store.openRecording(original.storageKey, row.wrappedKey as string)).readWav()).equals(original.wav)).toBe(true);
+        }
+        const documents = createDocumentStore({ dataDir: restoredDir, masterKey: restoredKey });
+        for (const item of data.sealed) {
+          const row = (await orm.em.getConnection().execute(`select wrapped_key from ${item.table} where id = ?`, [item.id]))[0] as { wrapped_key: string };
+          expect(documents.get(item.id, row.wrapped_key).equals(item.content)).toBe(true);
+        }
+        expect(await orm.em.fork().findOneOrFail(FullRecordingApplication, data.applicationId)).toMatchObject({ status: 'under_review' });
+
+        // The recording deleted before the backup: a tombstone without key, and no file of it anywhere.
+        const tombstone = await orm.em.fork().findOneOrFail(Recording, data.deleted.id, { populate: ['wrappedKey'] });
+        expect(tombstone.deletedAt).toBeInstanceOf(Date);
+        expect(tombstone.wrappedKey ?? null).toBeNull();
+        expect((await listRecordingFiles(restoredDir)).files.map((file) => file.recordingId)).not.toContain(data.deleted.id);
+        expect((await listRecordingFiles(restoredDir)).files).toHaveLength(data.recordings.length);
+      } finally {
+        await orm.close(true);
+      }
+    } finally {
+      await target.dispose();
+    }
+  }, 300_000);
+});
