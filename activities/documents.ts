@@ -39,6 +39,54 @@ export interface DocumentActivityDeps {
   templatesDir?: string;
 }
 
+export interface StoredDocumentInput {
+  idempotencyKey: string;
+  kind: string;
+  caseType: string;
+  caseId: string;
+  purpose: string;
+  actor: string;
+  /** `city` for a city's own template, `built-in` for ours (reports made by code count as built-in). */
+  templateSource: 'city' | 'built-in';
+}
+
+/**
+ * A document made for a case, sealed under its own key and listed with a `document.generated` audit entry in one
+ * transaction; if that fails the sealed file is removed again, so there is never a file without its row.
+ */
+export async function storeGeneratedDocument(
+  { orm, documents }: Pick<DocumentActivityDeps, 'orm' | 'documents'>,
+  input: StoredDocumentInput,
+  content: Buffer,
+): Promise<GeneratedDocumentRef> {
+  const id = randomUUID();
+  const stored = documents.put(id, content);
+  try {
+    await orm.em.fork().transactional(async (em) => {
+      const document = new GeneratedDocument(
+        input.idempotencyKey, input.kind, input.caseType, input.caseId, input.purpose, input.templateSource,
+        stored.sha256, stored.sizeBytes, stored.wrappedKey, input.actor,
+      );
+      document.id = id;
+      em.persist(document);
+      await appendAuditEvent(em, {
+        actor: input.actor,
+        role: 'system',
+        sourceAddress: 'worker',
+        action: 'document.generated',
+        targetType: input.caseType,
+        targetId: input.caseId,
+        reason: input.purpose,
+        detail: { documentId: id, kind: input.kind, sha256: stored.sha256, templateSource: input.templateSource },
+      });
+    });
+  } catch (error) {
+    documents.remove(id);
+    throw error;
+  }
+  return { documentId: id, sha256: stored.sha256, sizeBytes: stored.sizeBytes };
+}
+
 export function createDocumentActivities({ orm, documents, templatesDir }: DocumentActivityDeps) {
   const existing = async (key: string): Promise<GeneratedDocumentRef | undefined> => {
     const found = await orm.em.fork().findOne(GeneratedDocument, { idempotencyKey: key });
@@ -50,40 +98,13 @@ export function createDocumentActivities({ orm, documents, templatesDir }: Docum
     try {
       docx = await renderForm(input.kind, input.fields, { templatesDir });
     } catch (error) {
-      // A broken template or missing field will not fix itself on retry: stop and say which.
       if (error instanceof TemplateError) {
         throw ApplicationFailure.create({ type: 'DocumentTemplateFailed', message: error.message, nonRetryable: true });
       }
       throw error;
     }
     const templateSource = templatesDir && existsSync(path.join(templatesDir, `${input.kind}.docx`)) ? 'city' : 'built-in';
-    const id = randomUUID();
-    const stored = documents.put(id, docx);
-    try {
-      await orm.em.fork().transactional(async (em) => {
-        const document = new GeneratedDocument(
-          input.idempotencyKey, input.kind, input.caseType, input.caseId, input.purpose, templateSource,
-          stored.sha256, stored.sizeBytes, stored.wrappedKey, input.actor,
-        );
-        document.id = id;
-        em.persist(document);
-        await appendAuditEvent(em, {
-          actor: input.actor,
-          role: 'system',
-          sourceAddress: 'worker',
-          action: 'document.generated',
-          targetType: input.caseType,
-          targetId: input.caseId,
-          reason: input.purpose,
-          detail: { documentId: id, kind: input.kind, sha256: stored.sha256, templateSource },
-        });
-      });
-    } catch (error) {
-      // No row, no file: a sealed file nobody can find would only be personal data left behind.
-      documents.remove(id);
-      throw error;
-    }
-    return { documentId: id, sha256: stored.sha256, sizeBytes: stored.sizeBytes };
+    return storeGeneratedDocument({ orm, documents }, { ...input, templateSource }, docx);
   };
 
   return {

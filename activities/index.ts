@@ -2,6 +2,7 @@
  * Every side effect a workflow may ask for. The worker builds them over real clients; workflows
  * import this module only as a type.
  */
+import { createAccessReviewActivities, type AccessReviewActivityDeps } from './access-review';
 import { createDeadlineActivities, type DeadlineActivityDeps } from './deadlines';
 import { createDisclosureActivities, type DisclosureActivityDeps } from './disclosure';
 import { createDocumentActivities, type DocumentActivityDeps } from './documents';
@@ -18,6 +19,7 @@ export type ActivityDeps = DeadlineActivityDeps &
   FullRecordingActivityDeps &
   DisclosureActivityDeps &
   HistoryArchiveActivityDeps &
+  AccessReviewActivityDeps &
   MailActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
@@ -30,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDisclosureActivities(deps),
     ...createMailActivities(deps),
     ...createHistoryArchiveActivities(deps),
+    ...createAccessReviewActivities(deps),
   };
 }
 
@@ -41,4 +44,5 @@ export type { GenerateDocumentInput, GeneratedDocumentRef } from './documents';
 export type { ConfirmRecordingsInput, ConfirmRecordingsResult, DestructionReportInput, DisclosureStepInput, HandoverSignedInput } from './disclosure';
 export type { RecordStepInput, SwitchExtensionsInput, SwitchExtensionsResult } from './full-recording';
 export type { HistoryArchiveResult } from './history-archive';
+export type { OpenAccessReviewInput, OpenedAccessReview } from './access-review';
 export type { DeletableDay, DeleteDueInput, DeleteDueResult, RetentionReport, RetentionReportInput } from './retention';

@@ -22,6 +22,7 @@ export interface InAppNotification {
 const CASE_PAGES: Record<string, (id: string) => string> = {
   full_recording_application: (id) => `/full-recording/${id}`,
   disclosure_request: (id) => `/disclosure/${id}`,
+  access_review: (id) => `/access-reviews/${id}`,
 };
 
 const SHOWN = 10;

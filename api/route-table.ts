@@ -22,6 +22,10 @@ import { checkHealth, type HealthCheck } from './health';
 import { holdReason, holdView, openHolds, recordingDetail, releaseHold, setHold } from './holds';
 import { login, type LoginDeps } from './login';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi';
+import {
+  accessReport, accessReviewDetail, accessReviewParams, accessReviewSignOffBody, accessReviewView, listAccessReviews, readAccessReview,
+  signOffAccessReview, type AccessReviewDeps,
+} from './access-review';
 import { PROCESS_VIEW_ASSETS, processViewRoutes } from './process-views';
 import { letterToPost, readInAppNotifications, readLettersToPost, recordLetterPosted } from './notifications';
 import { readRetentionOverview } from './retention-overview';
@@ -38,6 +42,7 @@ import { attachmentParams, attachmentView, sendAttachment } from './attachments'
 import type { UploadRule } from './uploads';
 import { applicationFormPage, applicationPage, fullRecordingCard, fullRecordingListPage } from './ui/full-recording-pages';
 import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
+import type { AccessReviewWorkflows } from '../infra/temporal/access-review';
 import type { DisclosureWorkflows } from '../infra/temporal/disclosure';
 import type { SignOffLabels } from '../templates/documents';
 import { exportLedger, ledgerQuery } from './ledger';
@@ -53,6 +58,7 @@ import {
   localInputValue, ownRequestForm, ownRequestFromForm, type OwnRequestForm, registrationForm, registrationFromForm, signOffFromForm, withdrawForm, withdrawFromForm, type RegistrationForm,
 } from './disclosure-forms';
 import { permittedSteps, readDisclosureOverview } from './disclosure-overview';
+import { accessReviewListPage, accessReviewPage } from './ui/access-review-pages';
 import { disclosureCard, disclosureListPage, disclosurePage, ownRequestsPage, packagePage, registrationFormPage } from './ui/disclosure-pages';
 import {
   isPartyToRecording,
@@ -102,6 +108,8 @@ export interface SiteFacts {
   approvalReminderWorkingDays: number;
   /** Disclosure requests' workflows (Art. 9); absent where the API runs without Temporal (they answer 503 then). */
   disclosureWorkflows?: DisclosureWorkflows;
+  /** The monthly access reviews' workflows (started by a Schedule); absent without Temporal (sign-off answers 503). */
+  accessReviewWorkflows?: AccessReviewWorkflows;
   /** DISCLOSURE_SIGN_OFF_CHAIN, DISCLOSURE_VIEWING_WINDOW_HOURS and the DESTRUCTION_REPORT_* settings. */
   disclosure: Pick<DisclosureDeps, 'signOffChain' | 'viewingWindowHours' | 'destructionReport'>;
   /** SIGN_OFF_LABELS: the 결재 column headings of forms and the ledger. */
@@ -149,6 +157,11 @@ const HANDOVER_BODY_LIMIT = '320kb';
  * own (their extensions, their requests), so the grant needs no ownership rule on a path parameter.
  */
 const letterParams = z.object({ id: z.uuid({ message: '우편 번호가 올바르지 않습니다' }) }).strict();
+/** 월간 접근기록 점검: the managing department and auditors read the reviews and their reports; the chief signs them off. */
+const ACCESS_REVIEW_READERS: readonly Grant[] = [{ roles: [...PRIVILEGED_ROLES, 'auditor'], scope: 'everything' }];
+const ACCESS_REVIEW_FILES = ACCESS_REVIEW_READERS;
+const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const ACCESS_REVIEW_SIGNERS: readonly Grant[] = [{ roles: ['chief'], scope: 'everything' }];
 const OWN_REQUESTERS: readonly Grant[] = [{ roles: ['staff', 'dept_head'], scope: 'everything' }];
 /** jung.staff's own extension in the demo directory. */
 const ownRequestsQuery = z.object({ filed: z.string().regex(/^\d{4}-\d{4}$/).optional() }).strict();
@@ -244,6 +257,7 @@ const NAVIGATION: readonly (NavItem & { access: readonly Grant[] })[] = [
   { path: '/disclosure', label: '녹취정보 열람·제공', access: DISCLOSURE_READERS },
   { path: '/my/disclosure', label: '내 녹취정보 신청', access: OWN_REQUESTERS },
   { path: '/access-holders', label: '접근 권한자', access: HOLDER_READERS },
+  { path: '/access-reviews', label: '접근기록 점검', access: ACCESS_REVIEW_READERS },
   { path: '/notice', label: '사전고지', access: ANNOUNCEMENT_READERS },
 ];
 
@@ -347,6 +361,7 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     maxAttachments: deps.attachments.maxFiles,
     reminderWorkingDays: deps.approvalReminderWorkingDays,
   };
+  const accessReviewDeps: AccessReviewDeps = { workflows: deps.accessReviewWorkflows, documents: deps.documents };
   /** Scans of a disclosure case (its ground, the signed Form 2, the returned Form 3), one purpose per request. */
   const disclosureUpload: UploadRule = { field: 'files', ...deps.attachments };
   /** 증빙자료 with a full-recording application: on the form that files it, and added while it is reviewed. */
@@ -446,6 +461,13 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       return showDisclosure(call, error);
     }
     call.res.redirect(303, `/disclosure/${call.params.id}`);
+  };
+  const showAccessReview = async (call: RouteCall<{ id: string }, unknown, unknown>, error?: ApiError) => {
+    const principal = call.principal as Principal;
+    const item = await readAccessReview(accessReviewDeps, call);
+    const canSignOff = principal.roles.includes('chief') && item.status === 'awaiting_sign_off' && item.awaiting === 'chief';
+    const files = decide(ACCESS_REVIEW_FILES, principal).allowed;
+    sendPage(call.res, accessReviewPage(frame(call.res, '/access-reviews'), item, { canSignOff, files, error: error?.message }, deps.timeZone), error?.status ?? 200);
   };
   const showOwnRequests = async (call: RouteCall<unknown, unknown, unknown>, input: { values?: OwnRequestForm; error?: ApiError; filed?: string }) => {
     const principal = call.principal as Principal;
@@ -866,6 +888,66 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       async handle(call) {
         const file = await exportLedger({ calendar: deps.calendar, municipalityName: deps.municipalityName, timeZone: deps.timeZone, signOffLabels: deps.signOffLabels }, call);
         call.res.type(file.type).attachment(file.name).set('Cache-Control', 'no-store').send(file.body);
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/api/access-reviews', kind: 'api', access: ACCESS_REVIEW_READERS, response: z.array(accessReviewView),
+      summary: '월간 접근기록 점검 (안전성 확보조치 기준 제8조): 최근 60개월',
+      async handle(call) {
+        call.res.json(await listAccessReviews(call));
+      },
+    }),
+    defineRoute<z.output<typeof accessReviewParams>>({
+      method: 'get', path: '/api/access-reviews/:id', kind: 'api', access: ACCESS_REVIEW_READERS, params: accessReviewParams, response: accessReviewDetail,
+      summary: '한 달의 접근기록 점검: 건수, 점검 대기·완료, 처리 흐름 (조회는 감사 기록)',
+      async handle(call) {
+        call.res.json(await readAccessReview(accessReviewDeps, call));
+      },
+    }),
+    defineRoute<z.output<typeof accessReviewParams>>({
+      method: 'get', path: '/api/access-reviews/:id/report', kind: 'api', access: ACCESS_REVIEW_FILES, params: accessReviewParams,
+      summary: '접근기록 점검 보고서 XLSX (요약, 재생·내보내기, 거부, 업무시간 외, 이상 징후; 내려받기는 감사 기록)',
+      async handle(call) {
+        const { name, xlsx } = await accessReport(accessReviewDeps, call);
+        call.res.type(XLSX_TYPE).attachment(name).set('Cache-Control', 'no-store').send(xlsx);
+      },
+    }),
+    defineRoute<z.output<typeof accessReviewParams>, unknown, z.output<typeof accessReviewSignOffBody>>({
+      method: 'post', path: '/api/access-reviews/:id/sign-off', kind: 'api', access: ACCESS_REVIEW_SIGNERS, params: accessReviewParams, body: accessReviewSignOffBody,
+      summary: '과장의 접근기록 점검 완료 기록',
+      example: { body: { comment: '이상 징후 2건 확인, 해당 직원 면담 완료' } },
+      async handle(call) {
+        await signOffAccessReview(accessReviewDeps, call);
+        call.res.status(202).json({ accepted: true });
+      },
+    }),
+    defineRoute({
+      method: 'get', path: '/access-reviews', kind: 'page', access: ACCESS_REVIEW_READERS,
+      summary: '접근기록 점검 목록 화면',
+      async handle(call) {
+        sendPage(call.res, accessReviewListPage(frame(call.res, '/access-reviews'), await listAccessReviews(call), deps.timeZone));
+      },
+    }),
+    defineRoute<z.output<typeof accessReviewParams>>({
+      method: 'get', path: '/access-reviews/:id', kind: 'page', access: ACCESS_REVIEW_READERS, params: accessReviewParams,
+      summary: '한 달의 접근기록 점검 화면 (과장은 점검 완료 기록)',
+      async handle(call) {
+        await showAccessReview(call);
+      },
+    }),
+    defineRoute<z.output<typeof accessReviewParams>, unknown, z.output<typeof accessReviewSignOffBody>>({
+      method: 'post', path: '/access-reviews/:id/sign-off', kind: 'page', access: ACCESS_REVIEW_SIGNERS, params: accessReviewParams, body: accessReviewSignOffBody,
+      summary: '접근기록 점검 완료 (화면)',
+      example: { body: { comment: '확인함' } },
+      async handle(call) {
+        try {
+          await signOffAccessReview(accessReviewDeps, call);
+        } catch (error) {
+          if (!answeredOnPage(error)) throw error;
+          await auditRefusal(call, error);
+          return showAccessReview(call, error);
+        }
+        call.res.redirect(303, `/access-reviews/${call.params.id}`);
       },
     }),
     defineRoute({

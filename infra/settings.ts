@@ -179,6 +179,18 @@ export const SETTINGS = {
     default: '2',
     schema: integer(1, 30),
   }),
+  accessReviewReadsPerDay: setting({
+    env: 'ACCESS_REVIEW_READS_PER_DAY',
+    doc: 'monthly access review: more distinct recordings than this read by one user in one day is reported as an anomaly',
+    default: '20',
+    schema: integer(1, 10_000),
+  }),
+  accessReviewRefusalsPerDay: setting({
+    env: 'ACCESS_REVIEW_REFUSALS_PER_DAY',
+    doc: 'monthly access review: more refused requests than this for one user in one day is reported as an anomaly',
+    default: '10',
+    schema: integer(1, 10_000),
+  }),
   disclosureSignOffChain: setting({
     env: 'DISCLOSURE_SIGN_OFF_CHAIN',
     doc: 'sign-off order for disclosures (결재선), from `operator,deputy,chief`; shorter chains model 전결',

@@ -27,7 +27,9 @@ import { FullRecordingWorkflows } from './temporal/full-recording';
 import { DisclosureWorkflows } from './temporal/disclosure';
 import { ensureRetentionSweepSchedule, startRetentionDay } from './temporal/retention';
 import { ensureSchedule } from './temporal/schedules';
+import { AccessReviewWorkflows } from './temporal/access-review';
 import { HISTORY_ARCHIVE_SCHEDULE_ID, historyArchiveWorkflow } from '../workflows/history-archive';
+import { ACCESS_REVIEW_SCHEDULE_ID, accessReviewWorkflow } from '../workflows/access-review';
 import { createWorker } from './temporal/worker';
 
 export const COMPONENTS = ['api', 'worker', 'capture'] as const;
@@ -122,7 +124,13 @@ export async function startSystem(
       await ensureRetentionSweepSchedule(client, settings.temporalTaskQueue);
       await ensureSchedule(client, {
         scheduleId: HISTORY_ARCHIVE_SCHEDULE_ID, workflowType: historyArchiveWorkflow, taskQueue: settings.temporalTaskQueue,
-        spec: { intervals: [{ every: '1 hour' }] }, runTimeout: '1 hour',
+        spec: { intervals: [{ every: '1 hour' }] }, catchupWindow: '1 hour', executionTimeout: '1 hour',
+      });
+      // The first of each month at 09:00 in the city: the previous month's access report and the chief's task.
+      await ensureSchedule(client, {
+        scheduleId: ACCESS_REVIEW_SCHEDULE_ID, workflowType: accessReviewWorkflow, taskQueue: settings.temporalTaskQueue,
+        spec: { calendars: [{ dayOfMonth: 1, hour: 9, minute: 0 }], timezone: settings.timeZone }, catchupWindow: '1 day',
+        args: [{ readsPerDayLimit: settings.accessReviewReadsPerDay, refusalsPerDayLimit: settings.accessReviewRefusalsPerDay, reminderWorkingDays: settings.approvalReminderWorkingDays }],
       });
       const running = worker.run();
       stoppers.push(async () => {
@@ -214,6 +222,7 @@ export async function startSystem(
         attachments: { maxFiles: settings.attachmentMaxFiles, maxFileBytes: settings.attachmentMaxFileMegabytes * 1024 * 1024 },
         fullRecordingWorkflows: new FullRecordingWorkflows(client, settings.temporalTaskQueue),
         disclosureWorkflows: new DisclosureWorkflows(client, settings.temporalTaskQueue),
+        accessReviewWorkflows: new AccessReviewWorkflows(client, settings.temporalTaskQueue),
         disclosure: disclosureSettings(settings),
         signOffLabels: settings.signOffLabels,
         fullRecordingApprovalChain: settings.fullRecordingApprovalChain,

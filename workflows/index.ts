@@ -4,3 +4,4 @@ export * from './retention';
 export * from './full-recording';
 export * from './disclosure';
 export * from './history-archive';
+export * from './access-review';

@@ -11,15 +11,19 @@ export interface ScheduleDefinition {
   workflowType: Workflow;
   taskQueue: string;
   spec: ScheduleSpec;
-  /** Also how far back a missed run is still made up. */
-  runTimeout: '1 hour' | '1 day';
+  /** How far back a missed run is still made up. */
+  catchupWindow: '1 hour' | '1 day';
+  /** A sweep that cannot finish within this is cut off (the next one redoes it); none for a run that waits on people. */
+  executionTimeout?: '1 hour';
+  /** The workflow's arguments, from the settings when the schedule is (re)defined at start-up. */
+  args?: unknown[];
 }
 
-export async function ensureSchedule(client: Client, { scheduleId, workflowType, taskQueue, spec, runTimeout }: ScheduleDefinition): Promise<void> {
+export async function ensureSchedule(client: Client, { scheduleId, workflowType, taskQueue, spec, catchupWindow, executionTimeout, args = [] }: ScheduleDefinition): Promise<void> {
   const definition = {
     spec,
-    action: { type: 'startWorkflow' as const, workflowType, taskQueue, workflowId: scheduleId, workflowExecutionTimeout: runTimeout, args: [] as [] },
-    policies: { overlap: 'SKIP' as const, catchupWindow: runTimeout },
+    action: { type: 'startWorkflow' as const, workflowType, taskQueue, workflowId: scheduleId, workflowExecutionTimeout: executionTimeout, args },
+    policies: { overlap: 'SKIP' as const, catchupWindow },
   };
   try {
     await client.schedule.create({ scheduleId, ...definition });

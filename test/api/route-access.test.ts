@@ -40,6 +40,14 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'GET /api/access-holders': HOLDER_READERS,
   // Art. 7: calls recorded without notice evidence, for the managing department and auditors.
   'GET /api/compliance-exceptions': HOLDER_READERS,
+  // The monthly access review: the managing department and auditors read it, the chief signs it off.
+  'GET /api/access-reviews': HOLDER_READERS,
+  'GET /api/access-reviews/:id': HOLDER_READERS,
+  'GET /api/access-reviews/:id/report': HOLDER_READERS,
+  'POST /api/access-reviews/:id/sign-off': CHIEF_ONLY,
+  'GET /access-reviews': HOLDER_READERS,
+  'GET /access-reviews/:id': HOLDER_READERS,
+  'POST /access-reviews/:id/sign-off': CHIEF_ONLY,
   'GET /api/extensions': APPLICATION_READERS,
   'POST /api/full-recording-applications': DEPARTMENT_HEAD,
   'GET /api/full-recording-applications': APPLICATION_READERS,

@@ -9,6 +9,7 @@ import { createActivities } from '../../activities';
 import { loadLegalCalendar } from '../../infra/holidays';
 import type { LegalCalendar } from '../../infra/legal-period';
 import { FullRecordingWorkflows } from '../../infra/temporal/full-recording';
+import { AccessReviewWorkflows } from '../../infra/temporal/access-review';
 import { DisclosureWorkflows } from '../../infra/temporal/disclosure';
 import { testActivityDeps } from './activities';
 import { seedCalls, startTestApi, type SeededCalls, type TestApi } from './api';
@@ -39,6 +40,7 @@ export async function startWorkflowStack(driver: 'sqlite' | 'postgresql'): Promi
     capture: capture.control,
     fullRecordingWorkflows: new FullRecordingWorkflows(env.client, TASK_QUEUE),
     disclosureWorkflows: new DisclosureWorkflows(env.client, TASK_QUEUE),
+    accessReviewWorkflows: new AccessReviewWorkflows(env.client, TASK_QUEUE),
   });
   // One document store for the API and the worker, as they share DATA_DIR and the master key in a deployment.
   const worker = await Worker.create({

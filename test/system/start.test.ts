@@ -12,6 +12,8 @@ import type { HealthReport } from '../../api/health';
 import type { RecordingSummary } from '../../api/recording-search';
 import { deadlineRemindersWorkflow, deadlineStatus } from '../../workflows/deadline-reminders';
 import { RETENTION_SWEEP_SCHEDULE_ID, retentionDayStatus } from '../../workflows/retention';
+import { ACCESS_REVIEW_SCHEDULE_ID } from '../../workflows/access-review';
+import { HISTORY_ARCHIVE_SCHEDULE_ID } from '../../workflows/history-archive';
 import { freePort, portAnswers } from '../support/ports';
 import { TestClient } from '../support/api';
 import { packageSigningPublicKey, readPackageSigningKey } from '../../infra/keys';
@@ -188,6 +190,17 @@ test('the call generator rings the demo extensions: its calls appear as recordin
     expect(sweep.spec.intervals).toEqual([expect.objectContaining({ every: 3_600_000 })]);
     expect(sweep.action).toMatchObject({ type: 'startWorkflow', workflowType: 'retentionSweepWorkflow' });
     expect(sweep.state.paused).toBe(false);
+    // Closed cases' histories are archived every hour.
+    const archive = await client.schedule.getHandle(HISTORY_ARCHIVE_SCHEDULE_ID).describe();
+    expect(archive.action).toMatchObject({ type: 'startWorkflow', workflowType: 'historyArchiveWorkflow' });
+    // The monthly access review arrives on the first of each month at 09:00 in Seoul, with the settings' limits.
+    const review = await client.schedule.getHandle(ACCESS_REVIEW_SCHEDULE_ID).describe();
+    expect(review.action).toMatchObject({ type: 'startWorkflow', workflowType: 'accessReviewWorkflow', args: [{ readsPerDayLimit: 20, refusalsPerDayLimit: 10, reminderWorkingDays: 2 }] });
+    expect(review.state.paused).toBe(false);
+    const next = review.info.nextActionTimes[0]!;
+    const seoul = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(next);
+    expect(seoul).toMatch(/^\d{4}-\d{2}-01, 09:00$/);
+    expect(next.getTime() - Date.now()).toBeLessThanOrEqual(31 * 86_400_000);
   });
 });
 

@@ -161,7 +161,7 @@ const MODELS: Lifecycle_[] = [
   {
     lifecycle: 'access-review',
     states: ACCESS_REVIEW_STATES,
-    sources: [],
+    sources: ['workflows/access-review.ts'],
     endings: [],
     otherNames: interfaceFields('workflows/bpmn/access-review-steps.ts', 'AccessReviewStatus'),
   },

@@ -36,7 +36,7 @@ function tampered(): NamedHistory {
 
 test('the committed histories cover every lifecycle and replay against the current workflow code', async () => {
   const types = new Set(committed.map(({ history }) => historyFacts(history).workflowType));
-  expect([...types].sort()).toEqual(['deadlineRemindersWorkflow', 'disclosureWorkflow', 'fullRecordingWorkflow', 'retentionDayWorkflow', 'retentionSweepWorkflow']);
+  expect([...types].sort()).toEqual(['accessReviewWorkflow', 'deadlineRemindersWorkflow', 'disclosureWorkflow', 'fullRecordingWorkflow', 'retentionDayWorkflow', 'retentionSweepWorkflow']);
   const outcomes = await replayHistories(committed);
   expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
   expect(outcomes).toHaveLength(committed.length);

@@ -1,4 +1,5 @@
 import { LoginThrottleSchema, UserSessionSchema } from './access';
+import { AccessReviewSchema } from './access-review';
 import { ArchivedHistorySchema } from './archived-history';
 import { AttachmentSchema } from './attachment';
 import { AuditChainHeadSchema, AuditEventSchema } from './audit';
@@ -19,6 +20,7 @@ import { DepartmentSchema, ExtensionSchema } from './organisation';
 import { RecordingHoldSchema, RecordingSchema } from './recording';
 
 export * from './access';
+export * from './access-review';
 export * from './archived-history';
 export * from './attachment';
 export * from './audit';
@@ -47,6 +49,7 @@ export const ENTITY_SCHEMAS = [
   GeneratedDocumentSchema,
   AttachmentSchema,
   ArchivedHistorySchema,
+  AccessReviewSchema,
   AuditEventSchema,
   AuditChainHeadSchema,
   UserSessionSchema,

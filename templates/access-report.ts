@@ -1,0 +1,230 @@
+/**
+ * 월간 접근기록 점검 보고서 (개인정보의 안전성 확보조치 기준 제8조): a month of the audit chain read for the chief —
+ * who accessed what, every playback and export with its reason, refusals, access outside working hours, and what
+ * looks wrong (one user reading many recordings in a day, many refusals). The analysis is pure (entries in, findings
+ * out) so it is tested without a database; the workbook is what the chief reviews and the city files.
+ */
+import ExcelJS from 'exceljs';
+import { formatKoreanDateTime, wallClockDate } from '../infra/korean-time';
+
+/** An audit entry as the report reads it. */
+export interface AccessEntry {
+  seq: number;
+  at: Date;
+  actor: string;
+  role: string;
+  sourceAddress: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  reason: string;
+}
+
+/** What hands out or plays personal data: each one is listed with its reason. */
+export const RELEASE_ACTIONS: Record<string, string> = {
+  'disclosure.recording_played': '열람 재생',
+  'recording.exported_by_party': '당사자 내보내기',
+  'disclosure.package_built': '제공 파일 작성',
+  'disclosure.package_downloaded': '제공 파일 내려받기',
+  'disclosure.document_downloaded': '신청 문서 내려받기',
+  'attachment.downloaded': '첨부파일 내려받기',
+  'ledger.exported': '관리대장 내보내기',
+  'full_recording.document': '전수 녹취 신청서 내려받기',
+  'access_review.report_downloaded': '접근기록 점검 보고서 내려받기',
+};
+const RECORDING_READ = 'recording.read';
+const REFUSED = 'request.refused';
+/** Korean names of the other accesses people make most, for the after-hours sheet; others keep their code. */
+const ACCESS_LABELS: Record<string, string> = {
+  ...RELEASE_ACTIONS,
+  [RECORDING_READ]: '녹취 상세 조회',
+  'recording.search': '녹취 검색',
+  [REFUSED]: '요청 거부',
+  'disclosure.read': '열람·제공 신청 조회',
+  'disclosure.matches_read': '신청에 맞는 녹취 찾기',
+  'full_recording.read': '전수 녹취 신청 조회',
+  'access_holders.read': '접근 권한자 조회',
+  'compliance_exceptions.read': '사전고지 예외 조회',
+  'access_review.read': '접근기록 점검 조회',
+};
+const byTime = (a: AccessEntry, b: AccessEntry) => a.at.getTime() - b.at.getTime() || a.seq - b.seq;
+
+export interface AccessReportOptions {
+  /** Whether a day is a working day (weekends and public holidays are not), for after-hours access. */
+  isWorkingDay(localDate: string): boolean;
+  timeZone: string;
+  /** Working hours on a working day, local time, `[from, to)` in hours. */
+  workingHours: readonly [number, number];
+  /** More distinct recordings than this read by one user in one day is an anomaly. */
+  readsPerDayLimit: number;
+  /** More refusals than this for one user in one day is an anomaly. */
+  refusalsPerDayLimit: number;
+}
+
+export interface UserAccess {
+  actor: string;
+  roles: string[];
+  entries: number;
+  recordingReads: number;
+  distinctRecordings: number;
+  releases: number;
+  refusals: number;
+  afterHours: number;
+}
+
+export interface Anomaly {
+  actor: string;
+  day: string;
+  kind: 'many_recordings' | 'many_refusals';
+  count: number;
+  description: string;
+}
+
+export interface AccessFindings {
+  users: UserAccess[];
+  releases: AccessEntry[];
+  refusals: AccessEntry[];
+  afterHours: AccessEntry[];
+  anomalies: Anomaly[];
+}
+
+export interface AccessSummary {
+  entries: number;
+  users: number;
+  releases: number;
+  refusals: number;
+  afterHours: number;
+  anomalies: number;
+}
+
+/** People, not the system's own components (their entries are the lifecycles' steps, not access). */
+const isPerson = (entry: AccessEntry) => !entry.actor.startsWith('system:') && entry.role !== 'system';
+
+/** The local day (`YYYY-MM-DD`) and hour of an instant, read off the wall clock built for the time zone. */
+function localDayAndHour(at: Date, timeZone: string): { day: string; hour: number } {
+  const wall = wallClockDate(at, timeZone);
+  return { day: wall.toISOString().slice(0, 10), hour: wall.getUTCHours() };
+}
+
+export function analyseAccess(entries: readonly AccessEntry[], options: AccessReportOptions): AccessFindings {
+  const people = entries.filter(isPerson).sort(byTime);
+  const byUser = new Map<string, UserAccess & { recordings: Set<string> }>();
+  const perDay = new Map<string, { actor: string; day: string; recordings: Set<string>; refusals: number }>();
+  const afterHours: AccessEntry[] = [];
+  for (const entry of people) {
+    const user = byUser.get(entry.actor) ?? { actor: entry.actor, roles: [], entries: 0, recordingReads: 0, distinctRecordings: 0, releases: 0, refusals: 0, afterHours: 0, recordings: new Set<string>() };
+    byUser.set(entry.actor, user);
+    if (!user.roles.includes(entry.role)) user.roles.push(entry.role);
+    user.entries += 1;
+    const { day, hour } = localDayAndHour(entry.at, options.timeZone);
+    const key = `${entry.actor} ${day}`;
+    const daily = perDay.get(key) ?? { actor: entry.actor, day, recordings: new Set<string>(), refusals: 0 };
+    perDay.set(key, daily);
+    if (entry.action === RECORDING_READ) {
+      user.recordingReads += 1;
+      user.recordings.add(entry.targetId);
+      daily.recordings.add(entry.targetId);
+    }
+    if (entry.action in RELEASE_ACTIONS) user.releases += 1;
+    if (entry.action === REFUSED) {
+      user.refusals += 1;
+      daily.refusals += 1;
+    }
+    if (!options.isWorkingDay(day) || hour < options.workingHours[0] || hour >= options.workingHours[1]) {
+      user.afterHours += 1;
+      afterHours.push(entry);
+    }
+  }
+  const anomalies: Anomaly[] = [];
+  for (const daily of perDay.values()) {
+    if (daily.recordings.size > options.readsPerDayLimit) {
+      anomalies.push({
+        actor: daily.actor, day: daily.day, kind: 'many_recordings', count: daily.recordings.size,
+        description: `하루에 녹취 ${daily.recordings.size}건 조회 (기준 ${options.readsPerDayLimit}건 초과)`,
+      });
+    }
+    if (daily.refusals > options.refusalsPerDayLimit) {
+      anomalies.push({
+        actor: daily.actor, day: daily.day, kind: 'many_refusals', count: daily.refusals,
+        description: `하루에 거부된 요청 ${daily.refusals}건 (기준 ${options.refusalsPerDayLimit}건 초과)`,
+      });
+    }
+  }
+  anomalies.sort((a, b) => a.day.localeCompare(b.day) || a.actor.localeCompare(b.actor));
+  return {
+    users: [...byUser.values()]
+      .map(({ recordings, ...user }) => ({ ...user, distinctRecordings: recordings.size }))
+      .sort((a, b) => b.entries - a.entries || a.actor.localeCompare(b.actor)),
+    releases: people.filter((entry) => entry.action in RELEASE_ACTIONS),
+    refusals: people.filter((entry) => entry.action === REFUSED),
+    afterHours,
+    anomalies,
+  };
+}
+
+export function summarise(findings: AccessFindings): AccessSummary {
+  return {
+    entries: findings.users.reduce((total, user) => total + user.entries, 0),
+    users: findings.users.length,
+    releases: findings.releases.length,
+    refusals: findings.refusals.length,
+    afterHours: findings.afterHours.length,
+    anomalies: findings.anomalies.length,
+  };
+}
+
+export interface AccessReportHeading {
+  municipalityName: string;
+  /** `YYYY-MM` */
+  month: string;
+  generatedAt: Date;
+  timeZone: string;
+  /** The chain's entries the report covers: first and last sequence number, and the last hash. */
+  chain: { firstSeq: number | null; lastSeq: number | null; lastHash: string | null };
+}
+
+const entryRow = (entry: AccessEntry, timeZone: string, label: string) => [
+  formatKoreanDateTime(entry.at, timeZone), entry.actor, entry.role, entry.sourceAddress, label, `${entry.targetType} ${entry.targetId}`, entry.reason,
+];
+const ENTRY_HEADER = ['일시', '사용자', '역할', '접속 주소', '행위', '대상', '사유'];
+
+/** The workbook: 요약, then one sheet per finding, each with a frozen header and filters. */
+export async function writeAccessReportXlsx(findings: AccessFindings, heading: AccessReportHeading): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook();
+  workbook.creator = `${heading.municipalityName} 행정전화 녹취시스템`;
+  workbook.created = heading.generatedAt;
+  const [year, month] = heading.month.split('-');
+  const summary = summarise(findings);
+  const cover = workbook.addWorksheet('요약');
+  cover.addRows([
+    [`${year}년 ${Number(month)}월 접근기록 점검 보고서`],
+    ['근거', '개인정보의 안전성 확보조치 기준 제8조 (접속기록의 보관 및 점검)'],
+    ['작성 일시', formatKoreanDateTime(heading.generatedAt, heading.timeZone)],
+    ['감사 기록 범위', heading.chain.firstSeq === null ? '해당 월의 기록 없음' : `${heading.chain.firstSeq}번 ~ ${heading.chain.lastSeq}번 (마지막 해시 ${heading.chain.lastHash})`],
+    [],
+    ['사람의 접근 기록', summary.entries],
+    ['접근한 사용자', summary.users],
+    ['재생·내보내기', summary.releases],
+    ['거부된 요청', summary.refusals],
+    ['업무시간 외 접근', summary.afterHours],
+    ['이상 징후', summary.anomalies],
+    [],
+    ['사용자', '역할', '접근', '녹취 조회', '조회한 녹취 (서로 다른)', '재생·내보내기', '거부', '업무시간 외'],
+    ...findings.users.map((user) => [user.actor, user.roles.join(', '), user.entries, user.recordingReads, user.distinctRecordings, user.releases, user.refusals, user.afterHours]),
+  ]);
+  cover.getRow(1).font = { bold: true, size: 14 };
+  cover.getColumn(1).width = 22;
+  cover.getColumn(2).width = 24;
+  const sheet = (name: string, header: string[], rows: (string | number)[][]) => {
+    const worksheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 1 }] });
+    worksheet.addRow(header).font = { bold: true };
+    worksheet.addRows(rows.length ? rows : [['해당 없음']]);
+    worksheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: header.length } };
+    header.forEach((_, index) => (worksheet.getColumn(index + 1).width = index === header.length - 1 ? 40 : 20));
+  };
+  sheet('재생·내보내기', ENTRY_HEADER, findings.releases.map((entry) => entryRow(entry, heading.timeZone, RELEASE_ACTIONS[entry.action] ?? entry.action)));
+  sheet('거부', ENTRY_HEADER, findings.refusals.map((entry) => entryRow(entry, heading.timeZone, '요청 거부')));
+  sheet('업무시간 외', ENTRY_HEADER, findings.afterHours.map((entry) => entryRow(entry, heading.timeZone, ACCESS_LABELS[entry.action] ?? entry.action)));
+  sheet('이상 징후', ['날짜', '사용자', '내용'], findings.anomalies.map((anomaly) => [anomaly.day, anomaly.actor, anomaly.description]));
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}

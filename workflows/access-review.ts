@@ -1,0 +1,95 @@
+/**
+ * 월간 접근기록 점검 (개인정보의 안전성 확보조치 기준 제8조): a Temporal Schedule starts one run on the first of each
+ * month; the run makes the previous month's access report from the audit chain, gives the chief the review task (an
+ * in-app notification linking to it), reminds them every few working days, and ends when a chief signs it off. The
+ * states are those of its BPMN model (workflows/bpmn/access-review-steps.ts).
+ */
+import { defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { SignOffRole } from '../infra/settings';
+import type { AccessReviewStatus } from './bpmn/access-review-steps';
+import { runSignOffChain, signOffRefusal, type SignOff, type SignOffSignal } from './sign-off';
+
+export const ACCESS_REVIEW_SCHEDULE_ID = 'monthly-access-review';
+
+export interface AccessReviewInput {
+  /** The month to review (`YYYY-MM`); by default the one before the run's start, in Seoul. */
+  month?: string;
+  readsPerDayLimit: number;
+  refusalsPerDayLimit: number;
+  reminderWorkingDays: number;
+}
+
+export interface AccessReviewWorkflowStatus extends AccessReviewStatus {
+  reviewId?: string;
+  awaiting?: SignOffRole;
+  signOffs: SignOff[];
+  /** A second run for a month already under review ends at once, naming the run that has it. */
+  reviewedBy?: string;
+  refusals: { actor: string; reason: string; at: string }[];
+}
+
+export const accessReviewSignOff = defineSignal<[SignOffSignal]>('accessReviewSignOff');
+export const accessReviewStatus = defineQuery<AccessReviewWorkflowStatus>('accessReviewStatus');
+
+const { openAccessReview, recordAccessReviewSignedOff, planWorkingDayReminder, queueNotification } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
+});
+
+const SEOUL_OFFSET_MS = 9 * 3_600_000;
+
+/** The month before an instant's month in Seoul (which keeps no daylight saving time). */
+export function previousMonthInSeoul(instant: Date): string {
+  const local = new Date(instant.getTime() + SEOUL_OFFSET_MS);
+  const year = local.getUTCFullYear();
+  const month = local.getUTCMonth();
+  return month === 0 ? `${year - 1}-12` : `${year}-${String(month).padStart(2, '0')}`;
+}
+
+export async function accessReviewWorkflow(input: AccessReviewInput): Promise<AccessReviewWorkflowStatus> {
+  const { workflowId } = workflowInfo();
+  const now = () => new Date(Date.now()).toISOString();
+  const month = input.month ?? previousMonthInSeoul(new Date(Date.now()));
+  const status: AccessReviewWorkflowStatus = { month, state: 'preparing_report', remindersSent: 0, signOffs: [], refusals: [] };
+  const decision: { current?: SignOffSignal } = {};
+  setHandler(accessReviewStatus, () => status);
+  setHandler(accessReviewSignOff, (signal) => {
+    const refusal = signal.decision === 'approve' ? signOffRefusal(status, signal.actor) : '점검은 완료로만 기록합니다. 문제는 의견에 적으십시오.';
+    if (refusal) status.refusals.push({ actor: signal.actor.username, reason: refusal, at: now() });
+    else decision.current ??= signal;
+  });
+
+  const review = await openAccessReview({ month, workflowId, readsPerDayLimit: input.readsPerDayLimit, refusalsPerDayLimit: input.refusalsPerDayLimit, at: now() });
+  status.reviewId = review.reviewId;
+  status.reportDocumentId = review.reportDocumentId;
+  if (review.workflowId !== workflowId) {
+    status.reviewedBy = review.workflowId;
+    return status;
+  }
+  const [year, number] = month.split('-');
+  const title = `${year}년 ${Number(number)}월 접근기록 점검`;
+  const notify = (purpose: string, subject: string, body: string, at = now()) =>
+    queueNotification({
+      idempotencyKey: `access-review-${month}:${purpose}`, channel: 'in_app', recipient: 'chief', subject, body,
+      relatedType: 'access_review', relatedId: review.reviewId, triggeredAt: at, actor: 'system:accessReviewWorkflow',
+    });
+  status.state = 'awaiting_sign_off';
+  await notify('task', `[점검] ${title}`, `${title} 보고서가 작성되었습니다. 내용을 확인하고 점검 완료를 기록하십시오.`);
+  const outcome = await runSignOffChain({
+    chain: ['chief'],
+    reminderWorkingDays: input.reminderWorkingDays,
+    status,
+    decision,
+    stopped: () => false,
+    reminderAt: async (since) => (await planWorkingDayReminder({ since, workingDays: input.reminderWorkingDays })).at,
+    remind: (_role, at, count) => notify(`reminder-${count}`, `[알림] ${title} 대기`, `${title}가 ${input.reminderWorkingDays}근무일 넘게 완료되지 않았습니다.`, at),
+    signedOff: async () => undefined,
+    now,
+  });
+  const signed = outcome.outcome === 'approved' ? outcome.last : (status.signOffs.at(-1) as SignOff);
+  await recordAccessReviewSignedOff({ reviewId: review.reviewId, actor: signed.actor, comment: signed.comment, at: signed.at });
+  status.signedOff = { actor: signed.actor, at: signed.at, comment: signed.comment };
+  status.state = 'signed_off';
+  return status;
+}
