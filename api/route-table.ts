@@ -27,6 +27,7 @@ import {
   signOffAccessReview, type AccessReviewDeps,
 } from './access-review';
 import { PROCESS_VIEW_ASSETS, processViewRoutes } from './process-views';
+import { TIMELINE_ASSETS, timelineRoutes } from './timeline';
 import { letterToPost, readInAppNotifications, readLettersToPost, recordLetterPosted } from './notifications';
 import { readRetentionOverview } from './retention-overview';
 import { announcementDownload, readAnnouncementAudio, type AnnouncementSettings } from './announcement';
@@ -247,6 +248,7 @@ const ASSETS: Record<string, { type: string; body: Buffer }> = {
   'favicon.svg': { type: 'image/svg+xml', body: asset('favicon.svg') },
   'process-view.js': { type: PROCESS_VIEW_ASSETS['process-view.js'], body: asset('process-view.js') },
   'process-view.css': { type: PROCESS_VIEW_ASSETS['process-view.css'], body: asset('process-view.css') },
+  'timeline.css': { type: TIMELINE_ASSETS['timeline.css'], body: asset('timeline.css') },
 };
 const assetParams = z.object({ name: z.enum(Object.keys(ASSETS) as [string, ...string[]]) });
 
@@ -1361,6 +1363,14 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     ...processViewRoutes(),
+    ...timelineRoutes({
+      documents: deps.documents,
+      // Both wrap the same Temporal client; either reads any workflow's history.
+      histories: deps.disclosureWorkflows ?? deps.fullRecordingWorkflows,
+      timeZone: deps.timeZone,
+      municipalityName: deps.municipalityName,
+      frame: (res, current) => frame(res, current),
+    }),
   ];
   return routes;
 }

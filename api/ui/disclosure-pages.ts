@@ -451,6 +451,7 @@ ${destructionReportSection(frame, input, timeZone)}
 ${documentsSection(input, timeZone)}
 ${item.workflow ? processView('disclosure', item.workflow.process) : ''}
 ${historyTable(item.history, ACTION_LABELS, timeZone)}
+<p><a href="/cases/disclosure_request/${item.id}/timeline">처리 경위 보기·인쇄 (감사 기록과 업무 흐름 이력)</a></p>
 ${withdraw}
 <p><a href="/disclosure">목록으로</a></p>`,
   );

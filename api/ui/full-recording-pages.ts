@@ -1,7 +1,8 @@
 /** The pages of 전수 녹취 신청 (Art. 6): the list with the approval inbox, the application form, one application. */
 import { FULL_RECORDING_GROUNDS } from '../../infra/db/entities';
 import { formatKoreanLocalDate } from '../../infra/korean-time';
-import { ROLE_LABELS } from '../access';
+import { decide, ROLE_LABELS } from '../access';
+import { TIMELINE_READERS } from '../timeline';
 import { GROUND_LABELS, type ApplicationDetail, type ApplicationView, type FullRecordingOverview } from '../full-recording';
 import { processView } from '../process-views';
 import { formatFileSize } from '../uploads';
@@ -183,6 +184,7 @@ ${factsTable(rows)}
 ${evidence}
 ${workflow ? processView('full-recording', workflow.process) : ''}
 ${historyTable(item.history, ACTION_LABELS, timeZone)}
+${frame.user && decide(TIMELINE_READERS, frame.user.principal).allowed ? html`<p><a href="/cases/full_recording_application/${item.id}/timeline">처리 경위 보기·인쇄 (감사 기록과 업무 흐름 이력)</a></p>` : ''}
 ${signOff}${revokeForm}${renewForm}
 <p><a href="/full-recording">전수 녹취 목록으로</a></p>`,
   );

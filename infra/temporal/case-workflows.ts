@@ -3,10 +3,15 @@
  * case, read its status, send it the steps users take. Only the Temporal client; the API never touches a workflow
  * otherwise.
  */
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
+import type { History } from './history';
 
 const START_DEADLINE_MS = 5_000;
+/** A case's timeline waits this long for its history before it shows the archive's instead. */
+const HISTORY_DEADLINE_MS = 10_000;
+/** gRPC's NOT_FOUND (the grpc-js package is the SDK's dependency, not ours). */
+const GRPC_NOT_FOUND = 5;
 
 export interface CaseWorkflowKind<I, S> {
   workflow: (input: I) => Promise<S>;
@@ -45,5 +50,19 @@ export class CaseWorkflows<I, S> {
 
   send<T>(caseId: string, signal: SignalDefinition<[T]>, payload: T): Promise<void> {
     return this.client.workflow.getHandle(this.kind.workflowId(caseId)).signal(signal, payload);
+  }
+
+  /**
+   * A workflow's event history as far as it has run (the case's own or a child it started; the latest run unless one
+   * is named), or undefined once the server no longer has it (past its retention: the archive has it then).
+   */
+  async history(workflowId: string, runId?: string): Promise<History | undefined> {
+    try {
+      return await this.client.connection.withDeadline(Date.now() + HISTORY_DEADLINE_MS, () => this.client.workflow.getHandle(workflowId, runId).fetchHistory());
+    } catch (error) {
+      // fetchHistory answers the service's own NOT_FOUND, not the SDK's WorkflowNotFoundError.
+      if (error instanceof WorkflowNotFoundError || (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND)) return undefined;
+      throw error;
+    }
   }
 }

@@ -40,6 +40,10 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'GET /api/access-holders': HOLDER_READERS,
   // Art. 7: calls recorded without notice evidence, for the managing department and auditors.
   'GET /api/compliance-exceptions': HOLDER_READERS,
+  // A case's timeline (audit log and workflow history), for the managing department and auditors.
+  'GET /api/cases/:caseType/:id/timeline': HOLDER_READERS,
+  'GET /cases/:caseType/:id/timeline': HOLDER_READERS,
+  'GET /cases/:caseType/:id/timeline.xlsx': HOLDER_READERS,
   // The monthly access review: the managing department and auditors read it, the chief signs it off.
   'GET /api/access-reviews': HOLDER_READERS,
   'GET /api/access-reviews/:id': HOLDER_READERS,
