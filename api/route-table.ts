@@ -19,6 +19,7 @@ import { anyRole, decide, PRIVILEGED_ROLES, ROLES, type Grant, type Principal } 
 import { listPrivilegedHolders, privilegedHolders } from './access-holders';
 import { ApiError, notFound } from './errors';
 import { checkHealth, type HealthCheck } from './health';
+import { monitoringRoutes, type MonitoringOptions } from './monitoring';
 import { holdReason, holdView, openHolds, recordingDetail, releaseHold, setHold } from './holds';
 import { login, type LoginDeps } from './login';
 import { buildOpenApiDocument, OPENAPI_PATH } from './openapi';
@@ -119,6 +120,8 @@ export interface SiteFacts {
   templatesDir?: string;
   /** ANNOUNCEMENT_TEXT and ANNOUNCEMENT_AUDIO_FILE (Art. 7). */
   announcement: AnnouncementSettings;
+  /** /ready and /metrics (api/monitoring.ts): the request counters, the metrics token, the worker's metrics. */
+  monitoring?: MonitoringOptions;
 }
 
 export interface RouteDeps extends SiteFacts {
@@ -1363,6 +1366,7 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     ...processViewRoutes(),
+    ...monitoringRoutes(deps),
     ...timelineRoutes({
       documents: deps.documents,
       // Both wrap the same Temporal client; either reads any workflow's history.

@@ -19,6 +19,7 @@ import { createRoutes, frameFor, type SiteFacts } from './route-table';
 import { auditor, mountRoute, requestContext, type RequestContext, type RouteSpec } from './routes';
 import { SESSION_COOKIE, SessionStore, type SessionTimeouts } from './sessions';
 import { errorPage } from './ui/pages';
+import type { MonitoringOptions } from './monitoring';
 
 z.config(z.locales.ko());
 
@@ -31,6 +32,8 @@ export interface ApiOptions extends SiteFacts {
   loginRateLimitPerMinute: number;
   /** Browsers come through a TLS-terminating proxy on this host: Secure cookies, HSTS, X-Forwarded-For. */
   behindTlsProxy: boolean;
+  /** /ready and /metrics (api/monitoring.ts); its `http` counts every request answered here. */
+  monitoring?: MonitoringOptions;
 }
 
 export interface ApiServer {
@@ -53,6 +56,9 @@ export const CONTENT_SECURITY_POLICY = {
   frameAncestors: ["'none'"],
   baseUri: ["'none'"],
 };
+
+/** Answered as JSON whatever went wrong: their callers are probes and scrapers, not browsers. */
+const MONITORING_PATHS = new Set(['/health', '/ready', '/metrics']);
 
 /** Refusals answered by the login code have their own audit entries already. */
 const AUDITED_BY_LOGIN = new Set(['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED', 'NO_ROLE', 'DIRECTORY_UNAVAILABLE']);
@@ -86,13 +92,20 @@ export function createApiServer(options: ApiOptions): ApiServer {
     // Nothing the system answers may linger in a browser or proxy cache: it is personal data.
     res.setHeader('Cache-Control', 'no-store');
     res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      // The route's template (`/api/recordings/:id`), set by express once a route matched: a bounded label for
+      // metrics, and a field to group log lines by. Unmatched requests (404, static files) share one value.
+      const route = typeof req.route?.path === 'string' ? req.route.path : 'unmatched';
+      options.monitoring?.http?.observe({ method: req.method, route, status: res.statusCode, seconds });
       logger.info('request', {
         requestId: context.requestId,
         method: req.method,
+        route,
         path: req.path,
         status: res.statusCode,
-        ms: Number((process.hrtime.bigint() - started) / 1_000_000n),
-        user: context.principal?.username,
+        durationMs: Math.round(seconds * 1e6) / 1e3,
+        user: context.principal?.username ?? null,
+        role: context.actingRole ?? null,
         address: context.sourceAddress,
       });
     });
@@ -137,7 +150,7 @@ export function createApiServer(options: ApiOptions): ApiServer {
 
   app.use(async (error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const context = requestContext(res);
-    const wantsJson = req.path.startsWith('/api/') || req.path === '/health';
+    const wantsJson = req.path.startsWith('/api/') || MONITORING_PATHS.has(req.path);
     if (error instanceof ApiError && error.status === 401 && !wantsJson && req.method === 'GET') {
       return res.redirect(303, `/login?${new URLSearchParams({ next: req.originalUrl.slice(0, 512) }).toString()}`);
     }

@@ -3,10 +3,10 @@
  *   node dist/infra/main.js [--components api,worker]
  * Ctrl-C (SIGINT) or SIGTERM stops every process it started.
  */
-import { DefaultLogger, Runtime, type LogLevel as SdkLogLevel } from '@temporalio/worker';
-import { createLogger, type Logger, type LogLevel } from './logger';
+import { createLogger } from './logger';
 import { loadSettingsOrExit } from './settings';
 import { COMPONENTS, startSystem, type Component } from './system';
+import { installWorkerRuntime } from './temporal/runtime';
 
 function parseComponents(argv: string[]): Component[] {
   const index = argv.indexOf('--components');
@@ -19,21 +19,14 @@ function parseComponents(argv: string[]): Component[] {
   return requested as Component[];
 }
 
-const SDK_LEVELS: Record<SdkLogLevel, LogLevel> = { TRACE: 'debug', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
-
-/** The Temporal SDK logs through our JSON logger, so one log stream tells the whole story. */
-function routeSdkLogs(logger: Logger): void {
-  const sdk = logger.child({ component: 'temporal-sdk' });
-  Runtime.install({
-    logger: new DefaultLogger('INFO', (entry) => sdk[SDK_LEVELS[entry.level]](entry.message, entry.meta ?? {})),
-  });
-}
-
 async function main(): Promise<void> {
   const settings = loadSettingsOrExit();
   const logger = createLogger({ service: 'recording' }, settings.logLevel);
-  routeSdkLogs(logger);
-  const system = await startSystem(settings, logger, parseComponents(process.argv.slice(2)));
+  const components = parseComponents(process.argv.slice(2));
+  // The Temporal SDK logs through our JSON logger (workflow and case ids as fields), so one log stream tells the whole
+  // story; only a process running the worker exports its metrics, so an API beside it on this host can read them.
+  installWorkerRuntime({ logger, metricsPort: components.includes('worker') ? settings.workerMetricsPort : undefined });
+  const system = await startSystem(settings, logger, components);
   process.stdout.write(
     `\n행정전화 녹취시스템이 시작되었습니다.\n` +
       (system.apiUrl ? `  화면·API:        ${system.apiUrl}/  (상태: ${system.apiUrl}/health)\n` : '') +

@@ -392,6 +392,16 @@ export const SETTINGS = {
     default: '8233',
     schema: port,
   }),
+  workerMetricsPort: setting({
+    env: 'WORKER_METRICS_PORT',
+    doc: "port on 127.0.0.1 where a process running the worker exports the Temporal SDK's own Prometheus metrics (workflow task latencies, polls, slots), read through the API's `/metrics`; empty: not exported",
+    schema: optionalText.pipe(z.string().regex(/^[0-9]{1,5}$/, { message: '포트 번호여야 합니다' }).transform(Number).pipe(z.number().int().min(1).max(65_535)).optional()),
+  }),
+  metricsTokenFile: setting({
+    env: 'METRICS_TOKEN_FILE',
+    doc: 'file holding a bearer token that lets a Prometheus on another host read `/metrics`; without it only callers on this host (not through the TLS proxy) may',
+    schema: optionalText,
+  }),
   apiHost: setting({
     env: 'API_HOST',
     doc: 'address the API listens on',

@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApiServer, type ApiServer } from '../api/server';
 import { diskSpaceCheck, type HealthCheck } from '../api/health';
+import { monitoringOptions } from '../api/monitoring';
 import { initOrm, migrate } from './db/orm';
 import { createDirectory } from './directory';
 import { createDocumentStore } from './documents/document-store';
@@ -239,6 +240,7 @@ export async function startSystem(
         lockout: { maxFailures: settings.loginMaxFailures, lockoutMinutes: settings.loginLockoutMinutes },
         loginRateLimitPerMinute: settings.loginRateLimitPerMinute,
         behindTlsProxy: settings.apiBehindTlsProxy,
+        monitoring: monitoringOptions(settings, logger),
       });
       const address = await api.start();
       stoppers.push(() => api!.stop());

@@ -28,6 +28,9 @@ const OPERATOR: readonly Who[] = ['operator'];
 
 const EXPECTED: Record<string, readonly Who[]> = {
   'GET /health': EVERYONE,
+  'GET /ready': EVERYONE,
+  // Not by role but by caller: this host, or the METRICS_TOKEN_FILE token (test/api/monitoring.test.ts); the suite calls from 127.0.0.1.
+  'GET /metrics': EVERYONE,
   'GET /api/openapi.json': EVERYONE,
   'GET /api/session': EVERYONE,
   'POST /api/session': EVERYONE,
