@@ -8,7 +8,7 @@ import { appendAuditEvent } from '../infra/audit/audit-log';
 import { AccessReview, AuditEvent } from '../infra/db/entities';
 import type { DocumentStore } from '../infra/documents/document-store';
 import type { LegalCalendar } from '../infra/legal-period';
-import { analyseAccess, summarise, writeAccessReportXlsx, type AccessEntry } from '../templates/access-report';
+import { AccessAnalysis, summarise, writeAccessReportXlsx } from '../templates/access-report';
 import type { DocumentContext } from '../templates/case-documents';
 import { storeGeneratedDocument } from './documents';
 import { onceByKey } from './idempotency';
@@ -40,6 +40,8 @@ export interface OpenedAccessReview {
 
 const TARGET = 'access_review';
 const WORKING_HOURS = [9, 18] as const;
+/** Audit entries read per query while the month is analysed. */
+const PAGE = 10_000;
 
 function nextMonth(month: string): string {
   const [year, number] = month.split('-').map(Number) as [number, number];
@@ -59,16 +61,25 @@ export function createAccessReviewActivities({ orm, documents, calendar, site }:
         async () => {
           const from = calendar.startOfDay(`${input.month}-01`);
           const to = calendar.startOfDay(`${nextMonth(input.month)}-01`);
-          const rows = await orm.em.fork().find(AuditEvent, { at: { $gte: from, $lt: to } }, { orderBy: { seq: 'asc' } });
-          const entries: AccessEntry[] = rows.map(({ seq, at, actor, role, sourceAddress, action, targetType, targetId, reason }) => ({ seq, at, actor, role, sourceAddress, action, targetType, targetId, reason }));
-          const findings = analyseAccess(entries, {
+          const analysis = new AccessAnalysis({
             isWorkingDay: (day) => !calendar.isNonWorkingDay(day),
             timeZone: site.timeZone,
             workingHours: WORKING_HOURS,
             readsPerDayLimit: input.readsPerDayLimit,
             refusalsPerDayLimit: input.refusalsPerDayLimit,
           });
-          const chain = { firstSeq: rows[0]?.seq ?? null, lastSeq: rows.at(-1)?.seq ?? null, lastHash: rows.at(-1)?.hash ?? null };
+          const chain: { firstSeq: number | null; lastSeq: number | null; lastHash: string | null } = { firstSeq: null, lastSeq: null, lastHash: null };
+          for (let after = 0; ; ) {
+            const rows = await orm.em.fork().find(AuditEvent, { at: { $gte: from, $lt: to }, seq: { $gt: after } }, { orderBy: { seq: 'asc' }, limit: PAGE });
+            if (rows.length === 0) break;
+            analysis.add(rows.map(({ seq, at, actor, role, sourceAddress, action, targetType, targetId, reason }) => ({ seq, at, actor, role, sourceAddress, action, targetType, targetId, reason })));
+            const last = rows.at(-1)!;
+            chain.firstSeq ??= rows[0]!.seq;
+            chain.lastSeq = last.seq;
+            chain.lastHash = last.hash;
+            after = last.seq;
+          }
+          const findings = analysis.findings();
           const xlsx = await writeAccessReportXlsx(findings, { municipalityName: site.municipalityName, month: input.month, generatedAt: new Date(input.at), timeZone: site.timeZone, chain });
           const review = new AccessReview(input.month, input.workflowId, '', { ...summarise(findings), chain });
           const document = await storeGeneratedDocument(

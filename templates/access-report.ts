@@ -106,60 +106,81 @@ function localDayAndHour(at: Date, timeZone: string): { day: string; hour: numbe
   return { day: wall.toISOString().slice(0, 10), hour: wall.getUTCHours() };
 }
 
-export function analyseAccess(entries: readonly AccessEntry[], options: AccessReportOptions): AccessFindings {
-  const people = entries.filter(isPerson).sort(byTime);
-  const byUser = new Map<string, UserAccess & { recordings: Set<string> }>();
-  const perDay = new Map<string, { actor: string; day: string; recordings: Set<string>; refusals: number }>();
-  const afterHours: AccessEntry[] = [];
-  for (const entry of people) {
-    const user = byUser.get(entry.actor) ?? { actor: entry.actor, roles: [], entries: 0, recordingReads: 0, distinctRecordings: 0, releases: 0, refusals: 0, afterHours: 0, recordings: new Set<string>() };
-    byUser.set(entry.actor, user);
-    if (!user.roles.includes(entry.role)) user.roles.push(entry.role);
-    user.entries += 1;
-    const { day, hour } = localDayAndHour(entry.at, options.timeZone);
-    const key = `${entry.actor} ${day}`;
-    const daily = perDay.get(key) ?? { actor: entry.actor, day, recordings: new Set<string>(), refusals: 0 };
-    perDay.set(key, daily);
-    if (entry.action === RECORDING_READ) {
-      user.recordingReads += 1;
-      user.recordings.add(entry.targetId);
-      daily.recordings.add(entry.targetId);
+/**
+ * The month read in batches (a city's month of audit entries need not fit in memory at once): only the aggregates and
+ * the entries the report lists (releases, refusals, after-hours access) are kept.
+ */
+export class AccessAnalysis {
+  private readonly byUser = new Map<string, UserAccess & { recordings: Set<string> }>();
+  private readonly perDay = new Map<string, { actor: string; day: string; recordings: Set<string>; refusals: number }>();
+  private readonly releases: AccessEntry[] = [];
+  private readonly refusals: AccessEntry[] = [];
+  private readonly afterHours: AccessEntry[] = [];
+
+  constructor(private readonly options: AccessReportOptions) {}
+
+  add(entries: readonly AccessEntry[]): this {
+    const { options } = this;
+    for (const entry of entries) {
+      if (!isPerson(entry)) continue;
+      const user = this.byUser.get(entry.actor) ?? { actor: entry.actor, roles: [], entries: 0, recordingReads: 0, distinctRecordings: 0, releases: 0, refusals: 0, afterHours: 0, recordings: new Set<string>() };
+      this.byUser.set(entry.actor, user);
+      if (!user.roles.includes(entry.role)) user.roles.push(entry.role);
+      user.entries += 1;
+      const { day, hour } = localDayAndHour(entry.at, options.timeZone);
+      const key = `${entry.actor} ${day}`;
+      const daily = this.perDay.get(key) ?? { actor: entry.actor, day, recordings: new Set<string>(), refusals: 0 };
+      this.perDay.set(key, daily);
+      if (entry.action === RECORDING_READ) {
+        user.recordingReads += 1;
+        user.recordings.add(entry.targetId);
+        daily.recordings.add(entry.targetId);
+      }
+      if (entry.action in RELEASE_ACTIONS) {
+        user.releases += 1;
+        this.releases.push(entry);
+      }
+      if (entry.action === REFUSED) {
+        user.refusals += 1;
+        daily.refusals += 1;
+        this.refusals.push(entry);
+      }
+      if (!options.isWorkingDay(day) || hour < options.workingHours[0] || hour >= options.workingHours[1]) {
+        user.afterHours += 1;
+        this.afterHours.push(entry);
+      }
     }
-    if (entry.action in RELEASE_ACTIONS) user.releases += 1;
-    if (entry.action === REFUSED) {
-      user.refusals += 1;
-      daily.refusals += 1;
-    }
-    if (!options.isWorkingDay(day) || hour < options.workingHours[0] || hour >= options.workingHours[1]) {
-      user.afterHours += 1;
-      afterHours.push(entry);
-    }
+    return this;
   }
-  const anomalies: Anomaly[] = [];
-  for (const daily of perDay.values()) {
-    if (daily.recordings.size > options.readsPerDayLimit) {
-      anomalies.push({
-        actor: daily.actor, day: daily.day, kind: 'many_recordings', count: daily.recordings.size,
-        description: `하루에 녹취 ${daily.recordings.size}건 조회 (기준 ${options.readsPerDayLimit}건 초과)`,
-      });
+
+  findings(): AccessFindings {
+    const { options } = this;
+    const anomalies: Anomaly[] = [];
+    for (const daily of this.perDay.values()) {
+      if (daily.recordings.size > options.readsPerDayLimit) {
+        anomalies.push({
+          actor: daily.actor, day: daily.day, kind: 'many_recordings', count: daily.recordings.size,
+          description: `하루에 녹취 ${daily.recordings.size}건 조회 (기준 ${options.readsPerDayLimit}건 초과)`,
+        });
+      }
+      if (daily.refusals > options.refusalsPerDayLimit) {
+        anomalies.push({
+          actor: daily.actor, day: daily.day, kind: 'many_refusals', count: daily.refusals,
+          description: `하루에 거부된 요청 ${daily.refusals}건 (기준 ${options.refusalsPerDayLimit}건 초과)`,
+        });
+      }
     }
-    if (daily.refusals > options.refusalsPerDayLimit) {
-      anomalies.push({
-        actor: daily.actor, day: daily.day, kind: 'many_refusals', count: daily.refusals,
-        description: `하루에 거부된 요청 ${daily.refusals}건 (기준 ${options.refusalsPerDayLimit}건 초과)`,
-      });
-    }
+    anomalies.sort((a, b) => a.day.localeCompare(b.day) || a.actor.localeCompare(b.actor));
+    return {
+      users: [...this.byUser.values()]
+        .map(({ recordings, ...user }) => ({ ...user, distinctRecordings: recordings.size }))
+        .sort((a, b) => b.entries - a.entries || a.actor.localeCompare(b.actor)),
+      releases: [...this.releases].sort(byTime),
+      refusals: [...this.refusals].sort(byTime),
+      afterHours: [...this.afterHours].sort(byTime),
+      anomalies,
+    };
   }
-  anomalies.sort((a, b) => a.day.localeCompare(b.day) || a.actor.localeCompare(b.actor));
-  return {
-    users: [...byUser.values()]
-      .map(({ recordings, ...user }) => ({ ...user, distinctRecordings: recordings.size }))
-      .sort((a, b) => b.entries - a.entries || a.actor.localeCompare(b.actor)),
-    releases: people.filter((entry) => entry.action in RELEASE_ACTIONS),
-    refusals: people.filter((entry) => entry.action === REFUSED),
-    afterHours,
-    anomalies,
-  };
 }
 
 export function summarise(findings: AccessFindings): AccessSummary {
