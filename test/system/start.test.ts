@@ -289,7 +289,9 @@ test('an operator takes a provision case from Form 1 to closed; the package veri
   expect(handover.status).toBe(202);
   await step('released with the Form 3 deadline running', (found) => found.status === 'released' && Boolean(found.workflow?.destructionReport));
   const built = await operator.json<{ password: string; download: string }>('POST', `/api/disclosure-requests/${id}/package`);
-  expect(built.status).toBe(201);
+  // On a failure, the system's own log lines of that request say why.
+  const requestLog = () => running!.output().split('\n').filter((line) => line.includes((built.body as { requestId?: string }).requestId ?? '-'));
+  expect({ status: built.status, body: built.status === 201 ? 'built' : { answer: built.body, log: requestLog() } }).toEqual({ status: 201, body: 'built' });
   const zip = Buffer.from(await (await operator.request('GET', built.body.download)).arrayBuffer());
   const publicKey = packageSigningPublicKey(readPackageSigningKey(path.join(dataDir, 'keys', 'package-signing.pem'))).pem;
   expect(await verifyPackage(zip, built.body.password, publicKey)).toMatchObject({ ok: true, problems: [] });
