@@ -7,6 +7,7 @@
  * audit looks for. The history comes from Temporal while the server keeps it and from the sealed archive after.
  * Recordings appear by id and hash only: the timeline never carries audio.
  */
+import { AUDIT_ACTION_LABELS, auditActionLabel } from '../infra/audit/labels';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Response } from 'express';
@@ -115,56 +116,6 @@ export interface TimelineDeps {
 }
 
 /** Audit actions in Korean; an action not listed is shown as it is, so a new one is never hidden. */
-export const AUDIT_LABELS: Record<string, string> = {
-  'disclosure.registered': '신청서 접수',
-  'disclosure.read': '신청 조회',
-  'disclosure.matches_read': '맞는 녹취 찾기 (녹취 목록 조회)',
-  'disclosure.recordings_confirmed': '녹취 확인 (보존 중지)',
-  'disclosure.submitted': '결재 상신',
-  'disclosure.submit_refused': '결재 상신 거부 (요건 미비)',
-  'disclosure.signed_off': '결재',
-  'disclosure.approved': '최종 결재 (승인)',
-  'disclosure.rejected': '거부 (반려)',
-  'disclosure.withdrawn': '신청 철회',
-  'disclosure.handover_signed': '인수·인계증 서명 확인',
-  'disclosure.ledger_written': '관리대장 기록',
-  'disclosure.package_built': '제공 파일 작성',
-  'disclosure.package_downloaded': '제공 파일 내려받기',
-  'disclosure.package_provided': '제공 파일 전달',
-  'disclosure.recording_played': '녹취 재생 (열람)',
-  'disclosure.document_downloaded': '문서 내려받기',
-  'disclosure.destruction_reported': '파기 결과 회신서 접수',
-  'disclosure.viewing_ended': '열람 시간 종료',
-  'disclosure.holds_released': '보존 중지 해제',
-  'disclosure.signal_refused': '거부된 처리 시도',
-  'disclosure.not_started': '접수 실패',
-  'full_recording.applied': '전수 녹취 신청',
-  'full_recording.read': '신청 조회',
-  'full_recording.document': '신청서 내려받기',
-  'full_recording.signed_off': '검토',
-  'full_recording.approved': '승인',
-  'full_recording.rejected': '반려',
-  'full_recording.switched_to_full': '녹취 장치에 전수 녹취 적용 확인',
-  'full_recording.period_ended': '기간 종료로 선택적 녹취 복귀',
-  'full_recording.revoked': '취소로 선택적 녹취 복귀',
-  'full_recording.withdrawn': '신청 철회',
-  'full_recording.renewed': '한 해 연장',
-  'full_recording.review_not_renewed': '연장하지 않아 선택적 녹취 복귀',
-  'full_recording.signal_refused': '거부된 처리 시도',
-  'full_recording.not_started': '접수 실패',
-  'document.generated': '문서 작성',
-  'attachment.added': '파일 첨부',
-  'attachment.removed': '첨부 취소',
-  'attachment.downloaded': '첨부파일 내려받기',
-  'notification.queued': '알림·공문 발송 대기',
-  'notification.sent': '알림·공문 발송',
-  'notification.failed': '알림·공문 발송 실패',
-  'notification.posted': '우편 발송 기록',
-  'workflow.history_archived': '업무 흐름 이력 보관',
-  'request.refused': '거부된 요청',
-  'timeline.read': '처리 경위 조회',
-  'timeline.exported': '처리 경위 내려받기',
-};
 
 const RELEASED_BY_ACTION: Record<string, Release> = {
   'disclosure.recording_played': 'audio_played',
@@ -307,7 +258,7 @@ function auditItem(event: AuditEvent): TimelineItem {
     at: event.at.toISOString(),
     source: 'audit',
     event: event.action,
-    label: refused ? `거부된 요청: ${event.targetId}` : (AUDIT_LABELS[event.action] ?? event.action),
+    label: refused ? `거부된 요청: ${event.targetId}` : auditActionLabel(event.action),
     actor: event.actor,
     role: event.role,
     sourceAddress: event.sourceAddress,
@@ -388,7 +339,7 @@ export function workflowItems(history: History, workflowId: string): TimelineIte
       const result = event.activityTaskCompletedEventAttributes ? firstPayload(event.activityTaskCompletedEventAttributes.result) : undefined;
       const step = str(input.action);
       const base = ACTIVITY_LABELS[activity.name] ?? activity.name;
-      const stepLabel = step ? `${base}: ${AUDIT_LABELS[`${workflowType === 'fullRecordingWorkflow' ? 'full_recording' : 'disclosure'}.${step}`] ?? step}` : base;
+      const stepLabel = step ? `${base}: ${AUDIT_ACTION_LABELS[`${workflowType === 'fullRecordingWorkflow' ? 'full_recording' : 'disclosure'}.${step}`] ?? step}` : base;
       const failed = !event.activityTaskCompletedEventAttributes;
       // The worker did the work; the user whose step it records is named beside it, not as its actor.
       item(event, {

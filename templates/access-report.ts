@@ -5,6 +5,7 @@
  * out) so it is tested without a database; the workbook is what the chief reviews and the city files.
  */
 import ExcelJS from 'exceljs';
+import { auditActionLabel } from '../infra/audit/labels';
 import { formatKoreanDateTime, wallClockDate } from '../infra/korean-time';
 
 /** An audit entry as the report reads it. */
@@ -21,32 +22,19 @@ export interface AccessEntry {
 }
 
 /** What hands out or plays personal data: each one is listed with its reason. */
-export const RELEASE_ACTIONS: Record<string, string> = {
-  'disclosure.recording_played': '열람 재생',
-  'recording.exported_by_party': '당사자 내보내기',
-  'disclosure.package_built': '제공 파일 작성',
-  'disclosure.package_downloaded': '제공 파일 내려받기',
-  'disclosure.document_downloaded': '신청 문서 내려받기',
-  'attachment.downloaded': '첨부파일 내려받기',
-  'ledger.exported': '관리대장 내보내기',
-  'full_recording.document': '전수 녹취 신청서 내려받기',
-  'access_review.report_downloaded': '접근기록 점검 보고서 내려받기',
-};
+export const RELEASE_ACTIONS: ReadonlySet<string> = new Set([
+  'disclosure.recording_played',
+  'recording.exported_by_party',
+  'disclosure.package_built',
+  'disclosure.package_downloaded',
+  'disclosure.document_downloaded',
+  'attachment.downloaded',
+  'ledger.exported',
+  'full_recording.document',
+  'access_review.report_downloaded',
+]);
 const RECORDING_READ = 'recording.read';
 const REFUSED = 'request.refused';
-/** Korean names of the other accesses people make most, for the after-hours sheet; others keep their code. */
-const ACCESS_LABELS: Record<string, string> = {
-  ...RELEASE_ACTIONS,
-  [RECORDING_READ]: '녹취 상세 조회',
-  'recording.search': '녹취 검색',
-  [REFUSED]: '요청 거부',
-  'disclosure.read': '열람·제공 신청 조회',
-  'disclosure.matches_read': '신청에 맞는 녹취 찾기',
-  'full_recording.read': '전수 녹취 신청 조회',
-  'access_holders.read': '접근 권한자 조회',
-  'compliance_exceptions.read': '사전고지 예외 조회',
-  'access_review.read': '접근기록 점검 조회',
-};
 const byTime = (a: AccessEntry, b: AccessEntry) => a.at.getTime() - b.at.getTime() || a.seq - b.seq;
 
 export interface AccessReportOptions {
@@ -136,7 +124,7 @@ export class AccessAnalysis {
         user.recordings.add(entry.targetId);
         daily.recordings.add(entry.targetId);
       }
-      if (entry.action in RELEASE_ACTIONS) {
+      if (RELEASE_ACTIONS.has(entry.action)) {
         user.releases += 1;
         this.releases.push(entry);
       }
@@ -243,9 +231,9 @@ export async function writeAccessReportXlsx(findings: AccessFindings, heading: A
     worksheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: header.length } };
     header.forEach((_, index) => (worksheet.getColumn(index + 1).width = index === header.length - 1 ? 40 : 20));
   };
-  sheet('재생·내보내기', ENTRY_HEADER, findings.releases.map((entry) => entryRow(entry, heading.timeZone, RELEASE_ACTIONS[entry.action] ?? entry.action)));
+  sheet('재생·내보내기', ENTRY_HEADER, findings.releases.map((entry) => entryRow(entry, heading.timeZone, auditActionLabel(entry.action))));
   sheet('거부', ENTRY_HEADER, findings.refusals.map((entry) => entryRow(entry, heading.timeZone, '요청 거부')));
-  sheet('업무시간 외', ENTRY_HEADER, findings.afterHours.map((entry) => entryRow(entry, heading.timeZone, ACCESS_LABELS[entry.action] ?? entry.action)));
+  sheet('업무시간 외', ENTRY_HEADER, findings.afterHours.map((entry) => entryRow(entry, heading.timeZone, auditActionLabel(entry.action))));
   sheet('이상 징후', ['날짜', '사용자', '내용'], findings.anomalies.map((anomaly) => [anomaly.day, anomaly.actor, anomaly.description]));
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }

@@ -3,6 +3,7 @@
  * case with the forms its user may use now, the page that shows a provision package's password once, and the
  * dashboard card of the managing department.
  */
+import { AUDIT_ACTION_LABELS } from '../../infra/audit/labels';
 import { DESTRUCTION_METHODS, DISCLOSURE_GROUNDS, DISCLOSURE_KINDS, type DestructionMethod } from '../../infra/db/entities';
 import { formatKoreanLocalDate } from '../../infra/korean-time';
 import type { SignOffRole } from '../../infra/settings';
@@ -42,29 +43,6 @@ const METHOD_LABELS: Record<DestructionMethod, string> = {
   other: '기타',
 };
 
-const ACTION_LABELS: Record<string, string> = {
-  'disclosure.registered': '신청서 접수',
-  'disclosure.recordings_confirmed': '녹취 확인',
-  'disclosure.submitted': '결재 상신',
-  'disclosure.submit_refused': '결재 상신 거부 (요건 미비)',
-  'disclosure.signed_off': '결재',
-  'disclosure.approved': '최종 결재 (승인)',
-  'disclosure.rejected': '거부 (반려)',
-  'disclosure.withdrawn': '신청 철회',
-  'disclosure.handover_signed': '인수·인계증 서명 확인',
-  'disclosure.ledger_written': '관리대장 기록',
-  'disclosure.package_built': '제공 파일 작성',
-  'disclosure.package_provided': '제공 파일 전달',
-  'disclosure.destruction_reported': '파기 결과 회신서 접수',
-  'disclosure.viewing_ended': '열람 시간 종료',
-  'disclosure.signal_refused': '거부된 처리 시도',
-  'disclosure.not_started': '접수 실패',
-  'document.generated': '문서 작성',
-  'attachment.added': '파일 첨부',
-  'notification.queued': '알림·공문 발송 대기',
-  'notification.sent': '알림·공문 발송',
-  'notification.failed': '알림·공문 발송 실패',
-};
 
 const PACKAGE = 'provision_package';
 
@@ -450,7 +428,7 @@ ${packageSection(frame, input)}
 ${destructionReportSection(frame, input, timeZone)}
 ${documentsSection(input, timeZone)}
 ${item.workflow ? processView('disclosure', item.workflow.process) : ''}
-${historyTable(item.history, ACTION_LABELS, timeZone)}
+${historyTable(item.history, AUDIT_ACTION_LABELS, timeZone)}
 <p><a href="/cases/disclosure_request/${item.id}/timeline">처리 경위 보기·인쇄 (감사 기록과 업무 흐름 이력)</a></p>
 ${withdraw}
 <p><a href="/disclosure">목록으로</a></p>`,

@@ -1,4 +1,5 @@
 /** The pages of 전수 녹취 신청 (Art. 6): the list with the approval inbox, the application form, one application. */
+import { AUDIT_ACTION_LABELS } from '../../infra/audit/labels';
 import { FULL_RECORDING_GROUNDS } from '../../infra/db/entities';
 import { formatKoreanLocalDate } from '../../infra/korean-time';
 import { decide, ROLE_LABELS } from '../access';
@@ -19,20 +20,6 @@ export const STATUS_LABELS: Record<string, string> = {
   revoked: '철회·취소',
 };
 
-const ACTION_LABELS: Record<string, string> = {
-  'full_recording.applied': '신청',
-  'full_recording.signed_off': '검토',
-  'full_recording.approved': '승인',
-  'full_recording.rejected': '반려',
-  'full_recording.switched_to_full': '녹취 장치에 전수 녹취 적용 확인',
-  'full_recording.period_ended': '기간 종료로 선택적 녹취 복귀',
-  'full_recording.revoked': '취소로 선택적 녹취 복귀',
-  'full_recording.withdrawn': '신청 철회',
-  'full_recording.review_not_renewed': '연장하지 않아 선택적 녹취 복귀',
-  'full_recording.signal_refused': '거부된 처리 시도',
-  'full_recording.not_started': '접수 실패',
-  'attachment.added': '증빙자료 첨부',
-};
 
 /** The period as the applicant wrote it: the last day is the day before the stored exclusive end. */
 function period(item: ApplicationView, timeZone: string): string {
@@ -183,7 +170,7 @@ ${factsTable(rows)}
 <p><a href="/full-recording/${item.id}/document">신청서 내려받기 (DOCX)</a></p>
 ${evidence}
 ${workflow ? processView('full-recording', workflow.process) : ''}
-${historyTable(item.history, ACTION_LABELS, timeZone)}
+${historyTable(item.history, AUDIT_ACTION_LABELS, timeZone)}
 ${frame.user && decide(TIMELINE_READERS, frame.user.principal).allowed ? html`<p><a href="/cases/full_recording_application/${item.id}/timeline">처리 경위 보기·인쇄 (감사 기록과 업무 흐름 이력)</a></p>` : ''}
 ${signOff}${revokeForm}${renewForm}
 <p><a href="/full-recording">전수 녹취 목록으로</a></p>`,
