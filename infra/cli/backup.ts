@@ -3,11 +3,11 @@
  * and documents into an empty folder with a SHA-256 manifest, and its keys into another (infra/backup.ts). The
  * system may keep running. Exit code 0 when done, 1 when refused, 2 for usage errors and what it could not do.
  */
-import { parseArgs } from 'node:util';
 import { backup, BackupError } from '../backup';
 import { initOrm } from '../db/orm';
 import { MasterKeyError } from '../keys';
 import { loadSettingsOrExit } from '../settings';
+import { folderArguments } from './folder-arguments';
 
 const USAGE = `사용법: npm run backup -- <백업 폴더> [--keys <키 백업 폴더>]
   데이터(데이터베이스, 녹취 파일, 문서)는 <백업 폴더>에, 키는 --keys 폴더에 따로 저장합니다.
@@ -15,25 +15,12 @@ const USAGE = `사용법: npm run backup -- <백업 폴더> [--keys <키 백업 
 `;
 
 async function main(): Promise<number> {
-  let parsed: { values: { keys?: string; help?: boolean }; positionals: string[] };
-  try {
-    parsed = parseArgs({ options: { keys: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true });
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (parsed.positionals.length !== 1) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  const args = folderArguments(USAGE);
+  if (typeof args === 'number') return args;
   const settings = loadSettingsOrExit();
   const orm = await initOrm(settings);
   try {
-    const report = await backup({ settings, orm, target: parsed.positionals[0] as string, keysTarget: parsed.values.keys });
+    const report = await backup({ settings, orm, target: args.folder, keysTarget: args.keys });
     process.stdout.write(
       [
         `백업을 마쳤습니다 (백업 번호 ${report.backupId}): 파일 ${report.files}개, ${report.bytes.toLocaleString('ko-KR')}바이트, 녹취 파일 ${report.recordingFiles}개` +
@@ -41,7 +28,7 @@ async function main(): Promise<number> {
         `  목록(manifest.json)의 SHA-256: ${report.manifestSha256} — 이 값을 백업과 떨어진 곳(운영 일지)에 적어 두십시오`,
         `  필요한 마스터 키의 지문: ${report.masterKeyFingerprint}`,
         report.keysBackedUp
-          ? `  경고: 키 백업(${parsed.values.keys})은 데이터 백업과 반드시 다른 매체·장소에 보관하십시오. 데이터와 키가 함께 있으면 암호화가 무의미합니다.`
+          ? `  경고: 키 백업(${args.keys})은 데이터 백업과 반드시 다른 매체·장소에 보관하십시오. 데이터와 키가 함께 있으면 암호화가 무의미합니다.`
           : '  경고: 키는 백업하지 않았습니다 (--keys). 마스터 키 없이는 이 백업을 복원해도 녹취와 문서를 열 수 없습니다.',
       ].join('\n') + '\n',
     );

@@ -4,10 +4,10 @@
  * Exit code 0 when restored and the audit chain verifies, 1 when refused (nothing written) or the chain does not
  * verify, 2 for usage errors and what it could not do.
  */
-import { parseArgs } from 'node:util';
 import { BackupError, restore } from '../backup';
 import { MasterKeyError } from '../keys';
 import { loadSettingsOrExit } from '../settings';
+import { folderArguments } from './folder-arguments';
 
 const USAGE = `사용법: npm run restore -- <백업 폴더> [--keys <키 백업 폴더>]
   시스템을 멈추고, 비어 있는 데이터 폴더(DATA_DIR)와 빈 데이터베이스에 복원합니다.
@@ -15,23 +15,10 @@ const USAGE = `사용법: npm run restore -- <백업 폴더> [--keys <키 백업
 `;
 
 async function main(): Promise<number> {
-  let parsed: { values: { keys?: string; help?: boolean }; positionals: string[] };
-  try {
-    parsed = parseArgs({ options: { keys: { type: 'string' }, help: { type: 'boolean' } }, allowPositionals: true });
-  } catch (error) {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  if (parsed.positionals.length !== 1) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  const args = folderArguments(USAGE);
+  if (typeof args === 'number') return args;
   const settings = loadSettingsOrExit();
-  const report = await restore({ settings, source: parsed.positionals[0] as string, keysSource: parsed.values.keys });
+  const report = await restore({ settings, source: args.folder, keysSource: args.keys });
   const chain = report.auditChain;
   process.stdout.write(
     [
