@@ -5,6 +5,7 @@
  * number and the print time on every page and the page number at the foot.
  */
 import ExcelJS from 'exceljs';
+import { a4Landscape } from './xlsx-print';
 import { formatKoreanDateTime, wallClockDate } from '../infra/korean-time';
 
 export interface TimelineTable {
@@ -36,15 +37,7 @@ function addTable(workbook: ExcelJS.Workbook, book: TimelineWorkbook, table: Tim
   const headerRow = book.preface.length + 3;
   const sheet = workbook.addWorksheet(table.name, {
     views: [{ state: 'frozen', ySplit: headerRow }],
-    pageSetup: {
-      paperSize: 9, // A4
-      orientation: 'landscape',
-      fitToPage: true,
-      fitToWidth: 1,
-      fitToHeight: 0,
-      printTitlesRow: `${headerRow}:${headerRow}`,
-      margins: { left: 0.4, right: 0.4, top: 0.7, bottom: 0.6, header: 0.3, footer: 0.3 },
-    },
+    pageSetup: a4Landscape(`${headerRow}:${headerRow}`, 0.7),
     headerFooter: {
       oddHeader: `&L${headerText(`${options.municipalityName} 처리 경위 ${book.caseNumber}`)}&R${headerText(`출력 ${formatKoreanDateTime(book.generatedAt, options.timeZone)}`)}`,
       oddFooter: '&C&P / &N 쪽',

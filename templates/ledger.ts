@@ -5,6 +5,7 @@
  * and CSV (UTF-8 with BOM, CRLF) for Excel on Korean Windows.
  */
 import ExcelJS from 'exceljs';
+import { a4Landscape } from './xlsx-print';
 import { formatKoreanDate, formatKoreanDateTime, localYear, wallClockDate } from '../infra/korean-time';
 import type { Form4Fields, SignOffLabels } from './documents';
 
@@ -79,15 +80,7 @@ function sortByManagementNumber(rows: readonly LedgerRow[]): LedgerRow[] {
 function addLedgerSheet(workbook: ExcelJS.Workbook, name: string, rows: readonly LedgerRow[], options: LedgerExportOptions): void {
   const sheet = workbook.addWorksheet(name, {
     views: [{ state: 'frozen', ySplit: HEADER_ROW, xSplit: 1 }],
-    pageSetup: {
-      paperSize: 9, // A4
-      orientation: 'landscape',
-      fitToPage: true,
-      fitToWidth: 1,
-      fitToHeight: 0,
-      printTitlesRow: `${GROUP_ROW}:${HEADER_ROW}`,
-      margins: { left: 0.4, right: 0.4, top: 0.6, bottom: 0.6, header: 0.3, footer: 0.3 },
-    },
+    pageSetup: a4Landscape(`${GROUP_ROW}:${HEADER_ROW}`),
   });
   sheet.columns = COLUMNS.map((column) => ({ width: column.width }));
   const last = COLUMNS.length;
