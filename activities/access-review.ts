@@ -72,7 +72,7 @@ export function createAccessReviewActivities({ orm, documents, calendar, site }:
           for (let after = 0; ; ) {
             const rows = await orm.em.fork().find(AuditEvent, { at: { $gte: from, $lt: to }, seq: { $gt: after } }, { orderBy: { seq: 'asc' }, limit: PAGE });
             if (rows.length === 0) break;
-            analysis.add(rows.map(({ seq, at, actor, role, sourceAddress, action, targetType, targetId, reason }) => ({ seq, at, actor, role, sourceAddress, action, targetType, targetId, reason })));
+            analysis.add(rows);
             const last = rows.at(-1)!;
             chain.firstSeq ??= rows[0]!.seq;
             chain.lastSeq = last.seq;

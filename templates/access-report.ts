@@ -6,20 +6,11 @@
  */
 import ExcelJS from 'exceljs';
 import { auditActionLabel } from '../infra/audit/labels';
+import type { AuditEvent } from '../infra/db/entities';
 import { formatKoreanDateTime, wallClockDate } from '../infra/korean-time';
 
 /** An audit entry as the report reads it. */
-export interface AccessEntry {
-  seq: number;
-  at: Date;
-  actor: string;
-  role: string;
-  sourceAddress: string;
-  action: string;
-  targetType: string;
-  targetId: string;
-  reason: string;
-}
+export type AccessEntry = Pick<AuditEvent, 'seq' | 'at' | 'actor' | 'role' | 'sourceAddress' | 'action' | 'targetType' | 'targetId' | 'reason'>;
 
 /** What hands out or plays personal data: each one is listed with its reason. */
 export const RELEASE_ACTIONS: ReadonlySet<string> = new Set([
