@@ -7,7 +7,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { AccessReview, AuditEvent } from '../infra/db/entities';
 import type { DocumentStore } from '../infra/documents/document-store';
-import type { LegalCalendar } from '../infra/legal-period';
+import type { LegalCalendar } from '../domain/legal-period';
 import { AccessAnalysis, summarise, writeAccessReportXlsx } from '../templates/access-report';
 import type { DocumentContext } from '../templates/case-documents';
 import { storeGeneratedDocument } from './documents';

@@ -3,8 +3,8 @@
  * so they ask this activity for the whole plan of a deadline at once: last day, end, reminder times and
  * the escalation time, each an instant the workflow can sleep until.
  */
-import { addDays, type LegalCalendar } from '../infra/legal-period';
-import { parsePeriod } from '../infra/period';
+import { addDays, type LegalCalendar } from '../domain/legal-period';
+import { parsePeriod } from '../domain/period';
 import { ApplicationFailure } from '@temporalio/common';
 
 /** Reminders and escalations go out when the office opens, not at midnight. */

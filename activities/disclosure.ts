@@ -5,18 +5,17 @@
  * written once per step key, and rows that exist once per request (receipt, report, ledger line) are found again.
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import { DISCLOSURE_KIND_LABELS } from '../domain/disclosure';
 import { ApplicationFailure } from '@temporalio/common';
 import { appendAuditEvent } from '../infra/audit/audit-log';
-import {
-  Attachment, Department, DestructionReport, DisclosureRequest, DisclosureRequestRecording, HandoverReceipt, LedgerEntry, Recording,
-  RecordingHold, SignOff, type DestructionMethod, type DisclosureStatus, type SignatureKind,
-} from '../infra/db/entities';
+import { Attachment, Department, DestructionReport, DisclosureRequest, DisclosureRequestRecording, HandoverReceipt, LedgerEntry, Recording, RecordingHold, SignOff } from '../infra/db/entities';
 import { takeWriteLockFirst } from '../infra/db/row-lock';
 import type { Directory } from '../infra/directory';
-import { formatKoreanDateTime, formatKoreanLocalDate } from '../infra/korean-time';
-import { daysBetween, type LegalCalendar } from '../infra/legal-period';
-import { ROLE_LABELS } from '../infra/role-labels';
-import type { SignOffRole } from '../infra/settings';
+import { formatKoreanDateTime, formatKoreanLocalDate } from '../domain/korean-time';
+import { daysBetween, type LegalCalendar } from '../domain/legal-period';
+import { ROLE_LABELS } from '../domain/roles';
+import { type DestructionMethod, type DisclosureStatus, type SignatureKind } from '../domain/disclosure';
+import { type SignOffRole } from '../domain/roles';
 import {
   destructionReportFields, escalationMemoFields, handoverReceiptFields, rejectionNoticeFields, reminderLetterFields, type DocumentContext, type Form2Recipient,
 } from '../templates/case-documents';
@@ -86,7 +85,6 @@ export interface DestructionReportInput {
   at: string;
 }
 
-const KIND_LABELS = { viewing: '열람', provision: '제공' } as const;
 
 export function createDisclosureActivities(deps: DisclosureActivityDeps) {
   const { orm, site } = deps;
@@ -210,7 +208,7 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
         const added = usable.filter((recording) => !lines.some((line) => line.recording.id === recording.id));
         for (const recording of added) {
           em.persist(new DisclosureRequestRecording(request, recording, input.actor));
-          const hold = new RecordingHold(recording, `녹취정보 ${KIND_LABELS[request.kind]} 신청 ${request.managementNumber}`, input.actor);
+          const hold = new RecordingHold(recording, `녹취정보 ${DISCLOSURE_KIND_LABELS[request.kind]} 신청 ${request.managementNumber}`, input.actor);
           hold.disclosureRequestId = request.id;
           em.persist(hold);
         }
@@ -313,7 +311,7 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
             first?.extension.number ?? request.requestedPhoneNumber,
             request.purpose,
           );
-          entry.remarks = KIND_LABELS[request.kind];
+          entry.remarks = DISCLOSURE_KIND_LABELS[request.kind];
           const lines = await em.find(SignOff, { request, decision: 'approved' }, { orderBy: { signedAt: 'asc' } });
           for (const line of lines) {
             const signed = `${line.actor} (${formatKoreanDateTime(line.signedAt, site.timeZone)})`;

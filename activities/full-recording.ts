@@ -7,11 +7,13 @@
 import type { MikroORM } from '@mikro-orm/core';
 import { ApplicationFailure } from '@temporalio/common';
 import { appendAuditEvent } from '../infra/audit/audit-log';
-import { FullRecordingApplication, type FullRecordingStatus, type RecordingMode } from '../infra/db/entities';
+import { FullRecordingApplication } from '../infra/db/entities';
 import { takeWriteLockFirst } from '../infra/db/row-lock';
 import type { CaptureControlClient } from '../capture/control-client';
 import { CaptureControlError } from '../capture/control-client';
 import { stepRecorded, type CaseStep } from './idempotency';
+import { type FullRecordingStatus } from '../domain/full-recording';
+import { type RecordingMode } from '../domain/recording';
 
 export interface FullRecordingActivityDeps {
   orm: MikroORM;

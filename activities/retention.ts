@@ -13,7 +13,7 @@ import { Context } from '@temporalio/activity';
 import { appendAuditEvent, appendAuditEvents } from '../infra/audit/audit-log';
 import { takeWriteLockFirst } from '../infra/db/row-lock';
 import { AuditEvent, Recording, RecordingHold } from '../infra/db/entities';
-import { addDays, type LegalCalendar } from '../infra/legal-period';
+import { addDays, type LegalCalendar } from '../domain/legal-period';
 import type { CaptureControlClient } from '../capture/control-client';
 import { CaptureControlError } from '../capture/control-client';
 

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { DirectoryError, type Directory } from '../infra/directory';
-import type { RoleId } from '../infra/settings';
+import { type RoleId } from '../domain/roles';
 import { PRIVILEGED_ROLES } from './access';
 import { ApiError } from './errors';
 

@@ -7,7 +7,7 @@ import { AccessReview, GeneratedDocument } from '../infra/db/entities';
 import type { DocumentStore } from '../infra/documents/document-store';
 import type { AccessReviewWorkflows } from '../infra/temporal/access-review';
 import { accessReviewSignOff } from '../workflows/access-review';
-import { signOffRefusal } from '../workflows/sign-off';
+import { signOffRefusal } from '../domain/sign-off';
 import type { Principal } from './access';
 import { ApiError, notFound } from './errors';
 import { accessReviewSteps, processStepsView } from './process-views';

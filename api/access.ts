@@ -5,12 +5,12 @@
  * applications and extensions). A route without a declaration cannot be
  * registered, and a role no grant names is refused.
  */
-import type { RoleId } from '../infra/settings';
+import { type RoleId } from '../domain/roles';
 
 export const ROLES: readonly RoleId[] = ['chief', 'deputy', 'operator', 'dept_head', 'staff', 'auditor', 'records'];
 
 /** Korean names of the roles, for the UI and the access page. */
-export { ROLE_LABELS } from '../infra/role-labels';
+export { ROLE_LABELS } from '../domain/roles';
 
 /** Art. 8(3): the managing department's people who hold access rights to recordings. */
 export const PRIVILEGED_ROLES = ['chief', 'deputy', 'operator'] as const satisfies readonly RoleId[];

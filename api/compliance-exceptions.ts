@@ -7,7 +7,8 @@
  */
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
-import { COMPLIANCE_EXCEPTIONS, Recording, RECORDING_MODES, type RecordingMode } from '../infra/db/entities';
+import { Recording } from '../infra/db/entities';
+import { COMPLIANCE_EXCEPTIONS, RECORDING_MODES, type RecordingMode } from '../domain/recording';
 
 /** What the exception means, by the notice the call's mode owed. */
 export const NOTICE_MISSING_LABELS: Readonly<Record<RecordingMode, string>> = {

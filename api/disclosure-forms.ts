@@ -5,8 +5,8 @@
  * an empty optional field means none; a lone checkbox is a string, not a list.
  */
 import { z } from 'zod';
-import { wallClockDate } from '../infra/korean-time';
-import type { LegalCalendar } from '../infra/legal-period';
+import { wallClockDate } from '../domain/korean-time';
+import type { LegalCalendar } from '../domain/legal-period';
 import {
   attachmentFields, confirmBody, destructionReportBody, disclosureSignOffBody, handoverBody, ownRequestBody, registrationBody, withdrawBody, type OwnRequestBody, type RegistrationBody,
 } from './disclosure';

@@ -1,13 +1,14 @@
 /**
  * What the disclosure pages read beyond one case's detail: which steps this user may take now — asked of the rules
- * the workflow applies when a signal arrives (workflows/disclosure-rules.ts), as the API asks them before signalling —
+ * the workflow applies when a signal arrives (domain/disclosure-steps.ts), as the API asks them before signalling —
  * and the overview of open cases for the list and the dashboard: how many in each state, those awaiting one of the
  * user's 결재 roles, and those whose Form 3 deadline (Art. 9(4)) has passed.
  */
 import type { EntityManager } from '@mikro-orm/core';
-import { DISCLOSURE_STATUSES, DisclosureRequest, type DisclosureStatus as CaseState } from '../infra/db/entities';
-import type { SignOffRole } from '../infra/settings';
-import { disclosureRefusal, type DisclosureAction, type DisclosureFacts } from '../workflows/disclosure-rules';
+import { DisclosureRequest } from '../infra/db/entities';
+import { DISCLOSURE_STATUSES, type DisclosureStatus as CaseState } from '../domain/disclosure';
+import { type SignOffRole } from '../domain/roles';
+import { disclosureRefusal, type DisclosureAction, type DisclosureFacts } from '../domain/disclosure-steps';
 import type { Principal } from './access';
 import { toRequestView, type DisclosureDeps, type RequestDetail, type RequestView } from './disclosure';
 

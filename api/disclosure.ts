@@ -1,7 +1,7 @@
 /**
  * 녹취정보 열람·제공 (Art. 9) through the API: the operator registers a Form 1 (numbered `YYYY-NNNN` in the same
  * transaction), finds the matching recordings, and takes the case through its workflow (workflows/disclosure.ts) —
- * every later step is a signal, asked first of the same rules the workflow applies (workflows/disclosure-rules.ts), so
+ * every later step is a signal, asked first of the same rules the workflow applies (domain/disclosure-steps.ts), so
  * a refused step is answered in Korean and signals nothing. Files (scans of the ground, the signed Form 2, the
  * returned Form 3) are attachments of the case; the provision package is built by the capture appliance, kept sealed
  * and given out only as the encrypted ZIP, its password shown once.
@@ -11,23 +11,21 @@ import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import { z } from 'zod';
 import { CaptureControlError, type CaptureControlClient } from '../capture/control-client';
 import { appendAuditEvent } from '../infra/audit/audit-log';
-import {
-  Attachment, AuditEvent, DESTRUCTION_METHODS, DISCLOSURE_GROUNDS, DISCLOSURE_KINDS, DisclosureRequest, DisclosureRequestRecording,
-  Extension, GeneratedDocument, Recording, type DisclosureStatus as RowStatus,
-} from '../infra/db/entities';
+import { Attachment, AuditEvent, DisclosureRequest, DisclosureRequestRecording, Extension, GeneratedDocument, Recording } from '../infra/db/entities';
 import { takeManagementNumber } from '../infra/db/management-number';
 import type { DocumentStore } from '../infra/documents/document-store';
-import { verifyPackage } from '../infra/package-verify';
-import { formatKoreanDateTime, localYear } from '../infra/korean-time';
-import type { SignOffRole } from '../infra/settings';
+import { verifyPackage } from '../capture/package-verify';
+import { formatKoreanDateTime, localYear } from '../domain/korean-time';
+import { DESTRUCTION_METHODS, DISCLOSURE_GROUNDS, DISCLOSURE_KINDS, type DisclosureStatus as RowStatus } from '../domain/disclosure';
+import { type SignOffRole } from '../domain/roles';
 import type { DisclosureWorkflows } from '../infra/temporal/disclosure';
 import type { Addressee } from '../workflows/deadline-reminders';
 import {
   disclosureConfirmRecordings, disclosureDestructionReported, disclosureHandoverSigned, disclosurePackageProvided, disclosureSignOff,
   disclosureSubmit, disclosureWithdraw, disclosureWorkflowId, type DisclosureStatus,
 } from '../workflows/disclosure';
-import { disclosureRefusal, type DisclosureAction } from '../workflows/disclosure-rules';
-import type { Actor } from '../workflows/sign-off';
+import { disclosureRefusal, type DisclosureAction } from '../domain/disclosure-steps';
+import { type Actor } from '../domain/sign-off';
 import type { Principal } from './access';
 import { addAttachments, attachmentView, listAttachments, readAttachment, toAttachmentView, withSealedFiles } from './attachments';
 import { ApiError, notFound } from './errors';

@@ -3,25 +3,24 @@
  * extensions; the managing department signs off in the settings' order; the applicant or the chief revokes; the
  * applicant renews an open-ended one at its yearly review. The row and its audit entry are written here; every later
  * step goes to the application's workflow through the Temporal client, after the same rules the workflow applies
- * (workflows/full-recording-rules.ts) have been asked, so a refused step is answered in Korean and signals nothing.
+ * (domain/full-recording-steps.ts) have been asked, so a refused step is answered in Korean and signals nothing.
  */
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { takeWriteLockFirst } from '../infra/db/row-lock';
-import {
-  AuditEvent, Department, Extension, FULL_RECORDING_GROUNDS, FullRecordingApplication, type FullRecordingStatus as RowStatus,
-} from '../infra/db/entities';
+import { AuditEvent, Department, Extension, FullRecordingApplication } from '../infra/db/entities';
 import type { Directory } from '../infra/directory';
 import type { DocumentStore } from '../infra/documents/document-store';
-import type { LegalCalendar } from '../infra/legal-period';
-import { formatKoreanLocalDate } from '../infra/korean-time';
+import type { LegalCalendar } from '../domain/legal-period';
+import { formatKoreanLocalDate } from '../domain/korean-time';
 import { mark, municipality, renderForm } from '../templates/documents';
-import { addDays } from '../infra/legal-period';
-import type { SignOffRole } from '../infra/settings';
+import { addDays } from '../domain/legal-period';
+import { FULL_RECORDING_GROUNDS, type FullRecordingStatus as RowStatus } from '../domain/full-recording';
+import { type SignOffRole } from '../domain/roles';
 import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
 import { fullRecordingWorkflowId, type FullRecordingStatus } from '../workflows/full-recording';
-import { refusalOf, type Actor, type FullRecordingAction } from '../workflows/full-recording-rules';
+import { refusalOf, type Actor, type FullRecordingAction } from '../domain/full-recording-steps';
 import type { Principal } from './access';
 import { departmentOf } from './departments';
 import { ApiError, notFound } from './errors';

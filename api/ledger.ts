@@ -5,10 +5,11 @@
  */
 import { z } from 'zod';
 import { LedgerEntry } from '../infra/db/entities';
-import type { LegalCalendar } from '../infra/legal-period';
-import { writeLedgerCsv, writeLedgerXlsx, type LedgerRow } from '../templates/ledger';
+import type { LegalCalendar } from '../domain/legal-period';
+import { writeLedgerCsv, writeLedgerXlsx } from '../templates/ledger';
 import type { SignOffLabels } from '../templates/documents';
 import type { RouteCall } from './routes';
+import { type LedgerRow } from '../templates/documents';
 
 export const ledgerQuery = z
   .object({

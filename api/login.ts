@@ -9,7 +9,7 @@ import { appendAuditEvent } from '../infra/audit/audit-log';
 import { DirectoryError, type Directory, type DirectoryUser } from '../infra/directory';
 import { LoginThrottle } from '../infra/db/entities';
 import { retryOnUniqueRace, rowLock, takeWriteLockFirst } from '../infra/db/row-lock';
-import { formatKoreanDateTime } from '../infra/korean-time';
+import { formatKoreanDateTime } from '../domain/korean-time';
 import type { Logger } from '../infra/logger';
 import { ApiError } from './errors';
 import type { ActiveSession, SessionStore } from './sessions';

@@ -17,13 +17,15 @@ import { readFileSync } from 'node:fs';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Request } from 'express';
 import type { CaptureControlClient } from '../capture/control-client';
-import { DestructionReport, DISCLOSURE_STATUSES, FULL_RECORDING_STATUSES, Recording, RecordingHold } from '../infra/db/entities';
+import { DestructionReport, Recording, RecordingHold } from '../infra/db/entities';
 import { createLogger, type Logger } from '../infra/logger';
 import type { Settings } from '../infra/settings';
 import { CounterVec, EXPOSITION_CONTENT_TYPE, Exposition, HistogramVec, type Sample } from '../infra/metrics';
 import { ApiError } from './errors';
 import { checkHealth, type HealthCheck } from './health';
 import { defineRoute, type RouteSpec } from './routes';
+import { DISCLOSURE_STATUSES } from '../domain/disclosure';
+import { FULL_RECORDING_STATUSES } from '../domain/full-recording';
 
 /** Latency buckets (seconds) for API requests: pages and searches live under 100 ms, exports take seconds. */
 const HTTP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -56,7 +58,7 @@ export class HttpMetrics {
   }
 }
 
-/** What whoever starts the API decides about monitoring (infra/system.ts); every field has a default for tests. */
+/** What whoever starts the API decides about monitoring (app/system.ts); every field has a default for tests. */
 export interface MonitoringOptions {
   /** Shared with the request middleware of api/server.ts, which observes every request. */
   http?: HttpMetrics;
@@ -70,7 +72,7 @@ export interface MonitoringOptions {
 /** A token shorter than this is refused at start-up: it is all that stands between another host and the figures. */
 const MIN_TOKEN_LENGTH = 32;
 
-/** The monitoring options of a running system, from its settings (infra/system.ts). */
+/** The monitoring options of a running system, from its settings (app/system.ts). */
 export function monitoringOptions(settings: Pick<Settings, 'metricsTokenFile' | 'workerMetricsPort'>, logger: Logger): MonitoringOptions {
   let metricsToken: string | undefined;
   if (settings.metricsTokenFile) {

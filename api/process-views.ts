@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import type { DisclosureKind } from '../infra/db/entities/disclosure';
+import { type DisclosureKind } from '../domain/disclosure';
 import { PROJECT_ROOT } from '../infra/paths';
 import type { AccessReviewStatus } from '../workflows/bpmn/access-review-steps';
 import type { DeadlineStatus } from '../workflows/deadline-reminders';

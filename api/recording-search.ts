@@ -7,10 +7,11 @@
 import { QueryOrder, raw, type EntityManager, type FilterQuery, type QBFilterQuery } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import { z } from 'zod';
-import { COMPLIANCE_EXCEPTIONS, Extension, Recording, RECORDING_MODES } from '../infra/db/entities';
-import { addDays, type LegalCalendar } from '../infra/legal-period';
+import { Extension, Recording } from '../infra/db/entities';
+import { addDays, type LegalCalendar } from '../domain/legal-period';
 import type { Principal, Scope } from './access';
 import { ApiError } from './errors';
+import { COMPLIANCE_EXCEPTIONS, RECORDING_MODES } from '../domain/recording';
 
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_RANGE_DAYS = 366;

@@ -12,9 +12,9 @@ import type { CaptureControlClient } from '../capture/control-client';
 import type { Directory } from '../infra/directory';
 import type { DocumentStore } from '../infra/documents/document-store';
 import { USERNAME_PATTERN } from '../infra/directory/ldap-directory';
-import type { LegalCalendar } from '../infra/legal-period';
+import type { LegalCalendar } from '../domain/legal-period';
 import { DisclosureRequest, Recording } from '../infra/db/entities';
-import type { RoleId } from '../infra/settings';
+import { type RoleId, type SignOffRole } from '../domain/roles';
 import { anyRole, decide, PRIVILEGED_ROLES, ROLES, type Grant, type Principal } from './access';
 import { listPrivilegedHolders, privilegedHolders } from './access-holders';
 import { ApiError, notFound } from './errors';
@@ -28,7 +28,7 @@ import {
   signOffAccessReview, type AccessReviewDeps,
 } from './access-review';
 import { PROCESS_VIEW_ASSETS, processViewRoutes } from './process-views';
-import { TIMELINE_ASSETS, timelineRoutes } from './timeline';
+import { TIMELINE_ASSETS, timelineRoutes } from './timeline-routes';
 import { letterToPost, readInAppNotifications, readLettersToPost, recordLetterPosted } from './notifications';
 import { readRetentionOverview } from './retention-overview';
 import { announcementDownload, readAnnouncementAudio, type AnnouncementSettings } from './announcement';
@@ -54,7 +54,6 @@ import {
   requestAttachment, requestDetail, requestDocument, requestIdParams, requestView, signOffRequest, submitRequest, withdrawBody, withdrawRequest,
   packagePublicKey, playParams, verifyFields, verifyUploadedPackage, viewingAudio, type DisclosureDeps,
 } from './disclosure';
-import type { SignOffRole } from '../infra/settings';
 import {
   attachmentForm, attachmentFromForm, confirmForm, confirmFromForm, destructionReportForm, destructionReportFromForm, handoverForm, handoverFromForm,
   localInputValue, ownRequestForm, ownRequestFromForm, type OwnRequestForm, registrationForm, registrationFromForm, signOffFromForm, withdrawForm, withdrawFromForm, type RegistrationForm,

@@ -6,7 +6,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import type { DirectoryUser } from '../infra/directory';
-import type { RoleId } from '../infra/settings';
+import { type RoleId } from '../domain/roles';
 import { UserSession, type SessionEndReason } from '../infra/db/entities';
 import type { Principal } from './access';
 

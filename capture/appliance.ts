@@ -13,26 +13,18 @@ import type { KeyObject } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { MikroORM } from '@mikro-orm/core';
 import { Extension, Recording, RecordingHold } from '../infra/db/entities';
-import type { LegalCalendar } from '../infra/legal-period';
+import type { LegalCalendar } from '../domain/legal-period';
 import type { Logger } from '../infra/logger';
-import type { Period } from '../infra/period';
+import type { Period } from '../domain/period';
 import { appendAuditEvent, appendAuditEvents } from '../infra/audit/audit-log';
 import { takeWriteLockFirst } from '../infra/db/row-lock';
 import { ControlError, createControlApi, type ControlApi, type ControlRouteInfo, type ExtensionModeView } from './control-api';
 import { buildDisclosurePackage, PackageAudioMismatchError, type PackageRecording } from './disclosure-package';
 import { buildPartyExport, pcmWavOf } from './party-export';
 import { createRecordingStore, RecordingCorruptError, RecordingNotFoundError, type RecordingStore } from './recording-store';
-import {
-  createRegistrar,
-  fromFinishedCall,
-  fromRecoveryReport,
-  modeFor,
-  RecordButton,
-  type CallToRegister,
-  type Registrar,
-  type RegistrarOptions,
-} from './registration';
+import { createRegistrar, fromFinishedCall, fromRecoveryReport, modeFor, type CallToRegister, type Registrar, type RegistrarOptions } from './registration';
 import { RtspServer } from './rtsp-server';
+import { RecordButton } from './record-button';
 
 export interface ApplianceOptions {
   readonly dataDir: string;

@@ -22,7 +22,7 @@
  * stereo; the writer holds its own one-second chunk and what waits for the disk. Refused audio is a count, not a
  * copy, and the silence written for it comes from one second of silence per codec shared by all calls.
  */
-import type { Codec } from '../infra/db/entities/recording';
+import { type Codec } from '../domain/recording';
 import { SILENCE } from './g711';
 import { CHUNK_AUDIO_BYTES, MAX_QUEUED_BYTES, RecordingOverrunError, type RecordingWriter } from './recording-store';
 import type { CallEvent, RtpStreamSink } from './rtp';

@@ -12,7 +12,7 @@
  * The settings refuse it in production.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Codec, RecordingMode } from '../infra/db/entities';
+import { type Codec, type RecordingMode } from '../domain/recording';
 import type { Logger } from '../infra/logger';
 import type { CaptureControlClient } from './control-client';
 import type { DigestCredentials } from './digest';

@@ -24,7 +24,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { RECORDING_MODES, type RecordingMode } from '../infra/db/entities';
+import { RECORDING_MODES, type RecordingMode } from '../domain/recording';
 import type { Logger } from '../infra/logger';
 import {
   comparableFileName, extraFileNameProblem, MANAGEMENT_NUMBER, MAX_EXTRA_FILE_BYTES, MAX_EXTRA_FILES, MAX_PACKAGE_RECORDINGS, type DisclosurePackage, type ExtraFile,

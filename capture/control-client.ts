@@ -4,7 +4,7 @@
  * or `UNAVAILABLE` when it cannot be reached: callers retry those, and never report a change they did not see.
  */
 import { createHash } from 'node:crypto';
-import type { RecordingMode } from '../infra/db/entities';
+import { type RecordingMode } from '../domain/recording';
 import type { ControlErrorCode, ExtensionModeView, RecordButtonResult, ViewingAudio, ViewingAudioRequest } from './control-api';
 
 /** One recording decrypted and converted (and, for the party export, sealed): longer than a control request. */

@@ -13,7 +13,7 @@
  *
  * The signature covers every file but itself (the manifest lists them all), so a recipient or a court can tell an
  * untouched copy from one whose audio or documents were changed (DESIGN: data protection by construction).
- * infra/package-verify.ts checks a package the same way.
+ * capture/package-verify.ts checks a package the same way.
  */
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { TextReader, Uint8ArrayReader } from '@zip.js/zip.js';
@@ -34,7 +34,7 @@ export const MAX_EXTRA_FILES = 5;
 export const MAX_EXTRA_FILE_BYTES = 2 * 1024 * 1024;
 const MAX_EXTRA_FILE_NAME = 100;
 
-/** What a recipient reads in manifest.json; field names are the contract infra/package-verify.ts checks. */
+/** What a recipient reads in manifest.json; field names are the contract capture/package-verify.ts checks. */
 export interface PackageManifest {
   readonly format: typeof PACKAGE_FORMAT;
   readonly managementNumber: string;

@@ -9,7 +9,7 @@
  * codes for zero, 0xFF (+0) and 0x7F (−0); both decode to 0, and 0 encodes to 0xFF, so 0x7F comes back as 0xFF.
  * A-law has no zero code (its smallest levels are ±8), so all 256 A-law codes round-trip exactly.
  */
-import type { Codec } from '../infra/db/entities/recording';
+import { type Codec } from '../domain/recording';
 
 /**
  * The code a silent line carries: µ-law +0 (0xFF), and A-law's smallest positive level +8 (0xD5, the idle

@@ -10,7 +10,7 @@
  * extension, which the official downloading it already knows.
  */
 import { Uint8ArrayReader, Uint8ArrayWriter, ZipWriter } from '@zip.js/zip.js';
-import { wallClockDate } from '../infra/korean-time';
+import { wallClockDate } from '../domain/korean-time';
 import { g711ToPcm16le } from './g711';
 import type { StoredRecording } from './recording-store';
 import { wavHeader } from './wav';

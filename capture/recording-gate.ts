@@ -10,7 +10,7 @@
  * sample any track had reached at that moment. No track has passed it yet, so both channels start at one instant,
  * and the assembly sees a timeline from 0 as it does for a full call.
  */
-import type { Codec } from '../infra/db/entities/recording';
+import { type Codec } from '../domain/recording';
 import type { CallAssembly } from './call-assembly';
 import { SILENCE } from './g711';
 import { G711_SAMPLE_RATE, type CallEvent, type RtpStreamSink } from './rtp';

@@ -41,7 +41,7 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, open as openFile, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Codec } from '../infra/db/entities/recording';
+import { type Codec } from '../domain/recording';
 import { DecryptionError, newDataKey, open as openSealed, seal, unwrapKey, wrapKey } from '../infra/crypto/envelope';
 import { wavHeader, type WavFormat } from './wav';
 

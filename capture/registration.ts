@@ -15,23 +15,16 @@
  * of an extension (R1), the record-button registry, and the decision whether an instant of a call is recorded.
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import { modeAt } from '../domain/recording';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { retryOnUniqueRace, takeWriteLockFirst } from '../infra/db/row-lock';
-import {
-  CALL_DIRECTIONS,
-  Extension,
-  RECORDING_MODES,
-  Recording,
-  type CallDirection,
-  type Codec,
-  type ComplianceException,
-  type RecordingMode,
-} from '../infra/db/entities';
-import type { LegalCalendar } from '../infra/legal-period';
+import { Extension, Recording } from '../infra/db/entities';
+import type { LegalCalendar } from '../domain/legal-period';
 import type { Logger } from '../infra/logger';
-import type { Period } from '../infra/period';
+import type { Period } from '../domain/period';
 import type { FinalisedRecovery } from './recording-store';
 import type { FinishedCall } from './rtsp-server';
+import { CALL_DIRECTIONS, RECORDING_MODES, type CallDirection, type Codec, type ComplianceException, type RecordingMode } from '../domain/recording';
 
 /** Everything a Recording row is made from, whichever way the call ended. */
 export interface CallToRegister {
@@ -325,123 +318,9 @@ function noticeEvidence(notices: readonly string[]): string | undefined {
   return characters.length <= NOTICE_EVIDENCE_LENGTH ? joined : `${characters.slice(0, NOTICE_EVIDENCE_LENGTH - 1).join('')}…`;
 }
 
-/**
- * R1: an extension's mode at an instant. A change applies from the next call, and an approved full recording
- * starts at `fullRecordingSince`; before that instant the extension was still selective.
- */
-export function modeAt(extension: Pick<Extension, 'mode' | 'fullRecordingSince'>, at: Date): RecordingMode {
-  if (extension.mode === 'full' && extension.fullRecordingSince !== undefined && at < extension.fullRecordingSince) {
-    return 'selective';
-  }
-  return extension.mode;
-}
-
 /** The mode the server applies to a call starting now; undefined for an extension the table does not know. */
 export async function modeFor(em: EntityManager, extensionNumber: string, at: Date = new Date()): Promise<RecordingMode | undefined> {
   const extension = await em.findOne(Extension, { number: extensionNumber });
   return extension ? modeAt(extension, at) : undefined;
 }
 
-/**
- * One press of the record button: recording from `startedAt`, until `stoppedAt` if the official stopped it, with the
- * evidence of the notice given for it (`announcement:played@…` when the PBX played its short notice,
- * `verbal:official` when the official confirms having told the other party).
- */
-export interface ButtonInterval {
-  readonly startedAt: Date;
-  readonly stoppedAt?: Date;
-  readonly notice?: string;
-}
-
-/**
- * R1 for one instant of a call: a full extension records everything; a selective one only inside a record-button
- * interval. An unknown extension (mode undefined) is treated as selective, the entity's default and the least
- * intrusive: nothing is recorded without someone asking for it.
- */
-export function shouldRecord(mode: RecordingMode | undefined, intervals: readonly ButtonInterval[], at: Date): boolean {
-  if (mode === 'full') return true;
-  return intervals.some((interval) => interval.startedAt <= at && (interval.stoppedAt === undefined || at < interval.stoppedAt));
-}
-
-export interface RecordButtonStats {
-  /** Calls dropped, oldest first, to stay within `maxCalls`. */
-  evicted: number;
-  /** Presses refused: out of order, or beyond `maxIntervalsPerCall`. */
-  refused: number;
-}
-
-/**
- * The record-button presses per call, as the control API reports them. Bounded: the server forgets a call when it
- * ends, and if it does not (a bug, a lost event), the oldest calls are dropped rather than the memory growing.
- */
-export class RecordButton {
-  private readonly calls = new Map<string, ButtonInterval[]>();
-  private readonly counters: RecordButtonStats = { evicted: 0, refused: 0 };
-
-  constructor(
-    private readonly maxCalls = 10_000,
-    private readonly maxIntervalsPerCall = 64,
-  ) {}
-
-  get stats(): Readonly<RecordButtonStats> {
-    return this.counters;
-  }
-
-  get size(): number {
-    return this.calls.size;
-  }
-
-  /**
-   * Returns false for a press earlier than the call's last one or beyond the bound. Pressing while on records nothing
-   * new but the notice, if the press brings the evidence the first one lacked.
-   */
-  start(callId: string, at: Date, notice?: string): boolean {
-    const intervals = this.calls.get(callId) ?? [];
-    const last = intervals[intervals.length - 1];
-    if (last && last.stoppedAt === undefined) {
-      if (at < last.startedAt) return this.refuse();
-      if (notice !== undefined && last.notice === undefined) intervals[intervals.length - 1] = { ...last, notice };
-      return true;
-    }
-    if ((last && at < (last.stoppedAt as Date)) || intervals.length >= this.maxIntervalsPerCall) return this.refuse();
-    intervals.push(notice === undefined ? { startedAt: at } : { startedAt: at, notice });
-    if (!this.calls.has(callId)) {
-      this.calls.set(callId, intervals);
-      for (const oldest of this.calls.keys()) {
-        if (this.calls.size <= this.maxCalls) break;
-        this.calls.delete(oldest);
-        this.counters.evicted++;
-      }
-    }
-    return true;
-  }
-
-  /** Returns false for a stop earlier than its start; stopping while off is a no-op. */
-  stop(callId: string, at: Date): boolean {
-    const intervals = this.calls.get(callId);
-    const last = intervals?.[intervals.length - 1];
-    if (!intervals || !last || last.stoppedAt !== undefined) return true;
-    if (at < last.startedAt) return this.refuse();
-    intervals[intervals.length - 1] = { ...last, stoppedAt: at };
-    return true;
-  }
-
-  intervals(callId: string): readonly ButtonInterval[] {
-    return this.calls.get(callId) ?? [];
-  }
-
-  /** The notice evidence the presses of a call brought, in order, each once. */
-  notices(callId: string): string[] {
-    return [...new Set(this.intervals(callId).flatMap((interval) => (interval.notice === undefined ? [] : [interval.notice])))];
-  }
-
-  /** When the call has ended. */
-  forget(callId: string): void {
-    this.calls.delete(callId);
-  }
-
-  private refuse(): false {
-    this.counters.refused++;
-    return false;
-  }
-}

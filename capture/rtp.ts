@@ -5,7 +5,7 @@
  *
  * Nothing here throws on received bytes: a datagram is either a packet, RTCP, or a typed rejection.
  */
-import type { Codec } from '../infra/db/entities/recording';
+import { type Codec } from '../domain/recording';
 import { SILENCE } from './g711';
 
 /*

@@ -21,7 +21,7 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { Codec } from '../infra/db/entities/recording';
+import { type Codec } from '../domain/recording';
 import type { Logger } from '../infra/logger';
 import { CallAssembly, type CallLayout } from './call-assembly';
 import { answerChallenge, type DigestCredentials } from './digest';

@@ -28,13 +28,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { Codec, RecordingMode } from '../infra/db/entities';
+import { type Codec, type RecordingMode } from '../domain/recording';
 import type { Logger } from '../infra/logger';
 import { CallAssembly, type AssemblyStats, type CallLayout, type PartyEvent } from './call-assembly';
 import { DigestAuthority, type DigestVerdict } from './digest';
 import type { FinishedRecording, RecordingStore } from './recording-store';
 import { RecordingGate } from './recording-gate';
-import { shouldRecord, type RecordButton } from './registration';
+import { shouldRecord } from '../domain/recording';
+import { type RecordButton } from './record-button';
 import { RtpStreamReceiver, type RtpStreamStats } from './rtp';
 import {
   formatResponse,

@@ -16,7 +16,7 @@
  *                                    printable text (Korean allowed), ≤ 256 characters, repeatable up to 8 times
  *   a=x-gm-party:<party>             per media section: official | other
  */
-import type { CallDirection, Codec } from '../infra/db/entities/recording';
+import { type CallDirection, type Codec } from '../domain/recording';
 import { G711_SAMPLE_RATE } from './rtp';
 
 /**

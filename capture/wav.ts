@@ -17,7 +17,7 @@
  * 32 blockAlign = 2 × channels  34 16  36 "data"  40 dataSize  44 data…
  * ```
  */
-import type { Codec } from '../infra/db/entities/recording';
+import { type Codec } from '../domain/recording';
 
 /** The stored G.711 codecs, and `PCM16`: signed 16-bit little-endian linear PCM (WAVE_FORMAT_PCM). */
 export type WavEncoding = Codec | 'PCM16';

@@ -2,7 +2,7 @@
  * Loads the official-gazette holiday tables once, at start-up. The package is ESM-only with an
  * async API; the period arithmetic in legal-period.ts stays synchronous over what is loaded here.
  */
-import { LegalCalendar, type HolidayYearTable } from './legal-period';
+import { LegalCalendar, type HolidayYearTable } from '../domain/legal-period';
 
 /** The first year the package publishes; earlier years are never needed by a live system. */
 const FIRST_TABLE_YEAR = 2018;

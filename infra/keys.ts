@@ -23,7 +23,7 @@ export class MasterKeyError extends Error {
 }
 
 /**
- * Where an unfinished master key rotation (infra/key-rotation.ts) keeps its journal and the new key: beside the
+ * Where an unfinished master key rotation (ops/key-rotation.ts) keeps its journal and the new key: beside the
  * key file, so they share its folder's permissions and a rename between them stays on one filesystem.
  */
 export function rotationFiles(masterKeyFile: string): { journal: string; nextKey: string } {

@@ -8,13 +8,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { LOG_LEVELS } from './logger';
 import { PROJECT_ROOT } from './paths';
-import { parsePeriod, type Period } from './period';
+import { parsePeriod, type Period } from '../domain/period';
+import { ROLE_IDS, SIGN_OFF_ROLES, type RoleId, type SignOffRole } from '../domain/roles';
 
-const ROLE_IDS = ['chief', 'deputy', 'operator', 'dept_head', 'staff', 'auditor', 'records'] as const;
-export type RoleId = (typeof ROLE_IDS)[number];
-/** The managing department's sign-off roles (결재: 담당자 → 팀장 → 과장). */
-export const SIGN_OFF_ROLES = ['operator', 'deputy', 'chief'] as const;
-export type SignOffRole = (typeof SIGN_OFF_ROLES)[number];
 
 const period = z.string().transform((text, ctx): Period => {
   const parsed = parsePeriod(text);

@@ -5,9 +5,9 @@
  * out) so it is tested without a database; the workbook is what the chief reviews and the city files.
  */
 import ExcelJS from 'exceljs';
-import { auditActionLabel } from '../infra/audit/labels';
+import { auditActionLabel } from '../domain/audit-labels';
 import type { AuditEvent } from '../infra/db/entities';
-import { formatKoreanDateTime, wallClockDate } from '../infra/korean-time';
+import { formatKoreanDateTime, wallClockDate } from '../domain/korean-time';
 
 /** An audit entry as the report reads it. */
 export type AccessEntry = Pick<AuditEvent, 'seq' | 'at' | 'actor' | 'role' | 'sourceAddress' | 'action' | 'targetType' | 'targetId' | 'reason'>;

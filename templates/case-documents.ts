@@ -4,7 +4,8 @@
  * Dates are written the Korean way in the city's time zone; nothing here reads or writes anything.
  */
 import type { DestructionReport, DisclosureRequest, HandoverReceipt, Recording } from '../infra/db/entities';
-import { formatKoreanDateTime, formatKoreanLongDate } from '../infra/korean-time';
+import { DISCLOSURE_KIND_LABELS } from '../domain/disclosure';
+import { formatKoreanDateTime, formatKoreanLongDate } from '../domain/korean-time';
 import {
   BLANK_DATE,
   FORM3_PROVISIONAL_MARK,
@@ -141,7 +142,6 @@ export function destructionReportFields(
   };
 }
 
-const KIND_LABELS = { viewing: '열람', provision: '제공' } as const;
 
 /** 녹취정보 신청 거부 통지서: why the request cannot be granted, on the rules' Art. 9(1). */
 export function rejectionNoticeFields(
@@ -155,11 +155,11 @@ export function rejectionNoticeFields(
     ...municipality(context.municipalityName),
     managingDepartmentName,
     contact: '',
-    kindLabel: KIND_LABELS[request.kind],
+    kindLabel: DISCLOSURE_KIND_LABELS[request.kind],
     managementNumber: request.managementNumber,
     applicantName: request.applicantName,
     appliedDate: longDate(request.receivedAt, context),
-    requestSummary: `${request.requestedRecordingTime} ${request.requestedPhoneNumber} 통화의 녹취정보 ${KIND_LABELS[request.kind]} (${request.purpose})`,
+    requestSummary: `${request.requestedRecordingTime} ${request.requestedPhoneNumber} 통화의 녹취정보 ${DISCLOSURE_KIND_LABELS[request.kind]} (${request.purpose})`,
     reason,
     legalBasis: request.ground === 'party' ? '(통화 당사자)' : '(다른 법령에 근거가 있는 경우)',
     noticeDate: longDate(noticeAt, context),

@@ -6,7 +6,7 @@
  */
 import ExcelJS from 'exceljs';
 import { a4Landscape } from './xlsx-print';
-import { formatKoreanDateTime, wallClockDate } from '../infra/korean-time';
+import { formatKoreanDateTime, wallClockDate } from '../domain/korean-time';
 
 export interface TimelineTable {
   /** Sheet name (31 characters at most, no `[]:*?/\`). */

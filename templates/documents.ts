@@ -9,7 +9,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import createReport from 'docx-templates';
 import { builtInTemplate, type FormKind } from './forms';
-import type { LedgerRow } from './ledger';
 
 const CHECKED = '☑';
 const UNCHECKED = '☐';
@@ -104,6 +103,22 @@ export interface SignOffLabels {
 }
 
 /** A ledger line as Form 4 prints it: every column as text. */
+/** One line of the ledger, as LedgerEntry holds it. */
+export interface LedgerRow {
+  managementNumber: string;
+  appliedAt: Date;
+  applicantName: string;
+  applicantBirthDateOrBusinessNumber: string;
+  applicantAddress: string;
+  recordingTime: string;
+  recordedPhoneNumber: string;
+  purpose: string;
+  remarks?: string;
+  signOffOperator?: string;
+  signOffDeputy?: string;
+  signOffChief?: string;
+}
+
 export type Form4Entry = Record<keyof LedgerRow, string>;
 
 export interface Form4Fields extends Common {

@@ -6,24 +6,8 @@
  */
 import ExcelJS from 'exceljs';
 import { a4Landscape } from './xlsx-print';
-import { formatKoreanDate, formatKoreanDateTime, localYear, wallClockDate } from '../infra/korean-time';
-import type { Form4Fields, SignOffLabels } from './documents';
-
-/** One line of the ledger, as LedgerEntry holds it. */
-export interface LedgerRow {
-  managementNumber: string;
-  appliedAt: Date;
-  applicantName: string;
-  applicantBirthDateOrBusinessNumber: string;
-  applicantAddress: string;
-  recordingTime: string;
-  recordedPhoneNumber: string;
-  purpose: string;
-  remarks?: string;
-  signOffOperator?: string;
-  signOffDeputy?: string;
-  signOffChief?: string;
-}
+import { formatKoreanDate, formatKoreanDateTime, localYear, wallClockDate } from '../domain/korean-time';
+import type { Form4Fields, LedgerRow, SignOffLabels } from './documents';
 
 interface Column {
   /** The header text, or which 결재 label from the settings heads it. */

@@ -6,9 +6,11 @@
  */
 import { defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { SignOffRole } from '../infra/settings';
+import { previousMonthIn } from '../domain/korean-time';
+import type { SignOffRole } from '../domain/roles';
 import type { AccessReviewStatus } from './bpmn/access-review-steps';
-import { runSignOffChain, signOffRefusal, type SignOff, type SignOffSignal } from './sign-off';
+import { runSignOffChain } from './sign-off';
+import { signOffRefusal, type SignOff, type SignOffSignal } from '../domain/sign-off';
 
 export const ACCESS_REVIEW_SCHEDULE_ID = 'monthly-access-review';
 
@@ -18,6 +20,8 @@ export interface AccessReviewInput {
   readsPerDayLimit: number;
   refusalsPerDayLimit: number;
   reminderWorkingDays: number;
+  /** TIME_ZONE: the city's months. Runs started before it was passed reviewed Seoul's. */
+  timeZone?: string;
 }
 
 export interface AccessReviewWorkflowStatus extends AccessReviewStatus {
@@ -37,20 +41,10 @@ const { openAccessReview, recordAccessReviewSignedOff, planWorkingDayReminder, q
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 });
 
-const SEOUL_OFFSET_MS = 9 * 3_600_000;
-
-/** The month before an instant's month in Seoul (which keeps no daylight saving time). */
-export function previousMonthInSeoul(instant: Date): string {
-  const local = new Date(instant.getTime() + SEOUL_OFFSET_MS);
-  const year = local.getUTCFullYear();
-  const month = local.getUTCMonth();
-  return month === 0 ? `${year - 1}-12` : `${year}-${String(month).padStart(2, '0')}`;
-}
-
 export async function accessReviewWorkflow(input: AccessReviewInput): Promise<AccessReviewWorkflowStatus> {
   const { workflowId } = workflowInfo();
   const now = () => new Date(Date.now()).toISOString();
-  const month = input.month ?? previousMonthInSeoul(new Date(Date.now()));
+  const month = input.month ?? previousMonthIn(new Date(Date.now()), input.timeZone ?? 'Asia/Seoul');
   const status: AccessReviewWorkflowStatus = { month, state: 'preparing_report', remindersSent: 0, signOffs: [], refusals: [] };
   const decision: { current?: SignOffSignal } = {};
   setHandler(accessReviewStatus, () => status);

@@ -6,7 +6,7 @@
  */
 import { condition, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities, DeadlinePlan } from '../activities';
-import { formatKoreanDate } from './korean-dates';
+import { formatKoreanLocalDate } from '../domain/korean-time';
 
 export interface Addressee {
   channel: 'email' | 'post' | 'in_app';
@@ -88,7 +88,7 @@ export async function deadlineRemindersWorkflow(input: DeadlineRemindersInput): 
   });
   status.plan = plan;
   status.state = 'waiting';
-  const lastDay = formatKoreanDate(plan.lastDay);
+  const lastDay = formatKoreanLocalDate(plan.lastDay);
   /** The letter for the recipient (printed for post, attached to an e-mail), or the memo for the chief. */
   const documentFor = async (purpose: string, escalation: boolean): Promise<string[] | undefined> => {
     if (!input.caseDocuments) return undefined;

@@ -13,18 +13,19 @@
  *    operator hands over the package, and the case closes when the returned Form 3 is recorded.
  * Withdrawal is possible until release. Every ended case releases its holds, so retention deletes what is past due.
  *
- * Every step is a signal with the acting user, judged by disclosure-rules.ts when it arrives; a refused one is
+ * Every step is a signal with the acting user, judged by domain/disclosure-steps.ts when it arrives; a refused one is
  * recorded in the status and the audit chain and changes nothing.
  */
 import {
   ParentClosePolicy, condition, defineQuery, defineSignal, proxyActivities, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, DisclosureStepInput } from '../activities';
-import type { DestructionMethod, DisclosureKind, SignatureKind } from '../infra/db/entities/disclosure';
-import type { SignOffRole } from '../infra/settings';
+import { type DestructionMethod, type DisclosureKind, type SignatureKind } from '../domain/disclosure';
+import { type SignOffRole } from '../domain/roles';
 import { deadlineMet, deadlineRemindersWorkflow, type Addressee } from './deadline-reminders';
-import { disclosureRefusal, type DisclosureAction, type DisclosureState } from './disclosure-rules';
-import { runSignOffChain, type Actor, type SignOff, type SignOffSignal } from './sign-off';
+import { disclosureRefusal, type DisclosureAction, type DisclosureState } from '../domain/disclosure-steps';
+import { runSignOffChain } from './sign-off';
+import { type Actor, type SignOff, type SignOffSignal } from '../domain/sign-off';
 
 export interface DisclosureInput {
   requestId: string;

@@ -12,18 +12,19 @@
  * 4. The extensions go back to `selective`, verified the same way (an extension another application in force still
  *    covers stays `full`).
  *
- * Every step is a signal carrying the acting user; one the rules (full-recording-rules.ts) do not allow is refused:
+ * Every step is a signal carrying the acting user; one the rules (domain/full-recording-steps.ts) do not allow is refused:
  * recorded in the status and the audit chain, and it changes nothing. A signal is judged against the state when it
  * arrives — the state its sender was shown — so a sign-off for the next step sent before this one is decided is
  * refused rather than held back.
  */
 import { condition, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities, RecordStepInput } from '../activities';
-import type { SignOffRole } from '../infra/settings';
-import { refusalOf, type Actor, type FullRecordingAction, type FullRecordingState, type SignOff } from './full-recording-rules';
-import { runSignOffChain, type SignOffSignal } from './sign-off';
+import { type SignOffRole } from '../domain/roles';
+import { refusalOf, type Actor, type FullRecordingAction, type FullRecordingState, type SignOff } from '../domain/full-recording-steps';
+import { runSignOffChain } from './sign-off';
+import { type SignOffSignal } from '../domain/sign-off';
 
-export type { SignOffSignal } from './sign-off';
+export type { SignOffSignal } from '../domain/sign-off';
 
 export interface FullRecordingInput {
   applicationId: string;

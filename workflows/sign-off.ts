@@ -5,37 +5,8 @@
  * at any step ends the chain. Deterministic: workflow code only.
  */
 import { condition } from '@temporalio/workflow';
-import { ROLE_LABELS } from '../infra/role-labels';
-import type { RoleId, SignOffRole } from '../infra/settings';
-
-export interface Actor {
-  username: string;
-  role: RoleId;
-  /** The actor's department code from the directory. */
-  department?: string;
-}
-
-export interface SignOff {
-  role: SignOffRole;
-  actor: string;
-  decision: 'approve' | 'reject';
-  comment: string;
-  at: string;
-}
-
-export interface SignOffSignal {
-  actor: Actor;
-  decision: 'approve' | 'reject';
-  comment: string;
-}
-
-/** Why this actor may not sign the awaited step now (Korean), or undefined. */
-export function signOffRefusal(chain: { awaiting?: SignOffRole; signOffs: readonly SignOff[] }, actor: Actor): string | undefined {
-  if (!chain.awaiting) return '결재 단계가 아닙니다.';
-  if (actor.role !== chain.awaiting) return `지금은 ${ROLE_LABELS[chain.awaiting]} 차례입니다.`;
-  if (chain.signOffs.some((signOff) => signOff.actor === actor.username)) return '같은 사람이 두 단계를 처리할 수 없습니다.';
-  return undefined;
-}
+import type { SignOffRole } from '../domain/roles';
+import type { SignOff, SignOffSignal } from '../domain/sign-off';
 
 export interface SignOffChainStatus {
   awaiting?: SignOffRole;

@@ -3,10 +3,11 @@
  * case with the forms its user may use now, the page that shows a provision package's password once, and the
  * dashboard card of the managing department.
  */
-import { AUDIT_ACTION_LABELS } from '../../infra/audit/labels';
-import { DESTRUCTION_METHODS, DISCLOSURE_GROUNDS, DISCLOSURE_KINDS, type DestructionMethod } from '../../infra/db/entities';
-import { formatKoreanLocalDate } from '../../infra/korean-time';
-import type { SignOffRole } from '../../infra/settings';
+import { AUDIT_ACTION_LABELS } from '../../domain/audit-labels';
+import { DISCLOSURE_KIND_LABELS } from '../../domain/disclosure';
+import { DESTRUCTION_METHODS, DISCLOSURE_GROUNDS, DISCLOSURE_KINDS, type DestructionMethod } from '../../domain/disclosure';
+import { type SignOffRole } from '../../domain/roles';
+import { formatKoreanLocalDate } from '../../domain/korean-time';
 import type { SignOffLabels } from '../../templates/documents';
 import { ROLE_LABELS } from '../access';
 import { ATTACHABLE_IN, ATTACHMENT_PURPOSES, PURPOSE_LABELS, type AttachmentPurpose, type RequestDetail, type RequestView } from '../disclosure';
@@ -18,7 +19,6 @@ import { html, type Html } from './html';
 import { page, type Frame } from './layout';
 import { csrfField, duration, factsTable, fileInput, historyTable, signOffForm, when, type UploadLimits } from './parts';
 
-const KIND_LABELS: Record<(typeof DISCLOSURE_KINDS)[number], string> = { viewing: '열람', provision: '제공' };
 
 const STATUS_LABELS: Record<string, string> = {
   registered: '접수',
@@ -55,7 +55,7 @@ const LIST_HEAD = html`<thead><tr><th scope="col">관리번호</th><th scope="co
 function requestRows(items: readonly RequestView[], timeZone: string, none = '신청이 없습니다.'): Html {
   if (items.length === 0) return html`<tr><td colspan="6">${none}</td></tr>`;
   return html`${items.map(
-    (item) => html`<tr><td>${caseLink(item)}</td><td>${when(item.receivedAt, timeZone)}</td><td>${KIND_LABELS[item.kind]}</td>
+    (item) => html`<tr><td>${caseLink(item)}</td><td>${when(item.receivedAt, timeZone)}</td><td>${DISCLOSURE_KIND_LABELS[item.kind]}</td>
 <td>${item.applicantName}</td><td>${statusLabel(item.status)}</td><td>${when(item.endedAt, timeZone)}</td></tr>`,
   )}`;
 }
@@ -105,7 +105,7 @@ export function registrationFormPage(frame: Frame, input: RegistrationPageInput)
 ${input.error ? html`<p class="alert" role="alert" id="registration-error">${input.error}</p>` : ''}
 <form class="case-form" method="post" action="/disclosure">
 ${csrfField(frame)}
-${choice('kind', '열람·제공 구분', DISCLOSURE_KINDS, KIND_LABELS)}
+${choice('kind', '열람·제공 구분', DISCLOSURE_KINDS, DISCLOSURE_KIND_LABELS)}
 <fieldset><legend>신청인</legend>
 ${text('applicantName', '신청인 성명 (기관·단체명)', html` required maxlength="100" autocomplete="off"`)}
 ${text('applicantBirthDateOrBusinessNumber', '생년월일 또는 사업자등록번호', html` required maxlength="32" placeholder="1980-01-01 또는 123-45-67890"`)}
@@ -149,7 +149,7 @@ export function ownRequestsPage(frame: Frame, input: OwnRequestsPageInput, timeZ
   const rows = input.items.length === 0
     ? html`<tr><td colspan="5">직접 낸 신청이 없습니다.</td></tr>`
     : html`${input.items.map(
-        (item) => html`<tr><td>${item.managementNumber}</td><td>${when(item.receivedAt, timeZone)}</td><td>${KIND_LABELS[item.kind]}</td>
+        (item) => html`<tr><td>${item.managementNumber}</td><td>${when(item.receivedAt, timeZone)}</td><td>${DISCLOSURE_KIND_LABELS[item.kind]}</td>
 <td>${statusLabel(item.status)}</td><td>${item.endReason ?? ''}</td></tr>`,
       )}`;
   const form = input.extensions.length === 0
@@ -158,7 +158,7 @@ export function ownRequestsPage(frame: Frame, input: OwnRequestsPageInput, timeZ
 ${csrfField(frame)}
 <fieldset><legend>열람·제공 구분</legend>${DISCLOSURE_KINDS.map(
         (kind) => html`<div><input type="radio" id="kind-${kind}" name="kind" value="${kind}" required${values.kind === kind ? html` checked` : ''}>
-<label class="inline" for="kind-${kind}">${KIND_LABELS[kind]}</label></div>`,
+<label class="inline" for="kind-${kind}">${DISCLOSURE_KIND_LABELS[kind]}</label></div>`,
       )}</fieldset>
 <div><label for="extension">내선</label><select id="extension" name="extension" required>${input.extensions.map(
         (number) => html`<option value="${number}"${values.extension === number ? html` selected` : ''}>${number}</option>`,
@@ -389,7 +389,7 @@ export function disclosurePage(frame: Frame, input: DisclosurePageInput, timeZon
   const rows: [string, string][] = [
     ['관리번호', item.managementNumber],
     ['상태', statusLabel(stateOf(item))],
-    ['열람/제공', KIND_LABELS[item.kind]],
+    ['열람/제공', DISCLOSURE_KIND_LABELS[item.kind]],
     ['접수일시', when(item.receivedAt, timeZone)],
     ['신청인 성명', item.applicantName],
     ['생년월일 또는 사업자등록번호', item.applicantBirthDateOrBusinessNumber],
@@ -416,7 +416,7 @@ export function disclosurePage(frame: Frame, input: DisclosurePageInput, timeZon
     : '';
   return page(
     frame,
-    `녹취정보 ${KIND_LABELS[item.kind]} 신청 ${item.managementNumber}`,
+    `녹취정보 ${DISCLOSURE_KIND_LABELS[item.kind]} 신청 ${item.managementNumber}`,
     html`${input.error ? html`<p class="alert" role="alert">${input.error}</p>` : ''}
 ${workflow ? '' : html`<p class="notice">업무 흐름 서버에서 이 신청의 진행 상황을 읽지 못했습니다. 지금은 처리할 수 없습니다.</p>`}
 ${factsTable(rows)}
@@ -466,7 +466,7 @@ ZIP 안의 검증방법.txt에 서명과 SHA-256을 확인하는 방법이 있�
 
 /** The managing department's card: the 결재 inbox, Form 3 returns overdue, open cases by state. */
 export function disclosureCard(overview: DisclosureOverview): Html {
-  const links = (items: readonly RequestView[]) => items.map((item, index) => html`${index > 0 ? ', ' : ''}${caseLink(item)} (${KIND_LABELS[item.kind]})`);
+  const links = (items: readonly RequestView[]) => items.map((item, index) => html`${index > 0 ? ', ' : ''}${caseLink(item)} (${DISCLOSURE_KIND_LABELS[item.kind]})`);
   const inbox = overview.awaitingMe.length > 0
     ? html`<p>내 결재 대기 ${overview.awaitingMe.length}건: ${links(overview.awaitingMe)}</p>`
     : html`<p>내 결재 대기 없음</p>`;

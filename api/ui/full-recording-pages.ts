@@ -1,9 +1,9 @@
 /** The pages of 전수 녹취 신청 (Art. 6): the list with the approval inbox, the application form, one application. */
-import { AUDIT_ACTION_LABELS } from '../../infra/audit/labels';
-import { FULL_RECORDING_GROUNDS } from '../../infra/db/entities';
-import { formatKoreanLocalDate } from '../../infra/korean-time';
+import { AUDIT_ACTION_LABELS } from '../../domain/audit-labels';
+import { FULL_RECORDING_GROUNDS } from '../../domain/full-recording';
+import { formatKoreanLocalDate } from '../../domain/korean-time';
 import { decide, ROLE_LABELS } from '../access';
-import { TIMELINE_READERS } from '../timeline';
+import { TIMELINE_READERS } from '../timeline-routes';
 import { GROUND_LABELS, type ApplicationDetail, type ApplicationView, type FullRecordingOverview } from '../full-recording';
 import { processView } from '../process-views';
 import { formatFileSize } from '../uploads';

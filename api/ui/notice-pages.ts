@@ -1,5 +1,5 @@
 /** Prior notice (사전고지, Art. 7) in the UI: the announcement for the PBX, and the dashboard's compliance exceptions. */
-import { formatKoreanDateTime } from '../../infra/korean-time';
+import { formatKoreanDateTime } from '../../domain/korean-time';
 import type { AnnouncementAudio } from '../announcement';
 import type { ComplianceExceptions } from '../compliance-exceptions';
 import { html, type Html } from './html';

@@ -1,6 +1,6 @@
 /** The pages of the intranet UI: server-rendered, Korean, no script needed. */
-import type { RoleId } from '../../infra/settings';
-import { formatKoreanDateTime, formatKoreanLocalDate } from '../../infra/korean-time';
+import { type RoleId } from '../../domain/roles';
+import { formatKoreanDateTime, formatKoreanLocalDate } from '../../domain/korean-time';
 import { ROLE_LABELS } from '../access';
 import type { PrivilegedHolders } from '../access-holders';
 import type { HealthReport } from '../health';

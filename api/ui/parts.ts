@@ -1,5 +1,5 @@
 /** What the pages of cases and calls have in common: dates and lengths, the facts table, 결재, history, file inputs. */
-import { formatKoreanDateTime } from '../../infra/korean-time';
+import { formatKoreanDateTime } from '../../domain/korean-time';
 import { formatFileSize } from '../uploads';
 import { html, type Html } from './html';
 import type { Frame } from './layout';

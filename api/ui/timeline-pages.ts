@@ -2,9 +2,9 @@
  * 처리 경위 in Korean, on screen and on paper: the page (whose stylesheet prints it on A4 landscape with the case
  * number and print time atop every page and page numbers at the foot) and the same rows for the XLSX file.
  */
-import { formatKoreanDateTime } from '../../infra/korean-time';
-import { ROLE_LABELS } from '../../infra/role-labels';
-import type { RoleId } from '../../infra/settings';
+import { formatKoreanDateTime } from '../../domain/korean-time';
+import { ROLE_LABELS } from '../../domain/roles';
+import { type RoleId } from '../../domain/roles';
 import type { TimelineWorkbook } from '../../templates/case-timeline';
 import type { CaseTimeline, RefKind, Release, TimelineItem, TimelineRef } from '../timeline';
 import { html, type Html } from './html';

@@ -4,7 +4,7 @@
  * Passwords are compared as scrypt hashes in constant time, like a real directory would.
  */
 import { scryptSync, timingSafeEqual } from 'node:crypto';
-import type { RoleId } from '../settings';
+import { type RoleId } from '../../domain/roles';
 import { DirectoryError, USERNAME_PATTERN, type DirectoryUser } from './ldap-directory';
 
 /** The demo password of every demo user (README, "Demo users"). */

@@ -5,7 +5,7 @@
  * by ldapts' filter objects, and user names are checked against a strict pattern before any query.
  */
 import { AndFilter, Client, EqualityFilter, InvalidCredentialsError, type Entry } from 'ldapts';
-import type { RoleId } from '../settings';
+import { type RoleId } from '../../domain/roles';
 
 export interface DirectoryUser {
   username: string;

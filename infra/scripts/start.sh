@@ -6,4 +6,4 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 bash infra/scripts/provision.sh start
 npx tsc -p tsconfig.json
-exec node dist/infra/main.js "$@"
+exec node dist/app/main.js "$@"

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type ReplayWorkerOptions } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from './worker';
+import { WORKFLOWS_PATH } from './workflows-path';
 
 export type History = ReturnType<typeof historyFromJSON>;
 

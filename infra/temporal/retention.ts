@@ -6,7 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { ensureSchedule } from './schedules';
-import type { LegalCalendar } from '../legal-period';
+import type { LegalCalendar } from '../../domain/legal-period';
 import { RETENTION_SWEEP_SCHEDULE_ID, retentionDayWorkflow, retentionSweepWorkflow, retentionWorkflowId } from '../../workflows/retention';
 
 export async function startRetentionDay(

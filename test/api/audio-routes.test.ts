@@ -18,10 +18,11 @@ import type { AudioRelease as ControlAudioRelease } from '../../capture/control-
 import { pcmWavOf } from '../../capture/party-export';
 import { readWav } from '../../capture/wav';
 import type { Recording } from '../../infra/db/entities';
-import { loadSettings, type RoleId } from '../../infra/settings';
+import { loadSettings } from '../../infra/settings';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
 import { loggedIn, seedCalls, startTestApi, TestClient, type SeededCalls, type TestApi } from '../support/api';
+import { type RoleId } from '../../domain/roles';
 
 type Procedure = AudioRelease | ControlAudioRelease;
 const ALLOWED_PROCEDURES: readonly Procedure[] = ['party-export', 'disclosure', 'announcement', 'viewing'];

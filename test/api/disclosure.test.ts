@@ -14,7 +14,7 @@ import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
 import type { RequestDetail, RequestView } from '../../api/disclosure';
 import { ArchivedHistory, Attachment, AuditEvent, DisclosureRequest, LedgerEntry, RecordingHold, type Recording } from '../../infra/db/entities';
-import { verifyPackage } from '../../infra/package-verify';
+import { verifyPackage } from '../../capture/package-verify';
 import { decodeHistory, replayHistories } from '../../infra/temporal/history';
 import { disclosureWorkflowId } from '../../workflows/disclosure';
 import { historyArchiveWorkflow } from '../../workflows/history-archive';

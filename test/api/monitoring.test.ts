@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
-import { DestructionReport, DisclosureRequest, type DisclosureStatus, Extension, FullRecordingApplication, Recording, RecordingHold } from '../../infra/db/entities';
+import { DestructionReport, DisclosureRequest, Extension, FullRecordingApplication, Recording, RecordingHold } from '../../infra/db/entities';
 import { seedDevelopmentOrganisation } from '../../infra/db/development-organisation';
 import { createLogger } from '../../infra/logger';
 import { HttpMetrics, type MonitoringOptions } from '../../api/monitoring';
@@ -14,6 +14,7 @@ import type { HealthCheck } from '../../api/health';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
 import { startTestApi, type TestApi } from '../support/api';
+import { type DisclosureStatus } from '../../domain/disclosure';
 
 const HOUR = 3600_000;
 const METRICS_TOKEN = 'a-metrics-token-for-the-test-0123456789';

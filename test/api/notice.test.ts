@@ -8,10 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
 import { wavHeader } from '../../capture/wav';
-import { AuditEvent, Recording, type Extension, type RecordingMode } from '../../infra/db/entities';
+import { AuditEvent, Recording, type Extension } from '../../infra/db/entities';
 import { loadSettings } from '../../infra/settings';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { loggedIn, seedCalls, startTestApi, type SeededCalls, type TestApi } from '../support/api';
+import { type RecordingMode } from '../../domain/recording';
 
 const settings = loadSettings({});
 let database: TestDatabase;

@@ -11,7 +11,7 @@ import { Uint8ArrayReader, Uint8ArrayWriter, ZipReader } from '@zip.js/zip.js';
 import { g711ToPcm16le } from '../../capture/g711';
 import { readWav } from '../../capture/wav';
 import { AuditEvent, Recording } from '../../infra/db/entities';
-import type { RoleId } from '../../infra/settings';
+import { type RoleId } from '../../domain/roles';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
 import { auditOf, loggedIn, seedCalls, startTestApi, TestClient, type SeededCalls, type TestApi } from '../support/api';

@@ -4,7 +4,7 @@
  * added here — or a declaration that widens access — fails this suite.
  */
 import type { MikroORM } from '@mikro-orm/core';
-import type { RoleId } from '../../infra/settings';
+import { type RoleId } from '../../domain/roles';
 import { ROLES } from '../../api/access';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { auditOf, loggedIn, SAMPLE_FILES, seedCalls, startTestApi, TestClient, type SeededCalls, type TestApi } from '../support/api';

@@ -3,7 +3,8 @@
  * records officer asks for in a busy year. Target: XLSX under 5 s. Prints figures; asserts nothing.
  */
 import { performance } from 'node:perf_hooks';
-import { writeLedgerCsv, writeLedgerXlsx, type LedgerRow } from '../../templates/ledger';
+import { writeLedgerCsv, writeLedgerXlsx } from '../../templates/ledger';
+import { type LedgerRow } from '../../templates/documents';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);

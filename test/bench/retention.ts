@@ -29,7 +29,7 @@ import { createLogger } from '../../infra/logger';
 import { loadSettings } from '../../infra/settings';
 import { startDevServer } from '../../infra/temporal/dev-server';
 import { startRetentionDay } from '../../infra/temporal/retention';
-import { WORKFLOWS_PATH } from '../../infra/temporal/worker';
+import { WORKFLOWS_PATH } from '../../infra/temporal/workflows-path';
 import { freePort } from '../support/ports';
 import { openDatabase, stopServersLeft, type Driver } from './databases';
 

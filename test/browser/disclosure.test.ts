@@ -19,7 +19,7 @@ import { parseSignature } from '../../api/signature';
 import { DEMO_USERS } from '../../infra/directory/development-directory';
 import type { Recording } from '../../infra/db/entities';
 import { DisclosureWorkflows } from '../../infra/temporal/disclosure';
-import type { RoleId } from '../../infra/settings';
+import { type RoleId } from '../../domain/roles';
 import { SAMPLE_FILES } from '../support/api';
 import { chromiumAvailable, logInAs, reloadUntil, rowCells, saveScreenshot, untilRow, watchedBrowsers } from '../support/browser';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';

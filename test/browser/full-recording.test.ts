@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RoleId } from '../../infra/settings';
+import { type RoleId } from '../../domain/roles';
 import { SAMPLE_FILES, type SeededCalls, type TestApi } from '../support/api';
 import { chromiumAvailable, logInAs, rowCells, saveScreenshot, untilRow, watchedBrowsers } from '../support/browser';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';

@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../infra/directory/development-directory';
-import type { RoleId } from '../../infra/settings';
+import { type RoleId } from '../../domain/roles';
 import { DEMO_BY_ROLE, seedCalls, startTestApi, type SeededCalls, type TestApi } from '../support/api';
 import { chromiumAvailable, logInAs, saveScreenshot, submitLogin as submitLoginAt, watchedBrowsers } from '../support/browser';
 import { createTestDatabase, type TestDatabase } from '../support/databases';

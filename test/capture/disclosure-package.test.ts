@@ -2,7 +2,7 @@
  * The Art. 9 provision package as the appliance builds it from calls ffmpeg pushed, checked with tools that are not
  * ours: 7-Zip opens it only with the password and lists every entry as AES-256; OpenSSL verifies the manifest's
  * signature exactly as 검증방법.txt tells a recipient to; sha256sum gives the manifest's hashes; each WAV is the
- * party export's conversion of the same call, byte for byte. Then our own verification (infra/package-verify.ts) on
+ * party export's conversion of the same call, byte for byte. Then our own verification (capture/package-verify.ts) on
  * the package and on copies 7-Zip re-packed with one change each, the refusals of the control API, its R6
  * declaration, the appliance's audit entries, the signing key's file handling, and the compiled `verify` command.
  */
@@ -16,7 +16,7 @@ import { CaptureControlError, type DisclosurePackageOrder, type SealedDisclosure
 import { INSTRUCTIONS_FILE, MANIFEST_FILE, SIGNATURE_FILE, type PackageManifest } from '../../capture/disclosure-package';
 import { AuditEvent, Department, Extension, Recording } from '../../infra/db/entities';
 import { loadPackageSigningKey, packageSigningPublicKey, readPackageSigningKey, SecretFileError } from '../../infra/keys';
-import { PackageKeyError, verifyPackage } from '../../infra/package-verify';
+import { PackageKeyError, verifyPackage } from '../../capture/package-verify';
 import { loadSettings } from '../../infra/settings';
 import { builtInTemplate } from '../../templates/forms';
 import { seedFullRecordingExtension, startTestAppliance, type TestAppliance } from '../support/appliance';
@@ -433,7 +433,7 @@ describeWithTools('compiled: the `verify` command, and the appliance without its
   let bad: string;
   let keyFile: string;
   const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-    run(process.execPath, [path.join(PROJECT, 'dist', 'infra', 'cli', 'package-verify.js'), ...args], {
+    run(process.execPath, [path.join(PROJECT, 'dist', 'ops', 'cli', 'package-verify.js'), ...args], {
       env: { PATH: process.env.PATH, ...env },
     });
 
@@ -476,7 +476,7 @@ describeWithTools('compiled: the `verify` command, and the appliance without its
     writeFileSync(path.join(keys, 'capture-control.token'), `${'t'.repeat(40)}\n`);
     writeFileSync(path.join(keys, 'capture-devices'), 'pbx-1:a device password\n');
     const signingKeyFile = path.join(keys, 'package-signing.pem');
-    const started = run(process.execPath, [path.join(PROJECT, 'dist', 'capture', 'main.js')], {
+    const started = run(process.execPath, [path.join(PROJECT, 'dist', 'app', 'capture-main.js')], {
       env: {
         PATH: process.env.PATH,
         APP_ENV: 'production',

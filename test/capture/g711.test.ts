@@ -1,5 +1,5 @@
 /** G.711 µ-law and A-law against the Recommendation's tables: every code, both directions. */
-import type { Codec } from '../../infra/db/entities/recording';
+import { type Codec } from '../../domain/recording';
 import { decodeSample, encodeSample, g711ToPcm16le, pcm16ToG711, SILENCE } from '../../capture/g711';
 
 const CODECS: Codec[] = ['PCMU', 'PCMA'];

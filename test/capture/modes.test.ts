@@ -7,12 +7,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { RecordingMode } from '../../infra/db/entities';
+import { type RecordingMode } from '../../domain/recording';
 import { newDataKey } from '../../infra/crypto/envelope';
 import { createLogger } from '../../infra/logger';
 import { SILENCE } from '../../capture/g711';
 import { createRecordingStore, type RecordingStore } from '../../capture/recording-store';
-import { RecordButton } from '../../capture/registration';
+import { RecordButton } from '../../capture/record-button';
 import { pushCall, SAMPLES_PER_PACKET } from '../../capture/rtsp-client';
 import type { FinishedCall, RtspServer } from '../../capture/rtsp-server';
 import { readWav } from '../../capture/wav';

@@ -10,10 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeSample } from '../../capture/g711';
 import { readWav } from '../../capture/wav';
-import { Department, Extension, Recording, type Codec } from '../../infra/db/entities';
+import { Department, Extension, Recording } from '../../infra/db/entities';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
 import { filesUnder } from '../support/files';
+import { type Codec } from '../../domain/recording';
 
 const toolsFound = spawnSync('7z', ['i']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
 if (!toolsFound && (process.env.REQUIRE_ALL_SUITES || process.env.CI)) {

@@ -8,7 +8,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Codec } from '../../infra/db/entities/recording';
+import { type Codec } from '../../domain/recording';
 import { DecryptionError, unwrapKey } from '../../infra/crypto/envelope';
 import { g711ToPcm16le } from '../../capture/g711';
 import {

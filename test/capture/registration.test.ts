@@ -2,24 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { verifyAuditChain } from '../../infra/audit/audit-log';
 import { AuditEvent, Department, Extension, Recording } from '../../infra/db/entities';
 import { loadLegalCalendar } from '../../infra/holidays';
-import type { LegalCalendar } from '../../infra/legal-period';
+import type { LegalCalendar } from '../../domain/legal-period';
 import type { Logger } from '../../infra/logger';
 import { loadSettings } from '../../infra/settings';
-import {
-  createRegistrar,
-  fromFinishedCall,
-  fromRecoveryReport,
-  modeAt,
-  modeFor,
-  RecordButton,
-  RegistrationError,
-  shouldRecord,
-  type CallToRegister,
-  type Registrar,
-  type Registration,
-} from '../../capture/registration';
+import { createRegistrar, fromFinishedCall, fromRecoveryReport, modeFor, RegistrationError, type CallToRegister, type Registrar, type Registration } from '../../capture/registration';
 import type { FinishedCall } from '../../capture/rtsp-server';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { modeAt } from '../../domain/recording';
+import { RecordButton } from '../../capture/record-button';
+import { shouldRecord } from '../../domain/recording';
 
 /** Keeps what was logged, so refusals can be shown to be logged (and the test output stays quiet). */
 const logged: { level: string; message: string; fields: Record<string, unknown> }[] = [];

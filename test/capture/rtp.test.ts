@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import type { Codec } from '../../infra/db/entities/recording';
+import { type Codec } from '../../domain/recording';
 import { SILENCE } from '../../capture/g711';
 import {
   parseRtp,

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Codec } from '../../infra/db/entities/recording';
+import { type Codec } from '../../domain/recording';
 import { newDataKey } from '../../infra/crypto/envelope';
 import { answerChallenge } from '../../capture/digest';
 import { SILENCE } from '../../capture/g711';

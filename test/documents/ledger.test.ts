@@ -6,8 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import { csvCell, writeLedgerCsv, writeLedgerXlsx, type LedgerRow } from '../../templates/ledger';
+import { csvCell, writeLedgerCsv, writeLedgerXlsx } from '../../templates/ledger';
 import { convertToPdf, pdfText, savePageImage } from '../support/libreoffice';
+import { type LedgerRow } from '../../templates/documents';
 
 const SEOUL = 'Asia/Seoul';
 const HOSTILE_NAME = '{{ ${applicantName} }} +++INS x+++ <w:t>&amp;</w:t> "따옴표" \u202Eمرحبا\u202C 😀';

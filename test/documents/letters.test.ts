@@ -5,11 +5,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatKoreanLongDate } from '../../infra/korean-time';
+import { formatKoreanLongDate } from '../../domain/korean-time';
 import { mark, municipality, renderForm, type FieldsByKind } from '../../templates/documents';
 import type { FormKind } from '../../templates/forms';
-import { ledgerForm4Fields, type LedgerRow } from '../../templates/ledger';
+import { ledgerForm4Fields } from '../../templates/ledger';
 import { convertToPdf, pdfText, savePageImage } from '../support/libreoffice';
+import { type LedgerRow } from '../../templates/documents';
 
 const SEOUL = 'Asia/Seoul';
 const GWANGMYEONG = municipality('광명시');

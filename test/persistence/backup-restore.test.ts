@@ -1,5 +1,5 @@
 /**
- * Backup and restore (`npm run backup`, `npm run restore`, infra/backup.ts) over a real database and a real, running
+ * Backup and restore (`npm run backup`, `npm run restore`, ops/backup.ts) over a real database and a real, running
  * capture appliance: the compiled commands back up the data and, separately, the keys; a changed byte is refused; the
  * backup restores into an empty data folder and an empty database with every recording, document, attachment, open
  * case and audit entry intact (the chain verifies), and the recording deleted before the backup is still gone: no file,
@@ -34,7 +34,7 @@ interface Outcome {
 }
 
 async function command(name: 'backup' | 'restore', args: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
-  return run(process.execPath, [path.join(DIST, 'infra', 'cli', `${name}.js`), ...args], { env }).then(
+  return run(process.execPath, [path.join(DIST, 'ops', 'cli', `${name}.js`), ...args], { env }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
   );

@@ -1,5 +1,5 @@
 /**
- * Master key rotation (infra/key-rotation.ts, `npm run rotate-master-key`) over a real database and a real capture
+ * Master key rotation (ops/key-rotation.ts, `npm run rotate-master-key`) over a real database and a real capture
  * appliance's store: killed with SIGKILL at three points and run again, it ends with every recording, document and
  * attachment opening with the new key to the same bytes, nothing opening with the old key, the audio and document
  * ciphertext untouched, one audit entry and an intact chain, and the deleted recording still beyond recovery.
@@ -17,7 +17,7 @@ import { newDataKey, unwrapKey } from '../../infra/crypto/envelope';
 import { AuditEvent, Recording } from '../../infra/db/entities';
 import { createDocumentStore } from '../../infra/documents/document-store';
 import { loadLegalCalendar } from '../../infra/holidays';
-import { wrappedKeyEntities } from '../../infra/key-rotation';
+import { wrappedKeyEntities } from '../../ops/key-rotation';
 import { masterKeyFingerprint, MasterKeyError, readMasterKey, readMasterKeyFile, rotationFiles } from '../../infra/keys';
 import { startTestAppliance, testAudio } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
@@ -111,7 +111,7 @@ describe.each(availableDrivers())('master key rotation on %s', (driver) => {
     const server = net.createServer().listen(ports.control, '127.0.0.1');
     await once(server, 'listening');
     try {
-      const result = await run(process.execPath, [path.join(DIST, 'infra', 'cli', 'rotate-master-key.js')], { env: cliEnv() }).then(
+      const result = await run(process.execPath, [path.join(DIST, 'ops', 'cli', 'rotate-master-key.js')], { env: cliEnv() }).then(
         () => ({ code: 0, stderr: '' }),
         (error: { code: number; stderr: string }) => ({ code: error.code, stderr: error.stderr }),
       );
@@ -140,7 +140,7 @@ describe.each(availableDrivers())('master key rotation on %s', (driver) => {
     await rotateUntilKilled('audited');
     expect(readMasterKeyFile(masterKeyFile).equals(oldKey)).toBe(true);
 
-    const { stdout } = await run(process.execPath, [path.join(DIST, 'infra', 'cli', 'rotate-master-key.js')], { env: cliEnv() });
+    const { stdout } = await run(process.execPath, [path.join(DIST, 'ops', 'cli', 'rotate-master-key.js')], { env: cliEnv() });
     expect(stdout).toContain('끝나지 않은 교체');
     expect(stdout).toContain('마스터 키를 교체했습니다');
     expect(stdout).toContain(masterKeyFingerprint(newKey));
@@ -172,7 +172,7 @@ describe.each(availableDrivers())('master key rotation on %s', (driver) => {
   test('rotated again with a key made ahead and the old key kept on request', async () => {
     const currentKey = readMasterKey(masterKeyFile);
     const made = path.join(mkdtempSync(path.join(os.tmpdir(), 'new-key-')), 'next.key');
-    const cli = path.join(DIST, 'infra', 'cli', 'rotate-master-key.js');
+    const cli = path.join(DIST, 'ops', 'cli', 'rotate-master-key.js');
     await run(process.execPath, [cli, '--generate-key', made], { env: cliEnv() });
     expect(statSync(made).mode & 0o777).toBe(0o600);
     const madeKey = readMasterKeyFile(made);

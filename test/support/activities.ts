@@ -8,7 +8,7 @@ import { newDataKey } from '../../infra/crypto/envelope';
 import { DevelopmentDirectory } from '../../infra/directory/development-directory';
 import { createDocumentStore } from '../../infra/documents/document-store';
 import { createMailer } from '../../infra/mail';
-import type { LegalCalendar } from '../../infra/legal-period';
+import type { LegalCalendar } from '../../domain/legal-period';
 
 /**
  * Real activity dependencies over a test database, with documents sealed in a fresh folder under a fresh key.

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
 import { createDocumentStore, type DocumentStore } from '../../infra/documents/document-store';
-import { disclosureSettings } from '../../infra/system';
+import { disclosureSettings } from '../../app/system';
 import { createApiServer, type ApiOptions, type ApiServer } from '../../api/server';
 import { CaptureControlClient } from '../../capture/control-client';
 import { AuditEvent, Department, Extension, Recording } from '../../infra/db/entities';
@@ -16,9 +16,10 @@ import { seedDevelopmentOrganisation } from '../../infra/db/development-organisa
 import { DEMO_PASSWORD } from '../../infra/directory/development-directory';
 import { DevelopmentDirectory } from '../../infra/directory/development-directory';
 import { loadLegalCalendar } from '../../infra/holidays';
-import type { LegalCalendar } from '../../infra/legal-period';
+import type { LegalCalendar } from '../../domain/legal-period';
 import { createLogger } from '../../infra/logger';
-import { loadSettings, type RoleId } from '../../infra/settings';
+import { loadSettings } from '../../infra/settings';
+import { type RoleId } from '../../domain/roles';
 
 export interface TestApi {
   url: string;

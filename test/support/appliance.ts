@@ -14,11 +14,12 @@ import { CaptureControlClient } from '../../capture/control-client';
 import { pushCall, SAMPLES_PER_PACKET } from '../../capture/rtsp-client';
 import type { Party } from '../../capture/sdp';
 import { newDataKey } from '../../infra/crypto/envelope';
-import { Department, Extension, Recording, type Codec } from '../../infra/db/entities';
+import { Department, Extension, Recording } from '../../infra/db/entities';
 import { loadLegalCalendar } from '../../infra/holidays';
 import { createLogger } from '../../infra/logger';
 import { loadSettings } from '../../infra/settings';
 import { freePort } from './ports';
+import { type Codec } from '../../domain/recording';
 
 export const DEVICE = { username: 'pbx-1', password: 'a device password' };
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../infra/directory/development-directory';
-import type { RoleId } from '../../infra/settings';
+import { type RoleId } from '../../domain/roles';
 import { DEMO_BY_ROLE } from './api';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';

@@ -1,11 +1,11 @@
 /**
  * A master key rotation in a process of its own, so a test can kill it for real (test/persistence/key-rotation.test.ts):
- * it runs infra/key-rotation.ts over DATABASE_SETTINGS, DATA_DIR and MASTER_KEY_FILE with BATCH_SIZE rows per
+ * it runs ops/key-rotation.ts over DATABASE_SETTINGS, DATA_DIR and MASTER_KEY_FILE with BATCH_SIZE rows per
  * transaction, and SIGKILLs itself right after the step KILL_AT names — `rows:<table>:<n>` (the n-th committed batch
  * of that table), `file:<n>` (the n-th recording file done), `verified` or `audited`. Run from dist/.
  */
 import { initOrm, type DatabaseSettings } from '../../infra/db/orm';
-import { rotateMasterKey } from '../../infra/key-rotation';
+import { rotateMasterKey } from '../../ops/key-rotation';
 
 function required(name: string): string {
   const value = process.env[name];

@@ -10,7 +10,7 @@ import { createActivities } from '../../activities';
 import { CaptureControlClient } from '../../capture/control-client';
 import { loadLegalCalendar } from '../../infra/holidays';
 import { initOrm, type DatabaseSettings } from '../../infra/db/orm';
-import { WORKFLOWS_PATH } from '../../infra/temporal/worker';
+import { WORKFLOWS_PATH } from '../../infra/temporal/workflows-path';
 import { testActivityDeps } from './activities';
 
 function required(name: string): string {

@@ -12,7 +12,7 @@ import { CHUNK_AUDIO_BYTES } from '../../capture/recording-store';
 import { newDataKey } from '../../infra/crypto/envelope';
 import { AuditEvent, Department, Extension, Recording } from '../../infra/db/entities';
 import { loadLegalCalendar } from '../../infra/holidays';
-import type { LegalCalendar } from '../../infra/legal-period';
+import type { LegalCalendar } from '../../domain/legal-period';
 import { createLogger } from '../../infra/logger';
 import { loadSettings } from '../../infra/settings';
 import { createTestDatabase, type TestDatabase } from './databases';

@@ -13,7 +13,7 @@ import { createRecordingStore } from '../../capture/recording-store';
 import { appendAuditEvent } from '../../infra/audit/audit-log';
 import { Attachment, Department, Extension, FullRecordingApplication, GeneratedDocument, Recording } from '../../infra/db/entities';
 import type { DocumentStore } from '../../infra/documents/document-store';
-import type { LegalCalendar } from '../../infra/legal-period';
+import type { LegalCalendar } from '../../domain/legal-period';
 import { BLANK_FORMS, municipality } from '../../templates/documents';
 import { testActivityDeps } from './activities';
 import { seedFullRecordingExtension, type TestAppliance } from './appliance';

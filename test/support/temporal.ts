@@ -6,7 +6,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type NativeConnecti
 import type { QueryDefinition } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { encodeHistoryFile, fetchClosedHistory, historyFacts } from '../../infra/temporal/history';
-import { WORKFLOWS_PATH } from '../../infra/temporal/worker';
+import { WORKFLOWS_PATH } from '../../infra/temporal/workflows-path';
 
 /** The wrapper that execs the Java time-skipping server installed by infra/scripts/install-test-server.sh. */
 export const TEST_SERVER_EXECUTABLE = path.resolve(__dirname, '..', '..', 'infra', 'scripts', 'temporal-test-server');

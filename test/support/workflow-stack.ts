@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { loadLegalCalendar } from '../../infra/holidays';
-import type { LegalCalendar } from '../../infra/legal-period';
+import type { LegalCalendar } from '../../domain/legal-period';
 import { FullRecordingWorkflows } from '../../infra/temporal/full-recording';
 import { AccessReviewWorkflows } from '../../infra/temporal/access-review';
 import { DisclosureWorkflows } from '../../infra/temporal/disclosure';

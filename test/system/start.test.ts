@@ -17,10 +17,10 @@ import { HISTORY_ARCHIVE_SCHEDULE_ID } from '../../workflows/history-archive';
 import { freePort, portAnswers } from '../support/ports';
 import { TestClient } from '../support/api';
 import { packageSigningPublicKey, readPackageSigningKey } from '../../infra/keys';
-import { verifyPackage } from '../../infra/package-verify';
+import { verifyPackage } from '../../capture/package-verify';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
-const ENTRY = path.join(PROJECT_ROOT, 'dist', 'infra', 'main.js');
+const ENTRY = path.join(PROJECT_ROOT, 'dist', 'app', 'main.js');
 
 interface Running {
   child: ChildProcess;

@@ -1,5 +1,5 @@
 import { DEMO_PASSWORD, DEMO_USERS, DevelopmentDirectory } from '../../infra/directory/development-directory';
-import type { RoleId } from '../../infra/settings';
+import { type RoleId } from '../../domain/roles';
 
 const directory = new DevelopmentDirectory();
 

@@ -1,6 +1,6 @@
 import { loadLegalCalendar } from '../../infra/holidays';
-import { HolidayTableMissingError, type LegalCalendar } from '../../infra/legal-period';
-import { parsePeriod, type Period } from '../../infra/period';
+import { HolidayTableMissingError, type LegalCalendar } from '../../domain/legal-period';
+import { parsePeriod, type Period } from '../../domain/period';
 
 let calendar: LegalCalendar;
 beforeAll(async () => {

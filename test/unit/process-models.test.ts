@@ -10,17 +10,17 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DISCLOSURE_STATUSES } from '../../infra/db/entities/disclosure';
+import { DISCLOSURE_STATUSES } from '../../domain/disclosure';
 import { PROJECT_ROOT } from '../../infra/paths';
 import {
   LIFECYCLES, accessReviewSteps, disclosureSteps, fullRecordingSteps, processModel, retentionSteps, type Lifecycle, type ProcessSteps,
 } from '../../api/process-views';
 import { ACCESS_REVIEW_STATES } from '../../workflows/bpmn/access-review-steps';
-import { disclosureRefusal } from '../../workflows/disclosure-rules';
+import { disclosureRefusal } from '../../domain/disclosure-steps';
 import type { DeadlineStatus } from '../../workflows/deadline-reminders';
 import type { DisclosureStatus } from '../../workflows/disclosure';
 import type { EndReason, FullRecordingStatus } from '../../workflows/full-recording';
-import type { FullRecordingState } from '../../workflows/full-recording-rules';
+import type { FullRecordingState } from '../../domain/full-recording-steps';
 import type { RetentionDayState } from '../../workflows/retention';
 
 // sax (a dependency of docx-templates) ships no types; the few members used here are declared.
@@ -126,7 +126,7 @@ interface Lifecycle_ {
   otherNames: readonly string[];
 }
 
-const fullRecordingStates = unionMembers('workflows/full-recording-rules.ts', 'FullRecordingState');
+const fullRecordingStates = unionMembers('domain/full-recording-steps.ts', 'FullRecordingState');
 const retentionStates = unionMembers('workflows/retention.ts', 'RetentionDayState');
 const deadlineStates = unionMembers('workflows/deadline-reminders.ts', 'DeadlineState');
 const DISCLOSURE_ENDINGS = ['closed', 'rejected', 'withdrawn'] as const;

@@ -6,14 +6,15 @@
  * does, and a second run for the same month (a schedule's catch-up) adds nothing.
  */
 import ExcelJS from 'exceljs';
+import { previousMonthIn } from '../../domain/korean-time';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { appendAuditEvents, type AuditInput } from '../../infra/audit/audit-log';
 import { AccessReview, AuditEvent, GeneratedDocument, Notification } from '../../infra/db/entities';
 import { loadLegalCalendar } from '../../infra/holidays';
-import type { LegalCalendar } from '../../infra/legal-period';
+import type { LegalCalendar } from '../../domain/legal-period';
 import {
-  accessReviewSignOff, accessReviewStatus, accessReviewWorkflow, previousMonthInSeoul, type AccessReviewWorkflowStatus,
+  accessReviewSignOff, accessReviewStatus, accessReviewWorkflow, type AccessReviewWorkflowStatus,
 } from '../../workflows/access-review';
 import { testActivityDeps } from '../support/activities';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
@@ -124,8 +125,8 @@ test("October's report lists playbacks with reasons, refusals, after-hours and h
 });
 
 test('a run reviews the month before its start, in Seoul', () => {
-  expect(previousMonthInSeoul(new Date('2026-12-01T00:00:00Z'))).toBe('2026-11');
+  expect(previousMonthIn(new Date('2026-12-01T00:00:00Z'), 'Asia/Seoul')).toBe('2026-11');
   // 2027-01-01 00:30 in Seoul is still 2026-12-31 in UTC.
-  expect(previousMonthInSeoul(new Date('2026-12-31T15:30:00Z'))).toBe('2026-12');
-  expect(previousMonthInSeoul(new Date('2027-01-01T00:00:00Z'))).toBe('2026-12');
+  expect(previousMonthIn(new Date('2026-12-31T15:30:00Z'), 'Asia/Seoul')).toBe('2026-12');
+  expect(previousMonthIn(new Date('2027-01-01T00:00:00Z'), 'Asia/Seoul')).toBe('2026-12');
 });

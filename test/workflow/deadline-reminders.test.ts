@@ -8,7 +8,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { Notification } from '../../infra/db/entities';
 import { loadLegalCalendar } from '../../infra/holidays';
-import type { LegalCalendar } from '../../infra/legal-period';
+import type { LegalCalendar } from '../../domain/legal-period';
 import {
   deadlineMet,
   deadlineRemindersWorkflow,

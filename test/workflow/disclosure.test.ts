@@ -8,19 +8,17 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
-import {
-  Attachment, AuditEvent, DestructionReport, DisclosureRequest, GeneratedDocument, HandoverReceipt, LedgerEntry, Notification, RecordingHold,
-  SignOff, type DisclosureGround, type DisclosureKind,
-} from '../../infra/db/entities';
+import { Attachment, AuditEvent, DestructionReport, DisclosureRequest, GeneratedDocument, HandoverReceipt, LedgerEntry, Notification, RecordingHold, SignOff } from '../../infra/db/entities';
 import { takeManagementNumber } from '../../infra/db/management-number';
 import { loadLegalCalendar } from '../../infra/holidays';
-import { addDays, type LegalCalendar } from '../../infra/legal-period';
-import type { RoleId } from '../../infra/settings';
+import { addDays, type LegalCalendar } from '../../domain/legal-period';
+import { type DisclosureGround, type DisclosureKind } from '../../domain/disclosure';
+import { type RoleId } from '../../domain/roles';
 import {
   disclosureConfirmRecordings, disclosureDestructionReported, disclosureHandoverSigned, disclosurePackageProvided, disclosureSignOff,
   disclosureStatus, disclosureSubmit, disclosureWithdraw, disclosureWorkflow, disclosureWorkflowId, type DisclosureInput, type DisclosureStatus,
 } from '../../workflows/disclosure';
-import type { Actor } from '../../workflows/sign-off';
+import { type Actor } from '../../domain/sign-off';
 import { testActivityDeps } from '../support/activities';
 import { SAMPLE_FILES, seedCalls, type SeededCalls } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/databases';

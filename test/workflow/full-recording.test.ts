@@ -17,10 +17,10 @@ import { newDataKey } from '../../infra/crypto/envelope';
 import { seedDevelopmentOrganisation } from '../../infra/db/development-organisation';
 import { AuditEvent, Department, Extension, FullRecordingApplication, Notification } from '../../infra/db/entities';
 import { loadLegalCalendar } from '../../infra/holidays';
-import type { LegalCalendar } from '../../infra/legal-period';
+import type { LegalCalendar } from '../../domain/legal-period';
 import { createLogger } from '../../infra/logger';
-import { loadSettings, type RoleId } from '../../infra/settings';
-import type { Actor } from '../../workflows/full-recording-rules';
+import { loadSettings } from '../../infra/settings';
+import type { Actor } from '../../domain/full-recording-steps';
 import {
   fullRecordingRenew, fullRecordingRevoke, fullRecordingSignOff, fullRecordingStatus, fullRecordingWorkflow, fullRecordingWorkflowId,
   type FullRecordingInput, type FullRecordingStatus,
@@ -29,6 +29,7 @@ import { testActivityDeps } from '../support/activities';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { freePort } from '../support/ports';
 import { bundleWorkflows, createTimeSkippingEnvironment, queryWhen, runWithWorker, historyRecorder } from '../support/temporal';
+import { type RoleId } from '../../domain/roles';
 
 const TASK_QUEUE = 'full-recording-test';
 const DAY = 86_400_000;

@@ -12,7 +12,7 @@ import { decodeHistory, decodeHistoryFile, encodeHistory, encodeHistoryFile, his
 import { installQuietRuntime } from '../support/temporal';
 
 const FOLDER = path.resolve(__dirname, '..', 'histories');
-const REPLAY_CLI = path.resolve(__dirname, '..', '..', 'dist', 'infra', 'cli', 'replay.js');
+const REPLAY_CLI = path.resolve(__dirname, '..', '..', 'dist', 'ops', 'cli', 'replay.js');
 const committed: NamedHistory[] = readdirSync(FOLDER)
   .filter((name) => name.endsWith('.json'))
   .sort()

@@ -9,7 +9,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { verifyAuditChain } from '../../infra/audit/audit-log';
 import { AuditEvent, Recording, RecordingHold } from '../../infra/db/entities';
-import { addDays } from '../../infra/legal-period';
+import { addDays } from '../../domain/legal-period';
 import { startRetentionDay } from '../../infra/temporal/retention';
 import { RETENTION_SWEEP_SCHEDULE_ID, retentionDayStatus, retentionSweepWorkflow, retentionWorkflowId, type RetentionDayStatus } from '../../workflows/retention';
 import { testActivityDeps } from '../support/activities';

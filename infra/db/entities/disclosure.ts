@@ -1,26 +1,10 @@
 import { Collection, EntitySchema } from '@mikro-orm/core';
+import { DESTRUCTION_METHODS, DISCLOSURE_GROUNDS, DISCLOSURE_KINDS, DISCLOSURE_STATUSES, SIGN_OFF_DECISIONS, SIGNATURE_KINDS, type DestructionMethod, type DisclosureGround, type DisclosureKind, type DisclosureStatus, type SignatureKind, type SignOffDecision } from '../../../domain/disclosure';
 import { UnicodeTextType } from '../types';
 import { BaseEntity } from './base';
 import { FullRecordingApplication } from './full-recording';
 import { Recording } from './recording';
-import { SIGN_OFF_ROLES, type SignOffRole } from '../../settings';
-
-export const DISCLOSURE_KINDS = ['viewing', 'provision'] as const;
-export type DisclosureKind = (typeof DISCLOSURE_KINDS)[number];
-/** Art. 9(1): the applicant is a party, or another law provides. */
-export const DISCLOSURE_GROUNDS = ['party', 'other_law'] as const;
-export type DisclosureGround = (typeof DISCLOSURE_GROUNDS)[number];
-export const DISCLOSURE_STATUSES = [
-  'registered',
-  'in_sign_off',
-  'awaiting_handover',
-  'released',
-  'awaiting_destruction_report',
-  'closed',
-  'rejected',
-  'withdrawn',
-] as const;
-export type DisclosureStatus = (typeof DISCLOSURE_STATUSES)[number];
+import { SIGN_OFF_ROLES, type SignOffRole } from '../../../domain/roles';
 
 /**
  * 녹취정보 (열람, 제공) 신청서 — Form 1. Personal data of the applicant lives here and only here
@@ -152,9 +136,6 @@ export const DisclosureRequestRecordingSchema = new EntitySchema<DisclosureReque
   },
 });
 
-export const SIGN_OFF_DECISIONS = ['approved', 'rejected'] as const;
-export type SignOffDecision = (typeof SIGN_OFF_DECISIONS)[number];
-
 /** 결재: one step (담당자 → 팀장 → 과장) on a disclosure request or a full-recording application. */
 export class SignOff extends BaseEntity<'request' | 'application' | 'comment'> {
   request?: DisclosureRequest;
@@ -184,9 +165,6 @@ export const SignOffSchema = new EntitySchema<SignOff, BaseEntity>({
     signedAt: { type: 'datetime' },
   },
 });
-
-export const SIGNATURE_KINDS = ['on_screen', 'paper_scan'] as const;
-export type SignatureKind = (typeof SIGNATURE_KINDS)[number];
 
 /** 녹취정보 인수·인계증 — Form 2. `receivedAt` (수령일) starts the Form 3 period. */
 export class HandoverReceipt extends BaseEntity<
@@ -221,9 +199,6 @@ export const HandoverReceiptSchema = new EntitySchema<HandoverReceipt, BaseEntit
     receivedAt: { type: 'datetime', nullable: true },
   },
 });
-
-export const DESTRUCTION_METHODS = ['delete_overwrite', 'physical_destruction', 'other'] as const;
-export type DestructionMethod = (typeof DESTRUCTION_METHODS)[number];
 
 /** 파기 결과 회신서 — Form 3 (reconstructed). Created with its deadline when the copy is received. */
 export class DestructionReport extends BaseEntity<

@@ -1,21 +1,8 @@
 import { Collection, EntitySchema } from '@mikro-orm/core';
+import { FULL_RECORDING_GROUNDS, FULL_RECORDING_STATUSES, type FullRecordingGround, type FullRecordingStatus } from '../../../domain/full-recording';
 import { UnicodeTextType } from '../types';
 import { BaseEntity } from './base';
 import { Department, Extension } from './organisation';
-
-/** Art. 6(2): the three grounds on which a using department may apply for full recording. */
-export const FULL_RECORDING_GROUNDS = ['interest_related_complaints', 'malicious_complaints', 'other'] as const;
-export type FullRecordingGround = (typeof FULL_RECORDING_GROUNDS)[number];
-
-export const FULL_RECORDING_STATUSES = [
-  'under_review',
-  'approved',
-  'active',
-  'rejected',
-  'ended',
-  'revoked',
-] as const;
-export type FullRecordingStatus = (typeof FULL_RECORDING_STATUSES)[number];
 
 /** 전수 녹취 신청·승인. The workflow owns the status; this row mirrors it for search and documents. */
 export class FullRecordingApplication extends BaseEntity<

@@ -1,17 +1,7 @@
 import { EntitySchema } from '@mikro-orm/core';
+import { ORGANISATION_KINDS, type OrganisationKind } from '../../../domain/organisation';
+import { NOTICE_METHODS, RECORDING_MODES, type NoticeMethod, type RecordingMode } from '../../../domain/recording';
 import { BaseEntity } from './base';
-
-/** Art. 3 bodies and the departments and teams below them (R12). */
-export const ORGANISATION_KINDS = [
-  'city_hall',
-  'affiliated_institution',
-  'business_office',
-  'subordinate_agency',
-  'council_secretariat',
-  'department',
-  'team',
-] as const;
-export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
 
 /** 관리부서 / 사용부서: one node of the organisation tree, as the directory has it. */
 export class Department extends BaseEntity<'parent' | 'isManagingDepartment' | 'directoryDn'> {
@@ -41,13 +31,6 @@ export const DepartmentSchema = new EntitySchema<Department, BaseEntity>({
     directoryDn: { type: 'string', length: 512, nullable: true, unique: true },
   },
 });
-
-export const RECORDING_MODES = ['selective', 'full'] as const;
-export type RecordingMode = (typeof RECORDING_MODES)[number];
-
-/** How the other party is told the call is recorded (Art. 7): a played announcement, or by the official. */
-export const NOTICE_METHODS = ['announcement', 'verbal'] as const;
-export type NoticeMethod = (typeof NOTICE_METHODS)[number];
 
 /** 내선 / 행정전화. `owner` is the directory user name of the official at this extension. */
 export class Extension extends BaseEntity<'owner' | 'mode' | 'noticeMethod' | 'fullRecordingSince'> {

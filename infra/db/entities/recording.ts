@@ -1,20 +1,9 @@
 import { EntitySchema } from '@mikro-orm/core';
+import { CALL_DIRECTIONS, CODECS, COMPLIANCE_EXCEPTIONS, type CallDirection, type Codec, type ComplianceException } from '../../../domain/recording';
 import { UnicodeTextType } from '../types';
 import { BaseEntity } from './base';
-import { Extension, RECORDING_MODES, type RecordingMode } from './organisation';
-
-export const CALL_DIRECTIONS = ['inbound', 'outbound', 'internal'] as const;
-export type CallDirection = (typeof CALL_DIRECTIONS)[number];
-export const CODECS = ['PCMU', 'PCMA'] as const;
-export type Codec = (typeof CODECS)[number];
-/**
- * R3 (Art. 7): why a recorded call breaks the rules on notice. `notice_missing`: the call carries no evidence of the
- * notice its mode requires — the announcement for a full recording, any notice (the PBX's short notice or the
- * official's confirmation) for a selective one. The row's mode tells which was owed, so one value serves both and the
- * column's check constraint stays as it is.
- */
-export const COMPLIANCE_EXCEPTIONS = ['notice_missing'] as const;
-export type ComplianceException = (typeof COMPLIANCE_EXCEPTIONS)[number];
+import { Extension } from './organisation';
+import { RECORDING_MODES, type RecordingMode } from '../../../domain/recording';
 
 /**
  * 녹취정보: one recorded call. Personal data here: the other party's number and the call times.

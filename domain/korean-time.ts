@@ -60,3 +60,9 @@ export function wallClockDate(instant: Date, timeZone: string): Date {
 export function localYear(instant: Date, timeZone: string): number {
   return partsIn(instant, timeZone).year;
 }
+
+/** The month (`YYYY-MM`) before the one an instant falls in, in the given zone. */
+export function previousMonthIn(instant: Date, timeZone: string): string {
+  const { year, month } = partsIn(instant, timeZone);
+  return month === 1 ? `${year - 1}-12` : `${year}-${String(month - 1).padStart(2, '0')}`;
+}

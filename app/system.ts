@@ -10,28 +10,28 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { createApiServer, type ApiServer } from '../api/server';
 import { diskSpaceCheck, type HealthCheck } from '../api/health';
 import { monitoringOptions } from '../api/monitoring';
-import { initOrm, migrate } from './db/orm';
-import { createDirectory } from './directory';
-import { createDocumentStore } from './documents/document-store';
-import { createMailer } from './mail';
-import { loadLegalCalendar } from './holidays';
+import { initOrm, migrate } from '../infra/db/orm';
+import { createDirectory } from '../infra/directory';
+import { createDocumentStore } from '../infra/documents/document-store';
+import { createMailer } from '../infra/mail';
+import { loadLegalCalendar } from '../infra/holidays';
 import { startCaptureProcess, type CaptureProcess } from './capture-process';
-import { seedDevelopmentOrganisation } from './db/development-organisation';
-import { loadCaptureSecrets, loadMasterKey, readMasterKey } from './keys';
+import { seedDevelopmentOrganisation } from '../infra/db/development-organisation';
+import { loadCaptureSecrets, loadMasterKey, readMasterKey } from '../infra/keys';
 import { CaptureControlClient } from '../capture/control-client';
-import type { Logger } from './logger';
-import { approximateDays, describePeriodKo, formatPeriod } from './period';
-import type { Settings } from './settings';
-import { connectClient, connectWorker } from './temporal/connection';
-import { startDevServer, type DevServer } from './temporal/dev-server';
-import { FullRecordingWorkflows } from './temporal/full-recording';
-import { DisclosureWorkflows } from './temporal/disclosure';
-import { ensureRetentionSweepSchedule, startRetentionDay } from './temporal/retention';
-import { ensureSchedule } from './temporal/schedules';
-import { AccessReviewWorkflows } from './temporal/access-review';
+import type { Logger } from '../infra/logger';
+import { approximateDays, describePeriodKo, formatPeriod } from '../domain/period';
+import type { Settings } from '../infra/settings';
+import { connectClient, connectWorker } from '../infra/temporal/connection';
+import { startDevServer, type DevServer } from '../infra/temporal/dev-server';
+import { FullRecordingWorkflows } from '../infra/temporal/full-recording';
+import { DisclosureWorkflows } from '../infra/temporal/disclosure';
+import { ensureRetentionSweepSchedule, startRetentionDay } from '../infra/temporal/retention';
+import { ensureSchedule } from '../infra/temporal/schedules';
+import { AccessReviewWorkflows } from '../infra/temporal/access-review';
 import { HISTORY_ARCHIVE_SCHEDULE_ID, historyArchiveWorkflow } from '../workflows/history-archive';
 import { ACCESS_REVIEW_SCHEDULE_ID, accessReviewWorkflow } from '../workflows/access-review';
-import { createWorker } from './temporal/worker';
+import { createWorker } from './worker';
 
 export const COMPONENTS = ['api', 'worker', 'capture'] as const;
 export type Component = (typeof COMPONENTS)[number];
@@ -131,7 +131,7 @@ export async function startSystem(
       await ensureSchedule(client, {
         scheduleId: ACCESS_REVIEW_SCHEDULE_ID, workflowType: accessReviewWorkflow, taskQueue: settings.temporalTaskQueue,
         spec: { calendars: [{ dayOfMonth: 1, hour: 9, minute: 0 }], timezone: settings.timeZone }, catchupWindow: '1 day',
-        args: [{ readsPerDayLimit: settings.accessReviewReadsPerDay, refusalsPerDayLimit: settings.accessReviewRefusalsPerDay, reminderWorkingDays: settings.approvalReminderWorkingDays }],
+        args: [{ readsPerDayLimit: settings.accessReviewReadsPerDay, refusalsPerDayLimit: settings.accessReviewRefusalsPerDay, reminderWorkingDays: settings.approvalReminderWorkingDays, timeZone: settings.timeZone }],
       });
       const running = worker.run();
       stoppers.push(async () => {

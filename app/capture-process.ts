@@ -1,5 +1,5 @@
 /**
- * The capture appliance as a child process of `npm start` (capture/main.ts): a process of its own, as Art. 4 puts
+ * The capture appliance as a child process of `npm start` (app/capture-main.ts): a process of its own, as Art. 4 puts
  * it in the telecom room, sharing the system's settings through the environment and its log stream through
  * stdout/stderr. It is ready when its control API answers a health request with the token.
  *
@@ -11,8 +11,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { CaptureControlClient } from '../capture/control-client';
-import type { Logger } from './logger';
-import { portAnswers } from './net';
+import type { Logger } from '../infra/logger';
+import { portAnswers } from '../infra/net';
 
 export interface CaptureProcess {
   /** The pid of the appliance running now. */
@@ -25,7 +25,7 @@ export interface CaptureProcess {
   stop(): Promise<void>;
 }
 
-const ENTRY = path.join(__dirname, '..', 'capture', 'main.js');
+const ENTRY = path.join(__dirname, 'capture-main.js');
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
 const MAX_RESTARTS = 5;

@@ -18,11 +18,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
-import { appendAuditEvent, verifyAuditChain, type ChainVerification } from './audit/audit-log';
-import { Recording } from './db/entities';
-import { initOrm, type DatabaseSettings } from './db/orm';
-import { masterKeyFingerprint, readMasterKeyFile } from './keys';
-import type { Settings } from './settings';
+import { appendAuditEvent, verifyAuditChain, type ChainVerification } from '../infra/audit/audit-log';
+import { Recording } from '../infra/db/entities';
+import { initOrm, type DatabaseSettings } from '../infra/db/orm';
+import { masterKeyFingerprint, readMasterKeyFile } from '../infra/keys';
+import type { Settings } from '../infra/settings';
 
 export type BackupErrorCode =
   | 'BACKUP_TARGET_NOT_EMPTY'

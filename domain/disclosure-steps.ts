@@ -3,8 +3,8 @@
  * refuses a signal that breaks these rules, and the API asks the same function first so the user gets a clear Korean
  * answer instead of a signal that would be refused. Deterministic: no I/O, safe in workflow code.
  */
-import type { DisclosureKind, DisclosureStatus as DisclosureState } from '../infra/db/entities/disclosure';
-import type { SignOffRole } from '../infra/settings';
+import { type DisclosureKind, type DisclosureStatus as DisclosureState } from './disclosure';
+import { type SignOffRole } from './roles';
 import { signOffRefusal, type Actor, type SignOff } from './sign-off';
 
 export type { DisclosureState };

@@ -32,10 +32,10 @@ import {
   recordingFileKeyState,
   replaceRecordingFileKey,
 } from '../capture/recording-store';
-import { appendAuditEvent } from './audit/audit-log';
-import { DecryptionError, newDataKey, unwrapKey, wrapKey } from './crypto/envelope';
-import { AuditEvent, Recording } from './db/entities';
-import { masterKeyFingerprint, MASTER_KEY_BYTES, readMasterKeyFile, rotationFiles } from './keys';
+import { appendAuditEvent } from '../infra/audit/audit-log';
+import { DecryptionError, newDataKey, unwrapKey, wrapKey } from '../infra/crypto/envelope';
+import { AuditEvent, Recording } from '../infra/db/entities';
+import { masterKeyFingerprint, MASTER_KEY_BYTES, readMasterKeyFile, rotationFiles } from '../infra/keys';
 
 export type KeyRotationErrorCode =
   | 'NEW_KEY_SAME_AS_OLD'

@@ -18,13 +18,13 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { FilterQuery, MikroORM } from '@mikro-orm/core';
-import { ArchivedHistory, DisclosureRequest } from '../db/entities';
-import { initOrm } from '../db/orm';
-import { createDocumentStore } from '../documents/document-store';
-import { loadMasterKey } from '../keys';
-import { loadSettings, type Settings } from '../settings';
-import { connectClient } from '../temporal/connection';
-import { decodeHistory, decodeHistoryFile, fetchClosedHistory, replayHistories, type NamedHistory } from '../temporal/history';
+import { ArchivedHistory, DisclosureRequest } from '../../infra/db/entities';
+import { initOrm } from '../../infra/db/orm';
+import { createDocumentStore } from '../../infra/documents/document-store';
+import { loadMasterKey } from '../../infra/keys';
+import { loadSettings, type Settings } from '../../infra/settings';
+import { connectClient } from '../../infra/temporal/connection';
+import { decodeHistory, decodeHistoryFile, fetchClosedHistory, replayHistories, type NamedHistory } from '../../infra/temporal/history';
 
 class UsageError extends Error {}
 

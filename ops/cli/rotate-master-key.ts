@@ -1,17 +1,17 @@
 /**
  * `npm run rotate-master-key -- [--new-key-file <file>] [--keep-old-key]`: re-wraps every data key under a new master
- * key (infra/key-rotation.ts), with the whole system stopped, and makes the new key the key file.
+ * key (ops/key-rotation.ts), with the whole system stopped, and makes the new key the key file.
  * `npm run rotate-master-key -- --generate-key <file>` only writes a new key file (owner-only) and prints its
  * fingerprint, for a key made ahead (e.g. on the machine where it will be kept in escrow).
  * Exit code 0 when done, 1 when refused or stopped (the key file is then still the old one, or the rotation can be
  * finished by running it again), 2 for usage errors and what it could not even begin.
  */
 import { parseArgs } from 'node:util';
-import { initOrm } from '../db/orm';
+import { initOrm } from '../../infra/db/orm';
 import { KeyRotationError, rotateMasterKey, writeNewKeyFile, type RotationReport } from '../key-rotation';
-import { MasterKeyError } from '../keys';
-import { portAnswers } from '../net';
-import { loadSettingsOrExit } from '../settings';
+import { MasterKeyError } from '../../infra/keys';
+import { portAnswers } from '../../infra/net';
+import { loadSettingsOrExit } from '../../infra/settings';
 
 const USAGE = `사용법:
   npm run rotate-master-key -- [--new-key-file <파일>] [--keep-old-key]

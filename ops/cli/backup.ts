@@ -1,12 +1,12 @@
 /**
  * `npm run backup -- <백업 폴더> [--keys <키 백업 폴더>]`: backs up the configured system's database, recording store
- * and documents into an empty folder with a SHA-256 manifest, and its keys into another (infra/backup.ts). The
+ * and documents into an empty folder with a SHA-256 manifest, and its keys into another (ops/backup.ts). The
  * system may keep running. Exit code 0 when done, 1 when refused, 2 for usage errors and what it could not do.
  */
 import { backup, BackupError } from '../backup';
-import { initOrm } from '../db/orm';
-import { MasterKeyError } from '../keys';
-import { loadSettingsOrExit } from '../settings';
+import { initOrm } from '../../infra/db/orm';
+import { MasterKeyError } from '../../infra/keys';
+import { loadSettingsOrExit } from '../../infra/settings';
 import { folderArguments } from './folder-arguments';
 
 const USAGE = `사용법: npm run backup -- <백업 폴더> [--keys <키 백업 폴더>]

@@ -1,7 +1,7 @@
 /**
  * The capture appliance's process (Art. 4: it runs in the city hall telecom room, apart from the back office):
- *   node dist/capture/main.js
- * `npm start` starts it as a child of the system (infra/system.ts); in production it is a service of its own on the
+ *   node dist/app/capture-main.js
+ * `npm start` starts it as a child of the system (app/system.ts); in production it is a service of its own on the
  * telecom room's host, with the same settings. It never migrates the database: it refuses to start until the
  * system has. SIGTERM or SIGINT hangs up the generator's calls, finishes every open recording and registers it.
  */
@@ -14,9 +14,9 @@ import { loadSettingsOrExit } from '../infra/settings';
 import { connectClient } from '../infra/temporal/connection';
 import { startRetentionDay } from '../infra/temporal/retention';
 import type { Client } from '@temporalio/client';
-import { startAppliance } from './appliance';
-import { startCallGenerator, type CallGenerator } from './call-generator';
-import { CaptureControlClient } from './control-client';
+import { startAppliance } from '../capture/appliance';
+import { startCallGenerator, type CallGenerator } from '../capture/call-generator';
+import { CaptureControlClient } from '../capture/control-client';
 
 async function main(): Promise<void> {
   const settings = loadSettingsOrExit();

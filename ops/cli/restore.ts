@@ -1,12 +1,12 @@
 /**
  * `npm run restore -- <백업 폴더> [--keys <키 백업 폴더>]`: checks every file of a backup against its manifest and
- * restores it into the configured, empty data folder and database (infra/backup.ts), with the system stopped.
+ * restores it into the configured, empty data folder and database (ops/backup.ts), with the system stopped.
  * Exit code 0 when restored and the audit chain verifies, 1 when refused (nothing written) or the chain does not
  * verify, 2 for usage errors and what it could not do.
  */
 import { BackupError, restore } from '../backup';
-import { MasterKeyError } from '../keys';
-import { loadSettingsOrExit } from '../settings';
+import { MasterKeyError } from '../../infra/keys';
+import { loadSettingsOrExit } from '../../infra/settings';
 import { folderArguments } from './folder-arguments';
 
 const USAGE = `사용법: npm run restore -- <백업 폴더> [--keys <키 백업 폴더>]

@@ -1,6 +1,6 @@
 /**
  * `npm run verify -- <package.zip> --public-key <key.pem> [--password-file <file>] [--json]`: checks a provision
- * package (capture/disclosure-package.ts) as infra/package-verify.ts does and says so in Korean.
+ * package (capture/disclosure-package.ts) as capture/package-verify.ts does and says so in Korean.
  *
  * The password comes from `--password-file` (its first line) or the PACKAGE_PASSWORD environment variable, never
  * from an argument: arguments are visible to every user of the machine in the process list.
@@ -10,8 +10,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatKoreanDateTime } from '../korean-time';
-import { PackageKeyError, verifyPackage, type FileStatus, type PackageVerification } from '../package-verify';
+import { formatKoreanDateTime } from '../../domain/korean-time';
+import { PackageKeyError, verifyPackage, type FileStatus, type PackageVerification } from '../../capture/package-verify';
 
 const USAGE = [
   '사용법: npm run verify -- <패키지.zip> --public-key <공개키.pem> [--password-file <비밀번호 파일>] [--json]',

@@ -16,8 +16,8 @@ import { ERR_INVALID_PASSWORD, Uint8ArrayReader, ZipReader, type FileEntry } fro
 import { z } from 'zod';
 import {
   MANAGEMENT_NUMBER, MANIFEST_FILE, PACKAGE_FORMAT, SIGNATURE_FILE, type PackageManifest,
-} from '../capture/disclosure-package';
-import { packageSigningPublicKey } from './keys';
+} from './disclosure-package';
+import { packageSigningPublicKey } from '../infra/keys';
 
 export type PackageProblemCode =
   | 'NOT_A_ZIP'

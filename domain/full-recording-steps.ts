@@ -3,7 +3,7 @@
  * a signal that breaks these rules, and the API asks the same function first so the user gets a clear Korean answer
  * instead of a signal that would be refused. Deterministic: no I/O, safe in workflow code.
  */
-import type { SignOffRole } from '../infra/settings';
+import { type SignOffRole } from './roles';
 import { signOffRefusal, type Actor, type SignOff } from './sign-off';
 
 export type { Actor, SignOff } from './sign-off';

@@ -1,14 +1,13 @@
 /** The worker: every workflow in workflows/ and every activity over the real clients. */
 import { Worker, type NativeConnection } from '@temporalio/worker';
-import { createActivities, type ActivityDeps } from '../../activities';
+import { createActivities, type ActivityDeps } from '../activities';
+import { WORKFLOWS_PATH } from '../infra/temporal/workflows-path';
 
 export interface WorkerOptions extends ActivityDeps {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
 }
-
-export const WORKFLOWS_PATH = require.resolve('../../workflows');
 
 export async function createWorker(options: WorkerOptions): Promise<Worker> {
   return Worker.create({

@@ -1,12 +1,12 @@
 /**
  * `npm start` ends here: the whole system on the settings from the environment.
- *   node dist/infra/main.js [--components api,worker]
+ *   node dist/app/main.js [--components api,worker]
  * Ctrl-C (SIGINT) or SIGTERM stops every process it started.
  */
-import { createLogger } from './logger';
-import { loadSettingsOrExit } from './settings';
+import { createLogger } from '../infra/logger';
+import { loadSettingsOrExit } from '../infra/settings';
 import { COMPONENTS, startSystem, type Component } from './system';
-import { installWorkerRuntime } from './temporal/runtime';
+import { installWorkerRuntime } from '../infra/temporal/runtime';
 
 function parseComponents(argv: string[]): Component[] {
   const index = argv.indexOf('--components');

@@ -2,9 +2,9 @@
  * `npm run audit:verify`: checks the whole audit chain of the configured database and names the first
  * entry that does not verify. Exit code 0 when intact, 1 when broken, 2 when it could not check.
  */
-import { verifyAuditChain } from '../audit/audit-log';
-import { initOrm } from '../db/orm';
-import { loadSettings } from '../settings';
+import { verifyAuditChain } from '../../infra/audit/audit-log';
+import { initOrm } from '../../infra/db/orm';
+import { loadSettings } from '../../infra/settings';
 
 async function main(): Promise<number> {
   const orm = await initOrm(loadSettings());

@@ -1,0 +1,35 @@
+/**
+ * 결재: the rule both lifecycles share (a full-recording application's review and approval, a disclosure request's
+ * 담당자 → 팀장 → 과장): each role of the chain signs in turn, and one person signs one step only. Pure: the workflow,
+ * the API and the pages ask the same function.
+ */
+import { ROLE_LABELS, type RoleId, type SignOffRole } from './roles';
+
+export interface Actor {
+  username: string;
+  role: RoleId;
+  /** The actor's department code from the directory. */
+  department?: string;
+}
+
+export interface SignOff {
+  role: SignOffRole;
+  actor: string;
+  decision: 'approve' | 'reject';
+  comment: string;
+  at: string;
+}
+
+export interface SignOffSignal {
+  actor: Actor;
+  decision: 'approve' | 'reject';
+  comment: string;
+}
+
+/** Why this actor may not sign the awaited step now (Korean), or undefined. */
+export function signOffRefusal(chain: { awaiting?: SignOffRole; signOffs: readonly SignOff[] }, actor: Actor): string | undefined {
+  if (!chain.awaiting) return '결재 단계가 아닙니다.';
+  if (actor.role !== chain.awaiting) return `지금은 ${ROLE_LABELS[chain.awaiting]} 차례입니다.`;
+  if (chain.signOffs.some((signOff) => signOff.actor === actor.username)) return '같은 사람이 두 단계를 처리할 수 없습니다.';
+  return undefined;
+}
