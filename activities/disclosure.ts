@@ -5,6 +5,7 @@
  * written once per step key, and rows that exist once per request (receipt, report, ledger line) are found again.
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import { readinessProblems } from '../domain/disclosure-steps';
 import { DISCLOSURE_KIND_LABELS } from '../domain/disclosure';
 import { ApplicationFailure } from '@temporalio/common';
 import { appendAuditEvent } from '../infra/audit/audit-log';
@@ -226,14 +227,12 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
     async checkDisclosureReadiness(input: { requestId: string }): Promise<{ problems: string[] }> {
       const em = orm.em.fork();
       const request = await em.findOneOrFail(DisclosureRequest, input.requestId);
-      const problems: string[] = [];
-      if ((await em.count(DisclosureRequestRecording, { request })) === 0) problems.push('확인된 녹취가 없습니다 (녹취 확인을 먼저 하십시오).');
-      if (!request.groundDetail?.trim()) {
-        problems.push(request.ground === 'party' ? '당사자임을 어떻게 확인했는지 적어야 합니다 (제9조제1항).' : '근거 법령과 조항을 적어야 합니다 (제9조제1항).');
-      }
-      if (request.ground === 'other_law' && (await em.count(Attachment, { ownerType: TARGET, ownerId: request.id, purpose: 'ground_document' })) === 0) {
-        problems.push('다른 법령에 근거한 신청은 그 근거 서류를 첨부해야 합니다.');
-      }
+      const problems = readinessProblems({
+        confirmedRecordings: await em.count(DisclosureRequestRecording, { request }),
+        ground: request.ground,
+        groundDetail: request.groundDetail,
+        groundDocuments: await em.count(Attachment, { ownerType: TARGET, ownerId: request.id, purpose: 'ground_document' }),
+      });
       return { problems };
     },
 

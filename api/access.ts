@@ -5,9 +5,10 @@
  * applications and extensions). A route without a declaration cannot be
  * registered, and a role no grant names is refused.
  */
-import { type RoleId } from '../domain/roles';
+import { ROLE_IDS, type RoleId } from '../domain/roles';
+import type { User } from '../domain/sign-off';
 
-export const ROLES: readonly RoleId[] = ['chief', 'deputy', 'operator', 'dept_head', 'staff', 'auditor', 'records'];
+export const ROLES: readonly RoleId[] = ROLE_IDS;
 
 /** Korean names of the roles, for the UI and the access page. */
 export { ROLE_LABELS } from '../domain/roles';
@@ -33,6 +34,11 @@ export interface Principal {
   roles: readonly RoleId[];
   departmentPath: readonly string[];
   extension?: string;
+}
+
+/** The logged-in user as the step rules take them: every role, for the workflow to pick the one the step allows. */
+export function stepUser(principal: Principal, department?: string): User {
+  return department === undefined ? { username: principal.username, roles: principal.roles } : { username: principal.username, roles: principal.roles, department };
 }
 
 export type Decision =

@@ -1,6 +1,6 @@
 /**
- * What the disclosure pages read beyond one case's detail: which steps this user may take now — asked of the rules
- * the workflow applies when a signal arrives (domain/disclosure-steps.ts), as the API asks them before signalling —
+ * What the disclosure pages read beyond one case's detail: which steps this user may take now — asked of the rule the
+ * workflow's Update validator applies (domain/disclosure-steps.ts) —
  * and the overview of open cases for the list and the dashboard: how many in each state, those awaiting one of the
  * user's 결재 roles, and those whose Form 3 deadline (Art. 9(4)) has passed.
  */
@@ -8,17 +8,17 @@ import type { EntityManager } from '@mikro-orm/core';
 import { DisclosureRequest } from '../infra/db/entities';
 import { DISCLOSURE_STATUSES, type DisclosureStatus as CaseState } from '../domain/disclosure';
 import { type SignOffRole } from '../domain/roles';
-import { disclosureRefusal, type DisclosureAction, type DisclosureFacts } from '../domain/disclosure-steps';
-import type { Principal } from './access';
+import { judgeDisclosureStep, type DisclosureAction, type DisclosureFacts } from '../domain/disclosure-steps';
+import { stepUser, type Principal } from './access';
 import { toRequestView, type DisclosureDeps, type RequestDetail, type RequestView } from './disclosure';
 
 const ENDED: readonly CaseState[] = ['closed', 'rejected', 'withdrawn'];
 /** As many open cases as a managing department has in a year, many times over; the rest wait their turn. */
 const OPEN_LIMIT = 200;
 
-/** Whether any of the user's roles may take the step now. */
+/** Whether the user may take the step now, as the workflow's Update validator will judge it. */
 function mayTake(facts: DisclosureFacts, principal: Principal, action: DisclosureAction): boolean {
-  return principal.roles.some((role) => disclosureRefusal(facts, { username: principal.username, role }, action) === undefined);
+  return 'actor' in judgeDisclosureStep(facts, stepUser(principal), action);
 }
 
 export interface DisclosureSteps {

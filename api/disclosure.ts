@@ -21,12 +21,12 @@ import { type SignOffRole } from '../domain/roles';
 import type { DisclosureWorkflows } from '../infra/temporal/disclosure';
 import type { Addressee } from '../workflows/deadline-reminders';
 import {
-  disclosureConfirmRecordings, disclosureDestructionReported, disclosureHandoverSigned, disclosurePackageProvided, disclosureSignOff,
-  disclosureSubmit, disclosureWithdraw, disclosureWorkflowId, type DisclosureStatus,
+  disclosureStep, disclosureWorkflowId, type DisclosureStatus, type DisclosureStepRequest,
 } from '../workflows/disclosure';
-import { disclosureRefusal, type DisclosureAction } from '../domain/disclosure-steps';
-import { type Actor } from '../domain/sign-off';
-import type { Principal } from './access';
+import { judgeDisclosureStep, playRefusal } from '../domain/disclosure-steps';
+import { StepRefusedError } from '../infra/temporal/case-workflows';
+import type { WithoutUser } from '../workflows/human-steps';
+import { stepUser, type Principal } from './access';
 import { addAttachments, attachmentView, listAttachments, readAttachment, toAttachmentView, withSealedFiles } from './attachments';
 import { ApiError, notFound } from './errors';
 import { disclosureSteps, processStepsView } from './process-views';
@@ -425,42 +425,37 @@ export async function proposeMatches(call: RouteCall<{ id: string }, unknown, un
   return rows.map((row) => toRecordingLine(row, confirmed.has(row.id)));
 }
 
-/** Asks the workflow's rules before signalling, so a refusal is a clear answer and no signal is sent. */
-async function checkedActor(
-  deps: DisclosureDeps,
-  call: RouteCall<{ id: string }, unknown, unknown>,
-  action: DisclosureAction,
-): Promise<{ request: DisclosureRequest; actor: Actor; status: DisclosureStatus }> {
-  const request = await loadRequest(call.em, call.params.id);
-  const status = await gateway(deps).status(request.id);
-  if (!status) throw new ApiError(409, 'ACTION_REFUSED', '이 신청의 업무 흐름을 찾을 수 없습니다. 관리부서의 장에게 문의하십시오.');
-  const principal = call.principal as Principal;
-  const actor: Actor = { username: principal.username, role: call.context.actingRole as Actor['role'] };
-  // A user holding several roles signs as the one the step awaits.
-  if (action === 'sign_off' && status.awaiting && principal.roles.includes(status.awaiting)) actor.role = status.awaiting;
-  const refusal = disclosureRefusal({ ...status, kind: request.kind, provided: status.provided !== undefined }, actor, action);
-  if (refusal) throw new ApiError(409, 'ACTION_REFUSED', refusal, { action, state: status.state });
-  return { request, actor, status };
+/**
+ * Sends a step to the case's workflow, which accepts it or refuses it with its Korean reason (`409 ACTION_REFUSED`):
+ * the rule is applied once, by the workflow, with no race between a check here and the step there.
+ */
+async function takeStep(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, unknown>, step: WithoutUser<DisclosureStepRequest>) {
+  try {
+    return await gateway(deps).step(call.params.id, disclosureStep, { ...step, user: stepUser(call.principal as Principal) } as DisclosureStepRequest);
+  } catch (error) {
+    if (error instanceof StepRefusedError) throw new ApiError(409, 'ACTION_REFUSED', error.message, { action: step.action });
+    throw error;
+  }
 }
 
 export async function confirmRecordings(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, z.output<typeof confirmBody>>): Promise<void> {
-  const { request, actor } = await checkedActor(deps, call, 'confirm_recordings');
-  await gateway(deps).send(request.id, disclosureConfirmRecordings, { actor, recordingIds: call.body.recordingIds });
+  await loadRequest(call.em, call.params.id);
+  await takeStep(deps, call, { action: 'confirm_recordings', recordingIds: call.body.recordingIds });
 }
 
 export async function submitRequest(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<void> {
-  const { request, actor } = await checkedActor(deps, call, 'submit');
-  await gateway(deps).send(request.id, disclosureSubmit, { actor });
+  await loadRequest(call.em, call.params.id);
+  await takeStep(deps, call, { action: 'submit' });
 }
 
 export async function signOffRequest(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, z.output<typeof disclosureSignOffBody>>): Promise<void> {
-  const { request, actor } = await checkedActor(deps, call, 'sign_off');
-  await gateway(deps).send(request.id, disclosureSignOff, { actor, decision: call.body.decision, comment: call.body.comment });
+  await loadRequest(call.em, call.params.id);
+  await takeStep(deps, call, { action: 'sign_off', decision: call.body.decision, comment: call.body.comment });
 }
 
 export async function withdrawRequest(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, { reason: string }>): Promise<void> {
-  const { request, actor } = await checkedActor(deps, call, 'withdraw');
-  await gateway(deps).send(request.id, disclosureWithdraw, { actor, reason: call.body.reason });
+  await loadRequest(call.em, call.params.id);
+  await takeStep(deps, call, { action: 'withdraw', reason: call.body.reason });
 }
 
 /** The case's attachment of this purpose, or a Korean refusal naming what is missing. */
@@ -480,13 +475,13 @@ const notFuture = (at: string, label: string) => {
  * the signature is taken back out, so a failed attempt leaves the case as it was.
  */
 export async function recordHandover(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, z.output<typeof handoverBody>>): Promise<void> {
-  const { request, actor } = await checkedActor(deps, call, 'handover_signed');
+  const request = await loadRequest(call.em, call.params.id);
   const { body } = call;
   notFuture(body.receivedAt, '수령 일시');
   const recipient = { recipientName: body.recipientName, receivedAt: body.receivedAt };
   if (body.signatureKind === 'paper_scan') {
     await attachmentFor(call.em, request, body.attachmentId, 'signed_handover_receipt');
-    await gateway(deps).send(request.id, disclosureHandoverSigned, { actor, signatureKind: body.signatureKind, attachmentId: body.attachmentId, ...recipient });
+    await takeStep(deps, call, { action: 'handover_signed', signatureKind: body.signatureKind, attachmentId: body.attachmentId, ...recipient });
     return;
   }
   const signature = parseSignature(body.signature);
@@ -495,7 +490,7 @@ export async function recordHandover(deps: DisclosureDeps, call: RouteCall<{ id:
     call.em.fork().transactional((tx) => addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose: SIGNATURE }, sealed, { maxFiles: 1, audit: auditIdentityOf(call) })),
   );
   try {
-    await gateway(deps).send(request.id, disclosureHandoverSigned, { actor, signatureKind: 'on_screen', attachmentId: row!.id, ...recipient });
+    await takeStep(deps, call, { action: 'handover_signed', signatureKind: 'on_screen', attachmentId: row!.id, ...recipient });
   } catch (error) {
     await call.em.fork().transactional(async (tx) => {
       await tx.nativeDelete(Attachment, { id: row!.id });
@@ -510,10 +505,10 @@ export async function recordHandover(deps: DisclosureDeps, call: RouteCall<{ id:
 }
 
 export async function recordDestructionReport(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, z.output<typeof destructionReportBody>>): Promise<void> {
-  const { request, actor } = await checkedActor(deps, call, 'destruction_reported');
+  const request = await loadRequest(call.em, call.params.id);
   notFuture(call.body.destroyedAt, '파기 일시');
   await attachmentFor(call.em, request, call.body.attachmentId, 'destruction_report');
-  await gateway(deps).send(request.id, disclosureDestructionReported, { actor, ...call.body });
+  await takeStep(deps, call, { action: 'destruction_reported', ...call.body });
 }
 
 /** In which states a file of each purpose may be added: the ground before 결재, each scan at its own step. */
@@ -582,7 +577,14 @@ export const packageResult = z.object({
  * running from receipt), and the password answered here only.
  */
 export async function buildPackage(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<z.infer<typeof packageResult>> {
-  const { request, actor, status } = await checkedActor(deps, call, 'package_provided');
+  const request = await loadRequest(call.em, call.params.id);
+  const status = await gateway(deps).status(request.id);
+  if (!status) throw new ApiError(409, 'ACTION_REFUSED', '이 신청의 업무 흐름을 찾을 수 없습니다. 관리부서의 장에게 문의하십시오.');
+  // Asked before the appliance builds anything: a package the workflow would refuse is never made. The step itself is
+  // still the workflow's to accept below.
+  const verdict = judgeDisclosureStep({ ...status, kind: request.kind, provided: status.provided !== undefined }, stepUser(call.principal as Principal), 'package_provided');
+  if ('refusal' in verdict) throw new ApiError(409, 'ACTION_REFUSED', verdict.refusal, { action: 'package_provided' });
+  const { actor } = verdict;
   const form3 = status.destructionReport ? await call.em.findOne(GeneratedDocument, { id: status.destructionReport.documentId }, { populate: ['wrappedKey'] }) : null;
   if (!form3) throw new ApiError(409, 'ACTION_REFUSED', '파기 결과 회신서 서식이 아직 준비되지 않았습니다. 잠시 후 다시 시도하십시오.');
   const password = packagePassword();
@@ -612,7 +614,7 @@ export async function buildPackage(deps: DisclosureDeps, call: RouteCall<{ id: s
       return rows;
     }),
   );
-  await gateway(deps).send(request.id, disclosurePackageProvided, { actor, packageSha256: sealed.packageSha256 });
+  await takeStep(deps, call, { action: 'package_provided', packageSha256: sealed.packageSha256 });
   return {
     password,
     packageSha256: sealed.packageSha256,
@@ -641,12 +643,7 @@ export const playParams = z.object({ id: z.uuid(), recordingId: z.uuid() }).stri
 export async function viewingAudio(deps: DisclosureDeps, call: RouteCall<{ id: string; recordingId: string }, unknown, unknown>): Promise<Buffer> {
   const request = await loadRequest(call.em, call.params.id);
   const status = await gateway(deps).status(request.id);
-  const refusal =
-    request.kind !== 'viewing' ? '열람 신청이 아닙니다.'
-    : status?.state !== 'released' || !status.viewingUntil ? '인수·인계증 서명 뒤 열람 시간에만 들을 수 있습니다.'
-    : Date.parse(status.viewingUntil) <= Date.now() ? `열람 시간이 끝났습니다 (${formatKoreanDateTime(new Date(status.viewingUntil), deps.timeZone)}).`
-    : !status.recordings.includes(call.params.recordingId) ? '이 신청에서 확인된 녹취가 아닙니다.'
-    : undefined;
+  const refusal = playRefusal({ kind: request.kind, state: status?.state, viewingUntil: status?.viewingUntil, recordings: status?.recordings ?? [] }, new Date(), deps.timeZone, call.params.recordingId);
   if (refusal) throw new ApiError(409, 'ACTION_REFUSED', refusal, { state: status?.state, recordingId: call.params.recordingId });
   await call.audit({
     action: 'disclosure.recording_played', targetType: TARGET, targetId: request.id, reason: `녹취정보 열람 (${request.managementNumber})`,

@@ -19,9 +19,11 @@ import { addDays } from '../domain/legal-period';
 import { FULL_RECORDING_GROUNDS, type FullRecordingStatus as RowStatus } from '../domain/full-recording';
 import { type SignOffRole } from '../domain/roles';
 import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
-import { fullRecordingWorkflowId, type FullRecordingStatus } from '../workflows/full-recording';
-import { refusalOf, type Actor, type FullRecordingAction } from '../domain/full-recording-steps';
-import type { Principal } from './access';
+import { fullRecordingStep, fullRecordingWorkflowId, type FullRecordingStatus, type FullRecordingStepRequest } from '../workflows/full-recording';
+import type { WithoutUser } from '../workflows/human-steps';
+import { StepRefusedError } from '../infra/temporal/case-workflows';
+import { judgeFullRecordingStep, type FullRecordingAction } from '../domain/full-recording-steps';
+import { stepUser, type Principal } from './access';
 import { departmentOf } from './departments';
 import { ApiError, notFound } from './errors';
 import { localDate } from './recording-search';
@@ -331,48 +333,35 @@ export async function readApplication(deps: FullRecordingDeps, call: RouteCall<{
   };
 }
 
-/** Asks the workflow's rules before signalling, so a refusal is a clear answer and no signal is sent. */
-async function checkedActor(
-  deps: FullRecordingDeps,
-  call: RouteCall<{ id: string }, unknown, unknown>,
-  action: FullRecordingAction,
-): Promise<{ application: FullRecordingApplication; actor: Actor; status: FullRecordingStatus }> {
-  const workflows = gateway(deps);
+/**
+ * Sends a step to the application's workflow, which accepts it or refuses it with its Korean reason
+ * (`409 ACTION_REFUSED`): the rule is applied once, by the workflow.
+ */
+async function takeStep(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, unknown>, step: WithoutUser<FullRecordingStepRequest>): Promise<void> {
   const application = await loadApplication(call);
-  const status = await workflows.status(application.id);
-  if (!status) throw new ApiError(409, 'ACTION_REFUSED', '이 신청의 업무 흐름을 찾을 수 없습니다. 관리부서에 문의하십시오.');
   const principal = call.principal as Principal;
-  const department = await departmentOf(call.em, principal);
-  const actor: Actor = { username: principal.username, role: call.context.actingRole as Actor['role'], department: department?.code };
-  // A user holding several roles signs as the one the step awaits; otherwise as the role the route let in.
-  if (action === 'sign_off' && status.awaiting && principal.roles.includes(status.awaiting)) actor.role = status.awaiting;
-  const refusal = refusalOf(
-    { state: status.state, applicant: application.applicant, department: application.department.code, awaiting: status.awaiting, signOffs: status.signOffs, untilRevoked: !application.periodTo },
-    actor,
-    action,
-  );
-  if (refusal) {
-    throw new ApiError(409, 'ACTION_REFUSED', refusal, { action, state: status.state, awaiting: status.awaiting ?? null });
+  const user = stepUser(principal, (await departmentOf(call.em, principal))?.code);
+  try {
+    await gateway(deps).step(application.id, fullRecordingStep, { ...step, user } as FullRecordingStepRequest);
+  } catch (error) {
+    if (error instanceof StepRefusedError) throw new ApiError(409, 'ACTION_REFUSED', error.message, { action: step.action });
+    throw error;
   }
-  return { application, actor, status };
 }
 
 export async function signOffApplication(
   deps: FullRecordingDeps,
   call: RouteCall<{ id: string }, unknown, z.output<typeof signOffBody>>,
 ): Promise<void> {
-  const { application, actor } = await checkedActor(deps, call, 'sign_off');
-  await gateway(deps).signOff(application.id, { actor, decision: call.body.decision, comment: call.body.comment });
+  await takeStep(deps, call, { action: 'sign_off', decision: call.body.decision, comment: call.body.comment });
 }
 
 export async function revokeApplication(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, { reason: string }>): Promise<void> {
-  const { application, actor } = await checkedActor(deps, call, 'revoke');
-  await gateway(deps).revoke(application.id, { actor, reason: call.body.reason });
+  await takeStep(deps, call, { action: 'revoke', reason: call.body.reason });
 }
 
 export async function renewApplication(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<void> {
-  const { application, actor } = await checkedActor(deps, call, 'renew');
-  await gateway(deps).renew(application.id, { actor });
+  await takeStep(deps, call, { action: 'renew' });
 }
 
 /** Extensions with their current mode and since when; a department head sees their own department's. */
@@ -426,8 +415,7 @@ export async function permittedActions(
     signOffs: workflow.signOffs as FullRecordingStatus['signOffs'],
     untilRevoked: item.periodTo === null,
   };
-  const allowedAs = (action: FullRecordingAction) =>
-    principal.roles.some((role) => refusalOf(facts, { username: principal.username, role, department }, action) === undefined);
+  const allowedAs = (action: FullRecordingAction) => 'actor' in judgeFullRecordingStep(facts, stepUser(principal, department), action);
   return { signOff: allowedAs('sign_off'), revoke: allowedAs('revoke'), renew: allowedAs('renew'), addEvidence };
 }
 

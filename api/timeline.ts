@@ -136,6 +136,15 @@ const SIGNAL_LABELS: Record<string, string> = {
   deadlineMet: '회신 기한 충족 알림 받음',
 };
 
+/** A step sent as an Update (`disclosureStep`, `fullRecordingStep`) is labelled as the signal that carried it before. */
+const STEP_OF_UPDATE: Record<string, Record<string, string>> = {
+  disclosureStep: {
+    confirm_recordings: 'disclosureConfirmRecordings', submit: 'disclosureSubmit', sign_off: 'disclosureSignOff', withdraw: 'disclosureWithdraw',
+    handover_signed: 'disclosureHandoverSigned', package_provided: 'disclosurePackageProvided', destruction_reported: 'disclosureDestructionReported',
+  },
+  fullRecordingStep: { sign_off: 'fullRecordingSignOff', revoke: 'fullRecordingRevoke', renew: 'fullRecordingRenew' },
+};
+
 const RELEASED_BY_SIGNAL: Record<string, Release> = {
   disclosureHandoverSigned: 'handover_signed',
   disclosurePackageProvided: 'package_provided',
@@ -301,6 +310,8 @@ export function workflowItems(history: History, workflowId: string): TimelineIte
   const system = `system:${workflowType}`;
   const scheduled = new Map<number, { name: string; input: unknown }>();
   const timers = new Map<number, number | undefined>();
+  /** An accepted Update's id → its item, to name the role from its completion. */
+  const accepted = new Map<string, number>();
   const items: TimelineItem[] = [];
   const item = (event: HistoryEvent, fields: Partial<TimelineItem> & Pick<TimelineItem, 'event' | 'label'>): void => {
     items.push({
@@ -323,6 +334,25 @@ export function workflowItems(history: History, workflowId: string): TimelineIte
         actor: str(actor?.username) ?? null, role: str(actor?.role) ?? null, ...facts,
         released: RELEASED_BY_SIGNAL[name] ?? null,
       });
+    } else if (event.workflowExecutionUpdateAcceptedEventAttributes) {
+      const accepting = event.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest;
+      const request = accepting?.input;
+      const payload = firstPayload(request?.args);
+      const update = request?.name ?? '';
+      const name = (isRecord(payload) && STEP_OF_UPDATE[update]?.[str(payload.action) ?? '']) || update;
+      const user = isRecord(payload) && isRecord(payload.user) ? payload.user : undefined;
+      // The role the user acted as is the Update's answer, in its completion event below.
+      accepted.set(accepting?.meta?.updateId ?? '', items.length);
+      item(event, {
+        event: `update:${name}`, label: SIGNAL_LABELS[name] ?? `처리 요청 받음: ${name}`,
+        actor: str(user?.username) ?? null, role: null, ...signalFacts(payload), released: RELEASED_BY_SIGNAL[name] ?? null,
+      });
+    } else if (event.workflowExecutionUpdateCompletedEventAttributes) {
+      const attributes = event.workflowExecutionUpdateCompletedEventAttributes;
+      const index = accepted.get(attributes.meta?.updateId ?? '');
+      const answer = firstPayload(attributes.outcome?.success);
+      const target = index === undefined ? undefined : items[index];
+      if (target && isRecord(answer)) target.role = str(answer.actingAs) ?? null;
     } else if (event.activityTaskScheduledEventAttributes) {
       const attributes = event.activityTaskScheduledEventAttributes;
       scheduled.set(id, { name: attributes.activityType?.name ?? '', input: firstPayload(attributes.input) });

@@ -39,6 +39,7 @@
  * ms per sync): the syncs run on libuv's thread pool (UV_THREADPOOL_SIZE, default 4), which should then grow.
  */
 import { createHash } from 'node:crypto';
+import { syncPathAsync } from '../infra/durable-files';
 import { access, mkdir, open as openFile, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { type Codec } from '../domain/recording';
@@ -225,15 +226,6 @@ function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
 
-async function syncDirectory(folder: string): Promise<void> {
-  const handle = await openFile(folder, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** A new file whose content survives a power cut (its folder entry is the caller's to sync). */
 async function writeNewFile(file: string, content: string): Promise<void> {
   const handle = await openFile(file, 'wx', 0o600);
@@ -250,7 +242,7 @@ async function ensureDirectory(folder: string): Promise<void> {
   const first = await mkdir(folder, { recursive: true, mode: 0o700 });
   if (first === undefined) return;
   for (let created = folder; ; created = path.dirname(created)) {
-    await syncDirectory(path.dirname(created));
+    await syncPathAsync(path.dirname(created));
     if (created === path.resolve(first) || path.dirname(created) === created) return;
   }
 }
@@ -663,8 +655,8 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
     );
     if (exists) throw new Error(`recording ${storageKey} already exists`);
     await rename(partialFile(recordingId), file);
-    await syncDirectory(path.dirname(file));
-    await syncDirectory(partialFolder);
+    await syncPathAsync(path.dirname(file));
+    await syncPathAsync(partialFolder);
   }
 
   async function open(call: { recordingId: string; codec: Codec; startedAt: Date; metadata: RecordingMetadata }): Promise<RecordingWriter> {
@@ -688,10 +680,10 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
       // only mean that nothing was recorded yet.
       await writeAt(handle, header, header.length, 0);
       await handle.datasync();
-      await syncDirectory(partialFolder);
+      await syncPathAsync(partialFolder);
       await ensureDirectory(journalFolder);
       await writeNewFile(journalFile(call.recordingId), storageKey);
-      await syncDirectory(journalFolder);
+      await syncPathAsync(journalFolder);
     } catch (error) {
       dataKey.fill(0);
       // Only a file this call created is removed (with 'wx+', an existing one was never opened). The error above
@@ -854,7 +846,7 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
         await handle.close();
         closed = true;
         await rm(file);
-        await syncDirectory(partialFolder);
+        await syncPathAsync(partialFolder);
         return { outcome: 'discarded', recordingId, reason: `header torn at ${fileSize} bytes: no audio was flushed` };
       }
       if (header.recordingId !== recordingId) throw new RecordingCorruptError(file, 0, 'header names another recording');
@@ -983,7 +975,7 @@ export async function destroyRecordingFile(file: string): Promise<void> {
   }
   await rm(file, { force: true });
   // The unlink is durable once the folder is synced, so a power cut cannot bring a deleted recording back.
-  await syncDirectory(path.dirname(file)).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+  await syncPathAsync(path.dirname(file)).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
 }
 
 /** Suffix of the copy a key rotation writes before it renames it over the recording file. */
@@ -1121,5 +1113,5 @@ export async function replaceRecordingFileKey(file: string, expectedRecordingId:
     await source.close();
   }
   await rename(copy, file);
-  await syncDirectory(path.dirname(file));
+  await syncPathAsync(path.dirname(file));
 }

@@ -4,7 +4,7 @@
  * instead of a signal that would be refused. Deterministic: no I/O, safe in workflow code.
  */
 import { type SignOffRole } from './roles';
-import { signOffRefusal, type Actor, type SignOff } from './sign-off';
+import { actAs, signOffRefusal, type Actor, type SignOff, type User } from './sign-off';
 
 export type { Actor, SignOff } from './sign-off';
 
@@ -40,4 +40,9 @@ export function refusalOf(application: ApplicationFacts, actor: Actor, action: F
       if (application.state !== 'active' || !application.untilRevoked) return '연장 검토 대상이 아닙니다.';
       return ownDepartmentHead ? undefined : '신청 부서의 장만 연장할 수 있습니다.';
   }
+}
+
+/** The role this user takes the step as, or why they may not: the rule above, through the one user-to-actor mapping. */
+export function judgeFullRecordingStep(application: ApplicationFacts, user: User, action: FullRecordingAction): { actor: Actor } | { refusal: string } {
+  return actAs(user, (actor) => refusalOf(application, actor, action));
 }

@@ -12,6 +12,31 @@ export interface Actor {
   department?: string;
 }
 
+/** A logged-in user as the step rules see them: every role the directory gives them, not one picked beforehand. */
+export interface User {
+  username: string;
+  roles: readonly RoleId[];
+  /** The user's department code from the directory. */
+  department?: string;
+}
+
+/**
+ * The one answer to "may this user take this step now": the first of the user's roles under which the rule allows it
+ * (so someone holding several roles signs as the one the step awaits), or the Korean reason it is refused. The
+ * workflow's Update validators, the API and the pages all ask through this, so they cannot disagree on the mapping
+ * from the user to the acting role.
+ */
+export function actAs(user: User, refusalAs: (actor: Actor) => string | undefined): { actor: Actor } | { refusal: string } {
+  let first: string | undefined;
+  for (const role of user.roles) {
+    const actor: Actor = user.department === undefined ? { username: user.username, role } : { username: user.username, role, department: user.department };
+    const refusal = refusalAs(actor);
+    if (refusal === undefined) return { actor };
+    first ??= refusal;
+  }
+  return { refusal: first ?? '이 단계를 처리할 권한이 없습니다.' };
+}
+
 export interface SignOff {
   role: SignOffRole;
   actor: string;

@@ -12,6 +12,7 @@
  * in the backup's database nor a file in its store, whatever the timing.
  */
 import { spawn } from 'node:child_process';
+import { replaceFileDurably, syncPath } from '../infra/durable-files';
 import { createHash, randomUUID } from 'node:crypto';
 import { chmodSync, closeSync, copyFileSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -108,15 +109,6 @@ function emptyOrAbsent(folder: string): boolean {
   return !existsSync(folder) || readdirSync(folder).length === 0;
 }
 
-function syncPath(target: string): void {
-  const handle = openSync(target, 'r');
-  try {
-    fsyncSync(handle);
-  } finally {
-    closeSync(handle);
-  }
-}
-
 async function sha256Of(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
@@ -205,11 +197,7 @@ async function runTool(command: string, args: string[], env: NodeJS.ProcessEnv):
 
 function writeManifest(folder: string, name: string, manifest: object): string {
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
-  const file = path.join(folder, name);
-  writeFileSync(`${file}.partial`, text, { mode: 0o600 });
-  syncPath(`${file}.partial`);
-  renameSync(`${file}.partial`, file);
-  syncPath(folder);
+  replaceFileDurably(path.join(folder, name), text);
   return createHash('sha256').update(text).digest('hex');
 }
 

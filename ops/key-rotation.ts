@@ -22,6 +22,7 @@
  * tombstone) is destroyed rather than re-wrapped, so it dies with the old key.
  */
 import { randomUUID } from 'node:crypto';
+import { replaceFileDurably, syncPath, writeNewFileDurably } from '../infra/durable-files';
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -165,7 +166,7 @@ export async function rotateMasterKey(options: RotationOptions): Promise<Rotatio
     if (newKey.equals(oldKey)) throw new KeyRotationError('NEW_KEY_SAME_AS_OLD', '새 마스터 키가 지금의 키와 같습니다');
     // A `.next` without a journal is from a run that stopped before it changed anything: nothing is wrapped by it.
     rmSync(nextKeyFile, { force: true });
-    writeSecretDurably(nextKeyFile, `${newKey.toString('base64')}\n`);
+    writeNewFileDurably(nextKeyFile, `${newKey.toString('base64')}\n`);
     journal = {
       rotationId: randomUUID(),
       startedAt: new Date().toISOString(),
@@ -173,7 +174,7 @@ export async function rotateMasterKey(options: RotationOptions): Promise<Rotatio
       newKeyFingerprint: masterKeyFingerprint(newKey),
       keepOldKey: options.keepOldKey ?? false,
     };
-    writeFileAtomically(journalFile, `${JSON.stringify(journal, null, 2)}\n`);
+    replaceFileDurably(journalFile, `${JSON.stringify(journal, null, 2)}\n`);
   }
   await progress({ kind: 'started', rotationId: journal.rotationId, resumed });
 
@@ -205,7 +206,7 @@ export async function rotateMasterKey(options: RotationOptions): Promise<Rotatio
       report.retiredKeyFile = retiredKeyFile(options.masterKeyFile, journal);
     }
     rmSync(journalFile, { force: true });
-    syncFolder(keyFolder);
+    syncPath(keyFolder);
     return report;
   } finally {
     oldKey?.fill(0);
@@ -441,14 +442,14 @@ function swapKeyFile(masterKeyFile: string, nextKeyFile: string, journal: Journa
     if (!existsSync(retired)) {
       const partial = `${retired}.partial`;
       rmSync(partial, { force: true });
-      writeSecretDurably(partial, `${oldKey.toString('base64')}\n`);
+      writeNewFileDurably(partial, `${oldKey.toString('base64')}\n`);
       renameSync(partial, retired);
     }
   }
   const oldHandle = openSync(masterKeyFile, 'r+');
   try {
     renameSync(nextKeyFile, masterKeyFile);
-    syncFolder(path.dirname(masterKeyFile));
+    syncPath(path.dirname(masterKeyFile));
     const size = fstatSync(oldHandle).size;
     writeSync(oldHandle, Buffer.alloc(Math.max(size, MASTER_KEY_BYTES * 2)), 0, Math.max(size, MASTER_KEY_BYTES * 2), 0);
     fsyncSync(oldHandle);
@@ -458,41 +459,11 @@ function swapKeyFile(masterKeyFile: string, nextKeyFile: string, journal: Journa
   return retired;
 }
 
-/** A new owner-only file whose content and name survive a power cut. */
-function writeSecretDurably(file: string, content: string): void {
-  const handle = openSync(file, 'wx', 0o600);
-  try {
-    writeSync(handle, content);
-    fsyncSync(handle);
-  } finally {
-    closeSync(handle);
-  }
-  syncFolder(path.dirname(file));
-}
-
-/** Replaces `file` whole or not at all. */
-function writeFileAtomically(file: string, content: string): void {
-  const partial = `${file}.partial`;
-  rmSync(partial, { force: true });
-  writeSecretDurably(partial, content);
-  renameSync(partial, file);
-  syncFolder(path.dirname(file));
-}
-
-function syncFolder(folder: string): void {
-  const handle = openSync(folder, 'r');
-  try {
-    fsyncSync(handle);
-  } finally {
-    closeSync(handle);
-  }
-}
-
 /** A new key file for `--new-key-file`, made apart from the rotation (e.g. on another machine): owner-only. */
 export function writeNewKeyFile(file: string): string {
   const key = newDataKey();
   try {
-    writeSecretDurably(file, `${key.toString('base64')}\n`);
+    writeNewFileDurably(file, `${key.toString('base64')}\n`);
     return masterKeyFingerprint(key);
   } finally {
     key.fill(0);

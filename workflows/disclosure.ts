@@ -13,19 +13,21 @@
  *    operator hands over the package, and the case closes when the returned Form 3 is recorded.
  * Withdrawal is possible until release. Every ended case releases its holds, so retention deletes what is past due.
  *
- * Every step is a signal with the acting user, judged by domain/disclosure-steps.ts when it arrives; a refused one is
- * recorded in the status and the audit chain and changes nothing.
+ * Every step is an Update (`disclosureStep`) with the user, judged by domain/disclosure-steps.ts before it is accepted: a
+ * refused one is answered with its Korean reason and changes nothing. The older signals, judged by the same rule when
+ * they arrive, record a refusal in the status and the audit chain.
  */
 import {
-  ParentClosePolicy, condition, defineQuery, defineSignal, proxyActivities, setHandler, startChild, workflowInfo,
+  ParentClosePolicy, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, startChild, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, DisclosureStepInput } from '../activities';
 import { type DestructionMethod, type DisclosureKind, type SignatureKind } from '../domain/disclosure';
 import { type SignOffRole } from '../domain/roles';
 import { deadlineMet, deadlineRemindersWorkflow, type Addressee } from './deadline-reminders';
-import { disclosureRefusal, type DisclosureAction, type DisclosureState } from '../domain/disclosure-steps';
+import { disclosureRefusal, judgeDisclosureStep, type DisclosureAction, type DisclosureState } from '../domain/disclosure-steps';
 import { runSignOffChain } from './sign-off';
-import { type Actor, type SignOff, type SignOffSignal } from '../domain/sign-off';
+import { type Actor, type SignOff, type SignOffSignal, type User } from '../domain/sign-off';
+import { actorOrRefuse, ALREADY_ACCEPTED, refuseStep, type StepAccepted } from './human-steps';
 
 export interface DisclosureInput {
   requestId: string;
@@ -97,6 +99,24 @@ export interface DestructionReportedSignal {
   witness?: string;
 }
 
+/** A step as the API sends it: the user with all their roles (the rules pick the one they act as) and the step's fields. */
+type StepOf<A extends DisclosureAction, S extends { actor: Actor }> = Omit<S, 'actor'> & { action: A; user: User };
+export type DisclosureStepRequest =
+  | StepOf<'confirm_recordings', ConfirmRecordingsSignal>
+  | StepOf<'submit', ActorSignal>
+  | StepOf<'sign_off', SignOffSignal>
+  | StepOf<'withdraw', WithdrawSignal>
+  | StepOf<'handover_signed', HandoverSignedSignal>
+  | StepOf<'package_provided', PackageProvidedSignal>
+  | StepOf<'destruction_reported', DestructionReportedSignal>;
+
+/**
+ * Each human step of a case: an Update whose validator asks the domain's rule (domain/disclosure-steps.ts), so the
+ * user is answered at once, with the Korean reason when refused, and a refused step leaves nothing in the history.
+ */
+export const disclosureStep = defineUpdate<StepAccepted, [DisclosureStepRequest]>('disclosureStep');
+
+// The signals below are how steps arrived before disclosureStep: cases started then, and their histories, still use them.
 export const disclosureConfirmRecordings = defineSignal<[ConfirmRecordingsSignal]>('disclosureConfirmRecordings');
 export const disclosureSubmit = defineSignal<[ActorSignal]>('disclosureSubmit');
 export const disclosureSignOff = defineSignal<[SignOffSignal]>('disclosureSignOff');
@@ -149,6 +169,63 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
   let provided: PackageProvidedSignal | undefined;
   let report: DestructionReportedSignal | undefined;
   setHandler(disclosureStatus, () => status);
+  /** A step the rules allowed, handed to the part of the workflow that waits for it. */
+  const accept = (step: DisclosureStepRequest, actor: Actor): void => {
+    switch (step.action) {
+      case 'confirm_recordings':
+        confirmations.push({ actor, recordingIds: step.recordingIds });
+        return;
+      case 'submit':
+        submission ??= { actor };
+        return;
+      case 'sign_off':
+        decision.current ??= { actor, decision: step.decision, comment: step.comment };
+        return;
+      case 'withdraw':
+        withdrawal ??= { actor, reason: step.reason };
+        return;
+      case 'handover_signed': {
+        const { action: _action, user: _user, ...fields } = step;
+        handover ??= { ...fields, actor };
+        return;
+      }
+      case 'package_provided':
+        provided ??= { actor, packageSha256: step.packageSha256 };
+        return;
+      case 'destruction_reported': {
+        const { action: _action, user: _user, ...fields } = step;
+        report ??= { ...fields, actor };
+        return;
+      }
+    }
+  };
+  /** A step of this kind already accepted and not yet taken up: a second one would be lost, so it is refused. */
+  const alreadyAccepted = (action: DisclosureAction): boolean =>
+    ({
+      confirm_recordings: false,
+      submit: submission !== undefined,
+      sign_off: decision.current !== undefined,
+      withdraw: withdrawal !== undefined,
+      handover_signed: handover !== undefined,
+      package_provided: provided !== undefined,
+      destruction_reported: report !== undefined,
+    })[action];
+  const judge = (step: DisclosureStepRequest) => judgeDisclosureStep({ ...status, kind: input.kind, provided: status.provided !== undefined }, step.user, step.action);
+  setHandler(
+    disclosureStep,
+    (step) => {
+      // The validator has just passed in this same activation: the verdict is the same.
+      const actor = actorOrRefuse(judge(step));
+      accept(step, actor);
+      return { actingAs: actor.role };
+    },
+    {
+      validator: (step) => {
+        actorOrRefuse(judge(step));
+        if (alreadyAccepted(step.action)) refuseStep(ALREADY_ACCEPTED);
+      },
+    },
+  );
   setHandler(disclosureConfirmRecordings, (signal) => {
     if (allowed(signal.actor, 'confirm_recordings')) confirmations.push(signal);
   });

@@ -12,17 +12,19 @@
  * 4. The extensions go back to `selective`, verified the same way (an extension another application in force still
  *    covers stays `full`).
  *
- * Every step is a signal carrying the acting user; one the rules (domain/full-recording-steps.ts) do not allow is refused:
- * recorded in the status and the audit chain, and it changes nothing. A signal is judged against the state when it
- * arrives — the state its sender was shown — so a sign-off for the next step sent before this one is decided is
- * refused rather than held back.
+ * Every step is an Update (`fullRecordingStep`) with the user, judged by domain/full-recording-steps.ts before it is
+ * accepted: a refused one is answered with its Korean reason and changes nothing. The older signals carrying the acting
+ * user, judged by the same rule, record a refusal in the status and the audit chain. Either is judged against the state
+ * when it arrives — the state its sender was shown — so a sign-off for the next step sent before this one is decided
+ * is refused rather than held back.
  */
-import { condition, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities, RecordStepInput } from '../activities';
 import { type SignOffRole } from '../domain/roles';
-import { refusalOf, type Actor, type FullRecordingAction, type FullRecordingState, type SignOff } from '../domain/full-recording-steps';
+import { judgeFullRecordingStep, refusalOf, type Actor, type FullRecordingAction, type FullRecordingState, type SignOff } from '../domain/full-recording-steps';
 import { runSignOffChain } from './sign-off';
-import { type SignOffSignal } from '../domain/sign-off';
+import { type SignOffSignal, type User } from '../domain/sign-off';
+import { actorOrRefuse, ALREADY_ACCEPTED, refuseStep, type StepAccepted } from './human-steps';
 
 export type { SignOffSignal } from '../domain/sign-off';
 
@@ -67,6 +69,19 @@ export interface RenewSignal {
   actor: Actor;
 }
 
+/** A step as the API sends it: the user with all their roles (the rules pick the one they act as) and its fields. */
+export type FullRecordingStepRequest =
+  | { action: 'sign_off'; user: User; decision: SignOffSignal['decision']; comment: string }
+  | { action: 'revoke'; user: User; reason: string }
+  | { action: 'renew'; user: User };
+
+/**
+ * Each human step: an Update whose validator asks domain/full-recording-steps.ts, so the user is answered at once,
+ * with the Korean reason when refused, and a refused step leaves nothing in the history.
+ */
+export const fullRecordingStep = defineUpdate<StepAccepted, [FullRecordingStepRequest]>('fullRecordingStep');
+
+// The signals below are how steps arrived before fullRecordingStep: applications started then, and their histories, use them.
 export const fullRecordingSignOff = defineSignal<[SignOffSignal]>('fullRecordingSignOff');
 export const fullRecordingRevoke = defineSignal<[RevokeSignal]>('fullRecordingRevoke');
 export const fullRecordingRenew = defineSignal<[RenewSignal]>('fullRecordingRenew');
@@ -131,6 +146,35 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
 
   const decision: { current?: SignOffSignal } = {};
   setHandler(fullRecordingStatus, () => status);
+  const accept = (step: FullRecordingStepRequest, actor: Actor): void => {
+    switch (step.action) {
+      case 'sign_off':
+        decision.current ??= { actor, decision: step.decision, comment: step.comment };
+        return;
+      case 'revoke':
+        revocation ??= { actor, reason: step.reason, at: now() };
+        return;
+      case 'renew':
+        status.renewals.push({ actor: actor.username, at: now() });
+        return;
+    }
+  };
+  const alreadyAccepted = (action: FullRecordingAction): boolean => ({ sign_off: decision.current !== undefined, revoke: revocation !== undefined, renew: false })[action];
+  setHandler(
+    fullRecordingStep,
+    (step) => {
+      // The validator has just passed in this same activation: the verdict is the same.
+      const actor = actorOrRefuse(judgeFullRecordingStep(facts(), step.user, step.action));
+      accept(step, actor);
+      return { actingAs: actor.role };
+    },
+    {
+      validator: (step) => {
+        actorOrRefuse(judgeFullRecordingStep(facts(), step.user, step.action));
+        if (alreadyAccepted(step.action)) refuseStep(ALREADY_ACCEPTED);
+      },
+    },
+  );
   setHandler(fullRecordingSignOff, (signal) => {
     if (!allowed(signal.actor, 'sign_off') || decision.current) return;
     decision.current = signal;

@@ -4,7 +4,8 @@
  * own key that the database keeps wrapped by the master key.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { replaceFileDurably } from '../durable-files';
 import path from 'node:path';
 import { newDataKey, open, seal, unwrapKey, wrapKey } from '../crypto/envelope';
 
@@ -35,9 +36,7 @@ export function createDocumentStore(options: { dataDir: string; masterKey: Buffe
       const dataKey = newDataKey();
       mkdirSync(folder, { recursive: true, mode: 0o700 });
       const file = fileOf(id);
-      const partial = `${file}.partial`;
-      writeFileSync(partial, seal(plaintext, dataKey, additionalData(id)), { mode: 0o600 });
-      renameSync(partial, file);
+      replaceFileDurably(file, seal(plaintext, dataKey, additionalData(id)));
       const stored = {
         wrappedKey: wrapKey(dataKey, options.masterKey),
         sha256: createHash('sha256').update(plaintext).digest('hex'),

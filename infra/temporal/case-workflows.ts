@@ -3,8 +3,9 @@
  * case, read its status, send it the steps users take. Only the Temporal client; the API never touches a workflow
  * otherwise.
  */
-import { isGrpcServiceError, WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { QueryDefinition, SignalDefinition } from '@temporalio/common';
+import { isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, type QueryDefinition, type SignalDefinition, type UpdateDefinition } from '@temporalio/common';
+import { STEP_REFUSED, type StepAccepted } from '../../workflows/human-steps';
 import type { History } from './history';
 
 const START_DEADLINE_MS = 5_000;
@@ -12,6 +13,11 @@ const START_DEADLINE_MS = 5_000;
 const HISTORY_DEADLINE_MS = 10_000;
 /** gRPC's NOT_FOUND (the grpc-js package is the SDK's dependency, not ours). */
 const GRPC_NOT_FOUND = 5;
+
+/** The workflow refused a human step; the message is its Korean reason, for the user as it is. */
+export class StepRefusedError extends Error {
+  override readonly name = 'StepRefusedError';
+}
 
 export interface CaseWorkflowKind<I, S> {
   workflow: (input: I) => Promise<S>;
@@ -50,6 +56,22 @@ export class CaseWorkflows<I, S> {
 
   send<T>(caseId: string, signal: SignalDefinition<[T]>, payload: T): Promise<void> {
     return this.client.workflow.getHandle(this.kind.workflowId(caseId)).signal(signal, payload);
+  }
+
+  /**
+   * A human step, accepted or refused by the workflow itself before this returns: the rule is applied once, where the
+   * case lives, with no race between a check and a signal. A refusal is a StepRefusedError with the Korean reason.
+   */
+  async step<T>(caseId: string, update: UpdateDefinition<StepAccepted, [T]>, request: T): Promise<StepAccepted> {
+    try {
+      return await this.client.workflow.getHandle(this.kind.workflowId(caseId)).executeUpdate(update, { args: [request] });
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === STEP_REFUSED) {
+        throw new StepRefusedError(error.cause.message);
+      }
+      if (error instanceof WorkflowNotFoundError) throw new StepRefusedError('이 신청은 이미 종결되었거나 업무 흐름을 찾을 수 없습니다. 관리부서에 문의하십시오.');
+      throw error;
+    }
   }
 
   /**

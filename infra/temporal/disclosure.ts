@@ -1,4 +1,4 @@
-/** The API's way to disclosure workflows (workflows/disclosure.ts): start, status, and each step as its signal. */
+/** The API's way to disclosure workflows (workflows/disclosure.ts): start, status, and each step as its Update. */
 import type { Client } from '@temporalio/client';
 import { disclosureStatus, disclosureWorkflow, disclosureWorkflowId, type DisclosureInput, type DisclosureStatus } from '../../workflows/disclosure';
 import { CaseWorkflows } from './case-workflows';

@@ -1,9 +1,6 @@
-/** The API's way to full-recording workflows (workflows/full-recording.ts). */
+/** The API's way to full-recording workflows (workflows/full-recording.ts): start, status, and each step as its Update. */
 import type { Client } from '@temporalio/client';
-import {
-  fullRecordingRenew, fullRecordingRevoke, fullRecordingSignOff, fullRecordingStatus, fullRecordingWorkflow, fullRecordingWorkflowId,
-  type FullRecordingInput, type FullRecordingStatus, type RenewSignal, type RevokeSignal, type SignOffSignal,
-} from '../../workflows/full-recording';
+import { fullRecordingStatus, fullRecordingWorkflow, fullRecordingWorkflowId, type FullRecordingInput, type FullRecordingStatus } from '../../workflows/full-recording';
 import { CaseWorkflows } from './case-workflows';
 
 export class FullRecordingWorkflows extends CaseWorkflows<FullRecordingInput, FullRecordingStatus> {
@@ -13,17 +10,5 @@ export class FullRecordingWorkflows extends CaseWorkflows<FullRecordingInput, Fu
 
   start(input: FullRecordingInput): Promise<void> {
     return this.startCase(input.applicationId, input);
-  }
-
-  signOff(applicationId: string, signal: SignOffSignal): Promise<void> {
-    return this.send(applicationId, fullRecordingSignOff, signal);
-  }
-
-  revoke(applicationId: string, signal: RevokeSignal): Promise<void> {
-    return this.send(applicationId, fullRecordingRevoke, signal);
-  }
-
-  renew(applicationId: string, signal: RenewSignal): Promise<void> {
-    return this.send(applicationId, fullRecordingRenew, signal);
   }
 }

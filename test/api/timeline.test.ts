@@ -140,14 +140,14 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
       `거부된 요청: GET /cases/disclosure_request/${caseId}/timeline.xlsx`,
     ]);
 
-    // The workflow's own history: the sign-offs as signals, each with the user it carried, in the chain's order.
-    const signOffs = items.filter((item) => item.source === 'workflow' && item.event === 'signal:disclosureSignOff');
+    // The workflow's own history: the sign-offs as Updates, each with the user it carried and the role it was taken as.
+    const signOffs = items.filter((item) => item.source === 'workflow' && item.event === 'update:disclosureSignOff');
     expect(signOffs.map((item) => [item.actor, item.role, item.reason, item.note])).toEqual([
       ['lee.operator', 'operator', 'operator 확인함', '결정: 승인'], ['park.deputy', 'deputy', 'deputy 확인함', '결정: 승인'],
       ['choi.chief', 'chief', 'chief 확인함', '결정: 승인'],
     ]);
     expect(signOffs[0]!.workflowId).toBe(disclosureWorkflowId(caseId));
-    const confirmed = items.find((item) => item.event === 'signal:disclosureConfirmRecordings')!;
+    const confirmed = items.find((item) => item.event === 'update:disclosureConfirmRecordings')!;
     expect(confirmed).toMatchObject({ actor: 'lee.operator', refs: [{ kind: 'recording', id: call.id, sha256: call.sha256, name: null }] });
     expect(call.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(first(items, (item) => item.event === 'workflow:started')).toBeLessThan(first(items, (item) => item === confirmed));
@@ -167,10 +167,10 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
     expect(items.find((item) => item.event === 'disclosure.package_built')).toMatchObject({
       released: 'package_built', refs: expect.arrayContaining([{ kind: 'package', id: null, sha256: packageSha256, name: null }]),
     });
-    expect(items.find((item) => item.event === 'signal:disclosurePackageProvided')).toMatchObject({
+    expect(items.find((item) => item.event === 'update:disclosurePackageProvided')).toMatchObject({
       actor: 'lee.operator', released: 'package_provided', refs: [{ kind: 'package', id: null, sha256: packageSha256, name: null }],
     });
-    expect(items.find((item) => item.event === 'signal:disclosureHandoverSigned')).toMatchObject({
+    expect(items.find((item) => item.event === 'update:disclosureHandoverSigned')).toMatchObject({
       actor: 'lee.operator', released: 'handover_signed', refs: [expect.objectContaining({ kind: 'attachment', id: signedForm2 })],
     });
 
@@ -243,9 +243,9 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
       expect.arrayContaining([['disclosureWorkflow', 'archive', expect.stringMatching(/^[0-9a-f]{64}$/)], ['deadlineRemindersWorkflow', 'archive', expect.stringMatching(/^[0-9a-f]{64}$/)]]),
     );
     expect(archived.workflowProblems).toEqual(['이 서버는 업무 흐름 서버(Temporal)에 연결되어 있지 않아 보관된 이력만 씁니다.']);
-    const signOffs = archived.items.filter((item) => item.event === 'signal:disclosureSignOff').map((item) => item.actor);
+    const signOffs = archived.items.filter((item) => item.event === 'update:disclosureSignOff').map((item) => item.actor);
     expect(signOffs).toEqual(['lee.operator', 'park.deputy', 'choi.chief']);
-    expect(archived.items.some((item) => item.event === 'signal:disclosureDestructionReported' && item.actor === 'lee.operator')).toBe(true);
+    expect(archived.items.some((item) => item.event === 'update:disclosureDestructionReported' && item.actor === 'lee.operator')).toBe(true);
     expect(archived.items.some((item) => item.event === 'workflow:completed' && item.note === '최종 상태: closed')).toBe(true);
     expect(archived.items.filter((item) => item.event === 'workflow.history_archived').flatMap((item) => item.refs.map((ref) => ref.sha256)).sort()).toEqual(
       archived.workflows.map((workflow) => workflow.archiveSha256).sort(),

@@ -22,14 +22,18 @@ import { createLogger } from '../../infra/logger';
 import { loadSettings } from '../../infra/settings';
 import type { Actor } from '../../domain/full-recording-steps';
 import {
-  fullRecordingRenew, fullRecordingRevoke, fullRecordingSignOff, fullRecordingStatus, fullRecordingWorkflow, fullRecordingWorkflowId,
-  type FullRecordingInput, type FullRecordingStatus,
+  fullRecordingRenew, fullRecordingRevoke, fullRecordingSignOff, fullRecordingStatus, fullRecordingStep, fullRecordingWorkflow, fullRecordingWorkflowId,
+  type FullRecordingInput, type FullRecordingStatus, type FullRecordingStepRequest,
 } from '../../workflows/full-recording';
 import { testActivityDeps } from '../support/activities';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { freePort } from '../support/ports';
 import { bundleWorkflows, createTimeSkippingEnvironment, queryWhen, runWithWorker, historyRecorder } from '../support/temporal';
 import { type RoleId } from '../../domain/roles';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { STEP_REFUSED } from '../../workflows/human-steps';
+import { workflowItems } from '../../api/timeline';
 
 const TASK_QUEUE = 'full-recording-test';
 const DAY = 86_400_000;
@@ -197,6 +201,39 @@ test('signals the rules do not allow are refused, audited, and change nothing', 
     }
     expect(await modeOf(STAFF_EXTENSION)).toBe('selective');
     await handle.signal(fullRecordingRevoke, { actor: HEAD, reason: '신청 철회' });
+    expect(await handle.result()).toMatchObject({ state: 'revoked', endReason: 'withdrawn', endedBy: HEAD.username });
+  });
+});
+
+test('steps as Updates: refused at once with the reason and nothing recorded; a user with several roles acts as the awaited one', async () => {
+  const now = await env.currentTimeMs();
+  await withWorker(async () => {
+    const { application, handle } = await apply({ from: now, to: now + 30 * DAY });
+    const step = (request: FullRecordingStepRequest) => handle.executeUpdate(fullRecordingStep, { args: [request] });
+    const refusalOf = (request: FullRecordingStepRequest) =>
+      step(request).then(
+        () => 'accepted',
+        (error: unknown) => (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === STEP_REFUSED ? error.cause.message : error),
+      );
+    const user = (who: Actor, ...roles: RoleId[]) => ({ username: who.username, roles: roles.length > 0 ? roles : [who.role], department: who.department });
+    // The chief before the operator, a head of another department revoking: refused with why, before anything happens.
+    expect(await refusalOf({ action: 'sign_off', user: user(CHIEF), decision: 'approve', comment: '바로 승인' })).toContain('차례');
+    expect(await refusalOf({ action: 'revoke', user: { username: 'seo.head', roles: ['dept_head'], department: 'it' }, reason: '다른 부서' })).toContain('신청 부서의 장');
+    // One person holding the operator's and the deputy's roles signs the first step as the operator, then not the second.
+    expect(await step({ action: 'sign_off', user: user(OPERATOR, 'deputy', 'operator'), decision: 'approve', comment: '서류 확인' })).toEqual({ actingAs: 'operator' });
+    await statusWhen(handle, (status) => status.awaiting === 'deputy');
+    expect(await refusalOf({ action: 'sign_off', user: user(OPERATOR, 'deputy', 'operator'), decision: 'approve', comment: '겸직' })).toBe('같은 사람이 두 단계를 처리할 수 없습니다.');
+    const status = await handle.query(fullRecordingStatus);
+    expect(status).toMatchObject({ state: 'under_review', awaiting: 'deputy', refusals: [], signOffs: [expect.objectContaining({ actor: OPERATOR.username, role: 'operator' })] });
+    // A refused Update leaves no trace in the history: only the accepted one is there.
+    const history = await handle.fetchHistory();
+    expect((history.events ?? []).filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(1);
+    // The case's timeline reads the accepted step from the history: who sent it, the role it was taken as, the comment.
+    expect(workflowItems(history, handle.workflowId).filter((item) => item.event.startsWith('update:'))).toEqual([
+      expect.objectContaining({ event: 'update:fullRecordingSignOff', actor: OPERATOR.username, role: 'operator', reason: '서류 확인' }),
+    ]);
+    expect(await db.orm.em.fork().count(AuditEvent, { action: 'full_recording.signal_refused', targetId: application.id })).toBe(0);
+    expect(await step({ action: 'revoke', user: user(HEAD), reason: '신청 철회' })).toEqual({ actingAs: 'dept_head' });
     expect(await handle.result()).toMatchObject({ state: 'revoked', endReason: 'withdrawn', endedBy: HEAD.username });
   });
 });
