@@ -3,7 +3,7 @@
  * each naming roles and the scope they get — `everything`, `ownCalls` (the caller must be a party:
  * the official at the call's extension, Art. 8(1) proviso), or `ownDepartment` (a department head's own department's
  * applications and extensions). A route without a declaration cannot be
- * registered, and a role no grant names is refused.
+ * registered, and a role no grant names is refused. The grants themselves are api/policy.ts.
  */
 import { ROLE_IDS, type RoleId } from '../domain/roles';
 import type { User } from '../domain/sign-off';
@@ -24,8 +24,6 @@ export interface Grant {
 }
 
 export type Access = 'public' | readonly Grant[];
-
-export const anyRole: readonly Grant[] = [{ roles: ROLES, scope: 'everything' }];
 
 /** Who is asking: the session's user as the directory described them at login. */
 export interface Principal {

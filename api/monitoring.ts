@@ -1,5 +1,6 @@
 /**
- * Running it (issue 9): `GET /ready` for load balancers and service managers, and `GET /metrics` for Prometheus.
+ * Running it (issue 9): `GET /ready` for load balancers and service managers, and `GET /metrics` for Prometheus
+ * (declared in api/route-table/monitoring.ts; what they check, count and allow is here).
  *
  * `/health` stays the liveness answer with every component's report in Korean; `/ready` asks the same checks plus the
  * migrations whether this process can serve a request now, and names only the failing components (no detail: it is
@@ -20,10 +21,8 @@ import type { CaptureControlClient } from '../capture/control-client';
 import { DestructionReport, Recording, RecordingHold } from '../infra/db/entities';
 import { createLogger, type Logger } from '../infra/logger';
 import type { Settings } from '../infra/settings';
-import { CounterVec, EXPOSITION_CONTENT_TYPE, Exposition, HistogramVec, type Sample } from '../infra/metrics';
-import { ApiError } from './errors';
+import { CounterVec, Exposition, HistogramVec, type Sample } from '../infra/metrics';
 import { checkHealth, type HealthCheck } from './health';
-import { defineRoute, type RouteSpec } from './routes';
 import { DISCLOSURE_STATUSES } from '../domain/disclosure';
 import { FULL_RECORDING_STATUSES } from '../domain/full-recording';
 
@@ -240,7 +239,18 @@ function workerCollector(url: string): Collector {
   };
 }
 
-export function monitoringRoutes(deps: MonitoringDeps): RouteSpec[] {
+/** What /ready and /metrics answer with; the routes are declared in api/route-table/monitoring.ts. */
+export interface Monitor {
+  logger: Logger;
+  /** The content of METRICS_TOKEN_FILE, if any (see mayReadMetrics). */
+  metricsToken?: string;
+  /** The checks /ready asks (readinessChecks). */
+  readiness: Record<string, HealthCheck>;
+  /** Every collector's figures, the request counters and the scrape's own, as the Prometheus text format. */
+  scrape(): Promise<string>;
+}
+
+export function createMonitor(deps: MonitoringDeps): Monitor {
   const options = deps.monitoring ?? {};
   const http = options.http ?? new HttpMetrics();
   // The system passes its own logger; the default serves API suites that never look at monitoring.
@@ -279,29 +289,5 @@ export function monitoringRoutes(deps: MonitoringDeps): RouteSpec[] {
     return out.text();
   };
 
-  return [
-    defineRoute({
-      method: 'get', path: '/ready', kind: 'api', access: 'public',
-      summary: '처리 준비 여부 (데이터베이스·마이그레이션·Temporal·워커·녹취 장치·디렉터리·메일·디스크·마스터 키; 실패한 구성 요소 이름만, 개인정보 없음)',
-      async handle({ res }) {
-        const report = await checkReadiness(readiness);
-        if (report.state !== 'ready') logger.warn('not ready', { failing: report.failing });
-        res.status(report.state === 'ready' ? 200 : 503).json(report);
-      },
-    }),
-    defineRoute({
-      method: 'get', path: '/metrics', kind: 'api', access: 'public',
-      summary: 'Prometheus 지표 (이 서버 안에서, 또는 METRICS_TOKEN_FILE의 Bearer 토큰으로만; 건수만, 개인정보 없음)',
-      async handle({ req, res }) {
-        if (!mayReadMetrics(req, options.metricsToken)) {
-          throw new ApiError(403, 'FORBIDDEN', '지표는 이 서버 안에서 또는 지표 토큰으로만 읽을 수 있습니다.', {
-            tokenSent: req.get('authorization') !== undefined,
-          });
-        }
-        const text = await scrape();
-        res.status(200).setHeader('Content-Type', EXPOSITION_CONTENT_TYPE);
-        res.send(text);
-      },
-    }),
-  ];
+  return { logger, metricsToken: options.metricsToken, readiness, scrape };
 }

@@ -19,9 +19,6 @@ import type { DeadlineStatus } from '../workflows/deadline-reminders';
 import type { DisclosureStatus } from '../workflows/disclosure';
 import type { FullRecordingStatus } from '../workflows/full-recording';
 import type { RetentionDayStatus } from '../workflows/retention';
-import { PRIVILEGED_ROLES, type Grant } from './access';
-import { ApiError } from './errors';
-import { defineRoute, type RouteSpec } from './routes';
 import { html, type Html } from './ui/html';
 
 export const LIFECYCLES = ['full-recording', 'retention', 'disclosure', 'access-review'] as const;
@@ -34,10 +31,6 @@ export const LIFECYCLE_LABELS: Record<Lifecycle, string> = {
   disclosure: '녹취정보 열람·제공',
   'access-review': '월간 접근기록 점검',
 };
-
-/** The models are process descriptions, not case data; those who run and audit the procedures read them. */
-/** Whoever reads a case reads its process: a drawing of the rules, with nothing of any case in it. */
-export const PROCESS_MODEL_READERS: readonly Grant[] = [{ roles: [...PRIVILEGED_ROLES, 'auditor', 'dept_head'], scope: 'everything' }];
 
 export const PROCESS_MODELS_DIR = path.join(PROJECT_ROOT, 'workflows', 'bpmn');
 
@@ -194,7 +187,7 @@ const VENDOR_FILES = {
   'bpmn-js.css': { file: 'dist/assets/bpmn-js.css', type: 'text/css; charset=utf-8' },
 } as const;
 type VendorName = keyof typeof VENDOR_FILES;
-const VENDOR_NAMES = Object.keys(VENDOR_FILES) as [VendorName, ...VendorName[]];
+export const BPMN_VENDOR_NAMES = Object.keys(VENDOR_FILES) as [VendorName, ...VendorName[]];
 
 let bpmnJs: { version: string; root: string } | undefined;
 /** The installed bpmn-js: its version is part of every vendor URL, so a year-long cache never serves an old one. */
@@ -244,33 +237,11 @@ export function processView(lifecycle: Lifecycle, steps: ProcessSteps): Html {
 </section>`;
 }
 
-const lifecycleParams = z.object({ lifecycle: z.enum(LIFECYCLES) });
-
-/** The routes of the process views; built when the route table is, so nothing is read at import time. */
-export function processViewRoutes(): RouteSpec[] {
+/** The bpmn-js files, read when the route table is built (nothing is read at import time), by the name they are served under. */
+export function bpmnVendorFiles(): { version: string; files: Map<VendorName, { type: string; body: Buffer }> } {
   const { version, root } = installedBpmnJs();
-  const vendor = new Map(VENDOR_NAMES.map((name) => [name, { type: VENDOR_FILES[name].type, body: readFileSync(path.join(root, VENDOR_FILES[name].file)) }]));
-  const vendorParams = z.object({ version: z.literal(version), name: z.enum(VENDOR_NAMES) });
-  return [
-    defineRoute<z.infer<typeof lifecycleParams>>({
-      method: 'get', path: '/api/process-models/:lifecycle', kind: 'api', access: PROCESS_MODEL_READERS, params: lifecycleParams,
-      summary: '처리 흐름도 (BPMN 2.0 XML, 도형 배치 포함)',
-      example: { params: { lifecycle: 'disclosure' } },
-      async handle({ res, params }) {
-        res.type('application/xml; charset=utf-8').send(processModel(params.lifecycle).xml);
-      },
-    }),
-    defineRoute<z.infer<typeof vendorParams>>({
-      // Public like /assets: a published library, no data; the login page does not use it.
-      method: 'get', path: '/vendor/bpmn-js/:version/:name', kind: 'page', access: 'public', params: vendorParams,
-      summary: '처리 흐름도 보기 프로그램 (bpmn-js)',
-      example: { params: { version, name: 'bpmn-navigated-viewer.production.min.js' } },
-      async handle({ res, params }) {
-        const file = vendor.get(params.name);
-        if (!file) throw new ApiError(404, 'NOT_FOUND', '요청한 주소를 찾을 수 없습니다.');
-        // The version is in the path, so the file at a URL never changes: cache it for a year, unlike case pages.
-        res.set('Cache-Control', 'public, max-age=31536000, immutable').type(file.type).send(file.body);
-      },
-    }),
-  ];
+  return {
+    version,
+    files: new Map(BPMN_VENDOR_NAMES.map((name) => [name, { type: VENDOR_FILES[name].type, body: readFileSync(path.join(root, VENDOR_FILES[name].file)) }])),
+  };
 }

@@ -1,6 +1,7 @@
 /**
- * The route registry: every route of the API and the UI is declared here with its access rule, its
- * request schemas (which both validate requests and produce the OpenAPI document) and its handler.
+ * The route registry: every route of the API and the UI is declared through it (the route table, api/route-table/)
+ * with its access rule (a grant of api/policy.ts), its request schemas (which both validate requests and produce the
+ * OpenAPI document) and its handler.
  * Mounting a route wires the same chain for all of them, in this order: authorise → content type →
  * body → CSRF → validate → ownership → handler. Every refusal on the way is an audit event.
  */

@@ -1,6 +1,6 @@
 /**
  * The HTTP side: express 5 on the configured address, serving the JSON API and the Korean intranet UI
- * from one route table (route-table.ts). Every request gets an id, a security-header set with a strict
+ * from one route table (route-table/). Every request gets an id, a security-header set with a strict
  * Content-Security-Policy, its session resolved from the cookie, and one structured log line.
  */
 import { randomUUID } from 'node:crypto';

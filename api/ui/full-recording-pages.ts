@@ -3,7 +3,7 @@ import { AUDIT_ACTION_LABELS } from '../../domain/audit-labels';
 import { FULL_RECORDING_GROUNDS } from '../../domain/full-recording';
 import { formatKoreanLocalDate } from '../../domain/korean-time';
 import { decide, ROLE_LABELS } from '../access';
-import { TIMELINE_READERS } from '../timeline-routes';
+import { TIMELINE_READERS } from '../policy';
 import { GROUND_LABELS, type ApplicationDetail, type ApplicationView, type FullRecordingOverview } from '../full-recording';
 import { processView } from '../process-views';
 import { formatFileSize } from '../uploads';

@@ -11,6 +11,9 @@ import { html, type Html } from './html';
 import { page, type Frame } from './layout';
 import { factsTable } from './parts';
 
+/** The page's stylesheet, served from /assets/ beside app.css. */
+export const TIMELINE_ASSETS = { 'timeline.css': 'text/css; charset=utf-8' } as const;
+
 export const RELEASE_LABELS: Record<Release, string> = {
   audio_played: '음성 재생 (열람)',
   package_built: '제공 파일 작성',

@@ -17,9 +17,10 @@ import { PROJECT_ROOT } from '../../infra/paths';
 import type { Principal } from '../../api/access';
 import { ApiError } from '../../api/errors';
 import {
-  PROCESS_VIEW_ASSETS, accessReviewSteps, disclosureSteps, fullRecordingSteps, processModel, processView, processViewRoutes,
+  PROCESS_VIEW_ASSETS, accessReviewSteps, disclosureSteps, fullRecordingSteps, processModel, processView,
   retentionSteps, type Lifecycle, type ProcessSteps,
 } from '../../api/process-views';
+import { processViewRoutes } from '../../api/route-table/process-views';
 import { mountRoute, type RequestContext } from '../../api/routes';
 import { CONTENT_SECURITY_POLICY } from '../../api/server';
 import { page as layoutPage } from '../../api/ui/layout';

@@ -1,23 +1,12 @@
-/** The case timeline's routes (처리 경위): its JSON, its page and its workbook, each read audited. */
-import type { Response } from 'express';
+/** The case timeline (처리 경위): its JSON, its page and its workbook, each read audited; the reading is api/timeline.ts. */
 import type { z } from 'zod';
-import { writeTimelineXlsx } from '../templates/case-timeline';
-import type { Grant } from './access';
-import { defineRoute, type RouteCall, type RouteSpec } from './routes';
-import { caseTimeline, readCaseTimeline, timelineParams, type CaseTimeline, type TimelineDeps } from './timeline';
-import type { Frame } from './ui/layout';
-import { timelinePage, timelineWorkbook } from './ui/timeline-pages';
-
-/** The managing department and auditors; never anyone who might be a party to the case. */
-export const TIMELINE_READERS: readonly Grant[] = [{ roles: ['chief', 'deputy', 'operator', 'auditor'], scope: 'everything' }];
-export const TIMELINE_ASSETS = { 'timeline.css': 'text/css; charset=utf-8' } as const;
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
-export interface TimelineRouteDeps extends TimelineDeps {
-  municipalityName: string;
-  /** The page frame of the route table (user, navigation). */
-  frame(res: Response, currentPath?: string): Frame;
-}
+import { writeTimelineXlsx } from '../../templates/case-timeline';
+import { TIMELINE_READERS } from '../policy';
+import { defineRoute, type RouteCall, type RouteSpec } from '../routes';
+import { caseTimeline, readCaseTimeline, timelineParams, type CaseTimeline, type TimelineDeps } from '../timeline';
+import { timelinePage, timelineWorkbook } from '../ui/timeline-pages';
+import type { RouteDeps } from './deps';
+import { framer, XLSX_TYPE } from './page';
 
 type TimelineCall = RouteCall<z.output<typeof timelineParams>, unknown, unknown>;
 
@@ -32,7 +21,15 @@ async function readAudited(deps: TimelineDeps, call: TimelineCall, action: 'time
   return timeline;
 }
 
-export function timelineRoutes(deps: TimelineRouteDeps): RouteSpec[] {
+export function timelineRoutes(site: RouteDeps): RouteSpec[] {
+  const deps: TimelineDeps & { municipalityName: string } = {
+    documents: site.documents,
+    // Both wrap the same Temporal client; either reads any workflow's history.
+    histories: site.disclosureWorkflows ?? site.fullRecordingWorkflows,
+    timeZone: site.timeZone,
+    municipalityName: site.municipalityName,
+  };
+  const frame = framer(site);
   const example = { params: { caseType: 'disclosure_request', id: '00000000-0000-4000-8000-000000000000' } };
   return [
     defineRoute<z.output<typeof timelineParams>>({
@@ -51,7 +48,7 @@ export function timelineRoutes(deps: TimelineRouteDeps): RouteSpec[] {
         const timeline = await readAudited(deps, call, 'timeline.read', 'html');
         const back = call.params.caseType === 'disclosure_request' ? `/disclosure/${call.params.id}` : `/full-recording/${call.params.id}`;
         const current = call.params.caseType === 'disclosure_request' ? '/disclosure' : '/full-recording';
-        call.res.status(200).type('html').send(timelinePage(deps.frame(call.res, current), timeline, { back, timeZone: deps.timeZone, municipalityName: deps.municipalityName }));
+        call.res.status(200).type('html').send(timelinePage(frame(call.res, current), timeline, { back, timeZone: deps.timeZone, municipalityName: deps.municipalityName }));
       },
     }),
     defineRoute<z.output<typeof timelineParams>>({
