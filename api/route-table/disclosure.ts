@@ -4,6 +4,7 @@
  * package's public key and its verification. The API and the pages; a party's own requests are in own-requests.ts.
  */
 import { z } from 'zod';
+import { playRefusal, type DisclosureState } from '../../domain/disclosure-steps';
 import { DisclosureRequest } from '../../infra/db/entities';
 import { decide, type Principal } from '../access';
 import { attachmentView, sendAttachment } from '../attachments';
@@ -72,8 +73,8 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
     const page = disclosurePage(frame(call.res, '/disclosure'), {
       item, steps, matches, files: decide(DISCLOSURE_HANDLERS, principal).allowed, chain: deps.disclosure.signOffChain, signOffLabels: deps.signOffLabels,
       uploadLimits: deps.attachments, now: localInputValue(new Date(), deps.timeZone), error: error?.message,
-      playable: item.kind === 'viewing' && item.workflow?.state === 'released' && decide(DISCLOSURE_HANDLERS, principal).allowed
-        && item.workflow.viewingUntil !== null && Date.parse(item.workflow.viewingUntil) > Date.now(),
+      playable: decide(DISCLOSURE_HANDLERS, principal).allowed && item.workflow !== null
+        && playRefusal({ kind: item.kind, state: item.workflow.state as DisclosureState, viewingUntil: item.workflow.viewingUntil, recordings: [] }, new Date(), deps.timeZone) === undefined,
     }, deps.timeZone);
     sendPage(call.res, page, error?.status ?? 200);
   };
