@@ -77,6 +77,8 @@ export default tseslint.config(
           ],
         },
       ],
+      // Nor loaded late (require() is refused everywhere by no-require-imports).
+      'no-restricted-syntax': ['error', { selector: 'ImportExpression', message: "Workflows load nothing at run time: no import() in Temporal's sandbox." }],
     },
   },
   {
