@@ -4,7 +4,7 @@
  * destruction report (Form 3) and the documents each step produces. Every activity is safe to retry: a step is
  * written once per step key, and rows that exist once per request (receipt, report, ledger line) are found again.
  */
-import type { EntityManager, MikroORM } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import { readinessProblems } from '../domain/disclosure-steps';
 import { DISCLOSURE_KIND_LABELS } from '../domain/disclosure';
 import { ApplicationFailure } from '@temporalio/common';

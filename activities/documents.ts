@@ -108,8 +108,7 @@ export function createDocumentActivities({ orm, documents, templatesDir }: Docum
   };
 
   return {
-    generateDocument(input: GenerateDocumentInput): Promise<GeneratedDocumentRef> {
-      return onceByKey(() => existing(input.idempotencyKey), () => create(input));
-    },
+    // An arrow, not a method: callers take it off the object (`const { generateDocument } = …`); it uses no `this`.
+    generateDocument: (input: GenerateDocumentInput): Promise<GeneratedDocumentRef> => onceByKey(() => existing(input.idempotencyKey), () => create(input)),
   };
 }

@@ -171,7 +171,8 @@ export function createMailActivities({ orm, documents, mailer }: MailActivityDep
     });
 
   return {
-    async deliverNotification({ notificationId }: DeliverNotificationInput): Promise<DeliverNotificationResult> {
+    // An arrow, not a method: callers take it off the object; it uses no `this`.
+    deliverNotification: async ({ notificationId }: DeliverNotificationInput): Promise<DeliverNotificationResult> => {
       const notFound = () =>
         ApplicationFailure.create({ type: 'NotificationNotFound', message: `알림이 없습니다: ${notificationId}`, nonRetryable: true });
       if (!UUID.test(notificationId)) throw notFound();

@@ -30,7 +30,8 @@ export interface NotificationActivityDeps {
 
 export function createNotificationActivities({ orm }: NotificationActivityDeps) {
   return {
-    queueNotification(input: QueueNotificationInput): Promise<{ id: string; created: boolean }> {
+    // An arrow, not a method: callers take it off the object; it uses no `this`.
+    queueNotification: (input: QueueNotificationInput): Promise<{ id: string; created: boolean }> => {
       return onceByKey<{ id: string; created: boolean }>(
         async () => {
           const existing = await orm.em.fork().findOne(Notification, { idempotencyKey: input.idempotencyKey });

@@ -204,7 +204,7 @@ async function verifyEntries(entries: readonly FileEntry[], check: Check): Promi
   const signatureValid = await checkSignature(byName.get(SIGNATURE_FILE), manifestBytes, check, read);
   let manifest: PackageManifest;
   try {
-    manifest = manifestSchema.parse(JSON.parse(manifestBytes.toString('utf8'))) as PackageManifest;
+    manifest = manifestSchema.parse(JSON.parse(manifestBytes.toString('utf8')));
   } catch {
     problems.push({ code: 'MANIFEST_INVALID', file: MANIFEST_FILE, message: `${MANIFEST_FILE}이(가) 제공 패키지 목록 형식이 아닙니다.` });
     return outcome(check, { signatureValid, manifestSha256 });

@@ -107,7 +107,7 @@ export class RtspParser {
     const body = Buffer.from(this.buffer.subarray(0, pending.bodyLength));
     this.buffer = this.buffer.subarray(pending.bodyLength);
     this.pendingHead = undefined;
-    return { ...pending.head, headers: pending.headers, body } as RtspMessage;
+    return { ...pending.head, headers: pending.headers, body };
   }
 
   private interleaved(): InterleavedFrame | undefined {

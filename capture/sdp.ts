@@ -153,6 +153,7 @@ class SdpFailure {
 }
 
 function fail(code: SdpErrorCode, detail: string, line?: number): never {
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- caught in this module only (parseSdp), no stack wanted
   throw new SdpFailure(line === undefined ? { code, detail } : { code, detail, line });
 }
 

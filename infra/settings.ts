@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { LOG_LEVELS } from './logger';
 import { PROJECT_ROOT } from './paths';
 import { parsePeriod, type Period } from '../domain/period';
-import { ROLE_IDS, SIGN_OFF_ROLES, type RoleId, type SignOffRole } from '../domain/roles';
+import { ROLE_IDS, SIGN_OFF_ROLES, type RoleId } from '../domain/roles';
 
 
 const period = z.string().transform((text, ctx): Period => {
@@ -506,7 +506,7 @@ export const SETTINGS = {
         }
         mapping.set(groupDn, role as RoleId);
       }
-      return mapping as ReadonlyMap<string, RoleId>;
+      return mapping;
     }),
   }),
   directoryTlsCaFile: setting({

@@ -66,7 +66,7 @@ export function wrappedKeyEntities(orm: MikroORM): { table: string; entity: Enti
     .filter((meta) => !meta.abstract && !meta.embeddable && meta.properties.wrappedKey !== undefined)
     .map((meta) => ({
       table: meta.tableName,
-      entity: meta.class as unknown as EntityName<KeyRow>,
+      entity: meta.class,
       // A deleted recording's key is gone; a row marked deleted but still holding one is never re-wrapped either.
       tombstones: meta.properties.deletedAt !== undefined,
     }))
@@ -257,7 +257,7 @@ async function pageOfKeys(em: EntityManager, holder: KeyHolder, after: string | 
   const where: Record<string, unknown> = { wrappedKey: { $ne: null } };
   if (holder.tombstones) where.deletedAt = null;
   if (after !== undefined) where.id = { $gt: after };
-  const rows = (await em.find(holder.entity, where as never, {
+  const rows = (await em.find(holder.entity, where, {
     fields: ['id', 'wrappedKey'] as never,
     orderBy: { id: 'asc' } as never,
     limit,
@@ -300,7 +300,7 @@ async function rewrapTable(
     await orm.em.fork().transactional(async (tx) => {
       for (const change of changes) {
         // Conditional on the value read: a row changed meanwhile (a system left running) stops the rotation instead.
-        const updated = await tx.nativeUpdate(holder.entity, { id: change.id, wrappedKey: change.from } as never, { wrappedKey: change.to } as never);
+        const updated = await tx.nativeUpdate(holder.entity, { id: change.id, wrappedKey: change.from }, { wrappedKey: change.to });
         if (updated !== 1) {
           throw new KeyRotationError('CHANGED_DURING_ROTATION', `${table} ${change.id}: 교체 중에 키가 바뀌었습니다. 시스템을 모두 멈추고 다시 실행하십시오`);
         }

@@ -10,8 +10,8 @@ import { formatKoreanDate, formatKoreanDateTime, localYear, wallClockDate } from
 import type { Form4Fields, LedgerRow, SignOffLabels } from './documents';
 
 interface Column {
-  /** The header text, or which 결재 label from the settings heads it. */
-  header: string | keyof SignOffLabels;
+  /** The header text, or in the 결재 group which label from the settings heads it (a key of SignOffLabels). */
+  header: string;
   /** The group header above it on the form, if any. */
   group?: '신청 내용' | '결재';
   width: number;

@@ -56,7 +56,7 @@ export function ormOptions(settings: DatabaseSettings, overrides: Partial<Option
   switch (settings.databaseDriver) {
     case 'sqlite':
       if (settings.databaseName !== ':memory:') mkdirSync(path.dirname(settings.databaseName), { recursive: true });
-      return { ...common, driver: BetterSqliteDriver, ...overrides } as Options;
+      return { ...common, driver: BetterSqliteDriver, ...overrides };
     case 'postgresql':
     case 'mssql':
       return {
@@ -74,7 +74,7 @@ export function ormOptions(settings: DatabaseSettings, overrides: Partial<Option
             : { options: { encrypt: true, trustServerCertificate: false } }
           : undefined,
         ...overrides,
-      } as Options;
+      };
   }
 }
 

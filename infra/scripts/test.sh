@@ -2,6 +2,7 @@
 # `npm test`: every suite — unit, persistence on SQLite and on a real PostgreSQL 15, the directory on a
 # real OpenLDAP slapd, documents through LibreOffice, workflows on the Java time-skipping test server, and
 # the whole system started as `npm start` starts it.
+# Type-check, lint and the format check come first and fail the run on their own.
 # Extra arguments go to jest (e.g. `npm test -- test/unit`).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -10,6 +11,10 @@ source "$root/infra/scripts/lib.sh"
 cd "$root"
 bash infra/scripts/provision.sh test
 npx tsc -p tsconfig.json
+echo "lint: eslint (type-aware, no warnings allowed)"
+npx eslint . --max-warnings 0 || { echo "lint: failed — fix the errors above (npm run lint)" >&2; exit 1; }
+echo "format: prettier --check"
+npx prettier --check . || { echo "format: files above are not formatted — run npm run format" >&2; exit 1; }
 
 scratch=$(mktemp -d /tmp/recording-test.XXXXXX)
 chmod 755 "$scratch"

@@ -83,7 +83,7 @@ export class CaseWorkflows<I, S> {
       return await this.client.connection.withDeadline(Date.now() + HISTORY_DEADLINE_MS, () => this.client.workflow.getHandle(workflowId, runId).fetchHistory());
     } catch (error) {
       // fetchHistory answers the service's own NOT_FOUND, not the SDK's WorkflowNotFoundError.
-      if (error instanceof WorkflowNotFoundError || (isGrpcServiceError(error) && error.code === GRPC_NOT_FOUND)) return undefined;
+      if (error instanceof WorkflowNotFoundError || (isGrpcServiceError(error) && (error.code as number) === GRPC_NOT_FOUND)) return undefined;
       throw error;
     }
   }

@@ -102,7 +102,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     const known = error instanceof UsageError || error instanceof PackageKeyError;
-    process.stderr.write(`${known ? (error as Error).message : `패키지를 검증하지 못했습니다: ${error instanceof Error ? error.message : String(error)}`}\n`);
+    process.stderr.write(`${known ? error.message : `패키지를 검증하지 못했습니다: ${error instanceof Error ? error.message : String(error)}`}\n`);
     if (error instanceof UsageError) process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   },

@@ -166,8 +166,8 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     expect(listing).toMatch(/Path = recordings\/.+\.wav/);
     expect(listing).toContain(`파기결과회신서_${registered.body.managementNumber}.docx`);
     // The password was answered once: it is in no audit entry and no row.
-    const audit = await em().getConnection().execute(`select count(*) as n from audit_event where detail like ?`, [`%${built.body.password}%`]);
-    expect(Number((audit[0] as { n: number | string }).n)).toBe(0);
+    const audit: { n: number | string }[] = await em().getConnection().execute(`select count(*) as n from audit_event where detail like ?`, [`%${built.body.password}%`]);
+    expect(Number(audit[0]?.n)).toBe(0);
     // The scan download route does not hand out the package.
     const packageRow = (await detail(id)).attachments.find((attachment) => attachment.purpose === 'provision_package')!;
     expect((await operator.request('GET', `/api/disclosure-requests/${id}/attachments/${packageRow.id}`)).status).toBe(404);
@@ -204,7 +204,7 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     const archived = await em().find(ArchivedHistory, { caseType: 'disclosure_request', caseId: id }, { populate: ['wrappedKey'], orderBy: { workflowType: 'asc' } });
     expect(archived.map((row) => row.workflowType)).toEqual(['deadlineRemindersWorkflow', 'disclosureWorkflow']);
     const entries = await em().find(AuditEvent, { action: 'workflow.history_archived', targetId: id });
-    expect(entries.map((entry) => JSON.parse(entry.detail).sha256).sort()).toEqual(archived.map((row) => row.sha256).sort());
+    expect(entries.map((entry) => (JSON.parse(entry.detail) as { sha256: string }).sha256).sort()).toEqual(archived.map((row) => row.sha256).sort());
     const histories = archived.map((row) => {
       const json = stack.api.documents.get(row.id, row.wrappedKey);
       expect(createHash('sha256').update(json).digest('hex')).toBe(row.sha256);

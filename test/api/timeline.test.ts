@@ -221,7 +221,7 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
     expect(text).toContain(managementNumber);
     expect(text).toContain('신청서 접수');
     expect(text).toMatch(/1 ?\/ ?\d+ ?쪽/);
-    expect((await em().find(AuditEvent, { action: 'timeline.exported', targetId: caseId })).map((entry) => [entry.actor, JSON.parse(entry.detail).format])).toEqual([
+    expect((await em().find(AuditEvent, { action: 'timeline.exported', targetId: caseId })).map((entry) => [entry.actor, (JSON.parse(entry.detail) as { format: string }).format])).toEqual([
       ['han.auditor', 'xlsx'],
     ]);
   }, 180_000);

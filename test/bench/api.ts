@@ -24,7 +24,6 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { MikroORM } from '@mikro-orm/core';
@@ -139,7 +138,7 @@ function requestsFor(spec: LoadSpec, cookie: string): AutocannonRequest[] {
       const params = query();
       context.label = label;
       if (keepCursor) context.query = params;
-      request.path = `/api/recordings${Object.keys(params).length ? `?${new URLSearchParams(params)}` : ''}`;
+      request.path = `/api/recordings${Object.keys(params).length ? `?${new URLSearchParams(params).toString()}` : ''}`;
       context.path = request.path;
       return request;
     },
@@ -162,7 +161,7 @@ function requestsFor(spec: LoadSpec, cookie: string): AutocannonRequest[] {
       // A first page without a second one (rare at full size): ask for the first page again, labelled as such.
       if (cursor) params.cursor = cursor;
       context.label = cursor ? label : `${label} (no cursor: page 1)`;
-      request.path = `/api/recordings${Object.keys(params).length ? `?${new URLSearchParams(params)}` : ''}`;
+      request.path = `/api/recordings${Object.keys(params).length ? `?${new URLSearchParams(params).toString()}` : ''}`;
       context.path = request.path;
       return request;
     },
@@ -426,7 +425,7 @@ function hourWeight(ms: number): number {
 async function sqlitePragmas(knex: ReturnType<SqlEntityManager['getKnex']>, names: string[]): Promise<Record<string, number>> {
   const values: Record<string, number> = {};
   for (const name of names) {
-    const rows = (await knex.raw(`pragma ${name}`)) as Record<string, number>[];
+    const rows = await knex.raw<Record<string, number>[]>(`pragma ${name}`);
     values[name] = Number(rows[0]?.[name]);
   }
   return values;
@@ -819,12 +818,12 @@ async function benchDatabase(driver: Driver, now: number, allRows: Row[]): Promi
         if (!/^[a-z_]+=[a-z0-9_-]+$/i.test(pragma)) throw new Error(`BENCH_SQLITE_PRAGMAS: not a pragma setting: ${pragma}`);
         await knex.raw(`pragma ${pragma}`);
       }
-      const [journal] = (await knex.raw('pragma journal_mode')) as { journal_mode: string }[];
-      const [synchronous] = (await knex.raw('pragma synchronous')) as { synchronous: number }[];
+      const [journal] = await knex.raw<{ journal_mode: string }[]>('pragma journal_mode');
+      const [synchronous] = await knex.raw<{ synchronous: number }[]>('pragma synchronous');
       console.log(`  SQLite connection: journal_mode=${journal?.journal_mode}, synchronous=${synchronous?.synchronous}${SQLITE_PRAGMAS.length ? ' (BENCH_SQLITE_PRAGMAS: what-if, not the product default)' : ' (as initOrm leaves it)'}`);
     }
     if (driver === 'postgresql') {
-      const [size] = await orm.em.getConnection().execute<{ table: string; indexes: string }[]>(
+      const [size]: { table: string; indexes: string }[] = await orm.em.getConnection().execute(
         `select pg_size_pretty(pg_table_size('recording')) as "table", pg_size_pretty(pg_indexes_size('recording')) as indexes`,
       );
       console.log(`  recording table ${size?.table}, its indexes ${size?.indexes}`);

@@ -64,7 +64,7 @@ export async function openDatabase(driver: Driver, pgPoolMax?: number): Promise<
     stopOnExit.delete(stop);
     throw error;
   }
-  const version = (await orm.em.getConnection().execute<{ server_version: string }[]>('show server_version'))[0]?.server_version;
+  const version = ((await orm.em.getConnection().execute('show server_version')) as { server_version: string }[])[0]?.server_version;
   const opened = orm;
   return {
     orm: opened,

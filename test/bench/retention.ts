@@ -29,6 +29,7 @@ import { createLogger } from '../../infra/logger';
 import { loadSettings } from '../../infra/settings';
 import { startDevServer } from '../../infra/temporal/dev-server';
 import { startRetentionDay } from '../../infra/temporal/retention';
+import type { RetentionDayStatus } from '../../workflows/retention';
 import { WORKFLOWS_PATH } from '../../infra/temporal/workflows-path';
 import { freePort } from '../support/ports';
 import { openDatabase, stopServersLeft, type Driver } from './databases';
@@ -130,7 +131,7 @@ async function runOne(driver: Driver, temporalAddress: string, dayOffset: number
       const dueAt = calendar.retentionDueAt(sample.startedAt, retention);
       const { workflowId, runId } = await startRetentionDay(client, taskQueue, calendar, { startedAt: sample.startedAt, retentionDueAt: dueAt });
       const handle = client.workflow.getHandle(workflowId, runId);
-      return handle.result();
+      return handle.result() as Promise<RetentionDayStatus>;
     });
     const seconds = (performance.now() - started) / 1000;
     sampling = false;

@@ -69,6 +69,7 @@ describe('a disk that falls behind', () => {
     const assembly = new CallAssembly(writer, { codec: 'PCMU', layout: 'mixed' });
     let release!: () => void;
     const stalled = new Promise<void>((resolve) => (release = resolve));
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the original, called below with the handle as `this`
     const datasync = fileHandle.datasync;
     jest.spyOn(fileHandle, 'datasync').mockImplementation(async function (this: FileHandle) {
       await stalled;
@@ -165,6 +166,7 @@ describe('a disk that fails', () => {
     expect(openHandlesTo(partial)).toHaveLength(1);
     const assembly = new CallAssembly(writer, { codec: 'PCMU', layout: 'mixed' });
     // The first chunk reaches the disk; every write after it fails.
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the original, applied below with the handle as `this`
     const write = fileHandle.write;
     let writes = 0;
     jest.spyOn(fileHandle, 'write').mockImplementation(function (this: FileHandle, ...args: unknown[]) {

@@ -397,7 +397,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
 
   test('audited by the appliance once per recording, with the 관리번호, the recordings and the hashes, never the password', async () => {
     const entries = await db.orm.em.fork().find(AuditEvent, { action: 'recording.disclosure_package_sealed', reason: `녹취정보 제공 패키지 ${managementNumber}` }, { orderBy: { seq: 'asc' } });
-    const first = entries.filter((entry) => JSON.parse(entry.detail).packageSha256 === sealed.packageSha256);
+    const first = entries.filter((entry) => (JSON.parse(entry.detail) as { packageSha256?: string }).packageSha256 === sealed.packageSha256);
     expect(first.map((entry) => [entry.targetType, entry.targetId, entry.actor, entry.sourceAddress])).toEqual(
       recordings.map((recording) => ['recording', recording.id, 'system:disclosure-test', 'capture-control']),
     );
@@ -566,7 +566,7 @@ describe('the package signing key (PACKAGE_SIGNING_KEY_FILE)', () => {
     );
     expect(existsSync(missing)).toBe(false);
     const rsaFile = path.join(work, 'rsa.pem');
-    writeFileSync(rsaFile, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
+    writeFileSync(rsaFile, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
     expect(() => readPackageSigningKey(rsaFile)).toThrow(/Ed25519 개인키\(PKCS#8 PEM\)여야 합니다: .*rsa\.pem/);
     const secretish = path.join(work, 'garbage.pem');
     writeFileSync(secretish, '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWNvbnRlbnQ=\n-----END PRIVATE KEY-----\n');

@@ -22,7 +22,7 @@ function retainedHeap(): number {
   return process.memoryUsage().heapUsed;
 }
 
-function run(property: fc.IRawProperty<unknown[]>, share: number): void {
+function run(property: fc.IProperty<unknown[]>, share: number): void {
   fc.assert(property, { seed: SEED, numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: BUDGET_MS * share });
 }
 

@@ -32,6 +32,7 @@ const FRAME_BYTES = 320;
  * shows) and covering all 256 codes every 256 bytes. JavaScript source, so the child runs the very same function.
  */
 const PATTERN_SOURCE = 'function pattern(position, seed) { return (position ^ (position >>> 8) ^ (position >>> 16) ^ seed) & 0xff; }';
+// eslint-disable-next-line @typescript-eslint/no-implied-eval, @typescript-eslint/no-unsafe-call -- the very source the child process runs
 const pattern = new Function(`${PATTERN_SOURCE}; return pattern;`)() as (position: number, seed: number) => number;
 const audio = (length: number, seed: number) => Buffer.from(Array.from({ length }, (_, position) => pattern(position, seed)));
 

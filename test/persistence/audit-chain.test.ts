@@ -137,7 +137,7 @@ describe.each(availableDrivers())('audit chain on %s', (driver) => {
 
   if (driver === 'sqlite') {
     test('`npm run audit:verify` reports an intact chain, then names the tampered entry', async () => {
-      const database = db.orm.config.get('dbName') as string;
+      const database = db.orm.config.get<'dbName', string>('dbName');
       const env = { ...process.env, DB_DRIVER: 'sqlite', DB_NAME: database };
       const verify = () => run('node', [path.join(PROJECT_ROOT, 'dist/ops/cli/audit-verify.js')], { env, cwd: PROJECT_ROOT });
       for (let n = 1; n <= 4; n += 1) {

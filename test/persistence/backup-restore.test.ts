@@ -198,7 +198,7 @@ describe.each(availableDrivers())('backup and restore on %s', (driver) => {
         }
         const documents = createDocumentStore({ dataDir: restoredDir, masterKey: restoredKey });
         for (const item of data.sealed) {
-          const row = (await orm.em.getConnection().execute(`select wrapped_key from ${item.table} where id = ?`, [item.id]))[0] as { wrapped_key: string };
+          const row = ((await orm.em.getConnection().execute(`select wrapped_key from ${item.table} where id = ?`, [item.id])) as { wrapped_key: string }[])[0]!;
           expect(documents.get(item.id, row.wrapped_key).equals(item.content)).toBe(true);
         }
         expect(await orm.em.fork().findOneOrFail(FullRecordingApplication, data.applicationId)).toMatchObject({ status: 'under_review' });

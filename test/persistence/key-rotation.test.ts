@@ -38,7 +38,7 @@ describe.each(availableDrivers())('master key rotation on %s', (driver) => {
   let partialId: string;
   let partialAudio: Buffer;
   /** The half-written call's writer, kept referenced so its file stays open (as a crash leaves it) until the end. */
-  let abandoned: unknown;
+  let _abandoned: unknown;
   let before: Map<string, string>;
   let ports: { api: number; control: number };
 
@@ -65,12 +65,12 @@ describe.each(availableDrivers())('master key rotation on %s', (driver) => {
     await writer.append(partialAudio.subarray(0, 16_000));
     await writer.append(partialAudio.subarray(16_000));
     await writer.flush();
-    abandoned = writer;
+    _abandoned = writer;
     before = fileHashes(dataDir);
   }, 300_000);
 
   afterAll(async () => {
-    abandoned = undefined;
+    _abandoned = undefined;
     await db?.dispose();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
@@ -211,7 +211,7 @@ describe.each(availableDrivers())('master key rotation on %s', (driver) => {
       expect(recording.sha256).toBe(original.sha256);
     }
     for (const item of data.sealed) {
-      const row = (await em.getConnection().execute(`select wrapped_key from ${item.table} where id = ?`, [item.id]))[0] as { wrapped_key: string };
+      const row = ((await em.getConnection().execute(`select wrapped_key from ${item.table} where id = ?`, [item.id])) as { wrapped_key: string }[])[0]!;
       expect(opens(row.wrapped_key, retiredKey)).toBe(false);
       expect(documents.get(item.id, row.wrapped_key).equals(item.content)).toBe(true);
     }

@@ -33,7 +33,7 @@ describe.each(availableDrivers())('management numbers on %s', (driver) => {
     const results = await Promise.allSettled(Array.from({ length: 30 }, (_, index) => register(2026, index, index % 5 === 4)));
     const failures = results.filter((result) => result.status === 'rejected');
     expect(failures).toHaveLength(6);
-    for (const failure of failures) expect((failure as PromiseRejectedResult).reason).toBeInstanceOf(RegistrationFailed);
+    for (const failure of failures) expect(failure.reason).toBeInstanceOf(RegistrationFailed);
     const numbers = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])).sort();
     expect(numbers).toEqual(Array.from({ length: 24 }, (_, index) => formatManagementNumber(2026, index + 1)));
     const stored = await db.orm.em.fork().find(DisclosureRequest, { year: 2026 }, { orderBy: { sequence: 'asc' } });

@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { ReferenceKind, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import {
   Department,
@@ -32,11 +32,11 @@ describe.each(availableDrivers())('schema and domain on %s', (driver) => {
       tables += 1;
       const expected = meta.props
         .filter((prop) => prop.fieldNames && prop.persist !== false && ['scalar', 'm:1', '1:1'].includes(prop.kind))
-        .filter((prop) => prop.kind !== '1:1' || prop.owner)
+        .filter((prop) => prop.kind !== ReferenceKind.ONE_TO_ONE || prop.owner)
         .flatMap((prop) => prop.fieldNames)
         .sort();
-      const actual = (await connection.execute(`pragma table_info(\`${meta.tableName}\`)`))
-        .map((column: { name: string }) => column.name)
+      const actual = ((await connection.execute(`pragma table_info(\`${meta.tableName}\`)`)) as { name: string }[])
+        .map((column) => column.name)
         .sort();
       expect({ table: meta.tableName, columns: actual }).toEqual({ table: meta.tableName, columns: expected });
     }

@@ -100,7 +100,7 @@ export async function startTestAppliance(orm: MikroORM, options: { dataDir?: str
     },
     async pushWithFfmpeg({ callId, extension, notice }) {
       const query = new URLSearchParams({ extension, 'other-party': '010-4444-5555', direction: 'inbound', ...(notice ? { notice } : {}) });
-      const url = `rtsp://${DEVICE.username}:${encodeURIComponent(DEVICE.password)}@127.0.0.1:${appliance.rtspPort}/calls/${callId}?${query}`;
+      const url = `rtsp://${DEVICE.username}:${encodeURIComponent(DEVICE.password)}@127.0.0.1:${appliance.rtspPort}/calls/${callId}?${query.toString()}`;
       // Asynchronously: the appliance answering ffmpeg runs in this very process.
       const child = spawn('ffmpeg', [
         '-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1',

@@ -9,7 +9,7 @@ test('there is one documented demo user for every role', () => {
 });
 
 test.each(DEMO_USERS.map((user) => [user.username, user.roles[0]]))('%s logs in with the demo password as %s', async (username, role) => {
-  expect((await directory.authenticate(username as string, DEMO_PASSWORD)).roles).toEqual([role]);
+  expect((await directory.authenticate(username, DEMO_PASSWORD)).roles).toEqual([role]);
 });
 
 test('a wrong password, an unknown user and a hostile name are refused alike', async () => {

@@ -235,7 +235,10 @@ describe.each(MODELS)('$lifecycle model', ({ lifecycle, states, endings, otherNa
     for (const node of nodes) if (node.attachedTo) next.get(node.attachedTo)?.push(node.id);
     const reach = (from: readonly string[], edges: Map<string, string[]>) => {
       const seen = new Set(from);
-      for (const queue = [...from]; queue.length > 0; ) for (const to of edges.get(queue.shift() as string) ?? []) if (!seen.has(to)) seen.add(to), queue.push(to);
+      for (const queue = [...from]; queue.length > 0; ) for (const to of edges.get(queue.shift() as string) ?? []) if (!seen.has(to)) {
+          seen.add(to);
+          queue.push(to);
+        }
       return seen;
     };
     const starts = ofType(['startEvent']).map((node) => node.id);

@@ -111,7 +111,7 @@ test("October's report lists playbacks with reasons, refusals, after-hours and h
     expect(await em().count(Notification, { recipient: 'chief', relatedId: review.id, subject: '[알림] 2026년 10월 접근기록 점검 대기' })).toBeGreaterThan(0);
 
     await handle.signal(accessReviewSignOff, { actor: { username: 'choi.chief', role: 'chief' }, decision: 'approve', comment: '이상 징후 1건: 담당자 면담, 업무상 조회 확인' });
-    const done = (await handle.result()) as AccessReviewWorkflowStatus;
+    const done = await handle.result();
     expect(done).toMatchObject({ state: 'signed_off', signedOff: { actor: 'choi.chief', comment: '이상 징후 1건: 담당자 면담, 업무상 조회 확인' } });
     expect(await em().findOneOrFail(AccessReview, review.id)).toMatchObject({ status: 'signed_off', signedOffBy: 'choi.chief' });
     expect(await em().count(AuditEvent, { action: 'access_review.signed_off', targetId: review.id, actor: 'choi.chief' })).toBe(1);

@@ -111,7 +111,7 @@ test('a worker killed with SIGKILL in the middle of a batch: the next worker fin
   });
   for (const recording of calls) await fixture.expectDeleted(recording);
   const reports = await fixture.db.orm.em.fork().find(AuditEvent, { action: 'retention.run_reported', targetId: { $like: `${handle.workflowId}/%` } });
-  expect(reports.map((report) => JSON.parse(report.detail))).toEqual([expect.objectContaining({ day, deleted: 12, held: 0 })]);
+  expect(reports.map((report) => JSON.parse(report.detail) as unknown)).toEqual([expect.objectContaining({ day, deleted: 12, held: 0 })]);
   expect((await verifyAuditChain(fixture.db.orm.em.fork())).ok).toBe(true);
 }, 120_000);
 

@@ -88,7 +88,7 @@ test("23:59 and 00:01 KST fall on two days: each call is deleted by its own day'
     await expectDeleted(afterMidnight);
   });
   const reports = await fixture.db.orm.em.fork().find(AuditEvent, { action: 'retention.run_reported' }, { orderBy: { seq: 'asc' } });
-  expect(reports.map((report) => JSON.parse(report.detail))).toEqual([
+  expect(reports.map((report) => JSON.parse(report.detail) as unknown)).toEqual([
     expect.objectContaining({ day: today, deleted: 1, held: 0, digest: expect.stringMatching(/^[0-9a-f]{64}$/) }),
     expect.objectContaining({ day: addDays(today, 1), deleted: 1, held: 0 }),
   ]);

@@ -48,7 +48,11 @@ test('a workflow run: its task latencies in /metrics, its activity log with the 
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('../support/metrics-workflow'),
-    activities: { noteProbe: async () => log.info('probe noted', { step: 'probe' }) },
+    activities: {
+      noteProbe: async () => {
+        log.info('probe noted', { step: 'probe' });
+      },
+    },
   });
   const result = await worker.runUntil(
     env.client.workflow.execute(metricsProbeWorkflow, { workflowId: `disclosure-${caseId}`, taskQueue }),
