@@ -19,6 +19,7 @@ import { TestClient } from '../support/api';
 import { packageSigningPublicKey, readPackageSigningKey } from '../../infra/keys';
 import { verifyPackage } from '../../infra/package-verify';
 import { eventually } from '../support/eventually';
+import { eventuallyPasses } from '../support/eventually';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const ENTRY = path.join(PROJECT_ROOT, 'dist', 'infra', 'main.js');
@@ -335,9 +336,13 @@ test('kill -9 of the capture appliance in the middle of a call: it is started ag
   // Everything up to about a second before the kill is there; nothing after it is invented.
   expect(recovered.durationMs).toBeGreaterThanOrEqual(killedAt - openedAt - 1000 - 300);
   expect(recovered.durationMs).toBeLessThanOrEqual(killedAt - openedAt + 300);
-  const health = await healthWhenUp(system);
-  expect(health.components.capture?.state).toBe('up');
-  expect(health.components.capture?.detail).toContain('재시작 1회');
+  // The supervisor counts the restart once its own poll of the new appliance's health has answered (every 200 ms),
+  // which can come after that appliance has already recovered and registered the call: asked until it says so.
+  await eventuallyPasses(async () => {
+    const health = await healthWhenUp(system);
+    expect(health.components.capture?.state).toBe('up');
+    expect(health.components.capture?.detail).toContain('재시작 1회');
+  }, { within: '30s', every: 200, what: 'health reporting the restart' });
 });
 
 test('Ctrl-C stops every process the system started', async () => {
