@@ -23,6 +23,7 @@ import { availableDrivers } from '../support/databases';
 import { BLANK_PAD_PNG, dataUrl, SIGNATURE_PNG } from '../support/signature';
 import { clockHoldingClient } from '../support/temporal';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
+import { eventually } from '../support/eventually';
 
 const pdf = (name: string) => ({ field: 'files', name, type: 'application/pdf', content: SAMPLE_FILES.pdf });
 
@@ -53,11 +54,13 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
   });
   const detail = async (id: string) => (await operator.json<RequestDetail>('GET', `/api/disclosure-requests/${id}`)).body;
   async function detailWhen(id: string, check: (detail: RequestDetail) => boolean): Promise<RequestDetail> {
-    for (const deadline = Date.now() + 15_000; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
-      const found = await detail(id);
-      if (check(found)) return found;
-      if (Date.now() > deadline) throw new Error(`never reached: ${JSON.stringify(found.workflow)}`);
-    }
+    let last: RequestDetail | undefined;
+    return eventually(async () => {
+      last = await detail(id);
+      return check(last) && last;
+    }, { within: '15s', every: 100, what: `request ${id} reaching the state waited for` }).catch((error: Error) => {
+      throw new Error(`never reached: ${JSON.stringify(last?.workflow)}`, { cause: error });
+    });
   }
   const attach = async (id: string, purpose: string) => {
     const response = await operator.json<{ id: string; fileName: string }[]>('POST', `/api/disclosure-requests/${id}/attachments`, {
@@ -326,11 +329,10 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     // Seven days before the 30-day deadline the reminder goes out: by post, so it waits for the operator.
     await stack.env.sleep('25 days');
     type Letter = { id: string; subject: string; recipient: string; caseLink: string; enclosures: { purpose: string; link: string }[] };
-    let letters: Letter[] = [];
-    for (const deadline = Date.now() + 15_000; letters.length === 0; await new Promise((resolve) => setTimeout(resolve, 100))) {
-      letters = (await operator.json<Letter[]>('GET', '/api/letters-to-post')).body.filter((letter) => letter.caseLink === `/disclosure/${id}`);
-      if (Date.now() > deadline) throw new Error('no letter to post');
-    }
+    const letters = await eventually(async () => {
+      const listed = (await operator.json<Letter[]>('GET', '/api/letters-to-post')).body.filter((letter) => letter.caseLink === `/disclosure/${id}`);
+      return listed.length > 0 && listed;
+    }, { within: '15s', every: 100, what: 'a letter to post for the case' });
     const [letter] = letters;
     expect(letter).toMatchObject({ subject: expect.stringContaining('기한이 7일 남았습니다'), recipient: '경기도 광명시 철산로 123' });
     expect(letter!.enclosures).toEqual([expect.objectContaining({ purpose: '파기 결과 회신 요청 공문' })]);

@@ -13,6 +13,7 @@ import { Attachment, AuditEvent, FullRecordingApplication } from '../../infra/db
 import { loggedIn, SAMPLE_FILES, type TestClient, type TestFile } from '../support/api';
 import { availableDrivers } from '../support/databases';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
+import { eventually } from '../support/eventually';
 
 const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex');
 const pdf = (name: string, content = SAMPLE_FILES.pdf): TestFile => ({ field: 'evidence', name, type: 'application/pdf', content });
@@ -120,10 +121,7 @@ describe.each(availableDrivers())('evidence with a full-recording application (%
     // Once decided, the application is what was decided on.
     const operator = await loggedIn(stack.api.url, 'operator');
     expect((await operator.json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'reject', comment: '근거 부족' } })).status).toBe(202);
-    for (const deadline = Date.now() + 15_000; (await em().findOneOrFail(FullRecordingApplication, id)).status !== 'rejected'; ) {
-      if (Date.now() > deadline) throw new Error('never rejected');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await eventually(async () => (await em().findOneOrFail(FullRecordingApplication, id)).status === 'rejected', { within: '15s', every: 100, what: 'the application rejected' });
     const late = await head.json('POST', `/api/full-recording-applications/${id}/evidence`, { multipart: { files: [pdf('늦은 자료.pdf')] } });
     expect(late).toMatchObject({ status: 409, body: { code: 'ACTION_REFUSED' } });
     expect(await em().count(Attachment, { ownerId: id })).toBe(3);

@@ -15,6 +15,7 @@ import type { TestAppliance } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 import { freePort } from '../support/ports';
+import { eventually } from '../support/eventually';
 
 describe.each(availableDrivers())('full-recording applications through the API (%s)', (driver) => {
   let stack: WorkflowStack;
@@ -38,11 +39,13 @@ describe.each(availableDrivers())('full-recording applications through the API (
   /** The workflow acts asynchronously after a signal: waits until the detail shows what the step leads to. */
   async function detailWhen(id: string, check: (detail: ApplicationDetail) => boolean): Promise<ApplicationDetail> {
     const chief = await loggedIn(api.url, 'chief');
-    for (const deadline = Date.now() + 15_000; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
-      const detail = await detailOf(chief, id);
-      if (check(detail)) return detail;
-      if (Date.now() > deadline) throw new Error(`never reached: ${JSON.stringify(detail)}`);
-    }
+    let last: ApplicationDetail | undefined;
+    return eventually(async () => {
+      last = await detailOf(chief, id);
+      return check(last) && last;
+    }, { within: '15s', every: 100, what: `application ${id} reaching the step waited for` }).catch((error: Error) => {
+      throw new Error(`never reached: ${JSON.stringify(last)}`, { cause: error });
+    });
   }
   const modeOf = async (number: string) => (await capture.control.extensionMode(number)).mode;
 
@@ -152,10 +155,7 @@ describe.each(availableDrivers())('full-recording applications through the API (
     // Left waiting past APPROVAL_REMINDER_WORKING_DAYS (2; a weekend may fall in between): the operator is reminded on
     // the dashboard, with a link to the application; nobody else is.
     await stack.env.sleep('5 days');
-    for (const deadline = Date.now() + 15_000; (await database.orm.em.fork().count(Notification, { relatedId: id })) === 0; ) {
-      if (Date.now() > deadline) throw new Error('no reminder');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await eventually(() => database.orm.em.fork().count(Notification, { relatedId: id }), { within: '15s', every: 100, what: 'the reminder notification' });
     const reminded = await dashboard('operator');
     expect(reminded).toContain('[알림] 전수 녹취 신청 검토·승인 대기');
     expect(reminded).toMatch(new RegExp(`<a href="/full-recording/${id}">\\[알림\\] 전수 녹취 신청 검토·승인 대기`));

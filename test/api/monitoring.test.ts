@@ -15,6 +15,7 @@ import { availableDrivers, createTestDatabase, type TestDatabase } from '../supp
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
 import { startTestApi, type TestApi } from '../support/api';
 import { type DisclosureStatus } from '../../domain/disclosure';
+import { eventually } from '../support/eventually';
 
 const HOUR = 3600_000;
 const METRICS_TOKEN = 'a-metrics-token-for-the-test-0123456789';
@@ -158,15 +159,7 @@ describe.each(availableDrivers())('/ready and /metrics on %s', (driver) => {
   test('/metrics: every required series with its type and the value of the rows made here', async () => {
     // A call in progress is an active call; once it ends it is a registered recording with its packets.
     const call = appliance!.record({ callId: `monitoring-${driver}-call`, extension: extension.number, durationMs: 2500 });
-    let during: Scrape | undefined;
-    for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
-      const current = await scrape();
-      if (valueOf(current, 'telrec_capture_active_calls') === 1) {
-        during = current;
-        break;
-      }
-    }
-    expect(during).toBeDefined();
+    await eventually(async () => valueOf(await scrape(), 'telrec_capture_active_calls') === 1, { within: '5s', every: 100, what: 'the call active in /metrics' });
     await call;
     const metrics = await scrape();
 

@@ -22,6 +22,7 @@ import { availableDrivers } from '../support/databases';
 import { convertToPdf, pdfText } from '../support/libreoffice';
 import { clockHoldingClient } from '../support/temporal';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
+import { eventually } from '../support/eventually';
 
 describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) => {
   let stack: WorkflowStack;
@@ -46,11 +47,13 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
   const em = () => stack.database.orm.em.fork();
   const detail = async (id: string) => (await operator.json<RequestDetail>('GET', `/api/disclosure-requests/${id}`)).body;
   async function detailWhen(id: string, check: (found: RequestDetail) => boolean): Promise<RequestDetail> {
-    for (const deadline = Date.now() + 15_000; ; await new Promise((resolve) => setTimeout(resolve, 100))) {
-      const found = await detail(id);
-      if (check(found)) return found;
-      if (Date.now() > deadline) throw new Error(`never reached: ${JSON.stringify(found.workflow)}`);
-    }
+    let last: RequestDetail | undefined;
+    return eventually(async () => {
+      last = await detail(id);
+      return check(last) && last;
+    }, { within: '15s', every: 100, what: `request ${id} reaching the state waited for` }).catch((error: Error) => {
+      throw new Error(`never reached: ${JSON.stringify(last?.workflow)}`, { cause: error });
+    });
   }
   const attach = async (id: string, purpose: string) => {
     const response = await operator.json<{ id: string }[]>('POST', `/api/disclosure-requests/${id}/attachments`, {

@@ -18,6 +18,7 @@ import { CaptureControlClient, CaptureControlError } from '../../capture/control
 import { pushCall, SAMPLES_PER_PACKET } from '../../capture/rtsp-client';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { freePort } from '../support/ports';
+import { eventually } from '../support/eventually';
 
 const logger = createLogger({ component: 'appliance-test' }, 'error');
 const DEVICE = { username: 'pbx-1', password: 'a device password' };
@@ -65,6 +66,8 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** RTP packets our client has sent so far per call (the official's track): the call's progress without a clock. */
+  const sentPackets = new Map<string, number>();
   const push = (callId: string, extension: string, durationMs = 600, notices = ['announcement:played']) =>
     pushCall({
       url: `rtsp://127.0.0.1:${appliance.rtspPort}/calls/${callId}`,
@@ -74,16 +77,16 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
       codec: 'PCMA',
       metadata: { callId, extension, otherParty: '010-2222-3333', direction: 'inbound', notices },
       durationMs,
-      audio: () => new Uint8Array(SAMPLES_PER_PACKET).fill(0x55),
+      audio: (party, index) => {
+        if (party === 'official') sentPackets.set(callId, index + 1);
+        return new Uint8Array(SAMPLES_PER_PACKET).fill(0x55);
+      },
     });
-  /** Registration follows TEARDOWN's answer (which waits only for the file): give it a moment. */
-  const recordingOf = async (callId: string, waitMs = 3000) => {
-    for (const deadline = Date.now() + waitMs; ; ) {
-      const recording = await db.orm.em.fork().findOne(Recording, { callId });
-      if (recording || Date.now() > deadline) return recording;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  };
+  /** Registration follows TEARDOWN's answer (which waits only for the file): asked until it is there. */
+  const recordingOf = (callId: string) =>
+    eventually(() => db.orm.em.fork().findOne(Recording, { callId }), { within: '10s', what: `call ${callId} registered` });
+  /** RTP packets the appliance's server has received since `before`, both parties together. */
+  const receivedSince = (before: { rtp: { received: number } }) => appliance.server.stats.rtp.received - before.rtp.received;
   const auditCount = () => db.orm.em.fork().count(AuditEvent, {});
   const raw = (method: string, route: string, init: { token?: string; body?: string; type?: string } = {}) =>
     fetch(`http://127.0.0.1:${appliance.controlPort}${route}`, {
@@ -112,9 +115,7 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
     expect(recording).toMatchObject({ mode: 'full', codec: 'PCMA', recovered: false, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(existsSync(path.join(dataDir, 'recordings', recording!.storageKey as string))).toBe(true);
     // Acknowledged right after the row is committed.
-    for (const deadline = Date.now() + 2000; (await appliance.store.unacknowledged()).found.length > 0 && Date.now() < deadline; ) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually(async () => (await appliance.store.unacknowledged()).found.length === 0, { within: '5s', every: 20, what: 'the recording acknowledged' });
     expect(await appliance.store.unacknowledged()).toEqual({ found: [], failed: [] });
     expect(await control.health()).toMatchObject({ registration: { registered: 1, waiting: 0 }, rtsp: { recordingsFinished: 1 } });
   });
@@ -163,15 +164,21 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
   });
 
   test('the record button through the control API starts a selective recording; without it nothing is kept', async () => {
+    const before = appliance.server.stats;
     const call = push('button-1', SELECTIVE, 1500);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Pressed once the server has 20 packets of each party (over TCP they come in the order sent, official first).
+    await eventually(() => receivedSince(before) >= 40, { within: '10s', every: 10, what: 'the call under way' });
     await expect(control.recordButton('button-1', 'start')).resolves.toEqual({ callId: 'button-1', result: 'started' });
-    await call;
+    const { packets } = await call;
     const recording = await recordingOf('button-1');
     expect(recording).toMatchObject({ mode: 'selective' });
-    expect(recording!.durationMs).toBeLessThan(1300);
+    // From the press on: the 20 packets (20 ms each) the server had of each party before it are not in the recording.
+    expect(recording.durationMs).toBeLessThanOrEqual((packets - 20) * 20);
+    const beforeNoButton = appliance.server.stats;
     await push('no-button', SELECTIVE);
-    expect(await recordingOf('no-button', 500)).toBeNull();
+    // Counted when the session ended, before TEARDOWN was answered: no recording was started, so no row can come.
+    expect(appliance.server.stats).toMatchObject({ callsNotRecorded: beforeNoButton.callsNotRecorded + 1, recordingsStarted: beforeNoButton.recordingsStarted });
+    expect(await db.orm.em.fork().findOne(Recording, { callId: 'no-button' })).toBeNull();
     // A press for a call that has not reached RECORD yet is kept for it.
     await expect(control.recordButton('not-yet', 'start')).resolves.toEqual({ callId: 'not-yet', result: 'pending' });
     await push('not-yet', SELECTIVE);
@@ -179,10 +186,10 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
   });
 
   test('Art. 7: the record button brings the notice evidence of a selective call; a recording without any is flagged', async () => {
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     const pressed = async (callId: string, presses: { notice?: string }[]) => {
       const call = push(callId, SELECTIVE, 1200, []);
-      await sleep(300);
+      // Pressed during the call: our client sends RTP only after RECORD was answered.
+      await eventually(() => (sentPackets.get(callId) ?? 0) >= 5, { within: '10s', every: 10, what: `call ${callId} under way` });
       for (const press of presses) await control.recordButton(callId, 'start', press);
       await call;
       return recordingOf(callId);
@@ -233,7 +240,9 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
     // An extension the table does not know is selective: the button is what gets it recorded.
     await control.recordButton('unknown-ext', 'start');
     await push('unknown-ext', '02-2680-7777');
-    expect(await recordingOf('unknown-ext', 500)).toBeNull();
+    // The registration was tried and refused: then, and not before, the absence of a row means something.
+    await eventually(() => appliance.registrar.stats.unregistered === 1, { within: '10s', what: 'the registration of unknown-ext refused' });
+    expect(await db.orm.em.fork().findOne(Recording, { callId: 'unknown-ext' })).toBeNull();
     expect(await control.health()).toMatchObject({ registration: { unregistered: 1 } });
     const pending = await appliance.store.unacknowledged();
     expect(pending.found.map((entry) => entry.metadata.callId)).toEqual(['unknown-ext']);
@@ -246,14 +255,17 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
   });
 
   test('stopped in the middle of a call and started again: the call is finished, registered once, nothing waits', async () => {
+    const before = appliance.server.stats;
     const call = push('across-restart', FULL, 5000).catch((error: Error) => error);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Stopped once the server has a second of the call: 50 packets of each party, in order over TCP.
+    await eventually(() => receivedSince(before) >= 100, { within: '15s', every: 10, what: 'a second of the call received' });
     await appliance.stop();
     expect(await call).toBeInstanceOf(Error);
     await start();
     const recording = await recordingOf('across-restart');
     expect(recording).toMatchObject({ mode: 'full', recovered: false });
-    expect(recording!.durationMs).toBeGreaterThan(1000);
+    // All that was received is kept: at least those 50 packets of 20 ms.
+    expect(recording.durationMs).toBeGreaterThanOrEqual(50 * 20);
     expect(await appliance.reconcile()).toBe(0);
     expect(await db.orm.em.fork().count(Recording, { callId: 'across-restart' })).toBe(1);
   });

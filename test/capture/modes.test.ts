@@ -17,6 +17,7 @@ import { pushCall, SAMPLES_PER_PACKET } from '../../capture/rtsp-client';
 import type { FinishedCall, RtspServer } from '../../capture/rtsp-server';
 import { readWav } from '../../capture/wav';
 import { DEVICE, startTestRtspServer } from '../support/rtsp-server';
+import { eventually } from '../support/eventually';
 
 const logger = createLogger({ component: 'modes-test' }, 'error');
 const PACKET_MS = 20;
@@ -52,7 +53,12 @@ afterAll(async () => {
 /** Packet n of a call carries the byte 0x10 + n (never the PCMU silence byte 0xff within these lengths). */
 const packetByte = (index: number) => 0x10 + (index % 0xe0);
 
+/** Packets our client has sent so far, per call and party: what the test knows of the call without a clock. */
+const sentPackets = new Map<string, { official: number; other: number }>();
+
 function push(callId: string, extension: string, durationMs: number) {
+  const sent = { official: 0, other: 0 };
+  sentPackets.set(callId, sent);
   return pushCall({
     url: `rtsp://127.0.0.1:${server.port}/calls/${callId}`,
     credentials: DEVICE,
@@ -61,7 +67,11 @@ function push(callId: string, extension: string, durationMs: number) {
     codec: 'PCMU',
     metadata: { callId, extension, otherParty: '0226800000', direction: 'inbound', notices: ['announcement:played'] },
     durationMs,
-    audio: (_party, index) => new Uint8Array(SAMPLES_PER_PACKET).fill(packetByte(index)),
+    audio: (party, index) => {
+      // Asked for packet n's payload right before packet n is sent.
+      sent[party] = Math.max(sent[party], index + 1);
+      return new Uint8Array(SAMPLES_PER_PACKET).fill(packetByte(index));
+    },
   });
 }
 
@@ -82,14 +92,46 @@ async function officialChannel(call: FinishedCall): Promise<Buffer> {
   return channel;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+async function bothChannels(call: FinishedCall): Promise<{ official: Buffer; other: Buffer; sampleFrames: number }> {
+  const stored = await store.openRecording(call.recording.storageKey, call.recording.wrappedKey);
+  const file = await stored.readWav();
+  const wav = readWav(file);
+  const official = Buffer.alloc(wav.sampleFrames);
+  const other = Buffer.alloc(wav.sampleFrames);
+  for (let frame = 0; frame < wav.sampleFrames; frame++) {
+    official[frame] = file[wav.dataOffset + 2 * frame]!;
+    other[frame] = file[wav.dataOffset + 2 * frame + 1]!;
+  }
+  return { official, other, sampleFrames: wav.sampleFrames };
+}
+
+/**
+ * A channel of a selective recording read as the packets in it: the first packet kept (possibly cut, when the other
+ * party's track had reached further at the press), the packets after it in order, then silence to the end.
+ */
+function packetsIn(channel: Buffer) {
+  const first = channel[0]! - 0x10;
+  let offset = 0;
+  while (offset < channel.length && channel[offset] === packetByte(first)) offset++;
+  const firstBytes = offset;
+  let next = first + 1;
+  while (offset + SAMPLES_PER_PACKET <= channel.length && channel.subarray(offset, offset + SAMPLES_PER_PACKET).every((byte) => byte === packetByte(next))) {
+    offset += SAMPLES_PER_PACKET;
+    next++;
+  }
+  return { first, firstBytes, audioPackets: next - first, silentAfter: channel.subarray(offset).every((byte) => byte === SILENCE.PCMU) };
+}
+
+/** The listener runs just after the recording is finished, before TEARDOWN's answer reaches our client: asked, not slept on. */
+function recorded(seen: { calls: FinishedCall[] }, callId: string): Promise<FinishedCall> {
+  return eventually(() => seen.calls[0], { within: '5s', every: 10, what: `the recording of ${callId} finished` });
+}
 
 test('a call on a full extension is recorded from its start, with its mode', async () => {
   const seen = finished('full-1');
   await push('full-1', '2150', 1000);
-  await sleep(100);
+  const call = await recorded(seen, 'full-1');
   expect(seen.calls).toHaveLength(1);
-  const call = seen.calls[0]!;
   expect(call.mode).toBe('full');
   const official = await officialChannel(call);
   const firstAudio = official.findIndex((byte) => byte !== SILENCE.PCMU);
@@ -98,58 +140,85 @@ test('a call on a full extension is recorded from its start, with its mode', asy
 
 test('a selective call without the record button leaves no file and is counted', async () => {
   const seen = finished('sel-none');
-  const before = server.stats.callsNotRecorded;
+  const before = server.stats;
   await push('sel-none', '2151', 600);
-  await sleep(100);
+  // Counted when the session ended, before TEARDOWN was answered; with no recording started no file can come later.
+  expect(server.stats.callsNotRecorded).toBe(before.callsNotRecorded + 1);
+  expect(server.stats.recordingsStarted).toBe(before.recordingsStarted);
   expect(seen.calls).toHaveLength(0);
-  expect(server.stats.callsNotRecorded).toBe(before + 1);
 });
 
 test('the record button starts a selective recording mid-call, from the press on; a stop is silence', async () => {
   const seen = finished('sel-press');
+  const before = server.stats;
+  const pushedAt = Date.now();
   const call = push('sel-press', '2151', 2400);
-  await sleep(800);
+  const sent = sentPackets.get('sel-press')!;
+  // Mid-call: the server has received 40 packets of each party (800 ms of the call) before the press.
+  const received = () => server.stats.rtp.received - before.rtp.received;
+  await eventually(() => received() >= 80, { within: '10s', every: 10, what: 'the call under way' });
+  const receivedAtPress = received();
   const pressedAt = new Date();
   expect(button.start('sel-press', pressedAt)).toBe(true);
   await expect(server.recordButtonPressed('sel-press')).resolves.toBe('started');
   await expect(server.recordButtonPressed('sel-press')).resolves.toBe('already-recording');
-  await sleep(800);
+  const sentAtOpen = Math.max(sent.official, sent.other);
+  // Recorded for 20 packets (400 ms), then stopped, with about a second of the call still to come.
+  await eventually(() => sent.official >= sentAtOpen + 20, { within: '10s', every: 10, what: '20 packets sent after the press' });
   expect(button.stop('sel-press', new Date())).toBe(true);
-  await call;
-  await sleep(100);
+  const { packets } = await call;
+  const recording = await recorded(seen, 'sel-press');
   expect(seen.calls).toHaveLength(1);
-  const recorded = seen.calls[0]!;
-  expect(recorded.mode).toBe('selective');
-  // The recording starts at the press, not at the call's start.
-  expect(Math.abs(recorded.metadata.startedAt.getTime() - pressedAt.getTime())).toBeLessThan(200);
-  expect(recorded.recording.durationMs).toBeGreaterThan(1300);
-  expect(recorded.recording.durationMs).toBeLessThan(1900);
-  const official = await officialChannel(recorded);
-  // The first packet kept is the one sent at the press (about 800 ms in), none before it.
-  const firstPacket = official[0]! - 0x10;
-  expect(firstPacket).toBeGreaterThanOrEqual(Math.floor(600 / PACKET_MS));
-  expect(firstPacket).toBeLessThanOrEqual(Math.ceil(1100 / PACKET_MS));
-  // After the stop press (about 800 ms later) only silence.
-  const afterStop = official.subarray(Math.round(0.95 * 8000));
-  expect(afterStop.subarray(afterStop.length - 2000).every((byte) => byte === SILENCE.PCMU)).toBe(true);
-  expect(official.subarray(0, 5 * 8000 / 10).every((byte) => byte !== SILENCE.PCMU)).toBe(true);
+  expect(recording.mode).toBe('selective');
+  expect(recording.tracks.map((track) => track.stats.lost)).toEqual([0, 0]);
+
+  const { official, other, sampleFrames } = await bothChannels(recording);
+  const channels = [packetsIn(official), packetsIn(other)];
+  // None before the press: every packet the server had received by then (of either party) is left out, so the two
+  // first packets kept are at least as many. From the press on: the party that had reached furthest when the
+  // recording opened starts with its next packet, which our client had not sent yet (or just had).
+  expect(channels[0]!.first + channels[1]!.first).toBeGreaterThanOrEqual(receivedAtPress);
+  expect(Math.min(channels[0]!.first, channels[1]!.first)).toBeLessThanOrEqual(sentAtOpen);
+  // The start is where the recording was opened on the call's timeline: after the packets left out, 20 ms each.
+  expect(recording.metadata.startedAt.getTime()).toBeGreaterThanOrEqual(pushedAt + PACKET_MS * Math.max(channels[0]!.first, channels[1]!.first));
+  for (const channel of channels) {
+    // What is kept is the packets sent, in order (most of the 20 sent between the press and the stop: one may be cut
+    // at the start, one at the stop), then only silence: the stop, with about a second of the call to come, mutes
+    // the rest and no audio comes back.
+    expect(channel.audioPackets).toBeGreaterThanOrEqual(10);
+    expect(channel.silentAfter).toBe(true);
+    expect(channel.first + channel.audioPackets).toBeLessThan(packets);
+  }
+  // The duration follows from what was sent: each party's track runs from its first kept packet to the last one
+  // sent (kept or muted), 160 samples (20 ms) a packet, and the longer of the two is the recording.
+  const expectedFrames = Math.max(...channels.map((channel) => channel.firstBytes + (packets - 1 - channel.first) * SAMPLES_PER_PACKET));
+  expect(sampleFrames).toBe(expectedFrames);
+  expect(recording.recording.durationMs).toBe(Math.round(expectedFrames / 8));
 });
 
 test('a press that arrives before RECORD starts the recording at RECORD', async () => {
   const seen = finished('sel-early');
   button.start('sel-early', new Date());
-  await push('sel-early', '2151', 600);
-  await sleep(100);
+  const { packets } = await push('sel-early', '2151', 600);
+  const call = await recorded(seen, 'sel-early');
   expect(seen.calls).toHaveLength(1);
-  expect(seen.calls[0]!.recording.durationMs).toBeGreaterThan(400);
+  // Recorded from RECORD: every packet sent is in it, the first placed at its arrival (silence before it).
+  const official = await officialChannel(call);
+  const firstAudio = official.findIndex((byte) => byte !== SILENCE.PCMU);
+  expect(official[firstAudio]).toBe(packetByte(0));
+  expect(packetsIn(official.subarray(firstAudio))).toMatchObject({ first: 0, audioPackets: packets, silentAfter: true });
+  expect(call.recording.durationMs).toBeGreaterThanOrEqual(packets * PACKET_MS);
   // The call has ended: the server forgets its presses.
   expect(button.intervals('sel-early')).toEqual([]);
 });
 
 test('an unknown extension is treated as selective; a press for no active call says so', async () => {
   const seen = finished('unknown-ext');
+  const before = server.stats;
   await push('unknown-ext', '9999', 400);
-  await sleep(100);
+  // Counted when the session ended, before TEARDOWN was answered; with no recording started no file can come later.
+  expect(server.stats.callsNotRecorded).toBe(before.callsNotRecorded + 1);
+  expect(server.stats.recordingsStarted).toBe(before.recordingsStarted);
   expect(seen.calls).toHaveLength(0);
   await expect(server.recordButtonPressed('no-such-call')).resolves.toBe('no-active-call');
 });

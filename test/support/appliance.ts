@@ -20,6 +20,7 @@ import { createLogger } from '../../infra/logger';
 import { loadSettings } from '../../infra/settings';
 import { freePort } from './ports';
 import { type Codec } from '../../domain/recording';
+import { eventually } from './eventually';
 
 export const DEVICE = { username: 'pbx-1', password: 'a device password' };
 
@@ -92,15 +93,15 @@ export async function startTestAppliance(orm: MikroORM, options: { dataDir?: str
         audio: testAudio,
       });
       // Registration follows TEARDOWN's answer (which waits only for the file), then the store's acknowledgement.
-      for (const deadline = Date.now() + 5000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      return eventually(async () => {
         const recording = await orm.em.fork().findOne(Recording, { callId }, { populate: ['extension', 'wrappedKey'] });
-        if (recording && (await appliance.store.unacknowledged()).found.length === 0) return recording;
-      }
-      throw new Error(`call ${callId} was not registered`);
+        return recording && (await appliance.store.unacknowledged()).found.length === 0 && recording;
+      }, { within: '10s', what: `call ${callId} registered` });
     },
     async pushWithFfmpeg({ callId, extension, notice }) {
       const query = new URLSearchParams({ extension, 'other-party': '010-4444-5555', direction: 'inbound', ...(notice ? { notice } : {}) });
       const url = `rtsp://${DEVICE.username}:${encodeURIComponent(DEVICE.password)}@127.0.0.1:${appliance.rtspPort}/calls/${callId}?${query.toString()}`;
+      const before = appliance.server.stats;
       // Asynchronously: the appliance answering ffmpeg runs in this very process.
       const child = spawn('ffmpeg', [
         '-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1',
@@ -110,11 +111,13 @@ export async function startTestAppliance(orm: MikroORM, options: { dataDir?: str
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const [code] = (await once(child, 'close')) as [number | null];
       if (code !== 0) throw new Error(`ffmpeg could not push ${callId}: ${stderr}`);
-      for (const deadline = Date.now() + 3000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
+      // A call not recorded (selective, no button) was decided before TEARDOWN was answered: no recording started,
+      // so none can be registered later, and there is nothing to wait for.
+      if (appliance.server.stats.recordingsStarted === before.recordingsStarted) return undefined;
+      return eventually(async () => {
         const recording = await orm.em.fork().findOne(Recording, { callId });
-        if (recording && (await appliance.store.unacknowledged()).found.length === 0) return recording;
-      }
-      return undefined;
+        return recording && (await appliance.store.unacknowledged()).found.length === 0 && recording;
+      }, { within: '10s', what: `call ${callId} registered` });
     },
     async close() {
       await appliance.stop();

@@ -7,6 +7,7 @@ import type { QueryDefinition } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { encodeHistoryFile, fetchClosedHistory, historyFacts } from '../../infra/temporal/history';
 import { WORKFLOWS_PATH } from '../../infra/temporal/workflows-path';
+import { eventually } from './eventually';
 
 /** The wrapper that execs the Java time-skipping server installed by infra/scripts/install-test-server.sh. */
 export const TEST_SERVER_EXECUTABLE = path.resolve(__dirname, '..', '..', 'infra', 'scripts', 'temporal-test-server');
@@ -70,11 +71,14 @@ export async function queryWhen<T>(
   check: (answer: T) => boolean,
   timeoutMs = 15_000,
 ): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ; await new Promise((resolve) => setTimeout(resolve, 50))) {
-    const answer = await handle.query(query);
-    if (check(answer)) return answer;
-    if (Date.now() > deadline) throw new Error(`${query.name} never matched: ${JSON.stringify(answer)}`);
-  }
+  let last: T | undefined;
+  const matched = await eventually(async () => {
+    last = await handle.query(query);
+    return check(last) && { answer: last };
+  }, { within: timeoutMs, what: `${query.name} matching` }).catch((error: Error) => {
+    throw new Error(`${query.name} never matched: ${JSON.stringify(last)}`, { cause: error });
+  });
+  return matched.answer;
 }
 
 /**

@@ -18,6 +18,7 @@ import { freePort, portAnswers } from '../support/ports';
 import { TestClient } from '../support/api';
 import { packageSigningPublicKey, readPackageSigningKey } from '../../infra/keys';
 import { verifyPackage } from '../../capture/package-verify';
+import { eventually, eventuallyPasses } from '../support/eventually';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const ENTRY = path.join(PROJECT_ROOT, 'dist', 'app', 'main.js');
@@ -70,32 +71,30 @@ function start(): Running {
 }
 
 async function healthWhenUp(system: Running): Promise<HealthReport> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (system.child.exitCode !== null) throw new Error(`system exited early:\n${system.output()}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${ports.api}/health`);
-      if (response.status === 200) return (await response.json()) as HealthReport;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`system did not become healthy:\n${system.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  const answer = await eventually(async () => {
+    // A system that has exited will not come up: said at once rather than at the deadline.
+    if (system.child.exitCode !== null) return { exited: true } as const;
+    // A fetch that throws (not listening yet) is asked again.
+    const response = await fetch(`http://127.0.0.1:${ports.api}/health`);
+    return response.status === 200 && { health: (await response.json()) as HealthReport };
+  }, { within: '120s', every: 500, what: 'the system healthy' }).catch((error: Error) => {
+    throw new Error(`system did not become healthy:\n${system.output()}`, { cause: error });
+  });
+  if ('exited' in answer) throw new Error(`system exited early:\n${system.output()}`);
+  return answer.health;
 }
 
 /** Polls `probe` until it returns something, or fails naming `what` after `ms`. */
 async function until<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) {
-      const telling = (running?.output() ?? '').split('\n').filter((line) => /"level":"(warn|error)"|died|finalised|recovered|appliance started/.test(line));
-      throw new Error(`timed out waiting for ${what}:\n${telling.join('\n').slice(-6000)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  // Wrapped, so the value found may be anything but undefined; the system's telling log lines go with a timeout.
+  const found = await eventually(async () => {
+    const value = await probe();
+    return value !== undefined && { value };
+  }, { within: ms, every: 500, what }).catch((error: Error) => {
+    const telling = (running?.output() ?? '').split('\n').filter((line) => /"level":"(warn|error)"|died|finalised|recovered|appliance started/.test(line));
+    throw new Error(`timed out waiting for ${what}:\n${telling.join('\n').slice(-6000)}`, { cause: error });
+  });
+  return found.value;
 }
 
 async function withClient<T>(body: (client: Client) => Promise<T>): Promise<T> {
@@ -157,10 +156,7 @@ test('first start: every component up, Korean login page, a demo user logs in, a
         },
       ],
     });
-    for (let tries = 0; tries < 50; tries += 1) {
-      if ((await handle.query(deadlineStatus)).state === 'waiting') break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await eventually(async () => (await handle.query(deadlineStatus)).state === 'waiting', { within: '10s', every: 200, what: 'the deadline workflow waiting' });
     expect((await handle.query(deadlineStatus)).state).toBe('waiting');
   });
 });
@@ -339,9 +335,13 @@ test('kill -9 of the capture appliance in the middle of a call: it is started ag
   // Everything up to about a second before the kill is there; nothing after it is invented.
   expect(recovered.durationMs).toBeGreaterThanOrEqual(killedAt - openedAt - 1000 - 300);
   expect(recovered.durationMs).toBeLessThanOrEqual(killedAt - openedAt + 300);
-  const health = await healthWhenUp(system);
-  expect(health.components.capture?.state).toBe('up');
-  expect(health.components.capture?.detail).toContain('재시작 1회');
+  // The supervisor counts the restart once its own poll of the new appliance's health has answered (every 200 ms),
+  // which can come after that appliance has already recovered and registered the call: asked until it says so.
+  await eventuallyPasses(async () => {
+    const health = await healthWhenUp(system);
+    expect(health.components.capture?.state).toBe('up');
+    expect(health.components.capture?.detail).toContain('재시작 1회');
+  }, { within: '30s', every: 200, what: 'health reporting the restart' });
 });
 
 test('Ctrl-C stops every process the system started', async () => {

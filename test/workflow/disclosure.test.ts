@@ -23,6 +23,7 @@ import { testActivityDeps } from '../support/activities';
 import { SAMPLE_FILES, seedCalls, type SeededCalls } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { bundleWorkflows, createTimeSkippingEnvironment, queryWhen, runWithWorker, historyRecorder } from '../support/temporal';
+import { eventually } from '../support/eventually';
 
 const TASK_QUEUE = 'disclosure-test';
 const DAY = 86_400_000;
@@ -142,10 +143,7 @@ test('provision: confirmed, signed off, Form 2 signed, package handed over, Form
     expect((await statusWhen(handle, (status) => status.refusals.length === 2)).refusals[1]?.reason).toContain('차례');
     // The worker stops once the refusal is on the record: an activity a stopping worker abandons is only retried when
     // its timeout ends, which here would be a minute of real time.
-    for (const deadline = Date.now() + 15_000; (await stepsOf(request.id)).filter((action) => action === 'disclosure.signal_refused').length < 2; ) {
-      if (Date.now() > deadline) throw new Error('the refusal was never recorded');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(async () => (await stepsOf(request.id)).filter((action) => action === 'disclosure.signal_refused').length >= 2, { within: '15s', what: 'the refusal recorded' });
   });
 
   // Another worker picks the case up where it was.

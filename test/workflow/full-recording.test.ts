@@ -34,6 +34,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { STEP_REFUSED } from '../../workflows/human-steps';
 import { workflowItems } from '../../api/timeline';
+import { eventually } from '../support/eventually';
 
 const TASK_QUEUE = 'full-recording-test';
 const DAY = 86_400_000;
@@ -195,10 +196,7 @@ test('signals the rules do not allow are refused, audited, and change nothing', 
       ['seo.head', expect.stringContaining('신청 부서의 장')],
       [OPERATOR.username, '같은 사람이 두 단계를 처리할 수 없습니다.'],
     ]);
-    for (;;) {
-      if ((await db.orm.em.fork().count(AuditEvent, { action: 'full_recording.signal_refused', targetId: application.id })) === 3) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(async () => (await db.orm.em.fork().count(AuditEvent, { action: 'full_recording.signal_refused', targetId: application.id })) === 3, { within: '15s', what: 'the three refusals audited' });
     expect(await modeOf(STAFF_EXTENSION)).toBe('selective');
     await handle.signal(fullRecordingRevoke, { actor: HEAD, reason: '신청 철회' });
     expect(await handle.result()).toMatchObject({ state: 'revoked', endReason: 'withdrawn', endedBy: HEAD.username });
