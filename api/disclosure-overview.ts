@@ -77,7 +77,8 @@ export async function readDisclosureOverview(
   now = new Date(),
 ): Promise<DisclosureOverview> {
   const rows = await em.find(DisclosureRequest, { status: { $nin: [...ENDED] } }, { orderBy: { receivedAt: 'asc' }, limit: OPEN_LIMIT });
-  const statuses = await Promise.all(rows.map((row) => deps.workflows?.status(row.id).catch(() => undefined)));
+  const workflows = deps.workflows;
+  const statuses = workflows ? await Promise.all(rows.map((row) => workflows.status(row.id).catch(() => undefined))) : rows.map(() => undefined);
   const overview: DisclosureOverview = { open: [], awaitingMe: [], overdue: [] };
   const counts = new Map<CaseState, number>();
   rows.forEach((row, index) => {

@@ -7,7 +7,7 @@
  * and given out only as the encrypted ZIP, its password shown once.
  */
 import { randomInt } from 'node:crypto';
-import type { EntityManager, FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { CaptureControlError, type CaptureControlClient } from '../capture/control-client';
 import { appendAuditEvent } from '../infra/audit/audit-log';
@@ -21,7 +21,7 @@ import { type SignOffRole } from '../domain/roles';
 import type { DisclosureWorkflows } from '../infra/temporal/disclosure';
 import type { Addressee } from '../workflows/deadline-reminders';
 import {
-  disclosureStep, disclosureWorkflowId, type DisclosureStatus, type DisclosureStepRequest,
+  disclosureStep, disclosureWorkflowId, type DisclosureStepRequest,
 } from '../workflows/disclosure';
 import { judgeDisclosureStep, playRefusal } from '../domain/disclosure-steps';
 import { StepRefusedError } from '../infra/temporal/case-workflows';
@@ -243,7 +243,7 @@ export function registerRequest(deps: DisclosureDeps, call: RouteCall<unknown, u
 export async function fileOwnRequest(deps: DisclosureDeps, call: RouteCall<unknown, unknown, OwnRequestBody>): Promise<RequestView> {
   const principal = call.principal as Principal;
   const { body } = call;
-  const own = await call.em.count(Extension, { $and: [{ number: body.extension }, ownExtensions(principal)] } as FilterQuery<Extension>);
+  const own = await call.em.count(Extension, { $and: [{ number: body.extension }, ownExtensions(principal)] });
   if (own === 0) {
     throw new ApiError(403, 'NOT_PARTY', `내선 ${body.extension}은(는) 본인이 쓰는 내선이 아닙니다. 다른 사람의 통화는 관리부서에 신청서를 내십시오.`, { extension: body.extension });
   }
@@ -431,7 +431,7 @@ export async function proposeMatches(call: RouteCall<{ id: string }, unknown, un
  */
 async function takeStep(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, unknown>, step: WithoutUser<DisclosureStepRequest>) {
   try {
-    return await gateway(deps).step(call.params.id, disclosureStep, { ...step, user: stepUser(call.principal as Principal) } as DisclosureStepRequest);
+    return await gateway(deps).step(call.params.id, disclosureStep, { ...step, user: stepUser(call.principal as Principal) });
   } catch (error) {
     if (error instanceof StepRefusedError) throw new ApiError(409, 'ACTION_REFUSED', error.message, { action: step.action });
     throw error;
@@ -604,7 +604,7 @@ export async function buildPackage(deps: DisclosureDeps, call: RouteCall<{ id: s
     throw error;
   }
   const fileName = `녹취정보제공_${request.managementNumber}.zip`;
-  const [attachment] = await withSealedFiles(deps.documents, [{ fileName, contentType: 'application/zip', content: sealed.zip }], (files) =>
+  await withSealedFiles(deps.documents, [{ fileName, contentType: 'application/zip', content: sealed.zip }], (files) =>
     call.em.fork().transactional(async (tx) => {
       const rows = await addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose: PACKAGE }, files, { maxFiles: 1, audit: auditIdentityOf(call) });
       await appendAuditEvent(tx, {

@@ -342,7 +342,7 @@ async function takeStep(deps: FullRecordingDeps, call: RouteCall<{ id: string },
   const principal = call.principal as Principal;
   const user = stepUser(principal, (await departmentOf(call.em, principal))?.code);
   try {
-    await gateway(deps).step(application.id, fullRecordingStep, { ...step, user } as FullRecordingStepRequest);
+    await gateway(deps).step(application.id, fullRecordingStep, { ...step, user });
   } catch (error) {
     if (error instanceof StepRefusedError) throw new ApiError(409, 'ACTION_REFUSED', error.message, { action: step.action });
     throw error;

@@ -215,7 +215,7 @@ function captureCollector(capture: CaptureControlClient): Collector {
   return async (out) => {
     let report: ApplianceHealth;
     try {
-      report = (await capture.health()) as ApplianceHealth;
+      report = (await capture.health());
     } catch (error) {
       out.family('telrec_capture_up', 'gauge', 'Whether the capture appliance answered its control API during this scrape', [{ value: 0 }]);
       throw error;

@@ -86,18 +86,18 @@ export const recordingIdParams = z.object({ id: z.uuid({ message: '녹취 번호
 export function partyFilter(principal: Principal): FilterQuery<Recording> {
   const conditions: FilterQuery<Recording>[] = [{ extension: { owner: principal.username } }];
   if (principal.extension) conditions.push({ extension: { number: principal.extension } });
-  return { $or: conditions } as FilterQuery<Recording>;
+  return { $or: conditions };
 }
 
 /** The extensions a party answers for: the one they own, and the directory's number. */
 export function ownExtensions(principal: Principal): FilterQuery<Extension> {
   const conditions: FilterQuery<Extension>[] = [{ owner: principal.username }];
   if (principal.extension) conditions.push({ number: principal.extension });
-  return { $or: conditions } as FilterQuery<Extension>;
+  return { $or: conditions };
 }
 
 export async function isPartyToRecording(em: EntityManager, principal: Principal, id: string): Promise<boolean> {
-  return (await em.count(Recording, { $and: [{ id }, partyFilter(principal)] } as FilterQuery<Recording>)) > 0;
+  return (await em.count(Recording, { $and: [{ id }, partyFilter(principal)] })) > 0;
 }
 
 function encodeCursor(item: RecordingSummary): string {
@@ -171,7 +171,7 @@ export async function searchRecordings(
   if (query.extension) extensionConditions.push({ number: query.extension });
   if (query.department) extensionConditions.push({ department: { code: query.department } });
   if (extensionConditions.length > 0) {
-    const extensions = await em.find(Extension, { $and: extensionConditions } as FilterQuery<Extension>, {
+    const extensions = await em.find(Extension, { $and: extensionConditions }, {
       fields: ['id'],
       disableIdentityMap: true,
     });
@@ -182,7 +182,7 @@ export async function searchRecordings(
   if (query.otherParty) {
     // Digits only after the schema and this replace: nothing here can be read as a LIKE wildcard.
     const digits = query.otherParty.replace(/-/g, '');
-    conditions.push({ [raw((alias) => `replace(${alias}.other_party_number, '-', '')`)]: { $like: `%${digits}%` } } as FilterQuery<Recording>);
+    conditions.push({ [raw((alias) => `replace(${alias}.other_party_number, '-', '')`)]: { $like: `%${digits}%` } });
   }
   if (after) {
     conditions.push({ $or: [{ startedAt: { $lt: after.startedAt } }, { startedAt: after.startedAt, id: { $lt: after.id } }] });

@@ -95,7 +95,8 @@ export function createApiServer(options: ApiOptions): ApiServer {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // The route's template (`/api/recordings/:id`), set by express once a route matched: a bounded label for
       // metrics, and a field to group log lines by. Unmatched requests (404, static files) share one value.
-      const route = typeof req.route?.path === 'string' ? req.route.path : 'unmatched';
+      const matched = (req.route as { path?: unknown } | undefined)?.path;
+      const route = typeof matched === 'string' ? matched : 'unmatched';
       options.monitoring?.http?.observe({ method: req.method, route, status: res.statusCode, seconds });
       logger.info('request', {
         requestId: context.requestId,

@@ -10,7 +10,7 @@
 import { AUDIT_ACTION_LABELS, auditActionLabel } from '../domain/audit-labels';
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { z } from 'zod';
 import { GENESIS_HASH, hashAuditEvent } from '../infra/audit/audit-log';
 import {
@@ -209,7 +209,7 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filt
 function decodePayload(payload: unknown): unknown {
   if (!payload) return undefined;
   try {
-    return defaultPayloadConverter.fromPayload(payload as Payload);
+    return defaultPayloadConverter.fromPayload(payload);
   } catch {
     return undefined;
   }
@@ -242,7 +242,7 @@ function noteOf(detail: Record<string, unknown>): string | null {
   const parts = Object.entries(NOTE_KEYS).flatMap(([key, label]) => {
     const value = detail[key];
     if (value === undefined || value === null || value === '') return [];
-    const text = Array.isArray(value) ? value.join(', ') : typeof value === 'boolean' ? (value ? '예' : '아니오') : String(value);
+    const text = Array.isArray(value) ? value.join(', ') : typeof value === 'boolean' ? (value ? '예' : '아니오') : typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
     return text ? [`${label}: ${text}`] : [];
   });
   return parts.length > 0 ? parts.join(' · ') : null;
@@ -282,7 +282,7 @@ type HistoryEvent = NonNullable<History['events']>[number];
  * Long of another copy of the long package from the archive's JSON (which the SDK's own helper cannot multiply), so
  * they are read through their decimal text.
  */
-function protoMs(value: { seconds?: unknown; nanos?: number | null } | null | undefined): number | undefined {
+function protoMs(value: { seconds?: number | string | { toString(): string } | null; nanos?: number | null } | null | undefined): number | undefined {
   if (!value) return undefined;
   return Number(String(value.seconds ?? 0)) * 1000 + Math.floor((value.nanos ?? 0) / 1_000_000);
 }

@@ -102,7 +102,7 @@ export function readMultipart(req: Request, rule: UploadRule): Promise<{ fields:
     parser.on('field', (name, value, info) => {
       if (info.valueTruncated) return fail(new ApiError(413, 'BODY_TOO_LARGE', '입력값 하나가 너무 깁니다.', { field: name }));
       const previous = fields[name];
-      fields[name] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
+      fields[name] = previous === undefined ? value : Array.isArray(previous) ? [...(previous as unknown[]), value] : [previous, value];
     });
     parser.on('file', (name, stream, info) => {
       if (name !== rule.field) {

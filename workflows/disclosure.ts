@@ -220,7 +220,7 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
       return { actingAs: actor.role };
     },
     {
-      validator: (step) => {
+      validator: (step: DisclosureStepRequest) => {
         actorOrRefuse(judge(step));
         if (alreadyAccepted(step.action)) refuseStep(ALREADY_ACCEPTED);
       },

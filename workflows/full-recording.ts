@@ -169,7 +169,7 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
       return { actingAs: actor.role };
     },
     {
-      validator: (step) => {
+      validator: (step: FullRecordingStepRequest) => {
         actorOrRefuse(judgeFullRecordingStep(facts(), step.user, step.action));
         if (alreadyAccepted(step.action)) refuseStep(ALREADY_ACCEPTED);
       },

@@ -71,7 +71,7 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       applicationFormPage(frame(call.res, '/full-recording'), {
         extensions: mine.map((extension) => ({ number: extension.number, owner: extension.owner, available: !taken.has(extension.number) })),
         evidenceLimits: deps.attachments,
-        values: values as never,
+        values: values,
         error: error?.message,
         today: deps.calendar.localDate(new Date()),
       }),

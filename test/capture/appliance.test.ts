@@ -113,7 +113,7 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
     await push('full-1', FULL);
     const recording = await recordingOf('full-1');
     expect(recording).toMatchObject({ mode: 'full', codec: 'PCMA', recovered: false, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    expect(existsSync(path.join(dataDir, 'recordings', recording!.storageKey as string))).toBe(true);
+    expect(existsSync(path.join(dataDir, 'recordings', recording.storageKey as string))).toBe(true);
     // Acknowledged right after the row is committed.
     await eventually(async () => (await appliance.store.unacknowledged()).found.length === 0, { within: '5s', every: 20, what: 'the recording acknowledged' });
     expect(await appliance.store.unacknowledged()).toEqual({ found: [], failed: [] });
@@ -216,7 +216,7 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
   });
 
   test('deletion destroys only a file that is due and not held; unknown ids are refused', async () => {
-    const recording = (await recordingOf('full-1'))!;
+    const recording = (await recordingOf('full-1'));
     const file = path.join(dataDir, 'recordings', recording.storageKey as string);
     await expect(control.destroyRecording(recording.id)).rejects.toMatchObject({ code: 'NOT_DUE', status: 409 });
     const em = db.orm.em.fork();
