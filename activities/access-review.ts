@@ -69,7 +69,7 @@ export function createAccessReviewActivities({ orm, documents, calendar, site }:
             refusalsPerDayLimit: input.refusalsPerDayLimit,
           });
           const chain: { firstSeq: number | null; lastSeq: number | null; lastHash: string | null } = { firstSeq: null, lastSeq: null, lastHash: null };
-          for (let after = 0; ; ) {
+          for (let after = 0; ;) {
             const rows = await orm.em.fork().find(AuditEvent, { at: { $gte: from, $lt: to }, seq: { $gt: after } }, { orderBy: { seq: 'asc' }, limit: PAGE });
             if (rows.length === 0) break;
             analysis.add(rows);
@@ -80,11 +80,25 @@ export function createAccessReviewActivities({ orm, documents, calendar, site }:
             after = last.seq;
           }
           const findings = analysis.findings();
-          const xlsx = await writeAccessReportXlsx(findings, { municipalityName: site.municipalityName, month: input.month, generatedAt: new Date(input.at), timeZone: site.timeZone, chain });
+          const xlsx = await writeAccessReportXlsx(findings, {
+            municipalityName: site.municipalityName,
+            month: input.month,
+            generatedAt: new Date(input.at),
+            timeZone: site.timeZone,
+            chain,
+          });
           const review = new AccessReview(input.month, input.workflowId, '', { ...summarise(findings), chain });
           const document = await storeGeneratedDocument(
             { orm, documents },
-            { idempotencyKey: `${TARGET}-${input.month}:report`, kind: 'access-review-report', caseType: TARGET, caseId: review.id, purpose: `${input.month} 접근기록 점검 보고서`, actor: 'system:accessReviewWorkflow', templateSource: 'built-in' },
+            {
+              idempotencyKey: `${TARGET}-${input.month}:report`,
+              kind: 'access-review-report',
+              caseType: TARGET,
+              caseId: review.id,
+              purpose: `${input.month} 접근기록 점검 보고서`,
+              actor: 'system:accessReviewWorkflow',
+              templateSource: 'built-in',
+            },
             xlsx,
           );
           review.reportDocumentId = document.documentId;
@@ -92,8 +106,14 @@ export function createAccessReviewActivities({ orm, documents, calendar, site }:
             em.persist(review);
             await em.flush();
             await appendAuditEvent(em, {
-              actor: 'system:accessReviewWorkflow', role: 'system', sourceAddress: 'worker', action: 'access_review.reported', targetType: TARGET,
-              targetId: review.id, reason: `${input.month} 접근기록 점검 보고서 작성`, detail: { month: input.month, documentId: document.documentId, sha256: document.sha256, ...review.summary },
+              actor: 'system:accessReviewWorkflow',
+              role: 'system',
+              sourceAddress: 'worker',
+              action: 'access_review.reported',
+              targetType: TARGET,
+              targetId: review.id,
+              reason: `${input.month} 접근기록 점검 보고서 작성`,
+              detail: { month: input.month, documentId: document.documentId, sha256: document.sha256, ...review.summary },
             });
           });
           return { reviewId: review.id, reportDocumentId: document.documentId, workflowId: input.workflowId, summary: review.summary };
@@ -109,8 +129,14 @@ export function createAccessReviewActivities({ orm, documents, calendar, site }:
         Object.assign(review, { status: 'signed_off', signedOffBy: input.actor, signedOffAt: new Date(input.at), comment: input.comment });
         await em.flush();
         await appendAuditEvent(em, {
-          actor: input.actor, role: 'chief', sourceAddress: 'worker', action: 'access_review.signed_off', targetType: TARGET, targetId: review.id,
-          reason: input.comment || `${review.month} 접근기록 점검 완료`, detail: { month: review.month, documentId: review.reportDocumentId },
+          actor: input.actor,
+          role: 'chief',
+          sourceAddress: 'worker',
+          action: 'access_review.signed_off',
+          targetType: TARGET,
+          targetId: review.id,
+          reason: input.comment || `${review.month} 접근기록 점검 완료`,
+          detail: { month: review.month, documentId: review.reportDocumentId },
         });
       });
     },

@@ -33,8 +33,7 @@ export interface DeadlineActivityDeps {
 }
 
 export function createDeadlineActivities({ calendar }: DeadlineActivityDeps) {
-  const atOfficeOpening = (day: string): string =>
-    new Date(calendar.startOfDay(day).getTime() + OFFICE_OPENS_AT_HOUR * 3_600_000).toISOString();
+  const atOfficeOpening = (day: string): string => new Date(calendar.startOfDay(day).getTime() + OFFICE_OPENS_AT_HOUR * 3_600_000).toISOString();
 
   return {
     async planLegalDeadline(input: DeadlinePlanInput): Promise<DeadlinePlan> {

@@ -9,7 +9,18 @@ import { readinessProblems } from '../domain/disclosure-steps';
 import { DISCLOSURE_KIND_LABELS } from '../domain/disclosure';
 import { ApplicationFailure } from '@temporalio/common';
 import { appendAuditEvent } from '../infra/audit/audit-log';
-import { Attachment, Department, DestructionReport, DisclosureRequest, DisclosureRequestRecording, HandoverReceipt, LedgerEntry, Recording, RecordingHold, SignOff } from '../infra/db/entities';
+import {
+  Attachment,
+  Department,
+  DestructionReport,
+  DisclosureRequest,
+  DisclosureRequestRecording,
+  HandoverReceipt,
+  LedgerEntry,
+  Recording,
+  RecordingHold,
+  SignOff,
+} from '../infra/db/entities';
 import { takeWriteLockFirst } from '../infra/db/row-lock';
 import type { Directory } from '../infra/directory';
 import { formatKoreanDateTime, formatKoreanLocalDate } from '../domain/korean-time';
@@ -18,7 +29,13 @@ import { ROLE_LABELS } from '../domain/roles';
 import { type DestructionMethod, type DisclosureStatus, type SignatureKind } from '../domain/disclosure';
 import { type SignOffRole } from '../domain/roles';
 import {
-  destructionReportFields, escalationMemoFields, handoverReceiptFields, rejectionNoticeFields, reminderLetterFields, type DocumentContext, type Form2Recipient,
+  destructionReportFields,
+  escalationMemoFields,
+  handoverReceiptFields,
+  rejectionNoticeFields,
+  reminderLetterFields,
+  type DocumentContext,
+  type Form2Recipient,
 } from '../templates/case-documents';
 import { createDocumentActivities, type DocumentActivityDeps } from './documents';
 import { onceByKey, stepRecorded, type CaseStep } from './idempotency';
@@ -86,13 +103,15 @@ export interface DestructionReportInput {
   at: string;
 }
 
-
 export function createDisclosureActivities(deps: DisclosureActivityDeps) {
   const { orm, site } = deps;
   const { generateDocument } = createDocumentActivities(deps);
 
   /** One step's transaction: locked, skipped if its key is already recorded, its audit entry appended last. */
-  const step = (input: Pick<DisclosureStepInput, 'requestId' | 'stepKey' | 'action' | 'actor' | 'role' | 'reason' | 'detail' | 'at'>, work: (em: EntityManager, request: DisclosureRequest) => Promise<Record<string, unknown> | void>) =>
+  const step = (
+    input: Pick<DisclosureStepInput, 'requestId' | 'stepKey' | 'action' | 'actor' | 'role' | 'reason' | 'detail' | 'at'>,
+    work: (em: EntityManager, request: DisclosureRequest) => Promise<Record<string, unknown> | void>,
+  ) =>
     orm.em.fork().transactional(async (em) => {
       await takeWriteLockFirst(em);
       if (await stepRecorded(em, TARGET, input.requestId, input.stepKey)) return false;
@@ -137,11 +156,17 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
   /** Form 2's fields; with the recipient's drawn signature once they have signed on screen. */
   const form2Fields = async (em: EntityManager, receipt: Form2Recipient, handingOver: string, signaturePng?: Buffer) => {
     const official = await deps.directory.findUser(handingOver).catch(() => undefined);
-    return handoverReceiptFields(receipt, await caseRecordings(em, receipt.request.id), {
-      unit: official?.departmentPath.at(-1) ?? (await managingDepartmentName(em)),
-      rank: ROLE_LABELS.operator,
-      name: official?.displayName ?? handingOver,
-    }, site, signaturePng);
+    return handoverReceiptFields(
+      receipt,
+      await caseRecordings(em, receipt.request.id),
+      {
+        unit: official?.departmentPath.at(-1) ?? (await managingDepartmentName(em)),
+        rank: ROLE_LABELS.operator,
+        name: official?.displayName ?? handingOver,
+      },
+      site,
+      signaturePng,
+    );
   };
 
   /** The signed Form 2 of an on-screen signature: the case's facts, the recipient, and the signature placed on it. */
@@ -149,12 +174,17 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
     const em = orm.em.fork();
     const request = await em.findOneOrFail(DisclosureRequest, input.requestId);
     const signature = await em.findOne(Attachment, { id: input.attachmentId, ownerType: TARGET, ownerId: request.id }, { populate: ['wrappedKey'] });
-    if (!signature) throw ApplicationFailure.create({ type: 'MissingDocument', message: '인수자 화면 서명이 신청에 첨부되어 있지 않습니다.', nonRetryable: true });
+    if (!signature)
+      throw ApplicationFailure.create({ type: 'MissingDocument', message: '인수자 화면 서명이 신청에 첨부되어 있지 않습니다.', nonRetryable: true });
     const recipient = { request, recipientName: input.recipientName, receivedAt: new Date(input.receivedAt) };
     return generateDocument({
-      idempotencyKey: `${TARGET}-${request.id}:form2-signed`, kind: 'form2-handover-receipt',
+      idempotencyKey: `${TARGET}-${request.id}:form2-signed`,
+      kind: 'form2-handover-receipt',
       fields: await form2Fields(em, recipient, input.actor, deps.documents.get(signature.id, signature.wrappedKey)),
-      caseType: TARGET, caseId: request.id, purpose: '서명된 녹취정보 인수·인계증', actor: input.actor,
+      caseType: TARGET,
+      caseId: request.id,
+      purpose: '서명된 녹취정보 인수·인계증',
+      actor: input.actor,
     });
   };
 
@@ -195,7 +225,8 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
         for (const id of wanted) {
           const recording = found.find((candidate) => candidate.id === id);
           if (!recording) result.refused.push({ recordingId: id, reason: '없는 녹취입니다.' });
-          else if (recording.deletedAt) result.refused.push({ recordingId: id, reason: `이미 삭제되었습니다 (${formatKoreanDateTime(recording.deletedAt, site.timeZone)}).` });
+          else if (recording.deletedAt)
+            result.refused.push({ recordingId: id, reason: `이미 삭제되었습니다 (${formatKoreanDateTime(recording.deletedAt, site.timeZone)}).` });
         }
         const usable = found.filter((recording) => !recording.deletedAt);
         const lines = await em.find(DisclosureRequestRecording, { request }, { populate: ['recording'] });
@@ -242,8 +273,13 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
       const request = await em.findOneOrFail(DisclosureRequest, input.requestId);
       const fields = rejectionNoticeFields(request, input.reason, await managingDepartmentName(em), new Date(input.at), site);
       const document = await generateDocument({
-        idempotencyKey: `${TARGET}-${request.id}:rejection-notice`, kind: 'disclosure-rejection-notice', fields,
-        caseType: TARGET, caseId: request.id, purpose: '녹취정보 신청 거부 통지서', actor: input.actor,
+        idempotencyKey: `${TARGET}-${request.id}:rejection-notice`,
+        kind: 'disclosure-rejection-notice',
+        fields,
+        caseType: TARGET,
+        caseId: request.id,
+        purpose: '녹취정보 신청 거부 통지서',
+        actor: input.actor,
       });
       return { documentId: document.documentId };
     },
@@ -260,8 +296,13 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
           const request = await em.findOneOrFail(DisclosureRequest, input.requestId);
           const draft = new HandoverReceipt(request, '', request.applicantName, input.actor);
           const document = await generateDocument({
-            idempotencyKey: `${TARGET}-${request.id}:form2`, kind: 'form2-handover-receipt', fields: await form2Fields(em, draft, input.actor),
-            caseType: TARGET, caseId: request.id, purpose: '녹취정보 인수·인계증', actor: input.actor,
+            idempotencyKey: `${TARGET}-${request.id}:form2`,
+            kind: 'form2-handover-receipt',
+            fields: await form2Fields(em, draft, input.actor),
+            caseType: TARGET,
+            caseId: request.id,
+            purpose: '녹취정보 인수·인계증',
+            actor: input.actor,
           });
           await em.transactional(async (tx) => {
             draft.documentKey = document.documentId;
@@ -277,16 +318,26 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
       const signed = input.signatureKind === 'on_screen' ? await signedOnScreen(input) : undefined;
       await step({ ...input, action: 'handover_signed', role: 'operator', reason: '인수·인계증 서명 확인' }, async (em, request) => {
         const receipt = await em.findOneOrFail(HandoverReceipt, { request });
-        const attachment = await caseAttachment(em, request, input.attachmentId, input.signatureKind === 'on_screen' ? '인수자 화면 서명' : '서명된 인수·인계증');
+        const attachment = await caseAttachment(
+          em,
+          request,
+          input.attachmentId,
+          input.signatureKind === 'on_screen' ? '인수자 화면 서명' : '서명된 인수·인계증',
+        );
         Object.assign(receipt, {
-          signedAt: new Date(input.at), signatureKind: input.signatureKind, signedDocumentKey: signed?.documentId ?? attachment.id,
-          recipientName: input.recipientName, receivedAt: new Date(input.receivedAt),
+          signedAt: new Date(input.at),
+          signatureKind: input.signatureKind,
+          signedDocumentKey: signed?.documentId ?? attachment.id,
+          recipientName: input.recipientName,
+          receivedAt: new Date(input.receivedAt),
         });
         request.status = 'released';
         request.releasedAt ??= new Date(input.at);
         return {
-          signatureKind: input.signatureKind, recipientName: input.recipientName,
-          signedDocumentSha256: signed?.sha256 ?? attachment.sha256, ...(signed ? { signedDocumentId: signed.documentId, signatureSha256: attachment.sha256 } : {}),
+          signatureKind: input.signatureKind,
+          recipientName: input.recipientName,
+          signedDocumentSha256: signed?.sha256 ?? attachment.sha256,
+          ...(signed ? { signedDocumentId: signed.documentId, signatureSha256: attachment.sha256 } : {}),
         };
       });
     },
@@ -298,34 +349,47 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
           const entry = await orm.em.fork().findOne(LedgerEntry, { request: input.requestId });
           return entry ? { ledgerEntryId: entry.id } : undefined;
         },
-        () => orm.em.fork().transactional(async (em) => {
-          await takeWriteLockFirst(em);
-          const request = await em.findOneOrFail(DisclosureRequest, input.requestId);
-          const recordings = (await caseRecordings(em, request.id)).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
-          const first = recordings[0];
-          const entry = new LedgerEntry(
-            request, request.managementNumber, request.receivedAt, request.applicantName, request.applicantBirthDateOrBusinessNumber,
-            request.applicantAddress,
-            first ? `${formatKoreanDateTime(first.startedAt, site.timeZone)}${recordings.length > 1 ? ` 외 ${recordings.length - 1}건` : ''}` : request.requestedRecordingTime,
-            first?.extension.number ?? request.requestedPhoneNumber,
-            request.purpose,
-          );
-          entry.remarks = DISCLOSURE_KIND_LABELS[request.kind];
-          const lines = await em.find(SignOff, { request, decision: 'approved' }, { orderBy: { signedAt: 'asc' } });
-          for (const line of lines) {
-            const signed = `${line.actor} (${formatKoreanDateTime(line.signedAt, site.timeZone)})`;
-            if (line.step === 'operator') entry.signOffOperator = signed;
-            if (line.step === 'deputy') entry.signOffDeputy = signed;
-            if (line.step === 'chief') entry.signOffChief = signed;
-          }
-          em.persist(entry);
-          await em.flush();
-          await appendAuditEvent(em, {
-            actor: input.actor, role: 'system', sourceAddress: 'worker', action: 'disclosure.ledger_written', targetType: TARGET,
-            targetId: request.id, reason: '관리대장 기재', detail: { ledgerEntryId: entry.id, managementNumber: request.managementNumber },
-          });
-          return { ledgerEntryId: entry.id };
-        }),
+        () =>
+          orm.em.fork().transactional(async (em) => {
+            await takeWriteLockFirst(em);
+            const request = await em.findOneOrFail(DisclosureRequest, input.requestId);
+            const recordings = (await caseRecordings(em, request.id)).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
+            const first = recordings[0];
+            const entry = new LedgerEntry(
+              request,
+              request.managementNumber,
+              request.receivedAt,
+              request.applicantName,
+              request.applicantBirthDateOrBusinessNumber,
+              request.applicantAddress,
+              first
+                ? `${formatKoreanDateTime(first.startedAt, site.timeZone)}${recordings.length > 1 ? ` 외 ${recordings.length - 1}건` : ''}`
+                : request.requestedRecordingTime,
+              first?.extension.number ?? request.requestedPhoneNumber,
+              request.purpose,
+            );
+            entry.remarks = DISCLOSURE_KIND_LABELS[request.kind];
+            const lines = await em.find(SignOff, { request, decision: 'approved' }, { orderBy: { signedAt: 'asc' } });
+            for (const line of lines) {
+              const signed = `${line.actor} (${formatKoreanDateTime(line.signedAt, site.timeZone)})`;
+              if (line.step === 'operator') entry.signOffOperator = signed;
+              if (line.step === 'deputy') entry.signOffDeputy = signed;
+              if (line.step === 'chief') entry.signOffChief = signed;
+            }
+            em.persist(entry);
+            await em.flush();
+            await appendAuditEvent(em, {
+              actor: input.actor,
+              role: 'system',
+              sourceAddress: 'worker',
+              action: 'disclosure.ledger_written',
+              targetType: TARGET,
+              targetId: request.id,
+              reason: '관리대장 기재',
+              detail: { ledgerEntryId: entry.id, managementNumber: request.managementNumber },
+            });
+            return { ledgerEntryId: entry.id };
+          }),
       );
     },
 
@@ -341,8 +405,13 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
       const receipt = await em.findOneOrFail(HandoverReceipt, { request: input.requestId });
       const fields = destructionReportFields(report, receipt, await caseRecordings(em, input.requestId), '', site);
       const document = await generateDocument({
-        idempotencyKey: `${TARGET}-${input.requestId}:form3-blank`, kind: 'form3-destruction-report', fields,
-        caseType: TARGET, caseId: input.requestId, purpose: '파기 결과 회신서 (빈 서식)', actor: input.actor,
+        idempotencyKey: `${TARGET}-${input.requestId}:form3-blank`,
+        kind: 'form3-destruction-report',
+        fields,
+        caseType: TARGET,
+        caseId: input.requestId,
+        purpose: '파기 결과 회신서 (빈 서식)',
+        actor: input.actor,
       });
       return { documentId: document.documentId };
     },
@@ -368,12 +437,29 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
       const lastDay = formatKoreanLocalDate(input.lastDay);
       const department = await managingDepartmentName(em);
       const common = { caseType: TARGET, caseId: input.requestId, actor: input.actor, idempotencyKey: `${TARGET}-${input.requestId}:${input.purpose}` };
-      const document = input.kind === 'destruction-report-reminder'
-        ? await generateDocument({ ...common, kind: input.kind, purpose: '파기 결과 회신 요청 공문', fields: reminderLetterFields(report, receipt, input.overdue, lastDay, department, at, site) })
-        : await generateDocument({
-            ...common, kind: input.kind, purpose: '파기 결과 미회신 보고',
-            fields: escalationMemoFields(report, receipt, lastDay, daysBetween(input.lastDay, deps.calendar.localDate(at)), input.remindersSent, department, at, site),
-          });
+      const document =
+        input.kind === 'destruction-report-reminder'
+          ? await generateDocument({
+              ...common,
+              kind: input.kind,
+              purpose: '파기 결과 회신 요청 공문',
+              fields: reminderLetterFields(report, receipt, input.overdue, lastDay, department, at, site),
+            })
+          : await generateDocument({
+              ...common,
+              kind: input.kind,
+              purpose: '파기 결과 미회신 보고',
+              fields: escalationMemoFields(
+                report,
+                receipt,
+                lastDay,
+                daysBetween(input.lastDay, deps.calendar.localDate(at)),
+                input.remindersSent,
+                department,
+                at,
+                site,
+              ),
+            });
       return { documentId: document.documentId };
     },
 
@@ -383,13 +469,24 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
         const report = await em.findOneOrFail(DestructionReport, { request });
         const returned = await caseAttachment(em, request, input.attachmentId, '회신받은 파기 결과 회신서');
         Object.assign(report, {
-          reportedAt: new Date(input.at), destroyedAt: new Date(input.destroyedAt), method: input.method, methodDetail: input.methodDetail,
-          allCopiesDestroyed: input.allCopiesDestroyed, witness: input.witness, recordedBy: input.actor, documentKey: returned.id,
+          reportedAt: new Date(input.at),
+          destroyedAt: new Date(input.destroyedAt),
+          method: input.method,
+          methodDetail: input.methodDetail,
+          allCopiesDestroyed: input.allCopiesDestroyed,
+          witness: input.witness,
+          recordedBy: input.actor,
+          documentKey: returned.id,
         });
         request.status = 'closed';
         request.endedAt = new Date(input.at);
         request.endReason = '파기 결과 회신서 접수';
-        return { method: input.method, destroyedAt: input.destroyedAt, late: report.dueAt < new Date(input.at), holdsReleased: await releaseHolds(em, request, input.actor, new Date(input.at)) };
+        return {
+          method: input.method,
+          destroyedAt: input.destroyedAt,
+          late: report.dueAt < new Date(input.at),
+          holdsReleased: await releaseHolds(em, request, input.actor, new Date(input.at)),
+        };
       });
     },
   };

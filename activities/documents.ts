@@ -64,8 +64,16 @@ export async function storeGeneratedDocument(
   try {
     await orm.em.fork().transactional(async (em) => {
       const document = new GeneratedDocument(
-        input.idempotencyKey, input.kind, input.caseType, input.caseId, input.purpose, input.templateSource,
-        stored.sha256, stored.sizeBytes, stored.wrappedKey, input.actor,
+        input.idempotencyKey,
+        input.kind,
+        input.caseType,
+        input.caseId,
+        input.purpose,
+        input.templateSource,
+        stored.sha256,
+        stored.sizeBytes,
+        stored.wrappedKey,
+        input.actor,
       );
       document.id = id;
       em.persist(document);
@@ -109,6 +117,10 @@ export function createDocumentActivities({ orm, documents, templatesDir }: Docum
 
   return {
     // An arrow, not a method: callers take it off the object (`const { generateDocument } = …`); it uses no `this`.
-    generateDocument: (input: GenerateDocumentInput): Promise<GeneratedDocumentRef> => onceByKey(() => existing(input.idempotencyKey), () => create(input)),
+    generateDocument: (input: GenerateDocumentInput): Promise<GeneratedDocumentRef> =>
+      onceByKey(
+        () => existing(input.idempotencyKey),
+        () => create(input),
+      ),
   };
 }

@@ -59,11 +59,13 @@ export function createFullRecordingActivities({ orm, capture }: FullRecordingAct
     async switchExtensions(input: SwitchExtensionsInput): Promise<SwitchExtensionsResult> {
       let keep = new Set<string>();
       if (input.mode === 'selective') {
-        const others = await orm.em.fork().find(
-          FullRecordingApplication,
-          { id: { $ne: input.applicationId }, status: { $in: IN_FORCE }, extensions: { number: { $in: input.extensions } } },
-          { populate: ['extensions'] },
-        );
+        const others = await orm.em
+          .fork()
+          .find(
+            FullRecordingApplication,
+            { id: { $ne: input.applicationId }, status: { $in: IN_FORCE }, extensions: { number: { $in: input.extensions } } },
+            { populate: ['extensions'] },
+          );
         keep = new Set(others.flatMap((other) => other.extensions.getItems().map((extension) => extension.number)));
       }
       const result: SwitchExtensionsResult = { extensions: [], keptFull: [] };

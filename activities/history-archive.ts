@@ -55,15 +55,32 @@ export function createHistoryArchiveActivities({ orm, documents }: HistoryArchiv
     if (await orm.em.fork().count(ArchivedHistory, { workflowId, runId: closed.runId })) return;
     const facts = historyFacts(closed.history);
     const { json, sha256 } = encodeHistory(closed.history);
-    const row = new ArchivedHistory(workflowId, closed.runId, facts.workflowType, ref.caseType, ref.caseId, closed.status, closed.closedAt, facts.eventCount, sha256, json.length, '');
+    const row = new ArchivedHistory(
+      workflowId,
+      closed.runId,
+      facts.workflowType,
+      ref.caseType,
+      ref.caseId,
+      closed.status,
+      closed.closedAt,
+      facts.eventCount,
+      sha256,
+      json.length,
+      '',
+    );
     row.wrappedKey = documents.put(row.id, json).wrappedKey;
     try {
       await orm.em.fork().transactional(async (em) => {
         em.persist(row);
         await em.flush();
         await appendAuditEvent(em, {
-          actor: 'system:historyArchive', role: 'system', sourceAddress: 'worker', action: 'workflow.history_archived',
-          targetType: ref.caseType, targetId: ref.caseId, reason: `업무 흐름 이력 보관: ${facts.workflowType}`,
+          actor: 'system:historyArchive',
+          role: 'system',
+          sourceAddress: 'worker',
+          action: 'workflow.history_archived',
+          targetType: ref.caseType,
+          targetId: ref.caseId,
+          reason: `업무 흐름 이력 보관: ${facts.workflowType}`,
           detail: { workflowId, runId: closed.runId, workflowType: facts.workflowType, closeStatus: closed.status, eventCount: facts.eventCount, sha256 },
         });
       });

@@ -79,7 +79,12 @@ function officeFormatOf(document: GeneratedDocument, content: Buffer): keyof typ
  */
 function fileNameOf(document: GeneratedDocument, extension: string): string {
   const base = /[\uac00-\ud7a3]/.test(document.purpose) ? document.purpose : isFormKind(document.kind) ? FORM_TITLES[document.kind] : '문서';
-  const cleaned = base.replace(/[\\/:*?"<>|\u0000-\u001f]/g, ' ').replace(/\s+/g, ' ').trim().replace(/[. ]+$/, '').slice(0, 80);
+  const cleaned = base
+    .replace(/[\\/:*?"<>|\u0000-\u001f]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[. ]+$/, '')
+    .slice(0, 80);
   return `${cleaned || '문서'}${extension}`;
 }
 
@@ -157,14 +162,15 @@ export function createMailActivities({ orm, documents, mailer }: MailActivityDep
     orm.em.fork().transactional(async (em) => {
       const notification = await em.findOneOrFail(Notification, notificationId);
       const message = error instanceof Error ? error.message : String(error);
-      const delivery = error instanceof MailDeliveryError ? error : error instanceof Error && error.cause instanceof MailDeliveryError ? error.cause : undefined;
+      const delivery =
+        error instanceof MailDeliveryError ? error : error instanceof Error && error.cause instanceof MailDeliveryError ? error.cause : undefined;
       notification.status = 'failed';
       notification.attempts += 1;
       notification.lastError = message.slice(0, LAST_ERROR_MAX);
       // Codes, not the relay's text: a rejection quotes the recipient's address.
       await auditDelivery(em, notification, 'notification.failed', {
         messageId,
-        errorType: error instanceof ApplicationFailure ? error.type ?? 'ApplicationFailure' : error instanceof Error ? error.name : 'unknown',
+        errorType: error instanceof ApplicationFailure ? (error.type ?? 'ApplicationFailure') : error instanceof Error ? error.name : 'unknown',
         errorCode: delivery?.code,
         responseCode: delivery?.responseCode,
       });
@@ -173,8 +179,7 @@ export function createMailActivities({ orm, documents, mailer }: MailActivityDep
   return {
     // An arrow, not a method: callers take it off the object; it uses no `this`.
     deliverNotification: async ({ notificationId }: DeliverNotificationInput): Promise<DeliverNotificationResult> => {
-      const notFound = () =>
-        ApplicationFailure.create({ type: 'NotificationNotFound', message: `알림이 없습니다: ${notificationId}`, nonRetryable: true });
+      const notFound = () => ApplicationFailure.create({ type: 'NotificationNotFound', message: `알림이 없습니다: ${notificationId}`, nonRetryable: true });
       if (!UUID.test(notificationId)) throw notFound();
       const em = orm.em.fork();
       const notification = await em.findOne(Notification, notificationId);

@@ -40,8 +40,14 @@ export function createNotificationActivities({ orm }: NotificationActivityDeps) 
         async () => {
           const id = await orm.em.fork().transactional(async (em) => {
             const notification = new Notification(
-              input.idempotencyKey, input.channel, input.recipient, input.subject, input.body,
-              input.relatedType, input.relatedId, new Date(input.triggeredAt),
+              input.idempotencyKey,
+              input.channel,
+              input.recipient,
+              input.subject,
+              input.body,
+              input.relatedType,
+              input.relatedId,
+              new Date(input.triggeredAt),
             );
             if (input.attachmentDocumentIds?.length) notification.attachmentDocumentIds = input.attachmentDocumentIds;
             // In-app is delivered by being stored: the dashboard shows it to its addressees (api/notifications.ts).

@@ -75,9 +75,7 @@ export function createRetentionActivities({ orm, calendar, capture }: RetentionA
       const to = calendar.startOfDay(addDays(input.day, 1));
       const em = orm.em.fork();
       const due = { startedAt: { $gte: from, $lt: to }, deletedAt: null, retentionDueAt: { $lte: asOf } };
-      const heldIds = new Set(
-        (await em.find(RecordingHold, { releasedAt: null, recording: due }, { fields: ['recording'] })).map((hold) => hold.recording.id),
-      );
+      const heldIds = new Set((await em.find(RecordingHold, { releasedAt: null, recording: due }, { fields: ['recording'] })).map((hold) => hold.recording.id));
       const batch = await em.find(
         Recording,
         { ...due, ...(heldIds.size > 0 ? { id: { $nin: [...heldIds] } } : {}) },
@@ -147,8 +145,7 @@ export function createRetentionActivities({ orm, calendar, capture }: RetentionA
     async findDaysWithDeletable(input: { asOf: string }): Promise<DeletableDay[]> {
       const em = orm.em.fork();
       const due = { deletedAt: null, retentionDueAt: { $lte: new Date(input.asOf) } };
-      const heldIds = (await em.find(RecordingHold, { releasedAt: null, recording: due }, { fields: ['recording'] }))
-        .map((hold) => hold.recording.id);
+      const heldIds = (await em.find(RecordingHold, { releasedAt: null, recording: due }, { fields: ['recording'] })).map((hold) => hold.recording.id);
       const days: DeletableDay[] = [];
       let from: Date | undefined;
       for (;;) {
@@ -205,4 +202,3 @@ export function createRetentionActivities({ orm, calendar, capture }: RetentionA
     },
   };
 }
-

@@ -39,9 +39,7 @@ export async function listPrivilegedHolders(directory: Directory, maximum: numbe
       username: user.username,
       displayName: user.displayName,
       department: user.departmentPath.join(' › '),
-      roles: user.roles.filter((role): role is (typeof PRIVILEGED_ROLES)[number] =>
-        (PRIVILEGED_ROLES as readonly RoleId[]).includes(role),
-      ),
+      roles: user.roles.filter((role): role is (typeof PRIVILEGED_ROLES)[number] => (PRIVILEGED_ROLES as readonly RoleId[]).includes(role)),
     }))
     .sort((a, b) => a.username.localeCompare(b.username));
   return { checkedAt: now.toISOString(), maximum, count: holders.length, overLimit: holders.length > maximum, holders };

@@ -27,9 +27,16 @@ export const accessReviewView = z.object({
   id: z.string(),
   month: z.string().describe('점검한 달 (YYYY-MM)'),
   status: z.enum(['awaiting_sign_off', 'signed_off']).describe('awaiting_sign_off 점검 대기, signed_off 점검 완료'),
-  summary: z.object({
-    entries: z.number(), users: z.number(), releases: z.number(), refusals: z.number(), afterHours: z.number(), anomalies: z.number(),
-  }).describe('사람의 접근 기록, 사용자, 재생·내보내기, 거부, 업무시간 외, 이상 징후 건수'),
+  summary: z
+    .object({
+      entries: z.number(),
+      users: z.number(),
+      releases: z.number(),
+      refusals: z.number(),
+      afterHours: z.number(),
+      anomalies: z.number(),
+    })
+    .describe('사람의 접근 기록, 사용자, 재생·내보내기, 거부, 업무시간 외, 이상 징후 건수'),
   reportedAt: z.string(),
   signedOffBy: z.string().nullable(),
   signedOffAt: z.string().nullable(),
@@ -46,9 +53,21 @@ export type AccessReviewDetail = z.infer<typeof accessReviewDetail>;
 function toView(row: AccessReview): AccessReviewView {
   const summary = row.summary as AccessReviewView['summary'];
   return {
-    id: row.id, month: row.month, status: row.status,
-    summary: { entries: summary.entries, users: summary.users, releases: summary.releases, refusals: summary.refusals, afterHours: summary.afterHours, anomalies: summary.anomalies },
-    reportedAt: row.createdAt.toISOString(), signedOffBy: row.signedOffBy ?? null, signedOffAt: row.signedOffAt?.toISOString() ?? null, comment: row.comment ?? null,
+    id: row.id,
+    month: row.month,
+    status: row.status,
+    summary: {
+      entries: summary.entries,
+      users: summary.users,
+      releases: summary.releases,
+      refusals: summary.refusals,
+      afterHours: summary.afterHours,
+      anomalies: summary.anomalies,
+    },
+    reportedAt: row.createdAt.toISOString(),
+    signedOffBy: row.signedOffBy ?? null,
+    signedOffAt: row.signedOffAt?.toISOString() ?? null,
+    comment: row.comment ?? null,
   };
 }
 
@@ -78,12 +97,21 @@ export async function accessReport(deps: AccessReviewDeps, call: RouteCall<{ id:
   const row = await load(call);
   const document = await call.em.findOneOrFail(GeneratedDocument, row.reportDocumentId, { populate: ['wrappedKey'] });
   const xlsx = deps.documents.get(document.id, document.wrappedKey);
-  await call.audit({ action: 'access_review.report_downloaded', targetType: TARGET, targetId: row.id, reason: `${row.month} 접근기록 점검 보고서 내려받기`, detail: { documentId: document.id, sha256: document.sha256 } });
+  await call.audit({
+    action: 'access_review.report_downloaded',
+    targetType: TARGET,
+    targetId: row.id,
+    reason: `${row.month} 접근기록 점검 보고서 내려받기`,
+    detail: { documentId: document.id, sha256: document.sha256 },
+  });
   return { name: `접근기록점검_${row.month}.xlsx`, xlsx };
 }
 
 /** The chief records the review done; refused in Korean (and nothing sent) when it is not theirs to sign now. */
-export async function signOffAccessReview(deps: AccessReviewDeps, call: RouteCall<{ id: string }, unknown, z.output<typeof accessReviewSignOffBody>>): Promise<void> {
+export async function signOffAccessReview(
+  deps: AccessReviewDeps,
+  call: RouteCall<{ id: string }, unknown, z.output<typeof accessReviewSignOffBody>>,
+): Promise<void> {
   const row = await load(call);
   if (!deps.workflows) throw new ApiError(503, 'WORKFLOWS_UNAVAILABLE', '업무 흐름 서버(Temporal)에 연결되어 있지 않습니다. 잠시 후 다시 시도하십시오.');
   const principal = call.principal as Principal;

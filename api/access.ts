@@ -36,12 +36,12 @@ export interface Principal {
 
 /** The logged-in user as the step rules take them: every role, for the workflow to pick the one the step allows. */
 export function stepUser(principal: Principal, department?: string): User {
-  return department === undefined ? { username: principal.username, roles: principal.roles } : { username: principal.username, roles: principal.roles, department };
+  return department === undefined
+    ? { username: principal.username, roles: principal.roles }
+    : { username: principal.username, roles: principal.roles, department };
 }
 
-export type Decision =
-  | { allowed: true; scope: Scope; role: RoleId | 'anonymous' }
-  | { allowed: false; reason: 'unauthenticated' | 'role' };
+export type Decision = { allowed: true; scope: Scope; role: RoleId | 'anonymous' } | { allowed: false; reason: 'unauthenticated' | 'role' };
 
 /** The widest scope any of the caller's roles is granted wins; `role` is the one that granted it. */
 export function decide(access: Access, principal: Principal | undefined): Decision {

@@ -34,7 +34,8 @@ export async function readAnnouncementAudio(file: string): Promise<AnnouncementA
     const wav = readWav(bytes);
     if (wav.encoding === 'PCM16' || wav.sampleRate !== G711_RATE || wav.channels !== 1) {
       return {
-        state: 'unsuitable', fileName,
+        state: 'unsuitable',
+        fileName,
         reason: `교환기용 형식이 아닙니다: ${wav.encoding === 'PCM16' ? '16비트 PCM' : wav.encoding}, ${wav.sampleRate} Hz, ${wav.channels}채널 (필요: G.711, 8000 Hz, 모노).`,
       };
     }

@@ -91,7 +91,17 @@ export async function addAttachments(
   }
   const now = Date.now();
   const rows = sealed.map(({ id, file, stored }, index) => {
-    const row = new Attachment(target.ownerType, target.ownerId, target.purpose, file.fileName, file.contentType, stored.sizeBytes, stored.sha256, stored.wrappedKey, audit.actor);
+    const row = new Attachment(
+      target.ownerType,
+      target.ownerId,
+      target.purpose,
+      file.fileName,
+      file.contentType,
+      stored.sizeBytes,
+      stored.sha256,
+      stored.wrappedKey,
+      audit.actor,
+    );
     row.id = id;
     // One millisecond apart, so the list (and the application's numbered 붙임) keeps the order the files were sent in.
     row.createdAt = new Date(now + index);
@@ -108,7 +118,14 @@ export async function addAttachments(
       targetType: target.ownerType,
       targetId: target.ownerId,
       reason: `첨부파일 등록: ${row.fileName}`,
-      detail: { attachmentId: row.id, purpose: target.purpose, sha256: row.sha256, sizeBytes: row.sizeBytes, contentType: row.contentType, requestId: audit.requestId },
+      detail: {
+        attachmentId: row.id,
+        purpose: target.purpose,
+        sha256: row.sha256,
+        sizeBytes: row.sizeBytes,
+        contentType: row.contentType,
+        requestId: audit.requestId,
+      },
     });
   }
   return rows;

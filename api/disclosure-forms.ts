@@ -8,7 +8,16 @@ import { z } from 'zod';
 import { wallClockDate } from '../domain/korean-time';
 import type { LegalCalendar } from '../domain/legal-period';
 import {
-  attachmentFields, confirmBody, destructionReportBody, disclosureSignOffBody, handoverBody, ownRequestBody, registrationBody, withdrawBody, type OwnRequestBody, type RegistrationBody,
+  attachmentFields,
+  confirmBody,
+  destructionReportBody,
+  disclosureSignOffBody,
+  handoverBody,
+  ownRequestBody,
+  registrationBody,
+  withdrawBody,
+  type OwnRequestBody,
+  type RegistrationBody,
 } from './disclosure';
 import { ApiError } from './errors';
 import { SIGNATURE_MAX_DATA_URL } from './signature';
@@ -48,7 +57,10 @@ export const ownRequestForm = z.object({
 export type OwnRequestForm = z.output<typeof ownRequestForm>;
 
 export const confirmForm = z.object({
-  recordingIds: z.union([z.string(), z.array(z.string())]).default([]).transform((value) => (typeof value === 'string' ? [value] : value)),
+  recordingIds: z
+    .union([z.string(), z.array(z.string())])
+    .default([])
+    .transform((value) => (typeof value === 'string' ? [value] : value)),
 });
 export const withdrawForm = z.object({ reason: field });
 export const attachmentForm = z.object({ purpose: field });

@@ -36,7 +36,16 @@ export interface DisclosureSteps {
 export function permittedSteps(principal: Principal, item: RequestDetail): DisclosureSteps {
   const workflow = item.workflow;
   if (!workflow) {
-    return { confirmRecordings: false, submit: false, signOff: false, withdraw: false, attach: false, handover: false, buildPackage: false, destructionReport: false };
+    return {
+      confirmRecordings: false,
+      submit: false,
+      signOff: false,
+      withdraw: false,
+      attach: false,
+      handover: false,
+      buildPackage: false,
+      destructionReport: false,
+    };
   }
   const facts: DisclosureFacts = {
     state: workflow.state as CaseState,

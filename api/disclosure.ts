@@ -20,9 +20,7 @@ import { DESTRUCTION_METHODS, DISCLOSURE_GROUNDS, DISCLOSURE_KINDS, type Disclos
 import { type SignOffRole } from '../domain/roles';
 import type { DisclosureWorkflows } from '../infra/temporal/disclosure';
 import type { Addressee } from '../workflows/deadline-reminders';
-import {
-  disclosureStep, disclosureWorkflowId, type DisclosureStepRequest,
-} from '../workflows/disclosure';
+import { disclosureStep, disclosureWorkflowId, type DisclosureStepRequest } from '../workflows/disclosure';
 import { judgeDisclosureStep, playRefusal } from '../domain/disclosure-steps';
 import { StepRefusedError } from '../infra/temporal/case-workflows';
 import type { WithoutUser } from '../workflows/human-steps';
@@ -49,7 +47,11 @@ const SIGNATURE = 'recipient_signature';
 const TARGET = 'disclosure_request';
 
 const text = (label: string, max: number, min = 1) =>
-  z.string().trim().min(min, { message: `${label}을(를) 적으십시오` }).max(max, { message: `${label}이(가) 너무 깁니다 (${max}자까지)` });
+  z
+    .string()
+    .trim()
+    .min(min, { message: `${label}을(를) 적으십시오` })
+    .max(max, { message: `${label}이(가) 너무 깁니다 (${max}자까지)` });
 const instant = (label: string) => z.iso.datetime({ offset: true, message: `${label}은(는) 2026-11-27T14:00:00+09:00 형식입니다` });
 const MAX_WINDOW_MS = 31 * 86_400_000;
 
@@ -57,28 +59,37 @@ const MAX_WINDOW_MS = 31 * 86_400_000;
 const withRecordingWindow = <T extends z.ZodType<{ recordingFrom: string; recordingTo: string }>>(schema: T) =>
   schema
     .refine((body) => Date.parse(body.recordingTo) > Date.parse(body.recordingFrom), { message: '녹취 일시의 끝이 시작보다 앞섭니다', path: ['recordingTo'] })
-    .refine((body) => Date.parse(body.recordingTo) - Date.parse(body.recordingFrom) <= MAX_WINDOW_MS, { message: '녹취 일시는 31일 안의 범위로 적습니다', path: ['recordingTo'] });
+    .refine((body) => Date.parse(body.recordingTo) - Date.parse(body.recordingFrom) <= MAX_WINDOW_MS, {
+      message: '녹취 일시는 31일 안의 범위로 적습니다',
+      path: ['recordingTo'],
+    });
 const pick = <T extends object, K extends keyof T>(from: T, keys: readonly K[]): Pick<T, K> =>
   Object.fromEntries(keys.map((key) => [key, from[key]])) as Pick<T, K>;
 const registrationFields = {
-    kind: z.enum(DISCLOSURE_KINDS, { message: '열람 또는 제공을 고르십시오' }),
-    applicantName: text('신청인 성명(기관·단체명)', 100),
-    applicantBirthDateOrBusinessNumber: z
-      .string()
-      .trim()
-      .regex(/^(\d{4}-\d{2}-\d{2}|\d{3}-\d{2}-\d{5})$/, { message: '생년월일(1980-01-01) 또는 사업자등록번호(123-45-67890)를 적으십시오' }),
-    applicantAddress: text('주소(소속)', 300),
-    applicantContact: z.string().trim().regex(/^[0-9+() -]{7,20}$/, { message: '연락처는 숫자와 - 로 적습니다' }),
-    applicantEmail: z.email({ message: '전자우편 주소가 올바르지 않습니다' }).max(254).nullable().default(null),
-    recordingFrom: instant('녹취 일시(부터)'),
-    recordingTo: instant('녹취 일시(까지)'),
-    phoneNumber: z.string().trim().regex(/^[0-9-]{3,20}$/, { message: '전화번호는 숫자와 - 로 적습니다' }),
-    purpose: text('열람·제공 목적', 500),
-    relationToParty: text('당사자와의 관계', 200),
-    reason: text('신청 사유', 2000, 5),
-    ground: z.enum(DISCLOSURE_GROUNDS, { message: '근거를 고르십시오 (당사자 또는 다른 법령)' }),
-    groundDetail: z.string().trim().max(1000).nullable().default(null).describe('당사자 확인 방법, 또는 근거 법령과 조항'),
-    receivedAt: instant('접수 일시').optional().describe('신청서를 받은 때 (없으면 지금)'),
+  kind: z.enum(DISCLOSURE_KINDS, { message: '열람 또는 제공을 고르십시오' }),
+  applicantName: text('신청인 성명(기관·단체명)', 100),
+  applicantBirthDateOrBusinessNumber: z
+    .string()
+    .trim()
+    .regex(/^(\d{4}-\d{2}-\d{2}|\d{3}-\d{2}-\d{5})$/, { message: '생년월일(1980-01-01) 또는 사업자등록번호(123-45-67890)를 적으십시오' }),
+  applicantAddress: text('주소(소속)', 300),
+  applicantContact: z
+    .string()
+    .trim()
+    .regex(/^[0-9+() -]{7,20}$/, { message: '연락처는 숫자와 - 로 적습니다' }),
+  applicantEmail: z.email({ message: '전자우편 주소가 올바르지 않습니다' }).max(254).nullable().default(null),
+  recordingFrom: instant('녹취 일시(부터)'),
+  recordingTo: instant('녹취 일시(까지)'),
+  phoneNumber: z
+    .string()
+    .trim()
+    .regex(/^[0-9-]{3,20}$/, { message: '전화번호는 숫자와 - 로 적습니다' }),
+  purpose: text('열람·제공 목적', 500),
+  relationToParty: text('당사자와의 관계', 200),
+  reason: text('신청 사유', 2000, 5),
+  ground: z.enum(DISCLOSURE_GROUNDS, { message: '근거를 고르십시오 (당사자 또는 다른 법령)' }),
+  groundDetail: z.string().trim().max(1000).nullable().default(null).describe('당사자 확인 방법, 또는 근거 법령과 조항'),
+  receivedAt: instant('접수 일시').optional().describe('신청서를 받은 때 (없으면 지금)'),
 };
 export const registrationBody = withRecordingWindow(z.object(registrationFields).strict());
 export type RegistrationBody = z.output<typeof registrationBody>;
@@ -89,17 +100,30 @@ export type RegistrationBody = z.output<typeof registrationBody>;
  * any other request.
  */
 export const ownRequestBody = withRecordingWindow(
-  z.object({
-    ...pick(registrationFields, ['kind', 'applicantContact', 'applicantEmail', 'recordingFrom', 'recordingTo', 'purpose', 'reason']),
-    applicantBirthDate: z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, { message: '생년월일을 1980-01-01 형식으로 적으십시오' }),
-    extension: z.string().trim().regex(/^[0-9-]{3,20}$/, { message: '내선 번호를 고르십시오' }),
-  }).strict(),
+  z
+    .object({
+      ...pick(registrationFields, ['kind', 'applicantContact', 'applicantEmail', 'recordingFrom', 'recordingTo', 'purpose', 'reason']),
+      applicantBirthDate: z
+        .string()
+        .trim()
+        .regex(/^\d{4}-\d{2}-\d{2}$/, { message: '생년월일을 1980-01-01 형식으로 적으십시오' }),
+      extension: z
+        .string()
+        .trim()
+        .regex(/^[0-9-]{3,20}$/, { message: '내선 번호를 고르십시오' }),
+    })
+    .strict(),
 );
 export type OwnRequestBody = z.output<typeof ownRequestBody>;
 
 export const requestIdParams = z.object({ id: z.uuid({ message: '신청 번호가 올바르지 않습니다' }) }).strict();
 export const confirmBody = z
-  .object({ recordingIds: z.array(z.uuid()).max(50, { message: '한 신청에 50건까지입니다' }).refine((ids) => new Set(ids).size === ids.length, { message: '같은 녹취를 두 번 골랐습니다' }) })
+  .object({
+    recordingIds: z
+      .array(z.uuid())
+      .max(50, { message: '한 신청에 50건까지입니다' })
+      .refine((ids) => new Set(ids).size === ids.length, { message: '같은 녹취를 두 번 골랐습니다' }),
+  })
   .strict();
 export const disclosureSignOffBody = z
   .object({ decision: z.enum(['approve', 'reject'], { message: '승인 또는 반려를 고르십시오' }), comment: z.string().trim().max(1000).default('') })
@@ -138,7 +162,11 @@ export const requestView = z.object({
   id: z.string(),
   managementNumber: z.string(),
   kind: z.enum(DISCLOSURE_KINDS),
-  status: z.string().describe('registered 접수, in_sign_off 결재 중, awaiting_handover 인수·인계 대기, released 열람·제공 중, awaiting_destruction_report 파기 회신 대기, closed 종결, rejected 거부, withdrawn 철회'),
+  status: z
+    .string()
+    .describe(
+      'registered 접수, in_sign_off 결재 중, awaiting_handover 인수·인계 대기, released 열람·제공 중, awaiting_destruction_report 파기 회신 대기, closed 종결, rejected 거부, withdrawn 철회',
+    ),
   applicantName: z.string(),
   receivedAt: z.string(),
   recordingFrom: z.string().nullable(),
@@ -230,7 +258,6 @@ function recordingTimeText(from: Date, to: Date, timeZone: string): string {
   return `${formatKoreanDateTime(from, timeZone)} ~ ${formatKoreanDateTime(to, timeZone)}`;
 }
 
-
 /** Registers a Form 1: numbered in the transaction that stores it, then its workflow started. */
 export function registerRequest(deps: DisclosureDeps, call: RouteCall<unknown, unknown, RegistrationBody>): Promise<RequestView> {
   return register(deps, call, call.body);
@@ -245,24 +272,31 @@ export async function fileOwnRequest(deps: DisclosureDeps, call: RouteCall<unkno
   const { body } = call;
   const own = await call.em.count(Extension, { $and: [{ number: body.extension }, ownExtensions(principal)] });
   if (own === 0) {
-    throw new ApiError(403, 'NOT_PARTY', `내선 ${body.extension}은(는) 본인이 쓰는 내선이 아닙니다. 다른 사람의 통화는 관리부서에 신청서를 내십시오.`, { extension: body.extension });
+    throw new ApiError(403, 'NOT_PARTY', `내선 ${body.extension}은(는) 본인이 쓰는 내선이 아닙니다. 다른 사람의 통화는 관리부서에 신청서를 내십시오.`, {
+      extension: body.extension,
+    });
   }
-  return register(deps, call, {
-    kind: body.kind,
-    applicantName: principal.displayName,
-    applicantBirthDateOrBusinessNumber: body.applicantBirthDate,
-    applicantAddress: principal.departmentPath.join(' '),
-    applicantContact: body.applicantContact,
-    applicantEmail: body.applicantEmail,
-    recordingFrom: body.recordingFrom,
-    recordingTo: body.recordingTo,
-    phoneNumber: body.extension,
-    purpose: body.purpose,
-    relationToParty: '통화 당사자 본인 (내선 사용 직원)',
-    reason: body.reason,
-    ground: 'party',
-    groundDetail: `직원 본인 신청: 통합 로그인(${principal.username})으로 본인 확인, 본인 내선 ${body.extension}`,
-  }, principal.username);
+  return register(
+    deps,
+    call,
+    {
+      kind: body.kind,
+      applicantName: principal.displayName,
+      applicantBirthDateOrBusinessNumber: body.applicantBirthDate,
+      applicantAddress: principal.departmentPath.join(' '),
+      applicantContact: body.applicantContact,
+      applicantEmail: body.applicantEmail,
+      recordingFrom: body.recordingFrom,
+      recordingTo: body.recordingTo,
+      phoneNumber: body.extension,
+      purpose: body.purpose,
+      relationToParty: '통화 당사자 본인 (내선 사용 직원)',
+      reason: body.reason,
+      ground: 'party',
+      groundDetail: `직원 본인 신청: 통합 로그인(${principal.username})으로 본인 확인, 본인 내선 ${body.extension}`,
+    },
+    principal.username,
+  );
 }
 
 /** The extensions a party official may file their own request for. */
@@ -272,11 +306,20 @@ export async function ownExtensionNumbers(em: EntityManager, principal: Principa
 
 /** The requests a party official filed themselves, newest first. */
 export async function listOwnRequests(call: RouteCall<unknown, unknown, unknown>): Promise<RequestView[]> {
-  const rows = await call.em.find(DisclosureRequest, { applicantUsername: (call.principal as Principal).username }, { orderBy: { receivedAt: 'desc' }, limit: 100 });
+  const rows = await call.em.find(
+    DisclosureRequest,
+    { applicantUsername: (call.principal as Principal).username },
+    { orderBy: { receivedAt: 'desc' }, limit: 100 },
+  );
   return rows.map(toRequestView);
 }
 
-async function register(deps: DisclosureDeps, call: RouteCall<unknown, unknown, unknown>, body: RegistrationBody, applicantUsername?: string): Promise<RequestView> {
+async function register(
+  deps: DisclosureDeps,
+  call: RouteCall<unknown, unknown, unknown>,
+  body: RegistrationBody,
+  applicantUsername?: string,
+): Promise<RequestView> {
   const workflows = gateway(deps);
   const identity = auditIdentityOf(call);
   const receivedAt = body.receivedAt ? new Date(body.receivedAt) : new Date();
@@ -286,9 +329,23 @@ async function register(deps: DisclosureDeps, call: RouteCall<unknown, unknown, 
   const request = await call.em.fork().transactional(async (tx) => {
     const number = await takeManagementNumber(tx, localYear(receivedAt, deps.timeZone));
     const row = new DisclosureRequest(
-      number.managementNumber, number.year, number.sequence, '', body.kind, body.applicantName, body.applicantBirthDateOrBusinessNumber,
-      body.applicantAddress, body.applicantContact, recordingTimeText(from, to, deps.timeZone), body.phoneNumber, body.purpose,
-      body.relationToParty, body.reason, body.ground, receivedAt, identity.actor,
+      number.managementNumber,
+      number.year,
+      number.sequence,
+      '',
+      body.kind,
+      body.applicantName,
+      body.applicantBirthDateOrBusinessNumber,
+      body.applicantAddress,
+      body.applicantContact,
+      recordingTimeText(from, to, deps.timeZone),
+      body.phoneNumber,
+      body.purpose,
+      body.relationToParty,
+      body.reason,
+      body.ground,
+      receivedAt,
+      identity.actor,
     );
     row.workflowId = disclosureWorkflowId(row.id);
     row.recordingFrom = from;
@@ -300,8 +357,18 @@ async function register(deps: DisclosureDeps, call: RouteCall<unknown, unknown, 
     await tx.flush();
     // The applicant's personal data stays in the row: the audit entry names the case, not the person.
     await appendAuditEvent(tx, {
-      ...identity, action: 'disclosure.registered', targetType: TARGET, targetId: row.id, reason: '녹취정보 신청서 접수',
-      detail: { managementNumber: row.managementNumber, kind: row.kind, ground: row.ground, filedByParty: applicantUsername !== undefined, requestId: identity.requestId },
+      ...identity,
+      action: 'disclosure.registered',
+      targetType: TARGET,
+      targetId: row.id,
+      reason: '녹취정보 신청서 접수',
+      detail: {
+        managementNumber: row.managementNumber,
+        kind: row.kind,
+        ground: row.ground,
+        filedByParty: applicantUsername !== undefined,
+        requestId: identity.requestId,
+      },
     });
     return row;
   });
@@ -310,8 +377,14 @@ async function register(deps: DisclosureDeps, call: RouteCall<unknown, unknown, 
     : { channel: 'post', address: request.applicantAddress };
   try {
     await workflows.startCase(request.id, {
-      requestId: request.id, managementNumber: request.managementNumber, kind: request.kind, signOffChain: [...deps.signOffChain],
-      reminderWorkingDays: deps.reminderWorkingDays, viewingWindowHours: deps.viewingWindowHours, destructionReport: deps.destructionReport, recipient,
+      requestId: request.id,
+      managementNumber: request.managementNumber,
+      kind: request.kind,
+      signOffChain: [...deps.signOffChain],
+      reminderWorkingDays: deps.reminderWorkingDays,
+      viewingWindowHours: deps.viewingWindowHours,
+      destructionReport: deps.destructionReport,
+      recipient,
     });
   } catch (error) {
     // The number stays used (Form 4 has no gaps); the case is closed with why, not left looking alive.
@@ -320,11 +393,21 @@ async function register(deps: DisclosureDeps, call: RouteCall<unknown, unknown, 
       Object.assign(row, { status: 'withdrawn', endedAt: new Date(), endReason: '시스템 오류로 접수되지 않음 (업무 흐름을 시작하지 못함)' });
       await tx.flush();
       await appendAuditEvent(tx, {
-        actor: 'system:api', role: 'system', sourceAddress: identity.sourceAddress, action: 'disclosure.not_started', targetType: TARGET,
-        targetId: request.id, reason: error instanceof Error ? error.message : String(error), detail: { requestId: identity.requestId },
+        actor: 'system:api',
+        role: 'system',
+        sourceAddress: identity.sourceAddress,
+        action: 'disclosure.not_started',
+        targetType: TARGET,
+        targetId: request.id,
+        reason: error instanceof Error ? error.message : String(error),
+        detail: { requestId: identity.requestId },
       });
     });
-    throw new ApiError(503, 'WORKFLOWS_UNAVAILABLE', `신청서를 접수하지 못했습니다 (업무 흐름 서버 연결 실패, 관리번호 ${request.managementNumber}는 종결 처리됨). 잠시 후 다시 접수하십시오.`);
+    throw new ApiError(
+      503,
+      'WORKFLOWS_UNAVAILABLE',
+      `신청서를 접수하지 못했습니다 (업무 흐름 서버 연결 실패, 관리번호 ${request.managementNumber}는 종결 처리됨). 잠시 후 다시 접수하십시오.`,
+    );
   }
   return toRequestView(request);
 }
@@ -361,7 +444,13 @@ export async function readRequest(deps: DisclosureDeps, call: RouteCall<{ id: st
     call.em.find(GeneratedDocument, { caseType: TARGET, caseId: request.id }, { orderBy: { createdAt: 'asc' } }),
     call.em.find(AuditEvent, { targetType: TARGET, targetId: request.id, action: { $nin: READ_ACTIONS } }, { orderBy: { seq: 'asc' } }),
   ]);
-  await call.audit({ action: 'disclosure.read', targetType: TARGET, targetId: request.id, reason: '녹취정보 신청 조회', detail: { managementNumber: request.managementNumber } });
+  await call.audit({
+    action: 'disclosure.read',
+    targetType: TARGET,
+    targetId: request.id,
+    reason: '녹취정보 신청 조회',
+    detail: { managementNumber: request.managementNumber },
+  });
   return {
     ...toRequestView(request),
     applicantBirthDateOrBusinessNumber: request.applicantBirthDateOrBusinessNumber,
@@ -374,7 +463,13 @@ export async function readRequest(deps: DisclosureDeps, call: RouteCall<{ id: st
     groundDetail: request.groundDetail ?? null,
     recordings: lines.map((line) => toRecordingLine(line.recording, true)).sort((a, b) => a.startedAt.localeCompare(b.startedAt)),
     attachments: attachments.map((row) => ({ ...toAttachmentView(row), purpose: row.purpose })),
-    documents: documents.map((document) => ({ id: document.id, kind: document.kind, purpose: document.purpose, sha256: document.sha256, createdAt: document.createdAt.toISOString() })),
+    documents: documents.map((document) => ({
+      id: document.id,
+      kind: document.kind,
+      purpose: document.purpose,
+      sha256: document.sha256,
+      createdAt: document.createdAt.toISOString(),
+    })),
     workflow: status
       ? {
           state: status.state,
@@ -419,7 +514,10 @@ export async function proposeMatches(call: RouteCall<{ id: string }, unknown, un
     { populate: ['extension'], orderBy: { startedAt: 'asc' }, limit: MATCH_LIMIT },
   );
   await call.audit({
-    action: 'disclosure.matches_read', targetType: TARGET, targetId: request.id, reason: '신청과 맞는 녹취 찾기',
+    action: 'disclosure.matches_read',
+    targetType: TARGET,
+    targetId: request.id,
+    reason: '신청과 맞는 녹취 찾기',
     detail: { managementNumber: request.managementNumber, resultIds: rows.map((row) => row.id) },
   });
   return rows.map((row) => toRecordingLine(row, confirmed.has(row.id)));
@@ -487,7 +585,11 @@ export async function recordHandover(deps: DisclosureDeps, call: RouteCall<{ id:
   const signature = parseSignature(body.signature);
   const file = { fileName: `인수자서명_${request.managementNumber}.png`, contentType: 'image/png' as const, content: signature.png };
   const [row] = await withSealedFiles(deps.documents, [file], (sealed) =>
-    call.em.fork().transactional((tx) => addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose: SIGNATURE }, sealed, { maxFiles: 1, audit: auditIdentityOf(call) })),
+    call.em
+      .fork()
+      .transactional((tx) =>
+        addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose: SIGNATURE }, sealed, { maxFiles: 1, audit: auditIdentityOf(call) }),
+      ),
   );
   try {
     await takeStep(deps, call, { action: 'handover_signed', signatureKind: 'on_screen', attachmentId: row!.id, ...recipient });
@@ -495,8 +597,12 @@ export async function recordHandover(deps: DisclosureDeps, call: RouteCall<{ id:
     await call.em.fork().transactional(async (tx) => {
       await tx.nativeDelete(Attachment, { id: row!.id });
       await appendAuditEvent(tx, {
-        ...auditIdentityOf(call), action: 'attachment.removed', targetType: TARGET, targetId: request.id,
-        reason: '업무 흐름에 전달하지 못해 화면 서명을 되돌림', detail: { attachmentId: row!.id, purpose: SIGNATURE },
+        ...auditIdentityOf(call),
+        action: 'attachment.removed',
+        targetType: TARGET,
+        targetId: request.id,
+        reason: '업무 흐름에 전달하지 못해 화면 서명을 되돌림',
+        detail: { attachmentId: row!.id, purpose: SIGNATURE },
       });
     });
     deps.documents.remove(row!.id);
@@ -504,7 +610,10 @@ export async function recordHandover(deps: DisclosureDeps, call: RouteCall<{ id:
   }
 }
 
-export async function recordDestructionReport(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, z.output<typeof destructionReportBody>>): Promise<void> {
+export async function recordDestructionReport(
+  deps: DisclosureDeps,
+  call: RouteCall<{ id: string }, unknown, z.output<typeof destructionReportBody>>,
+): Promise<void> {
   const request = await loadRequest(call.em, call.params.id);
   notFuture(call.body.destroyedAt, '파기 일시');
   await attachmentFor(call.em, request, call.body.attachmentId, 'destruction_report');
@@ -523,15 +632,17 @@ export async function addRequestAttachments(deps: DisclosureDeps, call: RouteCal
   if (call.files.length === 0) throw new ApiError(400, 'INVALID_INPUT', '첨부할 파일을 고르십시오.');
   const purpose = call.body.purpose;
   const status = (await gateway(deps).status(call.params.id))?.state;
-  await withSealedFiles(deps.documents, call.files, (sealed) => call.em.fork().transactional(async (tx) => {
-    const request = await loadRequest(tx, call.params.id);
-    // The workflow's state when it is known (the row follows it a moment later).
-    const state = status ?? request.status;
-    if (!ATTACHABLE_IN[purpose].includes(state)) {
-      throw new ApiError(409, 'ACTION_REFUSED', `지금 단계에서는 '${PURPOSE_LABELS[purpose]}'을(를) 첨부할 수 없습니다.`, { state, purpose });
-    }
-    await addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose }, sealed, { maxFiles: deps.maxAttachments, audit: auditIdentityOf(call) });
-  }));
+  await withSealedFiles(deps.documents, call.files, (sealed) =>
+    call.em.fork().transactional(async (tx) => {
+      const request = await loadRequest(tx, call.params.id);
+      // The workflow's state when it is known (the row follows it a moment later).
+      const state = status ?? request.status;
+      if (!ATTACHABLE_IN[purpose].includes(state)) {
+        throw new ApiError(409, 'ACTION_REFUSED', `지금 단계에서는 '${PURPOSE_LABELS[purpose]}'을(를) 첨부할 수 없습니다.`, { state, purpose });
+      }
+      await addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose }, sealed, { maxFiles: deps.maxAttachments, audit: auditIdentityOf(call) });
+    }),
+  );
   return listAttachments(call.em.fork(), TARGET, call.params.id);
 }
 
@@ -543,10 +654,20 @@ export async function requestAttachment(deps: DisclosureDeps, call: RouteCall<{ 
 
 /** A document the workflow made for the case (Form 2, the blank Form 3, the rejection notice), as DOCX. */
 export async function requestDocument(deps: DisclosureDeps, call: RouteCall<{ id: string; documentId: string }, unknown, unknown>) {
-  const document = await call.em.findOne(GeneratedDocument, { id: call.params.documentId, caseType: TARGET, caseId: call.params.id }, { populate: ['wrappedKey'] });
+  const document = await call.em.findOne(
+    GeneratedDocument,
+    { id: call.params.documentId, caseType: TARGET, caseId: call.params.id },
+    { populate: ['wrappedKey'] },
+  );
   if (!document) throw notFound();
   const docx = deps.documents.get(document.id, document.wrappedKey);
-  await call.audit({ action: 'disclosure.document_downloaded', targetType: TARGET, targetId: call.params.id, reason: `${document.purpose} 내려받기`, detail: { documentId: document.id, sha256: document.sha256 } });
+  await call.audit({
+    action: 'disclosure.document_downloaded',
+    targetType: TARGET,
+    targetId: call.params.id,
+    reason: `${document.purpose} 내려받기`,
+    detail: { documentId: document.id, sha256: document.sha256 },
+  });
   return { name: `${document.kind}_${call.params.id}.docx`, docx };
 }
 
@@ -582,10 +703,16 @@ export async function buildPackage(deps: DisclosureDeps, call: RouteCall<{ id: s
   if (!status) throw new ApiError(409, 'ACTION_REFUSED', '이 신청의 업무 흐름을 찾을 수 없습니다. 관리부서의 장에게 문의하십시오.');
   // Asked before the appliance builds anything: a package the workflow would refuse is never made. The step itself is
   // still the workflow's to accept below.
-  const verdict = judgeDisclosureStep({ ...status, kind: request.kind, provided: status.provided !== undefined }, stepUser(call.principal as Principal), 'package_provided');
+  const verdict = judgeDisclosureStep(
+    { ...status, kind: request.kind, provided: status.provided !== undefined },
+    stepUser(call.principal as Principal),
+    'package_provided',
+  );
   if ('refusal' in verdict) throw new ApiError(409, 'ACTION_REFUSED', verdict.refusal, { action: 'package_provided' });
   const { actor } = verdict;
-  const form3 = status.destructionReport ? await call.em.findOne(GeneratedDocument, { id: status.destructionReport.documentId }, { populate: ['wrappedKey'] }) : null;
+  const form3 = status.destructionReport
+    ? await call.em.findOne(GeneratedDocument, { id: status.destructionReport.documentId }, { populate: ['wrappedKey'] })
+    : null;
   if (!form3) throw new ApiError(409, 'ACTION_REFUSED', '파기 결과 회신서 서식이 아직 준비되지 않았습니다. 잠시 후 다시 시도하십시오.');
   const password = packagePassword();
   let sealed;
@@ -608,8 +735,17 @@ export async function buildPackage(deps: DisclosureDeps, call: RouteCall<{ id: s
     call.em.fork().transactional(async (tx) => {
       const rows = await addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose: PACKAGE }, files, { maxFiles: 1, audit: auditIdentityOf(call) });
       await appendAuditEvent(tx, {
-        ...auditIdentityOf(call), action: 'disclosure.package_built', targetType: TARGET, targetId: request.id, reason: '제공 파일 작성',
-        detail: { managementNumber: request.managementNumber, packageSha256: sealed.packageSha256, manifestSha256: sealed.manifestSha256, recordings: status.recordings },
+        ...auditIdentityOf(call),
+        action: 'disclosure.package_built',
+        targetType: TARGET,
+        targetId: request.id,
+        reason: '제공 파일 작성',
+        detail: {
+          managementNumber: request.managementNumber,
+          packageSha256: sealed.packageSha256,
+          manifestSha256: sealed.manifestSha256,
+          recordings: status.recordings,
+        },
       });
       return rows;
     }),
@@ -629,7 +765,13 @@ export async function packageFile(deps: DisclosureDeps, call: RouteCall<{ id: st
   const row = await call.em.findOne(Attachment, { ownerType: TARGET, ownerId: call.params.id, purpose: PACKAGE }, { populate: ['wrappedKey'] });
   if (!row) throw new ApiError(404, 'NOT_FOUND', '아직 만든 제공 파일이 없습니다.');
   const zip = deps.documents.get(row.id, row.wrappedKey);
-  await call.audit({ action: 'disclosure.package_downloaded', targetType: TARGET, targetId: call.params.id, reason: '제공 파일 내려받기', detail: { sha256: row.sha256 } });
+  await call.audit({
+    action: 'disclosure.package_downloaded',
+    targetType: TARGET,
+    targetId: call.params.id,
+    reason: '제공 파일 내려받기',
+    detail: { sha256: row.sha256 },
+  });
   return { row, zip };
 }
 
@@ -643,17 +785,29 @@ export const playParams = z.object({ id: z.uuid(), recordingId: z.uuid() }).stri
 export async function viewingAudio(deps: DisclosureDeps, call: RouteCall<{ id: string; recordingId: string }, unknown, unknown>): Promise<Buffer> {
   const request = await loadRequest(call.em, call.params.id);
   const status = await gateway(deps).status(request.id);
-  const refusal = playRefusal({ kind: request.kind, state: status?.state, viewingUntil: status?.viewingUntil, recordings: status?.recordings ?? [] }, new Date(), deps.timeZone, call.params.recordingId);
+  const refusal = playRefusal(
+    { kind: request.kind, state: status?.state, viewingUntil: status?.viewingUntil, recordings: status?.recordings ?? [] },
+    new Date(),
+    deps.timeZone,
+    call.params.recordingId,
+  );
   if (refusal) throw new ApiError(409, 'ACTION_REFUSED', refusal, { state: status?.state, recordingId: call.params.recordingId });
   await call.audit({
-    action: 'disclosure.recording_played', targetType: TARGET, targetId: request.id, reason: `녹취정보 열람 (${request.managementNumber})`,
+    action: 'disclosure.recording_played',
+    targetType: TARGET,
+    targetId: request.id,
+    reason: `녹취정보 열람 (${request.managementNumber})`,
     detail: { recordingId: call.params.recordingId, managementNumber: request.managementNumber, viewingUntil: status?.viewingUntil },
   });
   try {
-    const { wav } = await deps.capture.viewingAudio(call.params.recordingId, { managementNumber: request.managementNumber, actor: (call.principal as Principal).username });
+    const { wav } = await deps.capture.viewingAudio(call.params.recordingId, {
+      managementNumber: request.managementNumber,
+      actor: (call.principal as Principal).username,
+    });
     return wav;
   } catch (error) {
-    if (error instanceof CaptureControlError) throw new ApiError(503, 'CAPTURE_UNAVAILABLE', `녹취 장치에서 음성을 받지 못했습니다: ${error.message}`, { code: error.code });
+    if (error instanceof CaptureControlError)
+      throw new ApiError(503, 'CAPTURE_UNAVAILABLE', `녹취 장치에서 음성을 받지 못했습니다: ${error.message}`, { code: error.code });
     throw error;
   }
 }
@@ -665,7 +819,8 @@ export async function packagePublicKey(deps: Pick<DisclosureDeps, 'capture'>): P
   try {
     return await deps.capture.packagePublicKey();
   } catch (error) {
-    if (error instanceof CaptureControlError) throw new ApiError(503, 'CAPTURE_UNAVAILABLE', `녹취 장치에서 공개키를 받지 못했습니다: ${error.message}`, { code: error.code });
+    if (error instanceof CaptureControlError)
+      throw new ApiError(503, 'CAPTURE_UNAVAILABLE', `녹취 장치에서 공개키를 받지 못했습니다: ${error.message}`, { code: error.code });
     throw error;
   }
 }
@@ -677,7 +832,10 @@ export async function verifyUploadedPackage(deps: DisclosureDeps, call: RouteCal
   const key = await packagePublicKey(deps);
   const result = await verifyPackage(file.content, call.body.password, key.pem);
   await call.audit({
-    action: 'disclosure.package_verified', targetType: 'disclosure_package', targetId: result.manifest?.managementNumber ?? 'unknown', reason: '제공 파일 검증',
+    action: 'disclosure.package_verified',
+    targetType: 'disclosure_package',
+    targetId: result.manifest?.managementNumber ?? 'unknown',
+    reason: '제공 파일 검증',
     detail: { ok: result.ok, problems: result.problems.map((problem) => problem.code), fileName: file.fileName },
   });
   return result;

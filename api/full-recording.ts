@@ -136,7 +136,10 @@ export function toApplicationView(application: FullRecordingApplication): Applic
     id: application.id,
     department: { code: application.department.code, name: application.department.name },
     applicant: application.applicant,
-    extensions: application.extensions.getItems().map((extension) => extension.number).sort(),
+    extensions: application.extensions
+      .getItems()
+      .map((extension) => extension.number)
+      .sort(),
     ground: application.ground,
     reason: application.reason,
     periodFrom: application.periodFrom.toISOString(),
@@ -170,10 +173,18 @@ async function checkApplication(
   if (foreign.length > 0) {
     throw new ApiError(403, 'EXTENSION_NOT_IN_DEPARTMENT', `소속 부서의 내선만 신청할 수 있습니다: ${foreign.join(', ')}`, { extensions: foreign });
   }
-  const taken = await em.find(FullRecordingApplication, { status: { $in: OPEN }, extensions: { number: { $in: body.extensions } } }, { populate: ['extensions'] });
+  const taken = await em.find(
+    FullRecordingApplication,
+    { status: { $in: OPEN }, extensions: { number: { $in: body.extensions } } },
+    { populate: ['extensions'] },
+  );
   if (taken.length > 0) {
-    const numbers = taken.flatMap((other) => other.extensions.getItems().map((extension) => extension.number)).filter((number) => body.extensions.includes(number));
-    throw new ApiError(409, 'EXTENSION_ALREADY_APPLIED', `이미 진행 중인 전수 녹취 신청이 있는 내선입니다: ${[...new Set(numbers)].join(', ')}`, { applications: taken.map((other) => other.id) });
+    const numbers = taken
+      .flatMap((other) => other.extensions.getItems().map((extension) => extension.number))
+      .filter((number) => body.extensions.includes(number));
+    throw new ApiError(409, 'EXTENSION_ALREADY_APPLIED', `이미 진행 중인 전수 녹취 신청이 있는 내선입니다: ${[...new Set(numbers)].join(', ')}`, {
+      applications: taken.map((other) => other.id),
+    });
   }
   return { department, extensions };
 }
@@ -187,34 +198,33 @@ function storedPeriod(deps: FullRecordingDeps, body: ApplicationBody): { from: D
 }
 
 /** Applies: checks the extensions are the applicant's department's and free, writes the row, starts the workflow. */
-export async function applyForFullRecording(
-  deps: FullRecordingDeps,
-  call: RouteCall<unknown, unknown, ApplicationBody>,
-): Promise<ApplicationView> {
+export async function applyForFullRecording(deps: FullRecordingDeps, call: RouteCall<unknown, unknown, ApplicationBody>): Promise<ApplicationView> {
   const workflows = gateway(deps);
   const principal = call.principal as Principal;
   const { body } = call;
-  const application = await withSealedFiles(deps.documents, call.files, (evidence) => call.em.fork().transactional(async (tx) => {
-    await takeWriteLockFirst(tx);
-    const { department, extensions } = await checkApplication(deps, tx, principal, body);
-    const period = storedPeriod(deps, body);
-    const row = new FullRecordingApplication('', principal.username, department, body.ground, body.reason, period.from);
-    row.workflowId = fullRecordingWorkflowId(row.id);
-    row.periodTo = period.to;
-    for (const extension of extensions) row.extensions.add(extension);
-    tx.persist(row);
-    await tx.flush();
-    await appendAuditEvent(tx, {
-      ...auditIdentityOf(call),
-      action: 'full_recording.applied',
-      targetType: 'full_recording_application',
-      targetId: row.id,
-      reason: body.reason,
-      detail: { extensions: body.extensions, ground: body.ground, periodFrom: body.periodFrom, periodTo: body.periodTo, requestId: call.context.requestId },
-    });
-    await addAttachments(tx, evidenceOf(row.id), evidence, { maxFiles: deps.maxEvidenceFiles, audit: auditIdentityOf(call) });
-    return row;
-  }));
+  const application = await withSealedFiles(deps.documents, call.files, (evidence) =>
+    call.em.fork().transactional(async (tx) => {
+      await takeWriteLockFirst(tx);
+      const { department, extensions } = await checkApplication(deps, tx, principal, body);
+      const period = storedPeriod(deps, body);
+      const row = new FullRecordingApplication('', principal.username, department, body.ground, body.reason, period.from);
+      row.workflowId = fullRecordingWorkflowId(row.id);
+      row.periodTo = period.to;
+      for (const extension of extensions) row.extensions.add(extension);
+      tx.persist(row);
+      await tx.flush();
+      await appendAuditEvent(tx, {
+        ...auditIdentityOf(call),
+        action: 'full_recording.applied',
+        targetType: 'full_recording_application',
+        targetId: row.id,
+        reason: body.reason,
+        detail: { extensions: body.extensions, ground: body.ground, periodFrom: body.periodFrom, periodTo: body.periodTo, requestId: call.context.requestId },
+      });
+      await addAttachments(tx, evidenceOf(row.id), evidence, { maxFiles: deps.maxEvidenceFiles, audit: auditIdentityOf(call) });
+      return row;
+    }),
+  );
   try {
     await workflows.start({
       applicationId: application.id,
@@ -236,9 +246,14 @@ export async function applyForFullRecording(
       row.endedAt = new Date();
       await tx.flush();
       await appendAuditEvent(tx, {
-        actor: 'system:api', role: 'system', sourceAddress: call.context.sourceAddress,
-        action: 'full_recording.not_started', targetType: 'full_recording_application', targetId: application.id,
-        reason: error instanceof Error ? error.message : String(error), detail: { requestId: call.context.requestId },
+        actor: 'system:api',
+        role: 'system',
+        sourceAddress: call.context.sourceAddress,
+        action: 'full_recording.not_started',
+        targetType: 'full_recording_application',
+        targetId: application.id,
+        reason: error instanceof Error ? error.message : String(error),
+        detail: { requestId: call.context.requestId },
       });
     });
     throw new ApiError(503, 'WORKFLOWS_UNAVAILABLE', '신청을 접수하지 못했습니다 (업무 흐름 서버 연결 실패). 잠시 후 다시 신청하십시오.');
@@ -246,22 +261,23 @@ export async function applyForFullRecording(
   return toApplicationView(application);
 }
 
-
 /**
  * 증빙자료 added after filing, while the managing department is still reviewing (after a decision the application is
  * what was decided on). The department's head only, as for filing.
  */
 export async function addEvidence(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<AttachmentView[]> {
   if (call.files.length === 0) throw new ApiError(400, 'INVALID_INPUT', '첨부할 파일을 고르십시오.');
-  await withSealedFiles(deps.documents, call.files, (evidence) => call.em.fork().transactional(async (tx) => {
-    await takeWriteLockFirst(tx);
-    const application = await tx.findOne(FullRecordingApplication, call.params.id);
-    if (!application) throw notFound();
-    if (application.status !== 'under_review') {
-      throw new ApiError(409, 'ACTION_REFUSED', '검토 중인 신청에만 증빙자료를 더할 수 있습니다.', { status: application.status });
-    }
-    await addAttachments(tx, evidenceOf(application.id), evidence, { maxFiles: deps.maxEvidenceFiles, audit: auditIdentityOf(call) });
-  }));
+  await withSealedFiles(deps.documents, call.files, (evidence) =>
+    call.em.fork().transactional(async (tx) => {
+      await takeWriteLockFirst(tx);
+      const application = await tx.findOne(FullRecordingApplication, call.params.id);
+      if (!application) throw notFound();
+      if (application.status !== 'under_review') {
+        throw new ApiError(409, 'ACTION_REFUSED', '검토 중인 신청에만 증빙자료를 더할 수 있습니다.', { status: application.status });
+      }
+      await addAttachments(tx, evidenceOf(application.id), evidence, { maxFiles: deps.maxEvidenceFiles, audit: auditIdentityOf(call) });
+    }),
+  );
   return listAttachments(call.em.fork(), 'full_recording_application', call.params.id);
 }
 
@@ -276,11 +292,11 @@ export async function listApplications(call: RouteCall<unknown, unknown, unknown
   const own = call.scope !== 'everything';
   const department = own ? await departmentOf(call.em, principal) : null;
   if (own && !department) return [];
-  const rows = await call.em.find(
-    FullRecordingApplication,
-    department ? { department } : {},
-    { populate: POPULATE, orderBy: { createdAt: 'desc' }, limit: 500 },
-  );
+  const rows = await call.em.find(FullRecordingApplication, department ? { department } : {}, {
+    populate: POPULATE,
+    orderBy: { createdAt: 'desc' },
+    limit: 500,
+  });
   return rows.map(toApplicationView);
 }
 
@@ -311,7 +327,11 @@ export async function readApplication(deps: FullRecordingDeps, call: RouteCall<{
   const history = await call.em.find(
     AuditEvent,
     // The steps, not who looked at them (reads and downloads are audited too, and listed in the access review).
-    { targetType: 'full_recording_application', targetId: application.id, action: { $nin: ['full_recording.read', 'full_recording.document', 'attachment.downloaded'] } },
+    {
+      targetType: 'full_recording_application',
+      targetId: application.id,
+      action: { $nin: ['full_recording.read', 'full_recording.document', 'attachment.downloaded'] },
+    },
     { orderBy: { seq: 'asc' } },
   );
   await call.audit({ action: 'full_recording.read', targetType: 'full_recording_application', targetId: application.id, reason: '전수 녹취 신청 조회' });
@@ -337,7 +357,11 @@ export async function readApplication(deps: FullRecordingDeps, call: RouteCall<{
  * Sends a step to the application's workflow, which accepts it or refuses it with its Korean reason
  * (`409 ACTION_REFUSED`): the rule is applied once, by the workflow.
  */
-async function takeStep(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, unknown>, step: WithoutUser<FullRecordingStepRequest>): Promise<void> {
+async function takeStep(
+  deps: FullRecordingDeps,
+  call: RouteCall<{ id: string }, unknown, unknown>,
+  step: WithoutUser<FullRecordingStepRequest>,
+): Promise<void> {
   const application = await loadApplication(call);
   const principal = call.principal as Principal;
   const user = stepUser(principal, (await departmentOf(call.em, principal))?.code);
@@ -349,10 +373,7 @@ async function takeStep(deps: FullRecordingDeps, call: RouteCall<{ id: string },
   }
 }
 
-export async function signOffApplication(
-  deps: FullRecordingDeps,
-  call: RouteCall<{ id: string }, unknown, z.output<typeof signOffBody>>,
-): Promise<void> {
+export async function signOffApplication(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, z.output<typeof signOffBody>>): Promise<void> {
   await takeStep(deps, call, { action: 'sign_off', decision: call.body.decision, comment: call.body.comment });
 }
 
@@ -380,7 +401,10 @@ export async function listExtensions(call: RouteCall<unknown, unknown, unknown>)
 
 /** The application page's form: the same fields as the API, as a browser sends them (a lone checkbox is a string). */
 export const applicationForm = z.object({
-  extensions: z.union([z.string(), z.array(z.string())]).default([]).transform((value) => (typeof value === 'string' ? [value] : value)),
+  extensions: z
+    .union([z.string(), z.array(z.string())])
+    .default([])
+    .transform((value) => (typeof value === 'string' ? [value] : value)),
   ground: z.string().max(64).default(''),
   reason: z.string().max(4096).default(''),
   periodFrom: z.string().max(32).default(''),
@@ -460,7 +484,12 @@ export async function applicationDocument(deps: FullRecordingDeps, call: RouteCa
   const application = await loadApplication(call);
   const evidence = await listAttachments(call.em, 'full_recording_application', application.id);
   const docx = await renderApplication(deps, call.em, toApplicationView(application), evidence);
-  await call.audit({ action: 'full_recording.document', targetType: 'full_recording_application', targetId: application.id, reason: '전수 녹취 신청서 내려받기' });
+  await call.audit({
+    action: 'full_recording.document',
+    targetType: 'full_recording_application',
+    targetId: application.id,
+    reason: '전수 녹취 신청서 내려받기',
+  });
   return { name: `full-recording-application_${application.id}.docx`, docx };
 }
 
@@ -469,12 +498,25 @@ export async function previewApplicationDocument(deps: FullRecordingDeps, call: 
   const principal = call.principal as Principal;
   const { department } = await checkApplication(deps, call.em, principal, call.body);
   const period = storedPeriod(deps, call.body);
-  return renderApplication(deps, call.em, {
-    id: '', department: { code: department.code, name: department.name }, applicant: principal.username,
-    extensions: [...call.body.extensions].sort(), ground: call.body.ground, reason: call.body.reason,
-    periodFrom: period.from.toISOString(), periodTo: period.to?.toISOString() ?? null,
-    status: 'under_review', appliedAt: null, endedAt: null, createdAt: new Date().toISOString(),
-  }, call.files.map((file: UploadedFile) => ({ fileName: file.fileName, sizeBytes: file.content.length })));
+  return renderApplication(
+    deps,
+    call.em,
+    {
+      id: '',
+      department: { code: department.code, name: department.name },
+      applicant: principal.username,
+      extensions: [...call.body.extensions].sort(),
+      ground: call.body.ground,
+      reason: call.body.reason,
+      periodFrom: period.from.toISOString(),
+      periodTo: period.to?.toISOString() ?? null,
+      status: 'under_review',
+      appliedAt: null,
+      endedAt: null,
+      createdAt: new Date().toISOString(),
+    },
+    call.files.map((file: UploadedFile) => ({ fileName: file.fileName, sizeBytes: file.content.length })),
+  );
 }
 
 export interface FullRecordingOverview {

@@ -49,7 +49,10 @@ export async function exportLedger(
     signOffChief: entry.signOffChief,
   }));
   await call.audit({
-    action: 'ledger.exported', targetType: 'ledger', targetId: String(year), reason: '관리대장 내려받기',
+    action: 'ledger.exported',
+    targetType: 'ledger',
+    targetId: String(year),
+    reason: '관리대장 내려받기',
     detail: { format, entries: rows.length, managementNumbers: rows.map((row) => row.managementNumber) },
   });
   const options = { municipalityName: deps.municipalityName, timeZone: deps.timeZone, signOffLabels: deps.signOffLabels };

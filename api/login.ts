@@ -39,8 +39,15 @@ export async function login(deps: LoginDeps, attempt: LoginAttempt, now = new Da
   const { username, sourceAddress, requestId } = attempt;
   const audit = (em: Parameters<typeof appendAuditEvent>[0], action: string, reason: string, role = 'anonymous', detail = {}) =>
     appendAuditEvent(em, {
-      actor: username, role, sourceAddress, action, targetType: 'account', targetId: username, reason,
-      detail: { requestId, ...detail }, at: now,
+      actor: username,
+      role,
+      sourceAddress,
+      action,
+      targetType: 'account',
+      targetId: username,
+      reason,
+      detail: { requestId, ...detail },
+      at: now,
     });
 
   const throttle = await deps.orm.em.fork().findOne(LoginThrottle, { username });
@@ -91,24 +98,26 @@ async function recordFailure(
   now: Date,
   auditFailure: (em: Parameters<typeof appendAuditEvent>[0], locked: boolean) => Promise<unknown>,
 ): Promise<Date | undefined> {
-  return retryOnUniqueRace(() => deps.orm.em.fork().transactional(async (em) => {
-    await takeWriteLockFirst(em);
-    let row = await em.findOne(LoginThrottle, { username }, rowLock(em));
-    if (!row) {
-      row = new LoginThrottle(username);
-      em.persist(row);
-    }
-    row.failures += 1;
-    row.lastFailureAt = now;
-    const locked = row.failures >= deps.policy.maxFailures;
-    if (locked) {
-      row.lockedUntil = new Date(now.getTime() + deps.policy.lockoutMinutes * 60_000);
-      row.failures = 0;
-    }
-    await em.flush();
-    await auditFailure(em, locked);
-    return locked ? row.lockedUntil : undefined;
-  }));
+  return retryOnUniqueRace(() =>
+    deps.orm.em.fork().transactional(async (em) => {
+      await takeWriteLockFirst(em);
+      let row = await em.findOne(LoginThrottle, { username }, rowLock(em));
+      if (!row) {
+        row = new LoginThrottle(username);
+        em.persist(row);
+      }
+      row.failures += 1;
+      row.lastFailureAt = now;
+      const locked = row.failures >= deps.policy.maxFailures;
+      if (locked) {
+        row.lockedUntil = new Date(now.getTime() + deps.policy.lockoutMinutes * 60_000);
+        row.failures = 0;
+      }
+      await em.flush();
+      await auditFailure(em, locked);
+      return locked ? row.lockedUntil : undefined;
+    }),
+  );
 }
 
 function lockedError(until: Date, timeZone: string): ApiError {

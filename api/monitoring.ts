@@ -53,7 +53,12 @@ export class HttpMetrics {
 
   write(out: Exposition): void {
     out.family('telrec_http_requests_total', 'counter', 'API requests answered, by method, route template and status', this.requests.samples());
-    out.family('telrec_http_request_duration_seconds', 'histogram', 'API request duration from arrival to the last byte, by method, route template and status', this.durations.samples());
+    out.family(
+      'telrec_http_request_duration_seconds',
+      'histogram',
+      'API request duration from arrival to the last byte, by method, route template and status',
+      this.durations.samples(),
+    );
   }
 }
 
@@ -157,7 +162,10 @@ function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
 
 async function countByStatus(orm: MikroORM, table: string): Promise<Map<string, number>> {
   // Table names are constants of this module; nothing from a request reaches this SQL.
-  const rows = (await orm.em.fork().getConnection().execute(`select status, count(*) as n from ${table} group by status`)) as { status: string; n: number | string }[];
+  const rows = (await orm.em.fork().getConnection().execute(`select status, count(*) as n from ${table} group by status`)) as {
+    status: string;
+    n: number | string;
+  }[];
   return new Map(rows.map((row) => [row.status, Number(row.n)]));
 }
 
@@ -176,10 +184,12 @@ function databaseCollectors(orm: MikroORM): Record<string, Collector> {
       // Every open state is written, 0 included, so a series does not vanish when its last case moves on.
       const samples: Sample[] = [
         ...DISCLOSURE_STATUSES.filter((state) => !DISCLOSURE_ENDED.has(state)).map((state) => ({
-          labels: { case_type: 'disclosure_request', state }, value: disclosure.get(state) ?? 0,
+          labels: { case_type: 'disclosure_request', state },
+          value: disclosure.get(state) ?? 0,
         })),
         ...FULL_RECORDING_STATUSES.filter((state) => !FULL_RECORDING_ENDED.has(state)).map((state) => ({
-          labels: { case_type: 'full_recording_application', state }, value: fullRecording.get(state) ?? 0,
+          labels: { case_type: 'full_recording_application', state },
+          value: fullRecording.get(state) ?? 0,
         })),
       ];
       out.family('telrec_open_cases', 'gauge', 'Disclosure requests (Art. 9) and full-recording applications (Art. 6) not yet ended, by state', samples);
@@ -201,7 +211,12 @@ function databaseCollectors(orm: MikroORM): Record<string, Collector> {
         { orderBy: { retentionDueAt: 'asc' }, fields: ['retentionDueAt'] },
       );
       const lag = oldest ? Math.max(0, (now.getTime() - oldest.retentionDueAt.getTime()) / 1000) : 0;
-      out.family('telrec_deletion_lag_seconds', 'gauge', 'How long the oldest recording past its retention date, not held, has waited for deletion (0 when none)', [{ value: lag }]);
+      out.family(
+        'telrec_deletion_lag_seconds',
+        'gauge',
+        'How long the oldest recording past its retention date, not held, has waited for deletion (0 when none)',
+        [{ value: lag }],
+      );
     },
   };
 }
@@ -215,18 +230,31 @@ function captureCollector(capture: CaptureControlClient): Collector {
   return async (out) => {
     let report: ApplianceHealth;
     try {
-      report = (await capture.health());
+      report = await capture.health();
     } catch (error) {
       out.family('telrec_capture_up', 'gauge', 'Whether the capture appliance answered its control API during this scrape', [{ value: 0 }]);
       throw error;
     }
     const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : Number.NaN);
     out.family('telrec_capture_up', 'gauge', 'Whether the capture appliance answered its control API during this scrape', [{ value: 1 }]);
-    out.family('telrec_capture_active_calls', 'gauge', 'Calls the capture appliance is receiving now (RTSP sessions recording)', [{ value: number(report.rtsp?.sessionsActive) }]);
-    out.family('telrec_capture_rtp_packets_received_total', 'counter', 'RTP packets received by the capture appliance since it started', [{ value: number(report.rtsp?.rtp?.received) }]);
-    out.family('telrec_capture_rtp_packets_lost_total', 'counter', 'RTP packets never received in time (written as silence) since the appliance started', [{ value: number(report.rtsp?.rtp?.lost) }]);
-    out.family('telrec_capture_recordings_registered_total', 'counter', 'Recordings the capture appliance registered since it started (rate() gives recordings per hour)', [{ value: number(report.registration?.registered) }]);
-    out.family('telrec_capture_registrations_waiting', 'gauge', 'Finished calls kept on disk waiting to be registered in the database', [{ value: number(report.registration?.waiting) }]);
+    out.family('telrec_capture_active_calls', 'gauge', 'Calls the capture appliance is receiving now (RTSP sessions recording)', [
+      { value: number(report.rtsp?.sessionsActive) },
+    ]);
+    out.family('telrec_capture_rtp_packets_received_total', 'counter', 'RTP packets received by the capture appliance since it started', [
+      { value: number(report.rtsp?.rtp?.received) },
+    ]);
+    out.family('telrec_capture_rtp_packets_lost_total', 'counter', 'RTP packets never received in time (written as silence) since the appliance started', [
+      { value: number(report.rtsp?.rtp?.lost) },
+    ]);
+    out.family(
+      'telrec_capture_recordings_registered_total',
+      'counter',
+      'Recordings the capture appliance registered since it started (rate() gives recordings per hour)',
+      [{ value: number(report.registration?.registered) }],
+    );
+    out.family('telrec_capture_registrations_waiting', 'gauge', 'Finished calls kept on disk waiting to be registered in the database', [
+      { value: number(report.registration?.waiting) },
+    ]);
   };
 }
 
@@ -284,8 +312,15 @@ export function createMonitor(deps: MonitoringDeps): Monitor {
     const out = new Exposition();
     for (const part of parts) if (part) out.raw(part.text());
     http.write(out);
-    out.family('telrec_metrics_collection_errors_total', 'counter', 'Metric collectors that failed or timed out, by collector (each logged)', collectionErrors.samples());
-    out.family('telrec_metrics_scrape_duration_seconds', 'gauge', 'How long this scrape took to collect', [{ value: Number(process.hrtime.bigint() - started) / 1e9 }]);
+    out.family(
+      'telrec_metrics_collection_errors_total',
+      'counter',
+      'Metric collectors that failed or timed out, by collector (each logged)',
+      collectionErrors.samples(),
+    );
+    out.family('telrec_metrics_scrape_duration_seconds', 'gauge', 'How long this scrape took to collect', [
+      { value: Number(process.hrtime.bigint() - started) / 1e9 },
+    ]);
     return out.text();
   };
 

@@ -102,7 +102,11 @@ export async function recordLetterPosted(em: EntityManager, identity: Pick<Audit
     row.attempts += 1;
     await tx.flush();
     await appendAuditEvent(tx, {
-      ...identity, action: 'notification.posted', targetType: row.relatedType, targetId: row.relatedId, reason: `우편 발송: ${row.subject}`,
+      ...identity,
+      action: 'notification.posted',
+      targetType: row.relatedType,
+      targetId: row.relatedId,
+      reason: `우편 발송: ${row.subject}`,
       detail: { notificationId: row.id, enclosures: row.attachmentDocumentIds ?? [] },
     });
   });

@@ -84,7 +84,10 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: { title
             : {}),
         responses: {
           [route.method === 'delete' ? '204' : '200']: route.releasesAudio
-            ? { description: '성공: 비밀번호로 AES-256 암호화한 ZIP (첨부 파일)', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } }
+            ? {
+                description: '성공: 비밀번호로 AES-256 암호화한 ZIP (첨부 파일)',
+                content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } },
+              }
             : route.response
               ? { description: '성공', content: { 'application/json': { schema: jsonSchema(route.response, 'output') } } }
               : { description: '성공' },

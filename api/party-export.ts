@@ -30,7 +30,9 @@ export const partyExportBody = z
       .string({ message: '비밀번호를 입력하십시오' })
       .max(PASSWORD_MAX, { message: `비밀번호는 ${PASSWORD_MAX}자까지입니다` })
       // Archivers encode other characters differently: a Korean password might not open the file elsewhere.
-      .regex(/^[\x20-\x7e]*$/, { message: '비밀번호는 영문 대소문자, 숫자, 기호만 쓸 수 있습니다 (한글은 압축 프로그램마다 달리 처리되어 파일이 열리지 않을 수 있습니다)' })
+      .regex(/^[\x20-\x7e]*$/, {
+        message: '비밀번호는 영문 대소문자, 숫자, 기호만 쓸 수 있습니다 (한글은 압축 프로그램마다 달리 처리되어 파일이 열리지 않을 수 있습니다)',
+      })
       .describe('ZIP을 여는 비밀번호 (저장되지 않음)'),
     reason: z
       .string({ message: '내보내는 사유를 적으십시오' })
@@ -96,7 +98,9 @@ export async function exportOwnRecording(
     if (!(error instanceof CaptureControlError)) throw error;
     if (error.code === 'DELETED') throw recordingDeleted();
     if (error.code === 'NOT_FOUND') throw notFound();
-    throw new ApiError(503, 'CAPTURE_UNAVAILABLE', '녹취 장치가 응답하지 않아 내보내지 못했습니다. 잠시 뒤 다시 시도하고, 계속되면 관리부서에 문의하십시오.', { capture: error.code });
+    throw new ApiError(503, 'CAPTURE_UNAVAILABLE', '녹취 장치가 응답하지 않아 내보내지 못했습니다. 잠시 뒤 다시 시도하고, 계속되면 관리부서에 문의하십시오.', {
+      capture: error.code,
+    });
   }
   const fileName = `${partyExportName(recording.startedAt, recording.extension.number, deps.timeZone)}.zip`;
   await call.audit({
@@ -106,8 +110,11 @@ export async function exportOwnRecording(
     reason: request.reason,
     // The ZIP's hash names the exact copy handed out, should one turn up later (Art. 10).
     detail: {
-      fileName, zipBytes: zip.length, zipSha256: createHash('sha256').update(zip).digest('hex'),
-      audioSha256: recording.sha256 ?? null, extension: recording.extension.number,
+      fileName,
+      zipBytes: zip.length,
+      zipSha256: createHash('sha256').update(zip).digest('hex'),
+      audioSha256: recording.sha256 ?? null,
+      extension: recording.extension.number,
     },
   });
   return { fileName, zip };

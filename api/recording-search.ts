@@ -32,21 +32,52 @@ export const recordingSearchQuery = z
     from: z.preprocess(emptyToUndefined, localDate('시작일').optional()).describe('통화 시작일(이날 00:00부터, 기본: 보관 기간의 첫날)'),
     to: z.preprocess(emptyToUndefined, localDate('종료일').optional()).describe('통화 종료일(이날 24:00까지, 기본: 오늘)'),
     extension: z
-      .preprocess(emptyToUndefined, z.string().regex(/^[0-9][0-9-]{0,31}$/, { message: '내선번호는 숫자와 - 만 쓸 수 있습니다' }).optional())
+      .preprocess(
+        emptyToUndefined,
+        z
+          .string()
+          .regex(/^[0-9][0-9-]{0,31}$/, { message: '내선번호는 숫자와 - 만 쓸 수 있습니다' })
+          .optional(),
+      )
       .describe('내선번호 (정확히 일치)'),
     department: z
-      .preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, { message: '부서 코드는 영문, 숫자, _ - 만 쓸 수 있습니다' }).optional())
+      .preprocess(
+        emptyToUndefined,
+        z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: '부서 코드는 영문, 숫자, _ - 만 쓸 수 있습니다' })
+          .optional(),
+      )
       .describe('부서 코드'),
     otherParty: z
       .preprocess(
         emptyToUndefined,
-        z.string().regex(/^[0-9-]{2,32}$/, { message: '상대방 번호는 숫자와 - 로 2자 이상 적습니다' }).optional(),
+        z
+          .string()
+          .regex(/^[0-9-]{2,32}$/, { message: '상대방 번호는 숫자와 - 로 2자 이상 적습니다' })
+          .optional(),
       )
       .describe('상대방 번호의 일부 (- 는 무시)'),
     mode: z.preprocess(emptyToUndefined, z.enum(RECORDING_MODES, { message: '녹취 방식은 selective 또는 full 입니다' }).optional()).describe('녹취 방식'),
-    cursor: z.preprocess(emptyToUndefined, z.string().regex(/^[A-Za-z0-9_-]{1,200}$/, { message: '페이지 표시가 올바르지 않습니다' }).optional()).describe('다음 페이지 표시 (이전 응답의 nextCursor)'),
+    cursor: z
+      .preprocess(
+        emptyToUndefined,
+        z
+          .string()
+          .regex(/^[A-Za-z0-9_-]{1,200}$/, { message: '페이지 표시가 올바르지 않습니다' })
+          .optional(),
+      )
+      .describe('다음 페이지 표시 (이전 응답의 nextCursor)'),
     limit: z
-      .preprocess(emptyToUndefined, z.coerce.number({ message: '한 페이지 건수는 숫자입니다' }).int().min(1).max(PAGE_SIZE_MAX, { message: `한 페이지는 ${PAGE_SIZE_MAX}건까지입니다` }).default(50))
+      .preprocess(
+        emptyToUndefined,
+        z.coerce
+          .number({ message: '한 페이지 건수는 숫자입니다' })
+          .int()
+          .min(1)
+          .max(PAGE_SIZE_MAX, { message: `한 페이지는 ${PAGE_SIZE_MAX}건까지입니다` })
+          .default(50),
+      )
       .describe(`한 페이지 건수 (1–${PAGE_SIZE_MAX})`),
   })
   .strict();
@@ -171,10 +202,14 @@ export async function searchRecordings(
   if (query.extension) extensionConditions.push({ number: query.extension });
   if (query.department) extensionConditions.push({ department: { code: query.department } });
   if (extensionConditions.length > 0) {
-    const extensions = await em.find(Extension, { $and: extensionConditions }, {
-      fields: ['id'],
-      disableIdentityMap: true,
-    });
+    const extensions = await em.find(
+      Extension,
+      { $and: extensionConditions },
+      {
+        fields: ['id'],
+        disableIdentityMap: true,
+      },
+    );
     if (extensions.length === 0) return { from, to, scope, items: [], nextCursor: null };
     conditions.push({ extension: { $in: extensions.map((extension) => extension.id) } });
   }
@@ -213,9 +248,22 @@ export async function searchRecordings(
 }
 
 const SUMMARY_COLUMNS = [
-  'r.id', 'r.started_at', 'r.ended_at', 'r.duration_ms', 'r.other_party_number', 'r.direction', 'r.mode', 'r.notice_given',
-  'r.recovered', 'r.compliance_exception', 'r.sha256', 'r.retention_due_at', 'r.deleted_at',
-  raw('e.number as extension_number'), raw('d.code as department_code'), raw('d.name as department_name'),
+  'r.id',
+  'r.started_at',
+  'r.ended_at',
+  'r.duration_ms',
+  'r.other_party_number',
+  'r.direction',
+  'r.mode',
+  'r.notice_given',
+  'r.recovered',
+  'r.compliance_exception',
+  'r.sha256',
+  'r.retention_due_at',
+  'r.deleted_at',
+  raw('e.number as extension_number'),
+  raw('d.code as department_code'),
+  raw('d.name as department_name'),
 ];
 
 /** A search row as the driver returns it: datetimes are Date objects, or epoch milliseconds in SQLite; flags 0/1 in SQLite. */

@@ -31,8 +31,9 @@ export async function readRetentionOverview(em: EntityManager, now = new Date())
   );
   const heldIds = [
     ...new Set(
-      (await em.find(RecordingHold, { releasedAt: null, recording: { deletedAt: null, retentionDueAt: { $lte: now } } }, { fields: ['recording'] }))
-        .map((hold) => hold.recording.id),
+      (await em.find(RecordingHold, { releasedAt: null, recording: { deletedAt: null, retentionDueAt: { $lte: now } } }, { fields: ['recording'] })).map(
+        (hold) => hold.recording.id,
+      ),
     ),
   ];
   const overdueFilter = {
@@ -41,13 +42,9 @@ export async function readRetentionOverview(em: EntityManager, now = new Date())
     ...(heldIds.length > 0 ? { id: { $nin: heldIds } } : {}),
   };
   const overdue = await em.count(Recording, overdueFilter);
-  const [oldest] = overdue > 0
-    ? await em.find(Recording, overdueFilter, { orderBy: { retentionDueAt: 'asc' }, limit: 1, fields: ['retentionDueAt'] })
-    : [];
+  const [oldest] = overdue > 0 ? await em.find(Recording, overdueFilter, { orderBy: { retentionDueAt: 'asc' }, limit: 1, fields: ['retentionDueAt'] }) : [];
   return {
-    lastRun: report && lastDetail
-      ? { reportedAt: report.at.toISOString(), day: lastDetail.day, deleted: lastDetail.deleted, held: lastDetail.held }
-      : null,
+    lastRun: report && lastDetail ? { reportedAt: report.at.toISOString(), day: lastDetail.day, deleted: lastDetail.deleted, held: lastDetail.held } : null,
     nextDueAt: next?.retentionDueAt.toISOString() ?? null,
     overdue,
     oldestOverdueDueAt: oldest?.retentionDueAt.toISOString() ?? null,

@@ -206,8 +206,17 @@ export function mountRoute(app: express.Express, route: RouteSpec, options: Moun
         }
       }
       await route.handle({
-        req, res, context, principal: context.principal, scope: decision.scope,
-        params, query, body, files, em, audit: auditor(options.audit, context),
+        req,
+        res,
+        context,
+        principal: context.principal,
+        scope: decision.scope,
+        params,
+        query,
+        body,
+        files,
+        em,
+        audit: auditor(options.audit, context),
       });
     } catch (error) {
       next(error);

@@ -118,8 +118,13 @@ export function createApiServer(options: ApiOptions): ApiServer {
         context.principal = resolution.session.principal;
         context.session = { ...resolution.session, token };
       } else if (resolution.state === 'ended' && resolution.justEnded) {
-        await auditor(audit, context)({
-          action: 'session.ended', targetType: 'account', targetId: resolution.username,
+        await auditor(
+          audit,
+          context,
+        )({
+          action: 'session.ended',
+          targetType: 'account',
+          targetId: resolution.username,
           reason: resolution.reason === 'idle' ? '유휴 시간 초과로 세션 종료' : '최대 사용 시간 초과로 세션 종료',
         });
       }
@@ -134,8 +139,7 @@ export function createApiServer(options: ApiOptions): ApiServer {
     limit: options.loginRateLimitPerMinute,
     standardHeaders: 'draft-8',
     legacyHeaders: false,
-    handler: (_req, _res, next) =>
-      next(new ApiError(429, 'LOGIN_RATE_LIMITED', '로그인 시도가 너무 많습니다. 1분 뒤 다시 시도하십시오.')),
+    handler: (_req, _res, next) => next(new ApiError(429, 'LOGIN_RATE_LIMITED', '로그인 시도가 너무 많습니다. 1분 뒤 다시 시도하십시오.')),
   });
 
   const routes = createRoutes({
@@ -162,9 +166,15 @@ export function createApiServer(options: ApiOptions): ApiServer {
     const message = known?.message ?? '서버 내부 오류가 발생했습니다. 관리부서에 문의하십시오.';
     if (known && status < 500 && status !== 404 && !AUDITED_BY_LOGIN.has(code)) {
       try {
-        await auditor(audit, context)({
-          action: 'request.refused', targetType: 'route', targetId: `${req.method} ${req.path}`.slice(0, 128),
-          reason: `${code}: ${message}`.slice(0, 500), detail: known.detail,
+        await auditor(
+          audit,
+          context,
+        )({
+          action: 'request.refused',
+          targetType: 'route',
+          targetId: `${req.method} ${req.path}`.slice(0, 128),
+          reason: `${code}: ${message}`.slice(0, 500),
+          detail: known.detail,
         });
       } catch (auditError) {
         logger.error('refusal could not be audited', { error: auditError, requestId: context.requestId });
@@ -172,7 +182,10 @@ export function createApiServer(options: ApiOptions): ApiServer {
     }
     if (res.headersSent) return;
     if (wantsJson) return res.status(status).json({ code, message, requestId: context.requestId });
-    res.status(status).type('html').send(errorPage(frameFor(res, options.municipalityName), status, code, message, context.requestId));
+    res
+      .status(status)
+      .type('html')
+      .send(errorPage(frameFor(res, options.municipalityName), status, code, message, context.requestId));
   });
 
   let server: Server | undefined;

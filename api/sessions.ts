@@ -77,8 +77,7 @@ export class SessionStore {
     if (!row) return { state: 'unknown' };
     if (row.endReason) return { state: 'ended', reason: row.endReason, username: row.username, justEnded: false };
     const idleSince = now.getTime() - row.lastSeenAt.getTime();
-    const reason: SessionEndReason | undefined =
-      now >= row.expiresAt ? 'absolute' : idleSince >= this.timeouts.idleMinutes * 60_000 ? 'idle' : undefined;
+    const reason: SessionEndReason | undefined = now >= row.expiresAt ? 'absolute' : idleSince >= this.timeouts.idleMinutes * 60_000 ? 'idle' : undefined;
     if (reason) {
       row.endedAt = now;
       row.endReason = reason;

@@ -14,8 +14,14 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { z } from 'zod';
 import { GENESIS_HASH, hashAuditEvent } from '../infra/audit/audit-log';
 import {
-  ArchivedHistory, Attachment, AuditChainHead, AuditEvent, DisclosureRequest, FullRecordingApplication,
-  GeneratedDocument, Recording,
+  ArchivedHistory,
+  Attachment,
+  AuditChainHead,
+  AuditEvent,
+  DisclosureRequest,
+  FullRecordingApplication,
+  GeneratedDocument,
+  Recording,
 } from '../infra/db/entities';
 import type { DocumentStore } from '../infra/documents/document-store';
 import { formatKoreanDate } from '../domain/korean-time';
@@ -27,7 +33,13 @@ export type CaseType = (typeof CASE_TYPES)[number];
 
 /** What left the managing department's hands at a step: the moments an audit of Art. 9 asks about first. */
 export const RELEASES = [
-  'audio_played', 'package_built', 'package_provided', 'package_downloaded', 'handover_signed', 'document_downloaded', 'attachment_downloaded',
+  'audio_played',
+  'package_built',
+  'package_provided',
+  'package_downloaded',
+  'handover_signed',
+  'document_downloaded',
+  'attachment_downloaded',
 ] as const;
 export type Release = (typeof RELEASES)[number];
 
@@ -66,28 +78,48 @@ export const caseTimeline = z.object({
   title: z.string(),
   status: z.string(),
   generatedAt: z.string(),
-  chain: z.object({
-    ok: z.boolean(),
-    entries: z.number().int(),
-    problems: z.array(z.string()),
-    lastSeq: z.number().int().describe('연쇄 머리의 마지막 번호'),
-    summary: z.string(),
-  }).describe('이 사건의 감사 기록 검증: 기록마다 해시, 앞 기록과의 연결'),
-  workflows: z.array(z.object({
-    workflowId: z.string(),
-    runId: z.string().nullable(),
-    workflowType: z.string(),
-    source: z.enum(['temporal', 'archive']),
-    events: z.number().int(),
-    archiveSha256: z.string().nullable(),
-  })),
+  chain: z
+    .object({
+      ok: z.boolean(),
+      entries: z.number().int(),
+      problems: z.array(z.string()),
+      lastSeq: z.number().int().describe('연쇄 머리의 마지막 번호'),
+      summary: z.string(),
+    })
+    .describe('이 사건의 감사 기록 검증: 기록마다 해시, 앞 기록과의 연결'),
+  workflows: z.array(
+    z.object({
+      workflowId: z.string(),
+      runId: z.string().nullable(),
+      workflowType: z.string(),
+      source: z.enum(['temporal', 'archive']),
+      events: z.number().int(),
+      archiveSha256: z.string().nullable(),
+    }),
+  ),
   workflowProblems: z.array(z.string()),
-  documents: z.array(z.object({
-    id: z.string(), kind: z.string(), purpose: z.string(), sha256: z.string(), sizeBytes: z.number().int(), createdAt: z.string(), createdBy: z.string(),
-  })),
-  attachments: z.array(z.object({
-    id: z.string(), purpose: z.string(), fileName: z.string(), sha256: z.string(), sizeBytes: z.number().int(), createdAt: z.string(), uploadedBy: z.string(),
-  })),
+  documents: z.array(
+    z.object({
+      id: z.string(),
+      kind: z.string(),
+      purpose: z.string(),
+      sha256: z.string(),
+      sizeBytes: z.number().int(),
+      createdAt: z.string(),
+      createdBy: z.string(),
+    }),
+  ),
+  attachments: z.array(
+    z.object({
+      id: z.string(),
+      purpose: z.string(),
+      fileName: z.string(),
+      sha256: z.string(),
+      sizeBytes: z.number().int(),
+      createdAt: z.string(),
+      uploadedBy: z.string(),
+    }),
+  ),
   items: z.array(timelineItem),
 });
 export type CaseTimeline = z.infer<typeof caseTimeline>;
@@ -139,8 +171,13 @@ const SIGNAL_LABELS: Record<string, string> = {
 /** A step sent as an Update (`disclosureStep`, `fullRecordingStep`) is labelled as the signal that carried it before. */
 const STEP_OF_UPDATE: Record<string, Record<string, string>> = {
   disclosureStep: {
-    confirm_recordings: 'disclosureConfirmRecordings', submit: 'disclosureSubmit', sign_off: 'disclosureSignOff', withdraw: 'disclosureWithdraw',
-    handover_signed: 'disclosureHandoverSigned', package_provided: 'disclosurePackageProvided', destruction_reported: 'disclosureDestructionReported',
+    confirm_recordings: 'disclosureConfirmRecordings',
+    submit: 'disclosureSubmit',
+    sign_off: 'disclosureSignOff',
+    withdraw: 'disclosureWithdraw',
+    handover_signed: 'disclosureHandoverSigned',
+    package_provided: 'disclosurePackageProvided',
+    destruction_reported: 'disclosureDestructionReported',
   },
   fullRecordingStep: { sign_off: 'fullRecordingSignOff', revoke: 'fullRecordingRevoke', renew: 'fullRecordingRenew' },
 };
@@ -187,9 +224,22 @@ const CLOSES = [
 
 /** Facts from an audit entry's detail worth a line of their own (never personal data: the log holds none). */
 const NOTE_KEYS: Record<string, string> = {
-  decision: '결정', comment: '의견', refusedAction: '거부된 처리', signatureKind: '서명 방식', recipientName: '인수자', kind: '구분',
-  ground: '근거', closeStatus: '종료 상태', workflowType: '업무 흐름', format: '형식', ok: '검증 결과', problems: '문제', count: '건수',
-  code: '코드', state: '상태', purpose: '용도',
+  decision: '결정',
+  comment: '의견',
+  refusedAction: '거부된 처리',
+  signatureKind: '서명 방식',
+  recipientName: '인수자',
+  kind: '구분',
+  ground: '근거',
+  closeStatus: '종료 상태',
+  workflowType: '업무 흐름',
+  format: '형식',
+  ok: '검증 결과',
+  problems: '문제',
+  count: '건수',
+  code: '코드',
+  state: '상태',
+  purpose: '용도',
 };
 
 /** `2일 11시간 57분`: how long a timer waited. */
@@ -242,7 +292,15 @@ function noteOf(detail: Record<string, unknown>): string | null {
   const parts = Object.entries(NOTE_KEYS).flatMap(([key, label]) => {
     const value = detail[key];
     if (value === undefined || value === null || value === '') return [];
-    const text = Array.isArray(value) ? value.join(', ') : typeof value === 'boolean' ? (value ? '예' : '아니오') : typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+    const text = Array.isArray(value)
+      ? value.join(', ')
+      : typeof value === 'boolean'
+        ? value
+          ? '예'
+          : '아니오'
+        : typeof value === 'string' || typeof value === 'number'
+          ? String(value)
+          : JSON.stringify(value);
     return text ? [`${label}: ${text}`] : [];
   });
   return parts.length > 0 ? parts.join(' · ') : null;
@@ -299,7 +357,9 @@ function signalFacts(payload: unknown): { note: string | null; reason: string | 
     str(payload.signatureKind) ? `서명 방식: ${str(payload.signatureKind)}` : '',
     str(payload.receivedAt) ? `수령일시: ${str(payload.receivedAt)}` : '',
     str(payload.destroyedAt) ? `파기일시: ${str(payload.destroyedAt)}` : '',
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
   return { note: note || null, reason: str(payload.comment) ?? str(payload.reason) ?? null, refs: refsOf(payload, '') };
 }
 
@@ -315,8 +375,19 @@ export function workflowItems(history: History, workflowId: string): TimelineIte
   const items: TimelineItem[] = [];
   const item = (event: HistoryEvent, fields: Partial<TimelineItem> & Pick<TimelineItem, 'event' | 'label'>): void => {
     items.push({
-      at: new Date(eventMs(event)).toISOString(), source: 'workflow', actor: system, role: 'system', sourceAddress: null, reason: null, note: null,
-      refs: [], released: null, auditSeq: null, workflowId, eventId: Number(event.eventId ?? 0), ...fields,
+      at: new Date(eventMs(event)).toISOString(),
+      source: 'workflow',
+      actor: system,
+      role: 'system',
+      sourceAddress: null,
+      reason: null,
+      note: null,
+      refs: [],
+      released: null,
+      auditSeq: null,
+      workflowId,
+      eventId: Number(event.eventId ?? 0),
+      ...fields,
     });
   };
   for (const event of events) {
@@ -330,8 +401,11 @@ export function workflowItems(history: History, workflowId: string): TimelineIte
       const actor = actorOf(payload);
       const facts = signalFacts(payload);
       item(event, {
-        event: `signal:${name}`, label: SIGNAL_LABELS[name] ?? `신호 받음: ${name}`,
-        actor: str(actor?.username) ?? null, role: str(actor?.role) ?? null, ...facts,
+        event: `signal:${name}`,
+        label: SIGNAL_LABELS[name] ?? `신호 받음: ${name}`,
+        actor: str(actor?.username) ?? null,
+        role: str(actor?.role) ?? null,
+        ...facts,
         released: RELEASED_BY_SIGNAL[name] ?? null,
       });
     } else if (event.workflowExecutionUpdateAcceptedEventAttributes) {
@@ -344,8 +418,12 @@ export function workflowItems(history: History, workflowId: string): TimelineIte
       // The role the user acted as is the Update's answer, in its completion event below.
       accepted.set(accepting?.meta?.updateId ?? '', items.length);
       item(event, {
-        event: `update:${name}`, label: SIGNAL_LABELS[name] ?? `처리 요청 받음: ${name}`,
-        actor: str(user?.username) ?? null, role: null, ...signalFacts(payload), released: RELEASED_BY_SIGNAL[name] ?? null,
+        event: `update:${name}`,
+        label: SIGNAL_LABELS[name] ?? `처리 요청 받음: ${name}`,
+        actor: str(user?.username) ?? null,
+        role: null,
+        ...signalFacts(payload),
+        released: RELEASED_BY_SIGNAL[name] ?? null,
       });
     } else if (event.workflowExecutionUpdateCompletedEventAttributes) {
       const attributes = event.workflowExecutionUpdateCompletedEventAttributes;
@@ -363,7 +441,9 @@ export function workflowItems(history: History, workflowId: string): TimelineIte
       const result = event.activityTaskCompletedEventAttributes ? firstPayload(event.activityTaskCompletedEventAttributes.result) : undefined;
       const step = str(input.action);
       const base = ACTIVITY_LABELS[activity.name] ?? activity.name;
-      const stepLabel = step ? `${base}: ${AUDIT_ACTION_LABELS[`${workflowType === 'fullRecordingWorkflow' ? 'full_recording' : 'disclosure'}.${step}`] ?? step}` : base;
+      const stepLabel = step
+        ? `${base}: ${AUDIT_ACTION_LABELS[`${workflowType === 'fullRecordingWorkflow' ? 'full_recording' : 'disclosure'}.${step}`] ?? step}`
+        : base;
       const failed = !event.activityTaskCompletedEventAttributes;
       // The worker did the work; the user whose step it records is named beside it, not as its actor.
       item(event, {
@@ -382,11 +462,19 @@ export function workflowItems(history: History, workflowId: string): TimelineIte
       const attributes = event.childWorkflowExecutionStartedEventAttributes;
       const type = attributes.workflowType?.name ?? '';
       item(event, {
-        event: `child:${type}`, label: `하위 업무 흐름 시작: ${WORKFLOW_LABELS[type] ?? type}`,
+        event: `child:${type}`,
+        label: `하위 업무 흐름 시작: ${WORKFLOW_LABELS[type] ?? type}`,
         note: attributes.workflowExecution?.workflowId ? `업무 흐름 ID: ${attributes.workflowExecution.workflowId}` : null,
       });
-    } else if (event.childWorkflowExecutionCompletedEventAttributes || event.childWorkflowExecutionFailedEventAttributes || event.childWorkflowExecutionTerminatedEventAttributes) {
-      const attributes = event.childWorkflowExecutionCompletedEventAttributes ?? event.childWorkflowExecutionFailedEventAttributes ?? event.childWorkflowExecutionTerminatedEventAttributes;
+    } else if (
+      event.childWorkflowExecutionCompletedEventAttributes ||
+      event.childWorkflowExecutionFailedEventAttributes ||
+      event.childWorkflowExecutionTerminatedEventAttributes
+    ) {
+      const attributes =
+        event.childWorkflowExecutionCompletedEventAttributes ??
+        event.childWorkflowExecutionFailedEventAttributes ??
+        event.childWorkflowExecutionTerminatedEventAttributes;
       const type = attributes?.workflowType?.name ?? '';
       const how = event.childWorkflowExecutionCompletedEventAttributes ? '완료' : event.childWorkflowExecutionFailedEventAttributes ? '실패' : '강제 종료';
       item(event, { event: `child:${type}:closed`, label: `하위 업무 흐름 ${how}: ${WORKFLOW_LABELS[type] ?? type}` });
@@ -419,7 +507,13 @@ interface LoadedHistory {
  * The case's workflow and the workflows it started, from Temporal while it keeps them, else from the archive. A
  * Temporal that cannot be reached is said on the page, not an error: the audit half of the timeline still stands.
  */
-async function loadHistories(em: EntityManager, deps: TimelineDeps, caseType: CaseType, caseId: string, workflowId: string): Promise<{ loaded: LoadedHistory[]; problems: string[] }> {
+async function loadHistories(
+  em: EntityManager,
+  deps: TimelineDeps,
+  caseType: CaseType,
+  caseId: string,
+  workflowId: string,
+): Promise<{ loaded: LoadedHistory[]; problems: string[] }> {
   const problems: string[] = [];
   const loaded: LoadedHistory[] = [];
   const archived = await em.find(ArchivedHistory, { caseType, caseId }, { populate: ['wrappedKey'], orderBy: { closedAt: 'asc' } });
@@ -429,7 +523,14 @@ async function loadHistories(em: EntityManager, deps: TimelineDeps, caseType: Ca
       if (createHash('sha256').update(json).digest('hex') !== row.sha256) {
         problems.push(`보관된 이력 ${row.workflowId}의 SHA-256이 보관 당시와 다릅니다.`);
       }
-      return { workflowId: row.workflowId, runId: row.runId, workflowType: row.workflowType, source: 'archive', history: decodeHistory(json), archiveSha256: row.sha256 };
+      return {
+        workflowId: row.workflowId,
+        runId: row.runId,
+        workflowType: row.workflowType,
+        source: 'archive',
+        history: decodeHistory(json),
+        archiveSha256: row.sha256,
+      };
     } catch (error) {
       problems.push(`보관된 이력 ${row.workflowId}을(를) 열지 못했습니다: ${(error as Error).message}`);
       return undefined;
@@ -442,11 +543,25 @@ async function loadHistories(em: EntityManager, deps: TimelineDeps, caseType: Ca
       if (own) {
         const facts = historyFacts(own);
         const archivedOwn = archived.find((row) => row.workflowId === workflowId);
-        loaded.push({ workflowId, runId: null, workflowType: facts.workflowType, source: 'temporal', history: own, archiveSha256: archivedOwn?.sha256 ?? null });
+        loaded.push({
+          workflowId,
+          runId: null,
+          workflowType: facts.workflowType,
+          source: 'temporal',
+          history: own,
+          archiveSha256: archivedOwn?.sha256 ?? null,
+        });
         for (const child of facts.children) {
           const history = await deps.histories.history(child.workflowId, child.runId);
           if (history) {
-            loaded.push({ workflowId: child.workflowId, runId: child.runId, workflowType: historyFacts(history).workflowType, source: 'temporal', history, archiveSha256: null });
+            loaded.push({
+              workflowId: child.workflowId,
+              runId: child.runId,
+              workflowType: historyFacts(history).workflowType,
+              source: 'temporal',
+              history,
+              archiveSha256: null,
+            });
           } else {
             const row = archived.find((candidate) => candidate.workflowId === child.workflowId && candidate.runId === child.runId);
             const fromRow = row && fromArchive(row);
@@ -538,7 +653,12 @@ async function caseFacts(em: EntityManager, caseType: CaseType, caseId: string, 
     const request = await em.findOne(DisclosureRequest, caseId);
     if (!request) throw notFound();
     const kind = request.kind === 'viewing' ? '열람' : '제공';
-    return { caseNumber: request.managementNumber, title: `녹취정보 ${kind} 신청 ${request.managementNumber}`, status: request.status, workflowId: request.workflowId };
+    return {
+      caseNumber: request.managementNumber,
+      title: `녹취정보 ${kind} 신청 ${request.managementNumber}`,
+      status: request.status,
+      workflowId: request.workflowId,
+    };
   }
   const application = await em.findOne(FullRecordingApplication, caseId, { populate: ['department'] });
   if (!application) throw notFound();
@@ -564,7 +684,12 @@ export async function readCaseTimeline(em: EntityManager, deps: TimelineDeps, ca
   // Refusals are logged against the route that was refused; a route naming this case is about this case.
   const entries = await em.find(
     AuditEvent,
-    { $or: [{ targetType: caseType, targetId: caseId }, { targetType: 'route', targetId: { $like: `% %/${caseId}%` } }] },
+    {
+      $or: [
+        { targetType: caseType, targetId: caseId },
+        { targetType: 'route', targetId: { $like: `% %/${caseId}%` } },
+      ],
+    },
     { orderBy: { seq: 'asc' } },
   );
   const [chain, documentRows, attachmentRows, histories] = await Promise.all([
@@ -574,20 +699,42 @@ export async function readCaseTimeline(em: EntityManager, deps: TimelineDeps, ca
     loadHistories(em, deps, caseType, caseId, facts.workflowId),
   ]);
   const documents = documentRows.map((row) => ({
-    id: row.id, kind: row.kind, purpose: row.purpose, sha256: row.sha256, sizeBytes: row.sizeBytes, createdAt: row.createdAt.toISOString(), createdBy: row.createdBy,
+    id: row.id,
+    kind: row.kind,
+    purpose: row.purpose,
+    sha256: row.sha256,
+    sizeBytes: row.sizeBytes,
+    createdAt: row.createdAt.toISOString(),
+    createdBy: row.createdBy,
   }));
   const attachments = attachmentRows.map((row) => ({
-    id: row.id, purpose: row.purpose, fileName: row.fileName, sha256: row.sha256, sizeBytes: row.sizeBytes, createdAt: row.createdAt.toISOString(), uploadedBy: row.uploadedBy,
+    id: row.id,
+    purpose: row.purpose,
+    fileName: row.fileName,
+    sha256: row.sha256,
+    sizeBytes: row.sizeBytes,
+    createdAt: row.createdAt.toISOString(),
+    uploadedBy: row.uploadedBy,
   }));
   const items = [...entries.map(auditItem), ...histories.loaded.flatMap((loaded) => workflowItems(loaded.history, loaded.workflowId))].sort(byTime);
   await enrich(em, items, documents, attachments);
   return {
-    caseType, caseId, ...facts, generatedAt: new Date().toISOString(), chain,
+    caseType,
+    caseId,
+    ...facts,
+    generatedAt: new Date().toISOString(),
+    chain,
     workflows: histories.loaded.map((loaded) => ({
-      workflowId: loaded.workflowId, runId: loaded.runId, workflowType: loaded.workflowType, source: loaded.source,
-      events: loaded.history.events?.length ?? 0, archiveSha256: loaded.archiveSha256,
+      workflowId: loaded.workflowId,
+      runId: loaded.runId,
+      workflowType: loaded.workflowType,
+      source: loaded.source,
+      events: loaded.history.events?.length ?? 0,
+      archiveSha256: loaded.archiveSha256,
     })),
     workflowProblems: histories.problems,
-    documents, attachments, items,
+    documents,
+    attachments,
+    items,
   };
 }

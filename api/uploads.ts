@@ -120,10 +120,12 @@ export function readMultipart(req: Request, rule: UploadRule): Promise<{ fields:
         const accept = rule.accept ?? DOCUMENT_TYPES;
         const contentType = sniffContentType(content, accept);
         if (!contentType) {
-          return fail(new ApiError(415, 'UNSUPPORTED_FILE_TYPE', `보낼 수 있는 파일은 ${typesLabel(accept)}입니다: ${fileName}`, {
-            fileName,
-            declaredType: info.mimeType,
-          }));
+          return fail(
+            new ApiError(415, 'UNSUPPORTED_FILE_TYPE', `보낼 수 있는 파일은 ${typesLabel(accept)}입니다: ${fileName}`, {
+              fileName,
+              declaredType: info.mimeType,
+            }),
+          );
         }
         files.push({ fileName, contentType, content });
       });

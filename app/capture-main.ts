@@ -112,6 +112,6 @@ function watchParent(onGone: () => void): void {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`녹취 장치를 시작하지 못했습니다: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`녹취 장치를 시작하지 못했습니다: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

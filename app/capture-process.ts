@@ -42,7 +42,7 @@ export async function startCaptureProcess(options: { controlPort: number; client
 
   const launch = async (): Promise<Child> => {
     // An appliance left by a killed run stops itself within a second or two, finishing its calls: wait for it.
-    for (const waitUntil = Date.now() + STOP_TIMEOUT_MS + 5000; await portAnswers(options.controlPort); ) {
+    for (const waitUntil = Date.now() + STOP_TIMEOUT_MS + 5000; await portAnswers(options.controlPort);) {
       if (Date.now() > waitUntil) throw new Error(`port ${options.controlPort} is held by another program (CAPTURE_CONTROL_PORT)`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -53,10 +53,12 @@ export async function startCaptureProcess(options: { controlPort: number; client
     const child: Child = {
       process: spawned,
       alive: true,
-      exited: new Promise((resolve) => spawned.once('exit', (code) => {
-        child.alive = false;
-        resolve(code);
-      })),
+      exited: new Promise((resolve) =>
+        spawned.once('exit', (code) => {
+          child.alive = false;
+          resolve(code);
+        }),
+      ),
     };
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {

@@ -51,6 +51,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`시작하지 못했습니다: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`시작하지 못했습니다: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

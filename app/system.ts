@@ -46,11 +46,7 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-export async function startSystem(
-  settings: Settings,
-  logger: Logger,
-  components: readonly Component[] = COMPONENTS,
-): Promise<RunningSystem> {
+export async function startSystem(settings: Settings, logger: Logger, components: readonly Component[] = COMPONENTS): Promise<RunningSystem> {
   const stoppers: (() => Promise<void>)[] = [];
   let reportFailure: (error: Error) => void = () => undefined;
   const failed = new Promise<Error>((resolve) => (reportFailure = resolve));
@@ -124,14 +120,28 @@ export async function startSystem(
       });
       await ensureRetentionSweepSchedule(client, settings.temporalTaskQueue);
       await ensureSchedule(client, {
-        scheduleId: HISTORY_ARCHIVE_SCHEDULE_ID, workflowType: historyArchiveWorkflow, taskQueue: settings.temporalTaskQueue,
-        spec: { intervals: [{ every: '1 hour' }] }, catchupWindow: '1 hour', executionTimeout: '1 hour',
+        scheduleId: HISTORY_ARCHIVE_SCHEDULE_ID,
+        workflowType: historyArchiveWorkflow,
+        taskQueue: settings.temporalTaskQueue,
+        spec: { intervals: [{ every: '1 hour' }] },
+        catchupWindow: '1 hour',
+        executionTimeout: '1 hour',
       });
       // The first of each month at 09:00 in the city: the previous month's access report and the chief's task.
       await ensureSchedule(client, {
-        scheduleId: ACCESS_REVIEW_SCHEDULE_ID, workflowType: accessReviewWorkflow, taskQueue: settings.temporalTaskQueue,
-        spec: { calendars: [{ dayOfMonth: 1, hour: 9, minute: 0 }], timezone: settings.timeZone }, catchupWindow: '1 day',
-        args: [{ readsPerDayLimit: settings.accessReviewReadsPerDay, refusalsPerDayLimit: settings.accessReviewRefusalsPerDay, reminderWorkingDays: settings.approvalReminderWorkingDays, timeZone: settings.timeZone }],
+        scheduleId: ACCESS_REVIEW_SCHEDULE_ID,
+        workflowType: accessReviewWorkflow,
+        taskQueue: settings.temporalTaskQueue,
+        spec: { calendars: [{ dayOfMonth: 1, hour: 9, minute: 0 }], timezone: settings.timeZone },
+        catchupWindow: '1 day',
+        args: [
+          {
+            readsPerDayLimit: settings.accessReviewReadsPerDay,
+            refusalsPerDayLimit: settings.accessReviewRefusalsPerDay,
+            reminderWorkingDays: settings.approvalReminderWorkingDays,
+            timeZone: settings.timeZone,
+          },
+        ],
       });
       const running = worker.run();
       stoppers.push(async () => {
@@ -183,7 +193,10 @@ export async function startSystem(
     // The appliance is checked wherever it runs: started here, or its own service in the telecom room.
     const supervised = capture;
     health.capture = async () => {
-      const report = (await captureClient.health()) as { rtsp: { port: number; sessionsActive: number; rtp: { received: number; lost: number } }; registration: { waiting: number } };
+      const report = (await captureClient.health()) as {
+        rtsp: { port: number; sessionsActive: number; rtp: { received: number; lost: number } };
+        registration: { waiting: number };
+      };
       const { rtsp, registration } = report;
       const waiting = registration.waiting > 0 ? `, 등록 대기 ${registration.waiting}건` : '';
       const restarts = supervised && supervised.restarts > 0 ? `, 재시작 ${supervised.restarts}회` : '';

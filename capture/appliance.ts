@@ -141,9 +141,17 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
   const recovery: StartupRecovery = { recovered: 0, completed: 0, discarded: 0, failed: 0 };
   for (const report of await store.recoverUnfinished()) {
     recovery[report.outcome]++;
-    if (report.outcome === 'failed') logger.error('unfinished recording could not be recovered; file left as it is', { recordingId: report.recordingId, error: report.error });
-    else if (report.outcome === 'discarded') logger.warn('unfinished recording discarded: nothing had been flushed', { recordingId: report.recordingId, reason: report.reason });
-    else logger.info('unfinished recording finalised after a crash', { recordingId: report.recordingId, outcome: report.outcome, durationMs: report.durationMs, droppedBytes: report.droppedBytes });
+    if (report.outcome === 'failed')
+      logger.error('unfinished recording could not be recovered; file left as it is', { recordingId: report.recordingId, error: report.error });
+    else if (report.outcome === 'discarded')
+      logger.warn('unfinished recording discarded: nothing had been flushed', { recordingId: report.recordingId, reason: report.reason });
+    else
+      logger.info('unfinished recording finalised after a crash', {
+        recordingId: report.recordingId,
+        outcome: report.outcome,
+        durationMs: report.durationMs,
+        droppedBytes: report.droppedBytes,
+      });
   }
   await reconcile();
 
@@ -166,9 +174,9 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
   const deletedRecording = () => new ControlError('DELETED', '보존기간이 끝나 삭제된 녹취입니다.');
   /** The row's file opened; a file found missing is the window between the two steps above, so `deleted` too. */
   const openFile = (row: Recording, deleted = deletedRecording) =>
-    store.openRecording(row.storageKey as string, row.wrappedKey as string).catch((error: unknown) =>
-      Promise.reject(error instanceof RecordingNotFoundError ? deleted() : error),
-    );
+    store
+      .openRecording(row.storageKey as string, row.wrappedKey as string)
+      .catch((error: unknown) => Promise.reject(error instanceof RecordingNotFoundError ? deleted() : error));
   /** The one recording a request names, refused NOT_FOUND or DELETED before anything is decrypted. */
   const recordingWithAudio = async (recordingId: string) => {
     const row = await orm.em.fork().findOne(Recording, recordingId, { populate: ['extension', 'wrappedKey'] });
@@ -176,8 +184,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
     if (fileGone(row)) throw deletedRecording();
     return row;
   };
-  const corrupt = (notDone: string) =>
-    new ControlError('CORRUPT', `보관된 녹취 파일이 손상되었거나 등록된 해시와 달라 ${notDone}. 관리부서에 알리십시오.`);
+  const corrupt = (notDone: string) => new ControlError('CORRUPT', `보관된 녹취 파일이 손상되었거나 등록된 해시와 달라 ${notDone}. 관리부서에 알리십시오.`);
 
   const view = (extension: Extension): ExtensionModeView => ({
     number: extension.number,
@@ -247,7 +254,8 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
           logger.info('record button stopped', { callId });
           return 'stopped';
         }
-        if (!button.start(callId, at, notice)) throw new ControlError('INVALID_INPUT', '녹음 시작 시각이 이전 누름보다 앞서거나, 이 통화의 누름 횟수를 넘었습니다.');
+        if (!button.start(callId, at, notice))
+          throw new ControlError('INVALID_INPUT', '녹음 시작 시각이 이전 누름보다 앞서거나, 이 통화의 누름 횟수를 넘었습니다.');
         const result = await server.recordButtonPressed(callId);
         logger.info('record button pressed', { callId, result, notice: notice !== undefined });
         return result === 'no-active-call' ? 'pending' : result;
@@ -316,27 +324,33 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         });
         // Committed before a byte is sent (R11): one entry per recording, so each recording's trail shows the copy.
         await orm.em.fork().transactional((em) =>
-          appendAuditEvents(em, sealed.manifest.recordings.map((recording) => ({
-            actor: request.actor,
-            role: 'system',
-            sourceAddress: 'capture-control',
-            action: 'recording.disclosure_package_sealed',
-            targetType: 'recording',
-            targetId: recording.recordingId,
-            reason: `녹취정보 제공 패키지 ${request.managementNumber}`,
-            detail: {
-              managementNumber: request.managementNumber,
-              recordingIds: [...request.recordingIds],
-              file: recording.file,
-              fileSha256: recording.fileSha256,
-              packageSha256: sealed.sha256,
-              manifestSha256: sealed.manifestSha256,
-              extraFiles: request.extraFiles.map((file) => file.name),
-            },
-          }))),
+          appendAuditEvents(
+            em,
+            sealed.manifest.recordings.map((recording) => ({
+              actor: request.actor,
+              role: 'system',
+              sourceAddress: 'capture-control',
+              action: 'recording.disclosure_package_sealed',
+              targetType: 'recording',
+              targetId: recording.recordingId,
+              reason: `녹취정보 제공 패키지 ${request.managementNumber}`,
+              detail: {
+                managementNumber: request.managementNumber,
+                recordingIds: [...request.recordingIds],
+                file: recording.file,
+                fileSha256: recording.fileSha256,
+                packageSha256: sealed.sha256,
+                manifestSha256: sealed.manifestSha256,
+                extraFiles: request.extraFiles.map((file) => file.name),
+              },
+            })),
+          ),
         );
         logger.info('disclosure package sealed', {
-          managementNumber: request.managementNumber, recordings: request.recordingIds.length, bytes: sealed.zip.length, packageSha256: sealed.sha256,
+          managementNumber: request.managementNumber,
+          recordings: request.recordingIds.length,
+          bytes: sealed.zip.length,
+          packageSha256: sealed.sha256,
         });
         return sealed;
       },

@@ -104,7 +104,12 @@ export class CallAssembly {
   private finishing = false;
   private readonly collected: PartyEvent[] = [];
   private readonly counters: AssemblyStats = {
-    frames: 0, paddedSamples: [0, 0], droppedSamples: 0, lostAfterFailure: 0, droppedEvents: 0, flushes: 0,
+    frames: 0,
+    paddedSamples: [0, 0],
+    droppedSamples: 0,
+    lostAfterFailure: 0,
+    droppedEvents: 0,
+    flushes: 0,
   };
 
   constructor(

@@ -27,7 +27,14 @@ import { z } from 'zod';
 import { RECORDING_MODES, type RecordingMode } from '../domain/recording';
 import type { Logger } from '../infra/logger';
 import {
-  comparableFileName, extraFileNameProblem, MANAGEMENT_NUMBER, MAX_EXTRA_FILE_BYTES, MAX_EXTRA_FILES, MAX_PACKAGE_RECORDINGS, type DisclosurePackage, type ExtraFile,
+  comparableFileName,
+  extraFileNameProblem,
+  MANAGEMENT_NUMBER,
+  MAX_EXTRA_FILE_BYTES,
+  MAX_EXTRA_FILES,
+  MAX_PACKAGE_RECORDINGS,
+  type DisclosurePackage,
+  type ExtraFile,
 } from './disclosure-package';
 import { EXPORT_PASSWORD, type PartyExport } from './party-export';
 import { CALL_ID, NOTICE, PHONE_NUMBER } from './sdp';
@@ -63,7 +70,10 @@ const STATUS: Record<ControlErrorCode, number> = {
 
 /** A refusal with its code and the Korean message the caller shows or logs. */
 export class ControlError extends Error {
-  constructor(readonly code: ControlErrorCode, message: string) {
+  constructor(
+    readonly code: ControlErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'ControlError';
   }
@@ -185,11 +195,7 @@ const exportRequest = z.strictObject({ password: z.string().regex(EXPORT_PASSWOR
 const unique = (values: readonly string[]) => new Set(values).size === values.length;
 const packageRequest = z.strictObject({
   managementNumber,
-  recordingIds: z
-    .array(z.string().regex(UUID))
-    .min(1)
-    .max(MAX_PACKAGE_RECORDINGS)
-    .refine(unique, { message: '같은 녹취가 두 번 있습니다' }),
+  recordingIds: z.array(z.string().regex(UUID)).min(1).max(MAX_PACKAGE_RECORDINGS).refine(unique, { message: '같은 녹취가 두 번 있습니다' }),
   password: z.string().regex(EXPORT_PASSWORD),
   actor,
   extraFiles: z
@@ -215,10 +221,7 @@ const viewingRequest = z.strictObject({ managementNumber, actor });
  * `sealed`: an encrypted ZIP the caller keeps, sent as an attachment under its name. `playable`: plain audio for
  * viewing, sent inline with no name to save it under, and wiped once the socket is done with it.
  */
-type FileReply = (
-  | { readonly kind: 'sealed'; readonly name: string }
-  | { readonly kind: 'playable' }
-) & {
+type FileReply = ({ readonly kind: 'sealed'; readonly name: string } | { readonly kind: 'playable' }) & {
   readonly body: Buffer;
   readonly headers?: Readonly<Record<string, string>>;
 };
@@ -372,7 +375,10 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
       if (type !== 'application/json') throw new ControlError('UNSUPPORTED_MEDIA_TYPE', '본문은 application/json 이어야 합니다.');
       const parsed = route.body.safeParse(await readJson(request, route.maxBodyBytes ?? MAX_BODY_BYTES));
       if (!parsed.success) {
-        throw new ControlError('INVALID_INPUT', `입력이 올바르지 않습니다: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '본문'} ${issue.message}`).join('; ')}`);
+        throw new ControlError(
+          'INVALID_INPUT',
+          `입력이 올바르지 않습니다: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '본문'} ${issue.message}`).join('; ')}`,
+        );
       }
       body = parsed.data;
     }

@@ -72,11 +72,7 @@ export class CaptureControlClient {
   }
 
   /** `notice`: with a start, the evidence that the other party was told (`announcement:played@…`, `verbal:official`). */
-  recordButton(
-    callId: string,
-    action: 'start' | 'stop',
-    press: { at?: Date; notice?: string } = {},
-  ): Promise<{ callId: string; result: RecordButtonResult }> {
+  recordButton(callId: string, action: 'start' | 'stop', press: { at?: Date; notice?: string } = {}): Promise<{ callId: string; result: RecordButtonResult }> {
     return this.request('POST', `/calls/${encodeURIComponent(callId)}/record-button`, {
       action,
       ...(press.at ? { at: press.at.toISOString() } : {}),

@@ -121,7 +121,10 @@ export function answerChallenge(challenge: string, credentials: DigestCredential
   const realm = params?.get('realm');
   const nonce = params?.get('nonce');
   if (!params || realm === undefined || !nonce) return undefined;
-  const offersAuth = (params.get('qop') ?? '').split(',').map((value) => value.trim()).includes('auth');
+  const offersAuth = (params.get('qop') ?? '')
+    .split(',')
+    .map((value) => value.trim())
+    .includes('auth');
   const answer = new Map<string, string>();
   if (offersAuth) {
     answer.set('qop', 'auth');

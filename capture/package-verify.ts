@@ -14,9 +14,7 @@
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { ERR_INVALID_PASSWORD, Uint8ArrayReader, ZipReader, type FileEntry } from '@zip.js/zip.js';
 import { z } from 'zod';
-import {
-  MANAGEMENT_NUMBER, MANIFEST_FILE, PACKAGE_FORMAT, SIGNATURE_FILE, type PackageManifest,
-} from './disclosure-package';
+import { MANAGEMENT_NUMBER, MANIFEST_FILE, PACKAGE_FORMAT, SIGNATURE_FILE, type PackageManifest } from './disclosure-package';
 import { packageSigningPublicKey } from '../infra/keys';
 
 export type PackageProblemCode =
@@ -97,17 +95,21 @@ const manifestSchema = z.object({
     }
   }),
   signature: z.object({ algorithm: z.literal('Ed25519'), file: z.literal(SIGNATURE_FILE), publicKeySha256: z.string().regex(SHA256) }),
-  recordings: z.array(z.object({
-    recordingId: z.string(),
-    callStartedAt: z.iso.datetime(),
-    callEndedAt: z.iso.datetime().nullable(),
-    extension: z.string(),
-    durationMs: z.number().nullable(),
-    storedAudioSha256: z.string().regex(SHA256),
-    file: z.string().min(1),
-    fileSha256: z.string().regex(SHA256),
-    fileBytes: z.number().int().nonnegative(),
-  })).min(1),
+  recordings: z
+    .array(
+      z.object({
+        recordingId: z.string(),
+        callStartedAt: z.iso.datetime(),
+        callEndedAt: z.iso.datetime().nullable(),
+        extension: z.string(),
+        durationMs: z.number().nullable(),
+        storedAudioSha256: z.string().regex(SHA256),
+        file: z.string().min(1),
+        fileSha256: z.string().regex(SHA256),
+        fileBytes: z.number().int().nonnegative(),
+      }),
+    )
+    .min(1),
   files: z.array(z.object({ name: z.string().min(1), sha256: z.string().regex(SHA256), bytes: z.number().int().nonnegative() })),
 });
 
@@ -150,7 +152,10 @@ interface Check {
   readonly problems: PackageProblem[];
 }
 
-function outcome(check: Check, found: Partial<Pick<PackageVerification, 'signatureValid' | 'manifest' | 'manifestSha256' | 'files'>> = {}): PackageVerification {
+function outcome(
+  check: Check,
+  found: Partial<Pick<PackageVerification, 'signatureValid' | 'manifest' | 'manifestSha256' | 'files'>> = {},
+): PackageVerification {
   const signatureValid = found.signatureValid ?? false;
   return {
     ok: signatureValid && check.problems.length === 0,
@@ -173,10 +178,15 @@ async function verifyEntries(entries: readonly FileEntry[], check: Check): Promi
   const byName = new Map<string, FileEntry>();
   for (const entry of entries) {
     // Of two entries under one name, an archiver may extract either: which one was checked would be a guess.
-    if (byName.has(entry.filename)) problems.push({ code: 'FILE_DUPLICATE', file: entry.filename, message: `같은 이름의 파일이 두 번 들어 있습니다: ${entry.filename}` });
+    if (byName.has(entry.filename))
+      problems.push({ code: 'FILE_DUPLICATE', file: entry.filename, message: `같은 이름의 파일이 두 번 들어 있습니다: ${entry.filename}` });
     else byName.set(entry.filename, entry);
     if (!entry.encrypted || entry.zipCrypto) {
-      problems.push({ code: 'NOT_ENCRYPTED', file: entry.filename, message: `AES로 암호화되지 않은 파일이 있습니다 (발급된 패키지가 아닙니다): ${entry.filename}` });
+      problems.push({
+        code: 'NOT_ENCRYPTED',
+        file: entry.filename,
+        message: `AES로 암호화되지 않은 파일이 있습니다 (발급된 패키지가 아닙니다): ${entry.filename}`,
+      });
     }
   }
   const read: Read = (entry, limit = Infinity) => readEntry(entry, check.password, limit);

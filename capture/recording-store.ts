@@ -249,7 +249,7 @@ async function ensureDirectory(folder: string): Promise<void> {
 
 /** One positional write (repeated only if the kernel writes short, i.e. near a full disk). */
 async function writeAt(handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
-  for (let written = 0; written < length; ) {
+  for (let written = 0; written < length;) {
     const { bytesWritten } = await handle.write(buffer, written, length - written, position + written);
     if (bytesWritten === 0) throw new Error(`write made no progress at ${position + written}`);
     written += bytesWritten;
@@ -363,7 +363,7 @@ async function* readFrames(
 ): AsyncGenerator<Frame> {
   const buffer = Buffer.allocUnsafe(MAX_AUDIO_FRAME_BYTES);
   let index = 0;
-  for (let offset = range.start; offset < range.end; ) {
+  for (let offset = range.start; offset < range.end;) {
     const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.length, range.end - offset), offset);
     const corrupt = (reason: string) => new RecordingCorruptError(file, offset, reason);
     if (bytesRead < FRAME_PREFIX_BYTES) throw corrupt('torn frame');
@@ -443,13 +443,7 @@ async function writeTrailer(target: Finalising): Promise<Omit<FinishedRecording,
 }
 
 /** The trailer, read from the end of a finished file; anything else there means the file was cut or altered. */
-async function readTrailerAtEnd(
-  handle: FileHandle,
-  header: FileHeader,
-  dataKey: Buffer,
-  fileSize: number,
-  file: string,
-): Promise<Trailer> {
+async function readTrailerAtEnd(handle: FileHandle, header: FileHeader, dataKey: Buffer, fileSize: number, file: string): Promise<Trailer> {
   const start = fileSize - TRAILER_FRAME_BYTES;
   const missing = new RecordingCorruptError(file, start, 'no trailer at the end (truncated or altered)');
   if (start < header.end) throw missing;
@@ -575,7 +569,7 @@ class ChunkWriter implements RecordingWriter {
   }
 
   private async take(audio: Buffer): Promise<void> {
-    for (let offset = 0; offset < audio.length; ) {
+    for (let offset = 0; offset < audio.length;) {
       const copied = audio.copy(this.buffer, this.buffered, offset);
       this.buffered += copied;
       offset += copied;
@@ -711,9 +705,7 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
 
   async function openRecording(storageKey: string, wrappedKey: string): Promise<StoredRecording> {
     const { file, recordingId } = fileOf(storageKey);
-    const handle = await openFile(file, 'r').catch((error: unknown) =>
-      Promise.reject(isNotFound(error) ? new RecordingNotFoundError(storageKey) : error),
-    );
+    const handle = await openFile(file, 'r').catch((error: unknown) => Promise.reject(isNotFound(error) ? new RecordingNotFoundError(storageKey) : error));
     let header: FileHeader | undefined;
     let info: RecordingInfo;
     let trailer: Trailer;
@@ -796,7 +788,10 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
         return exists ? storageKey : undefined;
       }
       const names = await readdir(path.join(root, ...folders)).catch((error: unknown) => (isNotFound(error) ? [] : Promise.reject(error)));
-      for (const name of names.filter((candidate) => pattern.test(candidate)).sort().reverse()) {
+      for (const name of names
+        .filter((candidate) => pattern.test(candidate))
+        .sort()
+        .reverse()) {
         const found = await search([...folders, name]);
         if (found !== undefined) return found;
       }
@@ -929,7 +924,13 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
       for (const recordingId of names.sort()) {
         // Still being recorded, or left for recoverUnfinished(): not finished yet.
         if (!ID_PATTERN.test(recordingId) || writing.has(recordingId)) continue;
-        if (await access(partialFile(recordingId)).then(() => true, () => false)) continue;
+        if (
+          await access(partialFile(recordingId)).then(
+            () => true,
+            () => false,
+          )
+        )
+          continue;
         // Discarded by recovery (nothing was flushed) or destroyed since: there is nothing left to register.
         const forget = () => rm(journalFile(recordingId), { force: true });
         try {
@@ -999,8 +1000,7 @@ export async function listRecordingFiles(dataDir: string): Promise<{ files: Stor
   const root = path.join(path.resolve(dataDir), 'recordings');
   const files: StoredRecordingFile[] = [];
   const leftovers: string[] = [];
-  const names = async (folder: string) =>
-    (await readdir(folder).catch((error: unknown) => (isNotFound(error) ? [] : Promise.reject(error)))).sort();
+  const names = async (folder: string) => (await readdir(folder).catch((error: unknown) => (isNotFound(error) ? [] : Promise.reject(error)))).sort();
   for (const name of await names(path.join(root, 'partial'))) {
     const recordingId = PARTIAL_NAME.exec(name)?.[1];
     if (recordingId !== undefined) files.push({ file: path.join(root, 'partial', name), recordingId, partial: true });
@@ -1090,7 +1090,7 @@ export async function replaceRecordingFileKey(file: string, expectedRecordingId:
     await writeAt(target, newHeader, newHeader.length, 0);
     const piece = Buffer.allocUnsafe(1024 * 1024);
     let written = newHeader.length;
-    for (let offset = header.end; offset < fileSize; ) {
+    for (let offset = header.end; offset < fileSize;) {
       const { bytesRead } = await source.read(piece, 0, Math.min(piece.length, fileSize - offset), offset);
       if (bytesRead === 0) throw new RecordingCorruptError(file, offset, 'changed while being copied');
       await writeAt(target, piece, bytesRead, written);

@@ -183,7 +183,13 @@ const NOTICE_EVIDENCE_LENGTH = 255;
 export function createRegistrar(options: RegistrarOptions): Registrar {
   const { orm, calendar, retentionPeriod, logger } = options;
   const stats: RegistrationStats = {
-    registered: 0, recovered: 0, duplicates: 0, conflicts: 0, unregistered: 0, complianceExceptions: 0, handOffFailures: 0,
+    registered: 0,
+    recovered: 0,
+    duplicates: 0,
+    conflicts: 0,
+    unregistered: 0,
+    complianceExceptions: 0,
+    handOffFailures: 0,
   };
 
   const attempt = (call: CallToRegister): Promise<Registration> =>
@@ -192,11 +198,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
       const existing = await em.findOne(Recording, { callId: call.callId });
       if (existing) {
         if (existing.sha256 !== call.sha256) {
-          throw new RegistrationError(
-            'CALL_ID_CONFLICT',
-            `call ${call.callId} is registered with different audio (recording ${existing.id})`,
-            call.callId,
-          );
+          throw new RegistrationError('CALL_ID_CONFLICT', `call ${call.callId} is registered with different audio (recording ${existing.id})`, call.callId);
         }
         return { outcome: 'already-registered', recording: existing, complianceException: existing.complianceException };
       }
@@ -213,7 +215,12 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
       }
       const mode = call.mode ?? modeAt(extension, call.startedAt);
       const recording = new Recording(
-        call.callId, extension, call.startedAt, call.direction, mode, call.codec,
+        call.callId,
+        extension,
+        call.startedAt,
+        call.direction,
+        mode,
+        call.codec,
         calendar.retentionDueAt(call.startedAt, retentionPeriod),
       );
       recording.endedAt = new Date(call.startedAt.getTime() + call.durationMs);
@@ -323,4 +330,3 @@ export async function modeFor(em: EntityManager, extensionNumber: string, at: Da
   const extension = await em.findOne(Extension, { number: extensionNumber });
   return extension ? modeAt(extension, at) : undefined;
 }
-

@@ -67,12 +67,7 @@ const OFFSET_RTCP_LENGTH = 2;
 const RTCP_TYPE_FIRST = 192;
 const RTCP_TYPE_LAST = 223;
 
-export type RtpRejectionReason =
-  | 'TRUNCATED'
-  | 'BAD_VERSION'
-  | 'BAD_PADDING'
-  | 'CSRC_BEYOND_LENGTH'
-  | 'EXTENSION_BEYOND_LENGTH';
+export type RtpRejectionReason = 'TRUNCATED' | 'BAD_VERSION' | 'BAD_PADDING' | 'CSRC_BEYOND_LENGTH' | 'EXTENSION_BEYOND_LENGTH';
 
 export interface RtpRejection {
   readonly kind: 'rejected';
@@ -227,11 +222,9 @@ export function serializeRtp(packet: RtpPacketInit): Uint8Array {
     assertUint(extension.data.length / 4, 0xffff, 'extension length in words');
   }
 
-  const headerBytes =
-    FIXED_HEADER_BYTES + csrcs.length * CSRC_BYTES + (extension ? EXTENSION_HEADER_BYTES + extension.data.length : 0);
+  const headerBytes = FIXED_HEADER_BYTES + csrcs.length * CSRC_BYTES + (extension ? EXTENSION_HEADER_BYTES + extension.data.length : 0);
   const bytes = new Uint8Array(headerBytes + packet.payload.length + paddingBytes);
-  bytes[OFFSET_FLAGS] =
-    (RTP_VERSION << 6) | (paddingBytes > 0 ? PADDING_BIT : 0) | (extension ? EXTENSION_BIT : 0) | csrcs.length;
+  bytes[OFFSET_FLAGS] = (RTP_VERSION << 6) | (paddingBytes > 0 ? PADDING_BIT : 0) | (extension ? EXTENSION_BIT : 0) | csrcs.length;
   bytes[OFFSET_MARKER_AND_TYPE] = (packet.marker ? MARKER_BIT : 0) | packet.payloadType;
   writeU16(bytes, OFFSET_SEQUENCE, packet.sequenceNumber);
   writeU32(bytes, OFFSET_TIMESTAMP, packet.timestamp);
@@ -430,8 +423,19 @@ interface PendingEvent {
  */
 export class RtpStreamReceiver {
   private readonly counters: RtpStreamStats = {
-    received: 0, lost: 0, duplicates: 0, late: 0, reordered: 0, ssrcChanges: 0, rtcp: 0, events: 0,
-    malformed: 0, unexpectedPayloadType: 0, discarded: 0, silenceSamples: 0, resyncs: 0,
+    received: 0,
+    lost: 0,
+    duplicates: 0,
+    late: 0,
+    reordered: 0,
+    ssrcChanges: 0,
+    rtcp: 0,
+    events: 0,
+    malformed: 0,
+    unexpectedPayloadType: 0,
+    discarded: 0,
+    silenceSamples: 0,
+    resyncs: 0,
   };
   private readonly silence: Uint8Array;
   private readonly payloadType: number;
@@ -471,7 +475,10 @@ export class RtpStreamReceiver {
   private expectedTimestamp: number | undefined;
   private pendingEvent: PendingEvent | undefined;
 
-  constructor(options: RtpStreamOptions, private readonly sink: RtpStreamSink) {
+  constructor(
+    options: RtpStreamOptions,
+    private readonly sink: RtpStreamSink,
+  ) {
     assertUint(options.payloadType, MAX_PAYLOAD_TYPE, 'payloadType');
     if (options.telephoneEventPayloadType !== undefined) {
       assertUint(options.telephoneEventPayloadType, MAX_PAYLOAD_TYPE, 'telephoneEventPayloadType');
@@ -598,9 +605,7 @@ export class RtpStreamReceiver {
   }
 
   /** A packet from another source, or far from the current sequence: held until a neighbour confirms it. */
-  private probation(
-    ssrc: number, sequence: number, timestamp: number, payloadType: number, payload: Uint8Array, arrivalMs: number,
-  ): void {
+  private probation(ssrc: number, sequence: number, timestamp: number, payloadType: number, payload: Uint8Array, arrivalMs: number): void {
     const candidateDelta = sequenceDelta(this.candidateSequence, sequence);
     if (ssrc === this.candidateSsrc && candidateDelta !== 0 && Math.abs(candidateDelta) <= this.window) {
       if (ssrc !== this.ssrc) this.counters.ssrcChanges++;
@@ -623,9 +628,7 @@ export class RtpStreamReceiver {
     this.candidateData.set(payload);
   }
 
-  private accept(
-    sequence: number, timestamp: number, payloadType: number, payload: Uint8Array, arrivalMs: number,
-  ): void {
+  private accept(sequence: number, timestamp: number, payloadType: number, payload: Uint8Array, arrivalMs: number): void {
     if (sequence < this.nextSequence) {
       const back = this.nextSequence - 1 - sequence;
       if (back < RELEASED_HISTORY && (this.releasedMask >>> back) & 1) this.counters.duplicates++;

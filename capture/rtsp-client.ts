@@ -27,7 +27,16 @@ import { CallAssembly, type CallLayout } from './call-assembly';
 import { answerChallenge, type DigestCredentials } from './digest';
 import type { FinishedRecording, RecordingStore } from './recording-store';
 import { G711_SAMPLE_RATE, RtpStreamReceiver, serializeRtp, type RtpStreamStats } from './rtp';
-import { formatInterleaved, formatRequest, formatTransport, parseTransport, RtspParseError, RtspParser, type RtspResponse, type Transport } from './rtsp-message';
+import {
+  formatInterleaved,
+  formatRequest,
+  formatTransport,
+  parseTransport,
+  RtspParseError,
+  RtspParser,
+  type RtspResponse,
+  type Transport,
+} from './rtsp-message';
 import { formatSdp, parseSdp, type CallMetadata, type Party, type SdpTrack } from './sdp';
 
 export const PACKET_MS = 20;
@@ -109,10 +118,12 @@ class RtspConnection {
       }
     });
     socket.on('error', (error) => this.fail(new RtspClientError('connection', 'connection', error.message)));
-    this.closed = new Promise((resolve) => socket.on('close', () => {
-      this.fail(new RtspClientError('connection', 'connection', 'closed by the server'));
-      resolve(this.closedByUs ? undefined : this.failure);
-    }));
+    this.closed = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.fail(new RtspClientError('connection', 'connection', 'closed by the server'));
+        resolve(this.closedByUs ? undefined : this.failure);
+      }),
+    );
   }
 
   static connect(url: URL, credentials: DigestCredentials | undefined, requestTimeoutMs: number, logger: Logger): Promise<RtspConnection> {
@@ -265,19 +276,20 @@ function target(options: RtspClientOptions): { url: URL; uri: string; credential
 
 /** An even/odd local UDP port pair (RTP, RTCP), as RFC 3550 §11 asks of RTP over UDP. */
 async function bindPortPair(onMessage: (data: Buffer, from: dgram.RemoteInfo) => void): Promise<[dgram.Socket, dgram.Socket]> {
-  const bind = (port: number) => new Promise<dgram.Socket>((resolve, reject) => {
-    const socket = dgram.createSocket('udp4');
-    socket.once('error', (error) => {
-      socket.close();
-      reject(error);
+  const bind = (port: number) =>
+    new Promise<dgram.Socket>((resolve, reject) => {
+      const socket = dgram.createSocket('udp4');
+      socket.once('error', (error) => {
+        socket.close();
+        reject(error);
+      });
+      socket.bind(port, () => {
+        socket.removeAllListeners('error');
+        socket.on('error', () => undefined);
+        socket.on('message', onMessage);
+        resolve(socket);
+      });
     });
-    socket.bind(port, () => {
-      socket.removeAllListeners('error');
-      socket.on('error', () => undefined);
-      socket.on('message', onMessage);
-      resolve(socket);
-    });
-  });
   for (let attempt = 0; attempt < 32; attempt++) {
     const rtp = await bind(0);
     const port = rtp.address().port;
@@ -295,9 +307,12 @@ async function bindPortPair(onMessage: (data: Buffer, from: dgram.RemoteInfo) =>
 
 function keepAlive(connection: RtspConnection, uri: string, onFailure: (error: RtspClientError) => void): NodeJS.Timeout {
   // Half the session timeout leaves room for one slow answer before the server gives up on us.
-  return setInterval(() => {
-    connection.request('GET_PARAMETER', uri).catch((error: RtspClientError) => onFailure(error));
-  }, Math.max(500, connection.sessionTimeoutMs / 2));
+  return setInterval(
+    () => {
+      connection.request('GET_PARAMETER', uri).catch((error: RtspClientError) => onFailure(error));
+    },
+    Math.max(500, connection.sessionTimeoutMs / 2),
+  );
 }
 
 // ─── push ───────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -345,7 +360,13 @@ export async function pushCall(options: PushCallOptions): Promise<PushResult> {
   try {
     await connection.request('OPTIONS', uri);
     const sdp = formatSdp({
-      origin: { username: '-', sessionId: BigInt(`0x${randomBytes(7).toString('hex')}`).toString(), sessionVersion: '1', addressType: 'IP4', address: connection.localAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1' },
+      origin: {
+        username: '-',
+        sessionId: BigInt(`0x${randomBytes(7).toString('hex')}`).toString(),
+        sessionVersion: '1',
+        addressType: 'IP4',
+        address: connection.localAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+      },
       sessionName: 'call',
       control: undefined,
       metadata: options.metadata,
@@ -387,14 +408,24 @@ export async function pushCall(options: PushCallOptions): Promise<PushResult> {
   }
 }
 
-async function setupPushTrack(connection: RtspConnection, options: PushCallOptions, url: URL, trackUri: string, track: PushTrack, index: number): Promise<void> {
+async function setupPushTrack(
+  connection: RtspConnection,
+  options: PushCallOptions,
+  url: URL,
+  trackUri: string,
+  track: PushTrack,
+  index: number,
+): Promise<void> {
   if (options.transport === 'tcp') {
     const channel = 2 * index;
-    const response = await connection.request('SETUP', trackUri, { Transport: formatTransport({ protocol: 'tcp', interleaved: [channel, channel + 1], mode: 'record' }) });
+    const response = await connection.request('SETUP', trackUri, {
+      Transport: formatTransport({ protocol: 'tcp', interleaved: [channel, channel + 1], mode: 'record' }),
+    });
     const answer = parseTransport(response.headers.get('transport') ?? '');
     if (answer?.protocol !== 'tcp') throw new RtspClientError('protocol', 'SETUP', 'the server did not accept TCP interleaving');
     track.send = (packet) => {
-      if (!connection.sendInterleaved(answer.interleaved[0], packet)) throw new RtspClientError('connection', 'RECORD', 'the server does not read the interleaved stream');
+      if (!connection.sendInterleaved(answer.interleaved[0], packet))
+        throw new RtspClientError('connection', 'RECORD', 'the server does not read the interleaved stream');
     };
     return;
   }
@@ -432,14 +463,16 @@ function sendAtRealTime(
         for (; progress.sent < due; progress.sent++) {
           const sent = progress.sent;
           for (const track of tracks) {
-            (track.send as (packet: Uint8Array) => void)(serializeRtp({
-              marker: sent === 0,
-              payloadType: PAYLOAD_TYPE[options.codec],
-              sequenceNumber: (track.firstSequence + sent) % 0x10000,
-              timestamp: (track.firstTimestamp + sent * SAMPLES_PER_PACKET) % 0x1_0000_0000,
-              ssrc: track.ssrc,
-              payload: options.audio(track.party, sent),
-            }));
+            (track.send as (packet: Uint8Array) => void)(
+              serializeRtp({
+                marker: sent === 0,
+                payloadType: PAYLOAD_TYPE[options.codec],
+                sequenceNumber: (track.firstSequence + sent) % 0x10000,
+                timestamp: (track.firstTimestamp + sent * SAMPLES_PER_PACKET) % 0x1_0000_0000,
+                ssrc: track.ssrc,
+                payload: options.audio(track.party, sent),
+              }),
+            );
           }
         }
       } catch (error) {
@@ -517,13 +550,18 @@ interface PullSession {
  * wrong channel or make it unreadable, so anything else ends the pull.
  */
 function sameTracks(pulled: readonly PullTrack[], found: readonly SdpTrack[]): boolean {
-  return pulled.length === found.length && pulled.every((track, index) => {
-    const now = found[index] as SdpTrack;
-    return now.codec === track.description.codec
-      && (now.party ?? 'mixed') === track.party
-      && now.payloadType === track.description.payloadType
-      && now.telephoneEventPayloadType === track.description.telephoneEventPayloadType;
-  });
+  return (
+    pulled.length === found.length &&
+    pulled.every((track, index) => {
+      const now = found[index] as SdpTrack;
+      return (
+        now.codec === track.description.codec &&
+        (now.party ?? 'mixed') === track.party &&
+        now.payloadType === track.description.payloadType &&
+        now.telephoneEventPayloadType === track.description.telephoneEventPayloadType
+      );
+    })
+  );
 }
 
 const asClientError = (error: unknown, method: string): RtspClientError =>
@@ -592,7 +630,8 @@ export async function pullCall(options: PullCallOptions): Promise<PullResult> {
       const parsed = parseSdp(describeResponse.body, { baseUrl: base });
       if (!parsed.ok) throw new RtspClientError('protocol', 'DESCRIBE', `SDP refused: ${parsed.error.code} ${parsed.error.detail}`);
       const description = parsed.description;
-      if (new Set(description.tracks.map((track) => track.codec)).size > 1) throw new RtspClientError('protocol', 'DESCRIBE', 'the tracks use different codecs');
+      if (new Set(description.tracks.map((track) => track.codec)).size > 1)
+        throw new RtspClientError('protocol', 'DESCRIBE', 'the tracks use different codecs');
       if (tracks && !sameTracks(tracks, description.tracks)) {
         throw new RtspClientError('protocol', 'DESCRIBE', 'the stream changed its tracks across a reconnect (number, parties, codec or payload types)');
       }
@@ -611,10 +650,12 @@ export async function pullCall(options: PullCallOptions): Promise<PullResult> {
           request = { protocol: 'tcp', interleaved: [2 * index, 2 * index + 1], mode: 'play' };
         } else {
           // RTP and RTCP alike go to the receiver, which counts and ignores RTCP; either may come from either server port.
-          const pair = await bindPortPair((data, from) => guard(() => {
-            if (from.address === serverAddress && (!serverPorts || serverPorts.includes(from.port))) media(current[index] as PullTrack, data);
-            else foreign(from);
-          }));
+          const pair = await bindPortPair((data, from) =>
+            guard(() => {
+              if (from.address === serverAddress && (!serverPorts || serverPorts.includes(from.port))) media(current[index] as PullTrack, data);
+              else foreign(from);
+            }),
+          );
           sockets.push(...pair);
           request = { protocol: 'udp', clientPorts: [pair[0].address().port, pair[1].address().port], mode: 'play' };
         }
@@ -656,7 +697,7 @@ export async function pullCall(options: PullCallOptions): Promise<PullResult> {
     extension: sdp.extension ?? options.metadata?.extension,
     otherParty: sdp.otherParty ?? options.metadata?.otherParty,
     direction: sdp.direction ?? options.metadata?.direction,
-    notices: sdp.notices.length > 0 ? sdp.notices : options.metadata?.notices ?? [],
+    notices: sdp.notices.length > 0 ? sdp.notices : (options.metadata?.notices ?? []),
     callId,
     startedAt: sdp.startedAt ?? options.metadata?.startedAt ?? new Date(),
   };
@@ -667,7 +708,15 @@ export async function pullCall(options: PullCallOptions): Promise<PullResult> {
       recordingId,
       codec,
       startedAt: metadata.startedAt,
-      metadata: { callId, extension: metadata.extension ?? null, otherParty: metadata.otherParty ?? null, direction: metadata.direction ?? null, notices: JSON.stringify(metadata.notices), source: uri, layout },
+      metadata: {
+        callId,
+        extension: metadata.extension ?? null,
+        otherParty: metadata.otherParty ?? null,
+        direction: metadata.direction ?? null,
+        notices: JSON.stringify(metadata.notices),
+        source: uri,
+        layout,
+      },
     });
   } catch (error) {
     close(session);
@@ -677,7 +726,10 @@ export async function pullCall(options: PullCallOptions): Promise<PullResult> {
   // The epoch is now, just after PLAY was answered: the first packet lands at its arrival, a few ms in.
   const epochMs = performance.now();
   for (const track of pulled) {
-    track.receiver = new RtpStreamReceiver({ codec, payloadType: track.description.payloadType, telephoneEventPayloadType: track.description.telephoneEventPayloadType, epochMs }, assembly.sink(track.party));
+    track.receiver = new RtpStreamReceiver(
+      { codec, payloadType: track.description.payloadType, telephoneEventPayloadType: track.description.telephoneEventPayloadType, epochMs },
+      assembly.sink(track.party),
+    );
   }
   lastMediaMs = epochMs;
 

@@ -228,11 +228,16 @@ export type Transport =
 /** The first transport of a `Transport` header this appliance can use (RTP/AVP unicast over UDP or TCP). */
 export function parseTransport(header: string): Transport | undefined {
   for (const option of header.split(',')) {
-    const [spec, ...params] = option.trim().split(';').map((part) => part.trim());
-    const values = new Map(params.map((param) => {
-      const equals = param.indexOf('=');
-      return equals < 0 ? [param.toLowerCase(), ''] : [param.slice(0, equals).toLowerCase(), param.slice(equals + 1)];
-    }));
+    const [spec, ...params] = option
+      .trim()
+      .split(';')
+      .map((part) => part.trim());
+    const values = new Map(
+      params.map((param) => {
+        const equals = param.indexOf('=');
+        return equals < 0 ? [param.toLowerCase(), ''] : [param.slice(0, equals).toLowerCase(), param.slice(equals + 1)];
+      }),
+    );
     if (values.has('multicast')) continue;
     const mode = (values.get('mode') ?? 'play').replace(/"/g, '').toLowerCase();
     if (mode !== 'record' && mode !== 'play') continue;

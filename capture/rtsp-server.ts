@@ -37,15 +37,7 @@ import { RecordingGate } from './recording-gate';
 import { shouldRecord } from '../domain/recording';
 import { type RecordButton } from './record-button';
 import { RtpStreamReceiver, type RtpStreamStats } from './rtp';
-import {
-  formatResponse,
-  formatTransport,
-  parseTransport,
-  RtspParseError,
-  RtspParser,
-  type RtspRequest,
-  type Transport,
-} from './rtsp-message';
+import { formatResponse, formatTransport, parseTransport, RtspParseError, RtspParser, type RtspRequest, type Transport } from './rtsp-message';
 import { parseSdp, type CallMetadata, type Party, type SdpErrorCode, type SdpTrack } from './sdp';
 
 export interface RtspServerOptions {
@@ -163,7 +155,11 @@ const CALL_PATH = /^\/calls\/([^/]+)\/?$/;
 
 /** A refusal with the status to answer; thrown by the request handlers. */
 class RtspRefusal extends Error {
-  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
     this.name = 'RtspRefusal';
   }
@@ -197,9 +193,20 @@ export class RtspServer {
   private sweeper: NodeJS.Timeout | undefined;
   private nextPort: number;
   readonly counters: Omit<RtspServerStats, 'connections' | 'sessionsActive' | 'rtp'> & { rtp: RtspServerStats['rtp'] } = {
-    connectionsRefused: 0, recordingsStarted: 0, recordingsFinished: 0, recordingsFailed: 0, callsNotRecorded: 0,
-    modeUnavailable: 0, sessionTimeouts: 0,
-    authFailures: 0, requestsRefused: 0, parseErrors: 0, internalErrors: 0, udpPackets: 0, udpForeign: 0, mediaDropped: 0,
+    connectionsRefused: 0,
+    recordingsStarted: 0,
+    recordingsFinished: 0,
+    recordingsFailed: 0,
+    callsNotRecorded: 0,
+    modeUnavailable: 0,
+    sessionTimeouts: 0,
+    authFailures: 0,
+    requestsRefused: 0,
+    parseErrors: 0,
+    internalErrors: 0,
+    udpPackets: 0,
+    udpForeign: 0,
+    mediaDropped: 0,
     rtp: { received: 0, lost: 0, malformed: 0, late: 0, duplicates: 0 },
   };
 
@@ -389,7 +396,10 @@ class AddressRate {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private static readonly MAX_ADDRESSES = 10_000;
 
-  constructor(private readonly perSecond: number, private readonly burst: number) {}
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+  ) {}
 
   take(address: string): boolean {
     const now = performance.now();
@@ -496,26 +506,29 @@ class Connection {
     try {
       for (const track of this.tracks) track.receiver?.flush();
       const recording = await assembly.finish();
-      this.server.finished({
-        recordingId: this.recordingId as string,
-        sessionId: this.sessionId as string,
-        // Presses after the file was opened may have brought notice evidence its header does not have.
-        metadata: { ...(this.call as FinishedCall['metadata']), notices: this.notices() },
-        device: this.device as string,
-        remoteAddress: this.remoteAddress,
-        layout: layoutOf(this.tracks),
-        codec: (this.tracks[0] as Track).description.codec,
-        mode: this.mode,
-        endReason: reason,
-        recording,
-        tracks: this.tracks.map((track) => ({
-          party: track.party,
-          transport: track.transport?.protocol ?? 'udp',
-          stats: { ...(track.receiver as RtpStreamReceiver).stats },
-        })),
-        events: assembly.events,
-        assembly: assembly.stats,
-      }, this.tracks);
+      this.server.finished(
+        {
+          recordingId: this.recordingId as string,
+          sessionId: this.sessionId as string,
+          // Presses after the file was opened may have brought notice evidence its header does not have.
+          metadata: { ...(this.call as FinishedCall['metadata']), notices: this.notices() },
+          device: this.device as string,
+          remoteAddress: this.remoteAddress,
+          layout: layoutOf(this.tracks),
+          codec: (this.tracks[0] as Track).description.codec,
+          mode: this.mode,
+          endReason: reason,
+          recording,
+          tracks: this.tracks.map((track) => ({
+            party: track.party,
+            transport: track.transport?.protocol ?? 'udp',
+            stats: { ...(track.receiver as RtpStreamReceiver).stats },
+          })),
+          events: assembly.events,
+          assembly: assembly.stats,
+        },
+        this.tracks,
+      );
       this.logger.info('recording finished', { recordingId: this.recordingId, reason, durationMs: recording.durationMs });
     } catch (error) {
       // The .partial file stays for recoverUnfinished: what was flushed is not lost.
@@ -584,11 +597,13 @@ class Connection {
 
   /** Requests are handled one at a time, in order: RECORD and TEARDOWN wait for the disk. */
   private enqueue(request: RtspRequest): void {
-    this.queue = this.queue.then(() => this.handle(request)).catch((error: unknown) => {
-      this.server.counters.internalErrors++;
-      this.logger.error('rtsp request failed', { method: request.method, error });
-      this.reply(request, 500);
-    });
+    this.queue = this.queue
+      .then(() => this.handle(request))
+      .catch((error: unknown) => {
+        this.server.counters.internalErrors++;
+        this.logger.error('rtsp request failed', { method: request.method, error });
+        this.reply(request, 500);
+      });
   }
 
   private async handle(request: RtspRequest): Promise<void> {
@@ -672,7 +687,9 @@ class Connection {
     if (!transport || transport.mode !== 'record') throw new RtspRefusal(461, 'RTP/AVP over UDP or TCP interleaved, mode=record');
     let answer: Transport;
     if (transport.protocol === 'tcp') {
-      const taken = this.tracks.some((other) => other.transport?.protocol === 'tcp' && other.transport.channels.some((channel) => transport.interleaved.includes(channel)));
+      const taken = this.tracks.some(
+        (other) => other.transport?.protocol === 'tcp' && other.transport.channels.some((channel) => transport.interleaved.includes(channel)),
+      );
       if (taken || transport.interleaved[0] === transport.interleaved[1]) throw new RtspRefusal(461, 'interleaved channels already in use');
       track.transport = { protocol: 'tcp', channels: transport.interleaved };
       answer = transport;
@@ -734,12 +751,15 @@ class Connection {
     this.gate = gate;
     const epochMs = performance.now();
     for (const track of this.tracks) {
-      track.receiver = new RtpStreamReceiver({
-        codec,
-        payloadType: track.description.payloadType,
-        telephoneEventPayloadType: track.description.telephoneEventPayloadType,
-        epochMs,
-      }, gate.sink(track.party));
+      track.receiver = new RtpStreamReceiver(
+        {
+          codec,
+          payloadType: track.description.payloadType,
+          telephoneEventPayloadType: track.description.telephoneEventPayloadType,
+          epochMs,
+        },
+        gate.sink(track.party),
+      );
     }
   }
 
@@ -761,30 +781,32 @@ class Connection {
     const layout = layoutOf(this.tracks);
     const announced = this.announced as AnnouncedMetadata;
     // A full recording is the whole call; a selective one starts at the button (the call's own start stays in the header).
-    const startedAt = this.mode === 'full' ? announced.startedAt ?? gate.nextStart() : gate.nextStart();
+    const startedAt = this.mode === 'full' ? (announced.startedAt ?? gate.nextStart()) : gate.nextStart();
     const call = { ...announced, startedAt, notices: this.notices() };
     const recordingId = randomUUID();
-    const writer = await this.server.options.store.open({
-      recordingId,
-      codec,
-      startedAt,
-      // Kept in the file's encrypted header, so a recording recovered after a crash still says which call it was.
-      metadata: {
-        callId: call.callId,
-        extension: call.extension ?? null,
-        otherParty: call.otherParty ?? null,
-        direction: call.direction ?? null,
-        notices: JSON.stringify(call.notices),
-        mode: this.mode ?? null,
-        callStartedAt: announced.startedAt?.toISOString() ?? null,
-        device: this.device as string,
-        sessionId: this.sessionId as string,
-        layout,
-      },
-    }).catch((error: unknown) => {
-      this.server.counters.recordingsFailed++;
-      throw error;
-    });
+    const writer = await this.server.options.store
+      .open({
+        recordingId,
+        codec,
+        startedAt,
+        // Kept in the file's encrypted header, so a recording recovered after a crash still says which call it was.
+        metadata: {
+          callId: call.callId,
+          extension: call.extension ?? null,
+          otherParty: call.otherParty ?? null,
+          direction: call.direction ?? null,
+          notices: JSON.stringify(call.notices),
+          mode: this.mode ?? null,
+          callStartedAt: announced.startedAt?.toISOString() ?? null,
+          device: this.device as string,
+          sessionId: this.sessionId as string,
+          layout,
+        },
+      })
+      .catch((error: unknown) => {
+        this.server.counters.recordingsFailed++;
+        throw error;
+      });
     this.call = call;
     this.recordingId = recordingId;
     this.assembly = new CallAssembly(writer, { codec, layout });
@@ -797,7 +819,7 @@ class Connection {
   /** The notices sent with the call, then those its record-button presses brought (Art. 7). */
   private notices(): string[] {
     const announced = (this.announced as AnnouncedMetadata).notices;
-    const pressed = this.callId === undefined ? [] : this.server.options.recordButton?.notices(this.callId) ?? [];
+    const pressed = this.callId === undefined ? [] : (this.server.options.recordButton?.notices(this.callId) ?? []);
     return [...new Set([...announced, ...pressed])];
   }
 

@@ -45,9 +45,7 @@ export interface SdpError {
   readonly line?: number;
 }
 
-export type SdpParseResult =
-  | { readonly ok: true; readonly description: SessionDescription }
-  | { readonly ok: false; readonly error: SdpError };
+export type SdpParseResult = { readonly ok: true; readonly description: SessionDescription } | { readonly ok: false; readonly error: SdpError };
 
 export type MediaDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 export type Party = 'official' | 'other';
@@ -120,7 +118,10 @@ const SESSION_METADATA = ['x-gm-call-id', 'x-gm-extension', 'x-gm-other-party', 
 const MEDIA_METADATA = ['x-gm-party'];
 
 /** RFC 3551 table 4: the static payload types we record, usable without an rtpmap. */
-const STATIC_CODECS: ReadonlyMap<number, Codec> = new Map([[0, 'PCMU'], [8, 'PCMA']]);
+const STATIC_CODECS: ReadonlyMap<number, Codec> = new Map([
+  [0, 'PCMU'],
+  [8, 'PCMA'],
+]);
 const STATIC_PAYLOAD_TYPES: Readonly<Record<Codec, number>> = { PCMU: 0, PCMA: 8 };
 
 /** The shapes of a call id and a phone or extension number, wherever they arrive (SDP, URL, control API). */
@@ -270,9 +271,17 @@ function describe(lines: readonly Line[], options: SdpParseOptions): SessionDesc
 function parseOrigin(line: Line): SdpOrigin {
   const [username, sessionId, sessionVersion, netType, addressType, address, extra] = line.value.split(' ');
   if (
-    extra !== undefined || username === undefined || !TOKEN.test(username) ||
-    sessionId === undefined || !DECIMAL_ID.test(sessionId) || sessionVersion === undefined || !DECIMAL_ID.test(sessionVersion) ||
-    netType !== 'IN' || (addressType !== 'IP4' && addressType !== 'IP6') || address === undefined || !ADDRESS.test(address)
+    extra !== undefined ||
+    username === undefined ||
+    !TOKEN.test(username) ||
+    sessionId === undefined ||
+    !DECIMAL_ID.test(sessionId) ||
+    sessionVersion === undefined ||
+    !DECIMAL_ID.test(sessionVersion) ||
+    netType !== 'IN' ||
+    (addressType !== 'IP4' && addressType !== 'IP6') ||
+    address === undefined ||
+    !ADDRESS.test(address)
   ) {
     fail('SYNTAX', 'o= must be <username> <sess-id> <sess-version> IN IP4|IP6 <address>', line.number);
   }
@@ -494,8 +503,12 @@ function checkInstant(value: string): string | undefined {
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
   const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   const exact =
-    date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day &&
-    date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+    date.getUTCFullYear() === year &&
+    date.getUTCMonth() === month - 1 &&
+    date.getUTCDate() === day &&
+    date.getUTCHours() === hour &&
+    date.getUTCMinutes() === minute &&
+    date.getUTCSeconds() === second;
   return exact ? undefined : problem;
 }
 
@@ -533,7 +546,9 @@ export function formatSdp(description: SessionDescriptionFields): string {
   check(metadata.notices.length <= MAX_NOTICES ? undefined : `at most ${MAX_NOTICES} notices`);
   metadata.notices.forEach((notice) => check(checkNotice(notice)));
   check(tracks.length >= 1 && tracks.length <= MAX_TRACKS ? undefined : `one or ${MAX_TRACKS} tracks`);
-  check(tracks.length === MAX_TRACKS && tracks[0]?.party !== undefined && tracks[0].party === tracks[1]?.party ? 'two tracks cannot be the same party' : undefined);
+  check(
+    tracks.length === MAX_TRACKS && tracks[0]?.party !== undefined && tracks[0].party === tracks[1]?.party ? 'two tracks cannot be the same party' : undefined,
+  );
   tracks.forEach((track) => checkTrack(track).forEach(check));
   if (problems.length > 0) throw new RangeError(`cannot format SDP: ${problems.join('; ')}`);
 
@@ -575,7 +590,9 @@ function checkTrack(track: SdpTrackFields): (string | undefined)[] {
   const dynamic = (type: number): boolean => Number.isInteger(type) && type >= FIRST_DYNAMIC_PAYLOAD_TYPE && type <= MAX_PAYLOAD_TYPE;
   return [
     Number.isInteger(track.port) && track.port >= 0 && track.port <= 0xffff ? undefined : 'a port must be 0 to 65535',
-    STATIC_PAYLOAD_TYPES[track.codec] === audioType || dynamic(audioType) ? undefined : `${track.codec} needs payload type ${STATIC_PAYLOAD_TYPES[track.codec]} or a dynamic one`,
+    STATIC_PAYLOAD_TYPES[track.codec] === audioType || dynamic(audioType)
+      ? undefined
+      : `${track.codec} needs payload type ${STATIC_PAYLOAD_TYPES[track.codec]} or a dynamic one`,
     eventType === undefined || (dynamic(eventType) && eventType !== audioType) ? undefined : 'telephone-event needs its own dynamic payload type',
     track.ptimeMs === undefined ? undefined : checkPtime(String(track.ptimeMs)),
     MEDIA_DIRECTIONS.includes(track.direction) ? undefined : 'unknown media direction',

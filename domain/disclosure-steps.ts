@@ -10,14 +10,7 @@ import { actAs, signOffRefusal, type Actor, type SignOff, type User } from './si
 
 export type { DisclosureState };
 
-export type DisclosureAction =
-  | 'confirm_recordings'
-  | 'submit'
-  | 'sign_off'
-  | 'withdraw'
-  | 'handover_signed'
-  | 'package_provided'
-  | 'destruction_reported';
+export type DisclosureAction = 'confirm_recordings' | 'submit' | 'sign_off' | 'withdraw' | 'handover_signed' | 'package_provided' | 'destruction_reported';
 
 export interface DisclosureFacts {
   state: DisclosureState;

@@ -3,12 +3,5 @@
 export const FULL_RECORDING_GROUNDS = ['interest_related_complaints', 'malicious_complaints', 'other'] as const;
 export type FullRecordingGround = (typeof FULL_RECORDING_GROUNDS)[number];
 
-export const FULL_RECORDING_STATUSES = [
-  'under_review',
-  'approved',
-  'active',
-  'rejected',
-  'ended',
-  'revoked',
-] as const;
+export const FULL_RECORDING_STATUSES = ['under_review', 'approved', 'active', 'rejected', 'ended', 'revoked'] as const;
 export type FullRecordingStatus = (typeof FULL_RECORDING_STATUSES)[number];

@@ -20,7 +20,10 @@ export type HolidayYearTable = Readonly<Record<string, readonly string[]>>;
 /** Thrown when a date falls in a year the holiday tables do not cover: better to stop than to guess. */
 export class HolidayTableMissingError extends Error {
   readonly code = 'HOLIDAY_TABLE_MISSING';
-  constructor(readonly year: number, readonly coveredYears: readonly number[]) {
+  constructor(
+    readonly year: number,
+    readonly coveredYears: readonly number[],
+  ) {
     super(
       `공휴일 표가 없는 연도입니다: ${year}년 (보유: ${coveredYears.join(', ') || '없음'}). ` +
         '@hyunbinseo/holidays-kr 패키지를 새 관보 공휴일 표가 있는 판으로 올리십시오.',
@@ -100,7 +103,10 @@ export class LegalCalendar {
   private readonly localDateFormat: Intl.DateTimeFormat;
   private readonly localTimeFormat: Intl.DateTimeFormat;
 
-  constructor(tables: ReadonlyMap<number, HolidayYearTable>, readonly timeZone: string) {
+  constructor(
+    tables: ReadonlyMap<number, HolidayYearTable>,
+    readonly timeZone: string,
+  ) {
     this.tables = tables;
     this.localDateFormat = new Intl.DateTimeFormat('en-CA', {
       timeZone,
@@ -144,17 +150,8 @@ export class LegalCalendar {
   }
 
   private offsetMs(instant: Date): number {
-    const parts = Object.fromEntries(
-      this.localTimeFormat.formatToParts(instant).map((part) => [part.type, part.value]),
-    );
-    const asUtc = Date.UTC(
-      Number(parts.year),
-      Number(parts.month) - 1,
-      Number(parts.day),
-      Number(parts.hour),
-      Number(parts.minute),
-      Number(parts.second),
-    );
+    const parts = Object.fromEntries(this.localTimeFormat.formatToParts(instant).map((part) => [part.type, part.value]));
+    const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
     return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
   }
 
@@ -196,7 +193,7 @@ export class LegalCalendar {
   /** The date `count` working days after `date` (the date itself not counted), for reminder offsets. */
   addWorkingDays(date: LocalDate, count: number): LocalDate {
     let day = date;
-    for (let counted = 0; counted < count; ) {
+    for (let counted = 0; counted < count;) {
       day = addDays(day, 1);
       if (!this.isNonWorkingDay(day)) counted += 1;
     }

@@ -5,7 +5,6 @@ export type RoleId = (typeof ROLE_IDS)[number];
 export const SIGN_OFF_ROLES = ['operator', 'deputy', 'chief'] as const;
 export type SignOffRole = (typeof SIGN_OFF_ROLES)[number];
 
-
 export const ROLE_LABELS: Record<RoleId, string> = {
   chief: '관리부서의 장 (과장)',
   deputy: '부책임자 (팀장)',

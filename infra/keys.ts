@@ -100,9 +100,7 @@ export interface CaptureSecrets {
  * The capture appliance's secrets: the control API token and the device passwords. Development creates both files
  * on first start (the device file with the call generator only); production refuses to start without them.
  */
-export function loadCaptureSecrets(
-  settings: Pick<Settings, 'environment' | 'captureControlTokenFile' | 'captureDevicesFile'>,
-): CaptureSecrets {
+export function loadCaptureSecrets(settings: Pick<Settings, 'environment' | 'captureControlTokenFile' | 'captureDevicesFile'>): CaptureSecrets {
   const development = settings.environment === 'development';
   createOnce(development, settings.captureControlTokenFile, () => `${randomBytes(32).toString('base64url')}\n`);
   createOnce(development, settings.captureDevicesFile, () => `${CALL_GENERATOR_DEVICE}:${randomBytes(24).toString('base64url')}\n`);
@@ -130,8 +128,10 @@ export function loadCaptureSecrets(
  * (it alone builds packages); development creates it on first start, production refuses to start without it.
  */
 export function loadPackageSigningKey(settings: Pick<Settings, 'environment' | 'packageSigningKeyFile'>): KeyObject {
-  createOnce(settings.environment === 'development', settings.packageSigningKeyFile, () =>
-    generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  createOnce(
+    settings.environment === 'development',
+    settings.packageSigningKeyFile,
+    () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
   );
   return readPackageSigningKey(settings.packageSigningKeyFile);
 }
@@ -166,7 +166,9 @@ export function packageSigningPublicKey(key: KeyObject): PublishedKey {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
   return {
     pem: publicKey.export({ type: 'spki', format: 'pem' }) as string,
-    sha256: createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex'),
+    sha256: createHash('sha256')
+      .update(publicKey.export({ type: 'spki', format: 'der' }))
+      .digest('hex'),
   };
 }
 

@@ -11,7 +11,6 @@ import { PROJECT_ROOT } from './paths';
 import { parsePeriod, type Period } from '../domain/period';
 import { ROLE_IDS, SIGN_OFF_ROLES, type RoleId } from '../domain/roles';
 
-
 const period = z.string().transform((text, ctx): Period => {
   const parsed = parsePeriod(text);
   if (!parsed) {
@@ -111,7 +110,7 @@ export const SETTINGS = {
   }),
   dataDir: setting({
     env: 'DATA_DIR',
-    doc: 'folder for the embedded SQLite database, the Temporal dev server\'s database and log, and the development master key',
+    doc: "folder for the embedded SQLite database, the Temporal dev server's database and log, and the development master key",
     default: 'data',
     schema: z.string().min(1),
   }),
@@ -141,7 +140,7 @@ export const SETTINGS = {
   }),
   destructionReportPeriod: setting({
     env: 'DESTRUCTION_REPORT_PERIOD',
-    doc: 'Art. 9(4) period for the recipient\'s Form 3, counted the Civil Act way from the day of receipt',
+    doc: "Art. 9(4) period for the recipient's Form 3, counted the Civil Act way from the day of receipt",
     default: '30d',
     schema: period,
   }),
@@ -222,7 +221,7 @@ export const SETTINGS = {
   }),
   announcementAudioFile: setting({
     env: 'ANNOUNCEMENT_AUDIO_FILE',
-    doc: 'the announcement as the PBX takes it: WAV, G.711 µ-law, 8 kHz, mono; the default is the file shipped in the project, spoken from the default text (`infra/scripts/make-announcement.sh` makes another from a city\'s own text)',
+    doc: "the announcement as the PBX takes it: WAV, G.711 µ-law, 8 kHz, mono; the default is the file shipped in the project, spoken from the default text (`infra/scripts/make-announcement.sh` makes another from a city's own text)",
     default: '<project>/templates/announcement/announcement-ko.wav',
     schema: z.string().min(1),
   }),
@@ -274,7 +273,7 @@ export const SETTINGS = {
   }),
   captureControlUrl: setting({
     env: 'CAPTURE_CONTROL_URL',
-    doc: "where the worker and the health check reach the capture control API; default `http://127.0.0.1:<CAPTURE_CONTROL_PORT>` (capture on this host). The API listens on 127.0.0.1 only: from another host, reach it through a TLS tunnel to the telecom room",
+    doc: 'where the worker and the health check reach the capture control API; default `http://127.0.0.1:<CAPTURE_CONTROL_PORT>` (capture on this host). The API listens on 127.0.0.1 only: from another host, reach it through a TLS tunnel to the telecom room',
     schema: optionalText.pipe(url(['http:', 'https:']).optional()),
   }),
   captureControlTokenFile: setting({
@@ -285,7 +284,7 @@ export const SETTINGS = {
   }),
   captureDevicesFile: setting({
     env: 'CAPTURE_DEVICES_FILE',
-    doc: 'the devices allowed to push calls: one `name:password` per line, checked by RTSP Digest; created in development with the call generator\'s device only',
+    doc: "the devices allowed to push calls: one `name:password` per line, checked by RTSP Digest; created in development with the call generator's device only",
     default: '<DATA_DIR>/keys/capture-devices',
     schema: z.string().min(1),
   }),
@@ -368,12 +367,12 @@ export const SETTINGS = {
   }),
   temporalTlsCaFile: setting({
     env: 'TEMPORAL_TLS_CA_FILE',
-    doc: 'CA certificate (PEM) that signed the cluster\'s server certificate',
+    doc: "CA certificate (PEM) that signed the cluster's server certificate",
     schema: optionalText,
   }),
   temporalTlsServerName: setting({
     env: 'TEMPORAL_TLS_SERVER_NAME',
-    doc: 'server name to verify in the cluster\'s certificate',
+    doc: "server name to verify in the cluster's certificate",
     schema: optionalText,
   }),
   temporalDevPort: setting({
@@ -391,7 +390,14 @@ export const SETTINGS = {
   workerMetricsPort: setting({
     env: 'WORKER_METRICS_PORT',
     doc: "port on 127.0.0.1 where a process running the worker exports the Temporal SDK's own Prometheus metrics (workflow task latencies, polls, slots), read through the API's `/metrics`; empty: not exported",
-    schema: optionalText.pipe(z.string().regex(/^[0-9]{1,5}$/, { message: '포트 번호여야 합니다' }).transform(Number).pipe(z.number().int().min(1).max(65_535)).optional()),
+    schema: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[0-9]{1,5}$/, { message: '포트 번호여야 합니다' })
+        .transform(Number)
+        .pipe(z.number().int().min(1).max(65_535))
+        .optional(),
+    ),
   }),
   metricsTokenFile: setting({
     env: 'METRICS_TOKEN_FILE',
@@ -496,7 +502,10 @@ export const SETTINGS = {
     default: '',
     schema: z.string().transform((text, ctx) => {
       const mapping = new Map<string, RoleId>();
-      for (const pair of text.split(';').map((part) => part.trim()).filter(Boolean)) {
+      for (const pair of text
+        .split(';')
+        .map((part) => part.trim())
+        .filter(Boolean)) {
         const equals = pair.indexOf('=');
         const role = pair.slice(0, equals).trim();
         const groupDn = pair.slice(equals + 1).trim();
@@ -536,10 +545,7 @@ export type Settings = Omit<CatalogueValues, 'callGenerator' | 'captureControlUr
 
 export class SettingsError extends Error {
   constructor(readonly problems: readonly { env: string; message: string }[]) {
-    super(
-      '설정이 올바르지 않아 시작할 수 없습니다:\n' +
-        problems.map((problem) => `  ${problem.env}: ${problem.message}`).join('\n'),
-    );
+    super('설정이 올바르지 않아 시작할 수 없습니다:\n' + problems.map((problem) => `  ${problem.env}: ${problem.message}`).join('\n'));
     this.name = 'SettingsError';
   }
 }
@@ -572,26 +578,20 @@ export function loadSettingsOrExit(): Settings {
 /** Defaults that depend on other settings, and rules that span several. */
 function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, problems: { env: string; message: string }[]): Settings {
   const dataDir = path.resolve(settings.dataDir);
-  const masterKeyFile =
-    env.MASTER_KEY_FILE === undefined ? path.join(dataDir, 'keys', 'master.key') : path.resolve(settings.masterKeyFile);
+  const masterKeyFile = env.MASTER_KEY_FILE === undefined ? path.join(dataDir, 'keys', 'master.key') : path.resolve(settings.masterKeyFile);
   const databaseName =
-    settings.databaseName !== ''
-      ? settings.databaseName
-      : settings.databaseDriver === 'sqlite'
-        ? path.join(dataDir, 'recording.sqlite')
-        : 'recording';
-  const keyFile = (variable: string, name: string, value: string) =>
-    env[variable] === undefined ? path.join(dataDir, 'keys', name) : path.resolve(value);
+    settings.databaseName !== '' ? settings.databaseName : settings.databaseDriver === 'sqlite' ? path.join(dataDir, 'recording.sqlite') : 'recording';
+  const keyFile = (variable: string, name: string, value: string) => (env[variable] === undefined ? path.join(dataDir, 'keys', name) : path.resolve(value));
   const captureControlTokenFile = keyFile('CAPTURE_CONTROL_TOKEN_FILE', 'capture-control.token', settings.captureControlTokenFile);
   const captureDevicesFile = keyFile('CAPTURE_DEVICES_FILE', 'capture-devices', settings.captureDevicesFile);
   const packageSigningKeyFile = keyFile('PACKAGE_SIGNING_KEY_FILE', 'package-signing.pem', settings.packageSigningKeyFile);
-  const announcementAudioFile = env.ANNOUNCEMENT_AUDIO_FILE === undefined
-    ? path.join(PROJECT_ROOT, 'templates', 'announcement', 'announcement-ko.wav')
-    : path.resolve(settings.announcementAudioFile);
+  const announcementAudioFile =
+    env.ANNOUNCEMENT_AUDIO_FILE === undefined
+      ? path.join(PROJECT_ROOT, 'templates', 'announcement', 'announcement-ko.wav')
+      : path.resolve(settings.announcementAudioFile);
   const callGenerator = settings.callGenerator ?? settings.environment === 'development';
   const captureControlUrl = (settings.captureControlUrl ?? `http://127.0.0.1:${settings.captureControlPort}`).replace(/\/+$/, '');
-  const databasePort =
-    settings.databasePort !== 0 ? settings.databasePort : settings.databaseDriver === 'mssql' ? 1433 : 5432;
+  const databasePort = settings.databasePort !== 0 ? settings.databasePort : settings.databaseDriver === 'mssql' ? 1433 : 5432;
 
   const tlsFiles = [settings.temporalTlsCertFile, settings.temporalTlsKeyFile];
   if (tlsFiles.filter(Boolean).length === 1) {
@@ -630,7 +630,16 @@ function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, probl
   }
   if (problems.length > 0) throw new SettingsError(problems);
   return {
-    ...settings, dataDir, masterKeyFile, databaseName, databasePort, captureControlTokenFile, captureDevicesFile, callGenerator, captureControlUrl,
-    announcementAudioFile, packageSigningKeyFile,
+    ...settings,
+    dataDir,
+    masterKeyFile,
+    databaseName,
+    databasePort,
+    captureControlTokenFile,
+    captureDevicesFile,
+    callGenerator,
+    captureControlUrl,
+    announcementAudioFile,
+    packageSigningKeyFile,
   };
 }

@@ -242,8 +242,13 @@ export async function backup(options: {
   // Audited before the snapshot, so the backup carries the entry that says it was taken.
   await orm.em.fork().transactional((tx) =>
     appendAuditEvent(tx, {
-      actor: 'system:backup', role: 'system', sourceAddress: os.hostname(), action: 'backup.created',
-      targetType: 'backup', targetId: backupId, reason: '데이터 백업',
+      actor: 'system:backup',
+      role: 'system',
+      sourceAddress: os.hostname(),
+      action: 'backup.created',
+      targetType: 'backup',
+      targetId: backupId,
+      reason: '데이터 백업',
       detail: { operatingSystemUser: options.operator ?? os.userInfo().username, keysBackedUp: keysTarget !== undefined, masterKeyFingerprint: fingerprint },
     }),
   );
@@ -306,14 +311,29 @@ export async function backup(options: {
       files.push(file);
     }
   }
-  const manifest: DataManifest = { format: DATA_FORMAT, version: 1, backupId, createdAt, databaseDriver: settings.databaseDriver, masterKeyFingerprint: fingerprint, files };
+  const manifest: DataManifest = {
+    format: DATA_FORMAT,
+    version: 1,
+    backupId,
+    createdAt,
+    databaseDriver: settings.databaseDriver,
+    masterKeyFingerprint: fingerprint,
+    files,
+  };
   const manifestSha256 = writeManifest(target, MANIFEST, manifest);
 
   if (keysTarget) {
     mkdirSync(keysTarget, { recursive: true, mode: 0o700 });
     const keys: KeysManifest['files'] = [];
     for (const entry of keyFiles(settings)) keys.push({ ...(await copyInto(entry.file, keysTarget, entry.name)), role: entry.role });
-    writeManifest(keysTarget, KEYS_MANIFEST, { format: KEYS_FORMAT, version: 1, backupId, createdAt, masterKeyFingerprint: fingerprint, files: keys } satisfies KeysManifest);
+    writeManifest(keysTarget, KEYS_MANIFEST, {
+      format: KEYS_FORMAT,
+      version: 1,
+      backupId,
+      createdAt,
+      masterKeyFingerprint: fingerprint,
+      files: keys,
+    } satisfies KeysManifest);
   }
   return {
     backupId,
@@ -384,7 +404,9 @@ export interface RestoreReport {
 async function postgresHasTables(settings: DatabaseSettings): Promise<boolean> {
   const orm = await initOrm(settings);
   try {
-    const rows = (await orm.em.getConnection().execute("select count(*) as n from information_schema.tables where table_schema = 'public'")) as { n: string | number }[];
+    const rows = (await orm.em.getConnection().execute("select count(*) as n from information_schema.tables where table_schema = 'public'")) as {
+      n: string | number;
+    }[];
     return Number(rows[0]?.n ?? 0) > 0;
   } finally {
     await orm.close(true);
@@ -401,11 +423,17 @@ export async function restore(options: { settings: BackupSettings; source: strin
   const source = path.resolve(options.source);
   const manifest = await verifyBackup(source);
   if (manifest.databaseDriver !== settings.databaseDriver) {
-    throw new BackupError('RESTORE_DRIVER_MISMATCH', `백업은 ${manifest.databaseDriver} 데이터베이스의 것인데 설정(DB_DRIVER)은 ${settings.databaseDriver}입니다`);
+    throw new BackupError(
+      'RESTORE_DRIVER_MISMATCH',
+      `백업은 ${manifest.databaseDriver} 데이터베이스의 것인데 설정(DB_DRIVER)은 ${settings.databaseDriver}입니다`,
+    );
   }
   const keyManifest = options.keysSource ? await verifyKeyBackup(path.resolve(options.keysSource)) : undefined;
   if (keyManifest && keyManifest.masterKeyFingerprint !== manifest.masterKeyFingerprint) {
-    throw new BackupError('KEY_MISMATCH', `키 백업의 마스터 키(지문 ${keyManifest.masterKeyFingerprint})가 이 데이터 백업의 키(${manifest.masterKeyFingerprint})가 아닙니다`);
+    throw new BackupError(
+      'KEY_MISMATCH',
+      `키 백업의 마스터 키(지문 ${keyManifest.masterKeyFingerprint})가 이 데이터 백업의 키(${manifest.masterKeyFingerprint})가 아닙니다`,
+    );
   }
   if (!keyManifest) {
     if (!existsSync(settings.masterKeyFile)) {
@@ -415,18 +443,23 @@ export async function restore(options: { settings: BackupSettings; source: strin
     const fingerprint = masterKeyFingerprint(present);
     present.fill(0);
     if (fingerprint !== manifest.masterKeyFingerprint) {
-      throw new BackupError('KEY_MISMATCH', `${settings.masterKeyFile}의 키(지문 ${fingerprint})로는 이 백업(키 지문 ${manifest.masterKeyFingerprint})을 열 수 없습니다. 백업 후 키를 교체했다면 그때 남긴 이전 키가 필요합니다`);
+      throw new BackupError(
+        'KEY_MISMATCH',
+        `${settings.masterKeyFile}의 키(지문 ${fingerprint})로는 이 백업(키 지문 ${manifest.masterKeyFingerprint})을 열 수 없습니다. 백업 후 키를 교체했다면 그때 남긴 이전 키가 필요합니다`,
+      );
     }
   }
 
   // Only into an empty place: a restore never mixes with, or overwrites, data that is there.
   const occupied = FILE_FOLDERS.map((folder) => path.join(settings.dataDir, folder)).filter((folder) => !emptyOrAbsent(folder));
   if (settings.databaseDriver === 'sqlite' && existsSync(settings.databaseName)) occupied.push(settings.databaseName);
-  if (manifest.files.some((file) => file.path === TEMPORAL_FILE) && existsSync(path.join(settings.dataDir, TEMPORAL_FILE))) occupied.push(path.join(settings.dataDir, TEMPORAL_FILE));
+  if (manifest.files.some((file) => file.path === TEMPORAL_FILE) && existsSync(path.join(settings.dataDir, TEMPORAL_FILE)))
+    occupied.push(path.join(settings.dataDir, TEMPORAL_FILE));
   if (settings.databaseDriver === 'postgresql' && (await postgresHasTables(settings))) occupied.push(`PostgreSQL ${settings.databaseName}`);
   const keysToPlace = (keyManifest?.files ?? []).map((file) => ({ file, to: keyTarget(settings, file.role) }));
   for (const { file, to } of keysToPlace) {
-    if (existsSync(to) && readFileSync(to).toString() !== readFileSync(path.join(path.resolve(options.keysSource as string), file.path)).toString()) occupied.push(to);
+    if (existsSync(to) && readFileSync(to).toString() !== readFileSync(path.join(path.resolve(options.keysSource as string), file.path)).toString())
+      occupied.push(to);
   }
   if (occupied.length > 0) throw new BackupError('RESTORE_TARGET_NOT_EMPTY', `복원할 곳이 비어 있지 않습니다:\n  ${occupied.join('\n  ')}`);
 
@@ -450,7 +483,11 @@ export async function restore(options: { settings: BackupSettings; source: strin
     renameSync(partial, settings.databaseName);
     syncPath(path.dirname(settings.databaseName));
   } else {
-    await runTool('pg_restore', ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', `--dbname=${settings.databaseName}`, path.join(source, PG_DUMP_FILE)], pgEnvironment(settings));
+    await runTool(
+      'pg_restore',
+      ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', `--dbname=${settings.databaseName}`, path.join(source, PG_DUMP_FILE)],
+      pgEnvironment(settings),
+    );
   }
 
   const orm = await initOrm(settings);
@@ -459,12 +496,27 @@ export async function restore(options: { settings: BackupSettings; source: strin
     if (!before.ok) throw new BackupError('RESTORE_AUDIT_CHAIN_BROKEN', `복원한 감사 기록의 무결성 검증 실패: ${before.brokenAt}번째 — ${before.problem}`);
     await orm.em.fork().transactional((tx) =>
       appendAuditEvent(tx, {
-        actor: 'system:backup', role: 'system', sourceAddress: os.hostname(), action: 'backup.restored',
-        targetType: 'backup', targetId: manifest.backupId, reason: '백업에서 복원',
-        detail: { operatingSystemUser: options.operator ?? os.userInfo().username, backupCreatedAt: manifest.createdAt, files: manifest.files.length, keysRestored: keysToPlace.map(({ file }) => file.role) },
+        actor: 'system:backup',
+        role: 'system',
+        sourceAddress: os.hostname(),
+        action: 'backup.restored',
+        targetType: 'backup',
+        targetId: manifest.backupId,
+        reason: '백업에서 복원',
+        detail: {
+          operatingSystemUser: options.operator ?? os.userInfo().username,
+          backupCreatedAt: manifest.createdAt,
+          files: manifest.files.length,
+          keysRestored: keysToPlace.map(({ file }) => file.role),
+        },
       }),
     );
-    return { backupId: manifest.backupId, files: manifest.files.length, keysRestored: keysToPlace.map(({ file }) => file.role), auditChain: await verifyAuditChain(orm.em) };
+    return {
+      backupId: manifest.backupId,
+      files: manifest.files.length,
+      keysRestored: keysToPlace.map(({ file }) => file.role),
+      auditChain: await verifyAuditChain(orm.em),
+    };
   } finally {
     await orm.close(true);
   }

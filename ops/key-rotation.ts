@@ -27,12 +27,7 @@ import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, re
 import os from 'node:os';
 import path from 'node:path';
 import type { EntityManager, EntityName, MikroORM } from '@mikro-orm/core';
-import {
-  destroyRecordingFile,
-  listRecordingFiles,
-  recordingFileKeyState,
-  replaceRecordingFileKey,
-} from '../capture/recording-store';
+import { destroyRecordingFile, listRecordingFiles, recordingFileKeyState, replaceRecordingFileKey } from '../capture/recording-store';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { DecryptionError, newDataKey, unwrapKey, wrapKey } from '../infra/crypto/envelope';
 import { AuditEvent, Recording } from '../infra/db/entities';
@@ -46,7 +41,6 @@ export type KeyRotationErrorCode =
   | 'KEY_UNREADABLE'
   | 'CHANGED_DURING_ROTATION'
   | 'ROTATION_INCOMPLETE';
-
 
 export class KeyRotationError extends Error {
   readonly code: KeyRotationErrorCode;
@@ -224,7 +218,10 @@ function readKeyFile(file: string): Buffer {
 
 /** The data key under `oldKey` or `newKey`, or undefined if neither opens it. */
 function unwrapEither(wrapped: string, oldKey: Buffer, newKey: Buffer): { dataKey: Buffer; under: 'old' | 'new' } | undefined {
-  for (const [key, under] of [[newKey, 'new'], [oldKey, 'old']] as const) {
+  for (const [key, under] of [
+    [newKey, 'new'],
+    [oldKey, 'old'],
+  ] as const) {
     try {
       return { dataKey: unwrapKey(wrapped, key), under };
     } catch (error) {
@@ -287,7 +284,10 @@ async function rewrapTable(
     for (const row of page) {
       const opened = unwrapEither(row.wrappedKey, oldKey, newKey);
       if (!opened) {
-        throw new KeyRotationError('KEY_UNREADABLE', `${table} ${row.id}: 이전 키로도 새 키로도 풀리지 않는 키입니다 (교체를 멈췄습니다; 키 파일은 그대로입니다)`);
+        throw new KeyRotationError(
+          'KEY_UNREADABLE',
+          `${table} ${row.id}: 이전 키로도 새 키로도 풀리지 않는 키입니다 (교체를 멈췄습니다; 키 파일은 그대로입니다)`,
+        );
       }
       try {
         if (opened.under === 'new') report.alreadyNew[table] = (report.alreadyNew[table] ?? 0) + 1;
@@ -331,7 +331,10 @@ async function rewrapFiles(
   const { files, leftovers } = await listRecordingFiles(options.dataDir);
   // Copies of an interrupted run: the originals beside them are whole (the rename is what would have replaced them).
   for (const leftover of leftovers) rmSync(leftover, { force: true });
-  const deleted = await deletedAmong(options.orm, files.map((entry) => entry.recordingId));
+  const deleted = await deletedAmong(
+    options.orm,
+    files.map((entry) => entry.recordingId),
+  );
   for (const entry of files) {
     let outcome: FileOutcome;
     if (deleted.has(entry.recordingId)) {
@@ -346,7 +349,10 @@ async function rewrapFiles(
       else {
         const underOld = await recordingFileKeyState(entry.file, oldKey);
         if (underOld.state !== 'opens' || underOld.recordingId !== entry.recordingId) {
-          throw new KeyRotationError('KEY_UNREADABLE', `녹취 파일 ${entry.file}: 이전 키로도 새 키로도 열리지 않습니다 (교체를 멈췄습니다; 키 파일은 그대로입니다)`);
+          throw new KeyRotationError(
+            'KEY_UNREADABLE',
+            `녹취 파일 ${entry.file}: 이전 키로도 새 키로도 열리지 않습니다 (교체를 멈췄습니다; 키 파일은 그대로입니다)`,
+          );
         }
         const dataKey = unwrapKey(underOld.wrappedKey, oldKey);
         try {
@@ -366,7 +372,10 @@ async function rewrapFiles(
 async function verifyAll(options: RotationOptions, newKey: Buffer): Promise<number> {
   let verified = 0;
   const refuse = (what: string) =>
-    new KeyRotationError('ROTATION_INCOMPLETE', `${what}: 새 키로 열리지 않습니다. 시스템이 교체 중에 실행되었을 수 있습니다 — 모두 멈추고 다시 실행하십시오 (키 파일은 그대로입니다)`);
+    new KeyRotationError(
+      'ROTATION_INCOMPLETE',
+      `${what}: 새 키로 열리지 않습니다. 시스템이 교체 중에 실행되었을 수 있습니다 — 모두 멈추고 다시 실행하십시오 (키 파일은 그대로입니다)`,
+    );
   for (const holder of wrappedKeyEntities(options.orm)) {
     const { table } = holder;
     let after: string | undefined;

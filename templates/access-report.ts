@@ -102,7 +102,17 @@ export class AccessAnalysis {
     const { options } = this;
     for (const entry of entries) {
       if (!isPerson(entry)) continue;
-      const user = this.byUser.get(entry.actor) ?? { actor: entry.actor, roles: [], entries: 0, recordingReads: 0, distinctRecordings: 0, releases: 0, refusals: 0, afterHours: 0, recordings: new Set<string>() };
+      const user = this.byUser.get(entry.actor) ?? {
+        actor: entry.actor,
+        roles: [],
+        entries: 0,
+        recordingReads: 0,
+        distinctRecordings: 0,
+        releases: 0,
+        refusals: 0,
+        afterHours: 0,
+        recordings: new Set<string>(),
+      };
       this.byUser.set(entry.actor, user);
       if (!user.roles.includes(entry.role)) user.roles.push(entry.role);
       user.entries += 1;
@@ -138,13 +148,19 @@ export class AccessAnalysis {
     for (const daily of this.perDay.values()) {
       if (daily.recordings.size > options.readsPerDayLimit) {
         anomalies.push({
-          actor: daily.actor, day: daily.day, kind: 'many_recordings', count: daily.recordings.size,
+          actor: daily.actor,
+          day: daily.day,
+          kind: 'many_recordings',
+          count: daily.recordings.size,
           description: `하루에 녹취 ${daily.recordings.size}건 조회 (기준 ${options.readsPerDayLimit}건 초과)`,
         });
       }
       if (daily.refusals > options.refusalsPerDayLimit) {
         anomalies.push({
-          actor: daily.actor, day: daily.day, kind: 'many_refusals', count: daily.refusals,
+          actor: daily.actor,
+          day: daily.day,
+          kind: 'many_refusals',
+          count: daily.refusals,
           description: `하루에 거부된 요청 ${daily.refusals}건 (기준 ${options.refusalsPerDayLimit}건 초과)`,
         });
       }
@@ -184,7 +200,13 @@ export interface AccessReportHeading {
 }
 
 const entryRow = (entry: AccessEntry, timeZone: string, label: string) => [
-  formatKoreanDateTime(entry.at, timeZone), entry.actor, entry.role, entry.sourceAddress, label, `${entry.targetType} ${entry.targetId}`, entry.reason,
+  formatKoreanDateTime(entry.at, timeZone),
+  entry.actor,
+  entry.role,
+  entry.sourceAddress,
+  label,
+  `${entry.targetType} ${entry.targetId}`,
+  entry.reason,
 ];
 const ENTRY_HEADER = ['일시', '사용자', '역할', '접속 주소', '행위', '대상', '사유'];
 
@@ -200,7 +222,12 @@ export async function writeAccessReportXlsx(findings: AccessFindings, heading: A
     [`${year}년 ${Number(month)}월 접근기록 점검 보고서`],
     ['근거', '개인정보의 안전성 확보조치 기준 제8조 (접속기록의 보관 및 점검)'],
     ['작성 일시', formatKoreanDateTime(heading.generatedAt, heading.timeZone)],
-    ['감사 기록 범위', heading.chain.firstSeq === null ? '해당 월의 기록 없음' : `${heading.chain.firstSeq}번 ~ ${heading.chain.lastSeq}번 (마지막 해시 ${heading.chain.lastHash})`],
+    [
+      '감사 기록 범위',
+      heading.chain.firstSeq === null
+        ? '해당 월의 기록 없음'
+        : `${heading.chain.firstSeq}번 ~ ${heading.chain.lastSeq}번 (마지막 해시 ${heading.chain.lastHash})`,
+    ],
     [],
     ['사람의 접근 기록', summary.entries],
     ['접근한 사용자', summary.users],
@@ -210,7 +237,16 @@ export async function writeAccessReportXlsx(findings: AccessFindings, heading: A
     ['이상 징후', summary.anomalies],
     [],
     ['사용자', '역할', '접근', '녹취 조회', '조회한 녹취 (서로 다른)', '재생·내보내기', '거부', '업무시간 외'],
-    ...findings.users.map((user) => [user.actor, user.roles.join(', '), user.entries, user.recordingReads, user.distinctRecordings, user.releases, user.refusals, user.afterHours]),
+    ...findings.users.map((user) => [
+      user.actor,
+      user.roles.join(', '),
+      user.entries,
+      user.recordingReads,
+      user.distinctRecordings,
+      user.releases,
+      user.refusals,
+      user.afterHours,
+    ]),
   ]);
   cover.getRow(1).font = { bold: true, size: 14 };
   cover.getColumn(1).width = 22;
@@ -222,9 +258,25 @@ export async function writeAccessReportXlsx(findings: AccessFindings, heading: A
     worksheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: header.length } };
     header.forEach((_, index) => (worksheet.getColumn(index + 1).width = index === header.length - 1 ? 40 : 20));
   };
-  sheet('재생·내보내기', ENTRY_HEADER, findings.releases.map((entry) => entryRow(entry, heading.timeZone, auditActionLabel(entry.action))));
-  sheet('거부', ENTRY_HEADER, findings.refusals.map((entry) => entryRow(entry, heading.timeZone, '요청 거부')));
-  sheet('업무시간 외', ENTRY_HEADER, findings.afterHours.map((entry) => entryRow(entry, heading.timeZone, auditActionLabel(entry.action))));
-  sheet('이상 징후', ['날짜', '사용자', '내용'], findings.anomalies.map((anomaly) => [anomaly.day, anomaly.actor, anomaly.description]));
+  sheet(
+    '재생·내보내기',
+    ENTRY_HEADER,
+    findings.releases.map((entry) => entryRow(entry, heading.timeZone, auditActionLabel(entry.action))),
+  );
+  sheet(
+    '거부',
+    ENTRY_HEADER,
+    findings.refusals.map((entry) => entryRow(entry, heading.timeZone, '요청 거부')),
+  );
+  sheet(
+    '업무시간 외',
+    ENTRY_HEADER,
+    findings.afterHours.map((entry) => entryRow(entry, heading.timeZone, auditActionLabel(entry.action))),
+  );
+  sheet(
+    '이상 징후',
+    ['날짜', '사용자', '내용'],
+    findings.anomalies.map((anomaly) => [anomaly.day, anomaly.actor, anomaly.description]),
+  );
   return Buffer.from(await workbook.xlsx.writeBuffer());
 }

@@ -34,8 +34,7 @@ export interface HandingOverOfficial {
   name: string;
 }
 
-const longDate = (date: Date | undefined, context: DocumentContext) =>
-  date ? formatKoreanLongDate(date, context.timeZone) : BLANK_DATE;
+const longDate = (date: Date | undefined, context: DocumentContext) => (date ? formatKoreanLongDate(date, context.timeZone) : BLANK_DATE);
 
 /** Form 1 as the operator registered it. */
 export function applicationFields(request: DisclosureRequest, context: DocumentContext): Form1Fields {
@@ -141,7 +140,6 @@ export function destructionReportFields(
     receiverUnitRankName: reported ? receiver : '',
   };
 }
-
 
 /** 녹취정보 신청 거부 통지서: why the request cannot be granted, on the rules' Art. 9(1). */
 export function rejectionNoticeFields(

@@ -204,23 +204,56 @@ export function municipality(municipalityName: string): Common {
 export const BLANK_FORMS = {
   'form1-application': (common: Common): Form1Fields => ({
     ...common,
-    viewingMark: UNCHECKED, provisionMark: UNCHECKED, applicantName: '', applicantBirthDateOrBusinessNumber: '',
-    applicantAddress: '', applicantContact: '', recordingTime: '', recordedPhoneNumber: '', purpose: '',
-    relationToParty: '', reason: '', applicationDate: BLANK_DATE, attachments: '',
+    viewingMark: UNCHECKED,
+    provisionMark: UNCHECKED,
+    applicantName: '',
+    applicantBirthDateOrBusinessNumber: '',
+    applicantAddress: '',
+    applicantContact: '',
+    recordingTime: '',
+    recordedPhoneNumber: '',
+    purpose: '',
+    relationToParty: '',
+    reason: '',
+    applicationDate: BLANK_DATE,
+    attachments: '',
   }),
   'form2-handover-receipt': (common: Common, reportPeriod: string): Form2Fields => ({
     ...common,
     items: [{ managementNumber: '', recordingTime: '', recordedPhoneNumber: '', purpose: '', fileCount: '', remarks: '' }],
-    receivedDate: BLANK_DATE, reportPeriod, documentDate: BLANK_DATE, recipientAddress: '', recipientName: '',
-    handoverUnit: '', handoverRank: '', handoverName: '', recipientSigned: false, recipientSignature: null,
+    receivedDate: BLANK_DATE,
+    reportPeriod,
+    documentDate: BLANK_DATE,
+    recipientAddress: '',
+    recipientName: '',
+    handoverUnit: '',
+    handoverRank: '',
+    handoverName: '',
+    recipientSigned: false,
+    recipientSignature: null,
   }),
   'form3-destruction-report': (common: Common): Form3Fields => ({
     ...common,
-    provisionalMark: FORM3_PROVISIONAL_MARK, managementNumber: '', providedDate: '', recordingTime: '',
-    recordedPhoneNumber: '', purpose: '', fileCount: '', destroyedAt: '', methodOverwrite: UNCHECKED,
-    methodPhysical: UNCHECKED, methodOther: UNCHECKED, methodDetail: '', allCopiesYes: UNCHECKED,
-    allCopiesNo: UNCHECKED, witness: '', replyDate: BLANK_DATE, recipientAddress: '', recipientName: '',
-    receivedDate: '', receiverUnitRankName: '',
+    provisionalMark: FORM3_PROVISIONAL_MARK,
+    managementNumber: '',
+    providedDate: '',
+    recordingTime: '',
+    recordedPhoneNumber: '',
+    purpose: '',
+    fileCount: '',
+    destroyedAt: '',
+    methodOverwrite: UNCHECKED,
+    methodPhysical: UNCHECKED,
+    methodOther: UNCHECKED,
+    methodDetail: '',
+    allCopiesYes: UNCHECKED,
+    allCopiesNo: UNCHECKED,
+    witness: '',
+    replyDate: BLANK_DATE,
+    recipientAddress: '',
+    recipientName: '',
+    receivedDate: '',
+    receiverUnitRankName: '',
   }),
 };
 
@@ -239,11 +272,7 @@ async function loadTemplate(kind: FormKind, templatesDir: string | undefined): P
 }
 
 /** A filled form as DOCX. */
-export async function renderForm<K extends FormKind>(
-  kind: K,
-  fields: FieldsByKind[K],
-  options: { templatesDir?: string } = {},
-): Promise<Buffer> {
+export async function renderForm<K extends FormKind>(kind: K, fields: FieldsByKind[K], options: { templatesDir?: string } = {}): Promise<Buffer> {
   const template = await loadTemplate(kind, options.templatesDir);
   try {
     const report = await createReport({

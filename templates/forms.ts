@@ -52,10 +52,22 @@ function form1(): Block[] {
       table: {
         columns: [20, 30, 42, 42, 36],
         rows: [
-          { height: 12, cells: [label('신청인', { mergeDown: true }), label('성명 (기관·단체명)'), field('applicantName'), label('생년월일 (법인·사업자번호)'), field('applicantBirthDateOrBusinessNumber')] },
+          {
+            height: 12,
+            cells: [
+              label('신청인', { mergeDown: true }),
+              label('성명 (기관·단체명)'),
+              field('applicantName'),
+              label('생년월일 (법인·사업자번호)'),
+              field('applicantBirthDateOrBusinessNumber'),
+            ],
+          },
           { height: 12, cells: [label('', { continued: true }), label('주소 (부서명)'), field('applicantAddress', { span: 3 })] },
           { height: 12, cells: [label('', { continued: true }), label('연락처'), field('applicantContact', { span: 3 })] },
-          { height: 12, cells: [label('녹취정보', { mergeDown: true }), label('녹취일시'), field('recordingTime'), label('녹취전화번호'), field('recordedPhoneNumber')] },
+          {
+            height: 12,
+            cells: [label('녹취정보', { mergeDown: true }), label('녹취일시'), field('recordingTime'), label('녹취전화번호'), field('recordedPhoneNumber')],
+          },
           { height: 12, cells: [label('', { continued: true }), label('신청목적'), field('purpose'), label('당사자와의 관계'), field('relationToParty')] },
           { height: 40, cells: [label('신청사유', { span: 2 }), field('reason', { span: 3 })] },
           {
@@ -135,7 +147,13 @@ function form2(): Block[] {
         columns: [30, 140],
         rows: [
           { height: 10, cells: [label('인 수 자', { mergeDown: true }), { paragraphs: ['주 소: (부서명) {{recipientAddress}}'] }] },
-          { height: 10, cells: [label('', { continued: true }), { paragraphs: ['성 명: (기관단체명) {{recipientName}}                    (서 명) {{IF recipientSigned}}{{IMAGE recipientSignature}}{{END-IF}}'] }] },
+          {
+            height: 10,
+            cells: [
+              label('', { continued: true }),
+              { paragraphs: ['성 명: (기관단체명) {{recipientName}}                    (서 명) {{IF recipientSigned}}{{IMAGE recipientSignature}}{{END-IF}}'] },
+            ],
+          },
           { height: 10, cells: [label('인 계 자', { mergeDown: true }), { paragraphs: ['소 속: {{handoverUnit}}'] }] },
           { height: 10, cells: [label('', { continued: true }), { paragraphs: ['직 급: {{handoverRank}}'] }] },
           { height: 10, cells: [label('', { continued: true }), { paragraphs: ['성 명: {{handoverName}}                    (서 명)'] }] },
@@ -193,7 +211,10 @@ function form3(): Block[] {
         columns: [30, 140],
         rows: [
           { height: 10, cells: [label('회 신 자', { mergeDown: true }), { paragraphs: ['주 소: (부서명) {{recipientAddress}}'] }] },
-          { height: 10, cells: [label('', { continued: true }), { paragraphs: ['성 명: (기관·단체명) {{recipientName}}                    (서명 또는 날인)'] }] },
+          {
+            height: 10,
+            cells: [label('', { continued: true }), { paragraphs: ['성 명: (기관·단체명) {{recipientName}}                    (서명 또는 날인)'] }],
+          },
         ],
       },
     },
@@ -247,8 +268,18 @@ function form4(): Block[] {
           {
             height: 9,
             cells: [
-              'managementNumber', 'appliedAt', 'applicantName', 'applicantBirthDateOrBusinessNumber', 'applicantAddress',
-              'recordingTime', 'recordedPhoneNumber', 'purpose', 'remarks', 'signOffOperator', 'signOffDeputy', 'signOffChief',
+              'managementNumber',
+              'appliedAt',
+              'applicantName',
+              'applicantBirthDateOrBusinessNumber',
+              'applicantAddress',
+              'recordingTime',
+              'recordedPhoneNumber',
+              'purpose',
+              'remarks',
+              'signOffOperator',
+              'signOffDeputy',
+              'signOffChief',
             ].map((name) => field(`$entry.${name}`, dense)),
           },
           { cells: [field('END-FOR entry', { span: 12 })] },

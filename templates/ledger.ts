@@ -155,18 +155,12 @@ export function csvCell(value: string): string {
 }
 
 /** The ledger as CSV: UTF-8 with BOM and CRLF, as Excel on Korean Windows opens it without asking. */
-export function writeLedgerCsv(
-  rows: readonly LedgerRow[],
-  timeZone: string,
-  labels: SignOffLabels = DEFAULT_SIGN_OFF_LABELS,
-): Buffer {
+export function writeLedgerCsv(rows: readonly LedgerRow[], timeZone: string, labels: SignOffLabels = DEFAULT_SIGN_OFF_LABELS): Buffer {
   const formatDate = (date: Date) => {
     const local = wallClockDate(date, timeZone).toISOString();
     return `${local.slice(0, 10)} ${local.slice(11, 16)}`;
   };
-  const header = COLUMNS.map((column) =>
-    csvCell(column.group === '결재' ? `결재 ${headerText(column, labels)}` : headerText(column, labels)),
-  );
+  const header = COLUMNS.map((column) => csvCell(column.group === '결재' ? `결재 ${headerText(column, labels)}` : headerText(column, labels)));
   const lines = [header.join(',')];
   for (const row of sortByManagementNumber(rows)) {
     lines.push(
@@ -190,21 +184,19 @@ export function ledgerForm4Fields(
     mayorTitle: `${options.municipalityName}장`,
     period: `${day(options.from)} ~ ${day(new Date(options.to.getTime() - 1))}`,
     signOffLabels: options.signOffLabels ?? DEFAULT_SIGN_OFF_LABELS,
-    entries: sortByManagementNumber(rows.filter((row) => row.appliedAt >= options.from && row.appliedAt < options.to)).map(
-      (row) => ({
-        managementNumber: row.managementNumber,
-        appliedAt: formatKoreanDateTime(row.appliedAt, options.timeZone),
-        applicantName: row.applicantName,
-        applicantBirthDateOrBusinessNumber: row.applicantBirthDateOrBusinessNumber,
-        applicantAddress: row.applicantAddress,
-        recordingTime: row.recordingTime,
-        recordedPhoneNumber: row.recordedPhoneNumber,
-        purpose: row.purpose,
-        remarks: row.remarks ?? '',
-        signOffOperator: row.signOffOperator ?? '',
-        signOffDeputy: row.signOffDeputy ?? '',
-        signOffChief: row.signOffChief ?? '',
-      }),
-    ),
+    entries: sortByManagementNumber(rows.filter((row) => row.appliedAt >= options.from && row.appliedAt < options.to)).map((row) => ({
+      managementNumber: row.managementNumber,
+      appliedAt: formatKoreanDateTime(row.appliedAt, options.timeZone),
+      applicantName: row.applicantName,
+      applicantBirthDateOrBusinessNumber: row.applicantBirthDateOrBusinessNumber,
+      applicantAddress: row.applicantAddress,
+      recordingTime: row.recordingTime,
+      recordedPhoneNumber: row.recordedPhoneNumber,
+      purpose: row.purpose,
+      remarks: row.remarks ?? '',
+      signOffOperator: row.signOffOperator ?? '',
+      signOffDeputy: row.signOffDeputy ?? '',
+      signOffChief: row.signOffChief ?? '',
+    })),
   };
 }

@@ -54,7 +54,13 @@ export async function accessReviewWorkflow(input: AccessReviewInput): Promise<Ac
     else decision.current ??= signal;
   });
 
-  const review = await openAccessReview({ month, workflowId, readsPerDayLimit: input.readsPerDayLimit, refusalsPerDayLimit: input.refusalsPerDayLimit, at: now() });
+  const review = await openAccessReview({
+    month,
+    workflowId,
+    readsPerDayLimit: input.readsPerDayLimit,
+    refusalsPerDayLimit: input.refusalsPerDayLimit,
+    at: now(),
+  });
   status.reviewId = review.reviewId;
   status.reportDocumentId = review.reportDocumentId;
   if (review.workflowId !== workflowId) {
@@ -65,8 +71,15 @@ export async function accessReviewWorkflow(input: AccessReviewInput): Promise<Ac
   const title = `${year}년 ${Number(number)}월 접근기록 점검`;
   const notify = (purpose: string, subject: string, body: string, at = now()) =>
     queueNotification({
-      idempotencyKey: `access-review-${month}:${purpose}`, channel: 'in_app', recipient: 'chief', subject, body,
-      relatedType: 'access_review', relatedId: review.reviewId, triggeredAt: at, actor: 'system:accessReviewWorkflow',
+      idempotencyKey: `access-review-${month}:${purpose}`,
+      channel: 'in_app',
+      recipient: 'chief',
+      subject,
+      body,
+      relatedType: 'access_review',
+      relatedId: review.reviewId,
+      triggeredAt: at,
+      actor: 'system:accessReviewWorkflow',
     });
   status.state = 'awaiting_sign_off';
   await notify('task', `[점검] ${title}`, `${title} 보고서가 작성되었습니다. 내용을 확인하고 점검 완료를 기록하십시오.`);
@@ -77,7 +90,8 @@ export async function accessReviewWorkflow(input: AccessReviewInput): Promise<Ac
     decision,
     stopped: () => false,
     reminderAt: async (since) => (await planWorkingDayReminder({ since, workingDays: input.reminderWorkingDays })).at,
-    remind: (_role, at, count) => notify(`reminder-${count}`, `[알림] ${title} 대기`, `${title}가 ${input.reminderWorkingDays}근무일 넘게 완료되지 않았습니다.`, at),
+    remind: (_role, at, count) =>
+      notify(`reminder-${count}`, `[알림] ${title} 대기`, `${title}가 ${input.reminderWorkingDays}근무일 넘게 완료되지 않았습니다.`, at),
     signedOff: async () => undefined,
     now,
   });

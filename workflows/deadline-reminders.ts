@@ -123,7 +123,10 @@ export async function deadlineRemindersWorkflow(input: DeadlineRemindersInput): 
     try {
       await deliverNotification({ notificationId: queued.id });
     } catch (error) {
-      status.undelivered.push({ purpose, error: error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error) });
+      status.undelivered.push({
+        purpose,
+        error: error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error),
+      });
     }
   };
 
@@ -158,7 +161,7 @@ export async function deadlineRemindersWorkflow(input: DeadlineRemindersInput): 
       status.escalated = true;
       status.state = 'escalated';
       // Until it is met: the recipient again every `repeatEveryDays`, at the same office-opening hour as the escalation.
-      for (let next = Date.parse(plan.escalateAt); ; ) {
+      for (let next = Date.parse(plan.escalateAt); ;) {
         next += input.repeatEveryDays * DAY_MS;
         if (await metBefore(new Date(next).toISOString())) break;
         status.repeatedReminders += 1;

@@ -18,7 +18,15 @@
  * they arrive, record a refusal in the status and the audit chain.
  */
 import {
-  ParentClosePolicy, condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, startChild, workflowInfo,
+  ParentClosePolicy,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities, DisclosureStepInput } from '../activities';
 import { type DestructionMethod, type DisclosureKind, type SignatureKind } from '../domain/disclosure';
@@ -140,7 +148,15 @@ const SYSTEM = 'system:disclosureWorkflow';
 
 export async function disclosureWorkflow(input: DisclosureInput): Promise<DisclosureStatus> {
   const { workflowId } = workflowInfo();
-  const status: DisclosureStatus = { state: 'registered', signOffs: [], remindersSent: 0, recordings: [], refusedRecordings: [], readinessProblems: [], refusals: [] };
+  const status: DisclosureStatus = {
+    state: 'registered',
+    signOffs: [],
+    remindersSent: 0,
+    recordings: [],
+    refusedRecordings: [],
+    readinessProblems: [],
+    refusals: [],
+  };
   const now = () => new Date(Date.now()).toISOString();
   let stepSequence = 0;
   const write = (step: Omit<DisclosureStepInput, 'requestId' | 'stepKey' | 'at'>) =>
@@ -210,7 +226,8 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
       package_provided: provided !== undefined,
       destruction_reported: report !== undefined,
     })[action];
-  const judge = (step: DisclosureStepRequest) => judgeDisclosureStep({ ...status, kind: input.kind, provided: status.provided !== undefined }, step.user, step.action);
+  const judge = (step: DisclosureStepRequest) =>
+    judgeDisclosureStep({ ...status, kind: input.kind, provided: status.provided !== undefined }, step.user, step.action);
   setHandler(
     disclosureStep,
     (step) => {
@@ -249,7 +266,13 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
   });
 
   /** Ends the case: the row, its holds released, the audit entry; whatever was refused meanwhile is recorded first. */
-  const end = async (state: 'closed' | 'rejected' | 'withdrawn', action: string, by: { username: string; role: string }, reason: string, detail?: Record<string, unknown>) => {
+  const end = async (
+    state: 'closed' | 'rejected' | 'withdrawn',
+    action: string,
+    by: { username: string; role: string },
+    reason: string,
+    detail?: Record<string, unknown>,
+  ) => {
     status.state = state;
     status.awaiting = undefined;
     status.endedAt = now();
@@ -272,7 +295,11 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
       const confirmation = confirmations.shift() as ConfirmRecordingsSignal;
       await Promise.all(pending);
       const result = await activities.confirmDisclosureRecordings({
-        requestId: input.requestId, stepKey: stepKey(), recordingIds: confirmation.recordingIds, actor: confirmation.actor.username, at: now(),
+        requestId: input.requestId,
+        stepKey: stepKey(),
+        recordingIds: confirmation.recordingIds,
+        actor: confirmation.actor.username,
+        at: now(),
       });
       status.recordings = result.confirmed;
       status.refusedRecordings = result.refused;
@@ -288,7 +315,14 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
       continue;
     }
     status.state = 'in_sign_off';
-    await record({ action: 'submitted', actor: submitted.actor.username, role: submitted.actor.role, reason: '결재 상신', status: 'in_sign_off', detail: { recordings: status.recordings } });
+    await record({
+      action: 'submitted',
+      actor: submitted.actor.username,
+      role: submitted.actor.role,
+      reason: '결재 상신',
+      status: 'in_sign_off',
+      detail: { recordings: status.recordings },
+    });
     break;
   }
 
@@ -303,24 +337,48 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
     reminderAt: async (since) => (await activities.planWorkingDayReminder({ since, workingDays: input.reminderWorkingDays })).at,
     remind: (role, at, count) =>
       activities.queueNotification({
-        idempotencyKey: `${workflowId}:reminder-${role}-${count}`, channel: 'in_app', recipient: role, subject: signOffSubject,
+        idempotencyKey: `${workflowId}:reminder-${role}-${count}`,
+        channel: 'in_app',
+        recipient: role,
+        subject: signOffSubject,
         body: `관리번호 ${input.managementNumber} 신청이 ${input.reminderWorkingDays}근무일 넘게 결재를 기다리고 있습니다.`,
-        relatedType: 'disclosure_request', relatedId: input.requestId, triggeredAt: at, actor: SYSTEM,
+        relatedType: 'disclosure_request',
+        relatedId: input.requestId,
+        triggeredAt: at,
+        actor: SYSTEM,
       }),
     signedOff: (signOff) =>
-      record({ action: 'signed_off', actor: signOff.actor, role: signOff.role, reason: signOff.comment, signOff: { step: signOff.role, decision: 'approved', comment: signOff.comment } }),
+      record({
+        action: 'signed_off',
+        actor: signOff.actor,
+        role: signOff.role,
+        reason: signOff.comment,
+        signOff: { step: signOff.role, decision: 'approved', comment: signOff.comment },
+      }),
     now,
   });
   if (chain.outcome === 'stopped') return withdrawn();
   const last = chain.last;
   if (chain.outcome === 'rejected') {
-    status.rejectionNoticeId = (await activities.prepareRejectionNotice({ requestId: input.requestId, reason: last.comment, actor: last.actor, at: now() })).documentId;
-    await record({ action: 'signed_off', actor: last.actor, role: last.role, reason: last.comment, signOff: { step: last.role, decision: 'rejected', comment: last.comment } });
+    status.rejectionNoticeId = (
+      await activities.prepareRejectionNotice({ requestId: input.requestId, reason: last.comment, actor: last.actor, at: now() })
+    ).documentId;
+    await record({
+      action: 'signed_off',
+      actor: last.actor,
+      role: last.role,
+      reason: last.comment,
+      signOff: { step: last.role, decision: 'rejected', comment: last.comment },
+    });
     return end('rejected', 'rejected', { username: last.actor, role: last.role }, last.comment, { rejectionNoticeId: status.rejectionNoticeId });
   }
   status.state = 'awaiting_handover';
   await record({
-    action: 'approved', actor: last.actor, role: last.role, reason: last.comment, status: 'awaiting_handover',
+    action: 'approved',
+    actor: last.actor,
+    role: last.role,
+    reason: last.comment,
+    status: 'awaiting_handover',
     signOff: { step: last.role, decision: 'approved', comment: last.comment },
   });
 
@@ -331,10 +389,22 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
   const signed = handover;
   await Promise.all(pending);
   await activities.recordHandoverSigned({
-    requestId: input.requestId, stepKey: stepKey(), signatureKind: signed.signatureKind, attachmentId: signed.attachmentId,
-    recipientName: signed.recipientName, receivedAt: signed.receivedAt, actor: signed.actor.username, at: now(),
+    requestId: input.requestId,
+    stepKey: stepKey(),
+    signatureKind: signed.signatureKind,
+    attachmentId: signed.attachmentId,
+    recipientName: signed.recipientName,
+    receivedAt: signed.receivedAt,
+    actor: signed.actor.username,
+    at: now(),
   });
-  status.handover = { signatureKind: signed.signatureKind, recipientName: signed.recipientName, receivedAt: signed.receivedAt, actor: signed.actor.username, at: now() };
+  status.handover = {
+    signatureKind: signed.signatureKind,
+    recipientName: signed.recipientName,
+    receivedAt: signed.receivedAt,
+    actor: signed.actor.username,
+    at: now(),
+  };
   status.state = 'released';
   await activities.writeLedgerEntry({ requestId: input.requestId, actor: signed.actor.username });
 
@@ -355,11 +425,21 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
     workflowId: deadlineWorkflowId,
     // The chase stops only when the report is recorded, which this workflow signals; it outlives nothing.
     parentClosePolicy: ParentClosePolicy.TERMINATE,
-    args: [{
-      caseType: 'disclosure_request', caseId: input.requestId, title: `관리번호 ${input.managementNumber} 파기 결과 회신서 제출`,
-      startedAt: signed.receivedAt, period, reminderDaysBefore, escalationAfterDays, repeatEveryDays,
-      recipient: input.recipient, escalateTo: { channel: 'in_app', address: 'chief' }, caseDocuments: true,
-    }],
+    args: [
+      {
+        caseType: 'disclosure_request',
+        caseId: input.requestId,
+        title: `관리번호 ${input.managementNumber} 파기 결과 회신서 제출`,
+        startedAt: signed.receivedAt,
+        period,
+        reminderDaysBefore,
+        escalationAfterDays,
+        repeatEveryDays,
+        recipient: input.recipient,
+        escalateTo: { channel: 'in_app', address: 'chief' },
+        caseDocuments: true,
+      },
+    ],
   });
 
   await condition(() => provided !== undefined);
@@ -367,16 +447,29 @@ export async function disclosureWorkflow(input: DisclosureInput): Promise<Disclo
   status.provided = { packageSha256: handedOver.packageSha256, actor: handedOver.actor.username, at: now() };
   status.state = 'awaiting_destruction_report';
   await record({
-    action: 'package_provided', actor: handedOver.actor.username, role: handedOver.actor.role, reason: '제공 파일 전달',
-    status: 'awaiting_destruction_report', packageSha256: handedOver.packageSha256, detail: { destructionReportDueAt: plan.endsAt },
+    action: 'package_provided',
+    actor: handedOver.actor.username,
+    role: handedOver.actor.role,
+    reason: '제공 파일 전달',
+    status: 'awaiting_destruction_report',
+    packageSha256: handedOver.packageSha256,
+    detail: { destructionReportDueAt: plan.endsAt },
   });
 
   await condition(() => report !== undefined);
   const returned = report as unknown as DestructionReportedSignal;
   await Promise.all(pending);
   await activities.recordDestructionReport({
-    requestId: input.requestId, stepKey: stepKey(), destroyedAt: returned.destroyedAt, method: returned.method, methodDetail: returned.methodDetail,
-    allCopiesDestroyed: returned.allCopiesDestroyed, witness: returned.witness, attachmentId: returned.attachmentId, actor: returned.actor.username, at: now(),
+    requestId: input.requestId,
+    stepKey: stepKey(),
+    destroyedAt: returned.destroyedAt,
+    method: returned.method,
+    methodDetail: returned.methodDetail,
+    allCopiesDestroyed: returned.allCopiesDestroyed,
+    witness: returned.witness,
+    attachmentId: returned.attachmentId,
+    actor: returned.actor.username,
+    at: now(),
   });
   await deadline.signal(deadlineMet, { actor: returned.actor.username, at: now() });
   await deadline.result();

@@ -159,7 +159,8 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
         return;
     }
   };
-  const alreadyAccepted = (action: FullRecordingAction): boolean => ({ sign_off: decision.current !== undefined, revoke: revocation !== undefined, renew: false })[action];
+  const alreadyAccepted = (action: FullRecordingAction): boolean =>
+    ({ sign_off: decision.current !== undefined, revoke: revocation !== undefined, renew: false })[action];
   setHandler(
     fullRecordingStep,
     (step) => {
@@ -195,7 +196,15 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
     status.endedBy = by;
     status.endedAt = now();
     status.awaiting = undefined;
-    await record({ action: reason, actor: by, role, reason: note, status: state, endedAt: status.endedAt, ...(reason === 'rejected' ? { decidedBy: by, decisionReason: note } : {}) });
+    await record({
+      action: reason,
+      actor: by,
+      role,
+      reason: note,
+      status: state,
+      endedAt: status.endedAt,
+      ...(reason === 'rejected' ? { decidedBy: by, decisionReason: note } : {}),
+    });
     await Promise.all(pending);
     return status;
   };
@@ -209,7 +218,13 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
     stopped: () => revocation !== undefined,
     reminderAt: async (since) => (await planWorkingDayReminder({ since, workingDays: input.reminderWorkingDays })).at,
     remind: (role, at, count) =>
-      notifyRole(`reminder-${role}-${count}`, role, '[알림] 전수 녹취 신청 검토·승인 대기', `전수 녹취 신청이 ${input.reminderWorkingDays}근무일 넘게 처리를 기다리고 있습니다.`, at),
+      notifyRole(
+        `reminder-${role}-${count}`,
+        role,
+        '[알림] 전수 녹취 신청 검토·승인 대기',
+        `전수 녹취 신청이 ${input.reminderWorkingDays}근무일 넘게 처리를 기다리고 있습니다.`,
+        at,
+      ),
     signedOff: (signOff) => record({ action: 'signed_off', actor: signOff.actor, role: signOff.role, reason: signOff.comment, detail: { step: signOff.role } }),
     now,
   });
@@ -221,7 +236,15 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
   const approver = status.signOffs.at(-1) as SignOff;
   status.state = 'approved';
   status.awaiting = undefined;
-  await record({ action: 'approved', actor: approver.actor, role: approver.role, reason: approver.comment, status: 'approved', decidedBy: approver.actor, decisionReason: approver.comment });
+  await record({
+    action: 'approved',
+    actor: approver.actor,
+    role: approver.role,
+    reason: approver.comment,
+    status: 'approved',
+    decidedBy: approver.actor,
+    decisionReason: approver.comment,
+  });
 
   /** Switches and verifies, trying again every ten minutes; false if revoked before it succeeded (when `stopOnRevoke`). */
   const switchTo = async (mode: 'full' | 'selective', actor: string, reason: string, stopOnRevoke: boolean): Promise<boolean> => {
@@ -250,7 +273,14 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
     status.state = 'active';
     status.appliedAt = now();
     status.applyAttempts = 0;
-    await record({ action: 'switched_to_full', actor: 'system:fullRecordingWorkflow', role: 'system', status: 'active', appliedAt: status.appliedAt, detail: { extensions: input.extensions } });
+    await record({
+      action: 'switched_to_full',
+      actor: 'system:fullRecordingWorkflow',
+      role: 'system',
+      status: 'active',
+      appliedAt: status.appliedAt,
+      detail: { extensions: input.extensions },
+    });
 
     // 3. Active until the end of the period, a revocation, or a review not renewed.
     if (input.periodTo !== undefined) {
@@ -263,7 +293,12 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
         const renewalsBefore = status.renewals.length;
         if (await revokedBefore(reviewDue - REVIEW_NOTICE_DAYS * DAY_MS)) break;
         if (status.renewals.length === renewalsBefore) {
-          await notifyRole(`review-${status.reviewDueAt}`, `dept_head:${input.department}`, '[알림] 전수 녹취 연장 검토', `전수 녹취를 계속하려면 ${status.reviewDueAt.slice(0, 10)}까지 연장하십시오. 연장하지 않으면 선택적 녹취로 돌아갑니다.`);
+          await notifyRole(
+            `review-${status.reviewDueAt}`,
+            `dept_head:${input.department}`,
+            '[알림] 전수 녹취 연장 검토',
+            `전수 녹취를 계속하려면 ${status.reviewDueAt.slice(0, 10)}까지 연장하십시오. 연장하지 않으면 선택적 녹취로 돌아갑니다.`,
+          );
         }
         if (await condition(() => revocation !== undefined || status.renewals.length > renewalsBefore, until(reviewDue))) {
           if (revocation) break;

@@ -6,8 +6,15 @@ import { z } from 'zod';
 import { decide, type Principal } from '../access';
 import { listPrivilegedHolders, privilegedHolders } from '../access-holders';
 import {
-  accessReport, accessReviewDetail, accessReviewParams, accessReviewSignOffBody, accessReviewView, listAccessReviews, readAccessReview,
-  signOffAccessReview, type AccessReviewDeps,
+  accessReport,
+  accessReviewDetail,
+  accessReviewParams,
+  accessReviewSignOffBody,
+  accessReviewView,
+  listAccessReviews,
+  readAccessReview,
+  signOffAccessReview,
+  type AccessReviewDeps,
 } from '../access-review';
 import type { ApiError } from '../errors';
 import { ACCESS_REVIEW_FILES, ACCESS_REVIEW_READERS, ACCESS_REVIEW_SIGNERS, HOLDER_READERS } from '../policy';
@@ -26,7 +33,11 @@ export function accessRoutes(deps: RouteDeps): RouteSpec[] {
     const item = await readAccessReview(accessReviewDeps, call);
     const canSignOff = decide(ACCESS_REVIEW_SIGNERS, principal).allowed && item.status === 'awaiting_sign_off' && item.awaiting === 'chief';
     const files = decide(ACCESS_REVIEW_FILES, principal).allowed;
-    sendPage(call.res, accessReviewPage(frame(call.res, '/access-reviews'), item, { canSignOff, files, error: error?.message }, deps.timeZone), error?.status ?? 200);
+    sendPage(
+      call.res,
+      accessReviewPage(frame(call.res, '/access-reviews'), item, { canSignOff, files, error: error?.message }, deps.timeZone),
+      error?.status ?? 200,
+    );
   };
 
   const readHolders = async (call: RouteCall<unknown, unknown, unknown>) => {
@@ -43,35 +54,55 @@ export function accessRoutes(deps: RouteDeps): RouteSpec[] {
 
   return [
     defineRoute({
-      method: 'get', path: '/api/access-holders', kind: 'api', access: HOLDER_READERS, response: privilegedHolders,
+      method: 'get',
+      path: '/api/access-holders',
+      kind: 'api',
+      access: HOLDER_READERS,
+      response: privilegedHolders,
       summary: '접근 권한자 현황 (운영 규정 제8조제3항)',
       async handle(call) {
         call.res.json(await readHolders(call));
       },
     }),
     defineRoute({
-      method: 'get', path: '/access-holders', kind: 'page', access: HOLDER_READERS,
+      method: 'get',
+      path: '/access-holders',
+      kind: 'page',
+      access: HOLDER_READERS,
       summary: '접근 권한자 현황 화면',
       async handle(call) {
         sendPage(call.res, accessHoldersPage(frame(call.res, '/access-holders'), await readHolders(call), deps.timeZone));
       },
     }),
     defineRoute({
-      method: 'get', path: '/api/access-reviews', kind: 'api', access: ACCESS_REVIEW_READERS, response: z.array(accessReviewView),
+      method: 'get',
+      path: '/api/access-reviews',
+      kind: 'api',
+      access: ACCESS_REVIEW_READERS,
+      response: z.array(accessReviewView),
       summary: '월간 접근기록 점검 (안전성 확보조치 기준 제8조): 최근 60개월',
       async handle(call) {
         call.res.json(await listAccessReviews(call));
       },
     }),
     defineRoute<z.output<typeof accessReviewParams>>({
-      method: 'get', path: '/api/access-reviews/:id', kind: 'api', access: ACCESS_REVIEW_READERS, params: accessReviewParams, response: accessReviewDetail,
+      method: 'get',
+      path: '/api/access-reviews/:id',
+      kind: 'api',
+      access: ACCESS_REVIEW_READERS,
+      params: accessReviewParams,
+      response: accessReviewDetail,
       summary: '한 달의 접근기록 점검: 건수, 점검 대기·완료, 처리 흐름 (조회는 감사 기록)',
       async handle(call) {
         call.res.json(await readAccessReview(accessReviewDeps, call));
       },
     }),
     defineRoute<z.output<typeof accessReviewParams>>({
-      method: 'get', path: '/api/access-reviews/:id/report', kind: 'api', access: ACCESS_REVIEW_FILES, params: accessReviewParams,
+      method: 'get',
+      path: '/api/access-reviews/:id/report',
+      kind: 'api',
+      access: ACCESS_REVIEW_FILES,
+      params: accessReviewParams,
       summary: '접근기록 점검 보고서 XLSX (요약, 재생·내보내기, 거부, 업무시간 외, 이상 징후; 내려받기는 감사 기록)',
       async handle(call) {
         const { name, xlsx } = await accessReport(accessReviewDeps, call);
@@ -79,7 +110,12 @@ export function accessRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute<z.output<typeof accessReviewParams>, unknown, z.output<typeof accessReviewSignOffBody>>({
-      method: 'post', path: '/api/access-reviews/:id/sign-off', kind: 'api', access: ACCESS_REVIEW_SIGNERS, params: accessReviewParams, body: accessReviewSignOffBody,
+      method: 'post',
+      path: '/api/access-reviews/:id/sign-off',
+      kind: 'api',
+      access: ACCESS_REVIEW_SIGNERS,
+      params: accessReviewParams,
+      body: accessReviewSignOffBody,
       summary: '과장의 접근기록 점검 완료 기록',
       example: { body: { comment: '이상 징후 2건 확인, 해당 직원 면담 완료' } },
       async handle(call) {
@@ -88,25 +124,42 @@ export function accessRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/access-reviews', kind: 'page', access: ACCESS_REVIEW_READERS,
+      method: 'get',
+      path: '/access-reviews',
+      kind: 'page',
+      access: ACCESS_REVIEW_READERS,
       summary: '접근기록 점검 목록 화면',
       async handle(call) {
         sendPage(call.res, accessReviewListPage(frame(call.res, '/access-reviews'), await listAccessReviews(call), deps.timeZone));
       },
     }),
     defineRoute<z.output<typeof accessReviewParams>>({
-      method: 'get', path: '/access-reviews/:id', kind: 'page', access: ACCESS_REVIEW_READERS, params: accessReviewParams,
+      method: 'get',
+      path: '/access-reviews/:id',
+      kind: 'page',
+      access: ACCESS_REVIEW_READERS,
+      params: accessReviewParams,
       summary: '한 달의 접근기록 점검 화면 (과장은 점검 완료 기록)',
       async handle(call) {
         await showAccessReview(call);
       },
     }),
     defineRoute<z.output<typeof accessReviewParams>, unknown, z.output<typeof accessReviewSignOffBody>>({
-      method: 'post', path: '/access-reviews/:id/sign-off', kind: 'page', access: ACCESS_REVIEW_SIGNERS, params: accessReviewParams, body: accessReviewSignOffBody,
+      method: 'post',
+      path: '/access-reviews/:id/sign-off',
+      kind: 'page',
+      access: ACCESS_REVIEW_SIGNERS,
+      params: accessReviewParams,
+      body: accessReviewSignOffBody,
       summary: '접근기록 점검 완료 (화면)',
       example: { body: { comment: '확인함' } },
       async handle(call) {
-        await stepFromPage(call, () => signOffAccessReview(accessReviewDeps, call), `/access-reviews/${call.params.id}`, (refusal) => showAccessReview(call, refusal));
+        await stepFromPage(
+          call,
+          () => signOffAccessReview(accessReviewDeps, call),
+          `/access-reviews/${call.params.id}`,
+          (refusal) => showAccessReview(call, refusal),
+        );
       },
     }),
   ];

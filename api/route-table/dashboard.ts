@@ -4,9 +4,7 @@ import { readDisclosureOverview } from '../disclosure-overview';
 import { readFullRecordingOverview } from '../full-recording';
 import { checkHealth } from '../health';
 import { readInAppNotifications, readLettersToPost } from '../notifications';
-import {
-  anyRole, APPLICATION_READERS, COMPLIANCE_READERS, DISCLOSURE_HANDLERS, DISCLOSURE_OPERATOR, HEALTH_READERS, MANAGING_DEPARTMENT,
-} from '../policy';
+import { anyRole, APPLICATION_READERS, COMPLIANCE_READERS, DISCLOSURE_HANDLERS, DISCLOSURE_OPERATOR, HEALTH_READERS, MANAGING_DEPARTMENT } from '../policy';
 import { readRetentionOverview } from '../retention-overview';
 import { defineRoute, type RouteSpec } from '../routes';
 import { disclosureCard } from '../ui/disclosure-pages';
@@ -25,7 +23,10 @@ export function dashboardRoutes(deps: RouteDeps): RouteSpec[] {
   const disclosureDeps = disclosureDepsOf(deps);
   return [
     defineRoute({
-      method: 'get', path: '/', kind: 'page', access: anyRole,
+      method: 'get',
+      path: '/',
+      kind: 'page',
+      access: anyRole,
       summary: '대시보드',
       async handle({ res, principal, em, audit }) {
         const user = principal as Principal;
@@ -45,7 +46,10 @@ export function dashboardRoutes(deps: RouteDeps): RouteSpec[] {
         const disclosure = decide(DISCLOSURE_HANDLERS, user).allowed ? disclosureCard(await readDisclosureOverview(disclosureDeps, em, user)) : undefined;
         const notifications = await readInAppNotifications(em, user);
         const letters = decide(DISCLOSURE_OPERATOR, user).allowed ? lettersCard(await readLettersToPost(em), frame(res, '/'), deps.timeZone) : undefined;
-        sendPage(res, dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone, { notifications, letters, retention, fullRecording, disclosure, compliance }));
+        sendPage(
+          res,
+          dashboardPage(frame(res, '/'), user.roles, health, deps.timeZone, { notifications, letters, retention, fullRecording, disclosure, compliance }),
+        );
       },
     }),
   ];

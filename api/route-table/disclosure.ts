@@ -9,21 +9,60 @@ import { DisclosureRequest } from '../../infra/db/entities';
 import { decide, type Principal } from '../access';
 import { attachmentView, sendAttachment } from '../attachments';
 import {
-  addRequestAttachments, attachmentFields, buildPackage, confirmBody, confirmRecordings, destructionReportBody, disclosureSignOffBody, handoverBody,
-  listRequests, packageFile, packagePublicKey, packageResult, playParams, proposeMatches, readRequest, recordDestructionReport, recordHandover,
-  registerRequest, registrationBody, requestAttachment, requestDetail, requestDocument, requestIdParams, requestView, signOffRequest, submitRequest,
-  verifyFields, verifyUploadedPackage, viewingAudio, withdrawBody, withdrawRequest, type DisclosureDeps,
+  addRequestAttachments,
+  attachmentFields,
+  buildPackage,
+  confirmBody,
+  confirmRecordings,
+  destructionReportBody,
+  disclosureSignOffBody,
+  handoverBody,
+  listRequests,
+  packageFile,
+  packagePublicKey,
+  packageResult,
+  playParams,
+  proposeMatches,
+  readRequest,
+  recordDestructionReport,
+  recordHandover,
+  registerRequest,
+  registrationBody,
+  requestAttachment,
+  requestDetail,
+  requestDocument,
+  requestIdParams,
+  requestView,
+  signOffRequest,
+  submitRequest,
+  verifyFields,
+  verifyUploadedPackage,
+  viewingAudio,
+  withdrawBody,
+  withdrawRequest,
+  type DisclosureDeps,
 } from '../disclosure';
 import {
-  attachmentForm, attachmentFromForm, confirmForm, confirmFromForm, destructionReportForm, destructionReportFromForm, handoverForm, handoverFromForm,
-  localInputValue, registrationForm, registrationFromForm, signOffFromForm, withdrawForm, withdrawFromForm, type RegistrationForm,
+  attachmentForm,
+  attachmentFromForm,
+  confirmForm,
+  confirmFromForm,
+  destructionReportForm,
+  destructionReportFromForm,
+  handoverForm,
+  handoverFromForm,
+  localInputValue,
+  registrationForm,
+  registrationFromForm,
+  signOffFromForm,
+  withdrawForm,
+  withdrawFromForm,
+  type RegistrationForm,
 } from '../disclosure-forms';
 import { permittedSteps, readDisclosureOverview } from '../disclosure-overview';
 import { ApiError } from '../errors';
 import { signOffForm } from '../full-recording';
-import {
-  DISCLOSURE_HANDLERS, DISCLOSURE_OPERATOR, DISCLOSURE_READERS, DISCLOSURE_SIGNERS, DISCLOSURE_WITHDRAWERS,
-} from '../policy';
+import { DISCLOSURE_HANDLERS, DISCLOSURE_OPERATOR, DISCLOSURE_READERS, DISCLOSURE_SIGNERS, DISCLOSURE_WITHDRAWERS } from '../policy';
 import { defineRoute, type RouteCall, type RouteSpec } from '../routes';
 import { disclosureListPage, disclosurePage, packagePage, registrationFormPage } from '../ui/disclosure-pages';
 import type { UploadRule } from '../uploads';
@@ -37,10 +76,20 @@ const PACKAGE_MAX_BYTES = 256 * 1024 * 1024;
 const requestAttachmentParams = z.object({ id: z.uuid(), attachmentId: z.uuid() }).strict();
 const requestDocumentParams = z.object({ id: z.uuid(), documentId: z.uuid() }).strict();
 const DISCLOSURE_EXAMPLE = {
-  kind: 'provision', applicantName: '홍길동', applicantBirthDateOrBusinessNumber: '1980-01-01', applicantAddress: '경기도 광명시 철산로 123',
-  applicantContact: '010-1234-5678', applicantEmail: 'hong@example.test', recordingFrom: '2026-11-27T13:00:00+09:00',
-  recordingTo: '2026-11-27T15:00:00+09:00', phoneNumber: '010-5555-1234', purpose: '민원 분쟁 증빙', relationToParty: '통화 당사자 본인',
-  reason: '통화 내용 확인이 필요합니다.', ground: 'party', groundDetail: '신분증으로 본인 확인',
+  kind: 'provision',
+  applicantName: '홍길동',
+  applicantBirthDateOrBusinessNumber: '1980-01-01',
+  applicantAddress: '경기도 광명시 철산로 123',
+  applicantContact: '010-1234-5678',
+  applicantEmail: 'hong@example.test',
+  recordingFrom: '2026-11-27T13:00:00+09:00',
+  recordingTo: '2026-11-27T15:00:00+09:00',
+  phoneNumber: '010-5555-1234',
+  purpose: '민원 분쟁 증빙',
+  relationToParty: '통화 당사자 본인',
+  reason: '통화 내용 확인이 필요합니다.',
+  ground: 'party',
+  groundDetail: '신분증으로 본인 확인',
 };
 /** The same Form 1 as the registration page sends it: the date-times as datetime-local inputs give them. */
 const DISCLOSURE_FORM_EXAMPLE = { ...DISCLOSURE_EXAMPLE, recordingFrom: '2026-11-27T13:00', recordingTo: '2026-11-27T15:00' };
@@ -70,12 +119,29 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
     const item = await readRequest(disclosureDeps, call);
     const steps = permittedSteps(principal, item);
     const matches = steps.confirmRecordings ? await proposeMatches(call) : [];
-    const page = disclosurePage(frame(call.res, '/disclosure'), {
-      item, steps, matches, files: decide(DISCLOSURE_HANDLERS, principal).allowed, chain: deps.disclosure.signOffChain, signOffLabels: deps.signOffLabels,
-      uploadLimits: deps.attachments, now: localInputValue(new Date(), deps.timeZone), error: error?.message,
-      playable: decide(DISCLOSURE_HANDLERS, principal).allowed && item.workflow !== null
-        && playRefusal({ kind: item.kind, state: item.workflow.state as DisclosureState, viewingUntil: item.workflow.viewingUntil, recordings: [] }, new Date(), deps.timeZone) === undefined,
-    }, deps.timeZone);
+    const page = disclosurePage(
+      frame(call.res, '/disclosure'),
+      {
+        item,
+        steps,
+        matches,
+        files: decide(DISCLOSURE_HANDLERS, principal).allowed,
+        chain: deps.disclosure.signOffChain,
+        signOffLabels: deps.signOffLabels,
+        uploadLimits: deps.attachments,
+        now: localInputValue(new Date(), deps.timeZone),
+        error: error?.message,
+        playable:
+          decide(DISCLOSURE_HANDLERS, principal).allowed &&
+          item.workflow !== null &&
+          playRefusal(
+            { kind: item.kind, state: item.workflow.state as DisclosureState, viewingUntil: item.workflow.viewingUntil, recordings: [] },
+            new Date(),
+            deps.timeZone,
+          ) === undefined,
+      },
+      deps.timeZone,
+    );
     sendPage(call.res, page, error?.status ?? 200);
   };
   /** A step taken on the case page: back to the case, or the case again with the refusal on it. */
@@ -86,7 +152,12 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
 
   return [
     defineRoute({
-      method: 'post', path: '/api/disclosure-requests', kind: 'api', access: DISCLOSURE_OPERATOR, body: registrationBody, response: requestView,
+      method: 'post',
+      path: '/api/disclosure-requests',
+      kind: 'api',
+      access: DISCLOSURE_OPERATOR,
+      body: registrationBody,
+      response: requestView,
       summary: '녹취정보 (열람, 제공) 신청서 접수 (제9조, 별지 제1호서식): 관리번호 YYYY-NNNN을 붙이고 업무 흐름을 시작',
       example: { body: DISCLOSURE_EXAMPLE },
       async handle(call) {
@@ -94,28 +165,46 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/api/disclosure-requests', kind: 'api', access: DISCLOSURE_READERS, response: z.array(requestView),
+      method: 'get',
+      path: '/api/disclosure-requests',
+      kind: 'api',
+      access: DISCLOSURE_READERS,
+      response: z.array(requestView),
       summary: '녹취정보 열람·제공 신청 목록 (최근 500건)',
       async handle(call) {
         call.res.json(await listRequests(call));
       },
     }),
     defineRoute({
-      method: 'get', path: '/api/disclosure-requests/:id', kind: 'api', access: DISCLOSURE_READERS, params: requestIdParams, response: requestDetail,
+      method: 'get',
+      path: '/api/disclosure-requests/:id',
+      kind: 'api',
+      access: DISCLOSURE_READERS,
+      params: requestIdParams,
+      response: requestDetail,
       summary: '녹취정보 신청 한 건: 신청 내용, 확인된 녹취, 결재, 첨부·문서, 처리 이력 (조회는 감사 기록)',
       async handle(call) {
         call.res.json(await readRequest(disclosureDeps, call));
       },
     }),
     defineRoute({
-      method: 'get', path: '/api/disclosure-requests/:id/matches', kind: 'api', access: DISCLOSURE_HANDLERS, params: requestIdParams,
+      method: 'get',
+      path: '/api/disclosure-requests/:id/matches',
+      kind: 'api',
+      access: DISCLOSURE_HANDLERS,
+      params: requestIdParams,
       summary: '신청의 녹취 일시·번호에 맞는 녹취 (삭제된 것은 삭제 일시와 함께)',
       async handle(call) {
         call.res.json(await proposeMatches(call));
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/disclosure-requests/:id/recordings', kind: 'api', access: DISCLOSURE_OPERATOR, params: requestIdParams, body: confirmBody,
+      method: 'post',
+      path: '/api/disclosure-requests/:id/recordings',
+      kind: 'api',
+      access: DISCLOSURE_OPERATOR,
+      params: requestIdParams,
+      body: confirmBody,
       summary: '신청에 해당하는 녹취 확인 (접수 단계; 확인한 녹취는 곧바로 보존 중지)',
       example: { body: { recordingIds: [] } },
       async handle(call) {
@@ -124,7 +213,11 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/disclosure-requests/:id/submit', kind: 'api', access: DISCLOSURE_OPERATOR, params: requestIdParams,
+      method: 'post',
+      path: '/api/disclosure-requests/:id/submit',
+      kind: 'api',
+      access: DISCLOSURE_OPERATOR,
+      params: requestIdParams,
       summary: '결재 상신 (녹취와 제9조제1항의 근거가 갖추어져야 함; 아니면 이유와 함께 거부)',
       async handle(call) {
         await submitRequest(disclosureDeps, call);
@@ -132,7 +225,12 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/disclosure-requests/:id/sign-off', kind: 'api', access: DISCLOSURE_SIGNERS, params: requestIdParams, body: disclosureSignOffBody,
+      method: 'post',
+      path: '/api/disclosure-requests/:id/sign-off',
+      kind: 'api',
+      access: DISCLOSURE_SIGNERS,
+      params: requestIdParams,
+      body: disclosureSignOffBody,
       summary: '결재 (담당자 → 팀장 → 과장, 설정의 순서대로; 반려하면 거부 통지서를 만들고 종결)',
       example: { body: { decision: 'approve', comment: '확인' } },
       async handle(call) {
@@ -141,7 +239,12 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/disclosure-requests/:id/withdraw', kind: 'api', access: DISCLOSURE_WITHDRAWERS, params: requestIdParams, body: withdrawBody,
+      method: 'post',
+      path: '/api/disclosure-requests/:id/withdraw',
+      kind: 'api',
+      access: DISCLOSURE_WITHDRAWERS,
+      params: requestIdParams,
+      body: withdrawBody,
       summary: '신청인의 철회 (녹취정보를 내주기 전까지)',
       example: { body: { reason: '신청인이 철회함' } },
       async handle(call) {
@@ -150,8 +253,14 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/disclosure-requests/:id/attachments', kind: 'api', access: DISCLOSURE_OPERATOR, params: requestIdParams,
-      body: attachmentFields, upload: disclosureUpload, response: z.array(attachmentView),
+      method: 'post',
+      path: '/api/disclosure-requests/:id/attachments',
+      kind: 'api',
+      access: DISCLOSURE_OPERATOR,
+      params: requestIdParams,
+      body: attachmentFields,
+      upload: disclosureUpload,
+      response: z.array(attachmentView),
       summary: '첨부 (multipart, 항목 purpose와 files): 근거 서류, 서명된 인수·인계증, 회신받은 파기 결과 회신서 — PDF·JPEG·PNG',
       example: { body: { purpose: 'ground_document' } },
       async handle(call) {
@@ -159,7 +268,11 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute<z.output<typeof requestAttachmentParams>>({
-      method: 'get', path: '/api/disclosure-requests/:id/attachments/:attachmentId', kind: 'api', access: DISCLOSURE_HANDLERS, params: requestAttachmentParams,
+      method: 'get',
+      path: '/api/disclosure-requests/:id/attachments/:attachmentId',
+      kind: 'api',
+      access: DISCLOSURE_HANDLERS,
+      params: requestAttachmentParams,
       summary: '첨부파일 내려받기 (첨부파일로만, 감사 기록)',
       async handle(call) {
         const { row, content } = await requestAttachment(disclosureDeps, call);
@@ -167,7 +280,11 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute<z.output<typeof requestDocumentParams>>({
-      method: 'get', path: '/api/disclosure-requests/:id/documents/:documentId', kind: 'api', access: DISCLOSURE_HANDLERS, params: requestDocumentParams,
+      method: 'get',
+      path: '/api/disclosure-requests/:id/documents/:documentId',
+      kind: 'api',
+      access: DISCLOSURE_HANDLERS,
+      params: requestDocumentParams,
       summary: '신청의 문서 (인수·인계증, 빈 파기 결과 회신서, 거부 통지서) DOCX',
       async handle(call) {
         const { name, docx } = await requestDocument(disclosureDeps, call);
@@ -175,24 +292,50 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/disclosure-requests/:id/handover', kind: 'api', access: DISCLOSURE_OPERATOR, params: requestIdParams, body: handoverBody,
+      method: 'post',
+      path: '/api/disclosure-requests/:id/handover',
+      kind: 'api',
+      access: DISCLOSURE_OPERATOR,
+      params: requestIdParams,
+      body: handoverBody,
       bodyLimit: HANDOVER_BODY_LIMIT,
-      summary: '인수자가 서명한 인수·인계증(별지 제2호서식) 접수 — 화면 서명(on_screen: 서명을 서식에 넣어 보관) 또는 종이 서명 스캔(paper_scan): 이때부터 열람·제공, 제공이면 이 수령일부터 파기 회신 기한',
-      example: { body: { signatureKind: 'paper_scan', attachmentId: '00000000-0000-4000-8000-000000000000', recipientName: '홍길동', receivedAt: '2026-11-27T10:00:00+09:00' } },
+      summary:
+        '인수자가 서명한 인수·인계증(별지 제2호서식) 접수 — 화면 서명(on_screen: 서명을 서식에 넣어 보관) 또는 종이 서명 스캔(paper_scan): 이때부터 열람·제공, 제공이면 이 수령일부터 파기 회신 기한',
+      example: {
+        body: {
+          signatureKind: 'paper_scan',
+          attachmentId: '00000000-0000-4000-8000-000000000000',
+          recipientName: '홍길동',
+          receivedAt: '2026-11-27T10:00:00+09:00',
+        },
+      },
       async handle(call) {
         await recordHandover(disclosureDeps, call);
         call.res.status(202).json({ accepted: true });
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/disclosure-requests/:id/package', kind: 'api', access: DISCLOSURE_OPERATOR, params: requestIdParams, response: packageResult,
+      method: 'post',
+      path: '/api/disclosure-requests/:id/package',
+      kind: 'api',
+      access: DISCLOSURE_OPERATOR,
+      params: requestIdParams,
+      response: packageResult,
       summary: '제공 파일 작성: 확인된 녹취(WAV)와 서명된 목록, 빈 파기 결과 회신서를 AES-256 ZIP으로. 비밀번호는 이 응답에서 한 번만',
       async handle(call) {
-        call.res.set('Cache-Control', 'no-store').status(201).json(await buildPackage(disclosureDeps, call));
+        call.res
+          .set('Cache-Control', 'no-store')
+          .status(201)
+          .json(await buildPackage(disclosureDeps, call));
       },
     }),
     defineRoute({
-      method: 'get', path: '/api/disclosure-requests/:id/package', kind: 'api', access: DISCLOSURE_HANDLERS, params: requestIdParams, releasesAudio: 'disclosure',
+      method: 'get',
+      path: '/api/disclosure-requests/:id/package',
+      kind: 'api',
+      access: DISCLOSURE_HANDLERS,
+      params: requestIdParams,
+      releasesAudio: 'disclosure',
       summary: '제공 파일 내려받기 (비밀번호로 암호화한 ZIP, 감사 기록)',
       async handle(call) {
         const { row, zip } = await packageFile(disclosureDeps, call);
@@ -200,17 +343,32 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/disclosure-requests/:id/destruction-report', kind: 'api', access: DISCLOSURE_OPERATOR, params: requestIdParams,
+      method: 'post',
+      path: '/api/disclosure-requests/:id/destruction-report',
+      kind: 'api',
+      access: DISCLOSURE_OPERATOR,
+      params: requestIdParams,
       body: destructionReportBody,
       summary: '회신받은 파기 결과 회신서 접수: 종결, 보존 중지 해제',
-      example: { body: { attachmentId: '00000000-0000-4000-8000-000000000000', destroyedAt: '2026-11-27T10:00:00+09:00', method: 'delete_overwrite', allCopiesDestroyed: true } },
+      example: {
+        body: {
+          attachmentId: '00000000-0000-4000-8000-000000000000',
+          destroyedAt: '2026-11-27T10:00:00+09:00',
+          method: 'delete_overwrite',
+          allCopiesDestroyed: true,
+        },
+      },
       async handle(call) {
         await recordDestructionReport(disclosureDeps, call);
         call.res.status(202).json({ accepted: true });
       },
     }),
     defineRoute<z.output<typeof playParams>>({
-      method: 'get', path: '/api/disclosure-requests/:id/recordings/:recordingId/audio', kind: 'api', access: DISCLOSURE_HANDLERS, params: playParams,
+      method: 'get',
+      path: '/api/disclosure-requests/:id/recordings/:recordingId/audio',
+      kind: 'api',
+      access: DISCLOSURE_HANDLERS,
+      params: playParams,
       releasesAudio: 'disclosure',
       summary: '열람 (관리부서에서, 열람 시간 안에만): 확인된 녹취를 재생용으로 (저장·캐시 금지, 재생마다 감사 기록)',
       async handle(call) {
@@ -220,14 +378,21 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/api/disclosure-packages/public-key', kind: 'api', access: 'public',
+      method: 'get',
+      path: '/api/disclosure-packages/public-key',
+      kind: 'api',
+      access: 'public',
       summary: '제공 파일의 서명을 확인할 공개키 (PEM)와 그 지문 — 신청인·법원 등이 검증에 씀',
       async handle(call) {
         call.res.json(await packagePublicKey(disclosureDeps));
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/disclosure-packages/verify', kind: 'api', access: DISCLOSURE_READERS, body: verifyFields,
+      method: 'post',
+      path: '/api/disclosure-packages/verify',
+      kind: 'api',
+      access: DISCLOSURE_READERS,
+      body: verifyFields,
       upload: { field: 'package', maxFiles: 1, maxFileBytes: PACKAGE_MAX_BYTES, accept: ['application/zip'] },
       summary: '제공 파일 검증 (multipart: package, password): 서명, 파일마다 SHA-256, 빠지거나 더해진 파일 — 결과는 감사 기록',
       example: { body: { password: 'not-the-password' } },
@@ -236,7 +401,10 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/disclosure', kind: 'page', access: DISCLOSURE_READERS,
+      method: 'get',
+      path: '/disclosure',
+      kind: 'page',
+      access: DISCLOSURE_READERS,
       summary: '녹취정보 열람·제공: 신청 목록과 내 결재 대기',
       async handle(call) {
         const principal = call.principal as Principal;
@@ -244,18 +412,28 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
         // The same inbox as the dashboard's card, for those who sign; auditors sign nothing.
         const signs = principal.roles.some((role) => (deps.disclosure.signOffChain as readonly string[]).includes(role));
         const inbox = signs ? (await readDisclosureOverview(disclosureDeps, call.em, principal)).awaitingMe : undefined;
-        sendPage(call.res, disclosureListPage(frame(call.res, '/disclosure'), { items, inbox, canRegister: decide(DISCLOSURE_OPERATOR, principal).allowed }, deps.timeZone));
+        sendPage(
+          call.res,
+          disclosureListPage(frame(call.res, '/disclosure'), { items, inbox, canRegister: decide(DISCLOSURE_OPERATOR, principal).allowed }, deps.timeZone),
+        );
       },
     }),
     defineRoute({
-      method: 'get', path: '/disclosure/new', kind: 'page', access: DISCLOSURE_OPERATOR,
+      method: 'get',
+      path: '/disclosure/new',
+      kind: 'page',
+      access: DISCLOSURE_OPERATOR,
       summary: '녹취정보 열람·제공 신청서(별지 제1호서식) 접수 화면',
       async handle(call) {
         showRegistrationForm(call);
       },
     }),
     defineRoute({
-      method: 'post', path: '/disclosure', kind: 'page', access: DISCLOSURE_OPERATOR, body: registrationForm,
+      method: 'post',
+      path: '/disclosure',
+      kind: 'page',
+      access: DISCLOSURE_OPERATOR,
+      body: registrationForm,
       summary: '녹취정보 열람·제공 신청서 접수 (화면): 잘못 적은 곳은 적은 내용과 함께 신청서 화면에',
       example: { body: DISCLOSURE_FORM_EXAMPLE },
       async handle(call) {
@@ -269,28 +447,46 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/disclosure/:id', kind: 'page', access: DISCLOSURE_READERS, params: requestIdParams,
+      method: 'get',
+      path: '/disclosure/:id',
+      kind: 'page',
+      access: DISCLOSURE_READERS,
+      params: requestIdParams,
       summary: '녹취정보 신청 한 건: 신청 내용, 녹취, 결재, 첨부·문서, 처리 이력과 지금 할 수 있는 처리',
       async handle(call) {
         await showDisclosure(call);
       },
     }),
     defineRoute({
-      method: 'post', path: '/disclosure/:id/recordings', kind: 'page', access: DISCLOSURE_OPERATOR, params: requestIdParams, body: confirmForm,
+      method: 'post',
+      path: '/disclosure/:id/recordings',
+      kind: 'page',
+      access: DISCLOSURE_OPERATOR,
+      params: requestIdParams,
+      body: confirmForm,
       summary: '신청에 해당하는 녹취 확인 (화면)',
       async handle(call) {
         await fromCase(call, () => confirmRecordings(disclosureDeps, { ...call, body: confirmFromForm(call.body) }));
       },
     }),
     defineRoute({
-      method: 'post', path: '/disclosure/:id/submit', kind: 'page', access: DISCLOSURE_OPERATOR, params: requestIdParams,
+      method: 'post',
+      path: '/disclosure/:id/submit',
+      kind: 'page',
+      access: DISCLOSURE_OPERATOR,
+      params: requestIdParams,
       summary: '결재 상신 (화면)',
       async handle(call) {
         await fromCase(call, () => submitRequest(disclosureDeps, call));
       },
     }),
     defineRoute({
-      method: 'post', path: '/disclosure/:id/sign-off', kind: 'page', access: DISCLOSURE_SIGNERS, params: requestIdParams, body: signOffForm,
+      method: 'post',
+      path: '/disclosure/:id/sign-off',
+      kind: 'page',
+      access: DISCLOSURE_SIGNERS,
+      params: requestIdParams,
+      body: signOffForm,
       summary: '결재 (화면)',
       example: { body: { decision: 'approve', comment: '확인' } },
       async handle(call) {
@@ -298,7 +494,12 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/disclosure/:id/withdraw', kind: 'page', access: DISCLOSURE_WITHDRAWERS, params: requestIdParams, body: withdrawForm,
+      method: 'post',
+      path: '/disclosure/:id/withdraw',
+      kind: 'page',
+      access: DISCLOSURE_WITHDRAWERS,
+      params: requestIdParams,
+      body: withdrawForm,
       summary: '신청인의 철회 (화면)',
       example: { body: { reason: '신청인이 철회함' } },
       async handle(call) {
@@ -306,8 +507,13 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/disclosure/:id/attachments', kind: 'page', access: DISCLOSURE_OPERATOR, params: requestIdParams,
-      body: attachmentForm, upload: disclosureUpload,
+      method: 'post',
+      path: '/disclosure/:id/attachments',
+      kind: 'page',
+      access: DISCLOSURE_OPERATOR,
+      params: requestIdParams,
+      body: attachmentForm,
+      upload: disclosureUpload,
       summary: '첨부 (화면): 근거 서류, 서명된 인수·인계증, 회신받은 파기 결과 회신서',
       example: { body: { purpose: 'ground_document' } },
       async handle(call) {
@@ -315,7 +521,12 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/disclosure/:id/handover', kind: 'page', access: DISCLOSURE_OPERATOR, params: requestIdParams, body: handoverForm,
+      method: 'post',
+      path: '/disclosure/:id/handover',
+      kind: 'page',
+      access: DISCLOSURE_OPERATOR,
+      params: requestIdParams,
+      body: handoverForm,
       bodyLimit: HANDOVER_BODY_LIMIT,
       summary: '서명된 인수·인계증 접수 (화면): 화면 서명 또는 종이 서명 스캔',
       async handle(call) {
@@ -323,7 +534,11 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/disclosure/:id/package', kind: 'page', access: DISCLOSURE_OPERATOR, params: requestIdParams,
+      method: 'post',
+      path: '/disclosure/:id/package',
+      kind: 'page',
+      access: DISCLOSURE_OPERATOR,
+      params: requestIdParams,
       summary: '제공 파일 만들기 (화면): 비밀번호는 결과 화면에 한 번만',
       async handle(call) {
         let built;
@@ -340,7 +555,11 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/disclosure/:id/destruction-report', kind: 'page', access: DISCLOSURE_OPERATOR, params: requestIdParams,
+      method: 'post',
+      path: '/disclosure/:id/destruction-report',
+      kind: 'page',
+      access: DISCLOSURE_OPERATOR,
+      params: requestIdParams,
       body: destructionReportForm,
       summary: '회신받은 파기 결과 회신서 접수 (화면)',
       async handle(call) {

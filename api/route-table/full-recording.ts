@@ -7,10 +7,33 @@ import { decide, type Principal } from '../access';
 import { attachmentParams, attachmentView, sendAttachment } from '../attachments';
 import { ApiError } from '../errors';
 import {
-  addEvidence, applicationBody, applicationDetail, applicationDocument, applicationForm, applicationIdParams, applicationView, applyForFullRecording,
-  evidenceFile, extensionView, listApplications, listExtensions, ownDepartmentApplication, ownDepartmentList, parseApplicationForm, permittedActions,
-  previewApplicationDocument, readApplication, readFullRecordingOverview, renewApplication, revokeApplication, revokeBody, revokeForm, signOffApplication,
-  signOffBody, signOffForm, type ApplicationBody,
+  addEvidence,
+  applicationBody,
+  applicationDetail,
+  applicationDocument,
+  applicationForm,
+  applicationIdParams,
+  applicationView,
+  applyForFullRecording,
+  evidenceFile,
+  extensionView,
+  listApplications,
+  listExtensions,
+  ownDepartmentApplication,
+  ownDepartmentList,
+  parseApplicationForm,
+  permittedActions,
+  previewApplicationDocument,
+  readApplication,
+  readFullRecordingOverview,
+  renewApplication,
+  revokeApplication,
+  revokeBody,
+  revokeForm,
+  signOffApplication,
+  signOffBody,
+  signOffForm,
+  type ApplicationBody,
 } from '../full-recording';
 import { APPLICANTS, APPLICATION_READERS, REVOKERS, SIGNERS } from '../policy';
 import { defineRoute, type RouteCall, type RouteSpec } from '../routes';
@@ -80,10 +103,7 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
   };
 
   /** The application form's fields checked as the API checks them; a mistake or a refusal comes back on the form. */
-  const withApplicationForm = async (
-    call: RouteCall<unknown, unknown, z.output<typeof applicationForm>>,
-    use: (body: ApplicationBody) => Promise<void>,
-  ) => {
+  const withApplicationForm = async (call: RouteCall<unknown, unknown, z.output<typeof applicationForm>>, use: (body: ApplicationBody) => Promise<void>) => {
     try {
       const { body, error } = parseApplicationForm(call.body);
       if (!body) throw new ApiError(400, 'INVALID_INPUT', error ?? '입력을 확인하십시오.');
@@ -99,7 +119,11 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
 
   return [
     defineRoute({
-      method: 'get', path: '/api/extensions', kind: 'api', access: APPLICATION_READERS, ownership: ownDepartmentList,
+      method: 'get',
+      path: '/api/extensions',
+      kind: 'api',
+      access: APPLICATION_READERS,
+      ownership: ownDepartmentList,
       response: z.array(extensionView),
       summary: '내선과 현재 녹취 방식 (전수 녹취는 시작 시각과 함께)',
       async handle(call) {
@@ -107,8 +131,13 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/full-recording-applications', kind: 'api', access: APPLICANTS, ownership: ownDepartmentList,
-      body: applicationBody, response: applicationView,
+      method: 'post',
+      path: '/api/full-recording-applications',
+      kind: 'api',
+      access: APPLICANTS,
+      ownership: ownDepartmentList,
+      body: applicationBody,
+      response: applicationView,
       summary: '전수 녹취 사용 신청 (운영 규정 제6조): 사용부서의 장이 소속 부서 내선에 대해',
       example: { body: APPLICATION_EXAMPLE },
       async handle(call) {
@@ -116,7 +145,11 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/api/full-recording-applications', kind: 'api', access: APPLICATION_READERS, ownership: ownDepartmentList,
+      method: 'get',
+      path: '/api/full-recording-applications',
+      kind: 'api',
+      access: APPLICATION_READERS,
+      ownership: ownDepartmentList,
       response: z.array(applicationView),
       summary: '전수 녹취 신청 목록 (사용부서의 장은 소속 부서의 것만)',
       async handle(call) {
@@ -124,16 +157,25 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/api/full-recording-applications/:id', kind: 'api', access: APPLICATION_READERS, ownership: ownDepartmentApplication,
-      params: applicationIdParams, response: applicationDetail,
+      method: 'get',
+      path: '/api/full-recording-applications/:id',
+      kind: 'api',
+      access: APPLICATION_READERS,
+      ownership: ownDepartmentApplication,
+      params: applicationIdParams,
+      response: applicationDetail,
       summary: '전수 녹취 신청 한 건: 결재 단계, 장치 적용 여부, 처리 이력 (누가, 언제, 왜)',
       async handle(call) {
         call.res.json(await readApplication(fullRecordingDeps, call));
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/full-recording-applications/:id/sign-off', kind: 'api', access: SIGNERS,
-      params: applicationIdParams, body: signOffBody,
+      method: 'post',
+      path: '/api/full-recording-applications/:id/sign-off',
+      kind: 'api',
+      access: SIGNERS,
+      params: applicationIdParams,
+      body: signOffBody,
       summary: '검토·승인 또는 반려 (결재선 순서대로, 자기 신청·두 단계 겸임 불가)',
       example: { body: { decision: 'approve', comment: '검토 완료' } },
       async handle(call) {
@@ -142,8 +184,13 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/full-recording-applications/:id/revoke', kind: 'api', access: REVOKERS, ownership: ownDepartmentApplication,
-      params: applicationIdParams, body: revokeBody,
+      method: 'post',
+      path: '/api/full-recording-applications/:id/revoke',
+      kind: 'api',
+      access: REVOKERS,
+      ownership: ownDepartmentApplication,
+      params: applicationIdParams,
+      body: revokeBody,
       summary: '신청 철회 또는 전수 녹취 취소 (신청 부서의 장 또는 과장, 사유 필수): 선택적 녹취로 돌아감',
       example: { body: { reason: '민원이 해소됨' } },
       async handle(call) {
@@ -152,7 +199,11 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/full-recording-applications/:id/renew', kind: 'api', access: APPLICANTS, ownership: ownDepartmentApplication,
+      method: 'post',
+      path: '/api/full-recording-applications/:id/renew',
+      kind: 'api',
+      access: APPLICANTS,
+      ownership: ownDepartmentApplication,
       params: applicationIdParams,
       summary: '취소할 때까지의 전수 녹취를 한 해 더 (연장 검토)',
       async handle(call) {
@@ -161,16 +212,26 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/full-recording-applications/:id/evidence', kind: 'api', access: APPLICANTS, ownership: ownDepartmentApplication,
-      params: applicationIdParams, upload: evidenceUpload, response: z.array(attachmentView),
+      method: 'post',
+      path: '/api/full-recording-applications/:id/evidence',
+      kind: 'api',
+      access: APPLICANTS,
+      ownership: ownDepartmentApplication,
+      params: applicationIdParams,
+      upload: evidenceUpload,
+      response: z.array(attachmentView),
       summary: '증빙자료 추가 (검토 중인 신청, 신청 부서의 장): PDF·JPEG·PNG, 내용으로 형식 확인; 답은 증빙자료 전체 목록',
       async handle(call) {
         call.res.status(201).json(await addEvidence(fullRecordingDeps, call));
       },
     }),
     defineRoute<z.output<typeof attachmentParams>>({
-      method: 'get', path: '/api/full-recording-applications/:id/evidence/:attachmentId', kind: 'api', access: APPLICATION_READERS,
-      ownership: ownDepartmentApplication, params: attachmentParams,
+      method: 'get',
+      path: '/api/full-recording-applications/:id/evidence/:attachmentId',
+      kind: 'api',
+      access: APPLICATION_READERS,
+      ownership: ownDepartmentApplication,
+      params: attachmentParams,
       summary: '증빙자료 내려받기 (첨부파일로만, 내려받기마다 감사 기록)',
       async handle(call) {
         const { row, content } = await evidenceFile(fullRecordingDeps, call);
@@ -178,7 +239,11 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/full-recording', kind: 'page', access: APPLICATION_READERS, ownership: ownDepartmentList,
+      method: 'get',
+      path: '/full-recording',
+      kind: 'page',
+      access: APPLICATION_READERS,
+      ownership: ownDepartmentList,
       summary: '전수 녹취: 신청 목록, 내 결재 대기, 내선별 녹취 방식',
       async handle(call) {
         const principal = call.principal as Principal;
@@ -187,18 +252,35 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
         const scope = call.scope === 'everything' ? 'everything' : 'ownDepartment';
         const inbox = (await readFullRecordingOverview(fullRecordingDeps, call.em, principal, scope)).awaitingMe;
         const extensions = await listExtensions(call);
-        sendPage(call.res, fullRecordingListPage(frame(call.res, '/full-recording'), { items, inbox, extensions, canApply: decide(APPLICANTS, principal).allowed }, deps.timeZone));
+        sendPage(
+          call.res,
+          fullRecordingListPage(
+            frame(call.res, '/full-recording'),
+            { items, inbox, extensions, canApply: decide(APPLICANTS, principal).allowed },
+            deps.timeZone,
+          ),
+        );
       },
     }),
     defineRoute({
-      method: 'get', path: '/full-recording/new', kind: 'page', access: APPLICANTS, ownership: ownDepartmentList,
+      method: 'get',
+      path: '/full-recording/new',
+      kind: 'page',
+      access: APPLICANTS,
+      ownership: ownDepartmentList,
       summary: '전수 녹취 신청서 작성',
       async handle(call) {
         await showApplicationForm(call);
       },
     }),
     defineRoute({
-      method: 'post', path: '/full-recording', kind: 'page', access: APPLICANTS, ownership: ownDepartmentList, body: applicationForm, upload: evidenceUpload,
+      method: 'post',
+      path: '/full-recording',
+      kind: 'page',
+      access: APPLICANTS,
+      ownership: ownDepartmentList,
+      body: applicationForm,
+      upload: evidenceUpload,
       summary: '전수 녹취 신청 (화면)',
       example: { body: APPLICATION_EXAMPLE },
       async handle(call) {
@@ -209,7 +291,13 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/full-recording/preview', kind: 'page', access: APPLICANTS, ownership: ownDepartmentList, body: applicationForm, upload: evidenceUpload,
+      method: 'post',
+      path: '/full-recording/preview',
+      kind: 'page',
+      access: APPLICANTS,
+      ownership: ownDepartmentList,
+      body: applicationForm,
+      upload: evidenceUpload,
       summary: '전수 녹취 신청서 미리보기 (DOCX, 접수하지 않음)',
       example: { body: APPLICATION_EXAMPLE },
       async handle(call) {
@@ -220,7 +308,11 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/full-recording/:id', kind: 'page', access: APPLICATION_READERS, ownership: ownDepartmentApplication,
+      method: 'get',
+      path: '/full-recording/:id',
+      kind: 'page',
+      access: APPLICATION_READERS,
+      ownership: ownDepartmentApplication,
       params: applicationIdParams,
       summary: '전수 녹취 신청 한 건 (결재, 취소, 연장)',
       async handle(call) {
@@ -228,7 +320,11 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/full-recording/:id/document', kind: 'page', access: APPLICATION_READERS, ownership: ownDepartmentApplication,
+      method: 'get',
+      path: '/full-recording/:id/document',
+      kind: 'page',
+      access: APPLICATION_READERS,
+      ownership: ownDepartmentApplication,
       params: applicationIdParams,
       summary: '전수 녹취 사용 신청서 (DOCX)',
       async handle(call) {
@@ -237,7 +333,12 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/full-recording/:id/sign-off', kind: 'page', access: SIGNERS, params: applicationIdParams, body: signOffForm,
+      method: 'post',
+      path: '/full-recording/:id/sign-off',
+      kind: 'page',
+      access: SIGNERS,
+      params: applicationIdParams,
+      body: signOffForm,
       summary: '검토·승인 또는 반려 (화면)',
       example: { body: { decision: 'approve', comment: '검토 완료' } },
       async handle(call) {
@@ -249,8 +350,13 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/full-recording/:id/revoke', kind: 'page', access: REVOKERS, ownership: ownDepartmentApplication,
-      params: applicationIdParams, body: revokeForm,
+      method: 'post',
+      path: '/full-recording/:id/revoke',
+      kind: 'page',
+      access: REVOKERS,
+      ownership: ownDepartmentApplication,
+      params: applicationIdParams,
+      body: revokeForm,
       summary: '신청 철회 또는 전수 녹취 취소 (화면)',
       example: { body: { reason: '민원이 해소됨' } },
       async handle(call) {
@@ -262,8 +368,13 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/full-recording/:id/evidence', kind: 'page', access: APPLICANTS, ownership: ownDepartmentApplication,
-      params: applicationIdParams, upload: evidenceUpload,
+      method: 'post',
+      path: '/full-recording/:id/evidence',
+      kind: 'page',
+      access: APPLICANTS,
+      ownership: ownDepartmentApplication,
+      params: applicationIdParams,
+      upload: evidenceUpload,
       summary: '증빙자료 추가 (화면, 검토 중인 신청)',
       async handle(call) {
         await fromPage(call, async () => {
@@ -272,7 +383,11 @@ export function fullRecordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/full-recording/:id/renew', kind: 'page', access: APPLICANTS, ownership: ownDepartmentApplication,
+      method: 'post',
+      path: '/full-recording/:id/renew',
+      kind: 'page',
+      access: APPLICANTS,
+      ownership: ownDepartmentApplication,
       params: applicationIdParams,
       summary: '한 해 더 전수 녹취 (화면)',
       async handle(call) {

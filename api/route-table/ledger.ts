@@ -7,11 +7,18 @@ import type { RouteDeps } from './deps';
 export function ledgerRoutes(deps: RouteDeps): RouteSpec[] {
   return [
     defineRoute({
-      method: 'get', path: '/api/ledger', kind: 'api', access: LEDGER_READERS, query: ledgerQuery,
+      method: 'get',
+      path: '/api/ledger',
+      kind: 'api',
+      access: LEDGER_READERS,
+      query: ledgerQuery,
       summary: '관리대장 (별지 제4호서식) 한 해치, XLSX 또는 CSV (내려받기는 감사 기록)',
       example: { query: { year: '2026' } },
       async handle(call) {
-        const file = await exportLedger({ calendar: deps.calendar, municipalityName: deps.municipalityName, timeZone: deps.timeZone, signOffLabels: deps.signOffLabels }, call);
+        const file = await exportLedger(
+          { calendar: deps.calendar, municipalityName: deps.municipalityName, timeZone: deps.timeZone, signOffLabels: deps.signOffLabels },
+          call,
+        );
         call.res.type(file.type).attachment(file.name).set('Cache-Control', 'no-store').send(file.body);
       },
     }),

@@ -12,14 +12,22 @@ const letterParams = z.object({ id: z.uuid({ message: '우편 번호가 올바�
 export function letterRoutes(): RouteSpec[] {
   return [
     defineRoute({
-      method: 'get', path: '/api/letters-to-post', kind: 'api', access: DISCLOSURE_OPERATOR, response: z.array(letterToPost),
+      method: 'get',
+      path: '/api/letters-to-post',
+      kind: 'api',
+      access: DISCLOSURE_OPERATOR,
+      response: z.array(letterToPost),
       summary: '우편 발송 대기: 전자우편이 없는 받는 사람에게 인쇄해 보낼 공문 (오래된 것부터)',
       async handle(call) {
         call.res.json(await readLettersToPost(call.em));
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/letters-to-post/:id/posted', kind: 'api', access: DISCLOSURE_OPERATOR, params: letterParams,
+      method: 'post',
+      path: '/api/letters-to-post/:id/posted',
+      kind: 'api',
+      access: DISCLOSURE_OPERATOR,
+      params: letterParams,
       summary: '우편 발송 처리: 인쇄해 보낸 공문을 발송됨으로 (감사 기록)',
       async handle(call) {
         await recordLetterPosted(call.em, auditIdentityOf(call), call.params.id);
@@ -27,7 +35,11 @@ export function letterRoutes(): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/letters/:id/posted', kind: 'page', access: DISCLOSURE_OPERATOR, params: letterParams,
+      method: 'post',
+      path: '/letters/:id/posted',
+      kind: 'page',
+      access: DISCLOSURE_OPERATOR,
+      params: letterParams,
       summary: '우편 발송 처리 (화면): 인쇄해 보낸 공문을 대기 목록에서 내림',
       async handle(call) {
         await recordLetterPosted(call.em, auditIdentityOf(call), call.params.id);

@@ -11,7 +11,10 @@ export function monitoringRoutes(deps: MonitoringDeps): RouteSpec[] {
   const monitor = createMonitor(deps);
   return [
     defineRoute({
-      method: 'get', path: '/ready', kind: 'api', access: 'public',
+      method: 'get',
+      path: '/ready',
+      kind: 'api',
+      access: 'public',
       summary: '처리 준비 여부 (데이터베이스·마이그레이션·Temporal·워커·녹취 장치·디렉터리·메일·디스크·마스터 키; 실패한 구성 요소 이름만, 개인정보 없음)',
       async handle({ res }) {
         const report = await checkReadiness(monitor.readiness);
@@ -20,7 +23,10 @@ export function monitoringRoutes(deps: MonitoringDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/metrics', kind: 'api', access: 'public',
+      method: 'get',
+      path: '/metrics',
+      kind: 'api',
+      access: 'public',
       summary: 'Prometheus 지표 (이 서버 안에서, 또는 METRICS_TOKEN_FILE의 Bearer 토큰으로만; 건수만, 개인정보 없음)',
       async handle({ req, res }) {
         if (!mayReadMetrics(req, monitor.metricsToken)) {

@@ -27,21 +27,32 @@ export function noticeRoutes(deps: RouteDeps): RouteSpec[] {
   const frame = framer(deps);
   return [
     defineRoute({
-      method: 'get', path: '/api/compliance-exceptions', kind: 'api', access: COMPLIANCE_READERS, response: complianceExceptions,
+      method: 'get',
+      path: '/api/compliance-exceptions',
+      kind: 'api',
+      access: COMPLIANCE_READERS,
+      response: complianceExceptions,
       summary: '사전고지 준수 예외 (운영 규정 제7조): 최근 30일 고지 증거 없이 녹음된 통화, 최근 20건과 전체 건수',
       async handle(call) {
         call.res.json(await readCompliance(call));
       },
     }),
     defineRoute({
-      method: 'get', path: '/notice', kind: 'page', access: ANNOUNCEMENT_READERS,
+      method: 'get',
+      path: '/notice',
+      kind: 'page',
+      access: ANNOUNCEMENT_READERS,
       summary: '사전고지 안내멘트: 문구와 교환기용 음성 파일 (운영 규정 제7조)',
       async handle(call) {
         sendPage(call.res, announcementPage(frame(call.res, '/notice'), deps.announcement.text, await readAnnouncementAudio(deps.announcement.audioFile)));
       },
     }),
     defineRoute({
-      method: 'get', path: '/notice/announcement.wav', kind: 'page', access: ANNOUNCEMENT_READERS, releasesAudio: 'announcement',
+      method: 'get',
+      path: '/notice/announcement.wav',
+      kind: 'page',
+      access: ANNOUNCEMENT_READERS,
+      releasesAudio: 'announcement',
       summary: '사전고지 안내멘트 음성 파일 (WAV, G.711, 8 kHz, 모노)',
       async handle(call) {
         const { fileName, bytes } = await announcementDownload(deps.announcement.audioFile);

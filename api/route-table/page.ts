@@ -7,7 +7,13 @@ import type { Response } from 'express';
 import { decide, type Grant } from '../access';
 import { ApiError } from '../errors';
 import {
-  ACCESS_REVIEW_READERS, ANNOUNCEMENT_READERS, anyRole, APPLICATION_READERS, DISCLOSURE_READERS, HOLDER_READERS, OWN_REQUESTERS,
+  ACCESS_REVIEW_READERS,
+  ANNOUNCEMENT_READERS,
+  anyRole,
+  APPLICATION_READERS,
+  DISCLOSURE_READERS,
+  HOLDER_READERS,
+  OWN_REQUESTERS,
   RECORDING_READERS,
 } from '../policy';
 import { requestContext, type RouteCall } from '../routes';
@@ -57,8 +63,11 @@ type AnyCall = RouteCall<unknown, unknown, unknown>;
 /** A refusal answered on the page rather than by the error handler, so audited here as the handler would have. */
 function auditRefusal(call: Pick<AnyCall, 'req' | 'audit'>, error: ApiError): Promise<void> {
   return call.audit({
-    action: 'request.refused', targetType: 'route', targetId: `${call.req.method} ${call.req.path}`.slice(0, 128),
-    reason: `${error.code}: ${error.message}`.slice(0, 500), detail: error.detail,
+    action: 'request.refused',
+    targetType: 'route',
+    targetId: `${call.req.method} ${call.req.path}`.slice(0, 128),
+    reason: `${error.code}: ${error.message}`.slice(0, 500),
+    detail: error.detail,
   });
 }
 

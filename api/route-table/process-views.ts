@@ -16,7 +16,11 @@ export function processViewRoutes(): RouteSpec[] {
   const vendorParams = z.object({ version: z.literal(version), name: z.enum(BPMN_VENDOR_NAMES) });
   return [
     defineRoute<z.infer<typeof lifecycleParams>>({
-      method: 'get', path: '/api/process-models/:lifecycle', kind: 'api', access: PROCESS_MODEL_READERS, params: lifecycleParams,
+      method: 'get',
+      path: '/api/process-models/:lifecycle',
+      kind: 'api',
+      access: PROCESS_MODEL_READERS,
+      params: lifecycleParams,
       summary: '처리 흐름도 (BPMN 2.0 XML, 도형 배치 포함)',
       example: { params: { lifecycle: 'disclosure' } },
       async handle({ res, params }) {
@@ -25,7 +29,11 @@ export function processViewRoutes(): RouteSpec[] {
     }),
     defineRoute<z.infer<typeof vendorParams>>({
       // Public like /assets: a published library, no data; the login page does not use it.
-      method: 'get', path: '/vendor/bpmn-js/:version/:name', kind: 'page', access: 'public', params: vendorParams,
+      method: 'get',
+      path: '/vendor/bpmn-js/:version/:name',
+      kind: 'page',
+      access: 'public',
+      params: vendorParams,
       summary: '처리 흐름도 보기 프로그램 (bpmn-js)',
       example: { params: { version, name: 'bpmn-navigated-viewer.production.min.js' } },
       async handle({ res, params }) {

@@ -9,9 +9,7 @@ import { ApiError, notFound } from '../errors';
 import { holdReason, holdView, openHolds, recordingDetail, releaseHold, setHold } from '../holds';
 import { exportOwnRecording, partyExportBody, partyExportForm, sendExport } from '../party-export';
 import { HOLD_SETTERS, PARTY_ONLY, RECORDING_READERS } from '../policy';
-import {
-  isPartyToRecording, recordingIdParams, recordingSearchQuery, recordingSearchResult, searchRecordings, toSummary,
-} from '../recording-search';
+import { isPartyToRecording, recordingIdParams, recordingSearchQuery, recordingSearchResult, searchRecordings, toSummary } from '../recording-search';
 import { defineRoute, validate, type RouteCall, type RouteSpec } from '../routes';
 import { recordingPage, recordingsPage } from '../ui/pages';
 import type { RouteDeps } from './deps';
@@ -21,8 +19,7 @@ const holdParams = z.object({ id: z.uuid(), holdId: z.uuid() }).strict();
 const partyToRecording = {
   description: '본인이 당사자(통화한 내선의 공무원)인 녹취만',
   appliesAs: 'check' as const,
-  isParty: (em: Parameters<typeof isPartyToRecording>[0], principal: Principal, params: { id: string }) =>
-    isPartyToRecording(em, principal, params.id),
+  isParty: (em: Parameters<typeof isPartyToRecording>[0], principal: Principal, params: { id: string }) => isPartyToRecording(em, principal, params.id),
 };
 const partyCallsOnly = { description: '본인이 당사자인 통화만 검색됨', appliesAs: 'filter' as const };
 const EXPORT_EXAMPLE = { password: 'Gwangmyeong-2026!', reason: '민원 처리 경위 확인을 위해 업무용 PC에 보관' };
@@ -49,7 +46,13 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
   const readRecording = async (call: RouteCall<{ id: string }, unknown, unknown>) => {
     const recording = await call.em.findOne(Recording, call.params.id, { populate: ['extension', 'extension.department'] });
     if (!recording) throw notFound();
-    await call.audit({ action: 'recording.read', targetType: 'recording', targetId: recording.id, reason: '녹취정보 상세 조회', detail: { scope: call.scope } });
+    await call.audit({
+      action: 'recording.read',
+      targetType: 'recording',
+      targetId: recording.id,
+      reason: '녹취정보 상세 조회',
+      detail: { scope: call.scope },
+    });
     return { ...toSummary(recording), holds: await openHolds(call.em, recording.id) };
   };
 
@@ -59,11 +62,7 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
   };
 
   /** The detail page; a party also gets the export form (R5), usable while the recording is kept. */
-  const showRecording = async (
-    call: RouteCall<{ id: string }, unknown, unknown>,
-    exportForm: { error?: string; reason?: string } = {},
-    status = 200,
-  ) => {
+  const showRecording = async (call: RouteCall<{ id: string }, unknown, unknown>, exportForm: { error?: string; reason?: string } = {}, status = 200) => {
     const item = await readRecording(call);
     const party = await isPartyToRecording(call.em, call.principal as Principal, call.params.id);
     const available = item.deletedAt === null && new Date(item.retentionDueAt) > new Date();
@@ -74,33 +73,55 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
 
   return [
     defineRoute({
-      method: 'get', path: '/api/recordings', kind: 'api', access: RECORDING_READERS, ownership: partyCallsOnly,
-      query: recordingSearchQuery, response: recordingSearchResult,
+      method: 'get',
+      path: '/api/recordings',
+      kind: 'api',
+      access: RECORDING_READERS,
+      ownership: partyCallsOnly,
+      query: recordingSearchQuery,
+      response: recordingSearchResult,
       summary: '녹취정보 검색 (통화 기록만, 음성 없음)',
       async handle(call) {
         call.res.json(await search(call));
       },
     }),
     defineRoute({
-      method: 'get', path: '/api/recordings/:id', kind: 'api', access: RECORDING_READERS, ownership: partyToRecording,
-      params: recordingIdParams, response: recordingDetail,
+      method: 'get',
+      path: '/api/recordings/:id',
+      kind: 'api',
+      access: RECORDING_READERS,
+      ownership: partyToRecording,
+      params: recordingIdParams,
+      response: recordingDetail,
       summary: '녹취정보 한 건 (통화 기록과 보존 중지, 음성 없음)',
       async handle(call) {
         call.res.json(await readRecording(call));
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/recordings/:id/export', kind: 'api', access: PARTY_ONLY, ownership: partyToRecording,
-      params: recordingIdParams, body: partyExportBody, releasesAudio: 'party-export',
-      summary: '본인 녹취 내보내기 (운영 규정 제8조제1항): 당사자만, 보존기간 안에, AES-256 암호 ZIP(WAV)으로만. 사유는 감사 기록에 남고 비밀번호는 저장되지 않음',
+      method: 'post',
+      path: '/api/recordings/:id/export',
+      kind: 'api',
+      access: PARTY_ONLY,
+      ownership: partyToRecording,
+      params: recordingIdParams,
+      body: partyExportBody,
+      releasesAudio: 'party-export',
+      summary:
+        '본인 녹취 내보내기 (운영 규정 제8조제1항): 당사자만, 보존기간 안에, AES-256 암호 ZIP(WAV)으로만. 사유는 감사 기록에 남고 비밀번호는 저장되지 않음',
       example: { body: EXPORT_EXAMPLE },
       async handle(call) {
         sendExport(call.res, await exportOwnRecording(exportDeps, call, call.body));
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/recordings/:id/holds', kind: 'api', access: HOLD_SETTERS,
-      params: recordingIdParams, body: holdReason, response: holdView,
+      method: 'post',
+      path: '/api/recordings/:id/holds',
+      kind: 'api',
+      access: HOLD_SETTERS,
+      params: recordingIdParams,
+      body: holdReason,
+      response: holdView,
       summary: '보존 중지 걸기 (과장, 사유 필수): 보존기간이 지나도 해제될 때까지 삭제하지 않음',
       example: { body: { reason: '소송 자료 보전 요청' } },
       async handle(call) {
@@ -108,8 +129,12 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/recordings/:id/holds/:holdId/release', kind: 'api', access: HOLD_SETTERS,
-      params: holdParams, body: holdReason,
+      method: 'post',
+      path: '/api/recordings/:id/holds/:holdId/release',
+      kind: 'api',
+      access: HOLD_SETTERS,
+      params: holdParams,
+      body: holdReason,
       summary: '보존 중지 해제 (과장, 사유 필수): 보존기간이 지났으면 곧 삭제됨',
       example: { params: { holdId: '00000000-0000-4000-8000-000000000000' }, body: { reason: '소송 종결' } },
       async handle(call) {
@@ -118,7 +143,11 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/recordings', kind: 'page', access: RECORDING_READERS, ownership: partyCallsOnly,
+      method: 'get',
+      path: '/recordings',
+      kind: 'page',
+      access: RECORDING_READERS,
+      ownership: partyCallsOnly,
       query: recordingSearchQuery,
       summary: '녹취정보 조회 화면',
       async handle(call) {
@@ -127,7 +156,11 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'get', path: '/recordings/:id', kind: 'page', access: RECORDING_READERS, ownership: partyToRecording,
+      method: 'get',
+      path: '/recordings/:id',
+      kind: 'page',
+      access: RECORDING_READERS,
+      ownership: partyToRecording,
       params: recordingIdParams,
       summary: '녹취정보 상세 화면',
       async handle(call) {
@@ -135,8 +168,12 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/recordings/:id/holds', kind: 'page', access: HOLD_SETTERS,
-      params: recordingIdParams, body: holdReason,
+      method: 'post',
+      path: '/recordings/:id/holds',
+      kind: 'page',
+      access: HOLD_SETTERS,
+      params: recordingIdParams,
+      body: holdReason,
       summary: '보존 중지 걸기 (화면)',
       example: { body: { reason: '소송 자료 보전 요청' } },
       async handle(call) {
@@ -145,8 +182,12 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/recordings/:id/holds/:holdId/release', kind: 'page', access: HOLD_SETTERS,
-      params: holdParams, body: holdReason,
+      method: 'post',
+      path: '/recordings/:id/holds/:holdId/release',
+      kind: 'page',
+      access: HOLD_SETTERS,
+      params: holdParams,
+      body: holdReason,
       summary: '보존 중지 해제 (화면)',
       example: { params: { holdId: '00000000-0000-4000-8000-000000000000' }, body: { reason: '소송 종결' } },
       async handle(call) {
@@ -155,8 +196,14 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
       },
     }),
     defineRoute({
-      method: 'post', path: '/recordings/:id/export', kind: 'page', access: PARTY_ONLY, ownership: partyToRecording,
-      params: recordingIdParams, body: partyExportForm, releasesAudio: 'party-export',
+      method: 'post',
+      path: '/recordings/:id/export',
+      kind: 'page',
+      access: PARTY_ONLY,
+      ownership: partyToRecording,
+      params: recordingIdParams,
+      body: partyExportForm,
+      releasesAudio: 'party-export',
       summary: '본인 녹취 내보내기 (화면): 암호 ZIP을 내려받거나, 고칠 점을 상세 화면에 보여 줌',
       example: { body: { ...EXPORT_EXAMPLE, passwordConfirm: EXPORT_EXAMPLE.password } },
       async handle(call) {
@@ -168,7 +215,9 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
           sendExport(call.res, await exportOwnRecording(exportDeps, call, request));
         } catch (error) {
           // Errors the API names, 5xx included (the appliance not answering), are shown beside the form.
-          await refusedOnPage(call, error, (refusal) => showRecording(call, { error: refusal.message, reason: call.body.reason }, refusal.status), { unavailable: true });
+          await refusedOnPage(call, error, (refusal) => showRecording(call, { error: refusal.message, reason: call.body.reason }, refusal.status), {
+            unavailable: true,
+          });
         }
       },
     }),

@@ -25,7 +25,10 @@ const loginBody = z
   })
   .strict();
 /** Only a local path may follow login, so the form cannot be used to send users elsewhere. */
-const localPath = z.string().regex(/^\/(?![/\\])[A-Za-z0-9/_\-?=&.%]*$/).max(512);
+const localPath = z
+  .string()
+  .regex(/^\/(?![/\\])[A-Za-z0-9/_\-?=&.%]*$/)
+  .max(512);
 const loginForm = loginBody.extend({ next: localPath.optional().catch(undefined) });
 const loginPageQuery = z.object({ next: localPath.optional().catch(undefined) });
 
@@ -97,7 +100,10 @@ export function siteRoutes(deps: RouteDeps, all: () => readonly RouteSpec[]): Ro
 
   return [
     defineRoute({
-      method: 'get', path: '/health', kind: 'api', access: 'public',
+      method: 'get',
+      path: '/health',
+      kind: 'api',
+      access: 'public',
       summary: '구성 요소 상태 (감시용; 상태만, 개인정보 없음)',
       async handle({ res }) {
         const report = await checkHealth(deps.health);
@@ -105,14 +111,21 @@ export function siteRoutes(deps: RouteDeps, all: () => readonly RouteSpec[]): Ro
       },
     }),
     defineRoute({
-      method: 'get', path: OPENAPI_PATH, kind: 'api', access: 'public',
+      method: 'get',
+      path: OPENAPI_PATH,
+      kind: 'api',
+      access: 'public',
       summary: '이 API의 OpenAPI 3 문서',
       async handle({ res }) {
         res.json(buildOpenApiDocument(all(), { title: `${deps.municipalityName} 행정전화 녹취시스템 API`, version: '1' }));
       },
     }),
     defineRoute({
-      method: 'get', path: '/api/session', kind: 'api', access: 'public', response: sessionState,
+      method: 'get',
+      path: '/api/session',
+      kind: 'api',
+      access: 'public',
+      response: sessionState,
       summary: '로그인 상태와 CSRF 토큰 (로그인 전이면 로그인 요청용 토큰)',
       async handle(call) {
         const { context, res } = call;
@@ -135,7 +148,12 @@ export function siteRoutes(deps: RouteDeps, all: () => readonly RouteSpec[]): Ro
       },
     }),
     defineRoute({
-      method: 'post', path: '/api/session', kind: 'api', access: 'public', body: loginBody, response: sessionState,
+      method: 'post',
+      path: '/api/session',
+      kind: 'api',
+      access: 'public',
+      body: loginBody,
+      response: sessionState,
       summary: '로그인 (디렉터리 계정). X-CSRF-Token 에 GET /api/session 의 토큰을 보냅니다',
       throttle: deps.loginThrottle,
       example: { body: { username: 'nobody', password: 'wrong' } },
@@ -145,7 +163,10 @@ export function siteRoutes(deps: RouteDeps, all: () => readonly RouteSpec[]): Ro
       },
     }),
     defineRoute({
-      method: 'delete', path: '/api/session', kind: 'api', access: anyRole,
+      method: 'delete',
+      path: '/api/session',
+      kind: 'api',
+      access: anyRole,
       summary: '로그아웃',
       async handle(call) {
         await endSession(call);
@@ -153,7 +174,11 @@ export function siteRoutes(deps: RouteDeps, all: () => readonly RouteSpec[]): Ro
       },
     }),
     defineRoute({
-      method: 'get', path: '/assets/:name', kind: 'page', access: 'public', params: assetParams,
+      method: 'get',
+      path: '/assets/:name',
+      kind: 'page',
+      access: 'public',
+      params: assetParams,
       summary: '화면의 정적 파일',
       example: { params: { name: 'app.css' } },
       async handle({ res, params }) {
@@ -162,16 +187,27 @@ export function siteRoutes(deps: RouteDeps, all: () => readonly RouteSpec[]): Ro
       },
     }),
     defineRoute({
-      method: 'get', path: '/login', kind: 'page', access: 'public', query: loginPageQuery,
+      method: 'get',
+      path: '/login',
+      kind: 'page',
+      access: 'public',
+      query: loginPageQuery,
       summary: '로그인 화면',
       async handle(call) {
         if (call.principal) return void call.res.redirect(303, call.query.next ?? '/');
         const report = await checkHealth(deps.health);
-        sendPage(call.res, loginPage(frame(call.res), { csrfToken: loginCsrf(call), next: call.query.next, healthState: report.state, retentionPeriod: deps.retentionPeriod }));
+        sendPage(
+          call.res,
+          loginPage(frame(call.res), { csrfToken: loginCsrf(call), next: call.query.next, healthState: report.state, retentionPeriod: deps.retentionPeriod }),
+        );
       },
     }),
     defineRoute({
-      method: 'post', path: '/login', kind: 'page', access: 'public', body: loginForm,
+      method: 'post',
+      path: '/login',
+      kind: 'page',
+      access: 'public',
+      body: loginForm,
       summary: '로그인 (화면)',
       throttle: deps.loginThrottle,
       example: { body: { username: 'nobody', password: 'wrong' } },
@@ -183,14 +219,22 @@ export function siteRoutes(deps: RouteDeps, all: () => readonly RouteSpec[]): Ro
           if (!(error instanceof ApiError)) throw error;
           const report = await checkHealth(deps.health);
           const page = loginPage(frame(call.res), {
-            csrfToken: loginCsrf(call), username: call.body.username, error: error.message, next: call.body.next, healthState: report.state, retentionPeriod: deps.retentionPeriod,
+            csrfToken: loginCsrf(call),
+            username: call.body.username,
+            error: error.message,
+            next: call.body.next,
+            healthState: report.state,
+            retentionPeriod: deps.retentionPeriod,
           });
           sendPage(call.res, page, error.status);
         }
       },
     }),
     defineRoute({
-      method: 'post', path: '/logout', kind: 'page', access: anyRole,
+      method: 'post',
+      path: '/logout',
+      kind: 'page',
+      access: anyRole,
       summary: '로그아웃 (화면)',
       async handle(call) {
         await endSession(call);

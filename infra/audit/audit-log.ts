@@ -87,10 +87,7 @@ export async function appendAuditEvent(em: EntityManager, input: AuditInput): Pr
 /** Appends several entries in order under one lock of the chain head, in the caller's open transaction. */
 export async function appendAuditEvents(em: EntityManager, inputs: readonly AuditInput[]): Promise<AuditEvent[]> {
   if (!em.isInTransaction()) {
-    throw new AuditError(
-      'AUDIT_OUTSIDE_TRANSACTION',
-      'audit entries are written in the transaction of the change they record (use em.transactional)',
-    );
+    throw new AuditError('AUDIT_OUTSIDE_TRANSACTION', 'audit entries are written in the transaction of the change they record (use em.transactional)');
   }
   await takeWriteLockFirst(em);
   const head = await em.findOne(AuditChainHead, CHAIN_HEAD_ID, rowLock(em));
@@ -112,8 +109,18 @@ export async function appendAuditEvents(em: EntityManager, inputs: readonly Audi
       prevHash: head.lastHash,
     };
     const event = new AuditEvent(
-      fields.seq, fields.at, fields.actor, fields.role, fields.sourceAddress, fields.action,
-      fields.targetType, fields.targetId, fields.reason, fields.detail, fields.prevHash, hashAuditEvent(fields),
+      fields.seq,
+      fields.at,
+      fields.actor,
+      fields.role,
+      fields.sourceAddress,
+      fields.action,
+      fields.targetType,
+      fields.targetId,
+      fields.reason,
+      fields.detail,
+      fields.prevHash,
+      hashAuditEvent(fields),
     );
     head.lastSeq = event.seq;
     head.lastHash = event.hash;
@@ -154,7 +161,12 @@ export class AuditBatcher {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
       try {
-        await this.orm.em.fork().transactional((em) => appendAuditEvents(em, batch.map((entry) => entry.input)));
+        await this.orm.em.fork().transactional((em) =>
+          appendAuditEvents(
+            em,
+            batch.map((entry) => entry.input),
+          ),
+        );
         for (const entry of batch) entry.resolve();
       } catch (error) {
         for (const entry of batch) entry.reject(error);
@@ -164,9 +176,7 @@ export class AuditBatcher {
   }
 }
 
-export type ChainVerification =
-  | { ok: true; entries: number; lastHash: string }
-  | { ok: false; entries: number; brokenAt: number; problem: string };
+export type ChainVerification = { ok: true; entries: number; lastHash: string } | { ok: false; entries: number; brokenAt: number; problem: string };
 
 /** Reads the whole chain in order and names the first entry that does not verify. */
 export async function verifyAuditChain(em: EntityManager, batchSize = 5_000): Promise<ChainVerification> {
@@ -174,11 +184,7 @@ export async function verifyAuditChain(em: EntityManager, batchSize = 5_000): Pr
   let expectedSeq = 1;
   let prevHash = GENESIS_HASH;
   for (;;) {
-    const batch = await fork.find(
-      AuditEvent,
-      { seq: { $gte: expectedSeq } },
-      { orderBy: { seq: 'asc' }, limit: batchSize },
-    );
+    const batch = await fork.find(AuditEvent, { seq: { $gte: expectedSeq } }, { orderBy: { seq: 'asc' }, limit: batchSize });
     for (const event of batch) {
       const broken = (problem: string): ChainVerification => ({
         ok: false,

@@ -65,9 +65,7 @@ export function ormOptions(settings: DatabaseSettings, overrides: Partial<Option
         host: settings.databaseHost,
         port: settings.databasePort,
         user: settings.databaseUser || undefined,
-        password: settings.databasePasswordFile
-          ? readFileSync(settings.databasePasswordFile, 'utf8').trim()
-          : undefined,
+        password: settings.databasePasswordFile ? readFileSync(settings.databasePasswordFile, 'utf8').trim() : undefined,
         driverOptions: settings.databaseTls
           ? settings.databaseDriver === 'postgresql'
             ? { connection: { ssl: { rejectUnauthorized: true } } }

@@ -11,12 +11,51 @@ import { DirectoryError, USERNAME_PATTERN, type DirectoryUser } from './ldap-dir
 export const DEMO_PASSWORD = 'gm-demo-2026';
 
 export const DEMO_USERS: readonly DirectoryUser[] = [
-  { username: 'choi.chief', displayName: '최과장', dn: 'uid=choi.chief,ou=정보통신과,ou=광명시청', departmentPath: ['광명시청', '정보통신과'], roles: ['chief'] },
-  { username: 'park.deputy', displayName: '박팀장', dn: 'uid=park.deputy,ou=정보통신과,ou=광명시청', departmentPath: ['광명시청', '정보통신과'], roles: ['deputy'] },
-  { username: 'lee.operator', displayName: '이담당', dn: 'uid=lee.operator,ou=정보통신과,ou=광명시청', departmentPath: ['광명시청', '정보통신과'], roles: ['operator'], extension: '02-2680-2114' },
-  { username: 'kim.head', displayName: '김과장', dn: 'uid=kim.head,ou=복지정책과,ou=광명시청', departmentPath: ['광명시청', '복지정책과'], roles: ['dept_head'], extension: '02-2680-1200' },
-  { username: 'jung.staff', displayName: '정주무관', dn: 'uid=jung.staff,ou=복지정책과,ou=광명시청', departmentPath: ['광명시청', '복지정책과'], roles: ['staff'], extension: '02-2680-1234' },
-  { username: 'han.auditor', displayName: '한감사', dn: 'uid=han.auditor,ou=감사담당관,ou=광명시청', departmentPath: ['광명시청', '감사담당관'], roles: ['auditor'] },
+  {
+    username: 'choi.chief',
+    displayName: '최과장',
+    dn: 'uid=choi.chief,ou=정보통신과,ou=광명시청',
+    departmentPath: ['광명시청', '정보통신과'],
+    roles: ['chief'],
+  },
+  {
+    username: 'park.deputy',
+    displayName: '박팀장',
+    dn: 'uid=park.deputy,ou=정보통신과,ou=광명시청',
+    departmentPath: ['광명시청', '정보통신과'],
+    roles: ['deputy'],
+  },
+  {
+    username: 'lee.operator',
+    displayName: '이담당',
+    dn: 'uid=lee.operator,ou=정보통신과,ou=광명시청',
+    departmentPath: ['광명시청', '정보통신과'],
+    roles: ['operator'],
+    extension: '02-2680-2114',
+  },
+  {
+    username: 'kim.head',
+    displayName: '김과장',
+    dn: 'uid=kim.head,ou=복지정책과,ou=광명시청',
+    departmentPath: ['광명시청', '복지정책과'],
+    roles: ['dept_head'],
+    extension: '02-2680-1200',
+  },
+  {
+    username: 'jung.staff',
+    displayName: '정주무관',
+    dn: 'uid=jung.staff,ou=복지정책과,ou=광명시청',
+    departmentPath: ['광명시청', '복지정책과'],
+    roles: ['staff'],
+    extension: '02-2680-1234',
+  },
+  {
+    username: 'han.auditor',
+    displayName: '한감사',
+    dn: 'uid=han.auditor,ou=감사담당관,ou=광명시청',
+    departmentPath: ['광명시청', '감사담당관'],
+    roles: ['auditor'],
+  },
   { username: 'yoon.records', displayName: '윤기록', dn: 'uid=yoon.records,ou=총무과,ou=광명시청', departmentPath: ['광명시청', '총무과'], roles: ['records'] },
 ];
 

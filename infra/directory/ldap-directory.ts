@@ -21,7 +21,11 @@ export interface DirectoryUser {
 export type DirectoryErrorCode = 'INVALID_CREDENTIALS' | 'DIRECTORY_UNAVAILABLE';
 
 export class DirectoryError extends Error {
-  constructor(readonly code: DirectoryErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly code: DirectoryErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'DirectoryError';
   }
@@ -93,8 +97,7 @@ const first = (entry: Entry, attribute: string): string | undefined => {
 };
 
 const sameDn = (a: string, b: string) =>
-  JSON.stringify(parseDn(a).map((rdn) => [rdn.type, rdn.value.toLowerCase()])) ===
-  JSON.stringify(parseDn(b).map((rdn) => [rdn.type, rdn.value.toLowerCase()]));
+  JSON.stringify(parseDn(a).map((rdn) => [rdn.type, rdn.value.toLowerCase()])) === JSON.stringify(parseDn(b).map((rdn) => [rdn.type, rdn.value.toLowerCase()]));
 
 export class LdapDirectory {
   constructor(private readonly options: LdapDirectoryOptions) {}
@@ -126,10 +129,7 @@ export class LdapDirectory {
     const { searchEntries: groups } = await client.search(this.options.groupBase, {
       scope: 'sub',
       filter: new AndFilter({
-        filters: [
-          new EqualityFilter({ attribute: 'objectClass', value: 'groupOfNames' }),
-          new EqualityFilter({ attribute: 'member', value: entry.dn }),
-        ],
+        filters: [new EqualityFilter({ attribute: 'objectClass', value: 'groupOfNames' }), new EqualityFilter({ attribute: 'member', value: entry.dn })],
       }),
       attributes: ['dn'],
     });

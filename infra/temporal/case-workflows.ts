@@ -69,7 +69,8 @@ export class CaseWorkflows<I, S> {
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === STEP_REFUSED) {
         throw new StepRefusedError(error.cause.message);
       }
-      if (error instanceof WorkflowNotFoundError) throw new StepRefusedError('이 신청은 이미 종결되었거나 업무 흐름을 찾을 수 없습니다. 관리부서에 문의하십시오.');
+      if (error instanceof WorkflowNotFoundError)
+        throw new StepRefusedError('이 신청은 이미 종결되었거나 업무 흐름을 찾을 수 없습니다. 관리부서에 문의하십시오.');
       throw error;
     }
   }
@@ -80,7 +81,9 @@ export class CaseWorkflows<I, S> {
    */
   async history(workflowId: string, runId?: string): Promise<History | undefined> {
     try {
-      return await this.client.connection.withDeadline(Date.now() + HISTORY_DEADLINE_MS, () => this.client.workflow.getHandle(workflowId, runId).fetchHistory());
+      return await this.client.connection.withDeadline(Date.now() + HISTORY_DEADLINE_MS, () =>
+        this.client.workflow.getHandle(workflowId, runId).fetchHistory(),
+      );
     } catch (error) {
       // fetchHistory answers the service's own NOT_FOUND, not the SDK's WorkflowNotFoundError.
       if (error instanceof WorkflowNotFoundError || (isGrpcServiceError(error) && (error.code as number) === GRPC_NOT_FOUND)) return undefined;

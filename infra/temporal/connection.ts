@@ -9,13 +9,7 @@ import type { Settings } from '../settings';
 
 export type TemporalSettings = Pick<
   Settings,
-  | 'temporalAddress'
-  | 'temporalNamespace'
-  | 'temporalDevPort'
-  | 'temporalTlsCertFile'
-  | 'temporalTlsKeyFile'
-  | 'temporalTlsCaFile'
-  | 'temporalTlsServerName'
+  'temporalAddress' | 'temporalNamespace' | 'temporalDevPort' | 'temporalTlsCertFile' | 'temporalTlsKeyFile' | 'temporalTlsCaFile' | 'temporalTlsServerName'
 >;
 
 export function temporalAddress(settings: TemporalSettings): string {
@@ -23,8 +17,7 @@ export function temporalAddress(settings: TemporalSettings): string {
 }
 
 function tlsConfig(settings: TemporalSettings): TLSConfig | undefined {
-  const { temporalTlsCertFile: cert, temporalTlsKeyFile: key, temporalTlsCaFile: ca, temporalTlsServerName: serverName } =
-    settings;
+  const { temporalTlsCertFile: cert, temporalTlsKeyFile: key, temporalTlsCaFile: ca, temporalTlsServerName: serverName } = settings;
   if (!cert && !ca && !serverName) return undefined;
   return {
     serverNameOverride: serverName,

@@ -47,8 +47,7 @@ async function stopLeftover(pidFile: string, database: string, logger: Logger): 
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').trim());
   const ours =
-    Number.isInteger(pid) && pid > 1 && isAlive(pid) &&
-    existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(database);
+    Number.isInteger(pid) && pid > 1 && isAlive(pid) && existsSync(`/proc/${pid}/cmdline`) && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(database);
   if (ours) {
     logger.warn('stopping the Temporal dev server a killed run left behind', { pid });
     process.kill(pid, 'SIGTERM');
@@ -78,15 +77,24 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const child: ChildProcess = spawn(
     executable,
     [
-      'server', 'start-dev',
-      '--db-filename', database,
-      '--ip', '127.0.0.1',
-      '--port', String(options.port),
-      '--ui-port', String(options.uiPort),
-      '--namespace', options.namespace,
-      '--log-format', 'json',
-      '--log-level', 'warn',
-      '--color', 'never',
+      'server',
+      'start-dev',
+      '--db-filename',
+      database,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      '--ui-port',
+      String(options.uiPort),
+      '--namespace',
+      options.namespace,
+      '--log-format',
+      'json',
+      '--log-level',
+      'warn',
+      '--color',
+      'never',
     ],
     // Its own process group: a terminal's Ctrl-C reaches only us, and we stop it after the worker has drained.
     { stdio: ['ignore', log, log], detached: true },

@@ -1,6 +1,12 @@
 /** The API's way to full-recording workflows (workflows/full-recording.ts): start, status, and each step as its Update. */
 import type { Client } from '@temporalio/client';
-import { fullRecordingStatus, fullRecordingWorkflow, fullRecordingWorkflowId, type FullRecordingInput, type FullRecordingStatus } from '../../workflows/full-recording';
+import {
+  fullRecordingStatus,
+  fullRecordingWorkflow,
+  fullRecordingWorkflowId,
+  type FullRecordingInput,
+  type FullRecordingStatus,
+} from '../../workflows/full-recording';
 import { CaseWorkflows } from './case-workflows';
 
 export class FullRecordingWorkflows extends CaseWorkflows<FullRecordingInput, FullRecordingStatus> {

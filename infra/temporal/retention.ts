@@ -29,6 +29,11 @@ export async function startRetentionDay(
 /** The hourly safety sweep (workflows/retention.ts). */
 export function ensureRetentionSweepSchedule(client: Client, taskQueue: string): Promise<void> {
   return ensureSchedule(client, {
-    scheduleId: RETENTION_SWEEP_SCHEDULE_ID, workflowType: retentionSweepWorkflow, taskQueue, spec: { intervals: [{ every: '1 hour' }] }, catchupWindow: '1 hour', executionTimeout: '1 hour',
+    scheduleId: RETENTION_SWEEP_SCHEDULE_ID,
+    workflowType: retentionSweepWorkflow,
+    taskQueue,
+    spec: { intervals: [{ every: '1 hour' }] },
+    catchupWindow: '1 hour',
+    executionTimeout: '1 hour',
   });
 }

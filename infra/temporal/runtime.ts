@@ -71,9 +71,7 @@ export function installWorkerRuntime(options: WorkerRuntimeOptions): { metricsUr
       // Core's own warnings (lost connections, poll failures) into the same JSON log rather than its plain stderr text.
       logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} },
       // Seconds and unit suffixes: `temporal_workflow_task_schedule_to_start_latency_seconds`, as Prometheus names go.
-      ...(bindAddress
-        ? { metrics: { prometheus: { bindAddress, useSecondsForDurations: true, unitSuffix: true, countersTotalSuffix: true } } }
-        : {}),
+      ...(bindAddress ? { metrics: { prometheus: { bindAddress, useSecondsForDurations: true, unitSuffix: true, countersTotalSuffix: true } } } : {}),
     },
   });
   return bindAddress ? { metricsUrl: `http://${bindAddress}/metrics` } : {};

@@ -19,7 +19,10 @@ export interface ScheduleDefinition {
   args?: unknown[];
 }
 
-export async function ensureSchedule(client: Client, { scheduleId, workflowType, taskQueue, spec, catchupWindow, executionTimeout, args = [] }: ScheduleDefinition): Promise<void> {
+export async function ensureSchedule(
+  client: Client,
+  { scheduleId, workflowType, taskQueue, spec, catchupWindow, executionTimeout, args = [] }: ScheduleDefinition,
+): Promise<void> {
   const definition = {
     spec,
     action: { type: 'startWorkflow' as const, workflowType, taskQueue, workflowId: scheduleId, workflowExecutionTimeout: executionTimeout, args },

@@ -15,8 +15,7 @@ async function main(): Promise<number> {
       return 0;
     }
     process.stdout.write(
-      `감사 기록 변조 또는 손상 발견: ${result.brokenAt}번째 기록부터 검증 실패 — ${result.problem}\n` +
-        `(그 앞의 ${result.entries}건은 정상)\n`,
+      `감사 기록 변조 또는 손상 발견: ${result.brokenAt}번째 기록부터 검증 실패 — ${result.problem}\n` + `(그 앞의 ${result.entries}건은 정상)\n`,
     );
     return 1;
   } finally {

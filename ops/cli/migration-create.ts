@@ -86,9 +86,7 @@ async function createWithServer(dialect: 'sqlite' | 'postgresql'): Promise<void>
   }
 }
 
-(driver === 'mssql' ? createForMssql() : createWithServer(driver))
-  .then(writeIndex)
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
+(driver === 'mssql' ? createForMssql() : createWithServer(driver)).then(writeIndex).catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -52,13 +52,16 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.password !== undefined) {
-    throw new UsageError('비밀번호를 명령줄 인수로 주지 마십시오: 같은 컴퓨터의 다른 사용자가 프로세스 목록에서 볼 수 있습니다. --password-file 이나 PACKAGE_PASSWORD 를 쓰십시오.');
+    throw new UsageError(
+      '비밀번호를 명령줄 인수로 주지 마십시오: 같은 컴퓨터의 다른 사용자가 프로세스 목록에서 볼 수 있습니다. --password-file 이나 PACKAGE_PASSWORD 를 쓰십시오.',
+    );
   }
   if (positionals.length !== 1) throw new UsageError('검증할 패키지 파일 하나를 주십시오.');
   if (!values['public-key']) throw new UsageError('--public-key 로 시(市)가 공개한 서명 공개키(PEM) 파일을 주십시오.');
-  const password = values['password-file'] !== undefined
-    ? (readInput(values['password-file'], '비밀번호 파일').toString('utf8').split(/\r?\n/)[0] ?? '')
-    : process.env.PACKAGE_PASSWORD;
+  const password =
+    values['password-file'] !== undefined
+      ? (readInput(values['password-file'], '비밀번호 파일').toString('utf8').split(/\r?\n/)[0] ?? '')
+      : process.env.PACKAGE_PASSWORD;
   if (!password) throw new UsageError('비밀번호가 없습니다: --password-file 이나 PACKAGE_PASSWORD 를 쓰십시오.');
 
   const packageFile = positionals[0] as string;
@@ -71,7 +74,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** Relative paths are the user's: `npm run` itself runs in the project folder and keeps the user's in INIT_CWD. */
 function readInput(file: string, what: string): Buffer {
-  const base = process.env.npm_lifecycle_event === 'verify' ? process.env.INIT_CWD ?? process.cwd() : process.cwd();
+  const base = process.env.npm_lifecycle_event === 'verify' ? (process.env.INIT_CWD ?? process.cwd()) : process.cwd();
   try {
     return readFileSync(path.resolve(base, file));
   } catch (error) {

@@ -51,7 +51,10 @@ function date(value: string | undefined, label: string): Date | undefined {
 function fromFiles(target: string): NamedHistory[] {
   if (!existsSync(target)) throw new UsageError(`파일이나 폴더가 없습니다: ${target}`);
   const files = statSync(target).isDirectory()
-    ? readdirSync(target).filter((name) => name.endsWith('.json')).sort().map((name) => path.join(target, name))
+    ? readdirSync(target)
+        .filter((name) => name.endsWith('.json'))
+        .sort()
+        .map((name) => path.join(target, name))
     : [target];
   return files.map((file) => decodeHistoryFile(path.relative(process.cwd(), file), readFileSync(file)));
 }
@@ -70,7 +73,8 @@ async function fromTemporalList(client: Client, type: string, since?: Date, unti
   const histories: NamedHistory[] = [];
   for await (const execution of client.workflow.list({ query: conditions.join(' AND ') })) {
     histories.push({
-      name: `${execution.workflowId} (${execution.runId})`, workflowId: execution.workflowId,
+      name: `${execution.workflowId} (${execution.runId})`,
+      workflowId: execution.workflowId,
       history: await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory(),
     });
   }
@@ -80,7 +84,11 @@ async function fromTemporalList(client: Client, type: string, since?: Date, unti
 async function fromArchive(orm: MikroORM, settings: Settings, filter: FilterQuery<ArchivedHistory>): Promise<NamedHistory[]> {
   const documents = createDocumentStore({ dataDir: settings.dataDir, masterKey: loadMasterKey(settings) });
   const rows = await orm.em.fork().find(ArchivedHistory, filter, { populate: ['wrappedKey'], orderBy: { closedAt: 'asc' } });
-  return rows.map((row) => ({ name: `${row.workflowId} (보관 ${row.id})`, workflowId: row.workflowId, history: decodeHistory(documents.get(row.id, row.wrappedKey)) }));
+  return rows.map((row) => ({
+    name: `${row.workflowId} (보관 ${row.id})`,
+    workflowId: row.workflowId,
+    history: decodeHistory(documents.get(row.id, row.wrappedKey)),
+  }));
 }
 
 async function main(): Promise<number> {
@@ -140,7 +148,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof UsageError ? '사용법' : '이력을 재실행하지 못했습니다'}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `${error instanceof UsageError ? '사용법' : '이력을 재실행하지 못했습니다'}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(2);
   },
 );

@@ -62,7 +62,9 @@ async function main(): Promise<number> {
   ];
   for (const component of running) {
     if (await portAnswers(component.port, component.host)) {
-      process.stderr.write(`시스템이 실행 중입니다 (${component.what}, ${component.host}:${component.port} 응답): 모두 멈춘 뒤 다시 실행하십시오 [SYSTEM_RUNNING]\n`);
+      process.stderr.write(
+        `시스템이 실행 중입니다 (${component.what}, ${component.host}:${component.port} 응답): 모두 멈춘 뒤 다시 실행하십시오 [SYSTEM_RUNNING]\n`,
+      );
       return 1;
     }
   }
@@ -115,8 +117,10 @@ main().then(
       process.stderr.write(`마스터 키를 교체하지 못했습니다: ${error.message} [${error.code}]\n`);
       process.exit(1);
     }
-    process.stderr.write(`마스터 키를 교체하지 못했습니다: ${error instanceof Error ? error.message : String(error)}\n` +
-      '키 파일은 바뀌지 않았거나, 같은 명령을 다시 실행하면 교체를 마칩니다.\n');
+    process.stderr.write(
+      `마스터 키를 교체하지 못했습니다: ${error instanceof Error ? error.message : String(error)}\n` +
+        '키 파일은 바뀌지 않았거나, 같은 명령을 다시 실행하면 교체를 마칩니다.\n',
+    );
     process.exit(2);
   },
 );

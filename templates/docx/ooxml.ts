@@ -67,8 +67,7 @@ function runXml(run: string | Run, paragraph: Paragraph): string {
   const spec = typeof run === 'string' ? { text: run } : run;
   const bold = spec.bold ?? paragraph.bold;
   const size = spec.size ?? paragraph.size;
-  const props = [bold ? '<w:b/><w:bCs/>' : '', size ? `<w:sz w:val="${size * 2}"/><w:szCs w:val="${size * 2}"/>` : '']
-    .join('');
+  const props = [bold ? '<w:b/><w:bCs/>' : '', size ? `<w:sz w:val="${size * 2}"/><w:szCs w:val="${size * 2}"/>` : ''].join('');
   return `<w:r>${props ? `<w:rPr>${props}</w:rPr>` : ''}<w:t xml:space="preserve">${escapeXml(spec.text)}</w:t></w:r>`;
 }
 
@@ -91,9 +90,7 @@ function cellXml(cell: Cell, widthMm: number): string {
   ].join('');
   const align = cell.align ?? (cell.label ? 'center' : 'left');
   const paragraphs = cell.continued || cell.paragraphs.length === 0 ? [''] : cell.paragraphs;
-  return `<w:tc><w:tcPr>${props}</w:tcPr>${paragraphs
-    .map((p) => paragraphXml(p, { align, bold: cell.label, size: cell.size }))
-    .join('')}</w:tc>`;
+  return `<w:tc><w:tcPr>${props}</w:tcPr>${paragraphs.map((p) => paragraphXml(p, { align, bold: cell.label, size: cell.size })).join('')}</w:tc>`;
 }
 
 function tableXml(table: Table): string {

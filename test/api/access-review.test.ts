@@ -24,7 +24,9 @@ test('the month is read and downloaded by the managing department and auditors, 
   await chief.json('GET', `/api/recordings/${recording}`);
   const month = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul', year: 'numeric', month: '2-digit' }).format(new Date());
   const handle = await stack.env.client.workflow.start(accessReviewWorkflow, {
-    taskQueue: stack.taskQueue, workflowId: `monthly-access-review-api-${month}`, args: [{ month, readsPerDayLimit: 20, refusalsPerDayLimit: 10, reminderWorkingDays: 2 }],
+    taskQueue: stack.taskQueue,
+    workflowId: `monthly-access-review-api-${month}`,
+    args: [{ month, readsPerDayLimit: 20, refusalsPerDayLimit: 10, reminderWorkingDays: 2 }],
   });
   await queryWhen<AccessReviewWorkflowStatus>(handle, accessReviewStatus, (status) => status.awaiting === 'chief');
   const review = await stack.database.orm.em.fork().findOneOrFail(AccessReview, { month });
@@ -45,7 +47,9 @@ test('the month is read and downloaded by the managing department and auditors, 
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(await report.arrayBuffer());
   expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(['요약', '재생·내보내기', '거부', '업무시간 외', '이상 징후']);
-  expect(await stack.database.orm.em.fork().count(AuditEvent, { action: 'access_review.report_downloaded', targetId: review.id, actor: 'han.auditor' })).toBe(1);
+  expect(await stack.database.orm.em.fork().count(AuditEvent, { action: 'access_review.report_downloaded', targetId: review.id, actor: 'han.auditor' })).toBe(
+    1,
+  );
   const staff = await loggedIn(stack.api.url, 'staff');
   expect((await staff.json('GET', `/api/access-reviews/${review.id}`)).status).toBe(403);
   const deputy = await loggedIn(stack.api.url, 'deputy');
@@ -55,7 +59,11 @@ test('the month is read and downloaded by the managing department and auditors, 
   const signed = await chief.request('POST', `/access-reviews/${review.id}/sign-off`, { form: { comment: '특이사항 없음' } });
   expect(signed.status).toBe(303);
   await queryWhen<AccessReviewWorkflowStatus>(handle, accessReviewStatus, (status) => status.state === 'signed_off');
-  expect(await stack.database.orm.em.fork().findOneOrFail(AccessReview, review.id)).toMatchObject({ status: 'signed_off', signedOffBy: 'choi.chief', comment: '특이사항 없음' });
+  expect(await stack.database.orm.em.fork().findOneOrFail(AccessReview, review.id)).toMatchObject({
+    status: 'signed_off',
+    signedOffBy: 'choi.chief',
+    comment: '특이사항 없음',
+  });
   const again = await chief.json<{ code: string; message: string }>('POST', `/api/access-reviews/${review.id}/sign-off`, { json: { comment: '' } });
   expect(again).toMatchObject({ status: 409, body: { code: 'ACTION_REFUSED', message: '이미 점검이 끝났습니다.' } });
 }, 120_000);

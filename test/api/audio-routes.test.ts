@@ -131,7 +131,9 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
 
   test('the routes that may answer audio are declared, and are exactly the allowed ones', () => {
     const declared = (routes: readonly { method: string; path: string; releasesAudio?: Procedure }[]) =>
-      Object.fromEntries(routes.filter((route) => route.releasesAudio !== undefined).map((route) => [`${route.method.toUpperCase()} ${route.path}`, route.releasesAudio]));
+      Object.fromEntries(
+        routes.filter((route) => route.releasesAudio !== undefined).map((route) => [`${route.method.toUpperCase()} ${route.path}`, route.releasesAudio]),
+      );
     for (const procedure of [...Object.values(declared(api.server.routes)), ...Object.values(declared(capture.appliance.controlRoutes))]) {
       expect(ALLOWED_PROCEDURES).toContain(procedure);
     }
@@ -139,7 +141,9 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
     expect(declared(capture.appliance.controlRoutes)).toEqual(CONTROL_AUDIO_ROUTES);
     // Nothing is mounted on express beside the table, where no declaration would be seen.
     const stack = (api.server.app as unknown as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router.stack;
-    const mounted = stack.filter((layer) => layer.route).flatMap((layer) => Object.keys(layer.route!.methods).map((method) => `${method.toUpperCase()} ${layer.route!.path}`));
+    const mounted = stack
+      .filter((layer) => layer.route)
+      .flatMap((layer) => Object.keys(layer.route!.methods).map((method) => `${method.toUpperCase()} ${layer.route!.path}`));
     expect(mounted.sort()).toEqual(api.server.routes.map((route) => `${route.method.toUpperCase()} ${route.path}`).sort());
   });
 
@@ -157,8 +161,11 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
         const path = route.path.replace(/:([a-z]+)/g, (_match, name: string) => params[name] as string);
         const query = route.example?.query ? `?${new URLSearchParams(route.example.query).toString()}` : '';
         const body = route.example?.body;
-        const response = await client.request(route.method.toUpperCase(), path + query,
-          route.kind === 'api' ? { json: body } : { form: body as Record<string, string> | undefined });
+        const response = await client.request(
+          route.method.toUpperCase(),
+          path + query,
+          route.kind === 'api' ? { json: body } : { form: body as Record<string, string> | undefined },
+        );
         const bytes = Buffer.from(await response.arrayBuffer());
         if (!carriesAudio(response.headers.get('content-type') ?? '', bytes)) continue;
         audio.push(`${key} as ${who}`);

@@ -46,19 +46,31 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
 
   const em = () => stack.database.orm.em.fork();
   const form1 = () => ({
-    kind: 'provision', applicantName: '홍길동', applicantBirthDateOrBusinessNumber: '1980-01-01', applicantAddress: '경기도 광명시 철산로 123',
-    applicantContact: '010-1234-5678', applicantEmail: 'hong@example.test',
-    recordingFrom: new Date(Date.now() - 3_600_000).toISOString(), recordingTo: new Date(Date.now() + 60_000).toISOString(),
-    phoneNumber: stack.calls.staffExtension.number, purpose: '민원 분쟁 증빙', relationToParty: '통화 당사자 본인',
-    reason: '통화 내용 확인이 필요합니다.', ground: 'party', groundDetail: '신분증과 통화 시각으로 본인 확인',
+    kind: 'provision',
+    applicantName: '홍길동',
+    applicantBirthDateOrBusinessNumber: '1980-01-01',
+    applicantAddress: '경기도 광명시 철산로 123',
+    applicantContact: '010-1234-5678',
+    applicantEmail: 'hong@example.test',
+    recordingFrom: new Date(Date.now() - 3_600_000).toISOString(),
+    recordingTo: new Date(Date.now() + 60_000).toISOString(),
+    phoneNumber: stack.calls.staffExtension.number,
+    purpose: '민원 분쟁 증빙',
+    relationToParty: '통화 당사자 본인',
+    reason: '통화 내용 확인이 필요합니다.',
+    ground: 'party',
+    groundDetail: '신분증과 통화 시각으로 본인 확인',
   });
   const detail = async (id: string) => (await operator.json<RequestDetail>('GET', `/api/disclosure-requests/${id}`)).body;
   async function detailWhen(id: string, check: (detail: RequestDetail) => boolean): Promise<RequestDetail> {
     let last: RequestDetail | undefined;
-    return eventually(async () => {
-      last = await detail(id);
-      return check(last) && last;
-    }, { within: '15s', every: 100, what: `request ${id} reaching the state waited for` }).catch((error: Error) => {
+    return eventually(
+      async () => {
+        last = await detail(id);
+        return check(last) && last;
+      },
+      { within: '15s', every: 100, what: `request ${id} reaching the state waited for` },
+    ).catch((error: Error) => {
       throw new Error(`never reached: ${JSON.stringify(last?.workflow)}`, { cause: error });
     });
   }
@@ -77,7 +89,9 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     for (const role of ['operator', 'deputy', 'chief'] as const) {
       await detailWhen(id, (found) => found.workflow?.awaiting === role);
       const signer = role === 'operator' ? operator : await loggedIn(stack.api.url, role);
-      expect(await signer.json('POST', `/api/disclosure-requests/${id}/sign-off`, { json: { decision: 'approve', comment: '' } })).toMatchObject({ status: 202 });
+      expect(await signer.json('POST', `/api/disclosure-requests/${id}/sign-off`, { json: { decision: 'approve', comment: '' } })).toMatchObject({
+        status: 202,
+      });
     }
     await detailWhen(id, (found) => found.status === 'awaiting_handover');
   };
@@ -122,7 +136,9 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     for (const role of ['operator', 'deputy', 'chief'] as const) {
       await detailWhen(id, (found) => found.workflow?.awaiting === role);
       const signer = role === 'operator' ? operator : await loggedIn(stack.api.url, role);
-      expect((await signer.json('POST', `/api/disclosure-requests/${id}/sign-off`, { json: { decision: 'approve', comment: `${role} 확인` } })).status).toBe(202);
+      expect((await signer.json('POST', `/api/disclosure-requests/${id}/sign-off`, { json: { decision: 'approve', comment: `${role} 확인` } })).status).toBe(
+        202,
+      );
     }
     const approved = await detailWhen(id, (found) => found.documents.some((document) => document.kind === 'form2-handover-receipt'));
     expect(approved.status).toBe('awaiting_handover');
@@ -130,7 +146,11 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     expect((await operator.json('POST', `/api/disclosure-requests/${id}/package`)).body).toMatchObject({ code: 'ACTION_REFUSED' });
     const form2 = approved.documents.find((document) => document.kind === 'form2-handover-receipt')!;
     const form2File = await operator.request('GET', `/api/disclosure-requests/${id}/documents/${form2.id}`);
-    expect(Buffer.from(await form2File.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
+    expect(
+      Buffer.from(await form2File.arrayBuffer())
+        .subarray(0, 2)
+        .toString(),
+    ).toBe('PK');
 
     const signedForm2 = await attach(id, 'signed_handover_receipt');
     const handover = await operator.json('POST', `/api/disclosure-requests/${id}/handover`, {
@@ -169,7 +189,9 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     expect(listing).toMatch(/Path = recordings\/.+\.wav/);
     expect(listing).toContain(`파기결과회신서_${registered.body.managementNumber}.docx`);
     // The password was answered once: it is in no audit entry and no row.
-    const audit: { n: number | string }[] = await em().getConnection().execute(`select count(*) as n from audit_event where detail like ?`, [`%${built.body.password}%`]);
+    const audit: { n: number | string }[] = await em()
+      .getConnection()
+      .execute(`select count(*) as n from audit_event where detail like ?`, [`%${built.body.password}%`]);
     expect(Number(audit[0]?.n)).toBe(0);
     // The scan download route does not hand out the package.
     const packageRow = (await detail(id)).attachments.find((attachment) => attachment.purpose === 'provision_package')!;
@@ -192,10 +214,18 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     });
     expect(report.status).toBe(202);
     const closed = await detailWhen(id, (found) => found.status === 'closed');
-    expect(closed.history.map((step) => step.action)).toEqual(expect.arrayContaining([
-      'disclosure.registered', 'disclosure.recordings_confirmed', 'disclosure.submitted', 'disclosure.approved', 'disclosure.handover_signed',
-      'disclosure.package_built', 'disclosure.package_provided', 'disclosure.destruction_reported',
-    ]));
+    expect(closed.history.map((step) => step.action)).toEqual(
+      expect.arrayContaining([
+        'disclosure.registered',
+        'disclosure.recordings_confirmed',
+        'disclosure.submitted',
+        'disclosure.approved',
+        'disclosure.handover_signed',
+        'disclosure.package_built',
+        'disclosure.package_provided',
+        'disclosure.destruction_reported',
+      ]),
+    );
     expect(await em().count(RecordingHold, { recording: call.id, disclosureRequestId: id, releasedAt: null })).toBe(0);
 
     // Closed, the case's history (and its Form 3 reminders') is archived sealed, its hash in the audit chain, and it
@@ -204,7 +234,11 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     await client.workflow.getHandle(disclosureWorkflowId(id)).result();
     const sweep = await client.workflow.execute(historyArchiveWorkflow, { taskQueue: stack.taskQueue, workflowId: `history-archive-${driver}` });
     expect(sweep.failed).toEqual([]);
-    const archived = await em().find(ArchivedHistory, { caseType: 'disclosure_request', caseId: id }, { populate: ['wrappedKey'], orderBy: { workflowType: 'asc' } });
+    const archived = await em().find(
+      ArchivedHistory,
+      { caseType: 'disclosure_request', caseId: id },
+      { populate: ['wrappedKey'], orderBy: { workflowType: 'asc' } },
+    );
     expect(archived.map((row) => row.workflowType)).toEqual(['deadlineRemindersWorkflow', 'disclosureWorkflow']);
     const entries = await em().find(AuditEvent, { action: 'workflow.history_archived', targetId: id });
     expect(entries.map((entry) => (JSON.parse(entry.detail) as { sha256: string }).sha256).sort()).toEqual(archived.map((row) => row.sha256).sort());
@@ -223,13 +257,21 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     const staff = await loggedIn(stack.api.url, 'staff');
     const head = await loggedIn(stack.api.url, 'dept_head');
     const own = {
-      kind: 'viewing', applicantBirthDate: '1985-03-01', applicantContact: '010-2222-3333', applicantEmail: null,
-      recordingFrom: new Date(Date.now() - 3_600_000).toISOString(), recordingTo: new Date(Date.now() + 60_000).toISOString(),
-      extension: stack.calls.staffExtension.number, purpose: '민원 응대 내용 확인', reason: '민원인과 통화한 내용을 확인하려 합니다.',
+      kind: 'viewing',
+      applicantBirthDate: '1985-03-01',
+      applicantContact: '010-2222-3333',
+      applicantEmail: null,
+      recordingFrom: new Date(Date.now() - 3_600_000).toISOString(),
+      recordingTo: new Date(Date.now() + 60_000).toISOString(),
+      extension: stack.calls.staffExtension.number,
+      purpose: '민원 응대 내용 확인',
+      reason: '민원인과 통화한 내용을 확인하려 합니다.',
     };
     const before = await em().count(DisclosureRequest);
     // Another official's extension is refused, and no management number is used up.
-    const refused = await staff.json<{ code: string; message: string }>('POST', '/api/my/disclosure-requests', { json: { ...own, extension: stack.calls.itExtension.number } });
+    const refused = await staff.json<{ code: string; message: string }>('POST', '/api/my/disclosure-requests', {
+      json: { ...own, extension: stack.calls.itExtension.number },
+    });
     expect(refused.status).toBe(403);
     expect(refused.body.code).toBe('NOT_PARTY');
     expect(refused.body.message).toContain('본인이 쓰는 내선이 아닙니다');
@@ -240,8 +282,13 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     expect(filed.status).toBe(201);
     const row = await em().findOneOrFail(DisclosureRequest, filed.body.id);
     expect(row).toMatchObject({
-      applicantName: '정주무관', applicantAddress: '광명시청 복지정책과', applicantUsername: 'jung.staff', registeredBy: 'jung.staff',
-      ground: 'party', requestedPhoneNumber: stack.calls.staffExtension.number, relationToParty: '통화 당사자 본인 (내선 사용 직원)',
+      applicantName: '정주무관',
+      applicantAddress: '광명시청 복지정책과',
+      applicantUsername: 'jung.staff',
+      registeredBy: 'jung.staff',
+      ground: 'party',
+      requestedPhoneNumber: stack.calls.staffExtension.number,
+      relationToParty: '통화 당사자 본인 (내선 사용 직원)',
     });
     expect(row.groundDetail).toContain('통합 로그인(jung.staff)으로 본인 확인');
     // Only the official sees it among their own; the department head has none; the operator sees it among all.
@@ -259,7 +306,17 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     expect(page).toContain(`<option value="${stack.calls.staffExtension.number}">`);
     expect(page).not.toContain(`<option value="${stack.calls.itExtension.number}">`);
     expect(page).toContain(row.managementNumber);
-    const form = { kind: 'provision', applicantBirthDate: '1985', applicantContact: '010-2222-3333', applicantEmail: '', recordingFrom: '2026-11-27T13:00', recordingTo: '2026-11-27T15:00', extension: stack.calls.staffExtension.number, purpose: '증빙', reason: '통화 내용 확인이 필요합니다.' };
+    const form = {
+      kind: 'provision',
+      applicantBirthDate: '1985',
+      applicantContact: '010-2222-3333',
+      applicantEmail: '',
+      recordingFrom: '2026-11-27T13:00',
+      recordingTo: '2026-11-27T15:00',
+      extension: stack.calls.staffExtension.number,
+      purpose: '증빙',
+      reason: '통화 내용 확인이 필요합니다.',
+    };
     const mistake = await staff.request('POST', '/my/disclosure', { form });
     expect(mistake.status).toBe(400);
     const mistakePage = await mistake.text();
@@ -278,9 +335,10 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     await approve(id);
     expect((await audio()).status).toBe(409);
     // The recipient signs on screen. A blank pad is refused and leaves nothing behind.
-    const onScreen = (png: Buffer) => operator.json<{ code: string; message: string }>('POST', `/api/disclosure-requests/${id}/handover`, {
-      json: { signatureKind: 'on_screen', signature: dataUrl(png), recipientName: '홍길동', receivedAt: new Date().toISOString() },
-    });
+    const onScreen = (png: Buffer) =>
+      operator.json<{ code: string; message: string }>('POST', `/api/disclosure-requests/${id}/handover`, {
+        json: { signatureKind: 'on_screen', signature: dataUrl(png), recipientName: '홍길동', receivedAt: new Date().toISOString() },
+      });
     const blank = await onScreen(BLANK_PAD_PNG);
     expect(blank.status).toBe(400);
     expect(blank.body).toMatchObject({ code: 'INVALID_SIGNATURE', message: '서명란이 비어 있습니다. 인수자가 서명한 뒤 기록하십시오.' });
@@ -288,7 +346,9 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     expect((await onScreen(SIGNATURE_PNG)).status).toBe(202);
     const viewing = await detailWhen(id, (found) => found.workflow?.viewingUntil !== null && found.workflow?.viewingUntil !== undefined);
     // The signature is kept as the case's file, and placed on a signed Form 2 that joins the case's documents.
-    expect(viewing.attachments).toEqual([expect.objectContaining({ purpose: 'recipient_signature', sha256: createHash('sha256').update(SIGNATURE_PNG).digest('hex') })]);
+    expect(viewing.attachments).toEqual([
+      expect.objectContaining({ purpose: 'recipient_signature', sha256: createHash('sha256').update(SIGNATURE_PNG).digest('hex') }),
+    ]);
     const signedForm2 = viewing.documents.find((document) => document.purpose === '서명된 녹취정보 인수·인계증')!;
     const docx = await operator.request('GET', `/api/disclosure-requests/${id}/documents/${signedForm2.id}`);
     const zip = await JSZip.loadAsync(Buffer.from(await docx.arrayBuffer()));
@@ -296,7 +356,11 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     expect(media).toHaveLength(1);
     expect((await media[0]!.async('nodebuffer')).equals(SIGNATURE_PNG)).toBe(true);
     const signedAudit = await em().findOneOrFail(AuditEvent, { action: 'disclosure.handover_signed', targetId: id });
-    expect(JSON.parse(signedAudit.detail)).toMatchObject({ signatureKind: 'on_screen', signedDocumentId: signedForm2.id, signatureSha256: viewing.attachments[0]!.sha256 });
+    expect(JSON.parse(signedAudit.detail)).toMatchObject({
+      signatureKind: 'on_screen',
+      signedDocumentId: signedForm2.id,
+      signatureSha256: viewing.attachments[0]!.sha256,
+    });
     // The case page offers a player for each confirmed call, playing from this origin only.
     const casePage = await (await operator.request('GET', `/disclosure/${id}`)).text();
     expect(casePage).toContain(`<audio controls preload="none" controlslist="nodownload noplaybackrate"`);
@@ -318,7 +382,7 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     expect(await (await operator.request('GET', `/disclosure/${id}`)).text()).not.toContain('<audio');
   }, 120_000);
 
-  test('a recipient without e-mail: the Form 3 reminder letter waits on the operator\'s dashboard to be printed and posted', async () => {
+  test("a recipient without e-mail: the Form 3 reminder letter waits on the operator's dashboard to be printed and posted", async () => {
     const registered = await operator.json<RequestView>('POST', '/api/disclosure-requests', { json: { ...form1(), applicantEmail: null } });
     const id = registered.body.id;
     await approve(id);
@@ -329,15 +393,22 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     // Seven days before the 30-day deadline the reminder goes out: by post, so it waits for the operator.
     await stack.env.sleep('25 days');
     type Letter = { id: string; subject: string; recipient: string; caseLink: string; enclosures: { purpose: string; link: string }[] };
-    const letters = await eventually(async () => {
-      const listed = (await operator.json<Letter[]>('GET', '/api/letters-to-post')).body.filter((letter) => letter.caseLink === `/disclosure/${id}`);
-      return listed.length > 0 && listed;
-    }, { within: '15s', every: 100, what: 'a letter to post for the case' });
+    const letters = await eventually(
+      async () => {
+        const listed = (await operator.json<Letter[]>('GET', '/api/letters-to-post')).body.filter((letter) => letter.caseLink === `/disclosure/${id}`);
+        return listed.length > 0 && listed;
+      },
+      { within: '15s', every: 100, what: 'a letter to post for the case' },
+    );
     const [letter] = letters;
     expect(letter).toMatchObject({ subject: expect.stringContaining('기한이 7일 남았습니다'), recipient: '경기도 광명시 철산로 123' });
     expect(letter!.enclosures).toEqual([expect.objectContaining({ purpose: '파기 결과 회신 요청 공문' })]);
     const enclosure = await operator.request('GET', letter!.enclosures[0]!.link);
-    expect(Buffer.from(await enclosure.arrayBuffer()).subarray(0, 2).toString()).toBe('PK');
+    expect(
+      Buffer.from(await enclosure.arrayBuffer())
+        .subarray(0, 2)
+        .toString(),
+    ).toBe('PK');
     // The dashboard lists it with the letter to print and the button that records it as posted.
     const dashboard = await (await operator.request('GET', '/')).text();
     expect(dashboard).toContain('우편 발송 대기');

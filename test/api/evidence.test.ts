@@ -50,7 +50,10 @@ describe.each(availableDrivers())('evidence with a full-recording application (%
     sealed: sealedFiles().length,
   });
   const apply = (files: TestFile[], client = head, options: { csrf?: boolean } = {}) =>
-    client.request('POST', '/full-recording', { multipart: { fields: { ...fields, _csrf: options.csrf === false ? '' : client.csrfToken ?? '' }, files }, csrf: false });
+    client.request('POST', '/full-recording', {
+      multipart: { fields: { ...fields, _csrf: options.csrf === false ? '' : (client.csrfToken ?? '') }, files },
+      csrf: false,
+    });
 
   test('hostile or oversized files, too many of them, or a missing token refuse the whole request and store nothing', async () => {
     const before = await state();
@@ -120,8 +123,14 @@ describe.each(availableDrivers())('evidence with a full-recording application (%
 
     // Once decided, the application is what was decided on.
     const operator = await loggedIn(stack.api.url, 'operator');
-    expect((await operator.json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'reject', comment: '근거 부족' } })).status).toBe(202);
-    await eventually(async () => (await em().findOneOrFail(FullRecordingApplication, id)).status === 'rejected', { within: '15s', every: 100, what: 'the application rejected' });
+    expect(
+      (await operator.json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'reject', comment: '근거 부족' } })).status,
+    ).toBe(202);
+    await eventually(async () => (await em().findOneOrFail(FullRecordingApplication, id)).status === 'rejected', {
+      within: '15s',
+      every: 100,
+      what: 'the application rejected',
+    });
     const late = await head.json('POST', `/api/full-recording-applications/${id}/evidence`, { multipart: { files: [pdf('늦은 자료.pdf')] } });
     expect(late).toMatchObject({ status: 409, body: { code: 'ACTION_REFUSED' } });
     expect(await em().count(Attachment, { ownerId: id })).toBe(3);

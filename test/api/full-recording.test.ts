@@ -40,10 +40,13 @@ describe.each(availableDrivers())('full-recording applications through the API (
   async function detailWhen(id: string, check: (detail: ApplicationDetail) => boolean): Promise<ApplicationDetail> {
     const chief = await loggedIn(api.url, 'chief');
     let last: ApplicationDetail | undefined;
-    return eventually(async () => {
-      last = await detailOf(chief, id);
-      return check(last) && last;
-    }, { within: '15s', every: 100, what: `application ${id} reaching the step waited for` }).catch((error: Error) => {
+    return eventually(
+      async () => {
+        last = await detailOf(chief, id);
+        return check(last) && last;
+      },
+      { within: '15s', every: 100, what: `application ${id} reaching the step waited for` },
+    ).catch((error: Error) => {
       throw new Error(`never reached: ${JSON.stringify(last)}`, { cause: error });
     });
   }
@@ -51,8 +54,11 @@ describe.each(availableDrivers())('full-recording applications through the API (
 
   test('bad applications are refused in Korean and write nothing', async () => {
     const valid = {
-      extensions: [calls.staffExtension.number], ground: 'malicious_complaints', reason: '폭언 민원이 반복되어 전수 녹취가 필요합니다',
-      periodFrom: today, periodTo: null,
+      extensions: [calls.staffExtension.number],
+      ground: 'malicious_complaints',
+      reason: '폭언 민원이 반복되어 전수 녹취가 필요합니다',
+      periodFrom: today,
+      periodTo: null,
     };
     const before = await applications();
     const attempts = await Promise.all([
@@ -64,7 +70,11 @@ describe.each(availableDrivers())('full-recording applications through the API (
       head.json('POST', '/api/full-recording-applications', { json: { ...valid, extensions: [calls.itExtension.number] } }),
     ]);
     expect(attempts.map(({ status, body }) => [status, body.code])).toEqual([
-      [400, 'INVALID_INPUT'], [400, 'INVALID_INPUT'], [400, 'INVALID_INPUT'], [400, 'INVALID_PERIOD'], [400, 'INVALID_PERIOD'],
+      [400, 'INVALID_INPUT'],
+      [400, 'INVALID_INPUT'],
+      [400, 'INVALID_INPUT'],
+      [400, 'INVALID_PERIOD'],
+      [400, 'INVALID_PERIOD'],
       [403, 'EXTENSION_NOT_IN_DEPARTMENT'],
     ]);
     for (const { body } of attempts) expect(body.message).toMatch(/[가-힣]/);
@@ -99,13 +109,19 @@ describe.each(availableDrivers())('full-recording applications through the API (
     const earlyPage = await chief.request('POST', `/full-recording/${id}/sign-off`, { form: { decision: 'approve', comment: '' } });
     expect(earlyPage.status).toBe(409);
     expect(await earlyPage.text()).toContain('차례');
-    expect(await database.orm.em.fork().count(AuditEvent, { action: 'request.refused', actor: 'choi.chief', targetId: `POST /full-recording/${id}/sign-off` })).toBe(1);
-    const rejectWithoutReason = await (await loggedIn(api.url, 'operator')).json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'reject' } });
+    expect(
+      await database.orm.em.fork().count(AuditEvent, { action: 'request.refused', actor: 'choi.chief', targetId: `POST /full-recording/${id}/sign-off` }),
+    ).toBe(1);
+    const rejectWithoutReason = await (
+      await loggedIn(api.url, 'operator')
+    ).json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'reject' } });
     expect(rejectWithoutReason).toMatchObject({ status: 400, body: { code: 'INVALID_INPUT', message: expect.stringContaining('반려 사유') } });
 
     for (const role of ['operator', 'deputy', 'chief'] as const) {
       const signer = await loggedIn(api.url, role);
-      expect((await signer.json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'approve', comment: `${role} 확인` } })).status).toBe(202);
+      expect(
+        (await signer.json('POST', `/api/full-recording-applications/${id}/sign-off`, { json: { decision: 'approve', comment: `${role} 확인` } })).status,
+      ).toBe(202);
       await detailWhen(id, (detail) => detail.workflow?.signOffs.some((signOff) => signOff.role === role) ?? false);
     }
     const active = await detailWhen(id, (detail) => detail.status === 'active');

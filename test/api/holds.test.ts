@@ -90,8 +90,13 @@ describe.each(availableDrivers())('holds on %s', (driver) => {
     const em = orm.em.fork();
     await em.transactional((tx) =>
       appendAuditEvent(tx, {
-        actor: 'system:retention', role: 'system', sourceAddress: 'worker', action: 'retention.run_reported',
-        targetType: 'retention_run', targetId: `retention-2026-10-01/run-${driver}`, reason: '삭제 보고',
+        actor: 'system:retention',
+        role: 'system',
+        sourceAddress: 'worker',
+        action: 'retention.run_reported',
+        targetType: 'retention_run',
+        targetId: `retention-2026-10-01/run-${driver}`,
+        reason: '삭제 보고',
         detail: { day: '2026-10-01', asOf: new Date().toISOString(), deleted: 1234, digest: 'x', held: 0 },
       }),
     );

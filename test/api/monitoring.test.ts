@@ -20,8 +20,15 @@ import { eventually } from '../support/eventually';
 const HOUR = 3600_000;
 const METRICS_TOKEN = 'a-metrics-token-for-the-test-0123456789';
 
-interface Sample { name: string; labels: Record<string, string>; value: number }
-interface Scrape { types: Map<string, string>; samples: Sample[] }
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+interface Scrape {
+  types: Map<string, string>;
+  samples: Sample[];
+}
 
 /** The exposition format read line by line, strictly: a line that is neither a comment nor a sample fails. */
 function parseExposition(text: string): Scrape {
@@ -68,8 +75,18 @@ describe.each(availableDrivers())('/ready and /metrics on %s', (driver) => {
     appliance = await startTestAppliance(orm);
     const control = appliance.control;
     const base = createLogger({ component: 'monitoring-test' }, 'error');
-    const collecting = (level: string) => (message: string, fields: Record<string, unknown> = {}) => void logged.push({ level, message, fields });
-    monitoring.logger = { ...base, debug: collecting('debug'), info: collecting('info'), warn: collecting('warn'), error: collecting('error'), child: () => monitoring.logger! };
+    const collecting =
+      (level: string) =>
+      (message: string, fields: Record<string, unknown> = {}) =>
+        void logged.push({ level, message, fields });
+    monitoring.logger = {
+      ...base,
+      debug: collecting('debug'),
+      info: collecting('info'),
+      warn: collecting('warn'),
+      error: collecting('error'),
+      child: () => monitoring.logger!,
+    };
     // The checks system.ts builds, over this test's servers.
     const health: Record<string, HealthCheck> = {
       database: async () => {
@@ -99,9 +116,23 @@ describe.each(availableDrivers())('/ready and /metrics on %s', (driver) => {
     const em = orm.em.fork();
     const request = (sequence: number, status: DisclosureStatus) => {
       const row = new DisclosureRequest(
-        `2026-${String(sequence).padStart(4, '0')}`, 2026, sequence, `disclosure-${randomUUID()}`, 'provision', '홍길동', '1980-01-01',
-        '광명시 철산동', '010-0000-0000', '2026. 11. 1. 10:02', extension.number, '민원 분쟁 증빙', '통화 당사자', '통화 내용 확인', 'party',
-        new Date(), 'lee.operator',
+        `2026-${String(sequence).padStart(4, '0')}`,
+        2026,
+        sequence,
+        `disclosure-${randomUUID()}`,
+        'provision',
+        '홍길동',
+        '1980-01-01',
+        '광명시 철산동',
+        '010-0000-0000',
+        '2026. 11. 1. 10:02',
+        extension.number,
+        '민원 분쟁 증빙',
+        '통화 당사자',
+        '통화 내용 확인',
+        'party',
+        new Date(),
+        'lee.operator',
       );
       row.status = status;
       em.persist(row);
@@ -118,7 +149,14 @@ describe.each(availableDrivers())('/ready and /metrics on %s', (driver) => {
     report.reportedAt = new Date(now - 72 * HOUR);
     em.persist(report);
 
-    const application = new FullRecordingApplication(`full-recording-${randomUUID()}`, 'kim.head', extension.department, 'malicious_complaints', '민원 응대 품질 확인을 위해', new Date());
+    const application = new FullRecordingApplication(
+      `full-recording-${randomUUID()}`,
+      'kim.head',
+      extension.department,
+      'malicious_complaints',
+      '민원 응대 품질 확인을 위해',
+      new Date(),
+    );
     application.status = 'active';
     em.persist(application);
 
@@ -159,7 +197,11 @@ describe.each(availableDrivers())('/ready and /metrics on %s', (driver) => {
   test('/metrics: every required series with its type and the value of the rows made here', async () => {
     // A call in progress is an active call; once it ends it is a registered recording with its packets.
     const call = appliance!.record({ callId: `monitoring-${driver}-call`, extension: extension.number, durationMs: 2500 });
-    await eventually(async () => valueOf(await scrape(), 'telrec_capture_active_calls') === 1, { within: '5s', every: 100, what: 'the call active in /metrics' });
+    await eventually(async () => valueOf(await scrape(), 'telrec_capture_active_calls') === 1, {
+      within: '5s',
+      every: 100,
+      what: 'the call active in /metrics',
+    });
     await call;
     const metrics = await scrape();
 

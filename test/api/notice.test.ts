@@ -67,8 +67,12 @@ describe('the dashboard card and its API (R3)', () => {
     expect(body.items).toHaveLength(20);
     expect(body.items.slice(0, 2)).toEqual([
       {
-        recordingId: full.id, startedAt: full.startedAt.toISOString(), extension: calls.headExtension.number,
-        department: { code: calls.welfareDepartment.code, name: '복지정책과' }, mode: 'full', exception: 'notice_missing',
+        recordingId: full.id,
+        startedAt: full.startedAt.toISOString(),
+        extension: calls.headExtension.number,
+        department: { code: calls.welfareDepartment.code, name: '복지정책과' },
+        mode: 'full',
+        exception: 'notice_missing',
         description: '전수 녹취 — 안내멘트 재생 증거 없음',
       },
       expect.objectContaining({ recordingId: selective.id, mode: 'selective', description: '선택적 녹취 — 녹음 버튼 사용 시 고지 증거 없음' }),

@@ -27,12 +27,15 @@ interface Operation {
 
 test('GET /api/openapi.json describes every JSON route with its parameters, body, roles and errors', async () => {
   const { status, body } = await new TestClient(api.url).json<{ openapi: string; paths: Record<string, Record<string, Operation>> }>(
-    'GET', '/api/openapi.json',
+    'GET',
+    '/api/openapi.json',
   );
   expect(status).toBe(200);
   expect(body.openapi).toBe('3.0.3');
   const documented = Object.entries(body.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`));
-  const apiRoutes = api.server.routes.filter((route) => route.kind === 'api').map((route) => `${route.method.toUpperCase()} ${route.path.replace(/:(\w+)/g, '{$1}')}`);
+  const apiRoutes = api.server.routes
+    .filter((route) => route.kind === 'api')
+    .map((route) => `${route.method.toUpperCase()} ${route.path.replace(/:(\w+)/g, '{$1}')}`);
   expect(documented.sort()).toEqual(apiRoutes.sort());
 
   const search = body.paths['/api/recordings']?.get as Operation;

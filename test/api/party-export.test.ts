@@ -89,7 +89,12 @@ for (const driver of availableDrivers()) {
 
       const audit = await auditOf(orm, response.headers.get('x-request-id')!);
       expect(audit).toMatchObject({
-        action: 'recording.exported_by_party', actor: 'jung.staff', role: 'staff', targetType: 'recording', targetId: staffCall.id, reason: REASON,
+        action: 'recording.exported_by_party',
+        actor: 'jung.staff',
+        role: 'staff',
+        targetType: 'recording',
+        targetId: staffCall.id,
+        reason: REASON,
       });
       expect(JSON.parse(audit.detail)).toMatchObject({ zipSha256: createHash('sha256').update(zip).digest('hex'), audioSha256: staffCall.sha256 });
       expect(JSON.stringify(audit)).not.toContain(PASSWORD);
@@ -175,7 +180,8 @@ for (const driver of availableDrivers()) {
         expect(await refused.json()).toMatchObject({ code: 'CSRF_TOKEN_INVALID' });
       }
       const page = await staff.request('POST', `/recordings/${staffCall.id}/export`, {
-        form: { password: PASSWORD, passwordConfirm: PASSWORD, reason: REASON }, csrf: false,
+        form: { password: PASSWORD, passwordConfirm: PASSWORD, reason: REASON },
+        csrf: false,
       });
       expect(page.status).toBe(403);
       expect(await exportsAudited()).toBe(exported);

@@ -54,9 +54,7 @@ for (const driver of availableDrivers()) {
 
     test('filters: extension, department, part of the number with or without hyphens, mode', async () => {
       expect(ids(await search(operator, { extension: '02-2680-1200' }))).toEqual([calls.headCall.id]);
-      expect(ids(await search(operator, { department: 'welfare' }))).toEqual(
-        [calls.staffCall.id, calls.headCall.id, calls.deletedCall.id].sort(),
-      );
+      expect(ids(await search(operator, { department: 'welfare' }))).toEqual([calls.staffCall.id, calls.headCall.id, calls.deletedCall.id].sort());
       expect(ids(await search(operator, { otherParty: '5555-12' }))).toEqual([calls.staffCall.id]);
       expect(ids(await search(operator, { otherParty: '555512' }))).toEqual([calls.staffCall.id]);
       expect(ids(await search(operator, { mode: 'full' }))).toEqual([calls.headCall.id]);
@@ -66,8 +64,24 @@ for (const driver of availableDrivers()) {
     test('a date range covers whole days in Seoul time: 23:59 and 00:01 fall on their own days', async () => {
       const em = orm.em.fork();
       const extension = await em.findOneOrFail('Extension', { number: '02-2680-2114' });
-      const late = new Recording('call-2359', extension as never, new Date('2026-11-20T14:59:00Z'), 'outbound', 'selective', 'PCMA', new Date('2026-12-21T15:00:00Z'));
-      const early = new Recording('call-0001', extension as never, new Date('2026-11-20T15:01:00Z'), 'outbound', 'selective', 'PCMA', new Date('2026-12-22T15:00:00Z'));
+      const late = new Recording(
+        'call-2359',
+        extension as never,
+        new Date('2026-11-20T14:59:00Z'),
+        'outbound',
+        'selective',
+        'PCMA',
+        new Date('2026-12-21T15:00:00Z'),
+      );
+      const early = new Recording(
+        'call-0001',
+        extension as never,
+        new Date('2026-11-20T15:01:00Z'),
+        'outbound',
+        'selective',
+        'PCMA',
+        new Date('2026-12-22T15:00:00Z'),
+      );
       em.persist([late, early]);
       await em.flush();
       expect(ids(await search(operator, { from: '2026-11-20', to: '2026-11-20' }))).toEqual([late.id]);

@@ -182,10 +182,20 @@ for (const driver of availableDrivers()) {
           const path = route.path.replace(/:([a-z]+)/g, (_match, name: string) => params[name] as string);
           const query = route.example?.query ? `?${new URLSearchParams(route.example.query).toString()}` : '';
           const body = route.example?.body;
-          const response = await client.request(route.method.toUpperCase(), path + query,
+          const response = await client.request(
+            route.method.toUpperCase(),
+            path + query,
             route.upload
-              ? { multipart: { fields: body as Record<string, string | string[]> | undefined, files: [{ field: route.upload.field, name: 'evidence.pdf', type: 'application/pdf', content: SAMPLE_FILES.pdf }] } }
-              : route.kind === 'api' ? { json: body } : { form: body as Record<string, string> | undefined });
+              ? {
+                  multipart: {
+                    fields: body as Record<string, string | string[]> | undefined,
+                    files: [{ field: route.upload.field, name: 'evidence.pdf', type: 'application/pdf', content: SAMPLE_FILES.pdf }],
+                  },
+                }
+              : route.kind === 'api'
+                ? { json: body }
+                : { form: body as Record<string, string> | undefined },
+          );
           const text = await response.text();
           const refused =
             (response.status === 303 && (response.headers.get('location') ?? '').startsWith('/login?next=')) ||
@@ -197,7 +207,7 @@ for (const driver of availableDrivers()) {
       expect(mismatches).toEqual([]);
     });
 
-    test('a party sees their own call and is refused another official\'s, and the refusal is audited', async () => {
+    test("a party sees their own call and is refused another official's, and the refusal is audited", async () => {
       const head = await loggedIn(api.url, 'dept_head');
       expect((await head.json('GET', `/api/recordings/${calls.headCall.id}`)).status).toBe(200);
       const refused = await head.json('GET', `/api/recordings/${calls.staffCall.id}`);
@@ -220,7 +230,12 @@ for (const driver of availableDrivers()) {
       const refused = await records.json('GET', '/api/recordings');
       expect(refused.body).toMatchObject({ code: 'FORBIDDEN' });
       expect(await auditOf(orm, refused.body.requestId as string)).toMatchObject({
-        actor: 'yoon.records', action: 'request.refused', role: 'records', targetId: 'GET /api/recordings', reason: expect.stringContaining('FORBIDDEN') });
+        actor: 'yoon.records',
+        action: 'request.refused',
+        role: 'records',
+        targetId: 'GET /api/recordings',
+        reason: expect.stringContaining('FORBIDDEN'),
+      });
     });
   });
 }

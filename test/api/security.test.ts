@@ -55,7 +55,8 @@ for (const driver of availableDrivers()) {
       const before = await state();
       for (const attack of INJECTIONS) {
         const api = await operator.json<{ code?: string; message?: string; items?: unknown[] }>(
-          'GET', `/api/recordings?${new URLSearchParams({ [field]: attack }).toString()}`,
+          'GET',
+          `/api/recordings?${new URLSearchParams({ [field]: attack }).toString()}`,
         );
         if (api.status === 200) {
           // Only a value the field legitimately allows (a department code may hold "_") gets here, and
@@ -119,13 +120,23 @@ for (const driver of availableDrivers()) {
       expect(array).toMatchObject({ status: 400, body: { code: 'MALFORMED_BODY' } });
       const extra = await client.json('POST', '/api/session', { json: { username: 'choi.chief', password: DEMO_PASSWORD, roles: ['chief'] } });
       expect(extra).toMatchObject({ status: 400, body: { code: 'INVALID_INPUT' } });
-      const proto = await client.json('POST', '/api/session', { body: '{"__proto__": {"admin": true}, "username": "choi.chief"}', headers: { 'content-type': 'application/json' } });
+      const proto = await client.json('POST', '/api/session', {
+        body: '{"__proto__": {"admin": true}, "username": "choi.chief"}',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(proto.status).toBe(400);
       expect(await state()).toEqual(before);
     });
 
     test('path traversal reaches no file outside the fixed asset list', async () => {
-      for (const path of ['/assets/..%2f..%2fpackage.json', '/assets/%2e%2e%2f%2e%2e%2fpackage.json', '/assets/app.css%00.json', '/../package.json', '/assets/....//package.json', '/api/recordings/..%2f..%2fhealth']) {
+      for (const path of [
+        '/assets/..%2f..%2fpackage.json',
+        '/assets/%2e%2e%2f%2e%2e%2fpackage.json',
+        '/assets/app.css%00.json',
+        '/../package.json',
+        '/assets/....//package.json',
+        '/api/recordings/..%2f..%2fhealth',
+      ]) {
         const response = await operator.request('GET', path);
         expect([400, 404]).toContain(response.status);
         expect(await response.text()).not.toContain('"dependencies"');
@@ -157,7 +168,10 @@ for (const driver of availableDrivers()) {
     });
 
     test('an unknown address answers 404 in Korean: JSON for the API, a page for people', async () => {
-      expect(await operator.json('GET', '/api/nowhere')).toMatchObject({ status: 404, body: { code: 'NOT_FOUND', message: expect.stringMatching(/찾을 수 없습니다/) } });
+      expect(await operator.json('GET', '/api/nowhere')).toMatchObject({
+        status: 404,
+        body: { code: 'NOT_FOUND', message: expect.stringMatching(/찾을 수 없습니다/) },
+      });
       const page = await operator.request('GET', '/nowhere');
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       expect(await page.text()).toContain('찾을 수 없음');

@@ -25,8 +25,7 @@ afterAll(async () => {
   await database?.dispose();
 });
 
-const actions = async (actor: string) =>
-  (await orm.em.fork().find(AuditEvent, { actor }, { orderBy: { seq: 'asc' } })).map((event) => event.action);
+const actions = async (actor: string) => (await orm.em.fork().find(AuditEvent, { actor }, { orderBy: { seq: 'asc' } })).map((event) => event.action);
 
 test('the session cookie is HttpOnly, SameSite=Strict, path-wide, and not readable by scripts', async () => {
   const client = new TestClient(api.url);
@@ -74,7 +73,7 @@ test('login without the login token, or with a forged one, is refused and change
   expect(await auditOf(orm, forged.body.requestId as string)).toMatchObject({ action: 'request.refused', actor: 'anonymous' });
 });
 
-test('a state-changing request needs this session\'s CSRF token: another session\'s token does not do', async () => {
+test("a state-changing request needs this session's CSRF token: another session's token does not do", async () => {
   const victim = await loggedIn(api.url, 'operator');
   const attacker = await loggedIn(api.url, 'staff');
   const forged = await victim.json('DELETE', '/api/session', { headers: { 'x-csrf-token': attacker.csrfToken as string } });
@@ -159,7 +158,10 @@ test('too many login attempts from one address are refused for a minute, audited
     await client.login('nobody', 'x');
     const third = await client.login('lee.operator', DEMO_PASSWORD);
     expect(third).toMatchObject({ status: 429, body: { code: 'LOGIN_RATE_LIMITED' } });
-    expect(await auditOf(orm, third.body.requestId as string)).toMatchObject({ action: 'request.refused', reason: expect.stringContaining('LOGIN_RATE_LIMITED') });
+    expect(await auditOf(orm, third.body.requestId as string)).toMatchObject({
+      action: 'request.refused',
+      reason: expect.stringContaining('LOGIN_RATE_LIMITED'),
+    });
   } finally {
     await limited.close();
   }
@@ -224,9 +226,7 @@ describe.each(availableDrivers())('lock-out under concurrent attempts (%s)', (dr
   });
 
   test('ten wrong passwords at once are all counted: nothing fails, the account ends up locked', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 10 }, () => new TestClient(lockoutApi.url).login('jung.staff', 'wrong-password')),
-    );
+    const results = await Promise.all(Array.from({ length: 10 }, () => new TestClient(lockoutApi.url).login('jung.staff', 'wrong-password')));
     expect(results.map((result) => result.body.code)).toContain('ACCOUNT_LOCKED');
     expect(results.every((result) => ['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED'].includes(result.body.code as string))).toBe(true);
     const em = lockoutDatabase.orm.em.fork();

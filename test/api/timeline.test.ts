@@ -35,7 +35,7 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
 
   beforeAll(async () => {
     stack = await startWorkflowStack(driver);
-      operator = await loggedIn(stack.api.url, 'operator');
+    operator = await loggedIn(stack.api.url, 'operator');
     call = await stack.capture.record({ callId: `timeline-${driver}`, extension: stack.calls.staffExtension.number });
     scratch = mkdtempSync(path.join(os.tmpdir(), 'timeline-api-'));
   }, 60_000);
@@ -48,10 +48,13 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
   const detail = async (id: string) => (await operator.json<RequestDetail>('GET', `/api/disclosure-requests/${id}`)).body;
   async function detailWhen(id: string, check: (found: RequestDetail) => boolean): Promise<RequestDetail> {
     let last: RequestDetail | undefined;
-    return eventually(async () => {
-      last = await detail(id);
-      return check(last) && last;
-    }, { within: '15s', every: 100, what: `request ${id} reaching the state waited for` }).catch((error: Error) => {
+    return eventually(
+      async () => {
+        last = await detail(id);
+        return check(last) && last;
+      },
+      { within: '15s', every: 100, what: `request ${id} reaching the state waited for` },
+    ).catch((error: Error) => {
       throw new Error(`never reached: ${JSON.stringify(last?.workflow)}`, { cause: error });
     });
   }
@@ -72,11 +75,20 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
   test('every step in order with who and when, documents and the package with their SHA-256, sign-offs from the history, reads and refusals', async () => {
     const registered = await operator.json<RequestView>('POST', '/api/disclosure-requests', {
       json: {
-        kind: 'provision', applicantName: '홍길동', applicantBirthDateOrBusinessNumber: '1980-01-01', applicantAddress: '경기도 광명시 철산로 123',
-        applicantContact: '010-1234-5678', applicantEmail: 'hong@example.test',
-        recordingFrom: new Date(Date.now() - 3_600_000).toISOString(), recordingTo: new Date(Date.now() + 60_000).toISOString(),
-        phoneNumber: stack.calls.staffExtension.number, purpose: '민원 분쟁 증빙', relationToParty: '통화 당사자 본인',
-        reason: '통화 내용 확인이 필요합니다.', ground: 'party', groundDetail: '신분증과 통화 시각으로 본인 확인',
+        kind: 'provision',
+        applicantName: '홍길동',
+        applicantBirthDateOrBusinessNumber: '1980-01-01',
+        applicantAddress: '경기도 광명시 철산로 123',
+        applicantContact: '010-1234-5678',
+        applicantEmail: 'hong@example.test',
+        recordingFrom: new Date(Date.now() - 3_600_000).toISOString(),
+        recordingTo: new Date(Date.now() + 60_000).toISOString(),
+        phoneNumber: stack.calls.staffExtension.number,
+        purpose: '민원 분쟁 증빙',
+        relationToParty: '통화 당사자 본인',
+        reason: '통화 내용 확인이 필요합니다.',
+        ground: 'party',
+        groundDetail: '신분증과 통화 시각으로 본인 확인',
       },
     });
     expect(registered.status).toBe(201);
@@ -91,13 +103,19 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
     for (const role of ['operator', 'deputy', 'chief'] as const) {
       await detailWhen(caseId, (found) => found.workflow?.awaiting === role);
       const signer = role === 'operator' ? operator : role === 'chief' ? chief : await loggedIn(stack.api.url, role);
-      expect((await signer.json('POST', `/api/disclosure-requests/${caseId}/sign-off`, { json: { decision: 'approve', comment: `${role} 확인함` } })).status).toBe(202);
+      expect(
+        (await signer.json('POST', `/api/disclosure-requests/${caseId}/sign-off`, { json: { decision: 'approve', comment: `${role} 확인함` } })).status,
+      ).toBe(202);
     }
     await detailWhen(caseId, (found) => found.documents.some((document) => document.kind === 'form2-handover-receipt'));
     const signedForm2 = await attach(caseId, 'signed_handover_receipt');
-    expect((await operator.json('POST', `/api/disclosure-requests/${caseId}/handover`, {
-      json: { signatureKind: 'paper_scan', attachmentId: signedForm2, recipientName: '홍길동', receivedAt: new Date().toISOString() },
-    })).status).toBe(202);
+    expect(
+      (
+        await operator.json('POST', `/api/disclosure-requests/${caseId}/handover`, {
+          json: { signatureKind: 'paper_scan', attachmentId: signedForm2, recipientName: '홍길동', receivedAt: new Date().toISOString() },
+        })
+      ).status,
+    ).toBe(202);
     await detailWhen(caseId, (found) => found.workflow?.destructionReport !== null && found.workflow?.destructionReport !== undefined);
     const built = await operator.json<{ packageSha256: string }>('POST', `/api/disclosure-requests/${caseId}/package`);
     expect(built.status).toBe(201);
@@ -123,11 +141,18 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
     expect(items.map((item) => Date.parse(item.at))).toEqual(items.map((item) => Date.parse(item.at)).sort((a, b) => a - b));
 
     // The audit log's steps, in the order they happened, each with its actor.
-    const audit = (action: string, actor?: string) => first(items, (item) => item.source === 'audit' && item.event === action && (!actor || item.actor === actor));
+    const audit = (action: string, actor?: string) =>
+      first(items, (item) => item.source === 'audit' && item.event === action && (!actor || item.actor === actor));
     const order = [
-      audit('disclosure.registered', 'lee.operator'), audit('disclosure.recordings_confirmed'), audit('disclosure.submitted', 'lee.operator'),
-      audit('disclosure.signed_off', 'lee.operator'), audit('disclosure.signed_off', 'park.deputy'), audit('disclosure.approved', 'choi.chief'),
-      audit('disclosure.handover_signed'), audit('disclosure.package_built', 'lee.operator'), audit('disclosure.read', 'park.deputy'),
+      audit('disclosure.registered', 'lee.operator'),
+      audit('disclosure.recordings_confirmed'),
+      audit('disclosure.submitted', 'lee.operator'),
+      audit('disclosure.signed_off', 'lee.operator'),
+      audit('disclosure.signed_off', 'park.deputy'),
+      audit('disclosure.approved', 'choi.chief'),
+      audit('disclosure.handover_signed'),
+      audit('disclosure.package_built', 'lee.operator'),
+      audit('disclosure.read', 'park.deputy'),
     ];
     expect(order).toEqual([...order].sort((a, b) => a - b));
     const registeredItem = items[order[0]!]!;
@@ -136,17 +161,20 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
     expect(items[order[8]!]).toMatchObject({ label: '신청 조회', actor: 'park.deputy', role: 'deputy', sourceAddress: expect.stringContaining('127.0.0.1') });
     // The chief's sign-off out of turn and the officials' attempts at the timeline are there as refusals.
     expect(items.find((item) => item.event === 'request.refused' && item.actor === 'choi.chief')).toMatchObject({
-      label: `거부된 요청: POST /api/disclosure-requests/${caseId}/sign-off`, reason: expect.stringContaining('ACTION_REFUSED'),
+      label: `거부된 요청: POST /api/disclosure-requests/${caseId}/sign-off`,
+      reason: expect.stringContaining('ACTION_REFUSED'),
     });
     expect(items.filter((item) => item.event === 'request.refused' && item.actor === 'jung.staff').map((item) => item.label)).toEqual([
-      `거부된 요청: GET ${timelinePath(caseId)}`, `거부된 요청: GET /cases/disclosure_request/${caseId}/timeline`,
+      `거부된 요청: GET ${timelinePath(caseId)}`,
+      `거부된 요청: GET /cases/disclosure_request/${caseId}/timeline`,
       `거부된 요청: GET /cases/disclosure_request/${caseId}/timeline.xlsx`,
     ]);
 
     // The workflow's own history: the sign-offs as Updates, each with the user it carried and the role it was taken as.
     const signOffs = items.filter((item) => item.source === 'workflow' && item.event === 'update:disclosureSignOff');
     expect(signOffs.map((item) => [item.actor, item.role, item.reason, item.note])).toEqual([
-      ['lee.operator', 'operator', 'operator 확인함', '결정: 승인'], ['park.deputy', 'deputy', 'deputy 확인함', '결정: 승인'],
+      ['lee.operator', 'operator', 'operator 확인함', '결정: 승인'],
+      ['park.deputy', 'deputy', 'deputy 확인함', '결정: 승인'],
       ['choi.chief', 'chief', 'chief 확인함', '결정: 승인'],
     ]);
     expect(signOffs[0]!.workflowId).toBe(disclosureWorkflowId(caseId));
@@ -157,7 +185,8 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
     expect(items.some((item) => item.event === 'activity:prepareHandover' && item.label === '업무 처리 완료: 인수·인계증 작성')).toBe(true);
     expect(items.some((item) => item.event === 'child:deadlineRemindersWorkflow')).toBe(true);
     expect(timeline.workflows.map((workflow) => [workflow.workflowType, workflow.source])).toEqual([
-      ['disclosureWorkflow', 'temporal'], ['deadlineRemindersWorkflow', 'temporal'],
+      ['disclosureWorkflow', 'temporal'],
+      ['deadlineRemindersWorkflow', 'temporal'],
     ]);
 
     // Documents with their SHA-256, on the list and on the step that made them; the package and what was released.
@@ -168,13 +197,18 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
     ]);
     expect(timeline.attachments.map((file) => file.id)).toContain(signedForm2);
     expect(items.find((item) => item.event === 'disclosure.package_built')).toMatchObject({
-      released: 'package_built', refs: expect.arrayContaining([{ kind: 'package', id: null, sha256: packageSha256, name: null }]),
+      released: 'package_built',
+      refs: expect.arrayContaining([{ kind: 'package', id: null, sha256: packageSha256, name: null }]),
     });
     expect(items.find((item) => item.event === 'update:disclosurePackageProvided')).toMatchObject({
-      actor: 'lee.operator', released: 'package_provided', refs: [{ kind: 'package', id: null, sha256: packageSha256, name: null }],
+      actor: 'lee.operator',
+      released: 'package_provided',
+      refs: [{ kind: 'package', id: null, sha256: packageSha256, name: null }],
     });
     expect(items.find((item) => item.event === 'update:disclosureHandoverSigned')).toMatchObject({
-      actor: 'lee.operator', released: 'handover_signed', refs: [expect.objectContaining({ kind: 'attachment', id: signedForm2 })],
+      actor: 'lee.operator',
+      released: 'handover_signed',
+      refs: [expect.objectContaining({ kind: 'attachment', id: signedForm2 })],
     });
 
     // Each of the case's audit entries verifies, and the line on top says so.
@@ -224,16 +258,23 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
     expect(text).toContain(managementNumber);
     expect(text).toContain('신청서 접수');
     expect(text).toMatch(/1 ?\/ ?\d+ ?쪽/);
-    expect((await em().find(AuditEvent, { action: 'timeline.exported', targetId: caseId })).map((entry) => [entry.actor, (JSON.parse(entry.detail) as { format: string }).format])).toEqual([
-      ['han.auditor', 'xlsx'],
-    ]);
+    expect(
+      (await em().find(AuditEvent, { action: 'timeline.exported', targetId: caseId })).map((entry) => [
+        entry.actor,
+        (JSON.parse(entry.detail) as { format: string }).format,
+      ]),
+    ).toEqual([['han.auditor', 'xlsx']]);
   }, 180_000);
 
   test('closed and archived, the timeline comes from the sealed archive with the same sign-offs', async () => {
     const returned = await attach(caseId, 'destruction_report');
-    expect((await operator.json('POST', `/api/disclosure-requests/${caseId}/destruction-report`, {
-      json: { attachmentId: returned, destroyedAt: new Date().toISOString(), method: 'delete_overwrite', allCopiesDestroyed: true },
-    })).status).toBe(202);
+    expect(
+      (
+        await operator.json('POST', `/api/disclosure-requests/${caseId}/destruction-report`, {
+          json: { attachmentId: returned, destroyedAt: new Date().toISOString(), method: 'delete_overwrite', allCopiesDestroyed: true },
+        })
+      ).status,
+    ).toBe(202);
     await detailWhen(caseId, (found) => found.status === 'closed');
     const client = clockHoldingClient(stack.env);
     await client.workflow.getHandle(disclosureWorkflowId(caseId)).result();
@@ -243,16 +284,22 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
     // As an API without Temporal (or after the server's retention) reads it: the archive alone.
     const archived = await readCaseTimeline(em(), { documents: stack.api.documents, timeZone: 'Asia/Seoul' }, 'disclosure_request', caseId);
     expect(archived.workflows.map((workflow) => [workflow.workflowType, workflow.source, workflow.archiveSha256])).toEqual(
-      expect.arrayContaining([['disclosureWorkflow', 'archive', expect.stringMatching(/^[0-9a-f]{64}$/)], ['deadlineRemindersWorkflow', 'archive', expect.stringMatching(/^[0-9a-f]{64}$/)]]),
+      expect.arrayContaining([
+        ['disclosureWorkflow', 'archive', expect.stringMatching(/^[0-9a-f]{64}$/)],
+        ['deadlineRemindersWorkflow', 'archive', expect.stringMatching(/^[0-9a-f]{64}$/)],
+      ]),
     );
     expect(archived.workflowProblems).toEqual(['이 서버는 업무 흐름 서버(Temporal)에 연결되어 있지 않아 보관된 이력만 씁니다.']);
     const signOffs = archived.items.filter((item) => item.event === 'update:disclosureSignOff').map((item) => item.actor);
     expect(signOffs).toEqual(['lee.operator', 'park.deputy', 'choi.chief']);
     expect(archived.items.some((item) => item.event === 'update:disclosureDestructionReported' && item.actor === 'lee.operator')).toBe(true);
     expect(archived.items.some((item) => item.event === 'workflow:completed' && item.note === '최종 상태: closed')).toBe(true);
-    expect(archived.items.filter((item) => item.event === 'workflow.history_archived').flatMap((item) => item.refs.map((ref) => ref.sha256)).sort()).toEqual(
-      archived.workflows.map((workflow) => workflow.archiveSha256).sort(),
-    );
+    expect(
+      archived.items
+        .filter((item) => item.event === 'workflow.history_archived')
+        .flatMap((item) => item.refs.map((ref) => ref.sha256))
+        .sort(),
+    ).toEqual(archived.workflows.map((workflow) => workflow.archiveSha256).sort());
     expect(archived.chain.ok).toBe(true);
   }, 120_000);
 });

@@ -51,7 +51,10 @@ const EXPLAIN = (process.env.BENCH_EXPLAIN ?? '1') !== '0';
 const THINK_MS = Number(process.env.BENCH_THINK_MS ?? 1_000);
 /** What-if: the PostgreSQL pool's size (default: what initOrm gives, knex's 2–10). */
 const PG_POOL_MAX = process.env.BENCH_PG_POOL_MAX ? Number(process.env.BENCH_PG_POOL_MAX) : undefined;
-const SQLITE_PRAGMAS = (process.env.BENCH_SQLITE_PRAGMAS ?? '').split(',').map((pragma) => pragma.trim()).filter(Boolean);
+const SQLITE_PRAGMAS = (process.env.BENCH_SQLITE_PRAGMAS ?? '')
+  .split(',')
+  .map((pragma) => pragma.trim())
+  .filter(Boolean);
 const TARGET_P95_MS = 100;
 const TARGET_USERS = 50;
 
@@ -168,10 +171,14 @@ function requestsFor(spec: LoadSpec, cookie: string): AutocannonRequest[] {
   });
   if (spec.plan === 'operator') {
     return [
-      search('department, 1 day', () => {
-        const day = pick(spec.weekdays);
-        return { from: day, to: day, department: pick(spec.departments) };
-      }, true),
+      search(
+        'department, 1 day',
+        () => {
+          const day = pick(spec.weekdays);
+          return { from: day, to: day, department: pick(spec.departments) };
+        },
+        true,
+      ),
       nextPage('department, 1 day, page 2 (cursor)'),
       search('extension, 1 day', () => {
         const day = pick(spec.weekdays);
@@ -268,8 +275,18 @@ async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const result = await instance;
   firstAnswers.sort((a, b) => a - b);
   return {
-    durationS: result.duration, errors: result.errors, timeouts: result.timeouts, errorKinds, slowest: samples.slowest, scenarios: samples.scenarios,
-    firstPerConnection: { count: firstAnswers.length, p50: percentile(firstAnswers, 50), max: firstAnswers[firstAnswers.length - 1] ?? Number.NaN, non2xx: firstFailures },
+    durationS: result.duration,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    errorKinds,
+    slowest: samples.slowest,
+    scenarios: samples.scenarios,
+    firstPerConnection: {
+      count: firstAnswers.length,
+      p50: percentile(firstAnswers, 50),
+      max: firstAnswers[firstAnswers.length - 1] ?? Number.NaN,
+      non2xx: firstFailures,
+    },
   };
 }
 
@@ -333,11 +350,56 @@ function loadInWorker(spec: LoadSpec): Promise<LoadResult> {
 // ───────────────────────────── the city: departments, extensions, recordings ─────────────────────────────
 
 const DEPARTMENT_NAMES = [
-  '기획예산과', '감사담당관', '홍보담당관', '법무담당관', '총무과', '복지정책과', '민원봉사과', '세정과', '징수과', '회계과',
-  '문화체육과', '교육지원과', '여성가족과', '노인장애인과', '아동청소년과', '일자리정책과', '지역경제과', '기업지원과', '환경정책과', '자원순환과',
-  '공원녹지과', '건축과', '도시계획과', '도시재생과', '주택과', '교통정책과', '정보통신과', '대중교통과', '도로과', '하천관리과',
-  '토지정보과', '위생과', '보건정책과', '건강증진과', '감염병관리과', '안전총괄과', '재난관리과', '차량등록사업소', '평생학습원', '도서관',
-  '의회사무국', '철산1동', '철산2동', '하안1동', '하안2동', '소하1동', '소하2동', '광명1동', '광명2동', '일직동',
+  '기획예산과',
+  '감사담당관',
+  '홍보담당관',
+  '법무담당관',
+  '총무과',
+  '복지정책과',
+  '민원봉사과',
+  '세정과',
+  '징수과',
+  '회계과',
+  '문화체육과',
+  '교육지원과',
+  '여성가족과',
+  '노인장애인과',
+  '아동청소년과',
+  '일자리정책과',
+  '지역경제과',
+  '기업지원과',
+  '환경정책과',
+  '자원순환과',
+  '공원녹지과',
+  '건축과',
+  '도시계획과',
+  '도시재생과',
+  '주택과',
+  '교통정책과',
+  '정보통신과',
+  '대중교통과',
+  '도로과',
+  '하천관리과',
+  '토지정보과',
+  '위생과',
+  '보건정책과',
+  '건강증진과',
+  '감염병관리과',
+  '안전총괄과',
+  '재난관리과',
+  '차량등록사업소',
+  '평생학습원',
+  '도서관',
+  '의회사무국',
+  '철산1동',
+  '철산2동',
+  '하안1동',
+  '하안2동',
+  '소하1동',
+  '소하2동',
+  '광명1동',
+  '광명2동',
+  '일직동',
 ];
 const MANAGING_INDEX = DEPARTMENT_NAMES.indexOf('정보통신과');
 /** The demo users' extensions (README "Demo users") sit in the city like everyone else's. */
@@ -574,16 +636,15 @@ async function seedCity(orm: MikroORM, driver: Driver, count: number, now: numbe
       );
       await flush(false);
     }
-    if (process.stdout.isTTY && h % 24 === 0) process.stdout.write(`\r  ${driver}: ${sequence.toLocaleString('en-US')} recordings (${((performance.now() - started) / 1000).toFixed(0)} s)   `);
+    if (process.stdout.isTTY && h % 24 === 0)
+      process.stdout.write(`\r  ${driver}: ${sequence.toLocaleString('en-US')} recordings (${((performance.now() - started) / 1000).toFixed(0)} s)   `);
   }
   await flush(true);
   for (const [name, value] of Object.entries(pragmas)) await knex.raw(`pragma ${name} = ${Number(value)}`);
   if (process.stdout.isTTY) process.stdout.write('\r');
   console.log(`  ${driver}: ${sequence.toLocaleString('en-US')} recordings, ${deleted.toLocaleString('en-US')} of them deleted tombstones (retention over)`);
 
-  const staffExtensions = Array.from({ length: 50 }, (_, i) => 7 + i * EXTENSIONS_PER_DEPARTMENT).filter(
-    (index) => !DEMO_OWNERS[extensionNumber(index)],
-  );
+  const staffExtensions = Array.from({ length: 50 }, (_, i) => 7 + i * EXTENSIONS_PER_DEPARTMENT).filter((index) => !DEMO_OWNERS[extensionNumber(index)]);
   return {
     departmentCodes,
     extensionNumbers: extensionIds.map((_, index) => extensionNumber(index)),
@@ -624,9 +685,19 @@ function rowsOf(database: Driver, users: number, paced: boolean, plan: Plan, res
   const summarise = (scenario: string, latencies: number[], failed: number, errors: number): Row => {
     const sorted = [...latencies].sort((a, b) => a - b);
     return {
-      database, users, paced, plan, scenario, requests: sorted.length, rps: sorted.length / result.durationS,
-      p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? Number.NaN,
-      non2xx: failed, errors,
+      database,
+      users,
+      paced,
+      plan,
+      scenario,
+      requests: sorted.length,
+      rps: sorted.length / result.durationS,
+      p50: percentile(sorted, 50),
+      p95: percentile(sorted, 95),
+      p99: percentile(sorted, 99),
+      max: sorted[sorted.length - 1] ?? Number.NaN,
+      non2xx: failed,
+      errors,
     };
   };
   for (const [scenario, samples] of Object.entries(result.scenarios)) {
@@ -644,13 +715,25 @@ const ms = (value: number) => (Number.isNaN(value) ? '-' : value < 10 ? value.to
 function printTable(rows: Row[]): void {
   const header = ['database', 'users', 'scenario', 'requests', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors', ''];
   const body = rows.map((row) => [
-    row.database, row.paced ? `${row.users} paced` : String(row.users), row.scenario, String(row.requests), row.rps.toFixed(0), ms(row.p50), ms(row.p95), ms(row.p99), ms(row.max),
-    String(row.non2xx), String(row.errors),
+    row.database,
+    row.paced ? `${row.users} paced` : String(row.users),
+    row.scenario,
+    String(row.requests),
+    row.rps.toFixed(0),
+    ms(row.p50),
+    ms(row.p95),
+    ms(row.p99),
+    ms(row.max),
+    String(row.non2xx),
+    String(row.errors),
     row.users < TARGET_USERS ? '' : row.p95 < TARGET_P95_MS ? 'ok' : row.paced ? `over ${TARGET_P95_MS} ms` : `MISSED (p95 ≥ ${TARGET_P95_MS} ms)`,
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => (cells[column] as string).length)));
   const line = (cells: string[]) =>
-    cells.map((cell, column) => (column === 2 || column === 0 || column === 11 ? cell.padEnd(widths[column] as number) : cell.padStart(widths[column] as number))).join('  ').trimEnd();
+    cells
+      .map((cell, column) => (column === 2 || column === 0 || column === 11 ? cell.padEnd(widths[column] as number) : cell.padStart(widths[column] as number)))
+      .join('  ')
+      .trimEnd();
   console.log(line(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   let previous = '';
@@ -735,8 +818,7 @@ async function samplePostgres(settings: NonNullable<BenchDatabase['postgres']>):
  * head standing still for half a second means the server is idle.
  */
 async function drain(orm: MikroORM): Promise<void> {
-  const head = async () =>
-    ((await orm.em.getConnection().execute('select last_seq from audit_chain_head')) as { last_seq: number }[])[0]?.last_seq;
+  const head = async () => ((await orm.em.getConnection().execute('select last_seq from audit_chain_head')) as { last_seq: number }[])[0]?.last_seq;
   let previous = await head();
   for (let attempt = 0; attempt < 120; attempt += 1) {
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -758,7 +840,11 @@ async function timeIt(times: number, work: () => Promise<unknown>): Promise<{ me
 }
 
 /** Runs one request with the ORM's queries captured; returns the SQL of the search itself. */
-async function captureSearchSql(orm: MikroORM, client: TestClient, pathAndQuery: string): Promise<{ status: number; items: number; next: boolean; sql: string[]; all: string[] }> {
+async function captureSearchSql(
+  orm: MikroORM,
+  client: TestClient,
+  pathAndQuery: string,
+): Promise<{ status: number; items: number; next: boolean; sql: string[]; all: string[] }> {
   const platform = orm.em.getPlatform();
   const captured: string[] = [];
   const original = orm.config.get('onQuery');
@@ -808,7 +894,9 @@ async function benchDatabase(driver: Driver, now: number, allRows: Row[]): Promi
     const seedStarted = performance.now();
     const city = await seedCity(orm, driver, RECORDINGS, now);
     const seedSeconds = (performance.now() - seedStarted) / 1000;
-    console.log(`  seeding: ${seedSeconds.toFixed(1)} s (${Math.round(RECORDINGS / seedSeconds).toLocaleString('en-US')} recordings/s; ${DEPARTMENT_COUNT} departments, ${EXTENSION_COUNT} extensions, ${city.fullModeExtensions} in full-recording mode)`);
+    console.log(
+      `  seeding: ${seedSeconds.toFixed(1)} s (${Math.round(RECORDINGS / seedSeconds).toLocaleString('en-US')} recordings/s; ${DEPARTMENT_COUNT} departments, ${EXTENSION_COUNT} extensions, ${city.fullModeExtensions} in full-recording mode)`,
+    );
     const analyzeStarted = performance.now();
     const knex = (orm.em as SqlEntityManager).getKnex();
     await knex.raw(driver === 'sqlite' ? 'analyze' : 'vacuum analyze');
@@ -820,12 +908,14 @@ async function benchDatabase(driver: Driver, now: number, allRows: Row[]): Promi
       }
       const [journal] = await knex.raw<{ journal_mode: string }[]>('pragma journal_mode');
       const [synchronous] = await knex.raw<{ synchronous: number }[]>('pragma synchronous');
-      console.log(`  SQLite connection: journal_mode=${journal?.journal_mode}, synchronous=${synchronous?.synchronous}${SQLITE_PRAGMAS.length ? ' (BENCH_SQLITE_PRAGMAS: what-if, not the product default)' : ' (as initOrm leaves it)'}`);
+      console.log(
+        `  SQLite connection: journal_mode=${journal?.journal_mode}, synchronous=${synchronous?.synchronous}${SQLITE_PRAGMAS.length ? ' (BENCH_SQLITE_PRAGMAS: what-if, not the product default)' : ' (as initOrm leaves it)'}`,
+      );
     }
     if (driver === 'postgresql') {
-      const [size]: { table: string; indexes: string }[] = await orm.em.getConnection().execute(
-        `select pg_size_pretty(pg_table_size('recording')) as "table", pg_size_pretty(pg_indexes_size('recording')) as indexes`,
-      );
+      const [size]: { table: string; indexes: string }[] = await orm.em
+        .getConnection()
+        .execute(`select pg_size_pretty(pg_table_size('recording')) as "table", pg_size_pretty(pg_indexes_size('recording')) as indexes`);
       console.log(`  recording table ${size?.table}, its indexes ${size?.indexes}`);
     }
 
@@ -842,7 +932,9 @@ async function benchDatabase(driver: Driver, now: number, allRows: Row[]): Promi
     const staff: TestClient[] = [];
     for (let i = 0; i < maxUsers; i += 1) operators.push(await loginAs('lee.operator'));
     for (let i = 0; i < maxUsers; i += 1) staff.push(await loginAs(officialName(city.staffExtensions[i % city.staffExtensions.length] as number)));
-    console.log(`  logged in: ${operators.length} operator sessions (lee.operator), ${staff.length} staff sessions (${staff.length} officials, each at their own extension)`);
+    console.log(
+      `  logged in: ${operators.length} operator sessions (lee.operator), ${staff.length} staff sessions (${staff.length} officials, each at their own extension)`,
+    );
 
     const today = new Date(now + KST_MS).toISOString().slice(0, 10);
     const days = Array.from({ length: 29 }, (_, i) => addLocalDays(today, -(i + 1)));
@@ -851,7 +943,12 @@ async function benchDatabase(driver: Driver, now: number, allRows: Row[]): Promi
       return weekday !== 0 && weekday !== 6;
     });
     const specBase = {
-      url: api.url, departments: city.departmentCodes, extensions: city.extensionNumbers, weekdays, days, partials: city.partials,
+      url: api.url,
+      departments: city.departmentCodes,
+      extensions: city.extensionNumbers,
+      weekdays,
+      days,
+      partials: city.partials,
     };
 
     // What each scenario costs once, alone: status, size of the answer, and the search query's plan.
@@ -859,15 +956,35 @@ async function benchDatabase(driver: Driver, now: number, allRows: Row[]): Promi
     const probes: { plan: Plan; label: string; path: string }[] = [
       { plan: 'operator', label: 'department, 1 day', path: `/api/recordings?from=${example}&to=${example}&department=${city.departmentCodes[10]}` },
       { plan: 'operator', label: 'extension, 1 day', path: `/api/recordings?from=${example}&to=${example}&extension=${city.extensionNumbers[700]}` },
-      { plan: 'operator', label: '7 days + otherParty (last 4 digits)', path: `/api/recordings?from=${addLocalDays(example, -6)}&to=${example}&otherParty=${city.partials[250]}` },
-      { plan: 'operator', label: '7 days + otherParty (4 digits nobody has)', path: `/api/recordings?from=${addLocalDays(example, -6)}&to=${example}&otherParty=0000000` },
+      {
+        plan: 'operator',
+        label: '7 days + otherParty (last 4 digits)',
+        path: `/api/recordings?from=${addLocalDays(example, -6)}&to=${example}&otherParty=${city.partials[250]}`,
+      },
+      {
+        plan: 'operator',
+        label: '7 days + otherParty (4 digits nobody has)',
+        path: `/api/recordings?from=${addLocalDays(example, -6)}&to=${example}&otherParty=0000000`,
+      },
       { plan: 'operator', label: 'default range (31 days), page 1', path: '/api/recordings' },
       { plan: 'staff', label: 'own calls, default range, page 1', path: '/api/recordings' },
       { plan: 'staff', label: 'own calls, 1 day', path: `/api/recordings?from=${example}&to=${example}` },
     ];
-    const operatorPrincipal: Principal = { username: 'lee.operator', displayName: '이담당', roles: ['operator'], departmentPath: ['광명시청', '정보통신과'], extension: '02-2680-2114' };
+    const operatorPrincipal: Principal = {
+      username: 'lee.operator',
+      displayName: '이담당',
+      roles: ['operator'],
+      departmentPath: ['광명시청', '정보통신과'],
+      extension: '02-2680-2114',
+    };
     const staffIndex = city.staffExtensions[0] as number;
-    const staffPrincipal: Principal = { username: officialName(staffIndex), displayName: '주무관', roles: ['staff'], departmentPath: ['광명시청'], extension: extensionNumber(staffIndex) };
+    const staffPrincipal: Principal = {
+      username: officialName(staffIndex),
+      displayName: '주무관',
+      roles: ['staff'],
+      departmentPath: ['광명시청'],
+      extension: extensionNumber(staffIndex),
+    };
     console.log('  each scenario once (one user), then searchRecordings() in-process and its search SQL alone (median of 20):');
     const plans: string[] = [];
     for (const probe of probes) {
@@ -881,7 +998,10 @@ async function benchDatabase(driver: Driver, now: number, allRows: Row[]): Promi
       const principal = probe.plan === 'operator' ? operatorPrincipal : staffPrincipal;
       const parsed = recordingSearchQuery.parse(Object.fromEntries(new URL(probe.path, api.url).searchParams));
       const inProcess = await timeIt(20, () =>
-        searchRecordings(orm.em.fork(), principal, probe.plan === 'operator' ? 'everything' : 'ownCalls', parsed, { calendar: api!.calendar, defaultRangeDays: 30 }),
+        searchRecordings(orm.em.fork(), principal, probe.plan === 'operator' ? 'everything' : 'ownCalls', parsed, {
+          calendar: api!.calendar,
+          defaultRangeDays: 30,
+        }),
       );
       console.log(
         `    ${`${probe.plan}: ${probe.label}`.padEnd(52)} HTTP ${captured.status}, ${String(captured.items).padStart(3)} items${captured.next ? ' + next page' : ''}, first request ${httpMs.toFixed(1)} ms; searchRecordings() median ${inProcess.median.toFixed(1)} ms, of which the search SQL ${alone ? alone.median.toFixed(1) : '-'} ms; ${captured.all.length} SQL statements per request`,
@@ -898,14 +1018,28 @@ async function benchDatabase(driver: Driver, now: number, allRows: Row[]): Promi
     const token = operators[0]?.cookies.get(SESSION_COOKIE) as string;
     const session = await timeIt(200, () => sessions.resolve(token));
     const context: RequestContext = {
-      requestId: randomUUID(), sourceAddress: '127.0.0.1', cookies: {}, actingRole: 'operator',
+      requestId: randomUUID(),
+      sourceAddress: '127.0.0.1',
+      cookies: {},
+      actingRole: 'operator',
       principal: { username: 'lee.operator', displayName: '이담당', roles: ['operator'], departmentPath: ['광명시청', '정보통신과'] } satisfies Principal,
     };
     const resultIds = Array.from({ length: 50 }, () => randomUUID());
     const audit = await timeIt(200, () =>
-      auditor(new AuditBatcher(orm), context)({ action: 'recording.search', targetType: 'recording', targetId: 'search', reason: '녹취정보 조회', detail: { query: { limit: 50 }, scope: 'everything', resultIds } }),
+      auditor(
+        new AuditBatcher(orm),
+        context,
+      )({
+        action: 'recording.search',
+        targetType: 'recording',
+        targetId: 'search',
+        reason: '녹취정보 조회',
+        detail: { query: { limit: 50 }, scope: 'everything', resultIds },
+      }),
     );
-    console.log(`  per request, alone: session lookup median ${session.median.toFixed(2)} ms (p95 ${session.p95.toFixed(2)}), audit append (own transaction, chain head locked) median ${audit.median.toFixed(2)} ms (p95 ${audit.p95.toFixed(2)})`);
+    console.log(
+      `  per request, alone: session lookup median ${session.median.toFixed(2)} ms (p95 ${session.p95.toFixed(2)}), audit append (own transaction, chain head locked) median ${audit.median.toFixed(2)} ms (p95 ${audit.p95.toFixed(2)})`,
+    );
     if (plans.length) {
       console.log(`  query plans of the search (${driver === 'sqlite' ? 'EXPLAIN QUERY PLAN' : 'EXPLAIN (ANALYZE, BUFFERS)'}):`);
       for (const line of plans) console.log(line);
@@ -931,12 +1065,21 @@ async function benchDatabase(driver: Driver, now: number, allRows: Row[]): Promi
         const rows = rowsOf(driver, users, false, plan, result);
         (rows[0] as Row).non2xx += result.firstPerConnection?.non2xx ?? 0;
         const overall = rows[0] as Row;
-        const kinds = Object.entries(result.errorKinds).map(([kind, count]) => `${kind} ×${count}`).join(', ');
-        console.log(`${overall.requests} requests, ${overall.rps.toFixed(0)} req/s, p95 ${ms(overall.p95)} ms, non-2xx ${overall.non2xx}, errors ${overall.errors}${kinds ? ` (${kinds})` : ''}`);
+        const kinds = Object.entries(result.errorKinds)
+          .map(([kind, count]) => `${kind} ×${count}`)
+          .join(', ');
+        console.log(
+          `${overall.requests} requests, ${overall.rps.toFixed(0)} req/s, p95 ${ms(overall.p95)} ms, non-2xx ${overall.non2xx}, errors ${overall.errors}${kinds ? ` (${kinds})` : ''}`,
+        );
         const first = result.firstPerConnection;
-        if (first) console.log(`    first request on each of the ${first.count} new connections (not in the figures): p50 ${ms(first.p50)} ms, max ${ms(first.max)} ms, non-2xx ${first.non2xx}`);
+        if (first)
+          console.log(
+            `    first request on each of the ${first.count} new connections (not in the figures): p50 ${ms(first.p50)} ms, max ${ms(first.max)} ms, non-2xx ${first.non2xx}`,
+          );
         console.log(`    slowest: ${result.slowest.map((slow) => `${ms(slow.ms)} ms at ${slow.atS.toFixed(1)} s ${slow.path}`).join('; ')}`);
-        console.log(`    ORM pool (max ${pool.max} connections): ${waits.length} acquires, wait p50 ${ms(percentile(waits, 50))} ms, p95 ${ms(percentile(waits, 95))} ms, max ${ms(waits[waits.length - 1] ?? Number.NaN)} ms`);
+        console.log(
+          `    ORM pool (max ${pool.max} connections): ${waits.length} acquires, wait p50 ${ms(percentile(waits, 50))} ms, p95 ${ms(percentile(waits, 95))} ms, max ${ms(waits[waits.length - 1] ?? Number.NaN)} ms`,
+        );
         if (backends) console.log(`    ${backends}`);
         allRows.push(...rows);
       }
@@ -945,11 +1088,20 @@ async function benchDatabase(driver: Driver, now: number, allRows: Row[]): Promi
       const users = Math.max(...USER_COUNTS);
       for (const plan of ['operator', 'staff'] as const) {
         process.stdout.write(`  running: ${users} paced user(s) (think time ~${THINK_MS} ms), ${plan} mix, ${DURATION_S} s ... `);
-        const result = await loadInWorker({ ...specBase, plan, connections: users, durationS: DURATION_S, cookies: cookies[plan].slice(0, users), thinkMs: THINK_MS });
+        const result = await loadInWorker({
+          ...specBase,
+          plan,
+          connections: users,
+          durationS: DURATION_S,
+          cookies: cookies[plan].slice(0, users),
+          thinkMs: THINK_MS,
+        });
         await drain(orm);
         const rows = rowsOf(driver, users, true, plan, result);
         const overall = rows[0] as Row;
-        console.log(`${overall.requests} requests, ${overall.rps.toFixed(0)} req/s, p95 ${ms(overall.p95)} ms, non-2xx ${overall.non2xx}, errors ${overall.errors}`);
+        console.log(
+          `${overall.requests} requests, ${overall.rps.toFixed(0)} req/s, p95 ${ms(overall.p95)} ms, non-2xx ${overall.non2xx}, errors ${overall.errors}`,
+        );
         allRows.push(...rows);
       }
     }
@@ -978,7 +1130,9 @@ async function main(): Promise<void> {
   console.log('');
   for (const driver of DATABASES) {
     for (const plan of ['operator', 'staff'] as const) {
-      const overall = rows.find((row) => row.database === driver && !row.paced && row.users >= TARGET_USERS && row.plan === plan && row.scenario.startsWith('ALL'));
+      const overall = rows.find(
+        (row) => row.database === driver && !row.paced && row.users >= TARGET_USERS && row.plan === plan && row.scenario.startsWith('ALL'),
+      );
       if (overall) {
         console.log(
           `target p95 < ${TARGET_P95_MS} ms at ${overall.users} users (closed loop), ${driver}, ${plan} mix: ${overall.p95 < TARGET_P95_MS ? `met (p95 ${ms(overall.p95)} ms)` : `MISSED (p95 ${ms(overall.p95)} ms)`}`,

@@ -152,7 +152,10 @@ function runGenerator(): void {
       if (settled < step.calls) return;
       loop.disable();
       const result: GeneratorResult = {
-        ok, failed, errors: errors.slice(0, 5), packets,
+        ok,
+        failed,
+        errors: errors.slice(0, 5),
+        packets,
         lagP50Ms: lag.count ? lag.percentile(50) / 1000 : 0,
         lagP99Ms: lag.count ? lag.percentile(99) / 1000 : 0,
         lagMaxMs: lag.count ? lag.max / 1000 : 0,
@@ -163,34 +166,42 @@ function runGenerator(): void {
     for (let index = 0; index < step.calls; index++) {
       const callId = `bench-${step.step}-${step.firstCall + index}`;
       let t0: number | undefined;
-      setTimeout(() => {
-        pushCall({
-          url: `${url}/calls/${callId}`,
-          transport,
-          credentials: DEVICE,
-          logger,
-          codec: 'PCMU',
-          metadata: { callId, extension: '2150', otherParty: '0212345678', direction: 'inbound', notices: [] },
-          durationMs: step.durationMs,
-          audio: (party, packet) => {
-            const now = performance.now();
-            if (party === 'official') {
-              if (packet === 0) {
-                t0 = now;
-                markStarted();
-              } else {
-                lag.record(Math.max(1, Math.round((now - ((t0 as number) + packet * 20)) * 1000)));
+      setTimeout(
+        () => {
+          pushCall({
+            url: `${url}/calls/${callId}`,
+            transport,
+            credentials: DEVICE,
+            logger,
+            codec: 'PCMU',
+            metadata: { callId, extension: '2150', otherParty: '0212345678', direction: 'inbound', notices: [] },
+            durationMs: step.durationMs,
+            audio: (party, packet) => {
+              const now = performance.now();
+              if (party === 'official') {
+                if (packet === 0) {
+                  t0 = now;
+                  markStarted();
+                } else {
+                  lag.record(Math.max(1, Math.round((now - ((t0 as number) + packet * 20)) * 1000)));
+                }
               }
-            }
-            packets++;
-            return payload;
-          },
-        }).then(() => ok++, (error: unknown) => {
-          failed++;
-          if (t0 === undefined) markStarted();
-          errors.push(error instanceof Error ? error.message : String(error));
-        }).finally(finish);
-      }, (index / step.calls) * step.rampMs);
+              packets++;
+              return payload;
+            },
+          })
+            .then(
+              () => ok++,
+              (error: unknown) => {
+                failed++;
+                if (t0 === undefined) markStarted();
+                errors.push(error instanceof Error ? error.message : String(error));
+              },
+            )
+            .finally(finish);
+        },
+        (index / step.calls) * step.rampMs,
+      );
     }
   });
 }
@@ -287,18 +298,24 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function runTransport(transport: 'udp' | 'tcp', steps: number[], stepMs: number, generators: number, dataRoot: string): Promise<StepRow[]> {
   const dataDir = mkdtempSync(path.join(dataRoot, `bench-capture-${transport}-`));
   const script = __filename;
-  const child = hasTaskset && cores > 1
-    ? fork(script, ['server'], { execPath: 'taskset', execArgv: ['-c', '1', process.execPath, '--expose-gc'], env: { ...process.env, BENCH_SERVER_DATA_DIR: dataDir, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4' } })
-    : fork(script, ['server'], { execArgv: ['--expose-gc'], env: { ...process.env, BENCH_SERVER_DATA_DIR: dataDir } });
+  const child =
+    hasTaskset && cores > 1
+      ? fork(script, ['server'], {
+          execPath: 'taskset',
+          execArgv: ['-c', '1', process.execPath, '--expose-gc'],
+          env: { ...process.env, BENCH_SERVER_DATA_DIR: dataDir, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '4' },
+        })
+      : fork(script, ['server'], { execArgv: ['--expose-gc'], env: { ...process.env, BENCH_SERVER_DATA_DIR: dataDir } });
   const server = new ServerProcess(child);
   const ready = await server.next();
   if (ready.type !== 'ready') throw new Error('the server process did not start');
   const url = `rtsp://127.0.0.1:${ready.port as number}`;
   const workers = Array.from({ length: generators }, () => new Worker(__filename, { workerData: { url, transport } }));
-  for (const worker of workers) worker.on('error', (error) => {
-    console.error('generator worker failed', error);
-    process.exitCode = 1;
-  });
+  for (const worker of workers)
+    worker.on('error', (error) => {
+      console.error('generator worker failed', error);
+      process.exitCode = 1;
+    });
   const rows: StepRow[] = [];
   try {
     await sleep(500);
@@ -307,29 +324,36 @@ async function runTransport(transport: 'udp' | 'tcp', steps: number[], stepMs: n
     for (const [stepIndex, calls] of steps.entries()) {
       const rampMs = Math.min(2000, Math.max(500, calls * 2));
       const shares = workers.map((_, index) => Math.floor(calls / generators) + (index < calls % generators ? 1 : 0));
-      const started = workers.map((worker) => new Promise<void>((resolve) => {
-        const listener = (message: { type: string }) => {
-          if (message.type === 'started') {
-            worker.off('message', listener);
-            resolve();
-          }
-        };
-        worker.on('message', listener);
-      }));
-      const done = workers.map((worker) => new Promise<GeneratorResult>((resolve) => {
-        const listener = (message: { type: string; result?: GeneratorResult }) => {
-          if (message.type === 'done') {
-            worker.off('message', listener);
-            resolve(message.result as GeneratorResult);
-          }
-        };
-        worker.on('message', listener);
-      }));
+      const started = workers.map(
+        (worker) =>
+          new Promise<void>((resolve) => {
+            const listener = (message: { type: string }) => {
+              if (message.type === 'started') {
+                worker.off('message', listener);
+                resolve();
+              }
+            };
+            worker.on('message', listener);
+          }),
+      );
+      const done = workers.map(
+        (worker) =>
+          new Promise<GeneratorResult>((resolve) => {
+            const listener = (message: { type: string; result?: GeneratorResult }) => {
+              if (message.type === 'done') {
+                worker.off('message', listener);
+                resolve(message.result as GeneratorResult);
+              }
+            };
+            worker.on('message', listener);
+          }),
+      );
       const before = await server.snapshot();
       let first = callNumber;
       workers.forEach((worker, index) => {
         const share = shares[index] as number;
-        if (share > 0) worker.postMessage({ type: 'step', step: stepIndex, calls: share, firstCall: first, durationMs: stepMs, rampMs } satisfies GeneratorStep);
+        if (share > 0)
+          worker.postMessage({ type: 'step', step: stepIndex, calls: share, firstCall: first, durationMs: stepMs, rampMs } satisfies GeneratorStep);
         first += share;
       });
       callNumber = first;
@@ -356,10 +380,15 @@ async function runTransport(transport: 'udp' | 'tcp', steps: number[], stepMs: n
       const sent = results.reduce((sum, result) => sum + result.packets, 0);
       const expected = calls * 2 * Math.ceil(stepMs / 20);
       const received = rtp('received');
-      const lost = rtp('lost') + rtp('late') + rtp('duplicates') + rtp('malformed')
-        + (after.stats.mediaDropped - before.stats.mediaDropped) + (after.stats.udpForeign - before.stats.udpForeign)
-        + Math.ceil((assembly('droppedSamples') + assembly('paddedSamples') + assembly('lostAfterFailure')) / SAMPLES_PER_PACKET)
-        + Math.max(0, expected - received - rtp('lost'));
+      const lost =
+        rtp('lost') +
+        rtp('late') +
+        rtp('duplicates') +
+        rtp('malformed') +
+        (after.stats.mediaDropped - before.stats.mediaDropped) +
+        (after.stats.udpForeign - before.stats.udpForeign) +
+        Math.ceil((assembly('droppedSamples') + assembly('paddedSamples') + assembly('lostAfterFailure')) / SAMPLES_PER_PACKET) +
+        Math.max(0, expected - received - rtp('lost'));
       const genLagP99Ms = Math.max(...results.map((result) => result.lagP99Ms));
       const genLagMaxMs = Math.max(...results.map((result) => result.lagMaxMs));
       // Real time on both sides: the generator sent on schedule, the server was not saturated.
@@ -367,7 +396,12 @@ async function runTransport(transport: 'udp' | 'tcp', steps: number[], stepMs: n
       const serverKept = cpuTotalPct < 95 && b.loopDelayP99Ms < 100;
       const realTime = generatorKept && serverKept;
       const row: StepRow = {
-        calls, transport, expected, received, lost, failedCalls,
+        calls,
+        transport,
+        expected,
+        received,
+        lost,
+        failedCalls,
         cpuPerCallPct: cpuTotalPct / calls,
         cpuTotalPct,
         rssPerCallKiB: (b.memory.rss - idle.memory.rss) / calls / 1024,
@@ -376,7 +410,8 @@ async function runTransport(transport: 'udp' | 'tcp', steps: number[], stepMs: n
         elu: b.elu,
         fileMBps: (fileBytesB - fileBytesA) / seconds / 1e6,
         diskMBps: (diskB - diskA) / seconds / 1e6,
-        genLagP99Ms, genLagMaxMs,
+        genLagP99Ms,
+        genLagMaxMs,
         genLoopP99Ms: Math.max(...results.map((result) => result.loopDelayP99Ms)),
         realTime,
         limit: [generatorKept ? '' : 'generator', serverKept ? '' : 'server'].filter(Boolean).join('+') || '-',
@@ -387,7 +422,8 @@ async function runTransport(transport: 'udp' | 'tcp', steps: number[], stepMs: n
       printRow(row);
       if (row.errors.length > 0) console.log(`    call errors: ${row.errors.join(' | ')}`);
       // Finished recordings are not needed: keep the disk small between steps.
-      for (const entry of readdirSync(path.join(dataDir, 'recordings'))) if (entry !== 'partial') rmSync(path.join(dataDir, 'recordings', entry), { recursive: true, force: true });
+      for (const entry of readdirSync(path.join(dataDir, 'recordings')))
+        if (entry !== 'partial') rmSync(path.join(dataDir, 'recordings', entry), { recursive: true, force: true });
       if (!row.zeroLoss || !row.realTime) break;
       await sleep(1000);
     }
@@ -404,14 +440,45 @@ async function runTransport(transport: 'udp' | 'tcp', steps: number[], stepMs: n
   return rows;
 }
 
-const HEADER = ['calls', 'transport', 'pkts expected', 'received', 'lost', 'failed calls', 'srv CPU %', 'CPU %/call', 'ΔRSS KiB/call', 'heap KiB/call', 'srv loop p99 ms', 'srv ELU', 'rec MB/s', 'disk MB/s', 'gen lag p99/max ms', 'gen loop p99 ms', 'real time (limit)'];
+const HEADER = [
+  'calls',
+  'transport',
+  'pkts expected',
+  'received',
+  'lost',
+  'failed calls',
+  'srv CPU %',
+  'CPU %/call',
+  'ΔRSS KiB/call',
+  'heap KiB/call',
+  'srv loop p99 ms',
+  'srv ELU',
+  'rec MB/s',
+  'disk MB/s',
+  'gen lag p99/max ms',
+  'gen loop p99 ms',
+  'real time (limit)',
+];
 
 function printRow(row: StepRow): void {
   const cells = [
-    String(row.calls), row.transport, String(row.expected), String(row.received), String(row.lost), String(row.failedCalls),
-    row.cpuTotalPct.toFixed(1), row.cpuPerCallPct.toFixed(3), row.rssPerCallKiB.toFixed(1), row.heapPerCallKiB.toFixed(1),
-    row.loopP99Ms.toFixed(1), row.elu.toFixed(2), row.fileMBps.toFixed(2), Number.isNaN(row.diskMBps) ? 'n/a' : row.diskMBps.toFixed(2),
-    `${row.genLagP99Ms.toFixed(1)}/${row.genLagMaxMs.toFixed(1)}`, row.genLoopP99Ms.toFixed(1), row.realTime ? 'yes' : `NO (${row.limit})`,
+    String(row.calls),
+    row.transport,
+    String(row.expected),
+    String(row.received),
+    String(row.lost),
+    String(row.failedCalls),
+    row.cpuTotalPct.toFixed(1),
+    row.cpuPerCallPct.toFixed(3),
+    row.rssPerCallKiB.toFixed(1),
+    row.heapPerCallKiB.toFixed(1),
+    row.loopP99Ms.toFixed(1),
+    row.elu.toFixed(2),
+    row.fileMBps.toFixed(2),
+    Number.isNaN(row.diskMBps) ? 'n/a' : row.diskMBps.toFixed(2),
+    `${row.genLagP99Ms.toFixed(1)}/${row.genLagMaxMs.toFixed(1)}`,
+    row.genLoopP99Ms.toFixed(1),
+    row.realTime ? 'yes' : `NO (${row.limit})`,
   ];
   console.log(`| ${cells.join(' | ')} |`);
 }
@@ -421,21 +488,23 @@ async function main(): Promise<void> {
   const stepMs = Number(process.env.BENCH_STEP_SECONDS ?? 10) * 1000;
   const generators = Math.max(1, Number(process.env.BENCH_GENERATORS ?? 2));
   const transports = (process.env.BENCH_TRANSPORTS ?? 'udp,tcp').split(',') as ('udp' | 'tcp')[];
-  const ramp = process.env.BENCH_STEPS
-    ? process.env.BENCH_STEPS.split(',').map(Number)
-    : [50, 100, 200, 300, 400, 500, 600, 700, 800, 1000, 1200, 1500, 2000];
+  const ramp = process.env.BENCH_STEPS ? process.env.BENCH_STEPS.split(',').map(Number) : [50, 100, 200, 300, 400, 500, 600, 700, 800, 1000, 1200, 1500, 2000];
   const steps = ramp.filter((calls) => calls <= maxCalls);
   const dataRoot = process.env.BENCH_DATA_DIR ?? os.tmpdir();
   pin(0);
-  console.log(`capture bench: ${cores} cores, server ${hasTaskset && cores > 1 ? 'pinned to core 1' : 'not pinned'}, `
-    + `${generators} generator worker thread(s) ${hasTaskset ? 'on core 0' : ''}, ${stepMs / 1000} s per step, `
-    + `PCMU 20 ms, ${PACKETS_PER_SECOND} packets/s per party, data under ${dataRoot}, node ${process.version}`);
-  console.log('(lost = RTP lost + late + duplicates + dropped/foreign datagrams + assembly drops/padding in packets + not received; '
-    + 'srv CPU % of one core over the steady window; ΔRSS over the idle server; rec MB/s = recording file growth, disk MB/s = /proc write_bytes)');
+  console.log(
+    `capture bench: ${cores} cores, server ${hasTaskset && cores > 1 ? 'pinned to core 1' : 'not pinned'}, ` +
+      `${generators} generator worker thread(s) ${hasTaskset ? 'on core 0' : ''}, ${stepMs / 1000} s per step, ` +
+      `PCMU 20 ms, ${PACKETS_PER_SECOND} packets/s per party, data under ${dataRoot}, node ${process.version}`,
+  );
+  console.log(
+    '(lost = RTP lost + late + duplicates + dropped/foreign datagrams + assembly drops/padding in packets + not received; ' +
+      'srv CPU % of one core over the steady window; ΔRSS over the idle server; rec MB/s = recording file growth, disk MB/s = /proc write_bytes)',
+  );
   console.log(`| ${HEADER.join(' | ')} |`);
   console.log(`|${HEADER.map(() => '---').join('|')}|`);
   const all: StepRow[] = [];
-  for (const transport of transports) all.push(...await runTransport(transport, steps, stepMs, generators, dataRoot));
+  for (const transport of transports) all.push(...(await runTransport(transport, steps, stepMs, generators, dataRoot)));
   console.log('');
   for (const transport of transports) {
     const rows = all.filter((row) => row.transport === transport);
@@ -446,11 +515,23 @@ async function main(): Promise<void> {
     console.log(`${transport}: max calls held with zero loss at real time: ${maxHeld}${ceiling}`);
     console.log(`  target ≥ ${TARGET_CALLS} calls on one core: ${maxHeld >= TARGET_CALLS ? 'ok' : 'MISSED'}`);
     const memory = best ? best.rssPerCallKiB * 1024 : NaN;
-    console.log(`  target < 1 MiB per active call: ${best ? `${(memory / 1024).toFixed(1)} KiB RSS/call at ${best.calls} calls — ${memory < TARGET_BYTES_PER_CALL ? 'ok' : 'MISSED'}` : 'n/a MISSED'}`);
-    if (best) console.log(`  at ${best.calls} calls: server CPU ${best.cpuTotalPct.toFixed(1)} % of a core (${best.cpuPerCallPct.toFixed(3)} %/call), recordings ${best.fileMBps.toFixed(2)} MB/s, generator lag p99 ${best.genLagP99Ms.toFixed(1)} ms`);
+    console.log(
+      `  target < 1 MiB per active call: ${best ? `${(memory / 1024).toFixed(1)} KiB RSS/call at ${best.calls} calls — ${memory < TARGET_BYTES_PER_CALL ? 'ok' : 'MISSED'}` : 'n/a MISSED'}`,
+    );
+    if (best)
+      console.log(
+        `  at ${best.calls} calls: server CPU ${best.cpuTotalPct.toFixed(1)} % of a core (${best.cpuPerCallPct.toFixed(3)} %/call), recordings ${best.fileMBps.toFixed(2)} MB/s, generator lag p99 ${best.genLagP99Ms.toFixed(1)} ms`,
+      );
     const stop = rows.at(-1);
     if (stop && stop !== best) {
-      const why = [!stop.zeroLoss ? `lost ${stop.lost} packets, ${stop.failedCalls} failed calls` : '', !stop.realTime ? `${stop.limit} could not keep real time (server CPU ${stop.cpuTotalPct.toFixed(0)} %, server loop p99 ${stop.loopP99Ms.toFixed(0)} ms, generator lag p99 ${stop.genLagP99Ms.toFixed(0)} ms)` : ''].filter(Boolean).join('; ');
+      const why = [
+        !stop.zeroLoss ? `lost ${stop.lost} packets, ${stop.failedCalls} failed calls` : '',
+        !stop.realTime
+          ? `${stop.limit} could not keep real time (server CPU ${stop.cpuTotalPct.toFixed(0)} %, server loop p99 ${stop.loopP99Ms.toFixed(0)} ms, generator lag p99 ${stop.genLagP99Ms.toFixed(0)} ms)`
+          : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
       console.log(`  stopped at ${stop.calls} calls: ${why}`);
     }
   }

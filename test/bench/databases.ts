@@ -32,7 +32,13 @@ export async function openDatabase(driver: Driver, pgPoolMax?: number): Promise<
     const folder = mkdtempSync(path.join(os.tmpdir(), 'bench-sqlite-'));
     const file = path.join(folder, 'bench.sqlite');
     const orm = await initOrm({
-      databaseDriver: 'sqlite', databaseName: file, databaseHost: '', databasePort: 0, databaseUser: '', databasePasswordFile: undefined, databaseTls: false,
+      databaseDriver: 'sqlite',
+      databaseName: file,
+      databaseHost: '',
+      databasePort: 0,
+      databaseUser: '',
+      databasePasswordFile: undefined,
+      databaseTls: false,
     });
     await migrate(orm);
     return {
@@ -51,8 +57,13 @@ export async function openDatabase(driver: Driver, pgPoolMax?: number): Promise<
   const stop = () => execFileSync('bash', [script, 'stop', folder], { stdio: ['ignore', 'inherit', 'inherit'] });
   stopOnExit.add(stop);
   const settings: DatabaseSettings = {
-    databaseDriver: 'postgresql', databaseName: 'recording_test', databaseHost: '127.0.0.1', databasePort: port,
-    databaseUser: 'recording', databasePasswordFile: undefined, databaseTls: false,
+    databaseDriver: 'postgresql',
+    databaseName: 'recording_test',
+    databaseHost: '127.0.0.1',
+    databasePort: port,
+    databaseUser: 'recording',
+    databasePasswordFile: undefined,
+    databaseTls: false,
   };
   let orm: MikroORM | undefined;
   try {

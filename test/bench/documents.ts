@@ -44,7 +44,9 @@ async function main(): Promise<void> {
   const best = Math.min(...xlsxTimes);
   const worst = Math.max(...xlsxTimes);
   console.log(`ledger export, ${ROWS} entries, ${RUNS} runs (Node ${process.version})`);
-  console.log(`  XLSX: best ${(best / 1000).toFixed(2)} s, worst ${(worst / 1000).toFixed(2)} s, ${(xlsxBytes / 1024).toFixed(0)} KiB, ${Math.round(ROWS / (worst / 1000))} rows/s (target: under 5 s)`);
+  console.log(
+    `  XLSX: best ${(best / 1000).toFixed(2)} s, worst ${(worst / 1000).toFixed(2)} s, ${(xlsxBytes / 1024).toFixed(0)} KiB, ${Math.round(ROWS / (worst / 1000))} rows/s (target: under 5 s)`,
+  );
   console.log(`  CSV:  ${(csvMs / 1000).toFixed(2)} s, ${(csvBytes / 1024).toFixed(0)} KiB`);
   console.log(`  heap used after: ${(process.memoryUsage().heapUsed / 1024 ** 2).toFixed(0)} MiB`);
 }

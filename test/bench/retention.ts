@@ -44,9 +44,11 @@ const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(0);
 
 async function inParallel<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) await work(items[next++] as T);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await work(items[next++] as T);
+    }),
+  );
 }
 
 async function runOne(driver: Driver, temporalAddress: string, dayOffset: number): Promise<boolean> {
@@ -57,7 +59,12 @@ async function runOne(driver: Driver, temporalAddress: string, dayOffset: number
   const logger = createLogger({ component: 'bench-retention' }, 'warn');
   const first = (await freePort()) & ~1;
   const appliance = await startAppliance({
-    dataDir, masterKey, orm: database.orm, calendar, retentionPeriod: loadSettings({}).retentionPeriod, logger,
+    dataDir,
+    masterKey,
+    orm: database.orm,
+    calendar,
+    retentionPeriod: loadSettings({}).retentionPeriod,
+    logger,
     rtsp: { host: '127.0.0.1', port: 0, rtpPorts: { first, last: first + 7 }, sessionTimeoutMs: 10_000, devices: new Map() },
     control: { port: await freePort(), token: TOKEN },
   });
@@ -76,23 +83,40 @@ async function runOne(driver: Driver, temporalAddress: string, dayOffset: number
     const seedStart = performance.now();
     const audio = new Uint8Array(1600).fill(0x55);
     const seeds: { index: number; startedAt: Date; finished: FinishedRecording }[] = [];
-    await inParallel(Array.from({ length: RECORDINGS }, (_, index) => index), SEED_CONCURRENCY, async (index) => {
-      const startedAt = new Date(dayStart + Math.floor((index / RECORDINGS) * 86_000_000));
-      const recordingId = randomUUID();
-      const writer = await appliance.store.open({ recordingId, codec: 'PCMU', startedAt, metadata: { callId: `bench-${index}` } });
-      await writer.append(audio);
-      const finished = await writer.finish();
-      await appliance.store.acknowledge(recordingId);
-      seeds.push({ index, startedAt, finished });
-    });
+    await inParallel(
+      Array.from({ length: RECORDINGS }, (_, index) => index),
+      SEED_CONCURRENCY,
+      async (index) => {
+        const startedAt = new Date(dayStart + Math.floor((index / RECORDINGS) * 86_000_000));
+        const recordingId = randomUUID();
+        const writer = await appliance.store.open({ recordingId, codec: 'PCMU', startedAt, metadata: { callId: `bench-${index}` } });
+        await writer.append(audio);
+        const finished = await writer.finish();
+        await appliance.store.acknowledge(recordingId);
+        seeds.push({ index, startedAt, finished });
+      },
+    );
     const retention = loadSettings({}).retentionPeriod;
     for (let offset = 0; offset < seeds.length; offset += 1000) {
       const chunk = database.orm.em.fork();
       for (const { index, startedAt, finished } of seeds.slice(offset, offset + 1000)) {
-        const row = new Recording(`bench-${index}`, chunk.getReference(Extension, extension.id), startedAt, 'inbound', 'selective', 'PCMU', calendar.retentionDueAt(startedAt, retention));
+        const row = new Recording(
+          `bench-${index}`,
+          chunk.getReference(Extension, extension.id),
+          startedAt,
+          'inbound',
+          'selective',
+          'PCMU',
+          calendar.retentionDueAt(startedAt, retention),
+        );
         Object.assign(row, {
-          otherPartyNumber: '010-1234-5678', durationMs: finished.durationMs, sizeBytes: finished.sizeBytes, endedAt: startedAt,
-          storageKey: finished.storageKey, sha256: finished.sha256, wrappedKey: finished.wrappedKey,
+          otherPartyNumber: '010-1234-5678',
+          durationMs: finished.durationMs,
+          sizeBytes: finished.sizeBytes,
+          endedAt: startedAt,
+          storageKey: finished.storageKey,
+          sha256: finished.sha256,
+          wrappedKey: finished.wrappedKey,
         });
         chunk.persist(row);
       }
@@ -109,8 +133,13 @@ async function runOne(driver: Driver, temporalAddress: string, dayOffset: number
       taskQueue,
       workflowsPath: WORKFLOWS_PATH,
       activities: createActivities({
-        orm: database.orm, calendar, documents: createDocumentStore({ dataDir, masterKey }), templatesDir: undefined, capture,
-        directory: new DevelopmentDirectory(), site: { municipalityName: '광명시', timeZone: 'Asia/Seoul', reportPeriod: '30일' },
+        orm: database.orm,
+        calendar,
+        documents: createDocumentStore({ dataDir, masterKey }),
+        templatesDir: undefined,
+        capture,
+        directory: new DevelopmentDirectory(),
+        site: { municipalityName: '광명시', timeZone: 'Asia/Seoul', reportPeriod: '30일' },
         mailer: createMailer({ smtpUrl: undefined, mailFrom: 'recording@localhost', dataDir }),
       }),
     });
@@ -144,9 +173,13 @@ async function runOne(driver: Driver, temporalAddress: string, dayOffset: number
     const deletedEvents = await check.count(AuditEvent, { action: 'recording.deleted' });
     const filesLeft = readdirSync(path.join(dataDir, 'recordings'), { recursive: true }).filter((name) => String(name).endsWith('.rec')).length;
     const ok = left === 0 && deletedEvents === RECORDINGS && filesLeft === 0;
-    console.log(`  deleted ${status.deleted.toLocaleString('en-US')} in ${status.batches} batches: ${seconds.toFixed(1)} s, ${(status.deleted / seconds).toFixed(0)} deletions/s ${seconds <= TARGET_S ? '(target under 5 min: met)' : '(target under 5 min: MISSED)'}`);
+    console.log(
+      `  deleted ${status.deleted.toLocaleString('en-US')} in ${status.batches} batches: ${seconds.toFixed(1)} s, ${(status.deleted / seconds).toFixed(0)} deletions/s ${seconds <= TARGET_S ? '(target under 5 min: met)' : '(target under 5 min: MISSED)'}`,
+    );
     console.log(`  open retention workflows at peak: ${peakOpen} (one per recording day); peak RSS of worker + appliance: ${mib(peakRss)} MiB`);
-    console.log(`  check: ${left} rows left undeleted, ${deletedEvents.toLocaleString('en-US')} deletion audit entries, ${filesLeft} files left ${ok ? 'OK' : 'FAILED'}`);
+    console.log(
+      `  check: ${left} rows left undeleted, ${deletedEvents.toLocaleString('en-US')} deletion audit entries, ${filesLeft} files left ${ok ? 'OK' : 'FAILED'}`,
+    );
     return ok;
   } finally {
     await appliance.stop();
@@ -159,10 +192,15 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const temporalData = mkdtempSync(path.join(os.tmpdir(), 'bench-retention-temporal-'));
   const devServer = await startDevServer({
-    dataDir: temporalData, port: await freePort(), uiPort: await freePort(), namespace: 'default',
+    dataDir: temporalData,
+    port: await freePort(),
+    uiPort: await freePort(),
+    namespace: 'default',
     logger: createLogger({ component: 'bench-retention' }, 'warn'),
   });
-  console.log(`retention benchmark: ${RECORDINGS.toLocaleString('en-US')} recordings of one day, all due; Temporal dev server ${devServer.address}; Node ${process.version}, ${os.cpus().length} CPUs`);
+  console.log(
+    `retention benchmark: ${RECORDINGS.toLocaleString('en-US')} recordings of one day, all due; Temporal dev server ${devServer.address}; Node ${process.version}, ${os.cpus().length} CPUs`,
+  );
   let ok = true;
   try {
     for (const [index, driver] of DATABASES.entries()) ok = (await runOne(driver, devServer.address, index)) && ok;

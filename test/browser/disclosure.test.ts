@@ -117,8 +117,16 @@ describeBrowser('disclosure in Chromium', () => {
     await saveScreenshot(operator, 'disclosure-matches');
     await operator.getByRole('button', { name: '녹취 확인' }).click();
     await operator.waitForURL(caseUrl);
-    const recorded = () => matches.getByRole('row').filter({ has: operator.locator(`#recording-${call.id}`) }).textContent();
-    await reloadUntil(operator, async () => (await recorded())?.includes('확인됨') ?? false, async () => `never confirmed: ${await recorded()}`);
+    const recorded = () =>
+      matches
+        .getByRole('row')
+        .filter({ has: operator.locator(`#recording-${call.id}`) })
+        .textContent();
+    await reloadUntil(
+      operator,
+      async () => (await recorded())?.includes('확인됨') ?? false,
+      async () => `never confirmed: ${await recorded()}`,
+    );
     await operator.getByRole('button', { name: '결재 상신' }).click();
     await operator.waitForURL(caseUrl);
     await untilRow(operator, '결재 대기', '업무담당자');
@@ -164,7 +172,11 @@ describeBrowser('disclosure in Chromium', () => {
     await operator.goto(caseUrl);
     const documents = operator.getByRole('table', { name: '문서' });
     const [form2] = await Promise.all([operator.waitForEvent('download'), documents.getByRole('link', { name: /인수·인계증/ }).click()]);
-    expect(readFileSync(await form2.path()).subarray(0, 2).toString()).toBe('PK');
+    expect(
+      readFileSync(await form2.path())
+        .subarray(0, 2)
+        .toString(),
+    ).toBe('PK');
     expect(await operator.getByLabel('인수자 성명').inputValue()).toBe(APPLICANT);
     // Sent without a signature, the page stays and says what is missing.
     await operator.getByRole('button', { name: '화면 서명으로 인수·인계 기록' }).click();
@@ -259,7 +271,16 @@ describeBrowser('disclosure in Chromium', () => {
     expect(await rowCells(operator, '종결').textContent()).toContain('파기 결과 회신서 접수');
     expect(await operator.getByRole('button').allTextContents()).toEqual(['로그아웃']);
     const history = await operator.getByRole('table', { name: '처리 이력' }).textContent();
-    for (const step of ['신청서 접수', '녹취 확인', '결재 상신', '최종 결재 (승인)', '인수·인계증 서명 확인', '제공 파일 작성', '제공 파일 전달', '파기 결과 회신서 접수']) {
+    for (const step of [
+      '신청서 접수',
+      '녹취 확인',
+      '결재 상신',
+      '최종 결재 (승인)',
+      '인수·인계증 서명 확인',
+      '제공 파일 작성',
+      '제공 파일 전달',
+      '파기 결과 회신서 접수',
+    ]) {
       expect(history).toContain(step);
     }
     // The case's process drawn from its workflow: ended at 종결, every step before it marked as passed.
@@ -269,7 +290,9 @@ describeBrowser('disclosure in Chromium', () => {
     expect(await diagram.getAttribute('data-process-view-state')).toBe('process-view-ready');
     expect(await diagram.getAttribute('data-process-view-missing')).toBeNull();
     expect(await operator.locator('.djs-element.process-view-current').getAttribute('data-element-id')).toBe('end_closed');
-    const passed = await operator.locator('.djs-element.process-view-past').evaluateAll((elements) => elements.map((element) => element.getAttribute('data-element-id')));
+    const passed = await operator
+      .locator('.djs-element.process-view-past')
+      .evaluateAll((elements) => elements.map((element) => element.getAttribute('data-element-id')));
     expect(passed).toEqual(expect.arrayContaining(['registered', 'in_sign_off', 'awaiting_handover', 'released', 'awaiting_destruction_report']));
     await saveScreenshot(operator, 'disclosure-closed');
     await operator.goto(`${url}/disclosure`);

@@ -63,7 +63,13 @@ describeBrowser('retention and the party export in Chromium', () => {
     await logInAs(page, api.url, 'staff');
     await page.goto(`${api.url}/recordings/${call.id}`);
     const due = new Intl.DateTimeFormat('ko-KR', {
-      timeZone: 'Asia/Seoul', year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+      timeZone: 'Asia/Seoul',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
     }).format(call.retentionDueAt);
     expect(await rowCells(page, '삭제 예정').textContent()).toContain(due);
     expect(await page.getByText('보존 중지 1건', { exact: false }).count()).toBe(1);
@@ -81,10 +87,7 @@ describeBrowser('retention and the party export in Chromium', () => {
 
     await page.locator('#export-password').fill(PASSWORD);
     await page.getByLabel('비밀번호 확인').fill(PASSWORD);
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('button', { name: '암호 ZIP으로 내려받기' }).click(),
-    ]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '암호 ZIP으로 내려받기' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^recording_.+\.zip$/);
     const zip = path.join(downloads, download.suggestedFilename());
     await download.saveAs(zip);

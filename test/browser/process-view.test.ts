@@ -17,8 +17,15 @@ import { PROJECT_ROOT } from '../../infra/paths';
 import type { Principal } from '../../api/access';
 import { ApiError } from '../../api/errors';
 import {
-  PROCESS_VIEW_ASSETS, accessReviewSteps, disclosureSteps, fullRecordingSteps, processModel, processView,
-  retentionSteps, type Lifecycle, type ProcessSteps,
+  PROCESS_VIEW_ASSETS,
+  accessReviewSteps,
+  disclosureSteps,
+  fullRecordingSteps,
+  processModel,
+  processView,
+  retentionSteps,
+  type Lifecycle,
+  type ProcessSteps,
 } from '../../api/process-views';
 import { processViewRoutes } from '../../api/route-table/process-views';
 import { mountRoute, type RequestContext } from '../../api/routes';
@@ -34,7 +41,13 @@ const CASES: { lifecycle: Lifecycle; steps: ProcessSteps; current: string; past:
   {
     lifecycle: 'full-recording',
     steps: fullRecordingSteps({
-      state: 'active', signOffs: [], remindersSent: 1, applyAttempts: 0, appliedAt: '2026-11-02T00:00:00.000Z', renewals: [], refusals: [],
+      state: 'active',
+      signOffs: [],
+      remindersSent: 1,
+      applyAttempts: 0,
+      appliedAt: '2026-11-02T00:00:00.000Z',
+      renewals: [],
+      refusals: [],
     }),
     current: 'active',
     past: ['start_applied', 'remindersSent', 'end_remindersSent', 'under_review', 'approved'],
@@ -47,7 +60,19 @@ const CASES: { lifecycle: Lifecycle; steps: ProcessSteps; current: string; past:
       { state: 'escalated', remindersSent: [7, 1], overdueNoticeSent: true, repeatedReminders: 0, undelivered: [], escalated: true },
     ),
     current: 'awaiting_destruction_report',
-    past: ['start_registered', 'waiting', 'end_waiting', 'overdue', 'end_overdue', 'escalated', 'end_escalated', 'registered', 'in_sign_off', 'awaiting_handover', 'released'],
+    past: [
+      'start_registered',
+      'waiting',
+      'end_waiting',
+      'overdue',
+      'end_overdue',
+      'escalated',
+      'end_escalated',
+      'registered',
+      'in_sign_off',
+      'awaiting_handover',
+      'released',
+    ],
   },
   {
     lifecycle: 'retention',
@@ -71,7 +96,9 @@ describeBrowser('process view (bpmn-js) in Chromium', () => {
 
   beforeAll(async () => {
     const app = express();
-    app.use(helmet({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY }, crossOriginResourcePolicy: { policy: 'same-origin' } }));
+    app.use(
+      helmet({ contentSecurityPolicy: { useDefaults: false, directives: CONTENT_SECURITY_POLICY }, crossOriginResourcePolicy: { policy: 'same-origin' } }),
+    );
     // What the API's request-context middleware would know: a logged-in auditor, who may read the models (or, asked
     // for by the test, an official who may not).
     app.use((req: Request, res: Response, next: NextFunction) => {
@@ -83,7 +110,10 @@ describeBrowser('process view (bpmn-js) in Chromium', () => {
     const options = { orm: { em: { fork: () => ({}) } } as unknown as MikroORM, audit: {} as AuditBatcher };
     for (const route of processViewRoutes()) mountRoute(app, route, options);
     const assets: Record<string, string> = {
-      ...PROCESS_VIEW_ASSETS, 'app.css': 'text/css; charset=utf-8', 'app.js': 'text/javascript; charset=utf-8', 'favicon.svg': 'image/svg+xml',
+      ...PROCESS_VIEW_ASSETS,
+      'app.css': 'text/css; charset=utf-8',
+      'app.js': 'text/javascript; charset=utf-8',
+      'favicon.svg': 'image/svg+xml',
     };
     app.get('/assets/:name', (req, res, next) => {
       const type = assets[req.params.name];

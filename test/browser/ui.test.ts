@@ -36,7 +36,13 @@ const DASHBOARD_CARD: Record<RoleId, string> = {
 
 const KOREAN_DATE_TIME = /\d{4}\. \d{1,2}\. \d{1,2}\. \d{2}:\d{2}/;
 const SEOUL_DATE_TIME = new Intl.DateTimeFormat('ko-KR', {
-  timeZone: 'Asia/Seoul', year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  timeZone: 'Asia/Seoul',
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
 });
 
 const describeBrowser = chromiumAvailable() ? describe : describe.skip;
@@ -152,7 +158,9 @@ describeBrowser('intranet UI in Chromium', () => {
     await page.waitForURL(`${api.url}/recordings/${calls.staffCall.id}`);
     expect(await heading(page)).toBe('녹취정보');
     const detail = Object.fromEntries(
-      await page.locator('table tbody tr').evaluateAll((rows) => rows.map((row) => [row.querySelector('th')?.textContent, row.querySelector('td')?.textContent])),
+      await page
+        .locator('table tbody tr')
+        .evaluateAll((rows) => rows.map((row) => [row.querySelector('th')?.textContent, row.querySelector('td')?.textContent])),
     );
     expect(detail).toMatchObject({
       '통화 시작': SEOUL_DATE_TIME.format(calls.staffCall.startedAt),
@@ -177,7 +185,7 @@ describeBrowser('intranet UI in Chromium', () => {
     await saveScreenshot(page, 'recordings-operator-1920x1080');
   });
 
-  test('an official sees only calls on their own extension, and is refused another official\'s call', async () => {
+  test("an official sees only calls on their own extension, and is refused another official's call", async () => {
     const page = await openBrowser();
     await logIn(page, 'staff');
     await page.getByRole('link', { name: '녹취정보 조회' }).click();

@@ -42,7 +42,13 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
       calendar: await loadLegalCalendar('Asia/Seoul'),
       retentionPeriod: loadSettings({}).retentionPeriod,
       logger,
-      rtsp: { host: '127.0.0.1', port: 0, rtpPorts: { first, last: first + 31 }, sessionTimeoutMs: 10_000, devices: new Map([[DEVICE.username, DEVICE.password]]) },
+      rtsp: {
+        host: '127.0.0.1',
+        port: 0,
+        rtpPorts: { first, last: first + 31 },
+        sessionTimeoutMs: 10_000,
+        devices: new Map([[DEVICE.username, DEVICE.password]]),
+      },
       control: { port: await freePort(), token: TOKEN },
     });
     control = new CaptureControlClient({ baseUrl: `http://127.0.0.1:${appliance.controlPort}`, token: TOKEN });
@@ -177,7 +183,10 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
     const beforeNoButton = appliance.server.stats;
     await push('no-button', SELECTIVE);
     // Counted when the session ended, before TEARDOWN was answered: no recording was started, so no row can come.
-    expect(appliance.server.stats).toMatchObject({ callsNotRecorded: beforeNoButton.callsNotRecorded + 1, recordingsStarted: beforeNoButton.recordingsStarted });
+    expect(appliance.server.stats).toMatchObject({
+      callsNotRecorded: beforeNoButton.callsNotRecorded + 1,
+      recordingsStarted: beforeNoButton.recordingsStarted,
+    });
     expect(await db.orm.em.fork().findOne(Recording, { callId: 'no-button' })).toBeNull();
     // A press for a call that has not reached RECORD yet is kept for it.
     await expect(control.recordButton('not-yet', 'start')).resolves.toEqual({ callId: 'not-yet', result: 'pending' });
@@ -196,10 +205,15 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
     };
     // The official confirmed having told the other party, with the press.
     expect(await pressed('told-verbally', [{ notice: 'verbal:official' }])).toMatchObject({
-      mode: 'selective', noticeGiven: true, noticeEvidence: 'verbal:official', complianceException: null,
+      mode: 'selective',
+      noticeGiven: true,
+      noticeEvidence: 'verbal:official',
+      complianceException: null,
     });
     // The PBX played its short notice for a press that came before the call reached RECORD.
-    await expect(control.recordButton('told-early', 'start', { notice: 'announcement:played@2026-11-28T01:00:00Z' })).resolves.toMatchObject({ result: 'pending' });
+    await expect(control.recordButton('told-early', 'start', { notice: 'announcement:played@2026-11-28T01:00:00Z' })).resolves.toMatchObject({
+      result: 'pending',
+    });
     expect(await pressed('told-early', [])).toMatchObject({ noticeEvidence: 'announcement:played@2026-11-28T01:00:00Z', complianceException: null });
     // Evidence from a second press, after the recording's file was opened by the first, still counts.
     expect(await pressed('told-late', [{}, { notice: 'verbal:official' }])).toMatchObject({ noticeGiven: true, complianceException: null });
@@ -208,15 +222,22 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
 
     const before = await auditCount();
     const press = (body: string) => raw('POST', '/calls/refused-notice/record-button', { token: TOKEN, body, type: 'application/json' });
-    for (const body of ['{"action":"stop","notice":"verbal:official"}', '{"action":"start","notice":"verbal\u0000official"}', `{"action":"start","notice":"${'x'.repeat(257)}"}`]) {
+    for (const body of [
+      '{"action":"stop","notice":"verbal:official"}',
+      '{"action":"start","notice":"verbal\u0000official"}',
+      `{"action":"start","notice":"${'x'.repeat(257)}"}`,
+    ]) {
       const response = await press(body);
-      expect({ status: response.status, code: ((await response.json()) as { error: { code: string } }).error.code }).toEqual({ status: 400, code: 'INVALID_INPUT' });
+      expect({ status: response.status, code: ((await response.json()) as { error: { code: string } }).error.code }).toEqual({
+        status: 400,
+        code: 'INVALID_INPUT',
+      });
     }
     expect(await auditCount()).toBe(before);
   });
 
   test('deletion destroys only a file that is due and not held; unknown ids are refused', async () => {
-    const recording = (await recordingOf('full-1'));
+    const recording = await recordingOf('full-1');
     const file = path.join(dataDir, 'recordings', recording.storageKey as string);
     await expect(control.destroyRecording(recording.id)).rejects.toMatchObject({ code: 'NOT_DUE', status: 409 });
     const em = db.orm.em.fork();

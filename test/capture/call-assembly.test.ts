@@ -11,13 +11,7 @@ import path from 'node:path';
 import { newDataKey } from '../../infra/crypto/envelope';
 import { CallAssembly } from '../../capture/call-assembly';
 import { SILENCE } from '../../capture/g711';
-import {
-  createRecordingStore,
-  RecordingOverrunError,
-  type FinishedRecording,
-  type RecordingStore,
-  type RecordingWriter,
-} from '../../capture/recording-store';
+import { createRecordingStore, RecordingOverrunError, type FinishedRecording, type RecordingStore, type RecordingWriter } from '../../capture/recording-store';
 import { readWav } from '../../capture/wav';
 
 /** 20 ms at 8 kHz: what a receiver hands over per RTP packet. */

@@ -25,7 +25,9 @@ import { filesUnder } from '../support/files';
 
 const toolsFound = ['7z', 'ffmpeg', 'openssl', 'sha256sum'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
 if (!toolsFound && (process.env.REQUIRE_ALL_SUITES || process.env.CI)) {
-  throw new Error('7z, ffmpeg, openssl or sha256sum is not on PATH: the provision package suite cannot run (Debian packages p7zip-full, ffmpeg, openssl, coreutils)');
+  throw new Error(
+    '7z, ffmpeg, openssl or sha256sum is not on PATH: the provision package suite cannot run (Debian packages p7zip-full, ffmpeg, openssl, coreutils)',
+  );
 }
 const describeWithTools = toolsFound ? describe : describe.skip;
 
@@ -38,7 +40,6 @@ function run(command: string, args: string[], options: { cwd?: string; env?: Nod
   const result = spawnSync(command, args, { ...options, maxBuffer: 1 << 26 });
   return { status: result.status, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
 }
-
 
 const sha256sum = (file: string, cwd: string) => run('sha256sum', [file], { cwd }).stdout.split(' ')[0];
 
@@ -222,7 +223,11 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     const folder = copyOf('openssl');
     copyFileSync(publicKeyFile, path.join(folder, '공개키.pem'));
     expect(run('sh', ['-c', 'base64 -d manifest.sig > manifest.sig.bin'], { cwd: folder }).status).toBe(0);
-    const verified = run('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', '공개키.pem', '-rawin', '-in', 'manifest.json', '-sigfile', 'manifest.sig.bin'], { cwd: folder });
+    const verified = run(
+      'openssl',
+      ['pkeyutl', '-verify', '-pubin', '-inkey', '공개키.pem', '-rawin', '-in', 'manifest.json', '-sigfile', 'manifest.sig.bin'],
+      { cwd: folder },
+    );
     expect(verified.stdout).toContain('Signature Verified Successfully');
     expect(verified.status).toBe(0);
     // One byte changed in the manifest: OpenSSL refuses it too.
@@ -230,7 +235,9 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     const at = manifest.indexOf('"managementNumber"') + 21;
     manifest[at] = manifest[at]! ^ 1;
     writeFileSync(path.join(folder, MANIFEST_FILE), manifest);
-    const refused = run('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', '공개키.pem', '-rawin', '-in', 'manifest.json', '-sigfile', 'manifest.sig.bin'], { cwd: folder });
+    const refused = run('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', '공개키.pem', '-rawin', '-in', 'manifest.json', '-sigfile', 'manifest.sig.bin'], {
+      cwd: folder,
+    });
     expect(refused.status).not.toBe(0);
   });
 
@@ -265,7 +272,9 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     const result = await verifyPackage(repack(folder, 'tampered-manifest'), PASSWORD, capture.packagePublicKeyPem);
     expect(result.ok).toBe(false);
     expect(result.signatureValid).toBe(false);
-    expect(result.problems).toEqual([expect.objectContaining({ code: 'SIGNATURE_INVALID', file: SIGNATURE_FILE, message: expect.stringContaining('서명이 맞지 않습니다') })]);
+    expect(result.problems).toEqual([
+      expect.objectContaining({ code: 'SIGNATURE_INVALID', file: SIGNATURE_FILE, message: expect.stringContaining('서명이 맞지 않습니다') }),
+    ]);
   });
 
   test('verify(): re-packed with the two WAVs swapped, both fail their hash while the signature holds', async () => {
@@ -277,9 +286,12 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     const result = await verifyPackage(repack(folder, 'swapped'), PASSWORD, capture.packagePublicKeyPem);
     expect(result).toMatchObject({ ok: false, signatureValid: true });
     expect(result.problems.map((problem) => problem.code)).toEqual(['HASH_MISMATCH', 'HASH_MISMATCH']);
-    expect(result.files.filter((file) => file.status === 'mismatch').map((file) => file.name).sort()).toEqual(
-      result.manifest!.recordings.map((entry) => entry.file).sort(),
-    );
+    expect(
+      result.files
+        .filter((file) => file.status === 'mismatch')
+        .map((file) => file.name)
+        .sort(),
+    ).toEqual(result.manifest!.recordings.map((entry) => entry.file).sort());
   });
 
   test('verify(): a file added, a file removed, the signature removed — each named', async () => {
@@ -312,7 +324,9 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     const auditedBefore = await em.count(AuditEvent, { action: 'recording.disclosure_package_sealed' });
     const unknown = '00000000-0000-4000-8000-000000000000';
     await expect(capture.control.buildDisclosurePackage(order({ recordingIds: [recordings[0]!.id, unknown] }))).rejects.toMatchObject({
-      code: 'NOT_FOUND', status: 404, message: expect.stringContaining(unknown),
+      code: 'NOT_FOUND',
+      status: 404,
+      message: expect.stringContaining(unknown),
     });
 
     // A third call, deleted as the retention run deletes: the file first, then the row.
@@ -322,13 +336,21 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     await em.flush();
     await capture.control.destroyRecording(doomed.id);
     const both = order({ recordingIds: [recordings[0]!.id, doomed.id] });
-    await expect(capture.control.buildDisclosurePackage(both)).rejects.toMatchObject({ code: 'DELETED', status: 410, message: expect.stringContaining(doomed.id) });
+    await expect(capture.control.buildDisclosurePackage(both)).rejects.toMatchObject({
+      code: 'DELETED',
+      status: 410,
+      message: expect.stringContaining(doomed.id),
+    });
     row.deletedAt = new Date();
     row.storageKey = undefined;
     await em.flush();
     const refusal = await capture.control.buildDisclosurePackage(both).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(CaptureControlError);
-    expect(refusal).toMatchObject({ code: 'DELETED', status: 410, message: expect.stringMatching(/^보존기간이 끝나 삭제된 녹취가 있어 제공 패키지를 만들지 않았습니다: /) });
+    expect(refusal).toMatchObject({
+      code: 'DELETED',
+      status: 410,
+      message: expect.stringMatching(/^보존기간이 끝나 삭제된 녹취가 있어 제공 패키지를 만들지 않았습니다: /),
+    });
 
     // A stored file that is not the audio the database's hash was fixed for is not handed out.
     const other = await em.findOneOrFail(Recording, recordings[1]!.id);
@@ -336,7 +358,11 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     other.sha256 = '0'.repeat(64);
     await em.flush();
     try {
-      await expect(capture.control.buildDisclosurePackage(order())).rejects.toMatchObject({ code: 'CORRUPT', status: 500, message: expect.stringContaining('해시') });
+      await expect(capture.control.buildDisclosurePackage(order())).rejects.toMatchObject({
+        code: 'CORRUPT',
+        status: 500,
+        message: expect.stringContaining('해시'),
+      });
     } finally {
       other.sha256 = hash;
       await em.flush();
@@ -366,37 +392,49 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
       { ...valid, extraFiles: [{ name: `${'가'.repeat(96)}.docx`, contentBase64: 'AA==' }] },
       { ...valid, extraFiles: [{ name: 'Manifest.JSON', contentBase64: 'AA==' }] },
       { ...valid, extraFiles: [{ name: INSTRUCTIONS_FILE, contentBase64: 'AA==' }] },
-      { ...valid, extraFiles: [{ name: 'a.docx', contentBase64: 'AA==' }, { name: 'A.docx', contentBase64: 'AA==' }] },
+      {
+        ...valid,
+        extraFiles: [
+          { name: 'a.docx', contentBase64: 'AA==' },
+          { name: 'A.docx', contentBase64: 'AA==' },
+        ],
+      },
       { ...valid, extraFiles: [{ name: 'a.docx', contentBase64: 'not base64!' }] },
       { ...valid, extraFiles: [{ name: 'a.docx', contentBase64: Buffer.alloc(2 * 1024 * 1024 + 1).toString('base64') }] },
       { ...valid, extraFiles: Array.from({ length: 6 }, (_, index) => ({ name: `${index}.docx`, contentBase64: 'AA==' })) },
     ];
     for (const body of bad) {
       const response = await controlPost(body);
-      expect([response.status, (await response.json() as { error: { code: string } }).error.code]).toEqual([400, 'INVALID_INPUT']);
+      expect([response.status, ((await response.json()) as { error: { code: string } }).error.code]).toEqual([400, 'INVALID_INPUT']);
     }
     expect(await oversizedPost(15 * 1024 * 1024)).toBe(413);
     const unauthorised = await controlPost(valid, 'wrong-token');
     expect(unauthorised.status).toBe(401);
     const plainText = await fetch(`${capture.controlUrl}/disclosure-packages`, {
-      method: 'POST', headers: { Authorization: `Bearer ${capture.token}`, 'Content-Type': 'text/plain' }, body: JSON.stringify(valid),
+      method: 'POST',
+      headers: { Authorization: `Bearer ${capture.token}`, 'Content-Type': 'text/plain' },
+      body: JSON.stringify(valid),
     });
     expect(plainText.status).toBe(415);
     expect(await sealedCount()).toBe(auditedBefore);
 
     // Exactly the limits pass validation: 100 characters, 2 MiB, five files.
-    const atLimits = await capture.control.buildDisclosurePackage(order({
-      recordingIds: [recordings[0]!.id],
-      extraFiles: [
-        { name: `${'가'.repeat(95)}.docx`, content: Buffer.alloc(2 * 1024 * 1024, 7) },
-        ...Array.from({ length: 4 }, (_, index) => ({ name: `${index}.txt`, content: Buffer.from(String(index)) })),
-      ],
-    }));
+    const atLimits = await capture.control.buildDisclosurePackage(
+      order({
+        recordingIds: [recordings[0]!.id],
+        extraFiles: [
+          { name: `${'가'.repeat(95)}.docx`, content: Buffer.alloc(2 * 1024 * 1024, 7) },
+          ...Array.from({ length: 4 }, (_, index) => ({ name: `${index}.txt`, content: Buffer.from(String(index)) })),
+        ],
+      }),
+    );
     expect((await verifyPackage(atLimits.zip, PASSWORD, capture.packagePublicKeyPem)).ok).toBe(true);
   });
 
   test('audited by the appliance once per recording, with the 관리번호, the recordings and the hashes, never the password', async () => {
-    const entries = await db.orm.em.fork().find(AuditEvent, { action: 'recording.disclosure_package_sealed', reason: `녹취정보 제공 패키지 ${managementNumber}` }, { orderBy: { seq: 'asc' } });
+    const entries = await db.orm.em
+      .fork()
+      .find(AuditEvent, { action: 'recording.disclosure_package_sealed', reason: `녹취정보 제공 패키지 ${managementNumber}` }, { orderBy: { seq: 'asc' } });
     const first = entries.filter((entry) => (JSON.parse(entry.detail) as { packageSha256?: string }).packageSha256 === sealed.packageSha256);
     expect(first.map((entry) => [entry.targetType, entry.targetId, entry.actor, entry.sourceAddress])).toEqual(
       recordings.map((recording) => ['recording', recording.id, 'system:disclosure-test', 'capture-control']),
@@ -415,7 +453,9 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
 
   test('R6: the control API answers audio only by the party export, the provision package and Art. 9 viewing', () => {
     const declared = Object.fromEntries(
-      capture.appliance.controlRoutes.filter((route) => route.releasesAudio !== undefined).map((route) => [`${route.method} ${route.path}`, route.releasesAudio]),
+      capture.appliance.controlRoutes
+        .filter((route) => route.releasesAudio !== undefined)
+        .map((route) => [`${route.method} ${route.path}`, route.releasesAudio]),
     );
     expect(declared).toEqual({
       'POST /recordings/<recording id>/export': 'party-export',
@@ -449,7 +489,12 @@ describeWithTools('compiled: the `verify` command, and the appliance without its
     await em.flush();
     capture = await startTestAppliance(db.orm);
     const recording = await capture.record({ callId: 'provision-cli', extension: EXTENSION, durationMs: 400 });
-    const sealed = await capture.control.buildDisclosurePackage({ managementNumber: '2026-0100', recordingIds: [recording.id], password: PASSWORD, actor: 'system:cli-test' });
+    const sealed = await capture.control.buildDisclosurePackage({
+      managementNumber: '2026-0100',
+      recordingIds: [recording.id],
+      password: PASSWORD,
+      actor: 'system:cli-test',
+    });
     good = path.join(work, 'good.zip');
     writeFileSync(good, sealed.zip);
     // The same package with its signature made by another key (a forged manifest would look the same).

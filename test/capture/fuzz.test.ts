@@ -80,7 +80,9 @@ const datagram = fc.oneof(
       paddingBytes: fc.constantFrom(0, 1, 4),
       payload: fc.oneof(
         fc.integer({ min: 0, max: 480 }).map((length) => new Uint8Array(length).fill(0x55)),
-        fc.tuple(fc.nat({ max: 16 }), fc.boolean(), fc.nat({ max: 0xffff })).map(([event, end, duration]) => Uint8Array.of(event, end ? 0x8a : 0x0a, duration >> 8, duration & 0xff)),
+        fc
+          .tuple(fc.nat({ max: 16 }), fc.boolean(), fc.nat({ max: 0xffff }))
+          .map(([event, end, duration]) => Uint8Array.of(event, end ? 0x8a : 0x0a, duration >> 8, duration & 0xff)),
       ),
     })
     .map(serializeRtp),
@@ -89,7 +91,10 @@ const datagram = fc.oneof(
 
 test('fuzz: mutated RTP never throws, and a receiver fed all of it stays bounded', () => {
   const sink = { audio: () => undefined, event: () => undefined };
-  const receivers = [1, 5].map((jitterPackets) => new RtpStreamReceiver({ codec: 'PCMU', payloadType: 0, telephoneEventPayloadType: 101, epochMs: 0, jitterPackets, maxLeadMs: MAX_LEAD_MS }, sink));
+  const receivers = [1, 5].map(
+    (jitterPackets) =>
+      new RtpStreamReceiver({ codec: 'PCMU', payloadType: 0, telephoneEventPayloadType: 101, epochMs: 0, jitterPackets, maxLeadMs: MAX_LEAD_MS }, sink),
+  );
   let clockMs = 0;
   const before = retainedHeap();
   run(
@@ -124,12 +129,25 @@ const CALL: SessionDescriptionFields = {
   sessionName: 'call',
   control: '*',
   metadata: {
-    callId: '4f1c2a@pbx.city.local', extension: '2041', otherParty: '+82-2-1234-5678', direction: 'inbound',
-    startedAt: new Date('2026-11-27T05:04:58Z'), notices: ['announcement:played@2026-11-27T05:05:00Z', '안내멘트 재생'],
+    callId: '4f1c2a@pbx.city.local',
+    extension: '2041',
+    otherParty: '+82-2-1234-5678',
+    direction: 'inbound',
+    startedAt: new Date('2026-11-27T05:04:58Z'),
+    notices: ['announcement:played@2026-11-27T05:05:00Z', '안내멘트 재생'],
   },
   tracks: [
     { port: 0, codec: 'PCMU', payloadType: 0, telephoneEventPayloadType: 101, ptimeMs: 20, direction: 'sendonly', party: 'official', control: 'trackID=1' },
-    { port: 0, codec: 'PCMA', payloadType: 8, telephoneEventPayloadType: undefined, ptimeMs: undefined, direction: 'sendrecv', party: 'other', control: 'rtsp://10.0.0.9/calls/4f1c2a/trackID=2' },
+    {
+      port: 0,
+      codec: 'PCMA',
+      payloadType: 8,
+      telephoneEventPayloadType: undefined,
+      ptimeMs: undefined,
+      direction: 'sendrecv',
+      party: 'other',
+      control: 'rtsp://10.0.0.9/calls/4f1c2a/trackID=2',
+    },
   ],
 };
 
@@ -147,7 +165,10 @@ const lineEdit: fc.Arbitrary<LineEdit> = fc.oneof(
   fc.record({
     kind: fc.constant('value' as const),
     at: fc.nat(),
-    value: fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('', '*', '0', '96', 'x'.repeat(2_000), '\u202e', '가'.repeat(300), 'rtsp://evil/', '../../..')),
+    value: fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.constantFrom('', '*', '0', '96', 'x'.repeat(2_000), '\u202e', '가'.repeat(300), 'rtsp://evil/', '../../..'),
+    ),
   }),
 );
 

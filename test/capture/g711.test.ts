@@ -7,10 +7,7 @@ const CODES = Array.from({ length: 256 }, (_, code) => code);
 
 test('decode → encode returns every code, except µ-law −0 (0x7F), which comes back as +0 (0xFF)', () => {
   const changed = (codec: Codec) =>
-    CODES.filter((code) => encodeSample(codec, decodeSample(codec, code)) !== code).map((code) => [
-      code,
-      encodeSample(codec, decodeSample(codec, code)),
-    ]);
+    CODES.filter((code) => encodeSample(codec, decodeSample(codec, code)) !== code).map((code) => [code, encodeSample(codec, decodeSample(codec, code))]);
   expect(changed('PCMU')).toEqual([[0x7f, 0xff]]);
   expect(changed('PCMA')).toEqual([]);
 });
@@ -24,7 +21,9 @@ test('levels from the G.711 tables, scaled to 16 bits', () => {
 
 test.each(CODECS)('%s: the sign bit mirrors the level; 128 positive levels (127 for µ-law, whose +0 is not one)', (codec) => {
   for (const code of CODES) expect(decodeSample(codec, code) + decodeSample(codec, code ^ 0x80)).toBe(0);
-  const positive = CODES.map((code) => decodeSample(codec, code)).filter((level) => level > 0).sort((a, b) => a - b);
+  const positive = CODES.map((code) => decodeSample(codec, code))
+    .filter((level) => level > 0)
+    .sort((a, b) => a - b);
   expect(new Set(positive).size).toBe(codec === 'PCMU' ? 127 : 128);
 });
 

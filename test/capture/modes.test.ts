@@ -26,7 +26,10 @@ let dataDir: string;
 let store: RecordingStore;
 let server: RtspServer;
 let button: RecordButton;
-const modes = new Map<string, RecordingMode>([['2150', 'full'], ['2151', 'selective']]);
+const modes = new Map<string, RecordingMode>([
+  ['2150', 'full'],
+  ['2151', 'selective'],
+]);
 let modeLookups = 0;
 let modeFails = false;
 

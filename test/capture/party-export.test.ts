@@ -30,7 +30,6 @@ function run(command: string, args: string[], cwd?: string) {
   return { status: result.status, stdout: result.stdout.toString('latin1'), stderr: result.stderr.toString() };
 }
 
-
 describeWithTools.each(availableDrivers())('party export from the appliance on %s', (driver) => {
   let db: TestDatabase;
   let capture: TestAppliance;
@@ -97,7 +96,10 @@ describeWithTools.each(availableDrivers())('party export from the appliance on %
 
     // ffmpeg's own G.711 decoder agrees with every sample.
     writeFileSync(path.join(folder, 'stored.wav'), stored);
-    const ffmpeg = spawnSync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', 'stored.wav', '-f', 's16le', '-'], { cwd: folder, maxBuffer: 1 << 26 });
+    const ffmpeg = spawnSync('ffmpeg', ['-hide_banner', '-nostdin', '-loglevel', 'error', '-i', 'stored.wav', '-f', 's16le', '-'], {
+      cwd: folder,
+      maxBuffer: 1 << 26,
+    });
     expect(ffmpeg.status).toBe(0);
     expect(ffmpeg.stdout.equals(decoded)).toBe(true);
 
@@ -153,7 +155,11 @@ describeWithTools.each(availableDrivers())('party export from the appliance on %
     row.retentionDueAt = new Date(Date.now() - 1000);
     await em.flush();
     await capture.control.destroyRecording(recording.id);
-    await expect(capture.control.exportRecording(recording.id, PASSWORD)).rejects.toMatchObject({ code: 'DELETED', status: 410, message: expect.stringContaining('삭제') });
+    await expect(capture.control.exportRecording(recording.id, PASSWORD)).rejects.toMatchObject({
+      code: 'DELETED',
+      status: 410,
+      message: expect.stringContaining('삭제'),
+    });
     // Then the row marked as the retention activity does.
     row.deletedAt = new Date();
     row.storageKey = undefined;

@@ -5,7 +5,20 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Codec } from '../../domain/recording';
@@ -286,7 +299,11 @@ describe('tampering and truncation', () => {
   });
 
   test('the untouched file still reads', async () => {
-    expect(createHash('sha256').update(await readBack()).digest('hex')).toBe(finished.sha256);
+    expect(
+      createHash('sha256')
+        .update(await readBack())
+        .digest('hex'),
+    ).toBe(finished.sha256);
   });
 });
 
@@ -427,7 +444,14 @@ describe('crash safety', () => {
   beforeAll(async () => {
     writeFileSync(childScript(), CHILD_SOURCE);
     const run = await runChild(
-      [process.execPath, childScript(), 'crash', dataDir, masterKey.toString('base64'), ...[killed, torn].map((call) => `${call.id}:${call.codec}:${call.seed}`)],
+      [
+        process.execPath,
+        childScript(),
+        'crash',
+        dataDir,
+        masterKey.toString('base64'),
+        ...[killed, torn].map((call) => `${call.id}:${call.codec}:${call.seed}`),
+      ],
       (output) => lastAppended(output) >= KILL_AFTER_BYTES,
     );
     expect({ signal: run.signal, errors: run.errors }).toEqual({ signal: 'SIGKILL', errors: '' });
@@ -502,9 +526,7 @@ describe('crash safety', () => {
       writeFileSync(journalOf(recordingId), journal);
       const { found, failed } = await store.unacknowledged();
       expect(failed).toEqual([]);
-      expect(found).toContainEqual(
-        expect.objectContaining({ outcome: 'completed', recordingId, storageKey: finished.storageKey, sha256: finished.sha256 }),
-      );
+      expect(found).toContainEqual(expect.objectContaining({ outcome: 'completed', recordingId, storageKey: finished.storageKey, sha256: finished.sha256 }));
     }
     await store.acknowledge(recordingId);
     const orphan = randomUUID();
@@ -538,7 +560,12 @@ describe('crash safety', () => {
 
   test('a master key that does not open a file leaves it untouched for a person to look at', async () => {
     const recordingId = randomUUID();
-    const writer = await createRecordingStore({ dataDir, masterKey: randomBytes(32) }).open({ recordingId, codec: 'PCMU', startedAt: new Date(), metadata: {} });
+    const writer = await createRecordingStore({ dataDir, masterKey: randomBytes(32) }).open({
+      recordingId,
+      codec: 'PCMU',
+      startedAt: new Date(),
+      metadata: {},
+    });
     await writer.append(audio(CHUNK_AUDIO_BYTES, 14));
     await writer.flush();
     const before = readFileSync(partialOf(recordingId));

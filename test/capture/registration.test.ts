@@ -5,7 +5,16 @@ import { loadLegalCalendar } from '../../infra/holidays';
 import type { LegalCalendar } from '../../domain/legal-period';
 import type { Logger } from '../../infra/logger';
 import { loadSettings } from '../../infra/settings';
-import { createRegistrar, fromFinishedCall, fromRecoveryReport, modeFor, RegistrationError, type CallToRegister, type Registrar, type Registration } from '../../capture/registration';
+import {
+  createRegistrar,
+  fromFinishedCall,
+  fromRecoveryReport,
+  modeFor,
+  RegistrationError,
+  type CallToRegister,
+  type Registrar,
+  type Registration,
+} from '../../capture/registration';
 import type { FinishedCall } from '../../capture/rtsp-server';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { modeAt } from '../../domain/recording';
@@ -76,10 +85,8 @@ describe.each(availableDrivers())('registration on %s', (driver) => {
   });
   afterAll(async () => db?.dispose());
 
-  const auditOf = (recordingId: string) =>
-    db.orm.em.fork().find(AuditEvent, { targetType: 'recording', targetId: recordingId }, { orderBy: { seq: 'asc' } });
-  const rowOf = (callId: string) =>
-    db.orm.em.fork().findOne(Recording, { callId }, { populate: ['wrappedKey', 'extension'] });
+  const auditOf = (recordingId: string) => db.orm.em.fork().find(AuditEvent, { targetType: 'recording', targetId: recordingId }, { orderBy: { seq: 'asc' } });
+  const rowOf = (callId: string) => db.orm.em.fork().findOne(Recording, { callId }, { populate: ['wrappedKey', 'extension'] });
 
   test('a finished call becomes a row with every field, an audit entry, and is handed on', async () => {
     const input = call({ notices: ['verbal:official', ANNOUNCEMENT] });
@@ -182,15 +189,19 @@ describe.each(availableDrivers())('registration on %s', (driver) => {
     const input = call();
     const { recording } = await registrar.register(input);
     const conflicts = registrar.stats.conflicts;
-    const error = await registrar.register({ ...input, sha256: randomBytes(32).toString('hex'), storageKey: '2026/11/26/other.rec' })
+    const error = await registrar
+      .register({ ...input, sha256: randomBytes(32).toString('hex'), storageKey: '2026/11/26/other.rec' })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RegistrationError);
     expect(error).toMatchObject({ code: 'CALL_ID_CONFLICT', callId: input.callId });
     expect(registrar.stats.conflicts).toBe(conflicts + 1);
     expect(loggedError(input.callId)?.fields).toMatchObject({ code: 'CALL_ID_CONFLICT' });
     const row = await rowOf(input.callId);
-    expect({ sha256: row?.sha256, storageKey: row?.storageKey, updatedAt: row?.updatedAt })
-      .toEqual({ sha256: input.sha256, storageKey: input.storageKey, updatedAt: recording.updatedAt });
+    expect({ sha256: row?.sha256, storageKey: row?.storageKey, updatedAt: row?.updatedAt }).toEqual({
+      sha256: input.sha256,
+      storageKey: input.storageKey,
+      updatedAt: recording.updatedAt,
+    });
     expect(await auditOf(recording.id)).toHaveLength(1);
   });
 
@@ -307,27 +318,57 @@ describe.each(availableDrivers())('registration on %s', (driver) => {
 describe('adapters', () => {
   test('a finished call from the RTSP server maps onto a registration', () => {
     const finished = {
-      recordingId: 'r', sessionId: 's', device: 'pbx', remoteAddress: '10.0.0.2', layout: 'two-party', endReason: 'teardown',
-      codec: 'PCMA', mode: 'full',
+      recordingId: 'r',
+      sessionId: 's',
+      device: 'pbx',
+      remoteAddress: '10.0.0.2',
+      layout: 'two-party',
+      endReason: 'teardown',
+      codec: 'PCMA',
+      mode: 'full',
       metadata: {
-        callId: 'c-1', extension: '1234', otherParty: '010', direction: 'internal',
-        startedAt: new Date('2026-11-26T00:00:00Z'), notices: [ANNOUNCEMENT],
+        callId: 'c-1',
+        extension: '1234',
+        otherParty: '010',
+        direction: 'internal',
+        startedAt: new Date('2026-11-26T00:00:00Z'),
+        notices: [ANNOUNCEMENT],
       },
       recording: { storageKey: 'k', wrappedKey: 'w', sha256: 'h', durationMs: 1_000, sizeBytes: 16_058, sampleFrames: 8_000 },
-      tracks: [], events: [],
+      tracks: [],
+      events: [],
       assembly: { frames: 0, paddedSamples: [0, 0], droppedSamples: 0, lostAfterFailure: 0, droppedEvents: 0, flushes: 0 },
     } satisfies FinishedCall;
     expect(fromFinishedCall(finished)).toEqual({
-      callId: 'c-1', extension: '1234', otherParty: '010', direction: 'internal', startedAt: finished.metadata.startedAt,
-      notices: [ANNOUNCEMENT], codec: 'PCMA', storageKey: 'k', wrappedKey: 'w', sha256: 'h', durationMs: 1_000,
-      sizeBytes: 16_058, recovered: false, mode: 'full',
+      callId: 'c-1',
+      extension: '1234',
+      otherParty: '010',
+      direction: 'internal',
+      startedAt: finished.metadata.startedAt,
+      notices: [ANNOUNCEMENT],
+      codec: 'PCMA',
+      storageKey: 'k',
+      wrappedKey: 'w',
+      sha256: 'h',
+      durationMs: 1_000,
+      sizeBytes: 16_058,
+      recovered: false,
+      mode: 'full',
     });
   });
 
   test('a recovery report without a call id is refused; a completed one is not marked recovered', () => {
     const base = {
-      recordingId: 'r', codec: 'PCMU' as const, startedAt: new Date(), droppedBytes: 0, storageKey: 'k', wrappedKey: 'w',
-      sha256: 'h', durationMs: 1, sizeBytes: 1, sampleFrames: 8,
+      recordingId: 'r',
+      codec: 'PCMU' as const,
+      startedAt: new Date(),
+      droppedBytes: 0,
+      storageKey: 'k',
+      wrappedKey: 'w',
+      sha256: 'h',
+      durationMs: 1,
+      sizeBytes: 1,
+      sampleFrames: 8,
     };
     expect(() => fromRecoveryReport({ ...base, outcome: 'recovered', metadata: {} })).toThrow(RegistrationError);
     const completed = fromRecoveryReport({ ...base, outcome: 'completed', metadata: { callId: 'c', direction: 'sideways' } });

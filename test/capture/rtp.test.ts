@@ -1,15 +1,7 @@
 import fc from 'fast-check';
 import { type Codec } from '../../domain/recording';
 import { SILENCE } from '../../capture/g711';
-import {
-  parseRtp,
-  parseTelephoneEvent,
-  RtpStreamReceiver,
-  serializeRtp,
-  type CallEvent,
-  type RtpPacket,
-  type RtpStreamOptions,
-} from '../../capture/rtp';
+import { parseRtp, parseTelephoneEvent, RtpStreamReceiver, serializeRtp, type CallEvent, type RtpPacket, type RtpStreamOptions } from '../../capture/rtp';
 
 const SSRC = 0x1234abcd;
 const PCMU = 0;
@@ -90,8 +82,16 @@ describe('parseRtp', () => {
     const bytes = hex('80 00 1f40 000003e8 1234abcd  fffefdfc');
     const packet = rtpPacket(bytes);
     expect(packet).toEqual({
-      kind: 'rtp', marker: false, payloadType: 0, sequenceNumber: 8000, timestamp: 1000, ssrc: SSRC,
-      csrcs: [], extension: undefined, paddingBytes: 0, payload: hex('fffefdfc'),
+      kind: 'rtp',
+      marker: false,
+      payloadType: 0,
+      sequenceNumber: 8000,
+      timestamp: 1000,
+      ssrc: SSRC,
+      csrcs: [],
+      extension: undefined,
+      paddingBytes: 0,
+      payload: hex('fffefdfc'),
     });
     expect(Buffer.from(serializeRtp(packet))).toEqual(Buffer.from(bytes));
   });
@@ -100,8 +100,16 @@ describe('parseRtp', () => {
     const bytes = hex('b2 88 ffff fffffff0 deadbeef  00000001 00000002  bede 0001 01020304  d5d5  000003');
     const packet = rtpPacket(bytes);
     expect(packet).toEqual({
-      kind: 'rtp', marker: true, payloadType: 8, sequenceNumber: 0xffff, timestamp: 0xfffffff0, ssrc: 0xdeadbeef,
-      csrcs: [1, 2], extension: { profile: 0xbede, data: hex('01020304') }, paddingBytes: 3, payload: hex('d5d5'),
+      kind: 'rtp',
+      marker: true,
+      payloadType: 8,
+      sequenceNumber: 0xffff,
+      timestamp: 0xfffffff0,
+      ssrc: 0xdeadbeef,
+      csrcs: [1, 2],
+      extension: { profile: 0xbede, data: hex('01020304') },
+      paddingBytes: 3,
+      payload: hex('d5d5'),
     });
     expect(Buffer.from(serializeRtp(packet))).toEqual(Buffer.from(bytes));
   });
@@ -156,7 +164,10 @@ describe('parseRtp', () => {
       ssrc: fc.nat({ max: 0xffffffff }),
       csrcs: fc.array(fc.nat({ max: 0xffffffff }), { maxLength: 15 }),
       extension: fc.option(
-        fc.record({ profile: fc.integer({ min: 0, max: 0xffff }), data: fc.uint8Array({ maxLength: 8 }).map((data) => data.subarray(0, data.length - (data.length % 4))) }),
+        fc.record({
+          profile: fc.integer({ min: 0, max: 0xffff }),
+          data: fc.uint8Array({ maxLength: 8 }).map((data) => data.subarray(0, data.length - (data.length % 4))),
+        }),
         { nil: undefined },
       ),
       paddingBytes: fc.integer({ min: 0, max: 255 }),
@@ -301,7 +312,11 @@ describe('RtpStreamReceiver', () => {
     const { rx, send, output, events } = receiver();
     const before = stream(5);
     const event = (seq: number, end: boolean, duration: number): Sent => ({
-      seq, ts: 50_000 + 800, payloadType: TELEPHONE_EVENT, payload: dtmf(5, end, duration), arrivalMs: 100 + duration / 8,
+      seq,
+      ts: 50_000 + 800,
+      payloadType: TELEPHONE_EVENT,
+      payload: dtmf(5, end, duration),
+      arrivalMs: 100 + duration / 8,
     });
     const after = stream(3, { seq: 1011, ts: 50_000 + 800 + 640, startMs: 180 });
     send(...before, event(1005, false, 160), event(1006, false, 320), event(1007, false, 480));
@@ -318,14 +333,21 @@ describe('RtpStreamReceiver', () => {
     send(star(true), star(true), star(true));
     send({ seq: 2, ts: 800, payloadType: TELEPHONE_EVENT, payload: dtmf(11, true, 400), arrivalMs: 100 });
     rx.flush();
-    expect(events.map((event) => [event.digit, event.ended])).toEqual([['*', true], ['#', true]]);
+    expect(events.map((event) => [event.digit, event.ended])).toEqual([
+      ['*', true],
+      ['#', true],
+    ]);
     expect(rx.stats).toMatchObject({ events: 2, duplicates: 2 });
   });
 
   test('an event whose end never arrives is reported unended by the next event and by the flush', () => {
     const { rx, send, events } = receiver();
     const event = (seq: number, ts: number, id: number): Sent => ({
-      seq, ts, payloadType: TELEPHONE_EVENT, payload: dtmf(id, false, 320), arrivalMs: ts / 8,
+      seq,
+      ts,
+      payloadType: TELEPHONE_EVENT,
+      payload: dtmf(id, false, 320),
+      arrivalMs: ts / 8,
     });
     send(event(1, 0, 1), event(2, 1_000, 16));
     rx.flush();
@@ -497,7 +519,7 @@ describe('RtpStreamReceiver', () => {
    */
   function jittered(packets: readonly Sent[], window: number, delays: readonly number[], duplicates: readonly number[]): Sent[] {
     const start = (packets[0] as Sent).seq;
-    const keyed = packets.map((packet, i) => ({ packet, key: i === 0 ? -1 : packet.seq - start + (delays[i] ?? 0) % (window + 1) }));
+    const keyed = packets.map((packet, i) => ({ packet, key: i === 0 ? -1 : packet.seq - start + ((delays[i] ?? 0) % (window + 1)) }));
     duplicates.forEach((d, k) => {
       const packet = packets[d % packets.length] as Sent;
       keyed.push({ packet, key: packet.seq - start + (delays[k] ?? 0) });
@@ -539,7 +561,14 @@ describe('RtpStreamReceiver', () => {
           const [first, last] = [keptIndices[0], keptIndices[keptIndices.length - 1]];
           fc.pre(first !== undefined && last !== undefined);
           const { rx, send, output } = receiver({ codec, payloadType, jitterPackets: window });
-          send(...jittered(keptIndices.map((i) => typed[i] as Sent), window, delays, []));
+          send(
+            ...jittered(
+              keptIndices.map((i) => typed[i] as Sent),
+              window,
+              delays,
+              [],
+            ),
+          );
           rx.flush();
 
           const expected = typed.map((packet, i) => (dropped[i] ? silence(packet.payload.length, codec) : packet.payload));
@@ -557,11 +586,20 @@ describe('RtpStreamReceiver', () => {
   test('property: any datagrams, valid or not, never make the receiver throw', () => {
     const valid = anyStream.map((packets) => packets.map(datagram));
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.uint8Array({ maxLength: 64 }), valid.map((list) => list[0] as Uint8Array)), { maxLength: 50 }), (datagrams) => {
-        const { rx } = receiver({ jitterPackets: 3 });
-        datagrams.forEach((bytes, i) => rx.push(bytes, i * 20));
-        rx.flush();
-      }),
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.uint8Array({ maxLength: 64 }),
+            valid.map((list) => list[0] as Uint8Array),
+          ),
+          { maxLength: 50 },
+        ),
+        (datagrams) => {
+          const { rx } = receiver({ jitterPackets: 3 });
+          datagrams.forEach((bytes, i) => rx.push(bytes, i * 20));
+          rx.flush();
+        },
+      ),
       { numRuns: 300 },
     );
   });

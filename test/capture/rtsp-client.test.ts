@@ -31,7 +31,9 @@ const gstFound =
   spawnSync(GST_PYTHON, ['-c', "import gi; gi.require_version('GstRtspServer', '1.0'); from gi.repository import GstRtspServer"]).status === 0 &&
   spawnSync('gst-inspect-1.0', ['mulawenc']).status === 0;
 if (!gstFound && (process.env.REQUIRE_ALL_SUITES || process.env.CI)) {
-  throw new Error(`GStreamer's RTSP server is not usable from ${GST_PYTHON}: the pull suite cannot run (Debian packages gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gir1.2-gst-rtsp-server-1.0 python3-gi)`);
+  throw new Error(
+    `GStreamer's RTSP server is not usable from ${GST_PYTHON}: the pull suite cannot run (Debian packages gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gir1.2-gst-rtsp-server-1.0 python3-gi)`,
+  );
 }
 const describeWithGst = gstFound ? describe : describe.skip;
 
@@ -96,10 +98,11 @@ async function relay(target: number): Promise<{ port: number; sent: () => string
     port: (server.address() as net.AddressInfo).port,
     sent: () => sent,
     cut,
-    stop: () => new Promise<void>((resolve) => {
-      cut();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        cut();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -151,7 +154,10 @@ describe('pushing calls to our RTSP server', () => {
       endReason: 'teardown',
       sessionId: result.sessionId,
       metadata: { callId, extension: '2150', otherParty: '010-1234-5678', direction: 'inbound', startedAt, notices: ['announcement:played'] },
-      tracks: [{ party: 'official', transport }, { party: 'other', transport }],
+      tracks: [
+        { party: 'official', transport },
+        { party: 'other', transport },
+      ],
     });
     for (const track of call.tracks) expect(track.stats).toMatchObject({ received: CALL_MS / 20, lost: 0, late: 0, duplicates: 0 });
 
@@ -172,14 +178,25 @@ describe('pushing calls to our RTSP server', () => {
 
   test('a wrong password fails as unauthorized, a refused ANNOUNCE with its status, a closed port as connection', async () => {
     const options = {
-      transport: 'tcp' as const, logger, codec: 'PCMU' as const, durationMs: 200,
-      metadata: { callId: 'push-refused', notices: [] }, audio: () => new Uint8Array(SAMPLES_PER_PACKET),
+      transport: 'tcp' as const,
+      logger,
+      codec: 'PCMU' as const,
+      durationMs: 200,
+      metadata: { callId: 'push-refused', notices: [] },
+      audio: () => new Uint8Array(SAMPLES_PER_PACKET),
     };
-    await expect(pushCall({ ...options, url: url('push-refused'), credentials: { ...DEVICE, password: 'wrong' } }))
-      .rejects.toMatchObject({ name: 'RtspClientError', code: 'unauthorized', method: 'OPTIONS', status: 401 });
+    await expect(pushCall({ ...options, url: url('push-refused'), credentials: { ...DEVICE, password: 'wrong' } })).rejects.toMatchObject({
+      name: 'RtspClientError',
+      code: 'unauthorized',
+      method: 'OPTIONS',
+      status: 401,
+    });
     // The URL names another call than the SDP: the server refuses to guess (451).
-    await expect(pushCall({ ...options, url: url('another-call'), credentials: DEVICE }))
-      .rejects.toMatchObject({ code: 'status', method: 'ANNOUNCE', status: 451 });
+    await expect(pushCall({ ...options, url: url('another-call'), credentials: DEVICE })).rejects.toMatchObject({
+      code: 'status',
+      method: 'ANNOUNCE',
+      status: 451,
+    });
     const closed = await freePort();
     const error: unknown = await pushCall({ ...options, url: `rtsp://127.0.0.1:${closed}/calls/x`, credentials: DEVICE }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RtspClientError);
@@ -196,7 +213,7 @@ function pcm(codec: Codec, channel: Buffer): number[] {
 /** Zero crossings per second ≈ twice the frequency of a pure tone. */
 function toneHz(samples: number[]): number {
   let crossings = 0;
-  for (let index = 1; index < samples.length; index++) if (((samples[index - 1] as number) < 0) !== ((samples[index] as number) < 0)) crossings++;
+  for (let index = 1; index < samples.length; index++) if ((samples[index - 1] as number) < 0 !== (samples[index] as number) < 0) crossings++;
   return crossings / 2 / (samples.length / 8000);
 }
 
@@ -233,7 +250,14 @@ describeWithGst('pulling from a GStreamer RTSP server', () => {
   }
 
   test.each(['udp', 'tcp'] as const)('over %s: the tone is recorded, non-silent, at 440 Hz, without loss', async (transport) => {
-    const result = await pullCall({ url: `rtsp://127.0.0.1:${gstPort}/call`, transport, logger, store, durationMs: CALL_MS, metadata: { callId: `pull-${transport}`, extension: '2150' } });
+    const result = await pullCall({
+      url: `rtsp://127.0.0.1:${gstPort}/call`,
+      transport,
+      logger,
+      store,
+      durationMs: CALL_MS,
+      metadata: { callId: `pull-${transport}`, extension: '2150' },
+    });
     expect(result).toMatchObject({ endReason: 'duration', reconnects: 0, metadata: { callId: `pull-${transport}`, extension: '2150' } });
     expect(result.tracks[0]?.stats).toMatchObject({ lost: 0 });
     expect(result.tracks[0]?.stats.received).toBeGreaterThan(CALL_MS / 20 / 2);
@@ -249,7 +273,11 @@ describeWithGst('pulling from a GStreamer RTSP server', () => {
     const durationMs = 3000;
     setTimeout(proxy.cut, 1000);
     const result = await pullCall({
-      url: `rtsp://127.0.0.1:${proxy.port}/call`, transport: 'tcp', logger, store, durationMs,
+      url: `rtsp://127.0.0.1:${proxy.port}/call`,
+      transport: 'tcp',
+      logger,
+      store,
+      durationMs,
       reconnect: { attempts: 3, initialDelayMs: 100, maxDelayMs: 400 },
     });
     await proxy.stop();
@@ -266,7 +294,10 @@ describeWithGst('pulling from a GStreamer RTSP server', () => {
     const proxy = await relay(gstPort);
     setTimeout(() => void proxy.stop(), 1000);
     const result = await pullCall({
-      url: `rtsp://127.0.0.1:${proxy.port}/call`, transport: 'tcp', logger, store,
+      url: `rtsp://127.0.0.1:${proxy.port}/call`,
+      transport: 'tcp',
+      logger,
+      store,
       reconnect: { attempts: 2, initialDelayMs: 50, maxDelayMs: 100 },
     });
     expect(result).toMatchObject({ endReason: 'gave-up', reconnects: 0, error: { code: 'connection', method: 'connect' } });
@@ -275,8 +306,11 @@ describeWithGst('pulling from a GStreamer RTSP server', () => {
   });
 
   test('a stream that does not exist is refused with its status, and nothing is recorded', async () => {
-    await expect(pullCall({ url: `rtsp://127.0.0.1:${gstPort}/no-such-call`, transport: 'udp', logger, store }))
-      .rejects.toMatchObject({ code: 'status', method: 'DESCRIBE', status: 404 });
+    await expect(pullCall({ url: `rtsp://127.0.0.1:${gstPort}/no-such-call`, transport: 'udp', logger, store })).rejects.toMatchObject({
+      code: 'status',
+      method: 'DESCRIBE',
+      status: 404,
+    });
   });
 });
 
@@ -298,8 +332,15 @@ interface Script {
 }
 
 const track = (party: Party | undefined, index: number, fields: Partial<SdpTrackFields> = {}): SdpTrackFields => ({
-  port: 0, codec: 'PCMU', payloadType: 0, telephoneEventPayloadType: undefined, ptimeMs: 20, direction: 'sendonly',
-  party, control: `track${index + 1}`, ...fields,
+  port: 0,
+  codec: 'PCMU',
+  payloadType: 0,
+  telephoneEventPayloadType: undefined,
+  ptimeMs: 20,
+  direction: 'sendonly',
+  party,
+  control: `track${index + 1}`,
+  ...fields,
 });
 
 /**
@@ -321,14 +362,23 @@ async function scriptedServer(script: Script): Promise<{ url: string; connection
       for (let end = buffered.indexOf('\r\n\r\n'); end >= 0; end = buffered.indexOf('\r\n\r\n')) {
         const [requestLine = '', ...lines] = buffered.slice(0, end).split('\r\n');
         buffered = buffered.slice(end + 4);
-        const header = (name: string) => lines.find((line) => line.toLowerCase().startsWith(`${name}:`))?.slice(name.length + 1).trim() ?? '';
+        const header = (name: string) =>
+          lines
+            .find((line) => line.toLowerCase().startsWith(`${name}:`))
+            ?.slice(name.length + 1)
+            .trim() ?? '';
         const method = requestLine.split(' ')[0];
         const answer = (headers: string, body = '') =>
-          socket.write(`RTSP/1.0 200 OK\r\nCSeq: ${header('cseq')}\r\nSession: fake;timeout=60\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+          socket.write(
+            `RTSP/1.0 200 OK\r\nCSeq: ${header('cseq')}\r\nSession: fake;timeout=60\r\n${headers}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+          );
         if (method === 'DESCRIBE') {
           const sdp = formatSdp({
             origin: { username: '-', sessionId: '1', sessionVersion: '1', addressType: 'IP4', address: '127.0.0.1' },
-            sessionName: 'call', control: '*', metadata: { notices: [] }, tracks: script.tracks(index),
+            sessionName: 'call',
+            control: '*',
+            metadata: { notices: [] },
+            tracks: script.tracks(index),
           });
           answer(`Content-Base: rtsp://127.0.0.1:${(server.address() as net.AddressInfo).port}/call/\r\nContent-Type: application/sdp\r\n`, sdp);
         } else if (method === 'SETUP') {
@@ -347,17 +397,25 @@ async function scriptedServer(script: Script): Promise<{ url: string; connection
   return {
     url: `rtsp://127.0.0.1:${(server.address() as net.AddressInfo).port}/call`,
     connections,
-    stop: () => new Promise<void>((resolve) => {
-      sockets.forEach((socket) => socket.destroy());
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        sockets.forEach((socket) => socket.destroy());
+        server.close(() => resolve());
+      }),
   };
 }
 
 /** A 20 ms PCMU packet of one source; the same numbers from every session, as a restarted appliance would send. */
-const rtp = (index: number): Buffer => Buffer.from(serializeRtp({
-  payloadType: 0, sequenceNumber: 100 + index, timestamp: 8000 + index * SAMPLES_PER_PACKET, ssrc: 0x5eed, payload: new Uint8Array(SAMPLES_PER_PACKET).fill(0x2a),
-}));
+const rtp = (index: number): Buffer =>
+  Buffer.from(
+    serializeRtp({
+      payloadType: 0,
+      sequenceNumber: 100 + index,
+      timestamp: 8000 + index * SAMPLES_PER_PACKET,
+      ssrc: 0x5eed,
+      payload: new Uint8Array(SAMPLES_PER_PACKET).fill(0x2a),
+    }),
+  );
 
 async function udpSocket(address: string, port = 0): Promise<dgram.Socket> {
   const socket = dgram.createSocket('udp4');
@@ -371,7 +429,11 @@ describe('pulling from scripted RTSP servers', () => {
     const delays = [50, 100, 200, 300];
     const started = performance.now();
     const result = await pullCall({
-      url: server.url, transport: 'tcp', logger, store, mediaTimeoutMs: 60_000,
+      url: server.url,
+      transport: 'tcp',
+      logger,
+      store,
+      mediaTimeoutMs: 60_000,
       reconnect: { attempts: delays.length, initialDelayMs: 50, maxDelayMs: 300 },
     });
     const elapsed = performance.now() - started;
@@ -391,7 +453,11 @@ describe('pulling from scripted RTSP servers', () => {
     const server = await scriptedServer({ tracks: () => [track(undefined, 0)], afterPlay: ({ socket }) => socket.end() });
     const started = performance.now();
     const result = await pullCall({
-      url: server.url, transport: 'tcp', logger, store, mediaTimeoutMs: 600,
+      url: server.url,
+      transport: 'tcp',
+      logger,
+      store,
+      mediaTimeoutMs: 600,
       reconnect: { attempts: 1000, initialDelayMs: 20, maxDelayMs: 20, total: 1000 },
     });
     await server.stop();
@@ -406,7 +472,11 @@ describe('pulling from scripted RTSP servers', () => {
       afterPlay: ({ socket }) => setTimeout(() => socket.end(formatInterleaved(0, rtp(0))), 50),
     });
     const result = await pullCall({
-      url: server.url, transport: 'tcp', logger, store, mediaTimeoutMs: 60_000,
+      url: server.url,
+      transport: 'tcp',
+      logger,
+      store,
+      mediaTimeoutMs: 60_000,
       reconnect: { attempts: 2, initialDelayMs: 20, maxDelayMs: 20, total: 5 },
     });
     await server.stop();
@@ -427,7 +497,11 @@ describe('pulling from scripted RTSP servers', () => {
       afterPlay: ({ socket }) => socket.end(),
     });
     const result = await pullCall({
-      url: server.url, transport: 'tcp', logger, store, mediaTimeoutMs: 60_000,
+      url: server.url,
+      transport: 'tcp',
+      logger,
+      store,
+      mediaTimeoutMs: 60_000,
       reconnect: { attempts: 5, initialDelayMs: 20, maxDelayMs: 20 },
     });
     await server.stop();
@@ -463,52 +537,64 @@ describe('pulling from scripted RTSP servers', () => {
     expect(result.tracks[0]?.stats).toMatchObject({ received: 10, rtcp: 1 });
   });
 
-  test.each(['tcp', 'udp'] as const)('over %s an exception while handling media fails the connection, not the process; the pull reconnects', async (transport) => {
-    const rtpSocket = await udpSocket('127.0.0.1');
-    const server = await scriptedServer({
-      tracks: () => [track(undefined, 0)],
-      serverPorts: [rtpSocket.address().port, rtpSocket.address().port + 1],
-      afterPlay: ({ socket, clientPorts: [clientPort = 0] }) => {
-        setTimeout(() => {
-          for (let index = 0; index < 20; index++) {
-            if (transport === 'tcp') socket.write(formatInterleaved(0, rtp(index)));
-            else rtpSocket.send(rtp(index), clientPort, '127.0.0.1');
-          }
-        }, 300);
-      },
-    });
-    // The first audio handed to the writer throws where it is called: inside the socket's handler.
-    let thrown = 0;
-    const failing: RecordingStore = {
-      ...store,
-      open: async (call) => {
-        const writer = await store.open(call);
-        const wrapped: RecordingWriter = {
-          recordingId: writer.recordingId, storageKey: writer.storageKey, wrappedKey: writer.wrappedKey,
-          append: (stereo) => {
-            if (thrown++ === 0) throw new Error('append failed before it could reject');
-            return writer.append(stereo);
-          },
-          flush: () => writer.flush(),
-          finish: () => writer.finish(),
-        };
-        return wrapped;
-      },
-    };
-    const logged: string[] = [];
-    const recording: Logger = {
-      debug: () => undefined, info: () => undefined, warn: () => undefined,
-      error: (message) => void logged.push(message), child: () => recording,
-    };
-    const result = await pullCall({
-      url: server.url, transport, logger: recording, store: failing, durationMs: 1500,
-      reconnect: { attempts: 3, initialDelayMs: 20, maxDelayMs: 20 },
-    });
-    await server.stop();
-    rtpSocket.close();
-    expect(thrown).toBeGreaterThan(1);
-    expect(logged).toEqual([transport === 'tcp' ? 'handling data from the rtsp server failed' : 'handling a datagram failed']);
-    expect(result).toMatchObject({ endReason: 'duration', reconnects: 1 });
-    expect(server.connections).toHaveLength(2);
-  });
+  test.each(['tcp', 'udp'] as const)(
+    'over %s an exception while handling media fails the connection, not the process; the pull reconnects',
+    async (transport) => {
+      const rtpSocket = await udpSocket('127.0.0.1');
+      const server = await scriptedServer({
+        tracks: () => [track(undefined, 0)],
+        serverPorts: [rtpSocket.address().port, rtpSocket.address().port + 1],
+        afterPlay: ({ socket, clientPorts: [clientPort = 0] }) => {
+          setTimeout(() => {
+            for (let index = 0; index < 20; index++) {
+              if (transport === 'tcp') socket.write(formatInterleaved(0, rtp(index)));
+              else rtpSocket.send(rtp(index), clientPort, '127.0.0.1');
+            }
+          }, 300);
+        },
+      });
+      // The first audio handed to the writer throws where it is called: inside the socket's handler.
+      let thrown = 0;
+      const failing: RecordingStore = {
+        ...store,
+        open: async (call) => {
+          const writer = await store.open(call);
+          const wrapped: RecordingWriter = {
+            recordingId: writer.recordingId,
+            storageKey: writer.storageKey,
+            wrappedKey: writer.wrappedKey,
+            append: (stereo) => {
+              if (thrown++ === 0) throw new Error('append failed before it could reject');
+              return writer.append(stereo);
+            },
+            flush: () => writer.flush(),
+            finish: () => writer.finish(),
+          };
+          return wrapped;
+        },
+      };
+      const logged: string[] = [];
+      const recording: Logger = {
+        debug: () => undefined,
+        info: () => undefined,
+        warn: () => undefined,
+        error: (message) => void logged.push(message),
+        child: () => recording,
+      };
+      const result = await pullCall({
+        url: server.url,
+        transport,
+        logger: recording,
+        store: failing,
+        durationMs: 1500,
+        reconnect: { attempts: 3, initialDelayMs: 20, maxDelayMs: 20 },
+      });
+      await server.stop();
+      rtpSocket.close();
+      expect(thrown).toBeGreaterThan(1);
+      expect(logged).toEqual([transport === 'tcp' ? 'handling data from the rtsp server failed' : 'handling a datagram failed']);
+      expect(result).toMatchObject({ endReason: 'duration', reconnects: 1 });
+      expect(server.connections).toHaveLength(2);
+    },
+  );
 });

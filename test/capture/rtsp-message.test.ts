@@ -71,18 +71,19 @@ test('a header block that never ends is refused once it passes the limit, not bu
   const parser = new RtspParser();
   parser.push(Buffer.from('OPTIONS * RTSP/1.0\r\n'));
   expect(() => {
-    for (let index = 0; index < 100; index += 1) parser.push(Buffer.from('X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'));
+    for (let index = 0; index < 100; index += 1)
+      parser.push(Buffer.from('X-Filler: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'));
   }).toThrow(RtspParseError);
 });
 
 test('any split of a valid stream gives the same messages (property)', () => {
   const message = fc.oneof(
-    fc.record({ channel: fc.integer({ min: 0, max: 255 }), data: fc.uint8Array({ maxLength: 300 }) }).map(({ channel, data }) =>
-      formatInterleaved(channel, Buffer.from(data)),
-    ),
-    fc.record({ cseq: fc.nat(), body: fc.uint8Array({ maxLength: 200 }) }).map(({ cseq, body }) =>
-      formatRequest('ANNOUNCE', 'rtsp://127.0.0.1/c', { CSeq: cseq }, Buffer.from(body)),
-    ),
+    fc
+      .record({ channel: fc.integer({ min: 0, max: 255 }), data: fc.uint8Array({ maxLength: 300 }) })
+      .map(({ channel, data }) => formatInterleaved(channel, Buffer.from(data))),
+    fc
+      .record({ cseq: fc.nat(), body: fc.uint8Array({ maxLength: 200 }) })
+      .map(({ cseq, body }) => formatRequest('ANNOUNCE', 'rtsp://127.0.0.1/c', { CSeq: cseq }, Buffer.from(body))),
     fc.nat().map((cseq) => formatResponse(200, { CSeq: cseq })),
   );
   fc.assert(
@@ -90,7 +91,12 @@ test('any split of a valid stream gives the same messages (property)', () => {
       const bytes = Buffer.concat(messages);
       const whole = parseAll(bytes);
       expect(whole).toHaveLength(messages.length);
-      expect(parseAll(bytes, cuts.map((cut) => cut % (bytes.length + 1)))).toEqual(whole);
+      expect(
+        parseAll(
+          bytes,
+          cuts.map((cut) => cut % (bytes.length + 1)),
+        ),
+      ).toEqual(whole);
     }),
     { numRuns: 300 },
   );
@@ -110,13 +116,23 @@ test('arbitrary bytes never crash the parser: a message, nothing yet, or an Rtsp
 });
 
 test('Transport headers: UDP client ports, TCP interleaved channels, multicast and junk skipped', () => {
-  expect(parseTransport('RTP/AVP;unicast;client_port=5000-5001;mode=record')).toEqual({ protocol: 'udp', clientPorts: [5000, 5001], serverPorts: undefined, mode: 'record' });
+  expect(parseTransport('RTP/AVP;unicast;client_port=5000-5001;mode=record')).toEqual({
+    protocol: 'udp',
+    clientPorts: [5000, 5001],
+    serverPorts: undefined,
+    mode: 'record',
+  });
   expect(parseTransport('RTP/AVP/TCP;unicast;interleaved=2-3;mode="RECORD"')).toEqual({ protocol: 'tcp', interleaved: [2, 3], mode: 'record' });
   expect(parseTransport('RTP/AVP;multicast;port=6000-6001, RTP/AVP/TCP;interleaved=0-1')).toMatchObject({ protocol: 'tcp', mode: 'play' });
   for (const junk of ['', 'RTP/AVP;client_port=0-1', 'RTP/AVP;client_port=70000-70001', 'RTP/AVP/TCP;interleaved=300-301', 'RAW/RAW/UDP;client_port=1-2']) {
     expect(parseTransport(junk)).toBeUndefined();
   }
-  const udp = { protocol: 'udp' as const, clientPorts: [5000, 5001] as [number, number], serverPorts: [6000, 6001] as [number, number], mode: 'record' as const };
+  const udp = {
+    protocol: 'udp' as const,
+    clientPorts: [5000, 5001] as [number, number],
+    serverPorts: [6000, 6001] as [number, number],
+    mode: 'record' as const,
+  };
   expect(parseTransport(formatTransport(udp))).toEqual(udp);
 });
 

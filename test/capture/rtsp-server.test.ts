@@ -92,7 +92,22 @@ function pushUrl(port: number, callId: string, query = '', credentials = `${DEVI
 }
 
 function push(url: string, codec: Codec, transport: 'udp' | 'tcp') {
-  return ffmpeg(['-re', '-i', wavFile, '-c:a', codec === 'PCMU' ? 'pcm_mulaw' : 'pcm_alaw', '-ar', '8000', '-ac', '1', '-f', 'rtsp', '-rtsp_transport', transport, url]);
+  return ffmpeg([
+    '-re',
+    '-i',
+    wavFile,
+    '-c:a',
+    codec === 'PCMU' ? 'pcm_mulaw' : 'pcm_alaw',
+    '-ar',
+    '8000',
+    '-ac',
+    '1',
+    '-f',
+    'rtsp',
+    '-rtsp_transport',
+    transport,
+    url,
+  ]);
 }
 
 async function expectExactRecording(call: FinishedCall, codec: Codec): Promise<void> {
@@ -180,7 +195,11 @@ describeWithFfmpeg('RTSP server with ffmpeg pushing calls', () => {
   ] as const)('%s over %s is stored exactly, with the metadata from the URL', async (codec, transport) => {
     const callId = `call-${codec}-${transport}`;
     const finished = finishedCall(server, callId);
-    const result = await push(pushUrl(server.port, callId, '?extension=2150&other-party=010-1234-5678&direction=inbound&notice=announcement:played'), codec, transport);
+    const result = await push(
+      pushUrl(server.port, callId, '?extension=2150&other-party=010-1234-5678&direction=inbound&notice=announcement:played'),
+      codec,
+      transport,
+    );
     expect(result).toEqual({ code: 0, stderr: '' });
     const call = await finished;
     expect(call.metadata).toMatchObject({ callId, extension: '2150', otherParty: '010-1234-5678', direction: 'inbound', notices: ['announcement:played'] });
@@ -334,10 +353,13 @@ describe('RTSP server against hostile input', () => {
         }
         sent.malformed += PER_SENDER;
         sent.foreign += 2 * PER_SENDER;
-        await eventually(() => {
-          const now = server.stats;
-          return now.udpForeign - before.udpForeign >= sent.foreign && now.rtp.malformed - before.rtp.malformed >= sent.malformed;
-        }, { within: '10s', every: 1, what: `burst ${burst} of the flood read by the server` });
+        await eventually(
+          () => {
+            const now = server.stats;
+            return now.udpForeign - before.udpForeign >= sent.foreign && now.rtp.malformed - before.rtp.malformed >= sent.malformed;
+          },
+          { within: '10s', every: 1, what: `burst ${burst} of the flood read by the server` },
+        );
       }
       expect(sent).toEqual({ foreign: 4000, malformed: 2000 });
       expect(await pushing).toEqual({ code: 0, stderr: '' });
@@ -375,7 +397,9 @@ describe('RTSP server session timeout', () => {
       // Half a second of audio, sent at once (timestamps place it), then silence on the wire.
       for (let packet = 0; packet < 25; packet++) {
         const payload = new Uint8Array(160).fill(packet);
-        client.socket.write(formatInterleaved(0, Buffer.from(serializeRtp({ payloadType: 0, sequenceNumber: packet, timestamp: packet * 160, ssrc: 7, payload }))));
+        client.socket.write(
+          formatInterleaved(0, Buffer.from(serializeRtp({ payloadType: 0, sequenceNumber: packet, timestamp: packet * 160, ssrc: 7, payload }))),
+        );
       }
       const call = await finished;
       expect(call.endReason).toBe('timeout');

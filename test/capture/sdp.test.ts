@@ -86,11 +86,13 @@ function refusal(result: SdpParseResult) {
 }
 
 /** Replaces the line starting with `prefix` (the first one, or the nth) by `lines`. */
-const replacing = (prefix: string, ...lines: string[]) => (all: string[]): string[] => {
-  const index = all.findIndex((line) => line.startsWith(prefix));
-  if (index < 0) throw new Error(`no line ${prefix}`);
-  return [...all.slice(0, index), ...lines, ...all.slice(index + 1)];
-};
+const replacing =
+  (prefix: string, ...lines: string[]) =>
+  (all: string[]): string[] => {
+    const index = all.findIndex((line) => line.startsWith(prefix));
+    if (index < 0) throw new Error(`no line ${prefix}`);
+    return [...all.slice(0, index), ...lines, ...all.slice(index + 1)];
+  };
 
 describe('parseSdp', () => {
   test('ffmpeg ANNOUNCE: static PCMU without rtpmap, relative control under the request URL', () => {
@@ -100,10 +102,19 @@ describe('parseSdp', () => {
       sessionName: 'No Name',
       control: undefined,
       metadata: { notices: [] },
-      tracks: [{
-        port: 0, codec: 'PCMU', payloadType: 0, telephoneEventPayloadType: undefined, ptimeMs: undefined,
-        direction: 'sendrecv', party: undefined, control: 'streamid=0', controlUrl: 'rtsp://127.0.0.1:8554/calls/abc/streamid=0',
-      }],
+      tracks: [
+        {
+          port: 0,
+          codec: 'PCMU',
+          payloadType: 0,
+          telephoneEventPayloadType: undefined,
+          ptimeMs: undefined,
+          direction: 'sendrecv',
+          party: undefined,
+          control: 'streamid=0',
+          controlUrl: 'rtsp://127.0.0.1:8554/calls/abc/streamid=0',
+        },
+      ],
     });
   });
 
@@ -125,12 +136,26 @@ describe('parseSdp', () => {
     });
     expect(description.tracks).toEqual([
       {
-        port: 0, codec: 'PCMU', payloadType: 0, telephoneEventPayloadType: 101, ptimeMs: 20, direction: 'sendonly',
-        party: 'official', control: 'trackID=1', controlUrl: 'rtsp://10.0.0.9/calls/4f1c2a/trackID=1',
+        port: 0,
+        codec: 'PCMU',
+        payloadType: 0,
+        telephoneEventPayloadType: 101,
+        ptimeMs: 20,
+        direction: 'sendonly',
+        party: 'official',
+        control: 'trackID=1',
+        controlUrl: 'rtsp://10.0.0.9/calls/4f1c2a/trackID=1',
       },
       {
-        port: 0, codec: 'PCMA', payloadType: 8, telephoneEventPayloadType: 101, ptimeMs: undefined, direction: 'recvonly',
-        party: 'other', control: 'rtsp://10.0.0.9/calls/4f1c2a/trackID=2', controlUrl: 'rtsp://10.0.0.9/calls/4f1c2a/trackID=2',
+        port: 0,
+        codec: 'PCMA',
+        payloadType: 8,
+        telephoneEventPayloadType: 101,
+        ptimeMs: undefined,
+        direction: 'recvonly',
+        party: 'other',
+        control: 'rtsp://10.0.0.9/calls/4f1c2a/trackID=2',
+        controlUrl: 'rtsp://10.0.0.9/calls/4f1c2a/trackID=2',
       },
     ]);
   });
@@ -144,7 +169,20 @@ describe('parseSdp', () => {
   });
 
   test('a dynamic payload type may carry PCMU; telephone-event at another clock rate is ignored', () => {
-    const description = accepted(parseSdp(pbx(replacing('m=audio 0 RTP/AVP 0 101', 'm=audio 0 RTP/AVP 111 96 100 101', 'a=rtpmap:111 opus/48000/2', 'a=rtpmap:96 pcmu/8000', 'a=rtpmap:100 telephone-event/48000')), { baseUrl: PBX_BASE }));
+    const description = accepted(
+      parseSdp(
+        pbx(
+          replacing(
+            'm=audio 0 RTP/AVP 0 101',
+            'm=audio 0 RTP/AVP 111 96 100 101',
+            'a=rtpmap:111 opus/48000/2',
+            'a=rtpmap:96 pcmu/8000',
+            'a=rtpmap:100 telephone-event/48000',
+          ),
+        ),
+        { baseUrl: PBX_BASE },
+      ),
+    );
     expect(description.tracks[0]).toMatchObject({ codec: 'PCMU', payloadType: 96, telephoneEventPayloadType: 101 });
   });
 
@@ -209,16 +247,32 @@ describe('parseSdp', () => {
 
   test('the line at fault is named', () => {
     expect(refusal(parseSdp(pbx(replacing('a=x-gm-direction', 'a=x-gm-direction:sideways')), { baseUrl: PBX_BASE }))).toEqual({
-      code: 'INVALID_METADATA', detail: 'a=x-gm-direction must be inbound, outbound or internal', line: 8,
+      code: 'INVALID_METADATA',
+      detail: 'a=x-gm-direction must be inbound, outbound or internal',
+      line: 8,
     });
   });
 
   test('oversized descriptions are refused before they are read', () => {
     const base = { baseUrl: PBX_BASE };
     const padding = Array.from({ length: 200 }, (_, i) => `a=x-filler-${i}:${'x'.repeat(90)}`);
-    expect(refusal(parseSdp(pbx((lines) => [...lines, ...padding]), base)).code).toBe('TOO_LARGE');
+    expect(
+      refusal(
+        parseSdp(
+          pbx((lines) => [...lines, ...padding]),
+          base,
+        ),
+      ).code,
+    ).toBe('TOO_LARGE');
     expect(refusal(parseSdp(Buffer.alloc(SDP_LIMITS.maxBytes + 1, 0x61), base)).code).toBe('TOO_LARGE');
-    expect(refusal(parseSdp(pbx((lines) => [...lines, ...Array.from({ length: SDP_LIMITS.maxLines }, () => 'a=x')]), base)).code).toBe('TOO_LARGE');
+    expect(
+      refusal(
+        parseSdp(
+          pbx((lines) => [...lines, ...Array.from({ length: SDP_LIMITS.maxLines }, () => 'a=x')]),
+          base,
+        ),
+      ).code,
+    ).toBe('TOO_LARGE');
     expect(refusal(parseSdp(pbx(replacing('s=call', `s=${'x'.repeat(SDP_LIMITS.maxLineLength)}`)), base)).code).toBe('TOO_LARGE');
     // Multi-byte text counts in bytes, not characters.
     expect(refusal(parseSdp(`v=0\n${'가'.repeat(SDP_LIMITS.maxBytes / 3)}`, base)).code).toBe('TOO_LARGE');
@@ -238,17 +292,45 @@ describe('parseSdp', () => {
 
   test('property: any string or bytes give a result, never an exception', () => {
     const options = { baseUrl: PBX_BASE };
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (text) => void parseSdp(text, options)), { numRuns: 1000 });
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => void parseSdp(bytes, options)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (text) => void parseSdp(text, options)),
+      { numRuns: 1000 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => void parseSdp(bytes, options)),
+      { numRuns: 1000 },
+    );
   });
 
   test('property: SDP-shaped lines in any order and with any values give a result, never an exception', () => {
-    const names = ['control', 'rtpmap', 'ptime', 'sendonly', 'recvonly', 'x-gm-call-id', 'x-gm-extension', 'x-gm-other-party',
-      'x-gm-direction', 'x-gm-started-at', 'x-gm-notice', 'x-gm-party', 'fmtp'];
-    const value = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('0', '8', '101', '0 PCMU/8000', '101 telephone-event/8000', 'trackID=1', '*', 'rtsp://10.0.0.9/x', '2026-11-27T05:04:58Z'));
+    const names = [
+      'control',
+      'rtpmap',
+      'ptime',
+      'sendonly',
+      'recvonly',
+      'x-gm-call-id',
+      'x-gm-extension',
+      'x-gm-other-party',
+      'x-gm-direction',
+      'x-gm-started-at',
+      'x-gm-notice',
+      'x-gm-party',
+      'fmtp',
+    ];
+    const value = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.constantFrom('0', '8', '101', '0 PCMU/8000', '101 telephone-event/8000', 'trackID=1', '*', 'rtsp://10.0.0.9/x', '2026-11-27T05:04:58Z'),
+    );
     const line = fc.oneof(
       fc.tuple(fc.constantFrom(...names), fc.option(value, { nil: undefined })).map(([name, v]) => (v === undefined ? `a=${name}` : `a=${name}:${v}`)),
-      fc.tuple(fc.constantFrom('audio', 'video', ''), fc.constantFrom('0', '5004', '-1', ''), fc.constantFrom('RTP/AVP', 'RTP/SAVP'), fc.array(fc.nat({ max: 300 }), { maxLength: 4 }))
+      fc
+        .tuple(
+          fc.constantFrom('audio', 'video', ''),
+          fc.constantFrom('0', '5004', '-1', ''),
+          fc.constantFrom('RTP/AVP', 'RTP/SAVP'),
+          fc.array(fc.nat({ max: 300 }), { maxLength: 4 }),
+        )
         .map(([media, port, proto, formats]) => `m=${media} ${port} ${proto} ${formats.join(' ')}`),
       fc.constantFrom('o=- 0 0 IN IP4 127.0.0.1', 's=x', 't=0 0', 'c=IN IP4 0.0.0.0', 'v=0'),
       fc.string({ maxLength: 20 }),
@@ -268,42 +350,62 @@ describe('formatSdp', () => {
     origin: { username: 'gm-capture', sessionId: '1764219898', sessionVersion: '1', addressType: 'IP4', address: '127.0.0.1' },
     sessionName: 'call generator',
     control: undefined,
-    metadata: { callId: 'gen-1', extension: '2041', direction: 'outbound', startedAt: new Date('2026-11-27T05:04:58.120Z'), notices: ['announcement:played@2026-11-27T05:05:00Z'] },
+    metadata: {
+      callId: 'gen-1',
+      extension: '2041',
+      direction: 'outbound',
+      startedAt: new Date('2026-11-27T05:04:58.120Z'),
+      notices: ['announcement:played@2026-11-27T05:05:00Z'],
+    },
     tracks: [
       { port: 0, codec: 'PCMU', payloadType: 0, telephoneEventPayloadType: 101, ptimeMs: 20, direction: 'sendonly', party: 'official', control: 'trackID=0' },
-      { port: 0, codec: 'PCMA', payloadType: 8, telephoneEventPayloadType: undefined, ptimeMs: 20, direction: 'sendonly', party: 'other', control: 'trackID=1' },
+      {
+        port: 0,
+        codec: 'PCMA',
+        payloadType: 8,
+        telephoneEventPayloadType: undefined,
+        ptimeMs: 20,
+        direction: 'sendonly',
+        party: 'other',
+        control: 'trackID=1',
+      },
     ],
   };
 
   test('writes an SDP with CRLF line endings that parses back to the same description', () => {
     const text = formatSdp(call);
-    expect(text).toBe(sdp(
-      'v=0',
-      'o=gm-capture 1764219898 1 IN IP4 127.0.0.1',
-      's=call generator',
-      'c=IN IP4 127.0.0.1',
-      't=0 0',
-      'a=x-gm-call-id:gen-1',
-      'a=x-gm-extension:2041',
-      'a=x-gm-direction:outbound',
-      'a=x-gm-started-at:2026-11-27T05:04:58.120Z',
-      'a=x-gm-notice:announcement:played@2026-11-27T05:05:00Z',
-      'm=audio 0 RTP/AVP 0 101',
-      'a=rtpmap:0 PCMU/8000',
-      'a=rtpmap:101 telephone-event/8000',
-      'a=ptime:20',
-      'a=sendonly',
-      'a=x-gm-party:official',
-      'a=control:trackID=0',
-      'm=audio 0 RTP/AVP 8',
-      'a=rtpmap:8 PCMA/8000',
-      'a=ptime:20',
-      'a=sendonly',
-      'a=x-gm-party:other',
-      'a=control:trackID=1',
-    ));
+    expect(text).toBe(
+      sdp(
+        'v=0',
+        'o=gm-capture 1764219898 1 IN IP4 127.0.0.1',
+        's=call generator',
+        'c=IN IP4 127.0.0.1',
+        't=0 0',
+        'a=x-gm-call-id:gen-1',
+        'a=x-gm-extension:2041',
+        'a=x-gm-direction:outbound',
+        'a=x-gm-started-at:2026-11-27T05:04:58.120Z',
+        'a=x-gm-notice:announcement:played@2026-11-27T05:05:00Z',
+        'm=audio 0 RTP/AVP 0 101',
+        'a=rtpmap:0 PCMU/8000',
+        'a=rtpmap:101 telephone-event/8000',
+        'a=ptime:20',
+        'a=sendonly',
+        'a=x-gm-party:official',
+        'a=control:trackID=0',
+        'm=audio 0 RTP/AVP 8',
+        'a=rtpmap:8 PCMA/8000',
+        'a=ptime:20',
+        'a=sendonly',
+        'a=x-gm-party:other',
+        'a=control:trackID=1',
+      ),
+    );
     const parsed = accepted(parseSdp(text, { baseUrl: 'rtsp://127.0.0.1:8554/calls/gen-1' }));
-    expect(parsed.tracks.map((track) => track.controlUrl)).toEqual(['rtsp://127.0.0.1:8554/calls/gen-1/trackID=0', 'rtsp://127.0.0.1:8554/calls/gen-1/trackID=1']);
+    expect(parsed.tracks.map((track) => track.controlUrl)).toEqual([
+      'rtsp://127.0.0.1:8554/calls/gen-1/trackID=0',
+      'rtsp://127.0.0.1:8554/calls/gen-1/trackID=1',
+    ]);
   });
 
   test.each<[string, Partial<SessionDescriptionFields>]>([
@@ -334,7 +436,11 @@ describe('formatSdp', () => {
       telephoneEventPayloadType: option(dynamicType),
       ptimeMs: option(fc.constantFrom(10, 20, 30, 40, 60, 0.5)),
       direction: fc.constantFrom('sendrecv' as const, 'sendonly' as const, 'recvonly' as const, 'inactive' as const),
-      control: fc.oneof(fc.stringMatching(/^[A-Za-z0-9=_.-]{1,20}$/), fc.constant('*'), fc.stringMatching(/^[a-z0-9]{1,8}$/).map((path) => `rtsp://capture.local:8554/calls/${path}`)),
+      control: fc.oneof(
+        fc.stringMatching(/^[A-Za-z0-9=_.-]{1,20}$/),
+        fc.constant('*'),
+        fc.stringMatching(/^[a-z0-9]{1,8}$/).map((path) => `rtsp://capture.local:8554/calls/${path}`),
+      ),
     })
     .filter((t) => t.telephoneEventPayloadType !== t.payloadType)
     .map(({ staticType, ...t }): Omit<SdpTrackFields, 'party'> => ({ ...t, payloadType: staticType ? (t.codec === 'PCMU' ? 0 : 8) : t.payloadType }));
@@ -358,8 +464,21 @@ describe('formatSdp', () => {
     }),
     tracks: fc.oneof(
       fc.tuple(track, option(fc.constantFrom('official' as const, 'other' as const))).map(([t, party]) => [{ ...t, party }]),
-      fc.tuple(track, track, fc.constantFrom<[('official' | 'other' | undefined), ('official' | 'other' | undefined)]>(['official', 'other'], ['other', 'official'], [undefined, undefined], ['official', undefined]))
-        .map(([a, b, [partyA, partyB]]) => [{ ...a, party: partyA }, { ...b, party: partyB }]),
+      fc
+        .tuple(
+          track,
+          track,
+          fc.constantFrom<['official' | 'other' | undefined, 'official' | 'other' | undefined]>(
+            ['official', 'other'],
+            ['other', 'official'],
+            [undefined, undefined],
+            ['official', undefined],
+          ),
+        )
+        .map(([a, b, [partyA, partyB]]) => [
+          { ...a, party: partyA },
+          { ...b, party: partyB },
+        ]),
     ),
   });
 

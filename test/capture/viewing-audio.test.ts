@@ -35,7 +35,6 @@ function run(command: string, args: string[], cwd?: string) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString('utf8') };
 }
 
-
 describeWithTools.each(availableDrivers())('viewing audio from the appliance on %s', (driver) => {
   let db: TestDatabase;
   let capture: TestAppliance;
@@ -74,7 +73,7 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  test('the WAV is the party export\'s WAV of the call byte for byte, 16-bit PCM stereo 8 kHz to ffprobe, the stored samples to ffmpeg', async () => {
+  test("the WAV is the party export's WAV of the call byte for byte, 16-bit PCM stereo 8 kHz to ffprobe, the stored samples to ffmpeg", async () => {
     const before = filesUnder(capture.dataDir);
     const audio = await capture.control.viewingAudio(recording.id, { managementNumber, actor });
     // Converted in memory: the appliance's disk holds what it held before, no plain WAV left behind.
@@ -106,7 +105,7 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     expect(fromViewing.stdout.equals(fromStored.stdout)).toBe(true);
   });
 
-  test('answered as audio/wav, inline, no-store, with the stored audio\'s SHA-256; audited once per answer before it arrives', async () => {
+  test("answered as audio/wav, inline, no-store, with the stored audio's SHA-256; audited once per answer before it arrives", async () => {
     const em = db.orm.em.fork();
     const countBefore = await released();
     for (const attempt of [1, 2]) {
@@ -155,7 +154,11 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     row.sha256 = '0'.repeat(64);
     await em.flush();
     try {
-      await expect(capture.control.viewingAudio(recording.id, request)).rejects.toMatchObject({ code: 'CORRUPT', status: 500, message: expect.stringContaining('해시') });
+      await expect(capture.control.viewingAudio(recording.id, request)).rejects.toMatchObject({
+        code: 'CORRUPT',
+        status: 500,
+        message: expect.stringContaining('해시'),
+      });
     } finally {
       row.sha256 = hash;
       await em.flush();
@@ -182,7 +185,11 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     doomedRow.retentionDueAt = new Date(Date.now() - 1000);
     await em.flush();
     await capture.control.destroyRecording(doomed.id);
-    await expect(capture.control.viewingAudio(doomed.id, request)).rejects.toMatchObject({ code: 'DELETED', status: 410, message: expect.stringContaining('삭제') });
+    await expect(capture.control.viewingAudio(doomed.id, request)).rejects.toMatchObject({
+      code: 'DELETED',
+      status: 410,
+      message: expect.stringContaining('삭제'),
+    });
     doomedRow.deletedAt = new Date();
     doomedRow.storageKey = undefined;
     await em.flush();
@@ -212,7 +219,9 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     for (const body of bad) {
       const response = await post(recording.id, body);
       expect([response.status, response.headers.get('content-type'), ((await response.json()) as { error: { code: string } }).error.code]).toEqual([
-        400, 'application/json; charset=utf-8', 'INVALID_INPUT',
+        400,
+        'application/json; charset=utf-8',
+        'INVALID_INPUT',
       ]);
     }
     const refusals: [Promise<Response>, number, string][] = [

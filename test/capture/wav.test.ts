@@ -83,7 +83,11 @@ describe('the reader refuses', () => {
     ['G.711 without fact', (file) => (file.write('junk', 38), file), /without a fact/],
     ['a data size past the end', (file) => (file.writeUInt32LE(10, 54), file), /past the end/],
     ['a second fmt', (file) => (file.write('fmt ', 50), file), /two fmt|fmt chunk/],
-    ['data that is not whole frames', (file) => Buffer.concat([file.subarray(0, 54), hex('07000000'), file.subarray(58, 65), hex('00')]), /whole frames|RIFF size/],
+    [
+      'data that is not whole frames',
+      (file) => Buffer.concat([file.subarray(0, 54), hex('07000000'), file.subarray(58, 65), hex('00')]),
+      /whole frames|RIFF size/,
+    ],
   ];
   test.each(cases)('%s', (_name, damage, message) => {
     const file = damage(good());

@@ -44,9 +44,7 @@ test('an empty password is refused, never sent as an unauthenticated bind', asyn
 test.each(['*', '*)(uid=*', 'lee.operator)(|(uid=*', 'lee*', 'admin\\2a', 'uid=lee.operator', ' lee.operator', '이담당', 'a'.repeat(65)])(
   'a hostile user name %j finds nobody',
   async (username) => {
-    await expect(directory.authenticate(username, PASSWORDS['lee.operator'])).rejects.toMatchObject(
-      refusedAs('INVALID_CREDENTIALS'),
-    );
+    await expect(directory.authenticate(username, PASSWORDS['lee.operator'])).rejects.toMatchObject(refusedAs('INVALID_CREDENTIALS'));
     expect(await directory.findUser(username)).toBeUndefined();
   },
 );
@@ -61,9 +59,7 @@ test('Art. 8(3): the holders of the managing roles are listed from the groups', 
 
 test('an unreachable directory is reported as such, not as a wrong password', async () => {
   const down = new LdapDirectory({ ...options, url: 'ldap://127.0.0.1:1', timeoutMs: 1_000 });
-  await expect(down.authenticate('lee.operator', PASSWORDS['lee.operator'])).rejects.toMatchObject(
-    refusedAs('DIRECTORY_UNAVAILABLE'),
-  );
+  await expect(down.authenticate('lee.operator', PASSWORDS['lee.operator'])).rejects.toMatchObject(refusedAs('DIRECTORY_UNAVAILABLE'));
   await expect(down.check()).rejects.toBeInstanceOf(DirectoryError);
 });
 

@@ -5,21 +5,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  Department,
-  DestructionReport,
-  DisclosureRequest,
-  DisclosureRequestRecording,
-  Extension,
-  HandoverReceipt,
-  Recording,
-} from '../../infra/db/entities';
-import {
-  applicationFields,
-  destructionReportFields,
-  handoverReceiptFields,
-  type DocumentContext,
-} from '../../templates/case-documents';
+import { Department, DestructionReport, DisclosureRequest, DisclosureRequestRecording, Extension, HandoverReceipt, Recording } from '../../infra/db/entities';
+import { applicationFields, destructionReportFields, handoverReceiptFields, type DocumentContext } from '../../templates/case-documents';
 import { renderForm } from '../../templates/documents';
 import { convertToPdf, pdfText } from '../support/libreoffice';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
@@ -38,9 +25,23 @@ beforeAll(async () => {
     (at, index) => new Recording(`call-${index}`, extension, new Date(at), 'inbound', 'selective', 'PCMU', new Date('2026-12-05T15:00:00Z')),
   );
   const request = new DisclosureRequest(
-    '2026-0007', 2026, 7, 'disclosure-2026-0007', 'provision', '홍길동', '1980. 1. 1.', '경기도 광명시 철산로 123',
-    '010-1234-5678', '2026. 11. 1. 10시경', '02-2680-1234', '민원 분쟁 증빙', '통화 당사자 본인',
-    '상담 내용에 대한 분쟁이 있어 확인이 필요함', 'party', new Date('2026-11-20T02:00:00Z'), 'lee.operator',
+    '2026-0007',
+    2026,
+    7,
+    'disclosure-2026-0007',
+    'provision',
+    '홍길동',
+    '1980. 1. 1.',
+    '경기도 광명시 철산로 123',
+    '010-1234-5678',
+    '2026. 11. 1. 10시경',
+    '02-2680-1234',
+    '민원 분쟁 증빙',
+    '통화 당사자 본인',
+    '상담 내용에 대한 분쟁이 있어 확인이 필요함',
+    'party',
+    new Date('2026-11-20T02:00:00Z'),
+    'lee.operator',
   );
   const receipt = new HandoverReceipt(request, 'documents/2026-0007/form2.docx', '홍길동', 'lee.operator');
   receipt.receivedAt = new Date('2026-11-27T05:00:00Z');

@@ -68,7 +68,12 @@ const FORM2: Form2Fields = {
 };
 
 /** The facts Form 2 reads from a request. */
-const SIGNED_REQUEST = { managementNumber: '2026-0001', purpose: '민원 분쟁 증빙', kind: 'provision', applicantAddress: '경기도 광명시 철산로 123' } as DisclosureRequest;
+const SIGNED_REQUEST = {
+  managementNumber: '2026-0001',
+  purpose: '민원 분쟁 증빙',
+  kind: 'provision',
+  applicantAddress: '경기도 광명시 철산로 123',
+} as DisclosureRequest;
 
 const FORM3: Form3Fields = {
   ...GWANGMYEONG,
@@ -126,11 +131,24 @@ async function documentXml(docx: Buffer): Promise<string> {
 test('Form 1 filled: every field, provision ticked, the Art. 9(2) sentence and 광명시장 귀하', async () => {
   const { docx, text } = await renderAndRead('form1-application', FORM1, 'form1-filled');
   expectAll(text, [
-    '행정전화 녹취정보 (☐ 열람, ☑ 제공) 신청서', '신청인', '성명 (기관·단체명)', '홍길동', '1980. 1. 1.',
-    '경기도 광명시 철산로 123', '010-1234-5678', '2026. 11. 1. 10:02', '02-2680-1234', '민원 분쟁 증빙',
-    '통화 당사자 본인', '통화 내용 확인이 필요합니다.',
+    '행정전화 녹취정보 (☐ 열람, ☑ 제공) 신청서',
+    '신청인',
+    '성명 (기관·단체명)',
+    '홍길동',
+    '1980. 1. 1.',
+    '경기도 광명시 철산로 123',
+    '010-1234-5678',
+    '2026. 11. 1. 10:02',
+    '02-2680-1234',
+    '민원 분쟁 증빙',
+    '통화 당사자 본인',
+    '통화 내용 확인이 필요합니다.',
     '「광명시 행정전화 녹취시스템 운영 규정」 제9조제2항에 따라 녹취정보를(☐ 열람, ☑ 제공)하여 줄 것을 신청합니다.',
-    '2026년 11월 27일', '(서명 또는 날인)', '광명시장 귀하', '첨부서류', '제9조제1항을 증명할 수 있는 서류',
+    '2026년 11월 27일',
+    '(서명 또는 날인)',
+    '광명시장 귀하',
+    '첨부서류',
+    '제9조제1항을 증명할 수 있는 서류',
   ]);
   // The hostile value is text in the document, not a command or markup.
   const xml = await documentXml(docx);
@@ -150,20 +168,38 @@ test('Form 1 blank for the counter: labels and date line, no leftover commands',
 test('Form 2: the table of recordings over many rows, pledge and handling word for word, both signature blocks', async () => {
   const { text } = await renderAndRead('form2-handover-receipt', FORM2, 'form2-filled');
   expectAll(text, [
-    '녹취정보 인수·인계증', '1. 녹취정보 내용', '관리번호', '녹취일시', '녹취전화번호', '신청목적', '파일수량', '비 고',
-    '2026. 11. 1. 10:02', '02-2680-1213', '마지막 행', '2. 수령일자 : 2026년 11월 27일',
+    '녹취정보 인수·인계증',
+    '1. 녹취정보 내용',
+    '관리번호',
+    '녹취일시',
+    '녹취전화번호',
+    '신청목적',
+    '파일수량',
+    '비 고',
+    '2026. 11. 1. 10:02',
+    '02-2680-1213',
+    '마지막 행',
+    '2. 수령일자 : 2026년 11월 27일',
     '본인(기관·단체)은 상기 녹취정보를 인수함에 있어 「광명시 행정전화 녹취시스템 운영 규정」에 따라 신청목적 이외의 용도로 사용하거나 타인에게 양도 또는 열람·제공하지 않을 것이며, 규정 위반으로 인한 제반 사고에 대하여는 본인이 책임질 것을 서약합니다.',
     '본 녹취정보는 신청목적 달성 시, 즉시 파기하고 그 결과를 제공일부터 30일 이내에 통보하겠습니다.',
-    '인 수 자', '주 소: (부서명) 경기도 광명시 철산로 123', '성 명: (기관단체명) 홍길동', '인 계 자', '소 속: 정보통신과',
-    '직 급: 주무관', '성 명: 이담당',
+    '인 수 자',
+    '주 소: (부서명) 경기도 광명시 철산로 123',
+    '성 명: (기관단체명) 홍길동',
+    '인 계 자',
+    '소 속: 정보통신과',
+    '직 급: 주무관',
+    '성 명: 이담당',
   ]);
   for (let day = 1; day <= 14; day += 1) expect(text).toContain(squash(`2026. 11. ${day}. 10:02`));
 });
 
 test('Form 2 signed on screen: the drawn signature is placed after the recipient, once, and opens in LibreOffice', async () => {
   const signed = handoverReceiptFields(
-    { request: SIGNED_REQUEST, recipientName: '홍길동', receivedAt: new Date('2026-11-27T05:00:00Z') }, [], { unit: '정보통신과', rank: '주무관', name: '이담당' },
-    { municipalityName: '광명시', timeZone: 'Asia/Seoul', reportPeriod: '30일' }, SIGNATURE_PNG,
+    { request: SIGNED_REQUEST, recipientName: '홍길동', receivedAt: new Date('2026-11-27T05:00:00Z') },
+    [],
+    { unit: '정보통신과', rank: '주무관', name: '이담당' },
+    { municipalityName: '광명시', timeZone: 'Asia/Seoul', reportPeriod: '30일' },
+    SIGNATURE_PNG,
   );
   const { docx, text } = await renderAndRead('form2-handover-receipt', signed, 'form2-signed-on-screen');
   expectAll(text, ['성 명: (기관단체명) 홍길동', '(서 명)', '2. 수령일자 : 2026년 11월 27일']);
@@ -190,10 +226,21 @@ test('Form 2 signed on screen: the drawn signature is placed after the recipient
 test('Form 3 (reconstructed) filled, marked provisional, with the Art. 9(4) statement', async () => {
   const { text } = await renderAndRead('form3-destruction-report', FORM3, 'form3-filled');
   expectAll(text, [
-    FORM3_PROVISIONAL_MARK, '녹취정보 파기 결과 회신서', '2026-0001', '제공일', '2026년 11월 27일', '2026. 12. 10. 15:00',
-    '☑ 삭제 후 덮어쓰기', '☐ 저장매체 물리적 파기', '☑ 예', '☐ 아니오', '김입회',
+    FORM3_PROVISIONAL_MARK,
+    '녹취정보 파기 결과 회신서',
+    '2026-0001',
+    '제공일',
+    '2026년 11월 27일',
+    '2026. 12. 10. 15:00',
+    '☑ 삭제 후 덮어쓰기',
+    '☐ 저장매체 물리적 파기',
+    '☑ 예',
+    '☐ 아니오',
+    '김입회',
     '「광명시 행정전화 녹취시스템 운영 규정」 제9조제4항에 따라 위와 같이 녹취정보를 파기하였음을 회신합니다.',
-    '광명시장 귀하', '4. 관리부서 접수', '정보통신과 주무관 이담당',
+    '광명시장 귀하',
+    '4. 관리부서 접수',
+    '정보통신과 주무관 이담당',
   ]);
 });
 

@@ -55,8 +55,7 @@ describe('XLSX', () => {
 
   test('one sheet per year of application, years decided in Seoul time', () => {
     expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(['2025년', '2026년']);
-    const numbers = (name: string) =>
-      (workbook.getWorksheet(name)!.getColumn(1).values as unknown[]).slice(4).filter(Boolean);
+    const numbers = (name: string) => (workbook.getWorksheet(name)!.getColumn(1).values as unknown[]).slice(4).filter(Boolean);
     expect(numbers('2025년')).toEqual(['2025-0003']);
     expect(numbers('2026년')).toEqual(['2025-0007', '2026-0001', '2026-0002', '2026-0010']);
   });
@@ -69,8 +68,16 @@ describe('XLSX', () => {
     expect(sheet.getCell('C2').value).toBe('신청 내용');
     expect(sheet.getCell('J2').value).toBe('결재');
     expect(['C3', 'D3', 'E3', 'F3', 'G3', 'H3', 'I3', 'J3', 'K3', 'L3'].map((ref) => sheet.getCell(ref).value)).toEqual([
-      '성명 (기관단체명)', '생년월일 (법인·사업번호)', '주소 (부서명)', '녹취일시', '녹취전화번호', '신청목적', '비고',
-      '담당자', '팀장', '과장',
+      '성명 (기관단체명)',
+      '생년월일 (법인·사업번호)',
+      '주소 (부서명)',
+      '녹취일시',
+      '녹취전화번호',
+      '신청목적',
+      '비고',
+      '담당자',
+      '팀장',
+      '과장',
     ]);
     expect(sheet.getCell('I3').isMerged).toBe(false);
     expect(sheet.getCell('A3').isMerged).toBe(true);
@@ -109,11 +116,7 @@ describe('XLSX', () => {
       }),
     );
     expect(ranged.worksheets.map((sheet) => sheet.name)).toEqual(['관리대장']);
-    expect((ranged.worksheets[0]!.getColumn(1).values as unknown[]).slice(4).filter(Boolean)).toEqual([
-      '2025-0007',
-      '2026-0001',
-      '2026-0002',
-    ]);
+    expect((ranged.worksheets[0]!.getColumn(1).values as unknown[]).slice(4).filter(Boolean)).toEqual(['2025-0007', '2026-0001', '2026-0002']);
   });
 
   test('LibreOffice opens it and prints every field in Korean', async () => {
@@ -124,8 +127,21 @@ describe('XLSX', () => {
     const text = (await pdfText(pdf)).replace(/\s+/g, ' ');
     for (const expected of [
       '광명시 행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장',
-      '관리번호', '신청 내용', '결재', '담당자', '팀장', '과장',
-      '2026-0002', '홍길동2', '1980-01-01', '광명시 철산동 123', '02-2680-1234', '민원 분쟁 증빙', '이담당', '박팀장', '최과장',
+      '관리번호',
+      '신청 내용',
+      '결재',
+      '담당자',
+      '팀장',
+      '과장',
+      '2026-0002',
+      '홍길동2',
+      '1980-01-01',
+      '광명시 철산동 123',
+      '02-2680-1234',
+      '민원 분쟁 증빙',
+      '이담당',
+      '박팀장',
+      '최과장',
       '2026. 11. 27. 14:05',
     ]) {
       expect(text).toContain(expected);

@@ -93,7 +93,10 @@ describe.each(availableDrivers())('e-mail notifications on %s', (driver) => {
     });
 
   /** Queued by the real outbox activity, its attachments named as the disclosure workflow names them. */
-  async function queueEmail(caseId: string, options: { recipient?: string; subject?: string; channel?: NotificationChannel; attachments?: string[] } = {}): Promise<string> {
+  async function queueEmail(
+    caseId: string,
+    options: { recipient?: string; subject?: string; channel?: NotificationChannel; attachments?: string[] } = {},
+  ): Promise<string> {
     const { id } = await createNotificationActivities({ orm: db.orm }).queueNotification({
       idempotencyKey: `${caseId}:form3-request`,
       channel: options.channel ?? 'email',
@@ -220,8 +223,14 @@ describe.each(availableDrivers())('e-mail notifications on %s', (driver) => {
     expect(sent.sentAt).toBeInstanceOf(Date);
     // The failed attempt stays on record; the audit log tells the whole story in order.
     expect(sent.lastError).toMatch(/ECONNREFUSED/);
-    const story = [...(await auditOf(id, 'notification.failed')), ...(await auditOf(id, 'notification.sent'))].map((event) => [event.action, event.facts.attempts]);
-    expect(story).toEqual([['notification.failed', 1], ['notification.sent', 2]]);
+    const story = [...(await auditOf(id, 'notification.failed')), ...(await auditOf(id, 'notification.sent'))].map((event) => [
+      event.action,
+      event.facts.attempts,
+    ]);
+    expect(story).toEqual([
+      ['notification.failed', 1],
+      ['notification.sent', 2],
+    ]);
     expect((await verifyAuditChain(db.orm.em)).ok).toBe(true);
   });
 
@@ -243,8 +252,23 @@ describe.each(availableDrivers())('e-mail notifications on %s', (driver) => {
     const form3 = await blankForm3(caseId);
     const copy = await blankForm3(caseId, 'form3-blank-again');
     // The ledger is a workbook, not one of the DOCX forms: stored the way the document store stores any document.
-    const workbook = await writeLedgerXlsx([], { municipalityName: '광명시', timeZone: 'Asia/Seoul', sheets: { from: new Date('2026-01-01'), to: new Date('2026-12-31') } });
-    const ledger = new GeneratedDocument(`${caseId}:ledger`, 'ledger-xlsx', 'disclosure_request', caseId, '녹취정보 관리대장 (2026년)', 'built-in', '', 0, '', 'system:disclosure');
+    const workbook = await writeLedgerXlsx([], {
+      municipalityName: '광명시',
+      timeZone: 'Asia/Seoul',
+      sheets: { from: new Date('2026-01-01'), to: new Date('2026-12-31') },
+    });
+    const ledger = new GeneratedDocument(
+      `${caseId}:ledger`,
+      'ledger-xlsx',
+      'disclosure_request',
+      caseId,
+      '녹취정보 관리대장 (2026년)',
+      'built-in',
+      '',
+      0,
+      '',
+      'system:disclosure',
+    );
     const stored = documents.put(ledger.id, workbook);
     Object.assign(ledger, stored);
     const em = db.orm.em.fork();

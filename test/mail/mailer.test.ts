@@ -24,7 +24,7 @@ const built = (smtpUrl: string | undefined, mailFrom = DEFAULTS.mailFrom) => {
   return mailer;
 };
 
-test('MAIL_FROM defaults to the system in the municipality\'s name; a bare address is accepted, a header in it is not', () => {
+test("MAIL_FROM defaults to the system in the municipality's name; a bare address is accepted, a header in it is not", () => {
   expect(DEFAULTS.mailFrom).toBe('"광명시 행정전화 녹취시스템" <recording@localhost>');
   expect(loadSettings({ MAIL_FROM: 'noreply@gm.go.kr' }).mailFrom).toBe('noreply@gm.go.kr');
   expect(problemsOf({ MAIL_FROM: '"녹취" <noreply@gm.go.kr>\r\nBcc: eve@example.com' })).toEqual(['MAIL_FROM']);

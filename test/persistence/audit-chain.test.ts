@@ -1,15 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import {
-  appendAuditEvent,
-  AuditBatcher,
-  AuditError,
-  GENESIS_HASH,
-  hashAuditEvent,
-  verifyAuditChain,
-  type AuditInput,
-} from '../../infra/audit/audit-log';
+import { appendAuditEvent, AuditBatcher, AuditError, GENESIS_HASH, hashAuditEvent, verifyAuditChain, type AuditInput } from '../../infra/audit/audit-log';
 import { AuditEvent, Department } from '../../infra/db/entities';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 
@@ -75,9 +67,7 @@ describe.each(availableDrivers())('audit chain on %s', (driver) => {
   });
 
   test('concurrent writers extend one chain without gaps or forks', async () => {
-    await Promise.all(
-      Array.from({ length: 25 }, (_, n) => db.orm.em.fork().transactional((em) => appendAuditEvent(em, event(n)))),
-    );
+    await Promise.all(Array.from({ length: 25 }, (_, n) => db.orm.em.fork().transactional((em) => appendAuditEvent(em, event(n)))));
     const result = await verifyAuditChain(db.orm.em, 7);
     expect(result).toMatchObject({ ok: true, entries: 25 });
   });

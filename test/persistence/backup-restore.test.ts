@@ -58,15 +58,25 @@ function envFor(dataDir: string, settings: DatabaseSettings): NodeJS.ProcessEnv 
 async function emptyDatabase(driver: 'sqlite' | 'postgresql', dataDir: string): Promise<{ settings: DatabaseSettings; dispose(): Promise<void> }> {
   if (driver === 'sqlite') {
     const settings: DatabaseSettings = {
-      databaseDriver: 'sqlite', databaseName: path.join(dataDir, 'recording.sqlite'), databaseHost: '', databasePort: 0,
-      databaseUser: '', databasePasswordFile: undefined, databaseTls: false,
+      databaseDriver: 'sqlite',
+      databaseName: path.join(dataDir, 'recording.sqlite'),
+      databaseHost: '',
+      databasePort: 0,
+      databaseUser: '',
+      databasePasswordFile: undefined,
+      databaseTls: false,
     };
     return { settings, dispose: async () => undefined };
   }
   const url = new URL(process.env.TEST_POSTGRES_URL as string);
   const base: DatabaseSettings = {
-    databaseDriver: 'postgresql', databaseName: url.pathname.slice(1), databaseHost: url.hostname, databasePort: Number(url.port),
-    databaseUser: decodeURIComponent(url.username), databasePasswordFile: undefined, databaseTls: false,
+    databaseDriver: 'postgresql',
+    databaseName: url.pathname.slice(1),
+    databaseHost: url.hostname,
+    databasePort: Number(url.port),
+    databaseUser: decodeURIComponent(url.username),
+    databasePasswordFile: undefined,
+    databaseTls: false,
   };
   const name = `r_${randomBytes(6).toString('hex')}`;
   const admin = await initOrm(base);
@@ -198,7 +208,9 @@ describe.each(availableDrivers())('backup and restore on %s', (driver) => {
         }
         const documents = createDocumentStore({ dataDir: restoredDir, masterKey: restoredKey });
         for (const item of data.sealed) {
-          const row = ((await orm.em.getConnection().execute(`select wrapped_key from ${item.table} where id = ?`, [item.id])) as { wrapped_key: string }[])[0]!;
+          const row = (
+            (await orm.em.getConnection().execute(`select wrapped_key from ${item.table} where id = ?`, [item.id])) as { wrapped_key: string }[]
+          )[0]!;
           expect(documents.get(item.id, row.wrapped_key).equals(item.content)).toBe(true);
         }
         expect(await orm.em.fork().findOneOrFail(FullRecordingApplication, data.applicationId)).toMatchObject({ status: 'under_review' });

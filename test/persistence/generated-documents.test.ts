@@ -68,10 +68,7 @@ describe.each(availableDrivers())('generated documents on %s', (driver) => {
 
   test("the city's own template is used when it has one", async () => {
     const templatesDir = mkdtempSync(path.join(os.tmpdir(), 'city-templates-'));
-    writeFileSync(
-      path.join(templatesDir, 'form1-application.docx'),
-      await buildDocx([{ paragraph: { runs: ['시흥시 서식 {{applicantName}}'] } }]),
-    );
+    writeFileSync(path.join(templatesDir, 'form1-application.docx'), await buildDocx([{ paragraph: { runs: ['시흥시 서식 {{applicantName}}'] } }]));
     const deps = testActivityDeps(db.orm, await loadLegalCalendar('Asia/Seoul'), { templatesDir });
     const made = await createActivities(deps).generateDocument(input('case-2:form1'));
     const row = await db.orm.em.fork().findOneOrFail(GeneratedDocument, made.documentId, { populate: ['wrappedKey'] });
@@ -83,9 +80,10 @@ describe.each(availableDrivers())('generated documents on %s', (driver) => {
   test('a template that cannot be filled fails for good, leaving nothing behind', async () => {
     const deps = testActivityDeps(db.orm, await loadLegalCalendar('Asia/Seoul'));
     const { applicantName: _missing, ...incomplete } = FIELDS;
-    await expect(
-      createActivities(deps).generateDocument({ ...input('case-3:form1'), fields: incomplete as typeof FIELDS }),
-    ).rejects.toMatchObject({ type: 'DocumentTemplateFailed', nonRetryable: true });
+    await expect(createActivities(deps).generateDocument({ ...input('case-3:form1'), fields: incomplete as typeof FIELDS })).rejects.toMatchObject({
+      type: 'DocumentTemplateFailed',
+      nonRetryable: true,
+    });
     expect(await db.orm.em.fork().count(GeneratedDocument)).toBe(0);
   });
 });

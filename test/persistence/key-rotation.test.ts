@@ -60,7 +60,12 @@ describe.each(availableDrivers())('master key rotation on %s', (driver) => {
     }
     // A call a crash left half-written: only its file header holds its key, until the appliance recovers it.
     partialId = '0b7d1f7e-3c1a-4c55-9a57-6f9e2d0c1a01';
-    const writer = await createRecordingStore({ dataDir, masterKey: oldKey }).open({ recordingId: partialId, codec: 'PCMA', startedAt: new Date(), metadata: { extension: '02-2680-1234' } });
+    const writer = await createRecordingStore({ dataDir, masterKey: oldKey }).open({
+      recordingId: partialId,
+      codec: 'PCMA',
+      startedAt: new Date(),
+      metadata: { extension: '02-2680-1234' },
+    });
     partialAudio = Buffer.concat(Array.from({ length: 100 }, (_, index) => interleave(testAudio('official', index), testAudio('other', index))));
     await writer.append(partialAudio.subarray(0, 16_000));
     await writer.append(partialAudio.subarray(16_000));
@@ -84,7 +89,11 @@ describe.each(availableDrivers())('master key rotation on %s', (driver) => {
   });
   const cliEnv = () => {
     const env: NodeJS.ProcessEnv = {
-      ...process.env, ...databaseEnv(), DATA_DIR: dataDir, API_PORT: String(ports.api), CAPTURE_CONTROL_PORT: String(ports.control),
+      ...process.env,
+      ...databaseEnv(),
+      DATA_DIR: dataDir,
+      API_PORT: String(ports.api),
+      CAPTURE_CONTROL_PORT: String(ports.control),
     };
     delete env.MASTER_KEY_FILE;
     delete env.CAPTURE_CONTROL_URL;
@@ -94,7 +103,14 @@ describe.each(availableDrivers())('master key rotation on %s', (driver) => {
   /** The rotation in a child process that kills itself at `killAt`. */
   async function rotateUntilKilled(killAt: string): Promise<void> {
     const child = spawn(process.execPath, [path.join(DIST, 'test', 'support', 'key-rotation-process.js')], {
-      env: { ...process.env, DATABASE_SETTINGS: JSON.stringify(db.settings), DATA_DIR: dataDir, MASTER_KEY_FILE: masterKeyFile, KILL_AT: killAt, BATCH_SIZE: '1' },
+      env: {
+        ...process.env,
+        DATABASE_SETTINGS: JSON.stringify(db.settings),
+        DATA_DIR: dataDir,
+        MASTER_KEY_FILE: masterKeyFile,
+        KILL_AT: killAt,
+        BATCH_SIZE: '1',
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -250,9 +266,12 @@ describe.each(availableDrivers())('master key rotation on %s', (driver) => {
       await run('cp', ['-a', path.join(dataDir, 'recordings'), copy]);
       const [report] = await createRecordingStore({ dataDir: copy, masterKey: newKey }).recoverUnfinished();
       expect(report).toMatchObject({ outcome: 'recovered', recordingId: partialId });
-      const wav = await (await createRecordingStore({ dataDir: copy, masterKey: newKey }).openRecording(
-        (report as { storageKey: string }).storageKey, (report as { wrappedKey: string }).wrappedKey,
-      )).readWav();
+      const wav = await (
+        await createRecordingStore({ dataDir: copy, masterKey: newKey }).openRecording(
+          (report as { storageKey: string }).storageKey,
+          (report as { wrappedKey: string }).wrappedKey,
+        )
+      ).readWav();
       expect(wav.subarray(wav.length - partialAudio.length).equals(partialAudio)).toBe(true);
     } finally {
       rmSync(copy, { recursive: true, force: true });

@@ -20,8 +20,23 @@ describe.each(availableDrivers())('management numbers on %s', (driver) => {
     db.orm.em.fork().transactional(async (tx) => {
       const number = await takeManagementNumber(tx, year);
       const row = new DisclosureRequest(
-        number.managementNumber, number.year, number.sequence, `disclosure-test-${year}-${index}`, 'viewing', `신청인${index}`, '1980-01-01',
-        '경기도 광명시', '010-0000-0000', '2026. 11. 27. 14:00', '02-2680-1234', '확인', '본인', '사유입니다', 'party', new Date(), 'lee.operator',
+        number.managementNumber,
+        number.year,
+        number.sequence,
+        `disclosure-test-${year}-${index}`,
+        'viewing',
+        `신청인${index}`,
+        '1980-01-01',
+        '경기도 광명시',
+        '010-0000-0000',
+        '2026. 11. 27. 14:00',
+        '02-2680-1234',
+        '확인',
+        '본인',
+        '사유입니다',
+        'party',
+        new Date(),
+        'lee.operator',
       );
       tx.persist(row);
       await tx.flush();

@@ -44,10 +44,7 @@ test('the committed MSSQL migrations build exactly the schema the entities descr
   expect(schemaMigrations.length).toBeGreaterThan(0);
   const migrated: string[] = [];
   for (const { class: MigrationClass } of schemaMigrations) {
-    const migration = new (MigrationClass as unknown as new (driver: unknown, config: unknown) => MigrationInstance)(
-      orm.em.getDriver(),
-      orm.config,
-    );
+    const migration = new (MigrationClass as unknown as new (driver: unknown, config: unknown) => MigrationInstance)(orm.em.getDriver(), orm.config);
     await migration.up();
     migrated.push(...migration.getQueries().map((query) => (typeof query === 'string' ? query : query.sql).trim()));
   }

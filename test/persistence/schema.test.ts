@@ -1,13 +1,6 @@
 import { ReferenceKind, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
-import {
-  Department,
-  DisclosureRequest,
-  DisclosureRequestRecording,
-  Extension,
-  Recording,
-  RecordingHold,
-} from '../../infra/db/entities';
+import { Department, DisclosureRequest, DisclosureRequestRecording, Extension, Recording, RecordingHold } from '../../infra/db/entities';
 
 describe.each(availableDrivers())('schema and domain on %s', (driver) => {
   let db: TestDatabase;
@@ -18,30 +11,30 @@ describe.each(availableDrivers())('schema and domain on %s', (driver) => {
 
   // MikroORM 6's SQLite introspection reports foreign-key tables as changed even when they are not;
   // the PostgreSQL comparison is exact, and both dialects' migrations come from the same entities.
-  if (driver === 'postgresql') test('the migrations produce exactly the schema the entities describe (no drift)', async () => {
-    const diff = await db.orm.schema.getUpdateSchemaSQL({ wrap: false });
-    expect(diff.trim()).toBe('');
-  });
+  if (driver === 'postgresql')
+    test('the migrations produce exactly the schema the entities describe (no drift)', async () => {
+      const diff = await db.orm.schema.getUpdateSchemaSQL({ wrap: false });
+      expect(diff.trim()).toBe('');
+    });
 
   // On SQLite, where the differ cannot be trusted, check every entity's table and columns directly.
-  if (driver === 'sqlite') test('every entity has its table with exactly its columns', async () => {
-    const connection = db.orm.em.getConnection();
-    let tables = 0;
-    for (const meta of Object.values(db.orm.getMetadata().getAll())) {
-      if (meta.abstract || meta.embeddable || !meta.tableName) continue;
-      tables += 1;
-      const expected = meta.props
-        .filter((prop) => prop.fieldNames && prop.persist !== false && ['scalar', 'm:1', '1:1'].includes(prop.kind))
-        .filter((prop) => prop.kind !== ReferenceKind.ONE_TO_ONE || prop.owner)
-        .flatMap((prop) => prop.fieldNames)
-        .sort();
-      const actual = ((await connection.execute(`pragma table_info(\`${meta.tableName}\`)`)) as { name: string }[])
-        .map((column) => column.name)
-        .sort();
-      expect({ table: meta.tableName, columns: actual }).toEqual({ table: meta.tableName, columns: expected });
-    }
-    expect(tables).toBeGreaterThanOrEqual(16);
-  });
+  if (driver === 'sqlite')
+    test('every entity has its table with exactly its columns', async () => {
+      const connection = db.orm.em.getConnection();
+      let tables = 0;
+      for (const meta of Object.values(db.orm.getMetadata().getAll())) {
+        if (meta.abstract || meta.embeddable || !meta.tableName) continue;
+        tables += 1;
+        const expected = meta.props
+          .filter((prop) => prop.fieldNames && prop.persist !== false && ['scalar', 'm:1', '1:1'].includes(prop.kind))
+          .filter((prop) => prop.kind !== ReferenceKind.ONE_TO_ONE || prop.owner)
+          .flatMap((prop) => prop.fieldNames)
+          .sort();
+        const actual = ((await connection.execute(`pragma table_info(\`${meta.tableName}\`)`)) as { name: string }[]).map((column) => column.name).sort();
+        expect({ table: meta.tableName, columns: actual }).toEqual({ table: meta.tableName, columns: expected });
+      }
+      expect(tables).toBeGreaterThanOrEqual(16);
+    });
 
   test('migrating again changes nothing, so a restart resumes on the same data', async () => {
     expect(await db.orm.getMigrator().getPendingMigrations()).toEqual([]);
@@ -58,18 +51,19 @@ describe.each(availableDrivers())('schema and domain on %s', (driver) => {
     const extension = new Extension('02-2680-1234', welfare);
     extension.owner = 'kim.minji';
     const recording = new Recording(
-      'call-0001', extension, new Date('2026-11-01T01:02:03.456Z'), 'inbound', 'selective', 'PCMU',
+      'call-0001',
+      extension,
+      new Date('2026-11-01T01:02:03.456Z'),
+      'inbound',
+      'selective',
+      'PCMU',
       new Date('2026-12-01T15:00:00Z'),
     );
     recording.otherPartyNumber = '010-1234-5678';
     em.persist([cityHall, it, welfare, extension, recording]);
     await em.flush();
 
-    const read = await db.orm.em.fork().findOneOrFail(
-      Recording,
-      { callId: 'call-0001' },
-      { populate: ['extension.department.parent'] },
-    );
+    const read = await db.orm.em.fork().findOneOrFail(Recording, { callId: 'call-0001' }, { populate: ['extension.department.parent'] });
     expect(read.extension.department.name).toBe('복지정책과 🙂 (민원)');
     expect(read.extension.department.parent?.name).toBe('광명시청');
     expect(read.startedAt.toISOString()).toBe('2026-11-01T01:02:03.456Z');
@@ -94,9 +88,23 @@ describe.each(availableDrivers())('schema and domain on %s', (driver) => {
 
     const request = (sequence: number, number: string) =>
       new DisclosureRequest(
-        number, 2026, sequence, `disclosure-${number}-${sequence}`, 'provision', '홍길동', '1980-01-01',
-        '광명시 철산동', '010-0000-0000', '2026. 11. 1. 10:02', '02-2680-1234', '민원 분쟁 증빙', '통화 당사자',
-        '통화 내용 확인', 'party', new Date(), 'operator1',
+        number,
+        2026,
+        sequence,
+        `disclosure-${number}-${sequence}`,
+        'provision',
+        '홍길동',
+        '1980-01-01',
+        '광명시 철산동',
+        '010-0000-0000',
+        '2026. 11. 1. 10:02',
+        '02-2680-1234',
+        '민원 분쟁 증빙',
+        '통화 당사자',
+        '통화 내용 확인',
+        'party',
+        new Date(),
+        'operator1',
       );
     const em2 = db.orm.em.fork();
     em2.persist(request(1, '2026-0001'));
@@ -117,11 +125,7 @@ describe.each(availableDrivers())('schema and domain on %s', (driver) => {
     await em.flush();
     const holds = await db.orm.em.fork().find(RecordingHold, { recording: { callId: 'call-0001' }, releasedAt: null });
     expect(holds.map((h) => h.reason)).toEqual(['관리번호 2026-0001 신청 처리 중']);
-    const withRecordings = await db.orm.em.fork().findOneOrFail(
-      DisclosureRequest,
-      { managementNumber: '2026-0001' },
-      { populate: ['recordings.recording'] },
-    );
+    const withRecordings = await db.orm.em.fork().findOneOrFail(DisclosureRequest, { managementNumber: '2026-0001' }, { populate: ['recordings.recording'] });
     expect(withRecordings.recordings.getItems().map((r) => r.recording.callId)).toEqual(['call-0001']);
   });
 });

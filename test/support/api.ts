@@ -227,4 +227,3 @@ export async function auditOf(orm: MikroORM, requestId: string): Promise<AuditEv
   if (events.length !== 1) throw new Error(`expected one audit entry for request ${requestId}, found ${events.length}`);
   return events[0] as AuditEvent;
 }
-

@@ -67,7 +67,13 @@ export async function startTestAppliance(orm: MikroORM, options: { dataDir?: str
     calendar: await loadLegalCalendar('Asia/Seoul'),
     retentionPeriod: loadSettings({}).retentionPeriod,
     logger,
-    rtsp: { host: '127.0.0.1', port: 0, rtpPorts: { first, last: first + 31 }, sessionTimeoutMs: 10_000, devices: new Map([[DEVICE.username, DEVICE.password]]) },
+    rtsp: {
+      host: '127.0.0.1',
+      port: 0,
+      rtpPorts: { first, last: first + 31 },
+      sessionTimeoutMs: 10_000,
+      devices: new Map([[DEVICE.username, DEVICE.password]]),
+    },
     control: { port: await freePort(), token },
     provision: { signingKey: signing.privateKey, municipalityName: '광명시' },
   });
@@ -93,20 +99,45 @@ export async function startTestAppliance(orm: MikroORM, options: { dataDir?: str
         audio: testAudio,
       });
       // Registration follows TEARDOWN's answer (which waits only for the file), then the store's acknowledgement.
-      return eventually(async () => {
-        const recording = await orm.em.fork().findOne(Recording, { callId }, { populate: ['extension', 'wrappedKey'] });
-        return recording && (await appliance.store.unacknowledged()).found.length === 0 && recording;
-      }, { within: '10s', what: `call ${callId} registered` });
+      return eventually(
+        async () => {
+          const recording = await orm.em.fork().findOne(Recording, { callId }, { populate: ['extension', 'wrappedKey'] });
+          return recording && (await appliance.store.unacknowledged()).found.length === 0 && recording;
+        },
+        { within: '10s', what: `call ${callId} registered` },
+      );
     },
     async pushWithFfmpeg({ callId, extension, notice }) {
       const query = new URLSearchParams({ extension, 'other-party': '010-4444-5555', direction: 'inbound', ...(notice ? { notice } : {}) });
       const url = `rtsp://${DEVICE.username}:${encodeURIComponent(DEVICE.password)}@127.0.0.1:${appliance.rtspPort}/calls/${callId}?${query.toString()}`;
       const before = appliance.server.stats;
       // Asynchronously: the appliance answering ffmpeg runs in this very process.
-      const child = spawn('ffmpeg', [
-        '-hide_banner', '-nostdin', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1',
-        '-c:a', 'pcm_mulaw', '-ar', '8000', '-ac', '1', '-f', 'rtsp', '-rtsp_transport', 'tcp', url,
-      ], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(
+        'ffmpeg',
+        [
+          '-hide_banner',
+          '-nostdin',
+          '-loglevel',
+          'error',
+          '-re',
+          '-f',
+          'lavfi',
+          '-i',
+          'sine=frequency=440:duration=1',
+          '-c:a',
+          'pcm_mulaw',
+          '-ar',
+          '8000',
+          '-ac',
+          '1',
+          '-f',
+          'rtsp',
+          '-rtsp_transport',
+          'tcp',
+          url,
+        ],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       const [code] = (await once(child, 'close')) as [number | null];
@@ -114,10 +145,13 @@ export async function startTestAppliance(orm: MikroORM, options: { dataDir?: str
       // A call not recorded (selective, no button) was decided before TEARDOWN was answered: no recording started,
       // so none can be registered later, and there is nothing to wait for.
       if (appliance.server.stats.recordingsStarted === before.recordingsStarted) return undefined;
-      return eventually(async () => {
-        const recording = await orm.em.fork().findOne(Recording, { callId });
-        return recording && (await appliance.store.unacknowledged()).found.length === 0 && recording;
-      }, { within: '10s', what: `call ${callId} registered` });
+      return eventually(
+        async () => {
+          const recording = await orm.em.fork().findOne(Recording, { callId });
+          return recording && (await appliance.store.unacknowledged()).found.length === 0 && recording;
+        },
+        { within: '10s', what: `call ${callId} registered` },
+      );
     },
     async close() {
       await appliance.stop();

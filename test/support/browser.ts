@@ -171,7 +171,10 @@ export function watchedBrowsers(origin: () => string): (viewport?: { width: numb
 
 /** The cells of a details table's row, found by its row header (e.g. `상태`). */
 export function rowCells(page: Page, label: string) {
-  return page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: label, exact: true }) }).getByRole('cell');
+  return page
+    .getByRole('row')
+    .filter({ has: page.getByRole('rowheader', { name: label, exact: true }) })
+    .getByRole('cell');
 }
 
 /** Workflows act asynchronously: reloads the page until `check` holds, for up to 15 seconds. */
@@ -186,5 +189,9 @@ export async function reloadUntil(page: Page, check: () => Promise<boolean>, exp
 /** Reloads until the details table's row (e.g. `상태`) reads `text`. */
 export function untilRow(page: Page, label: string, text: string): Promise<void> {
   const cells = () => rowCells(page, label).textContent();
-  return reloadUntil(page, async () => (await cells())?.includes(text) ?? false, async () => `${label} never showed ${text}: ${await cells()}`);
+  return reloadUntil(
+    page,
+    async () => (await cells())?.includes(text) ?? false,
+    async () => `${label} never showed ${text}: ${await cells()}`,
+  );
 }

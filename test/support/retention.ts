@@ -38,9 +38,7 @@ export interface RetentionFixture {
   close(): Promise<void>;
 }
 
-export async function createRetentionFixture(
-  options: { clock?: () => Date } = {},
-): Promise<RetentionFixture> {
+export async function createRetentionFixture(options: { clock?: () => Date } = {}): Promise<RetentionFixture> {
   const [db, calendar] = await Promise.all([createTestDatabase('sqlite'), loadLegalCalendar('Asia/Seoul')]);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'retention-'));
   const token = `retention-suite-${crypto.randomUUID()}`;
@@ -106,7 +104,11 @@ export async function createRetentionFixture(
       const row = await reload(recording);
       expect(row.deletedAt).toBeInstanceOf(Date);
       // The tombstone keeps id, hash and times; the key, the other party and the file are gone.
-      expect({ key: row.wrappedKey ?? null, other: row.otherPartyNumber ?? null, file: row.storageKey ?? null }).toEqual({ key: null, other: null, file: null });
+      expect({ key: row.wrappedKey ?? null, other: row.otherPartyNumber ?? null, file: row.storageKey ?? null }).toEqual({
+        key: null,
+        other: null,
+        file: null,
+      });
       expect(row.sha256).toBe(recording.sha256);
       expect(existsSync(fileOf(recording.storageKey as string))).toBe(false);
       expect(await db.orm.em.fork().count(AuditEvent, { action: 'recording.deleted', targetId: recording.id })).toBe(1);

@@ -85,7 +85,9 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
     url: `smtp://127.0.0.1:${port}`,
     port,
     async messages() {
-      const names = readdirSync(mailDir).filter((name) => name.endsWith('.eml')).sort();
+      const names = readdirSync(mailDir)
+        .filter((name) => name.endsWith('.eml'))
+        .sort();
       return Promise.all(
         names.map(async (name) => {
           const raw = readFileSync(path.join(mailDir, name));

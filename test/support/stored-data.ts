@@ -61,12 +61,27 @@ export async function populate(
   await orm.em.fork().nativeUpdate(Recording, { id: victim.id }, { retentionDueAt: new Date(Date.now() - 60_000) });
   await capture.control.destroyRecording(victim.id);
   await orm.em.fork().transactional(async (tx) => {
-    await tx.nativeUpdate(Recording, { id: victim.id }, {
-      deletedAt: new Date(), deletionReason: '보존기간 경과', wrappedKey: null, otherPartyNumber: null, noticeEvidence: null, storageKey: null,
-    });
+    await tx.nativeUpdate(
+      Recording,
+      { id: victim.id },
+      {
+        deletedAt: new Date(),
+        deletionReason: '보존기간 경과',
+        wrappedKey: null,
+        otherPartyNumber: null,
+        noticeEvidence: null,
+        storageKey: null,
+      },
+    );
     await appendAuditEvent(tx, {
-      actor: 'system:retention', role: 'system', sourceAddress: 'worker', action: 'recording.deleted',
-      targetType: 'recording', targetId: victim.id, reason: '보존기간 경과 (제8조 제1항)', detail: { sha256: victim.sha256 },
+      actor: 'system:retention',
+      role: 'system',
+      sourceAddress: 'worker',
+      action: 'recording.deleted',
+      targetType: 'recording',
+      targetId: victim.id,
+      reason: '보존기간 경과 (제8조 제1항)',
+      detail: { sha256: victim.sha256 },
     });
   });
 
@@ -89,19 +104,40 @@ export async function populate(
   // An open case: a head's application for full recording, under review, with its evidence sealed like an upload.
   const applicationId = await orm.em.fork().transactional(async (tx) => {
     const application = new FullRecordingApplication(
-      `full-recording-${randomUUID()}`, 'kim.head', tx.getReference(Department, extension.department.id), 'malicious_complaints', '악성 민원 반복으로 전수 녹취가 필요합니다', new Date(),
+      `full-recording-${randomUUID()}`,
+      'kim.head',
+      tx.getReference(Department, extension.department.id),
+      'malicious_complaints',
+      '악성 민원 반복으로 전수 녹취가 필요합니다',
+      new Date(),
     );
     application.extensions.add(tx.getReference(Extension, extension.id));
     tx.persist(application);
     const id = randomUUID();
     const stored = documents.put(id, EVIDENCE);
-    const attachment = new Attachment('full_recording_application', application.id, 'evidence', '증빙자료.pdf', 'application/pdf', stored.sizeBytes, stored.sha256, stored.wrappedKey, 'kim.head');
+    const attachment = new Attachment(
+      'full_recording_application',
+      application.id,
+      'evidence',
+      '증빙자료.pdf',
+      'application/pdf',
+      stored.sizeBytes,
+      stored.sha256,
+      stored.wrappedKey,
+      'kim.head',
+    );
     attachment.id = id;
     tx.persist(attachment);
     await tx.flush();
     await appendAuditEvent(tx, {
-      actor: 'kim.head', role: 'dept_head', sourceAddress: '127.0.0.1', action: 'attachment.added',
-      targetType: 'attachment', targetId: id, reason: '증빙자료', detail: { sha256: stored.sha256 },
+      actor: 'kim.head',
+      role: 'dept_head',
+      sourceAddress: '127.0.0.1',
+      action: 'attachment.added',
+      targetType: 'attachment',
+      targetId: id,
+      reason: '증빙자료',
+      detail: { sha256: stored.sha256 },
     });
     sealed.push({ table: 'attachment', id, content: EVIDENCE });
     return application.id;
@@ -121,7 +157,13 @@ export function fileHashes(folder: string): Map<string, string> {
     for (const name of readdirSync(path.join(folder, relative)).sort()) {
       const entry = path.join(relative, name);
       if (statSync(path.join(folder, entry)).isDirectory()) walk(entry);
-      else hashes.set(entry, createHash('sha256').update(readFileSync(path.join(folder, entry))).digest('hex'));
+      else
+        hashes.set(
+          entry,
+          createHash('sha256')
+            .update(readFileSync(path.join(folder, entry)))
+            .digest('hex'),
+        );
     }
   };
   walk('');

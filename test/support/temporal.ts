@@ -72,10 +72,13 @@ export async function queryWhen<T>(
   timeoutMs = 15_000,
 ): Promise<T> {
   let last: T | undefined;
-  const matched = await eventually(async () => {
-    last = await handle.query(query);
-    return check(last) && { answer: last };
-  }, { within: timeoutMs, what: `${query.name} matching` }).catch((error: Error) => {
+  const matched = await eventually(
+    async () => {
+      last = await handle.query(query);
+      return check(last) && { answer: last };
+    },
+    { within: timeoutMs, what: `${query.name} matching` },
+  ).catch((error: Error) => {
     throw new Error(`${query.name} never matched: ${JSON.stringify(last)}`, { cause: error });
   });
   return matched.answer;
@@ -89,7 +92,12 @@ export async function queryWhen<T>(
 export function historyRecorder(suite: string) {
   const folder = process.env.RECORD_HISTORIES;
   const tracked: { workflowId: string; test: string }[] = [];
-  const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
+  const slug = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60);
   return {
     track(workflowId: string): void {
       if (folder) tracked.push({ workflowId, test: expect.getState().currentTestName ?? '' });
@@ -104,7 +112,10 @@ export function historyRecorder(suite: string) {
         if (!closed || seen.has(closed.runId)) return;
         seen.add(closed.runId);
         const facts = historyFacts(closed.history);
-        writeFileSync(path.join(folder, `${suite}--${slug(test)}--${facts.workflowType}-${seen.size}.json`), encodeHistoryFile(workflowId, closed.runId, closed.history));
+        writeFileSync(
+          path.join(folder, `${suite}--${slug(test)}--${facts.workflowType}-${seen.size}.json`),
+          encodeHistoryFile(workflowId, closed.runId, closed.history),
+        );
         for (const child of facts.children) await write(child.workflowId, test, child.runId);
       };
       for (const { workflowId, test } of tracked.splice(0)) await write(workflowId, test);

@@ -51,7 +51,13 @@ export async function startWorkflowStack(driver: 'sqlite' | 'postgresql'): Promi
   });
   const running = worker.run();
   return {
-    env, database, calendar, calls, capture, api, taskQueue: TASK_QUEUE,
+    env,
+    database,
+    calendar,
+    calls,
+    capture,
+    api,
+    taskQueue: TASK_QUEUE,
     async close() {
       await api.close();
       worker.shutdown();

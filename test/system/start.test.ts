@@ -71,13 +71,16 @@ function start(): Running {
 }
 
 async function healthWhenUp(system: Running): Promise<HealthReport> {
-  const answer = await eventually(async () => {
-    // A system that has exited will not come up: said at once rather than at the deadline.
-    if (system.child.exitCode !== null) return { exited: true } as const;
-    // A fetch that throws (not listening yet) is asked again.
-    const response = await fetch(`http://127.0.0.1:${ports.api}/health`);
-    return response.status === 200 && { health: (await response.json()) as HealthReport };
-  }, { within: '120s', every: 500, what: 'the system healthy' }).catch((error: Error) => {
+  const answer = await eventually(
+    async () => {
+      // A system that has exited will not come up: said at once rather than at the deadline.
+      if (system.child.exitCode !== null) return { exited: true } as const;
+      // A fetch that throws (not listening yet) is asked again.
+      const response = await fetch(`http://127.0.0.1:${ports.api}/health`);
+      return response.status === 200 && { health: (await response.json()) as HealthReport };
+    },
+    { within: '120s', every: 500, what: 'the system healthy' },
+  ).catch((error: Error) => {
     throw new Error(`system did not become healthy:\n${system.output()}`, { cause: error });
   });
   if ('exited' in answer) throw new Error(`system exited early:\n${system.output()}`);
@@ -87,10 +90,13 @@ async function healthWhenUp(system: Running): Promise<HealthReport> {
 /** Polls `probe` until it returns something, or fails naming `what` after `ms`. */
 async function until<T>(probe: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
   // Wrapped, so the value found may be anything but undefined; the system's telling log lines go with a timeout.
-  const found = await eventually(async () => {
-    const value = await probe();
-    return value !== undefined && { value };
-  }, { within: ms, every: 500, what }).catch((error: Error) => {
+  const found = await eventually(
+    async () => {
+      const value = await probe();
+      return value !== undefined && { value };
+    },
+    { within: ms, every: 500, what },
+  ).catch((error: Error) => {
     const telling = (running?.output() ?? '').split('\n').filter((line) => /"level":"(warn|error)"|died|finalised|recovered|appliance started/.test(line));
     throw new Error(`timed out waiting for ${what}:\n${telling.join('\n').slice(-6000)}`, { cause: error });
   });
@@ -156,7 +162,11 @@ test('first start: every component up, Korean login page, a demo user logs in, a
         },
       ],
     });
-    await eventually(async () => (await handle.query(deadlineStatus)).state === 'waiting', { within: '10s', every: 200, what: 'the deadline workflow waiting' });
+    await eventually(async () => (await handle.query(deadlineStatus)).state === 'waiting', {
+      within: '10s',
+      every: 200,
+      what: 'the deadline workflow waiting',
+    });
     expect((await handle.query(deadlineStatus)).state).toBe('waiting');
   });
 });
@@ -164,10 +174,14 @@ test('first start: every component up, Korean login page, a demo user logs in, a
 test('the call generator rings the demo extensions: its calls appear as recordings with their hashes', async () => {
   const browser = new TestClient(`http://127.0.0.1:${ports.api}`);
   await browser.login('choi.chief');
-  const recordings = await until(async () => {
-    const { items } = (await (await browser.request('GET', '/api/recordings')).json()) as { items: RecordingSummary[] };
-    return items.length >= 2 ? items : undefined;
-  }, 60_000, 'two generated calls recorded');
+  const recordings = await until(
+    async () => {
+      const { items } = (await (await browser.request('GET', '/api/recordings')).json()) as { items: RecordingSummary[] };
+      return items.length >= 2 ? items : undefined;
+    },
+    60_000,
+    'two generated calls recorded',
+  );
   for (const item of recordings) {
     expect(item.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(item.durationMs).toBeGreaterThan(0);
@@ -191,10 +205,22 @@ test('the call generator rings the demo extensions: its calls appear as recordin
     expect(archive.action).toMatchObject({ type: 'startWorkflow', workflowType: 'historyArchiveWorkflow' });
     // The monthly access review arrives on the first of each month at 09:00 in Seoul, with the settings' limits.
     const review = await client.schedule.getHandle(ACCESS_REVIEW_SCHEDULE_ID).describe();
-    expect(review.action).toMatchObject({ type: 'startWorkflow', workflowType: 'accessReviewWorkflow', args: [{ readsPerDayLimit: 20, refusalsPerDayLimit: 10, reminderWorkingDays: 2 }] });
+    expect(review.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'accessReviewWorkflow',
+      args: [{ readsPerDayLimit: 20, refusalsPerDayLimit: 10, reminderWorkingDays: 2 }],
+    });
     expect(review.state.paused).toBe(false);
     const next = review.info.nextActionTimes[0]!;
-    const seoul = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(next);
+    const seoul = new Intl.DateTimeFormat('en-CA', {
+      timeZone: 'Asia/Seoul',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(next);
     expect(seoul).toMatch(/^\d{4}-\d{2}-01, 09:00$/);
     expect(next.getTime() - Date.now()).toBeLessThanOrEqual(31 * 86_400_000);
   });
@@ -221,50 +247,97 @@ test('a department head applies for full recording, the managing department appr
   });
   expect(applied.status).toBe(201);
   const chief = await client('choi.chief');
-  const detail = () => chief.json<{ status: string; appliedAt: string | null; workflow: { awaiting: string | null } | null }>('GET', `/api/full-recording-applications/${applied.body.id}`);
-  for (const [username, role] of [['lee.operator', 'operator'], ['park.deputy', 'deputy'], ['choi.chief', 'chief']] as const) {
+  const detail = () =>
+    chief.json<{ status: string; appliedAt: string | null; workflow: { awaiting: string | null } | null }>(
+      'GET',
+      `/api/full-recording-applications/${applied.body.id}`,
+    );
+  for (const [username, role] of [
+    ['lee.operator', 'operator'],
+    ['park.deputy', 'deputy'],
+    ['choi.chief', 'chief'],
+  ] as const) {
     await until(async () => ((await detail()).body.workflow?.awaiting === role ? true : undefined), 30_000, `${role}'s turn`);
-    const signed = await (await client(username)).json('POST', `/api/full-recording-applications/${applied.body.id}/sign-off`, { json: { decision: 'approve', comment: '확인' } });
+    const signed = await (
+      await client(username)
+    ).json('POST', `/api/full-recording-applications/${applied.body.id}/sign-off`, { json: { decision: 'approve', comment: '확인' } });
     expect({ as: username, ...signed }).toMatchObject({ as: username, status: 202 });
   }
-  const active = await until(async () => {
-    const { body } = await detail();
-    return body.status === 'active' ? body : undefined;
-  }, 30_000, 'the application applied in the appliance');
+  const active = await until(
+    async () => {
+      const { body } = await detail();
+      return body.status === 'active' ? body : undefined;
+    },
+    30_000,
+    'the application applied in the appliance',
+  );
   // Calls the generator starts on the extension from now on are recorded in full, without any button.
-  const full = await until(async () => {
-    const { items } = (await (await chief.request('GET', `/api/recordings?extension=${number}&mode=full`)).json()) as { items: RecordingSummary[] };
-    return items.find((item) => Date.parse(item.startedAt) > Date.parse(active.appliedAt as string));
-  }, 60_000, 'a generated call on the extension recorded in full');
+  const full = await until(
+    async () => {
+      const { items } = (await (await chief.request('GET', `/api/recordings?extension=${number}&mode=full`)).json()) as { items: RecordingSummary[] };
+      return items.find((item) => Date.parse(item.startedAt) > Date.parse(active.appliedAt as string));
+    },
+    60_000,
+    'a generated call on the extension recorded in full',
+  );
   expect(full).toMatchObject({ extension: number, mode: 'full' });
 });
 
-test('an operator takes a provision case from Form 1 to closed; the package verifies against the appliance\'s key', async () => {
+test("an operator takes a provision case from Form 1 to closed; the package verifies against the appliance's key", async () => {
   const operator = await client('lee.operator');
   const chief = await client('choi.chief');
   // A call the generator recorded on the staff extension.
-  const recorded = await until(async () => {
-    const { items } = (await (await chief.request('GET', '/api/recordings?extension=02-2680-1234')).json()) as { items: RecordingSummary[] };
-    return items.find((item) => item.durationMs !== null && item.durationMs > 0);
-  }, 60_000, 'a generated call on 02-2680-1234');
+  const recorded = await until(
+    async () => {
+      const { items } = (await (await chief.request('GET', '/api/recordings?extension=02-2680-1234')).json()) as { items: RecordingSummary[] };
+      return items.find((item) => item.durationMs !== null && item.durationMs > 0);
+    },
+    60_000,
+    'a generated call on 02-2680-1234',
+  );
   const registered = await operator.json<{ id: string; managementNumber: string }>('POST', '/api/disclosure-requests', {
     json: {
-      kind: 'provision', applicantName: '홍길동', applicantBirthDateOrBusinessNumber: '1980-01-01', applicantAddress: '경기도 광명시 철산로 123',
-      applicantContact: '010-1234-5678', applicantEmail: 'hong@example.test', recordingFrom: new Date(Date.parse(recorded.startedAt) - 60_000).toISOString(),
-      recordingTo: new Date(Date.parse(recorded.startedAt) + 60_000).toISOString(), phoneNumber: '02-2680-1234', purpose: '민원 분쟁 증빙',
-      relationToParty: '통화 당사자 본인', reason: '통화 내용 확인이 필요합니다.', ground: 'party', groundDetail: '신분증으로 본인 확인',
+      kind: 'provision',
+      applicantName: '홍길동',
+      applicantBirthDateOrBusinessNumber: '1980-01-01',
+      applicantAddress: '경기도 광명시 철산로 123',
+      applicantContact: '010-1234-5678',
+      applicantEmail: 'hong@example.test',
+      recordingFrom: new Date(Date.parse(recorded.startedAt) - 60_000).toISOString(),
+      recordingTo: new Date(Date.parse(recorded.startedAt) + 60_000).toISOString(),
+      phoneNumber: '02-2680-1234',
+      purpose: '민원 분쟁 증빙',
+      relationToParty: '통화 당사자 본인',
+      reason: '통화 내용 확인이 필요합니다.',
+      ground: 'party',
+      groundDetail: '신분증으로 본인 확인',
     },
   });
   expect(registered.status).toBe(201);
   const id = registered.body.id;
-  const detail = async () => (await operator.json<{ status: string; recordings: unknown[]; documents: { kind: string }[]; workflow: { awaiting: string | null; destructionReport: unknown } | null }>('GET', `/api/disclosure-requests/${id}`)).body;
+  const detail = async () =>
+    (
+      await operator.json<{
+        status: string;
+        recordings: unknown[];
+        documents: { kind: string }[];
+        workflow: { awaiting: string | null; destructionReport: unknown } | null;
+      }>('GET', `/api/disclosure-requests/${id}`)
+    ).body;
   const step = async (what: string, check: (found: Awaited<ReturnType<typeof detail>>) => boolean) =>
-    until(async () => {
-      const found = await detail();
-      return check(found) ? found : undefined;
-    }, 30_000, what);
+    until(
+      async () => {
+        const found = await detail();
+        return check(found) ? found : undefined;
+      },
+      30_000,
+      what,
+    );
   const scan = async (purpose: string) => {
-    const form = { fields: { purpose }, files: [{ field: 'files', name: `${purpose}.pdf`, type: 'application/pdf', content: Buffer.from('%PDF-1.4\n%%EOF\n') }] };
+    const form = {
+      fields: { purpose },
+      files: [{ field: 'files', name: `${purpose}.pdf`, type: 'application/pdf', content: Buffer.from('%PDF-1.4\n%%EOF\n') }],
+    };
     const uploaded = await operator.json<{ id: string }[]>('POST', `/api/disclosure-requests/${id}/attachments`, { multipart: form });
     expect(uploaded.status).toBe(201);
     return uploaded.body.at(-1)!.id;
@@ -272,7 +345,11 @@ test('an operator takes a provision case from Form 1 to closed; the package veri
   expect((await operator.json('POST', `/api/disclosure-requests/${id}/recordings`, { json: { recordingIds: [recorded.id] } })).status).toBe(202);
   await step('the call confirmed', (found) => found.recordings.length === 1);
   expect((await operator.json('POST', `/api/disclosure-requests/${id}/submit`)).status).toBe(202);
-  for (const [username, role] of [['lee.operator', 'operator'], ['park.deputy', 'deputy'], ['choi.chief', 'chief']] as const) {
+  for (const [username, role] of [
+    ['lee.operator', 'operator'],
+    ['park.deputy', 'deputy'],
+    ['choi.chief', 'chief'],
+  ] as const) {
     await step(`${role}'s turn`, (found) => found.workflow?.awaiting === role);
     const signed = await (await client(username)).json('POST', `/api/disclosure-requests/${id}/sign-off`, { json: { decision: 'approve', comment: '확인' } });
     expect({ as: username, ...signed }).toMatchObject({ as: username, status: 202 });
@@ -286,7 +363,11 @@ test('an operator takes a provision case from Form 1 to closed; the package veri
   await step('released with the Form 3 deadline running', (found) => found.status === 'released' && Boolean(found.workflow?.destructionReport));
   const built = await operator.json<{ password: string; download: string }>('POST', `/api/disclosure-requests/${id}/package`);
   // On a failure, the system's own log lines of that request say why.
-  const requestLog = () => running!.output().split('\n').filter((line) => line.includes((built.body as { requestId?: string }).requestId ?? '-'));
+  const requestLog = () =>
+    running!
+      .output()
+      .split('\n')
+      .filter((line) => line.includes((built.body as { requestId?: string }).requestId ?? '-'));
   expect({ status: built.status, body: built.status === 201 ? 'built' : { answer: built.body, log: requestLog() } }).toEqual({ status: 201, body: 'built' });
   const zip = Buffer.from(await (await operator.request('GET', built.body.download)).arrayBuffer());
   const publicKey = packageSigningPublicKey(readPackageSigningKey(path.join(dataDir, 'keys', 'package-signing.pem'))).pem;
@@ -305,11 +386,21 @@ test('kill -9 of the capture appliance in the middle of a call: it is started ag
   const pidLine = [...system.output().matchAll(/"message":"capture appliance started".*?"pid":(\d+)/g)].at(-1);
   const pid = Number(pidLine?.[1]);
   // A recording open for at least three seconds, so there is something flushed to keep.
-  const open = await until(async () => {
-    const lines = system.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, string | undefined>);
-    const finished = new Set(lines.filter((line) => line.message === 'recording finished').map((line) => line.recordingId));
-    return lines.find((line) => line.message === 'recording started' && !finished.has(line.recordingId) && Date.now() - Date.parse(line.time as string) > 3000);
-  }, 60_000, 'a recording open for three seconds');
+  const open = await until(
+    async () => {
+      const lines = system
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, string | undefined>);
+      const finished = new Set(lines.filter((line) => line.message === 'recording finished').map((line) => line.recordingId));
+      return lines.find(
+        (line) => line.message === 'recording started' && !finished.has(line.recordingId) && Date.now() - Date.parse(line.time as string) > 3000,
+      );
+    },
+    60_000,
+    'a recording open for three seconds',
+  );
   const killedAt = Date.now();
   process.kill(pid, 'SIGKILL');
   const openedAt = Date.parse(open.time as string);
@@ -317,19 +408,31 @@ test('kill -9 of the capture appliance in the middle of a call: it is started ag
   const browser = new TestClient(`http://127.0.0.1:${ports.api}`);
   await browser.login('choi.chief');
   const answers: string[] = [];
-  const recovered = await until(async () => {
-    const response = await browser.request('GET', '/api/recordings');
-    if (response.status !== 200) {
-      // Kept for the failure message: a busy database while the appliance recovers is retried, not hidden.
-      answers.push(`${response.status} ${(await response.text()).slice(0, 200)}`);
-      return undefined;
-    }
-    const { items } = (await response.json()) as { items: RecordingSummary[] };
-    // The only recovered recording of this data folder. A full call is dated from the PBX's call start, which comes
-    // before the RTSP exchange that opened the file, so the two instants are close but not the same.
-    return items.find((item) => item.recovered && Date.parse(item.startedAt) > openedAt - 5000 && Date.parse(item.startedAt) < openedAt + 1000);
-  }, 60_000, 'the killed call registered as recovered');
-  if (answers.length > 0) console.warn(`search answered while the appliance recovered: ${answers.join(' | ')}\n${system.output().split('\n').filter((line) => line.includes('"level":"error"')).join('\n').slice(0, 3000)}`);
+  const recovered = await until(
+    async () => {
+      const response = await browser.request('GET', '/api/recordings');
+      if (response.status !== 200) {
+        // Kept for the failure message: a busy database while the appliance recovers is retried, not hidden.
+        answers.push(`${response.status} ${(await response.text()).slice(0, 200)}`);
+        return undefined;
+      }
+      const { items } = (await response.json()) as { items: RecordingSummary[] };
+      // The only recovered recording of this data folder. A full call is dated from the PBX's call start, which comes
+      // before the RTSP exchange that opened the file, so the two instants are close but not the same.
+      return items.find((item) => item.recovered && Date.parse(item.startedAt) > openedAt - 5000 && Date.parse(item.startedAt) < openedAt + 1000);
+    },
+    60_000,
+    'the killed call registered as recovered',
+  );
+  if (answers.length > 0)
+    console.warn(
+      `search answered while the appliance recovered: ${answers.join(' | ')}\n${system
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"level":"error"'))
+        .join('\n')
+        .slice(0, 3000)}`,
+    );
   expect(system.output()).toContain('capture appliance died; starting it again');
   expect(recovered.sha256).toMatch(/^[0-9a-f]{64}$/);
   // Everything up to about a second before the kill is there; nothing after it is invented.
@@ -337,11 +440,14 @@ test('kill -9 of the capture appliance in the middle of a call: it is started ag
   expect(recovered.durationMs).toBeLessThanOrEqual(killedAt - openedAt + 300);
   // The supervisor counts the restart once its own poll of the new appliance's health has answered (every 200 ms),
   // which can come after that appliance has already recovered and registered the call: asked until it says so.
-  await eventuallyPasses(async () => {
-    const health = await healthWhenUp(system);
-    expect(health.components.capture?.state).toBe('up');
-    expect(health.components.capture?.detail).toContain('재시작 1회');
-  }, { within: '30s', every: 200, what: 'health reporting the restart' });
+  await eventuallyPasses(
+    async () => {
+      const health = await healthWhenUp(system);
+      expect(health.components.capture?.state).toBe('up');
+      expect(health.components.capture?.detail).toContain('재시작 1회');
+    },
+    { within: '30s', every: 200, what: 'health reporting the restart' },
+  );
 });
 
 test('Ctrl-C stops every process the system started', async () => {

@@ -13,13 +13,16 @@ test.each(DEMO_USERS.map((user) => [user.username, user.roles[0]]))('%s logs in 
 });
 
 test('a wrong password, an unknown user and a hostile name are refused alike', async () => {
-  for (const [username, password] of [['lee.operator', 'wrong'], ['nobody', DEMO_PASSWORD], ['*)(uid=*', DEMO_PASSWORD], ['lee.operator', '']]) {
+  for (const [username, password] of [
+    ['lee.operator', 'wrong'],
+    ['nobody', DEMO_PASSWORD],
+    ['*)(uid=*', DEMO_PASSWORD],
+    ['lee.operator', ''],
+  ]) {
     await expect(directory.authenticate(username as string, password as string)).rejects.toMatchObject({ code: 'INVALID_CREDENTIALS' });
   }
 });
 
 test('Art. 8(3) role holders come from the same users', async () => {
-  expect((await directory.roleHolders(['chief', 'deputy', 'operator'])).map((user) => user.username)).toEqual([
-    'choi.chief', 'park.deputy', 'lee.operator',
-  ]);
+  expect((await directory.roleHolders(['chief', 'deputy', 'operator'])).map((user) => user.username)).toEqual(['choi.chief', 'park.deputy', 'lee.operator']);
 });

@@ -10,10 +10,13 @@ test('resolves to the first truthy answer; false, null and undefined are asked a
 
 test('a probe that throws is "not yet"; after the deadline its last error is rethrown, with what and the wait', async () => {
   let tries = 0;
-  const failed = await eventuallyPasses(() => {
-    tries++;
-    expect(tries).toBe(0);
-  }, { within: 30, every: 5, what: 'tries to be zero' }).catch((error: Error) => error);
+  const failed = await eventuallyPasses(
+    () => {
+      tries++;
+      expect(tries).toBe(0);
+    },
+    { within: 30, every: 5, what: 'tries to be zero' },
+  ).catch((error: Error) => error);
   expect(failed).toBeInstanceOf(Error);
   expect((failed as Error).message).toMatch(/^tries to be zero was not met within 30 \(waited \d+ ms, \d+ tries\); the last try failed with:\n/);
   expect((failed as Error).message).toContain('toBe');
@@ -26,11 +29,16 @@ test('an answer never truthy is reported with the last answer', async () => {
 
 test('assertions that pass resolve to what they return', async () => {
   let count = 0;
-  await expect(eventuallyPasses(() => {
-    count++;
-    expect(count).toBeGreaterThanOrEqual(3);
-    return count;
-  }, { within: '5s', every: 1 })).resolves.toBe(3);
+  await expect(
+    eventuallyPasses(
+      () => {
+        count++;
+        expect(count).toBeGreaterThanOrEqual(3);
+        return count;
+      },
+      { within: '5s', every: 1 },
+    ),
+  ).resolves.toBe(3);
 });
 
 test('durations', () => {

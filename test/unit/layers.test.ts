@@ -108,9 +108,7 @@ test('no import crosses the layers against the rule', () => {
 });
 
 test('the domain is pure: no package, no Node built-in', () => {
-  expect(packageImports.filter(({ from }) => layerOf(from) === 'domain').map(({ from, specifier }) => `${relative(from)} → ${specifier}`)).toEqual(
-    [],
-  );
+  expect(packageImports.filter(({ from }) => layerOf(from) === 'domain').map(({ from, specifier }) => `${relative(from)} → ${specifier}`)).toEqual([]);
 });
 
 test('workflows load nothing non-deterministic: only the workflow API, at run time', () => {

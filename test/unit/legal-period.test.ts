@@ -75,22 +75,16 @@ describe('Civil Act rules around holidays', () => {
 describe('storage period of Art. 8(1)', () => {
   test('a recording is due once its date plus 30 days has ended, holidays notwithstanding', () => {
     // Recorded 2026-11-01 23:30 KST (14:30 UTC): due after 2026-12-01 ends, i.e. 2026-12-02 00:00 KST.
-    expect(calendar.retentionDueAt(new Date('2026-11-01T14:30:00Z'), days(30)).toISOString()).toBe(
-      '2026-12-01T15:00:00.000Z',
-    );
+    expect(calendar.retentionDueAt(new Date('2026-11-01T14:30:00Z'), days(30)).toISOString()).toBe('2026-12-01T15:00:00.000Z');
   });
 
   test('the Seoul date decides, not the UTC date', () => {
     // 2026-11-01 00:30 KST is still 10-31 in UTC.
-    expect(calendar.retentionDueAt(new Date('2026-10-31T15:30:00Z'), days(30)).toISOString()).toBe(
-      '2026-12-01T15:00:00.000Z',
-    );
+    expect(calendar.retentionDueAt(new Date('2026-10-31T15:30:00Z'), days(30)).toISOString()).toBe('2026-12-01T15:00:00.000Z');
   });
 
   test('six months, as other cities keep them', () => {
-    expect(calendar.retentionDueAt(new Date('2026-08-31T03:00:00Z'), { amount: 6, unit: 'month' }).toISOString()).toBe(
-      '2027-02-28T15:00:00.000Z',
-    );
+    expect(calendar.retentionDueAt(new Date('2026-08-31T03:00:00Z'), { amount: 6, unit: 'month' }).toISOString()).toBe('2027-02-28T15:00:00.000Z');
   });
 });
 

@@ -13,7 +13,14 @@ import path from 'node:path';
 import { DISCLOSURE_STATUSES } from '../../domain/disclosure';
 import { PROJECT_ROOT } from '../../infra/paths';
 import {
-  LIFECYCLES, accessReviewSteps, disclosureSteps, fullRecordingSteps, processModel, retentionSteps, type Lifecycle, type ProcessSteps,
+  LIFECYCLES,
+  accessReviewSteps,
+  disclosureSteps,
+  fullRecordingSteps,
+  processModel,
+  retentionSteps,
+  type Lifecycle,
+  type ProcessSteps,
 } from '../../api/process-views';
 import { ACCESS_REVIEW_STATES } from '../../workflows/bpmn/access-review-steps';
 import { disclosureRefusal } from '../../domain/disclosure-steps';
@@ -24,7 +31,12 @@ import type { FullRecordingState } from '../../domain/full-recording-steps';
 import type { RetentionDayState } from '../../workflows/retention';
 
 // sax (a dependency of docx-templates) ships no types; the few members used here are declared.
-interface SaxTag { name: string; attributes: Record<string, { value: string }>; uri: string; local: string }
+interface SaxTag {
+  name: string;
+  attributes: Record<string, { value: string }>;
+  uri: string;
+  local: string;
+}
 interface SaxParser {
   onopentag(tag: SaxTag): void;
   onclosetag(name: string): void;
@@ -215,7 +227,8 @@ describe.each(MODELS)('$lifecycle model', ({ lifecycle, states, endings, otherNa
       if (TASKS.includes(node.type)) expect(states.includes(node.id) ? 'ok' : problem('not a state')).toBe('ok');
       else if (GATEWAYS.includes(node.type)) expect(node.id).toMatch(/^gw_\w+$/);
       else if (node.type === 'startEvent') expect(node.id).toMatch(/^start_\w+$/);
-      else if (node.type === 'endEvent') expect(names.has(node.id.replace(/^end_/, '')) && node.id.startsWith('end_') ? 'ok' : problem('not end_<name>')).toBe('ok');
+      else if (node.type === 'endEvent')
+        expect(names.has(node.id.replace(/^end_/, '')) && node.id.startsWith('end_') ? 'ok' : problem('not end_<name>')).toBe('ok');
       else expect(names.has(node.id) ? 'ok' : problem('not a state or status field')).toBe('ok');
     }
   });
@@ -235,10 +248,12 @@ describe.each(MODELS)('$lifecycle model', ({ lifecycle, states, endings, otherNa
     for (const node of nodes) if (node.attachedTo) next.get(node.attachedTo)?.push(node.id);
     const reach = (from: readonly string[], edges: Map<string, string[]>) => {
       const seen = new Set(from);
-      for (const queue = [...from]; queue.length > 0; ) for (const to of edges.get(queue.shift() as string) ?? []) if (!seen.has(to)) {
-          seen.add(to);
-          queue.push(to);
-        }
+      for (const queue = [...from]; queue.length > 0;)
+        for (const to of edges.get(queue.shift() as string) ?? [])
+          if (!seen.has(to)) {
+            seen.add(to);
+            queue.push(to);
+          }
       return seen;
     };
     const starts = ofType(['startEvent']).map((node) => node.id);
@@ -288,28 +303,57 @@ describe('the steps the process view marks exist in the models', () => {
       for (const endReason of [undefined, ...endReasons]) {
         for (const ended of [false, true]) {
           const status: FullRecordingStatus = {
-            state, signOffs: [], remindersSent: ended ? 1 : 0, applyAttempts: 0, renewals: [], refusals: [], endReason,
-            appliedAt: ended ? '2026-11-02T00:00:00.000Z' : undefined, endedAt: ended ? '2026-12-02T00:00:00.000Z' : undefined,
+            state,
+            signOffs: [],
+            remindersSent: ended ? 1 : 0,
+            applyAttempts: 0,
+            renewals: [],
+            refusals: [],
+            endReason,
+            appliedAt: ended ? '2026-11-02T00:00:00.000Z' : undefined,
+            endedAt: ended ? '2026-12-02T00:00:00.000Z' : undefined,
           };
           expectIn('full-recording', fullRecordingSteps(status));
         }
       }
     }
     // Withdrawn under review: nothing was switched, so the case ends without the switch back.
-    const withdrawn = fullRecordingSteps({ state: 'revoked', endReason: 'withdrawn', endedAt: '2026-11-02T00:00:00.000Z', signOffs: [], remindersSent: 0, applyAttempts: 0, renewals: [], refusals: [] });
+    const withdrawn = fullRecordingSteps({
+      state: 'revoked',
+      endReason: 'withdrawn',
+      endedAt: '2026-11-02T00:00:00.000Z',
+      signOffs: [],
+      remindersSent: 0,
+      applyAttempts: 0,
+      renewals: [],
+      refusals: [],
+    });
     expect(withdrawn).toEqual({ current: 'end_withdrawn', past: ['start_applied', 'under_review'] });
   });
 
   test('disclosure, for every state and kind, with the Form 3 chase', () => {
-    const chase: DeadlineStatus = { state: 'escalated', remindersSent: [7, 1], overdueNoticeSent: true, repeatedReminders: 2, undelivered: [], escalated: true };
+    const chase: DeadlineStatus = {
+      state: 'escalated',
+      remindersSent: [7, 1],
+      overdueNoticeSent: true,
+      repeatedReminders: 2,
+      undelivered: [],
+      escalated: true,
+    };
     for (const state of DISCLOSURE_STATUSES) {
       for (const kind of ['viewing', 'provision'] as const) {
         const status: DisclosureStatus = { state, signOffs: [], remindersSent: 1, recordings: [], refusedRecordings: [], readinessProblems: [], refusals: [] };
         expectIn('disclosure', disclosureSteps(status, kind, kind === 'provision' ? chase : undefined));
       }
     }
-    const closedViewing = disclosureSteps({ state: 'closed', signOffs: [], remindersSent: 0, recordings: [], refusedRecordings: [], readinessProblems: [], refusals: [] }, 'viewing');
-    expect(closedViewing).toEqual({ current: 'end_closed', past: ['start_registered', 'registered', 'in_sign_off', 'awaiting_handover', 'released', 'viewingUntil'] });
+    const closedViewing = disclosureSteps(
+      { state: 'closed', signOffs: [], remindersSent: 0, recordings: [], refusedRecordings: [], readinessProblems: [], refusals: [] },
+      'viewing',
+    );
+    expect(closedViewing).toEqual({
+      current: 'end_closed',
+      past: ['start_registered', 'registered', 'in_sign_off', 'awaiting_handover', 'released', 'viewingUntil'],
+    });
   });
 
   test('retention and the access review, for every state', () => {

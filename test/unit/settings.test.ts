@@ -72,9 +72,7 @@ test('a client certificate without its key is refused', () => {
 
 test('a duplicated or misordered sign-off chain is refused', () => {
   expect(settingsError({ DISCLOSURE_SIGN_OFF_CHAIN: 'operator,operator' }).problems[0]?.env).toBe('DISCLOSURE_SIGN_OFF_CHAIN');
-  expect(settingsError({ FULL_RECORDING_APPROVAL_CHAIN: 'chief,deputy,operator' }).problems[0]?.env).toBe(
-    'FULL_RECORDING_APPROVAL_CHAIN',
-  );
+  expect(settingsError({ FULL_RECORDING_APPROVAL_CHAIN: 'chief,deputy,operator' }).problems[0]?.env).toBe('FULL_RECORDING_APPROVAL_CHAIN');
 });
 
 test('README documents every setting', () => {
@@ -86,9 +84,11 @@ test('README documents every setting', () => {
 });
 
 test('a directory URL needs its service account, bases and role groups', () => {
-  expect(settingsError({ LDAP_URL: 'ldaps://ad.city.local' }).problems.map((problem) => problem.env).sort()).toEqual([
-    'LDAP_BIND_DN', 'LDAP_BIND_PASSWORD_FILE', 'LDAP_GROUP_BASE', 'LDAP_ROLE_GROUPS', 'LDAP_USER_BASE',
-  ]);
+  expect(
+    settingsError({ LDAP_URL: 'ldaps://ad.city.local' })
+      .problems.map((problem) => problem.env)
+      .sort(),
+  ).toEqual(['LDAP_BIND_DN', 'LDAP_BIND_PASSWORD_FILE', 'LDAP_GROUP_BASE', 'LDAP_ROLE_GROUPS', 'LDAP_USER_BASE']);
   const settings = loadSettings({
     LDAP_URL: 'ldaps://ad.city.local',
     LDAP_BIND_DN: 'cn=reader,dc=gm',

@@ -13,9 +13,7 @@ import { appendAuditEvents, type AuditInput } from '../../infra/audit/audit-log'
 import { AccessReview, AuditEvent, GeneratedDocument, Notification } from '../../infra/db/entities';
 import { loadLegalCalendar } from '../../infra/holidays';
 import type { LegalCalendar } from '../../domain/legal-period';
-import {
-  accessReviewSignOff, accessReviewStatus, accessReviewWorkflow, type AccessReviewWorkflowStatus,
-} from '../../workflows/access-review';
+import { accessReviewSignOff, accessReviewStatus, accessReviewWorkflow, type AccessReviewWorkflowStatus } from '../../workflows/access-review';
 import { testActivityDeps } from '../support/activities';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { bundleWorkflows, createTimeSkippingEnvironment, historyRecorder, queryWhen, runWithWorker } from '../support/temporal';
@@ -47,13 +45,22 @@ const withWorker = (body: () => Promise<void>) => runWithWorker(env.nativeConnec
 const em = () => db.orm.em.fork();
 const kst = (local: string) => new Date(`${local}+09:00`);
 const entry = (at: string, actor: string, role: string, action: string, targetId: string, reason = ''): AuditInput => ({
-  at: kst(at), actor, role, sourceAddress: '10.0.0.7', action, targetType: action.startsWith('recording') ? 'recording' : 'route', targetId, reason,
+  at: kst(at),
+  actor,
+  role,
+  sourceAddress: '10.0.0.7',
+  action,
+  targetType: action.startsWith('recording') ? 'recording' : 'route',
+  targetId,
+  reason,
 });
 
 async function seedOctober(): Promise<void> {
   const entries: AuditInput[] = [
     // One operator opening 25 different recordings on one working day: more than the limit of 20.
-    ...Array.from({ length: 25 }, (_, index) => entry(`2026-10-14T10:${String(index).padStart(2, '0')}:00`, 'lee.operator', 'operator', 'recording.read', `rec-${index}`)),
+    ...Array.from({ length: 25 }, (_, index) =>
+      entry(`2026-10-14T10:${String(index).padStart(2, '0')}:00`, 'lee.operator', 'operator', 'recording.read', `rec-${index}`),
+    ),
     // An official reading their call at 22:30, and exporting it on 한글날 (a public holiday).
     entry('2026-10-15T22:30:00', 'jung.staff', 'staff', 'recording.read', 'rec-staff'),
     entry('2026-10-09T11:00:00', 'jung.staff', 'staff', 'recording.exported_by_party', 'rec-staff', '민원 분쟁 증빙'),
@@ -80,7 +87,11 @@ async function sheetRows(documentId: string): Promise<Record<string, string[]>> 
 test("October's report lists playbacks with reasons, refusals, after-hours and holiday access and a user reading many recordings; the chief signs it off", async () => {
   await seedOctober();
   await withWorker(async () => {
-    const handle = await env.client.workflow.start(accessReviewWorkflow, { taskQueue: TASK_QUEUE, workflowId: 'monthly-access-review-2026-11-01', args: [INPUT] });
+    const handle = await env.client.workflow.start(accessReviewWorkflow, {
+      taskQueue: TASK_QUEUE,
+      workflowId: 'monthly-access-review-2026-11-01',
+      args: [INPUT],
+    });
     recorder.track(handle.workflowId);
     const waiting = await queryWhen<AccessReviewWorkflowStatus>(handle, accessReviewStatus, (status) => status.awaiting === 'chief');
     expect(waiting).toMatchObject({ month: '2026-10', state: 'awaiting_sign_off', remindersSent: 0 });
@@ -90,7 +101,9 @@ test("October's report lists playbacks with reasons, refusals, after-hours and h
     const rows = await sheetRows(review.reportDocumentId);
     expect(Object.keys(rows)).toEqual(['요약', '재생·내보내기', '거부', '업무시간 외', '이상 징후']);
     expect(rows['요약']![0]).toContain('2026년 10월 접근기록 점검 보고서');
-    expect(rows['재생·내보내기']!.slice(1)).toEqual([expect.stringMatching(/2026\. 10\. 9\. 11:00 \| jung\.staff \| staff \| .*당사자 내보내기 \| recording rec-staff \| 민원 분쟁 증빙/)]);
+    expect(rows['재생·내보내기']!.slice(1)).toEqual([
+      expect.stringMatching(/2026\. 10\. 9\. 11:00 \| jung\.staff \| staff \| .*당사자 내보내기 \| recording rec-staff \| 민원 분쟁 증빙/),
+    ]);
     expect(rows['거부']!.slice(1)).toEqual([expect.stringContaining('NOT_PARTY')]);
     expect(rows['업무시간 외']!.slice(1)).toEqual([expect.stringContaining('2026. 10. 9. 11:00'), expect.stringContaining('2026. 10. 15. 22:30')]);
     expect(rows['이상 징후']!.slice(1)).toEqual(['2026-10-14 | lee.operator | 하루에 녹취 25건 조회 (기준 20건 초과)']);
@@ -110,7 +123,11 @@ test("October's report lists playbacks with reasons, refusals, after-hours and h
     expect(reminded.state).toBe('awaiting_sign_off');
     expect(await em().count(Notification, { recipient: 'chief', relatedId: review.id, subject: '[알림] 2026년 10월 접근기록 점검 대기' })).toBeGreaterThan(0);
 
-    await handle.signal(accessReviewSignOff, { actor: { username: 'choi.chief', role: 'chief' }, decision: 'approve', comment: '이상 징후 1건: 담당자 면담, 업무상 조회 확인' });
+    await handle.signal(accessReviewSignOff, {
+      actor: { username: 'choi.chief', role: 'chief' },
+      decision: 'approve',
+      comment: '이상 징후 1건: 담당자 면담, 업무상 조회 확인',
+    });
     const done = await handle.result();
     expect(done).toMatchObject({ state: 'signed_off', signedOff: { actor: 'choi.chief', comment: '이상 징후 1건: 담당자 면담, 업무상 조회 확인' } });
     expect(await em().findOneOrFail(AccessReview, review.id)).toMatchObject({ status: 'signed_off', signedOffBy: 'choi.chief' });

@@ -9,12 +9,7 @@ import { createActivities } from '../../activities';
 import { Notification } from '../../infra/db/entities';
 import { loadLegalCalendar } from '../../infra/holidays';
 import type { LegalCalendar } from '../../domain/legal-period';
-import {
-  deadlineMet,
-  deadlineRemindersWorkflow,
-  deadlineStatus,
-  type DeadlineRemindersInput,
-} from '../../workflows/deadline-reminders';
+import { deadlineMet, deadlineRemindersWorkflow, deadlineStatus, type DeadlineRemindersInput } from '../../workflows/deadline-reminders';
 import { testActivityDeps } from '../support/activities';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { bundleWorkflows, createTimeSkippingEnvironment, runWithWorker } from '../support/temporal';
@@ -28,11 +23,7 @@ let calendar: LegalCalendar;
 let workflowBundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
-  [db, calendar, workflowBundle] = await Promise.all([
-    createTestDatabase('sqlite'),
-    loadLegalCalendar('Asia/Seoul'),
-    bundleWorkflows(),
-  ]);
+  [db, calendar, workflowBundle] = await Promise.all([createTestDatabase('sqlite'), loadLegalCalendar('Asia/Seoul'), bundleWorkflows()]);
 });
 
 // A fresh test server per test: each starts at today's date, whatever the previous test skipped to.
@@ -40,7 +31,6 @@ beforeEach(async () => {
   env = await createTimeSkippingEnvironment();
 });
 afterEach(async () => env?.teardown());
-
 
 const withWorker = (body: () => Promise<void>) =>
   runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps: testActivityDeps(db.orm, calendar) }, body);

@@ -8,15 +8,36 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities';
-import { Attachment, AuditEvent, DestructionReport, DisclosureRequest, GeneratedDocument, HandoverReceipt, LedgerEntry, Notification, RecordingHold, SignOff } from '../../infra/db/entities';
+import {
+  Attachment,
+  AuditEvent,
+  DestructionReport,
+  DisclosureRequest,
+  GeneratedDocument,
+  HandoverReceipt,
+  LedgerEntry,
+  Notification,
+  RecordingHold,
+  SignOff,
+} from '../../infra/db/entities';
 import { takeManagementNumber } from '../../infra/db/management-number';
 import { loadLegalCalendar } from '../../infra/holidays';
 import { addDays, type LegalCalendar } from '../../domain/legal-period';
 import { type DisclosureGround, type DisclosureKind } from '../../domain/disclosure';
 import { type RoleId } from '../../domain/roles';
 import {
-  disclosureConfirmRecordings, disclosureDestructionReported, disclosureHandoverSigned, disclosurePackageProvided, disclosureSignOff,
-  disclosureStatus, disclosureSubmit, disclosureWithdraw, disclosureWorkflow, disclosureWorkflowId, type DisclosureInput, type DisclosureStatus,
+  disclosureConfirmRecordings,
+  disclosureDestructionReported,
+  disclosureHandoverSigned,
+  disclosurePackageProvided,
+  disclosureSignOff,
+  disclosureStatus,
+  disclosureSubmit,
+  disclosureWithdraw,
+  disclosureWorkflow,
+  disclosureWorkflowId,
+  type DisclosureInput,
+  type DisclosureStatus,
 } from '../../workflows/disclosure';
 import { type Actor } from '../../domain/sign-off';
 import { testActivityDeps } from '../support/activities';
@@ -56,7 +77,8 @@ afterEach(async () => {
 });
 
 // Every case here may be picked up by a new worker (the first test restarts it mid-case): no sticky cache.
-const withWorker = (body: () => Promise<void>) => runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps, replayEveryTask: true }, body);
+const withWorker = (body: () => Promise<void>) =>
+  runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps, replayEveryTask: true }, body);
 const em = () => db.orm.em.fork();
 
 /** A Form 1 as the operator registers it (numbered in its transaction), and its workflow started. */
@@ -65,9 +87,23 @@ async function register(kind: DisclosureKind, options: { ground?: DisclosureGrou
   const request = await em().transactional(async (tx) => {
     const number = await takeManagementNumber(tx, receivedAt.getUTCFullYear());
     const row = new DisclosureRequest(
-      number.managementNumber, number.year, number.sequence, '', kind, '홍길동', '1980-01-01', '경기도 광명시 철산로 123', '010-1234-5678',
-      '2026. 11. 27. 14:00 무렵', '02-2680-1234', '민원 분쟁 증빙', '통화 당사자 본인', '통화 내용 확인이 필요합니다.',
-      options.ground ?? 'party', receivedAt, OPERATOR.username,
+      number.managementNumber,
+      number.year,
+      number.sequence,
+      '',
+      kind,
+      '홍길동',
+      '1980-01-01',
+      '경기도 광명시 철산로 123',
+      '010-1234-5678',
+      '2026. 11. 27. 14:00 무렵',
+      '02-2680-1234',
+      '민원 분쟁 증빙',
+      '통화 당사자 본인',
+      '통화 내용 확인이 필요합니다.',
+      options.ground ?? 'party',
+      receivedAt,
+      OPERATOR.username,
     );
     row.workflowId = disclosureWorkflowId(row.id);
     row.groundDetail = 'groundDetail' in options ? options.groundDetail : '신분증과 통화 시각·번호로 본인 확인';
@@ -118,7 +154,13 @@ async function signOffAll(handle: Handle): Promise<void> {
 
 async function signHandover(handle: Handle, requestId: string, receivedAt: Date): Promise<void> {
   const attachmentId = await attachScan(requestId, 'signed_handover_receipt');
-  await handle.signal(disclosureHandoverSigned, { actor: OPERATOR, signatureKind: 'paper_scan', attachmentId, recipientName: '홍길동', receivedAt: receivedAt.toISOString() });
+  await handle.signal(disclosureHandoverSigned, {
+    actor: OPERATOR,
+    signatureKind: 'paper_scan',
+    attachmentId,
+    recipientName: '홍길동',
+    receivedAt: receivedAt.toISOString(),
+  });
 }
 
 const openHolds = (requestId: string) => em().count(RecordingHold, { disclosureRequestId: requestId, releasedAt: null });
@@ -143,7 +185,10 @@ test('provision: confirmed, signed off, Form 2 signed, package handed over, Form
     expect((await statusWhen(handle, (status) => status.refusals.length === 2)).refusals[1]?.reason).toContain('차례');
     // The worker stops once the refusal is on the record: an activity a stopping worker abandons is only retried when
     // its timeout ends, which here would be a minute of real time.
-    await eventually(async () => (await stepsOf(request.id)).filter((action) => action === 'disclosure.signal_refused').length >= 2, { within: '15s', what: 'the refusal recorded' });
+    await eventually(async () => (await stepsOf(request.id)).filter((action) => action === 'disclosure.signal_refused').length >= 2, {
+      within: '15s',
+      what: 'the refusal recorded',
+    });
   });
 
   // Another worker picks the case up where it was.
@@ -164,7 +209,12 @@ test('provision: confirmed, signed off, Form 2 signed, package handed over, Form
     await env.sleep('10 days');
     const attachmentId = await attachScan(request.id, 'destruction_report');
     await handle.signal(disclosureDestructionReported, {
-      actor: OPERATOR, attachmentId, destroyedAt: new Date(await env.currentTimeMs()).toISOString(), method: 'delete_overwrite', allCopiesDestroyed: true, witness: '김증인',
+      actor: OPERATOR,
+      attachmentId,
+      destroyedAt: new Date(await env.currentTimeMs()).toISOString(),
+      method: 'delete_overwrite',
+      allCopiesDestroyed: true,
+      witness: '김증인',
     });
     expect(await handle.result()).toMatchObject({ state: 'closed', endReason: '파기 결과 회신서 접수' });
   });
@@ -174,20 +224,47 @@ test('provision: confirmed, signed off, Form 2 signed, package handed over, Form
   expect(await openHolds(request.id)).toBe(0);
   const lines = await em().find(SignOff, { request: request.id }, { orderBy: { signedAt: 'asc' } });
   expect(lines.map((line) => [line.step, line.actor, line.decision])).toEqual([
-    ['operator', 'lee.operator', 'approved'], ['deputy', 'park.deputy', 'approved'], ['chief', 'choi.chief', 'approved'],
+    ['operator', 'lee.operator', 'approved'],
+    ['deputy', 'park.deputy', 'approved'],
+    ['chief', 'choi.chief', 'approved'],
   ]);
   const ledger = await em().findOneOrFail(LedgerEntry, { request: request.id });
-  expect(ledger).toMatchObject({ managementNumber: request.managementNumber, remarks: '제공', signOffOperator: expect.stringContaining('lee.operator'), signOffChief: expect.stringContaining('choi.chief') });
-  expect(await em().findOneOrFail(HandoverReceipt, { request: request.id })).toMatchObject({ signatureKind: 'paper_scan', signedAt: expect.any(Date), receivedAt: expect.any(Date) });
-  expect(await em().findOneOrFail(DestructionReport, { request: request.id })).toMatchObject({ method: 'delete_overwrite', allCopiesDestroyed: true, witness: '김증인', reportedAt: expect.any(Date) });
+  expect(ledger).toMatchObject({
+    managementNumber: request.managementNumber,
+    remarks: '제공',
+    signOffOperator: expect.stringContaining('lee.operator'),
+    signOffChief: expect.stringContaining('choi.chief'),
+  });
+  expect(await em().findOneOrFail(HandoverReceipt, { request: request.id })).toMatchObject({
+    signatureKind: 'paper_scan',
+    signedAt: expect.any(Date),
+    receivedAt: expect.any(Date),
+  });
+  expect(await em().findOneOrFail(DestructionReport, { request: request.id })).toMatchObject({
+    method: 'delete_overwrite',
+    allCopiesDestroyed: true,
+    witness: '김증인',
+    reportedAt: expect.any(Date),
+  });
   const documents = await em().find(GeneratedDocument, { caseId: request.id });
   expect(documents.map((document) => document.kind).sort()).toEqual(['form2-handover-receipt', 'form3-destruction-report']);
   // Returned in time: nobody was reminded.
   expect(await em().count(Notification, { relatedId: request.id })).toBe(0);
   expect(await stepsOf(request.id)).toEqual([
-    'disclosure.signal_refused', 'disclosure.recordings_confirmed', 'disclosure.submitted', 'disclosure.signal_refused',
-    'disclosure.signed_off', 'disclosure.signed_off', 'disclosure.approved', 'document.generated', 'disclosure.signal_refused',
-    'disclosure.handover_signed', 'disclosure.ledger_written', 'document.generated', 'disclosure.package_provided', 'disclosure.destruction_reported',
+    'disclosure.signal_refused',
+    'disclosure.recordings_confirmed',
+    'disclosure.submitted',
+    'disclosure.signal_refused',
+    'disclosure.signed_off',
+    'disclosure.signed_off',
+    'disclosure.approved',
+    'document.generated',
+    'disclosure.signal_refused',
+    'disclosure.handover_signed',
+    'disclosure.ledger_written',
+    'document.generated',
+    'disclosure.package_provided',
+    'disclosure.destruction_reported',
   ]);
 }, 120_000);
 
@@ -214,7 +291,11 @@ test('Form 3 late: reminded before a deadline moved by 설날, overdue, escalate
     await env.sleep(Date.parse(`${waiting.destructionReport!.lastDay}T09:00:00+09:00`) + 12 * DAY - (await env.currentTimeMs()));
     const attachmentId = await attachScan(request.id, 'destruction_report');
     await handle.signal(disclosureDestructionReported, {
-      actor: OPERATOR, attachmentId, destroyedAt: new Date(await env.currentTimeMs()).toISOString(), method: 'physical_destruction', allCopiesDestroyed: true,
+      actor: OPERATOR,
+      attachmentId,
+      destroyedAt: new Date(await env.currentTimeMs()).toISOString(),
+      method: 'physical_destruction',
+      allCopiesDestroyed: true,
     });
     expect((await handle.result()).state).toBe('closed');
   });
@@ -233,7 +314,11 @@ test('Form 3 late: reminded before a deadline moved by 설날, overdue, escalate
   const documents = await em().find(GeneratedDocument, { caseId: request.id });
   const kindOf = (id: string | undefined) => documents.find((document) => document.id === id)?.kind;
   expect(sent.map((notification) => kindOf(notification.attachmentDocumentIds?.[0]))).toEqual([
-    'destruction-report-reminder', 'destruction-report-reminder', 'destruction-report-reminder', 'destruction-report-escalation', 'destruction-report-reminder',
+    'destruction-report-reminder',
+    'destruction-report-reminder',
+    'destruction-report-reminder',
+    'destruction-report-escalation',
+    'destruction-report-reminder',
   ]);
   // Delivered: the e-mails went out (to the outbox here), the chief's memo is in the inbox.
   expect(sent.map((notification) => notification.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'sent']);
@@ -256,26 +341,30 @@ test('viewing: released on the signed Form 2, closed when the viewing window end
   expect(await em().findOneOrFail(LedgerEntry, { request: request.id })).toMatchObject({ remarks: '열람' });
 }, 60_000);
 
-test.each(SIGNERS.map((who, step) => [who.role, step] as const))('rejected by the %s: the rejection notice, the case ended, holds released', async (_role, step) => {
-  const { request, handle } = await register('provision');
-  await withWorker(async () => {
-    await confirmAndSubmit(handle, [calls.staffCall.id]);
-    for (const who of SIGNERS.slice(0, step)) {
-      await statusWhen(handle, (status) => status.awaiting === who.role);
-      await handle.signal(disclosureSignOff, { actor: who, decision: 'approve', comment: '' });
-    }
-    const rejecter = SIGNERS[step]!;
-    await statusWhen(handle, (status) => status.awaiting === rejecter.role);
-    await handle.signal(disclosureSignOff, { actor: rejecter, decision: 'reject', comment: '통화 당사자로 확인되지 않음' });
-    expect(await handle.result()).toMatchObject({ state: 'rejected', endReason: '통화 당사자로 확인되지 않음', rejectionNoticeId: expect.any(String) });
-  });
-  const row = await em().findOneOrFail(DisclosureRequest, request.id);
-  expect(row).toMatchObject({ status: 'rejected', endReason: '통화 당사자로 확인되지 않음' });
-  expect(await em().findOneOrFail(GeneratedDocument, { caseId: request.id })).toMatchObject({ kind: 'disclosure-rejection-notice' });
-  expect((await em().find(SignOff, { request: request.id })).map((line) => line.decision).sort()).toEqual([...Array(step).fill('approved'), 'rejected']);
-  expect(await openHolds(request.id)).toBe(0);
-  expect(await em().count(LedgerEntry, { request: request.id })).toBe(0);
-}, 60_000);
+test.each(SIGNERS.map((who, step) => [who.role, step] as const))(
+  'rejected by the %s: the rejection notice, the case ended, holds released',
+  async (_role, step) => {
+    const { request, handle } = await register('provision');
+    await withWorker(async () => {
+      await confirmAndSubmit(handle, [calls.staffCall.id]);
+      for (const who of SIGNERS.slice(0, step)) {
+        await statusWhen(handle, (status) => status.awaiting === who.role);
+        await handle.signal(disclosureSignOff, { actor: who, decision: 'approve', comment: '' });
+      }
+      const rejecter = SIGNERS[step]!;
+      await statusWhen(handle, (status) => status.awaiting === rejecter.role);
+      await handle.signal(disclosureSignOff, { actor: rejecter, decision: 'reject', comment: '통화 당사자로 확인되지 않음' });
+      expect(await handle.result()).toMatchObject({ state: 'rejected', endReason: '통화 당사자로 확인되지 않음', rejectionNoticeId: expect.any(String) });
+    });
+    const row = await em().findOneOrFail(DisclosureRequest, request.id);
+    expect(row).toMatchObject({ status: 'rejected', endReason: '통화 당사자로 확인되지 않음' });
+    expect(await em().findOneOrFail(GeneratedDocument, { caseId: request.id })).toMatchObject({ kind: 'disclosure-rejection-notice' });
+    expect((await em().find(SignOff, { request: request.id })).map((line) => line.decision).sort()).toEqual([...Array(step).fill('approved'), 'rejected']);
+    expect(await openHolds(request.id)).toBe(0);
+    expect(await em().count(LedgerEntry, { request: request.id })).toBe(0);
+  },
+  60_000,
+);
 
 test('a ground missing: the submission is refused with why, nothing goes to 결재 until it is recorded', async () => {
   const { request, handle } = await register('provision', { ground: 'other_law', groundDetail: undefined });

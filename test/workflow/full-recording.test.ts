@@ -22,8 +22,16 @@ import { createLogger } from '../../infra/logger';
 import { loadSettings } from '../../infra/settings';
 import type { Actor } from '../../domain/full-recording-steps';
 import {
-  fullRecordingRenew, fullRecordingRevoke, fullRecordingSignOff, fullRecordingStatus, fullRecordingStep, fullRecordingWorkflow, fullRecordingWorkflowId,
-  type FullRecordingInput, type FullRecordingStatus, type FullRecordingStepRequest,
+  fullRecordingRenew,
+  fullRecordingRevoke,
+  fullRecordingSignOff,
+  fullRecordingStatus,
+  fullRecordingStep,
+  fullRecordingWorkflow,
+  fullRecordingWorkflowId,
+  type FullRecordingInput,
+  type FullRecordingStatus,
+  type FullRecordingStepRequest,
 } from '../../workflows/full-recording';
 import { testActivityDeps } from '../support/activities';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
@@ -128,7 +136,11 @@ type Handle = Awaited<ReturnType<typeof apply>>['handle'];
 const statusWhen = (handle: Handle, check: (status: FullRecordingStatus) => boolean) => queryWhen(handle, fullRecordingStatus, check);
 
 async function approveAll(handle: Handle): Promise<void> {
-  for (const [who, comment] of [[OPERATOR, '서류 확인'], [DEPUTY, '검토 완료'], [CHIEF, '승인']] as const) {
+  for (const [who, comment] of [
+    [OPERATOR, '서류 확인'],
+    [DEPUTY, '검토 완료'],
+    [CHIEF, '승인'],
+  ] as const) {
     await handle.signal(fullRecordingSignOff, { actor: who, decision: 'approve', comment });
     await statusWhen(handle, (status) => status.signOffs.some((signOff) => signOff.actor === who.username));
   }
@@ -137,8 +149,9 @@ async function approveAll(handle: Handle): Promise<void> {
 const modeOf = async (number: string) => (await capture.extensionMode(number)).mode;
 const rowOf = (application: FullRecordingApplication) => db.orm.em.fork().findOneOrFail(FullRecordingApplication, application.id);
 const stepsOf = async (application: FullRecordingApplication) =>
-  (await db.orm.em.fork().find(AuditEvent, { targetType: 'full_recording_application', targetId: application.id }, { orderBy: { seq: 'asc' } }))
-    .map((event) => ({ action: event.action, actor: event.actor }));
+  (await db.orm.em.fork().find(AuditEvent, { targetType: 'full_recording_application', targetId: application.id }, { orderBy: { seq: 'asc' } })).map(
+    (event) => ({ action: event.action, actor: event.actor }),
+  );
 
 test('approved in order, applied and verified, back to selective when the period ends months later', async () => {
   const now = await env.currentTimeMs();
@@ -196,7 +209,10 @@ test('signals the rules do not allow are refused, audited, and change nothing', 
       ['seo.head', expect.stringContaining('신청 부서의 장')],
       [OPERATOR.username, '같은 사람이 두 단계를 처리할 수 없습니다.'],
     ]);
-    await eventually(async () => (await db.orm.em.fork().count(AuditEvent, { action: 'full_recording.signal_refused', targetId: application.id })) === 3, { within: '15s', what: 'the three refusals audited' });
+    await eventually(async () => (await db.orm.em.fork().count(AuditEvent, { action: 'full_recording.signal_refused', targetId: application.id })) === 3, {
+      within: '15s',
+      what: 'the three refusals audited',
+    });
     expect(await modeOf(STAFF_EXTENSION)).toBe('selective');
     await handle.signal(fullRecordingRevoke, { actor: HEAD, reason: '신청 철회' });
     expect(await handle.result()).toMatchObject({ state: 'revoked', endReason: 'withdrawn', endedBy: HEAD.username });
@@ -211,18 +227,32 @@ test('steps as Updates: refused at once with the reason and nothing recorded; a 
     const refusalOf = (request: FullRecordingStepRequest) =>
       step(request).then(
         () => 'accepted',
-        (error: unknown) => (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === STEP_REFUSED ? error.cause.message : error),
+        (error: unknown) =>
+          error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === STEP_REFUSED
+            ? error.cause.message
+            : error,
       );
     const user = (who: Actor, ...roles: RoleId[]) => ({ username: who.username, roles: roles.length > 0 ? roles : [who.role], department: who.department });
     // The chief before the operator, a head of another department revoking: refused with why, before anything happens.
     expect(await refusalOf({ action: 'sign_off', user: user(CHIEF), decision: 'approve', comment: '바로 승인' })).toContain('차례');
-    expect(await refusalOf({ action: 'revoke', user: { username: 'seo.head', roles: ['dept_head'], department: 'it' }, reason: '다른 부서' })).toContain('신청 부서의 장');
+    expect(await refusalOf({ action: 'revoke', user: { username: 'seo.head', roles: ['dept_head'], department: 'it' }, reason: '다른 부서' })).toContain(
+      '신청 부서의 장',
+    );
     // One person holding the operator's and the deputy's roles signs the first step as the operator, then not the second.
-    expect(await step({ action: 'sign_off', user: user(OPERATOR, 'deputy', 'operator'), decision: 'approve', comment: '서류 확인' })).toEqual({ actingAs: 'operator' });
+    expect(await step({ action: 'sign_off', user: user(OPERATOR, 'deputy', 'operator'), decision: 'approve', comment: '서류 확인' })).toEqual({
+      actingAs: 'operator',
+    });
     await statusWhen(handle, (status) => status.awaiting === 'deputy');
-    expect(await refusalOf({ action: 'sign_off', user: user(OPERATOR, 'deputy', 'operator'), decision: 'approve', comment: '겸직' })).toBe('같은 사람이 두 단계를 처리할 수 없습니다.');
+    expect(await refusalOf({ action: 'sign_off', user: user(OPERATOR, 'deputy', 'operator'), decision: 'approve', comment: '겸직' })).toBe(
+      '같은 사람이 두 단계를 처리할 수 없습니다.',
+    );
     const status = await handle.query(fullRecordingStatus);
-    expect(status).toMatchObject({ state: 'under_review', awaiting: 'deputy', refusals: [], signOffs: [expect.objectContaining({ actor: OPERATOR.username, role: 'operator' })] });
+    expect(status).toMatchObject({
+      state: 'under_review',
+      awaiting: 'deputy',
+      refusals: [],
+      signOffs: [expect.objectContaining({ actor: OPERATOR.username, role: 'operator' })],
+    });
     // A refused Update leaves no trace in the history: only the accepted one is there.
     const history = await handle.fetchHistory();
     expect((history.events ?? []).filter((event) => event.workflowExecutionUpdateAcceptedEventAttributes)).toHaveLength(1);

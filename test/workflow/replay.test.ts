@@ -8,7 +8,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { decodeHistory, decodeHistoryFile, encodeHistory, encodeHistoryFile, historyFacts, replayHistories, type NamedHistory } from '../../infra/temporal/history';
+import {
+  decodeHistory,
+  decodeHistoryFile,
+  encodeHistory,
+  encodeHistoryFile,
+  historyFacts,
+  replayHistories,
+  type NamedHistory,
+} from '../../infra/temporal/history';
 import { installQuietRuntime } from '../support/temporal';
 
 const FOLDER = path.resolve(__dirname, '..', 'histories');
@@ -36,7 +44,14 @@ function tampered(): NamedHistory {
 
 test('the committed histories cover every lifecycle and replay against the current workflow code', async () => {
   const types = new Set(committed.map(({ history }) => historyFacts(history).workflowType));
-  expect([...types].sort()).toEqual(['accessReviewWorkflow', 'deadlineRemindersWorkflow', 'disclosureWorkflow', 'fullRecordingWorkflow', 'retentionDayWorkflow', 'retentionSweepWorkflow']);
+  expect([...types].sort()).toEqual([
+    'accessReviewWorkflow',
+    'deadlineRemindersWorkflow',
+    'disclosureWorkflow',
+    'fullRecordingWorkflow',
+    'retentionDayWorkflow',
+    'retentionSweepWorkflow',
+  ]);
   const outcomes = await replayHistories(committed);
   expect(outcomes.filter((outcome) => !outcome.ok)).toEqual([]);
   expect(outcomes).toHaveLength(committed.length);

@@ -11,7 +11,13 @@ import { verifyAuditChain } from '../../infra/audit/audit-log';
 import { AuditEvent, Recording, RecordingHold } from '../../infra/db/entities';
 import { addDays } from '../../domain/legal-period';
 import { startRetentionDay } from '../../infra/temporal/retention';
-import { RETENTION_SWEEP_SCHEDULE_ID, retentionDayStatus, retentionSweepWorkflow, retentionWorkflowId, type RetentionDayStatus } from '../../workflows/retention';
+import {
+  RETENTION_SWEEP_SCHEDULE_ID,
+  retentionDayStatus,
+  retentionSweepWorkflow,
+  retentionWorkflowId,
+  type RetentionDayStatus,
+} from '../../workflows/retention';
 import { testActivityDeps } from '../support/activities';
 import { createRetentionFixture, type RetentionFixture } from '../support/retention';
 import { bundleWorkflows, createTimeSkippingEnvironment, runWithWorker, historyRecorder } from '../support/temporal';
@@ -45,7 +51,11 @@ afterEach(async () => {
 });
 
 const withWorker = (body: () => Promise<void>) =>
-  runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps: testActivityDeps(fixture.db.orm, fixture.calendar, { capture: fixture.capture }) }, body);
+  runWithWorker(
+    env.nativeConnection,
+    { taskQueue: TASK_QUEUE, workflowBundle, deps: testActivityDeps(fixture.db.orm, fixture.calendar, { capture: fixture.capture }) },
+    body,
+  );
 
 const record = (startedAt: Date) => fixture.record(startedAt);
 const at = (day: string, hours: number, minutes: number) => fixture.at(day, hours, minutes);

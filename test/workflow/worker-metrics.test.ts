@@ -19,8 +19,18 @@ import { metricsProbeWorkflow } from '../support/metrics-workflow';
 const logged: { level: string; message: string; fields: Record<string, unknown> }[] = [];
 function collectingLogger(base: Record<string, unknown> = {}): Logger {
   const quiet = createLogger({}, 'error');
-  const collect = (level: string) => (message: string, fields: Record<string, unknown> = {}) => void logged.push({ level, message, fields: { ...base, ...fields } });
-  return { ...quiet, debug: collect('debug'), info: collect('info'), warn: collect('warn'), error: collect('error'), child: (fields) => collectingLogger({ ...base, ...fields }) };
+  const collect =
+    (level: string) =>
+    (message: string, fields: Record<string, unknown> = {}) =>
+      void logged.push({ level, message, fields: { ...base, ...fields } });
+  return {
+    ...quiet,
+    debug: collect('debug'),
+    info: collect('info'),
+    warn: collect('warn'),
+    error: collect('error'),
+    child: (fields) => collectingLogger({ ...base, ...fields }),
+  };
 }
 
 let env: TestWorkflowEnvironment;
@@ -54,9 +64,7 @@ test('a workflow run: its task latencies in /metrics, its activity log with the 
       },
     },
   });
-  const result = await worker.runUntil(
-    env.client.workflow.execute(metricsProbeWorkflow, { workflowId: `disclosure-${caseId}`, taskQueue }),
-  );
+  const result = await worker.runUntil(env.client.workflow.execute(metricsProbeWorkflow, { workflowId: `disclosure-${caseId}`, taskQueue }));
   expect(result).toBe('done');
 
   const response = await fetch(`${api.url}/metrics`);
@@ -74,8 +82,13 @@ test('a workflow run: its task latencies in /metrics, its activity log with the 
 
   const line = logged.find((entry) => entry.message === 'probe noted');
   expect(line?.fields).toMatchObject({
-    component: 'temporal-sdk', step: 'probe', workflowId: `disclosure-${caseId}`, workflowType: 'metricsProbeWorkflow',
-    activityType: 'noteProbe', caseType: 'disclosure_request', caseId,
+    component: 'temporal-sdk',
+    step: 'probe',
+    workflowId: `disclosure-${caseId}`,
+    workflowType: 'metricsProbeWorkflow',
+    activityType: 'noteProbe',
+    caseType: 'disclosure_request',
+    caseId,
   });
   expect(line?.fields).not.toHaveProperty('taskToken');
 });

@@ -1,5 +1,18 @@
 import { Collection, EntitySchema } from '@mikro-orm/core';
-import { DESTRUCTION_METHODS, DISCLOSURE_GROUNDS, DISCLOSURE_KINDS, DISCLOSURE_STATUSES, SIGN_OFF_DECISIONS, SIGNATURE_KINDS, type DestructionMethod, type DisclosureGround, type DisclosureKind, type DisclosureStatus, type SignatureKind, type SignOffDecision } from '../../../domain/disclosure';
+import {
+  DESTRUCTION_METHODS,
+  DISCLOSURE_GROUNDS,
+  DISCLOSURE_KINDS,
+  DISCLOSURE_STATUSES,
+  SIGN_OFF_DECISIONS,
+  SIGNATURE_KINDS,
+  type DestructionMethod,
+  type DisclosureGround,
+  type DisclosureKind,
+  type DisclosureStatus,
+  type SignatureKind,
+  type SignOffDecision,
+} from '../../../domain/disclosure';
 import { UnicodeTextType } from '../types';
 import { BaseEntity } from './base';
 import { FullRecordingApplication } from './full-recording';
@@ -11,7 +24,18 @@ import { SIGN_OFF_ROLES, type SignOffRole } from '../../../domain/roles';
  * (name, birth date or business number, address, contact, e-mail); the ledger copies what Form 4 needs.
  */
 export class DisclosureRequest extends BaseEntity<
-  'status' | 'groundDetail' | 'applicantEmail' | 'recordings' | 'signOffs' | 'releasedAt' | 'packageSha256' | 'endedAt' | 'endReason' | 'recordingFrom' | 'recordingTo' | 'applicantUsername'
+  | 'status'
+  | 'groundDetail'
+  | 'applicantEmail'
+  | 'recordings'
+  | 'signOffs'
+  | 'releasedAt'
+  | 'packageSha256'
+  | 'endedAt'
+  | 'endReason'
+  | 'recordingFrom'
+  | 'recordingTo'
+  | 'applicantUsername'
 > {
   status: DisclosureStatus = 'registered';
   /** The time window the applicant gave for the call, as instants: what matching searches (Form 1 prints the text). */
@@ -167,9 +191,7 @@ export const SignOffSchema = new EntitySchema<SignOff, BaseEntity>({
 });
 
 /** 녹취정보 인수·인계증 — Form 2. `receivedAt` (수령일) starts the Form 3 period. */
-export class HandoverReceipt extends BaseEntity<
-  'signedAt' | 'signatureKind' | 'signedDocumentKey' | 'receivedAt'
-> {
+export class HandoverReceipt extends BaseEntity<'signedAt' | 'signatureKind' | 'signedDocumentKey' | 'receivedAt'> {
   signedAt?: Date;
   signatureKind?: SignatureKind;
   signedDocumentKey?: string;

@@ -11,8 +11,19 @@ import { RECORDING_MODES, type RecordingMode } from '../../../domain/recording';
  * stays as a tombstone (id, hash, times, reason) for the audit.
  */
 export class Recording extends BaseEntity<
-  'otherPartyNumber' | 'endedAt' | 'noticeGiven' | 'noticeEvidence' | 'durationMs' | 'sizeBytes' | 'storageKey' |
-  'sha256' | 'wrappedKey' | 'recovered' | 'deletedAt' | 'deletionReason' | 'complianceException'
+  | 'otherPartyNumber'
+  | 'endedAt'
+  | 'noticeGiven'
+  | 'noticeEvidence'
+  | 'durationMs'
+  | 'sizeBytes'
+  | 'storageKey'
+  | 'sha256'
+  | 'wrappedKey'
+  | 'recovered'
+  | 'deletedAt'
+  | 'deletionReason'
+  | 'complianceException'
 > {
   otherPartyNumber?: string;
   endedAt?: Date;

@@ -8,14 +8,8 @@ export class Migration20261127230000_audit_append_only extends Migration {
   override async up(): Promise<void> {
     // The chain starts from a fixed genesis hash; every append locks this one row.
     this.addSql(`insert into audit_chain_head (id, last_seq, last_hash) values (1, 0, '${'0'.repeat(64)}')`);
-    this.addSql(
-      `create function audit_event_append_only() returns trigger language plpgsql as $$ begin raise exception 'audit_event is append-only'; end $$`,
-    );
-    this.addSql(
-      `create trigger audit_event_no_change before update or delete on audit_event for each row execute function audit_event_append_only()`,
-    );
-    this.addSql(
-      `create trigger audit_event_no_truncate before truncate on audit_event for each statement execute function audit_event_append_only()`,
-    );
+    this.addSql(`create function audit_event_append_only() returns trigger language plpgsql as $$ begin raise exception 'audit_event is append-only'; end $$`);
+    this.addSql(`create trigger audit_event_no_change before update or delete on audit_event for each row execute function audit_event_append_only()`);
+    this.addSql(`create trigger audit_event_no_truncate before truncate on audit_event for each statement execute function audit_event_append_only()`);
   }
 }
