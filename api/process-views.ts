@@ -228,32 +228,21 @@ export function processView(lifecycle: Lifecycle, steps: ProcessSteps): Html {
   const current = steps.current;
   const past = steps.past.filter((id) => id !== current);
   return html`<section class="process-view" aria-label="처리 흐름도: ${LIFECYCLE_LABELS[lifecycle]}">
-    <h2>처리 흐름</h2>
-    <link rel="stylesheet" href="${vendorUrl('diagram-js.css')}" />
-    <link rel="stylesheet" href="${vendorUrl('bpmn-js.css')}" />
-    <link rel="stylesheet" href="/assets/process-view.css" />
-    <p class="process-view-legend">
-      <span class="process-view-key process-view-key-current">현재 단계</span> <span class="process-view-key process-view-key-past">지난 단계</span>
-    </p>
-    <div
-      class="process-view-canvas"
-      role="img"
-      aria-label="${LIFECYCLE_LABELS[lifecycle]} 처리 흐름도"
-      data-process-model="${processModelUrl(lifecycle)}"
-      data-current-step="${current ?? ''}"
-      data-past-steps="${past.join(' ')}"
-    >
-      <p class="process-view-message">처리 흐름도를 불러오는 중입니다.</p>
-    </div>
-    <dl class="process-view-steps">
-      <dt>현재 단계</dt>
-      <dd>${current ? name(current) : '—'}</dd>
-      <dt>지난 단계</dt>
-      <dd>${past.length > 0 ? past.map(name).join(', ') : '—'}</dd>
-    </dl>
-    <script src="${vendorUrl('bpmn-navigated-viewer.production.min.js')}" defer></script>
-    <script src="/assets/process-view.js" defer></script>
-  </section>`;
+<h2>처리 흐름</h2>
+<link rel="stylesheet" href="${vendorUrl('diagram-js.css')}">
+<link rel="stylesheet" href="${vendorUrl('bpmn-js.css')}">
+<link rel="stylesheet" href="/assets/process-view.css">
+<p class="process-view-legend"><span class="process-view-key process-view-key-current">현재 단계</span> <span class="process-view-key process-view-key-past">지난 단계</span></p>
+<div class="process-view-canvas" role="img" aria-label="${LIFECYCLE_LABELS[lifecycle]} 처리 흐름도" data-process-model="${processModelUrl(lifecycle)}" data-current-step="${current ?? ''}" data-past-steps="${past.join(' ')}">
+<p class="process-view-message">처리 흐름도를 불러오는 중입니다.</p>
+</div>
+<dl class="process-view-steps">
+<dt>현재 단계</dt><dd>${current ? name(current) : '—'}</dd>
+<dt>지난 단계</dt><dd>${past.length > 0 ? past.map(name).join(', ') : '—'}</dd>
+</dl>
+<script src="${vendorUrl('bpmn-navigated-viewer.production.min.js')}" defer></script>
+<script src="/assets/process-view.js" defer></script>
+</section>`;
 }
 
 /** The bpmn-js files, read when the route table is built (nothing is read at import time), by the name they are served under. */

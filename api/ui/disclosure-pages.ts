@@ -48,32 +48,13 @@ const stateOf = (item: RequestDetail) => item.workflow?.state ?? item.status;
 const statusLabel = (state: string) => STATUS_LABELS[state] ?? state;
 const caseLink = (item: RequestView) => html`<a href="/disclosure/${item.id}">${item.managementNumber}</a>`;
 
-const LIST_HEAD = html`<thead>
-  <tr>
-    <th scope="col">관리번호</th>
-    <th scope="col">접수일시</th>
-    <th scope="col">열람/제공</th>
-    <th scope="col">신청인</th>
-    <th scope="col">상태</th>
-    <th scope="col">종결일시</th>
-  </tr>
-</thead>`;
+const LIST_HEAD = html`<thead><tr><th scope="col">관리번호</th><th scope="col">접수일시</th><th scope="col">열람/제공</th><th scope="col">신청인</th><th scope="col">상태</th><th scope="col">종결일시</th></tr></thead>`;
 
 function requestRows(items: readonly RequestView[], timeZone: string, none = '신청이 없습니다.'): Html {
-  if (items.length === 0)
-    return html`<tr>
-      <td colspan="6">${none}</td>
-    </tr>`;
+  if (items.length === 0) return html`<tr><td colspan="6">${none}</td></tr>`;
   return html`${items.map(
-    (item) =>
-      html`<tr>
-        <td>${caseLink(item)}</td>
-        <td>${when(item.receivedAt, timeZone)}</td>
-        <td>${DISCLOSURE_KIND_LABELS[item.kind]}</td>
-        <td>${item.applicantName}</td>
-        <td>${statusLabel(item.status)}</td>
-        <td>${when(item.endedAt, timeZone)}</td>
-      </tr>`,
+    (item) => html`<tr><td>${caseLink(item)}</td><td>${when(item.receivedAt, timeZone)}</td><td>${DISCLOSURE_KIND_LABELS[item.kind]}</td>
+<td>${item.applicantName}</td><td>${statusLabel(item.status)}</td><td>${when(item.endedAt, timeZone)}</td></tr>`,
   )}`;
 }
 
@@ -88,36 +69,13 @@ export function disclosureListPage(frame: Frame, input: DisclosureListInput, tim
   return page(
     frame,
     '녹취정보 열람·제공',
-    html`<p>
-        운영 규정 제9조: 녹취정보는 통화 당사자에게만, 또는 다른 법령에 특별한 규정이 있을 때에만 열람하게 하거나 제공합니다. 신청서(별지 제1호서식)를 접수하고
-        결재를 거친 뒤, 인수자가 서명한 인수·인계증(별지 제2호서식)을 받고 나서야 내줍니다. 제공받은 사람은 기한 안에 파기 결과 회신서를 보내야 합니다
-        (제9조제4항).
-      </p>
-      ${input.canRegister ? html`<p><a class="button" href="/disclosure/new">신청서 접수</a></p>` : ''}
-      ${
-        input.inbox
-          ? html`<h2>내 결재 대기</h2>
-              <table>
-                <caption class="skip">
-                  내 결재 대기
-                </caption>
-                ${LIST_HEAD}
-                <tbody>
-                  ${requestRows(input.inbox, timeZone, '결재할 신청이 없습니다.')}
-                </tbody>
-              </table>`
-          : ''
-      }
-      <h2>신청 목록 (최근 500건)</h2>
-      <table>
-        <caption class="skip">
-          신청 목록
-        </caption>
-        ${LIST_HEAD}
-        <tbody>
-          ${requestRows(input.items, timeZone)}
-        </tbody>
-      </table>`,
+    html`<p>운영 규정 제9조: 녹취정보는 통화 당사자에게만, 또는 다른 법령에 특별한 규정이 있을 때에만 열람하게 하거나 제공합니다.
+신청서(별지 제1호서식)를 접수하고 결재를 거친 뒤, 인수자가 서명한 인수·인계증(별지 제2호서식)을 받고 나서야 내줍니다.
+제공받은 사람은 기한 안에 파기 결과 회신서를 보내야 합니다 (제9조제4항).</p>
+${input.canRegister ? html`<p><a class="button" href="/disclosure/new">신청서 접수</a></p>` : ''}
+${input.inbox ? html`<h2>내 결재 대기</h2><table><caption class="skip">내 결재 대기</caption>${LIST_HEAD}<tbody>${requestRows(input.inbox, timeZone, '결재할 신청이 없습니다.')}</tbody></table>` : ''}
+<h2>신청 목록 (최근 500건)</h2>
+<table><caption class="skip">신청 목록</caption>${LIST_HEAD}<tbody>${requestRows(input.items, timeZone)}</tbody></table>`,
   );
 }
 
@@ -131,57 +89,45 @@ export interface RegistrationPageInput {
 export function registrationFormPage(frame: Frame, input: RegistrationPageInput): string {
   const values = input.values ?? {};
   const text = (name: keyof RegistrationForm, label: string, attributes: Html = html``) =>
-    html`<div><label for="${name}">${label}</label><input id="${name}" name="${name}" value="${values[name] ?? ''}" ${attributes} /></div>`;
+    html`<div><label for="${name}">${label}</label><input id="${name}" name="${name}" value="${values[name] ?? ''}"${attributes}></div>`;
   const choice = <T extends string>(name: keyof RegistrationForm, legend: string, options: readonly T[], labels: Record<T, string>) =>
-    html`<fieldset>
-      <legend>${legend}</legend>
-      ${options.map(
-        (option) =>
-          html`<div>
-            <input type="radio" id="${name}-${option}" name="${name}" value="${option}" required${values[name] === option ? html` checked` : ''} />
-            <label class="inline" for="${name}-${option}">${labels[option]}</label>
-          </div>`,
-      )}
-    </fieldset>`;
+    html`<fieldset><legend>${legend}</legend>${options.map(
+      (
+        option,
+      ) => html`<div><input type="radio" id="${name}-${option}" name="${name}" value="${option}" required${values[name] === option ? html` checked` : ''}>
+<label class="inline" for="${name}-${option}">${labels[option]}</label></div>`,
+    )}</fieldset>`;
   return page(
     frame,
     '녹취정보 열람·제공 신청서 접수',
-    html`<p>
-        신청인이 낸 신청서(별지 제1호서식)의 내용을 그대로 옮겨 적습니다. 접수하면 관리번호가 붙고, 신청에 맞는 녹취를 확인한 뒤 결재에 올립니다. 녹취 일시는
-        서울 시각입니다.
-      </p>
-      ${input.error ? html`<p class="alert" role="alert" id="registration-error">${input.error}</p>` : ''}
-      <form class="case-form" method="post" action="/disclosure">
-        ${csrfField(frame)} ${choice('kind', '열람·제공 구분', DISCLOSURE_KINDS, DISCLOSURE_KIND_LABELS)}
-        <fieldset>
-          <legend>신청인</legend>
-          ${text('applicantName', '신청인 성명 (기관·단체명)', html` required maxlength="100" autocomplete="off"`)}
-          ${text('applicantBirthDateOrBusinessNumber', '생년월일 또는 사업자등록번호', html` required maxlength="32" placeholder="1980-01-01 또는 123-45-67890"`)}
-          ${text('applicantAddress', '주소 (소속)', html` required maxlength="300"`)}
-          ${text('applicantContact', '연락처', html` required maxlength="20" placeholder="010-1234-5678"`)}
-          ${text('applicantEmail', '전자우편 (선택, 있으면 회신 기한 안내를 전자우편으로 보냄)', html` type="email" maxlength="254"`)}
-        </fieldset>
-        <fieldset>
-          <legend>녹취정보</legend>
-          ${text('recordingFrom', '녹취 일시 (부터)', html` type="datetime-local" required`)}
-          ${text('recordingTo', '녹취 일시 (까지)', html` type="datetime-local" required`)}
-          ${text('phoneNumber', '녹취 전화번호', html` required maxlength="20" placeholder="02-2680-1234"`)}
-        </fieldset>
-        <fieldset>
-          <legend>신청 내용</legend>
-          ${text('purpose', '열람·제공 목적', html` required maxlength="500"`)} ${text('relationToParty', '당사자와의 관계', html` required maxlength="200"`)}
-          <div>
-            <label for="reason">신청 사유</label><textarea id="reason" name="reason" required maxlength="2000" rows="3">${values.reason ?? ''}</textarea>
-          </div>
-        </fieldset>
-        ${choice('ground', '근거 (제9조제1항)', DISCLOSURE_GROUNDS, GROUND_LABELS)}
-        <div>
-          <label for="groundDetail">근거 내용 (당사자라면 확인한 방법, 다른 법령이라면 법령과 조항)</label
-          ><textarea id="groundDetail" name="groundDetail" maxlength="1000" rows="2">${values.groundDetail ?? ''}</textarea>
-        </div>
-        <button type="submit">접수</button>
-      </form>
-      <p><a href="/disclosure">목록으로</a></p>`,
+    html`<p>신청인이 낸 신청서(별지 제1호서식)의 내용을 그대로 옮겨 적습니다. 접수하면 관리번호가 붙고, 신청에 맞는 녹취를 확인한 뒤 결재에 올립니다.
+녹취 일시는 서울 시각입니다.</p>
+${input.error ? html`<p class="alert" role="alert" id="registration-error">${input.error}</p>` : ''}
+<form class="case-form" method="post" action="/disclosure">
+${csrfField(frame)}
+${choice('kind', '열람·제공 구분', DISCLOSURE_KINDS, DISCLOSURE_KIND_LABELS)}
+<fieldset><legend>신청인</legend>
+${text('applicantName', '신청인 성명 (기관·단체명)', html` required maxlength="100" autocomplete="off"`)}
+${text('applicantBirthDateOrBusinessNumber', '생년월일 또는 사업자등록번호', html` required maxlength="32" placeholder="1980-01-01 또는 123-45-67890"`)}
+${text('applicantAddress', '주소 (소속)', html` required maxlength="300"`)}
+${text('applicantContact', '연락처', html` required maxlength="20" placeholder="010-1234-5678"`)}
+${text('applicantEmail', '전자우편 (선택, 있으면 회신 기한 안내를 전자우편으로 보냄)', html` type="email" maxlength="254"`)}
+</fieldset>
+<fieldset><legend>녹취정보</legend>
+${text('recordingFrom', '녹취 일시 (부터)', html` type="datetime-local" required`)}
+${text('recordingTo', '녹취 일시 (까지)', html` type="datetime-local" required`)}
+${text('phoneNumber', '녹취 전화번호', html` required maxlength="20" placeholder="02-2680-1234"`)}
+</fieldset>
+<fieldset><legend>신청 내용</legend>
+${text('purpose', '열람·제공 목적', html` required maxlength="500"`)}
+${text('relationToParty', '당사자와의 관계', html` required maxlength="200"`)}
+<div><label for="reason">신청 사유</label><textarea id="reason" name="reason" required maxlength="2000" rows="3">${values.reason ?? ''}</textarea></div>
+</fieldset>
+${choice('ground', '근거 (제9조제1항)', DISCLOSURE_GROUNDS, GROUND_LABELS)}
+<div><label for="groundDetail">근거 내용 (당사자라면 확인한 방법, 다른 법령이라면 법령과 조항)</label><textarea id="groundDetail" name="groundDetail" maxlength="1000" rows="2">${values.groundDetail ?? ''}</textarea></div>
+<button type="submit">접수</button>
+</form>
+<p><a href="/disclosure">목록으로</a></p>`,
   );
 }
 
@@ -199,83 +145,47 @@ export interface OwnRequestsPageInput {
 export function ownRequestsPage(frame: Frame, input: OwnRequestsPageInput, timeZone: string): string {
   const values = input.values ?? {};
   const text = (name: keyof OwnRequestForm, label: string, attributes: Html = html``) =>
-    html`<div><label for="${name}">${label}</label><input id="${name}" name="${name}" value="${values[name] ?? ''}" ${attributes} /></div>`;
+    html`<div><label for="${name}">${label}</label><input id="${name}" name="${name}" value="${values[name] ?? ''}"${attributes}></div>`;
   const rows =
     input.items.length === 0
-      ? html`<tr>
-          <td colspan="5">직접 낸 신청이 없습니다.</td>
-        </tr>`
+      ? html`<tr><td colspan="5">직접 낸 신청이 없습니다.</td></tr>`
       : html`${input.items.map(
-          (item) =>
-            html`<tr>
-              <td>${item.managementNumber}</td>
-              <td>${when(item.receivedAt, timeZone)}</td>
-              <td>${DISCLOSURE_KIND_LABELS[item.kind]}</td>
-              <td>${statusLabel(item.status)}</td>
-              <td>${item.endReason ?? ''}</td>
-            </tr>`,
+          (item) => html`<tr><td>${item.managementNumber}</td><td>${when(item.receivedAt, timeZone)}</td><td>${DISCLOSURE_KIND_LABELS[item.kind]}</td>
+<td>${statusLabel(item.status)}</td><td>${item.endReason ?? ''}</td></tr>`,
         )}`;
   const form =
     input.extensions.length === 0
       ? html`<p class="notice">본인 이름으로 등록된 내선이 없어 직접 신청할 수 없습니다. 관리부서에 신청서(별지 제1호서식)를 내십시오.</p>`
       : html`<form class="case-form" method="post" action="/my/disclosure">
-          ${csrfField(frame)}
-          <fieldset>
-            <legend>열람·제공 구분</legend>
-            ${DISCLOSURE_KINDS.map(
-              (kind) =>
-                html`<div>
-                  <input type="radio" id="kind-${kind}" name="kind" value="${kind}" required${values.kind === kind ? html` checked` : ''} />
-                  <label class="inline" for="kind-${kind}">${DISCLOSURE_KIND_LABELS[kind]}</label>
-                </div>`,
-            )}
-          </fieldset>
-          <div>
-            <label for="extension">내선</label
-            ><select id="extension" name="extension" required>
-              ${input.extensions.map((number) => html`<option value="${number}" ${values.extension === number ? html` selected` : ''}>${number}</option>`)}
-            </select>
-          </div>
-          ${text('recordingFrom', '녹취 일시 (부터)', html` type="datetime-local" required`)}
-          ${text('recordingTo', '녹취 일시 (까지)', html` type="datetime-local" required`)}
-          ${text('applicantBirthDate', '생년월일', html` required maxlength="10" placeholder="1980-01-01"`)}
-          ${text('applicantContact', '연락처', html` required maxlength="20" placeholder="010-1234-5678"`)}
-          ${text('applicantEmail', '전자우편 (선택, 있으면 회신 기한 안내를 전자우편으로 보냄)', html` type="email" maxlength="254"`)}
-          ${text('purpose', '열람·제공 목적', html` required maxlength="500"`)}
-          <div>
-            <label for="reason">신청 사유</label><textarea id="reason" name="reason" required maxlength="2000" rows="3">${values.reason ?? ''}</textarea>
-          </div>
-          <button type="submit">신청</button>
-        </form>`;
+${csrfField(frame)}
+<fieldset><legend>열람·제공 구분</legend>${DISCLOSURE_KINDS.map(
+          (kind) => html`<div><input type="radio" id="kind-${kind}" name="kind" value="${kind}" required${values.kind === kind ? html` checked` : ''}>
+<label class="inline" for="kind-${kind}">${DISCLOSURE_KIND_LABELS[kind]}</label></div>`,
+        )}</fieldset>
+<div><label for="extension">내선</label><select id="extension" name="extension" required>${input.extensions.map(
+          (number) => html`<option value="${number}"${values.extension === number ? html` selected` : ''}>${number}</option>`,
+        )}</select></div>
+${text('recordingFrom', '녹취 일시 (부터)', html` type="datetime-local" required`)}
+${text('recordingTo', '녹취 일시 (까지)', html` type="datetime-local" required`)}
+${text('applicantBirthDate', '생년월일', html` required maxlength="10" placeholder="1980-01-01"`)}
+${text('applicantContact', '연락처', html` required maxlength="20" placeholder="010-1234-5678"`)}
+${text('applicantEmail', '전자우편 (선택, 있으면 회신 기한 안내를 전자우편으로 보냄)', html` type="email" maxlength="254"`)}
+${text('purpose', '열람·제공 목적', html` required maxlength="500"`)}
+<div><label for="reason">신청 사유</label><textarea id="reason" name="reason" required maxlength="2000" rows="3">${values.reason ?? ''}</textarea></div>
+<button type="submit">신청</button>
+</form>`;
   return page(
     frame,
     '내 녹취정보 신청',
-    html`<p>
-        운영 규정 제9조제1항: 통화 당사자는 본인 통화의 녹취정보 열람·제공을 신청할 수 있습니다. 본인 내선의 통화만 여기서 신청하며, 성명과 소속은 통합 로그인의
-        정보로, 당사자 확인은 로그인으로 갈음합니다. 관리부서가 녹취를 확인하고 결재를 거친 뒤 연락합니다. 녹취 일시는 서울 시각입니다.
-      </p>
-      ${input.filed ? html`<p class="notice" role="status">신청했습니다. 관리번호 ${input.filed}</p>` : ''}
-      ${input.error ? html`<p class="alert" role="alert">${input.error.message} (오류 코드 <code>${input.error.code}</code>)</p>` : ''}
-      <h2>신청하기</h2>
-      ${form}
-      <h2>내가 낸 신청</h2>
-      <table>
-        <caption class="skip">
-          내가 낸 신청
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">관리번호</th>
-            <th scope="col">신청일시</th>
-            <th scope="col">열람/제공</th>
-            <th scope="col">상태</th>
-            <th scope="col">종결 사유</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${rows}
-        </tbody>
-      </table>`,
+    html`<p>운영 규정 제9조제1항: 통화 당사자는 본인 통화의 녹취정보 열람·제공을 신청할 수 있습니다. 본인 내선의 통화만 여기서 신청하며,
+성명과 소속은 통합 로그인의 정보로, 당사자 확인은 로그인으로 갈음합니다. 관리부서가 녹취를 확인하고 결재를 거친 뒤 연락합니다. 녹취 일시는 서울 시각입니다.</p>
+${input.filed ? html`<p class="notice" role="status">신청했습니다. 관리번호 ${input.filed}</p>` : ''}
+${input.error ? html`<p class="alert" role="alert">${input.error.message} (오류 코드 <code>${input.error.code}</code>)</p>` : ''}
+<h2>신청하기</h2>
+${form}
+<h2>내가 낸 신청</h2>
+<table><caption class="skip">내가 낸 신청</caption><thead><tr><th scope="col">관리번호</th><th scope="col">신청일시</th><th scope="col">열람/제공</th><th scope="col">상태</th><th scope="col">종결 사유</th></tr></thead>
+<tbody>${rows}</tbody></table>`,
   );
 }
 
@@ -297,17 +207,10 @@ export interface DisclosurePageInput {
 }
 
 function recordingCells(recording: RequestDetail['recordings'][number], timeZone: string, start: Html | string): Html {
-  return html`<td>${start}</td>
-    <td>${recording.extension}</td>
-    <td>${recording.deletedAt ? '—' : (recording.otherPartyNumber ?? '—')}</td>
-    <td>${duration(recording.durationMs)}</td>
-    <td>${recording.deletedAt ? `삭제됨 (${when(recording.deletedAt, timeZone)})` : recording.confirmed ? '확인됨' : '—'}</td>`;
+  return html`<td>${start}</td><td>${recording.extension}</td><td>${recording.deletedAt ? '—' : (recording.otherPartyNumber ?? '—')}</td>
+<td>${duration(recording.durationMs)}</td><td>${recording.deletedAt ? `삭제됨 (${when(recording.deletedAt, timeZone)})` : recording.confirmed ? '확인됨' : '—'}</td>`;
 }
-const RECORDING_HEAD = html`<th scope="col">통화 시작</th>
-  <th scope="col">내선</th>
-  <th scope="col">상대방 번호</th>
-  <th scope="col">통화 시간</th>
-  <th scope="col">이 신청</th>`;
+const RECORDING_HEAD = html`<th scope="col">통화 시작</th><th scope="col">내선</th><th scope="col">상대방 번호</th><th scope="col">통화 시간</th><th scope="col">이 신청</th>`;
 
 function recordingsSection(frame: Frame, input: DisclosurePageInput, timeZone: string): Html {
   const { item } = input;
@@ -320,82 +223,33 @@ function recordingsSection(frame: Frame, input: DisclosurePageInput, timeZone: s
     // 열람: played here, in the managing department, never offered as a file (each play is audited by the API).
     const player = (recording: RequestDetail['recordings'][number]) =>
       input.playable
-        ? html`<td>
-            <audio
-              controls
-              preload="none"
-              controlslist="nodownload noplaybackrate"
-              aria-label="${when(recording.startedAt, timeZone)} 통화 듣기"
-              src="/api/disclosure-requests/${item.id}/recordings/${recording.id}/audio"
-            ></audio>
-          </td>`
+        ? html`<td><audio controls preload="none" controlslist="nodownload noplaybackrate" aria-label="${when(recording.startedAt, timeZone)} 통화 듣기" src="/api/disclosure-requests/${item.id}/recordings/${recording.id}/audio"></audio></td>`
         : '';
-    return html`<h2>확인된 녹취</h2>
-      ${refusedNote}
-      ${input.playable ? html`<p class="notice">열람 시간 안에만 들을 수 있습니다 (${when(item.workflow?.viewingUntil ?? null, timeZone)}까지). 재생할 때마다 기록됩니다.</p>` : ''}
-      ${
-        item.recordings.length === 0
-          ? html`<p>확인된 녹취가 없습니다.</p>`
-          : html`<table>
-              <caption class="skip">
-                확인된 녹취
-              </caption>
-              <thead>
-                <tr>
-                  ${RECORDING_HEAD}${input.playable ? html`<th scope="col">열람</th>` : ''}
-                </tr>
-              </thead>
-              <tbody>
-                ${item.recordings.map(
-                  (recording) =>
-                    html`<tr>
-                      ${recordingCells(recording, timeZone, when(recording.startedAt, timeZone))}${player(recording)}
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
-      }`;
+    return html`<h2>확인된 녹취</h2>${refusedNote}
+${input.playable ? html`<p class="notice">열람 시간 안에만 들을 수 있습니다 (${when(item.workflow?.viewingUntil ?? null, timeZone)}까지). 재생할 때마다 기록됩니다.</p>` : ''}
+${
+  item.recordings.length === 0
+    ? html`<p>확인된 녹취가 없습니다.</p>`
+    : html`<table><caption class="skip">확인된 녹취</caption><thead><tr>${RECORDING_HEAD}${input.playable ? html`<th scope="col">열람</th>` : ''}</tr></thead>
+<tbody>${item.recordings.map((recording) => html`<tr>${recordingCells(recording, timeZone, when(recording.startedAt, timeZone))}${player(recording)}</tr>`)}</tbody></table>`
+}`;
   }
   const offered =
     input.matches.length === 0
       ? html`<p>신청의 녹취 일시와 전화번호에 맞는 녹취가 없습니다. 신청 내용을 확인하십시오.</p>`
-      : html`<form method="post" action="/disclosure/${item.id}/recordings">
-          ${csrfField(frame)}
-          <table>
-            <caption class="skip">
-              신청과 맞는 녹취
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">선택</th>
-                ${RECORDING_HEAD}
-              </tr>
-            </thead>
-            <tbody>
-              ${input.matches.map((recording) => {
-                const id = `recording-${recording.id}`;
-                return html`<tr>
-                  <td>
-                    <input
-                      type="checkbox"
-                      id="${id}"
-                      name="recordingIds"
-                      value="${recording.id}"
-                      ${recording.confirmed ? html` checked` : ''}${recording.deletedAt ? html` disabled` : ''}
-                    />
-                  </td>
-                  ${recordingCells(recording, timeZone, html`<label class="inline" for="${id}">${when(recording.startedAt, timeZone)}</label>`)}
-                </tr>`;
-              })}
-            </tbody>
-          </table>
-          <p>고른 녹취만 이 신청의 것이 되며, 곧바로 보존 중지되어 보존기간이 지나도 삭제되지 않습니다. 고르지 않은 녹취의 보존 중지는 풀립니다.</p>
-          <button type="submit">녹취 확인</button>
-        </form>`;
-  return html`<h2>녹취 확인</h2>
-    ${refusedNote}
-    <p>신청의 녹취 일시 안에서 상대방 번호나 내선이 신청한 전화번호인 녹취입니다. 이미 삭제된 녹취는 고를 수 없습니다.</p>
-    ${offered}`;
+      : html`<form method="post" action="/disclosure/${item.id}/recordings">${csrfField(frame)}
+<table><caption class="skip">신청과 맞는 녹취</caption><thead><tr><th scope="col">선택</th>${RECORDING_HEAD}</tr></thead>
+<tbody>${input.matches.map((recording) => {
+          const id = `recording-${recording.id}`;
+          return html`<tr><td><input type="checkbox" id="${id}" name="recordingIds" value="${recording.id}"${recording.confirmed ? html` checked` : ''}${
+            recording.deletedAt ? html` disabled` : ''
+          }></td>${recordingCells(recording, timeZone, html`<label class="inline" for="${id}">${when(recording.startedAt, timeZone)}</label>`)}</tr>`;
+        })}</tbody></table>
+<p>고른 녹취만 이 신청의 것이 되며, 곧바로 보존 중지되어 보존기간이 지나도 삭제되지 않습니다. 고르지 않은 녹취의 보존 중지는 풀립니다.</p>
+<button type="submit">녹취 확인</button></form>`;
+  return html`<h2>녹취 확인</h2>${refusedNote}
+<p>신청의 녹취 일시 안에서 상대방 번호나 내선이 신청한 전화번호인 녹취입니다. 이미 삭제된 녹취는 고를 수 없습니다.</p>
+${offered}`;
 }
 
 function signOffSection(frame: Frame, input: DisclosurePageInput, timeZone: string): Html {
@@ -406,66 +260,24 @@ function signOffSection(frame: Frame, input: DisclosurePageInput, timeZone: stri
   const line = input.chain.map((role) => {
     const signed = workflow?.signOffs.find((signOff) => signOff.role === role);
     if (signed) {
-      return html`<tr>
-        <th scope="row">${input.signOffLabels[role]}</th>
-        <td>${signed.actor}</td>
-        <td>${signed.decision === 'approve' ? '승인' : '반려'}</td>
-        <td>${signed.comment || '—'}</td>
-        <td>${when(signed.at, timeZone)}</td>
-      </tr>`;
+      return html`<tr><th scope="row">${input.signOffLabels[role]}</th><td>${signed.actor}</td><td>${signed.decision === 'approve' ? '승인' : '반려'}</td>
+<td>${signed.comment || '—'}</td><td>${when(signed.at, timeZone)}</td></tr>`;
     }
     const waiting = workflow?.awaiting === role ? '결재 대기' : '—';
-    return html`<tr>
-      <th scope="row">${input.signOffLabels[role]}</th>
-      <td>${ROLE_LABELS[role]}</td>
-      <td>${waiting}</td>
-      <td>—</td>
-      <td>—</td>
-    </tr>`;
+    return html`<tr><th scope="row">${input.signOffLabels[role]}</th><td>${ROLE_LABELS[role]}</td><td>${waiting}</td><td>—</td><td>—</td></tr>`;
   });
   return html`<h2>결재</h2>
-    ${
-      problems.length > 0
-        ? html`<div class="alert" role="alert">
-            <p>결재에 올리지 못했습니다. 다음을 갖추어 다시 상신하십시오.</p>
-            <ul>
-              ${problems.map((problem) => html`<li>${problem}</li>`)}
-            </ul>
-          </div>`
-        : ''
-    }
-    <table>
-      <caption class="skip">
-        결재
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">단계</th>
-          <th scope="col">결재자</th>
-          <th scope="col">결정</th>
-          <th scope="col">의견</th>
-          <th scope="col">일시</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${line}
-      </tbody>
-    </table>
-    ${
-      steps.submit
-        ? html`<form method="post" action="/disclosure/${item.id}/submit">
-            ${csrfField(frame)}
-            <p>확인된 녹취와 근거(제9조제1항)가 갖추어져야 결재에 올라갑니다. 모자라면 무엇이 모자란지 이 화면에 표시됩니다.</p>
-            <button type="submit">결재 상신</button>
-          </form>`
-        : ''
-    }
-    ${
-      steps.signOff
-        ? html`<h3>결재하기</h3>
-            ${signOffForm(frame, `/disclosure/${item.id}/sign-off`)}`
-        : ''
-    }`;
+${problems.length > 0 ? html`<div class="alert" role="alert"><p>결재에 올리지 못했습니다. 다음을 갖추어 다시 상신하십시오.</p><ul>${problems.map((problem) => html`<li>${problem}</li>`)}</ul></div>` : ''}
+<table><caption class="skip">결재</caption><thead><tr><th scope="col">단계</th><th scope="col">결재자</th><th scope="col">결정</th><th scope="col">의견</th><th scope="col">일시</th></tr></thead>
+<tbody>${line}</tbody></table>
+${
+  steps.submit
+    ? html`<form method="post" action="/disclosure/${item.id}/submit">${csrfField(frame)}
+<p>확인된 녹취와 근거(제9조제1항)가 갖추어져야 결재에 올라갑니다. 모자라면 무엇이 모자란지 이 화면에 표시됩니다.</p>
+<button type="submit">결재 상신</button></form>`
+    : ''
+}
+${steps.signOff ? html`<h3>결재하기</h3>${signOffForm(frame, `/disclosure/${item.id}/sign-off`)}` : ''}`;
 }
 
 /** The purpose the current step asks for, chosen in advance on the upload form. */
@@ -483,51 +295,22 @@ function attachmentsSection(frame: Frame, input: DisclosurePageInput, timeZone: 
   const list =
     scans.length === 0
       ? html`<p>첨부한 파일이 없습니다.</p>`
-      : html`<table>
-          <caption class="skip">
-            첨부파일
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">종류</th>
-              <th scope="col">파일</th>
-              <th scope="col">크기</th>
-              <th scope="col">SHA-256</th>
-              <th scope="col">첨부</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${scans.map(
-              (file) =>
-                html`<tr>
-                  <td>${PURPOSE_LABELS[file.purpose as AttachmentPurpose] ?? file.purpose}</td>
-                  <td>
-                    ${input.files ? html`<a href="/api/disclosure-requests/${item.id}/attachments/${file.id}" download>${file.fileName}</a>` : file.fileName}
-                  </td>
-                  <td>${formatFileSize(file.sizeBytes)}</td>
-                  <td><code class="hash">${file.sha256}</code></td>
-                  <td>${file.uploadedBy}, ${when(file.uploadedAt, timeZone)}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>`;
+      : html`<table><caption class="skip">첨부파일</caption>
+<thead><tr><th scope="col">종류</th><th scope="col">파일</th><th scope="col">크기</th><th scope="col">SHA-256</th><th scope="col">첨부</th></tr></thead>
+<tbody>${scans.map(
+          (file) => html`<tr><td>${PURPOSE_LABELS[file.purpose as AttachmentPurpose] ?? file.purpose}</td>
+<td>${input.files ? html`<a href="/api/disclosure-requests/${item.id}/attachments/${file.id}" download>${file.fileName}</a>` : file.fileName}</td>
+<td>${formatFileSize(file.sizeBytes)}</td><td><code class="hash">${file.sha256}</code></td><td>${file.uploadedBy}, ${when(file.uploadedAt, timeZone)}</td></tr>`,
+        )}</tbody></table>`;
   const form = input.steps.attach
-    ? html`<form class="case-form" method="post" action="/disclosure/${item.id}/attachments" enctype="multipart/form-data">
-        ${csrfField(frame)}
-        <div>
-          <label for="purpose">첨부 종류</label
-          ><select id="purpose" name="purpose" required>
-            ${ATTACHMENT_PURPOSES.filter((purpose) => (ATTACHABLE_IN[purpose] as readonly string[]).includes(stateOf(item))).map(
-              (purpose) => html`<option value="${purpose}" ${purpose === chosen ? html` selected` : ''}>${PURPOSE_LABELS[purpose]}</option>`,
-            )}
-          </select>
-        </div>
-        <div>${fileInput(input.uploadLimits, { id: 'files', name: 'files', label: '파일', required: true })}</div>
-        <button type="submit">첨부</button>
-      </form>`
+    ? html`<form class="case-form" method="post" action="/disclosure/${item.id}/attachments" enctype="multipart/form-data">${csrfField(frame)}
+<div><label for="purpose">첨부 종류</label><select id="purpose" name="purpose" required>${ATTACHMENT_PURPOSES.filter((purpose) =>
+        (ATTACHABLE_IN[purpose] as readonly string[]).includes(stateOf(item)),
+      ).map((purpose) => html`<option value="${purpose}"${purpose === chosen ? html` selected` : ''}>${PURPOSE_LABELS[purpose]}</option>`)}</select></div>
+<div>${fileInput(input.uploadLimits, { id: 'files', name: 'files', label: '파일', required: true })}</div>
+<button type="submit">첨부</button></form>`
     : '';
-  return html`<h2>첨부파일</h2>
-    ${list}${form}`;
+  return html`<h2>첨부파일</h2>${list}${form}`;
 }
 
 const scanOptions = (item: RequestDetail, purpose: AttachmentPurpose, timeZone: string) =>
@@ -540,60 +323,33 @@ function handoverSection(frame: Frame, input: DisclosurePageInput, timeZone: str
   const { item } = input;
   if (!input.steps.handover) return html``;
   const scans = scanOptions(item, 'signed_handover_receipt', timeZone);
-  const recipientFields = (id: string) =>
-    html`<div>
-        <label for="recipientName-${id}">인수자 성명</label
-        ><input id="recipientName-${id}" name="recipientName" required maxlength="100" value="${item.applicantName}" />
-      </div>
-      <div>
-        <label for="receivedAt-${id}">수령 일시</label
-        ><input id="receivedAt-${id}" name="receivedAt" type="datetime-local" required max="${input.now}" value="${input.now}" />
-      </div>`;
+  const recipientFields = (
+    id: string,
+  ) => html`<div><label for="recipientName-${id}">인수자 성명</label><input id="recipientName-${id}" name="recipientName" required maxlength="100" value="${item.applicantName}"></div>
+<div><label for="receivedAt-${id}">수령 일시</label><input id="receivedAt-${id}" name="receivedAt" type="datetime-local" required max="${input.now}" value="${input.now}"></div>`;
   return html`<h2>인수·인계증 서명 접수</h2>
-    <p>
-      인수자가 인수·인계증(별지 제2호서식)에 서명하면 기록합니다. 기록하면
-      ${item.kind === 'viewing' ? '열람 시간이 시작됩니다' : '제공할 수 있고, 수령일부터 파기 결과 회신 기한이 계산됩니다'}.
-    </p>
-    <h3>화면 서명</h3>
-    <form class="case-form" method="post" action="/disclosure/${item.id}/handover" data-signature-form>
-      ${csrfField(frame)} <input type="hidden" name="signatureKind" value="on_screen" /><input type="hidden" name="signature" value="" />
-      <p>인수자가 아래 서명란에 직접 서명합니다. 서명은 인수·인계증의 인수자 성명 옆에 들어가 신청 문서로 보관됩니다.</p>
-      <div>
-        <label for="signature-pad">인수자 서명란</label
-        ><canvas
-          id="signature-pad"
-          class="signature-pad"
-          width="600"
-          height="200"
-          role="img"
-          aria-label="인수자 서명란 (마우스, 펜 또는 손가락으로 서명)"
-          data-signature-pad
-        ></canvas>
-        <p class="signature-message" role="alert" data-signature-message hidden>서명란에 인수자의 서명을 받은 뒤 기록하십시오.</p>
-        <button type="button" data-signature-clear>서명 지우기</button>
-      </div>
-      <noscript><p class="alert">화면 서명에는 JavaScript가 필요합니다. 종이 서명 스캔으로 기록하십시오.</p></noscript>
-      ${recipientFields('screen')}
-      <button type="submit">화면 서명으로 인수·인계 기록</button>
-    </form>
-    <h3>종이 서명 스캔</h3>
-    <p>인수자가 종이에 서명한 인수·인계증의 스캔을 위 첨부파일에 '${PURPOSE_LABELS.signed_handover_receipt}'(으)로 올린 뒤 기록합니다.</p>
-    ${
-      scans.length === 0
-        ? html`<p class="notice">아직 첨부한 서명된 인수·인계증이 없습니다.</p>`
-        : html`<form class="case-form" method="post" action="/disclosure/${item.id}/handover">
-            ${csrfField(frame)}
-            <input type="hidden" name="signatureKind" value="paper_scan" />
-            <div>
-              <label for="handover-scan">서명된 인수·인계증 스캔</label
-              ><select id="handover-scan" name="attachmentId" required>
-                ${scans}
-              </select>
-            </div>
-            ${recipientFields('paper')}
-            <button type="submit">스캔으로 인수·인계 기록</button>
-          </form>`
-    }`;
+<p>인수자가 인수·인계증(별지 제2호서식)에 서명하면 기록합니다. 기록하면 ${item.kind === 'viewing' ? '열람 시간이 시작됩니다' : '제공할 수 있고, 수령일부터 파기 결과 회신 기한이 계산됩니다'}.</p>
+<h3>화면 서명</h3>
+<form class="case-form" method="post" action="/disclosure/${item.id}/handover" data-signature-form>${csrfField(frame)}
+<input type="hidden" name="signatureKind" value="on_screen"><input type="hidden" name="signature" value="">
+<p>인수자가 아래 서명란에 직접 서명합니다. 서명은 인수·인계증의 인수자 성명 옆에 들어가 신청 문서로 보관됩니다.</p>
+<div><label for="signature-pad">인수자 서명란</label><canvas id="signature-pad" class="signature-pad" width="600" height="200" role="img" aria-label="인수자 서명란 (마우스, 펜 또는 손가락으로 서명)" data-signature-pad></canvas>
+<p class="signature-message" role="alert" data-signature-message hidden>서명란에 인수자의 서명을 받은 뒤 기록하십시오.</p>
+<button type="button" data-signature-clear>서명 지우기</button></div>
+<noscript><p class="alert">화면 서명에는 JavaScript가 필요합니다. 종이 서명 스캔으로 기록하십시오.</p></noscript>
+${recipientFields('screen')}
+<button type="submit">화면 서명으로 인수·인계 기록</button></form>
+<h3>종이 서명 스캔</h3>
+<p>인수자가 종이에 서명한 인수·인계증의 스캔을 위 첨부파일에 '${PURPOSE_LABELS.signed_handover_receipt}'(으)로 올린 뒤 기록합니다.</p>
+${
+  scans.length === 0
+    ? html`<p class="notice">아직 첨부한 서명된 인수·인계증이 없습니다.</p>`
+    : html`<form class="case-form" method="post" action="/disclosure/${item.id}/handover">${csrfField(frame)}
+<input type="hidden" name="signatureKind" value="paper_scan">
+<div><label for="handover-scan">서명된 인수·인계증 스캔</label><select id="handover-scan" name="attachmentId" required>${scans}</select></div>
+${recipientFields('paper')}
+<button type="submit">스캔으로 인수·인계 기록</button></form>`
+}`;
 }
 
 function packageSection(frame: Frame, input: DisclosurePageInput): Html {
@@ -601,25 +357,17 @@ function packageSection(frame: Frame, input: DisclosurePageInput): Html {
   if (item.kind !== 'provision') return html``;
   const built = item.attachments.find((file) => file.purpose === PACKAGE);
   const download = built
-    ? html`<p>
-        제공 파일: ${built.fileName} · SHA-256 <code class="hash">${built.sha256}</code>${
-          input.files ? html` · <a href="/api/disclosure-requests/${item.id}/package" download>제공 파일 내려받기 (암호 ZIP)</a>` : ''
-        }
-      </p>`
+    ? html`<p>제공 파일: ${built.fileName} · SHA-256 <code class="hash">${built.sha256}</code>${
+        input.files ? html` · <a href="/api/disclosure-requests/${item.id}/package" download>제공 파일 내려받기 (암호 ZIP)</a>` : ''
+      }</p>`
     : '';
   const form = input.steps.buildPackage
-    ? html`<form method="post" action="/disclosure/${item.id}/package">
-        ${csrfField(frame)}
-        <p>
-          확인된 녹취(WAV)와 서명된 목록, 빈 파기 결과 회신서를 AES-256으로 암호화한 ZIP으로 만듭니다. 비밀번호는 다음 화면에 <strong>한 번만</strong> 보이니
-          적어 둘 준비를 하십시오.
-        </p>
-        <button type="submit">제공 파일 만들기</button>
-      </form>`
+    ? html`<form method="post" action="/disclosure/${item.id}/package">${csrfField(frame)}
+<p>확인된 녹취(WAV)와 서명된 목록, 빈 파기 결과 회신서를 AES-256으로 암호화한 ZIP으로 만듭니다. 비밀번호는 다음 화면에 <strong>한 번만</strong> 보이니 적어 둘 준비를 하십시오.</p>
+<button type="submit">제공 파일 만들기</button></form>`
     : '';
   if (!download && !form) return html``;
-  return html`<h2>제공 파일</h2>
-    ${download}${form}`;
+  return html`<h2>제공 파일</h2>${download}${form}`;
 }
 
 function destructionReportSection(frame: Frame, input: DisclosurePageInput, timeZone: string): Html {
@@ -627,73 +375,36 @@ function destructionReportSection(frame: Frame, input: DisclosurePageInput, time
   if (!input.steps.destructionReport) return html``;
   const scans = scanOptions(item, 'destruction_report', timeZone);
   return html`<h2>파기 결과 회신서 접수</h2>
-    <p>
-      제공받은 사람이 보낸 파기 결과 회신서의 스캔을 위 첨부파일에 '${PURPOSE_LABELS.destruction_report}'(으)로 올린 뒤, 회신서에 적힌 대로 기록합니다. 기록하면
-      신청이 종결되고 녹취의 보존 중지가 풀립니다.
-    </p>
-    ${
-      scans.length === 0
-        ? html`<p class="notice">아직 첨부한 파기 결과 회신서가 없습니다.</p>`
-        : html`<form class="case-form" method="post" action="/disclosure/${item.id}/destruction-report">
-            ${csrfField(frame)}
-            <div>
-              <label for="report-scan">회신받은 파기 결과 회신서 스캔</label
-              ><select id="report-scan" name="attachmentId" required>
-                ${scans}
-              </select>
-            </div>
-            <div><label for="destroyedAt">파기 일시</label><input id="destroyedAt" name="destroyedAt" type="datetime-local" required max="${input.now}" /></div>
-            <div>
-              <label for="method">파기 방법</label
-              ><select id="method" name="method" required>
-                <option value="">고르십시오</option>
-                ${DESTRUCTION_METHODS.map((method) => html`<option value="${method}">${METHOD_LABELS[method]}</option>`)}
-              </select>
-            </div>
-            <div><label for="methodDetail">파기 방법 설명 (기타일 때)</label><input id="methodDetail" name="methodDetail" maxlength="500" /></div>
-            <fieldset>
-              <legend>사본·복제본을 포함해 전부 파기했는지</legend>
-              <div>
-                <input type="radio" id="all-copies-yes" name="allCopiesDestroyed" value="yes" required /> <label class="inline" for="all-copies-yes">예</label>
-              </div>
-              <div>
-                <input type="radio" id="all-copies-no" name="allCopiesDestroyed" value="no" required /> <label class="inline" for="all-copies-no">아니요</label>
-              </div>
-            </fieldset>
-            <div><label for="witness">입회자 (선택)</label><input id="witness" name="witness" maxlength="100" /></div>
-            <button type="submit">파기 결과 회신서 접수</button>
-          </form>`
-    }`;
+<p>제공받은 사람이 보낸 파기 결과 회신서의 스캔을 위 첨부파일에 '${PURPOSE_LABELS.destruction_report}'(으)로 올린 뒤, 회신서에 적힌 대로 기록합니다. 기록하면 신청이 종결되고 녹취의 보존 중지가 풀립니다.</p>
+${
+  scans.length === 0
+    ? html`<p class="notice">아직 첨부한 파기 결과 회신서가 없습니다.</p>`
+    : html`<form class="case-form" method="post" action="/disclosure/${item.id}/destruction-report">${csrfField(frame)}
+<div><label for="report-scan">회신받은 파기 결과 회신서 스캔</label><select id="report-scan" name="attachmentId" required>${scans}</select></div>
+<div><label for="destroyedAt">파기 일시</label><input id="destroyedAt" name="destroyedAt" type="datetime-local" required max="${input.now}"></div>
+<div><label for="method">파기 방법</label><select id="method" name="method" required><option value="">고르십시오</option>${DESTRUCTION_METHODS.map(
+        (method) => html`<option value="${method}">${METHOD_LABELS[method]}</option>`,
+      )}</select></div>
+<div><label for="methodDetail">파기 방법 설명 (기타일 때)</label><input id="methodDetail" name="methodDetail" maxlength="500"></div>
+<fieldset><legend>사본·복제본을 포함해 전부 파기했는지</legend>
+<div><input type="radio" id="all-copies-yes" name="allCopiesDestroyed" value="yes" required> <label class="inline" for="all-copies-yes">예</label></div>
+<div><input type="radio" id="all-copies-no" name="allCopiesDestroyed" value="no" required> <label class="inline" for="all-copies-no">아니요</label></div></fieldset>
+<div><label for="witness">입회자 (선택)</label><input id="witness" name="witness" maxlength="100"></div>
+<button type="submit">파기 결과 회신서 접수</button></form>`
+}`;
 }
 
 function documentsSection(input: DisclosurePageInput, timeZone: string): Html {
   const { item } = input;
   if (item.documents.length === 0) return html``;
   return html`<h2>문서</h2>
-    <table>
-      <caption class="skip">
-        문서
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">문서</th>
-          <th scope="col">만든 일시</th>
-          <th scope="col">SHA-256</th>
-        </tr>
-      </thead>
-      <tbody>
-        ${item.documents.map(
-          (document) =>
-            html`<tr>
-              <td>
-                ${input.files ? html`<a href="/api/disclosure-requests/${item.id}/documents/${document.id}" download>${document.purpose} (DOCX)</a>` : document.purpose}
-              </td>
-              <td>${when(document.createdAt, timeZone)}</td>
-              <td><code class="hash">${document.sha256}</code></td>
-            </tr>`,
-        )}
-      </tbody>
-    </table>`;
+<table><caption class="skip">문서</caption><thead><tr><th scope="col">문서</th><th scope="col">만든 일시</th><th scope="col">SHA-256</th></tr></thead>
+<tbody>${item.documents.map(
+    (
+      document,
+    ) => html`<tr><td>${input.files ? html`<a href="/api/disclosure-requests/${item.id}/documents/${document.id}" download>${document.purpose} (DOCX)</a>` : document.purpose}</td>
+<td>${when(document.createdAt, timeZone)}</td><td><code class="hash">${document.sha256}</code></td></tr>`,
+  )}</tbody></table>`;
 }
 
 export function disclosurePage(frame: Frame, input: DisclosurePageInput, timeZone: string): string {
@@ -723,26 +434,29 @@ export function disclosurePage(frame: Frame, input: DisclosurePageInput, timeZon
   if (deadline) rows.push(['파기 결과 회신 기한', `${formatKoreanLocalDate(deadline.lastDay)}까지 (${when(deadline.dueAt, timeZone)} 전)`]);
   rows.push(['종결', item.endedAt ? `${when(item.endedAt, timeZone)}${item.endReason ? ` — ${item.endReason}` : ''}` : '—']);
   const withdraw = steps.withdraw
-    ? html`<h2>신청 철회</h2>
-        <form class="case-form" method="post" action="/disclosure/${item.id}/withdraw">
-          ${csrfField(frame)}
-          <p>신청인이 철회하면 기록합니다. 녹취정보를 내준 뒤에는 철회할 수 없습니다.</p>
-          <div><label for="withdraw-reason">철회 사유</label><input id="withdraw-reason" name="reason" required minlength="2" maxlength="1000" /></div>
-          <button type="submit">철회</button>
-        </form>`
+    ? html`<h2>신청 철회</h2><form class="case-form" method="post" action="/disclosure/${item.id}/withdraw">${csrfField(frame)}
+<p>신청인이 철회하면 기록합니다. 녹취정보를 내준 뒤에는 철회할 수 없습니다.</p>
+<div><label for="withdraw-reason">철회 사유</label><input id="withdraw-reason" name="reason" required minlength="2" maxlength="1000"></div>
+<button type="submit">철회</button></form>`
     : '';
   return page(
     frame,
     `녹취정보 ${DISCLOSURE_KIND_LABELS[item.kind]} 신청 ${item.managementNumber}`,
     html`${input.error ? html`<p class="alert" role="alert">${input.error}</p>` : ''}
-      ${workflow ? '' : html`<p class="notice">업무 흐름 서버에서 이 신청의 진행 상황을 읽지 못했습니다. 지금은 처리할 수 없습니다.</p>`} ${factsTable(rows)}
-      ${recordingsSection(frame, input, timeZone)} ${signOffSection(frame, input, timeZone)} ${attachmentsSection(frame, input, timeZone)}
-      ${handoverSection(frame, input, timeZone)} ${packageSection(frame, input)} ${destructionReportSection(frame, input, timeZone)}
-      ${documentsSection(input, timeZone)} ${item.workflow ? processView('disclosure', item.workflow.process) : ''}
-      ${historyTable(item.history, AUDIT_ACTION_LABELS, timeZone)}
-      <p><a href="/cases/disclosure_request/${item.id}/timeline">처리 경위 보기·인쇄 (감사 기록과 업무 흐름 이력)</a></p>
-      ${withdraw}
-      <p><a href="/disclosure">목록으로</a></p>`,
+${workflow ? '' : html`<p class="notice">업무 흐름 서버에서 이 신청의 진행 상황을 읽지 못했습니다. 지금은 처리할 수 없습니다.</p>`}
+${factsTable(rows)}
+${recordingsSection(frame, input, timeZone)}
+${signOffSection(frame, input, timeZone)}
+${attachmentsSection(frame, input, timeZone)}
+${handoverSection(frame, input, timeZone)}
+${packageSection(frame, input)}
+${destructionReportSection(frame, input, timeZone)}
+${documentsSection(input, timeZone)}
+${item.workflow ? processView('disclosure', item.workflow.process) : ''}
+${historyTable(item.history, AUDIT_ACTION_LABELS, timeZone)}
+<p><a href="/cases/disclosure_request/${item.id}/timeline">처리 경위 보기·인쇄 (감사 기록과 업무 흐름 이력)</a></p>
+${withdraw}
+<p><a href="/disclosure">목록으로</a></p>`,
   );
 }
 
@@ -761,24 +475,17 @@ export function packagePage(frame: Frame, input: PackagePageInput): string {
   return page(
     frame,
     `제공 파일 — 관리번호 ${input.managementNumber}`,
-    html`<div class="alert" role="alert">
-        <p><strong>비밀번호는 지금 이 화면에서 한 번만 보입니다.</strong> 시스템 어디에도 저장되지 않으므로 이 화면을 떠나면 다시 볼 수 없습니다.</p>
-        <p>적어 두었다가 신청인에게 파일과 따로(전화, 대면 등) 알려 주십시오. 파일과 같은 전자우편이나 같은 매체에 함께 두지 마십시오.</p>
-      </div>
-      <p class="password-line">
-        <span id="package-password-label">비밀번호</span>
-        <code class="password" id="package-password" aria-labelledby="package-password-label">${input.password}</code>
-      </p>
-      <p><a href="${input.download}" download>${input.fileName} 내려받기 (암호 ZIP)</a></p>
-      ${factsTable([
-        ['제공 파일 SHA-256', html`<code class="hash">${input.packageSha256}</code>`],
-        ['서명된 목록(manifest.json) SHA-256', html`<code class="hash">${input.manifestSha256}</code>`],
-      ])}
-      <p>
-        AES-256을 지원하는 압축 프로그램(7-Zip, 반디집 등)으로 엽니다. Windows에 들어 있는 압축 폴더로는 열 수 없습니다. ZIP 안의 검증방법.txt에 서명과
-        SHA-256을 확인하는 방법이 있습니다.
-      </p>
-      <p><a href="/disclosure/${input.id}">신청으로 돌아가기</a></p>`,
+    html`<div class="alert" role="alert"><p><strong>비밀번호는 지금 이 화면에서 한 번만 보입니다.</strong> 시스템 어디에도 저장되지 않으므로 이 화면을 떠나면 다시 볼 수 없습니다.</p>
+<p>적어 두었다가 신청인에게 파일과 따로(전화, 대면 등) 알려 주십시오. 파일과 같은 전자우편이나 같은 매체에 함께 두지 마십시오.</p></div>
+<p class="password-line"><span id="package-password-label">비밀번호</span> <code class="password" id="package-password" aria-labelledby="package-password-label">${input.password}</code></p>
+<p><a href="${input.download}" download>${input.fileName} 내려받기 (암호 ZIP)</a></p>
+${factsTable([
+  ['제공 파일 SHA-256', html`<code class="hash">${input.packageSha256}</code>`],
+  ['서명된 목록(manifest.json) SHA-256', html`<code class="hash">${input.manifestSha256}</code>`],
+])}
+<p>AES-256을 지원하는 압축 프로그램(7-Zip, 반디집 등)으로 엽니다. Windows에 들어 있는 압축 폴더로는 열 수 없습니다.
+ZIP 안의 검증방법.txt에 서명과 SHA-256을 확인하는 방법이 있습니다.</p>
+<p><a href="/disclosure/${input.id}">신청으로 돌아가기</a></p>`,
   );
 }
 
@@ -790,20 +497,15 @@ export function disclosureCard(overview: DisclosureOverview): Html {
     overview.awaitingMe.length > 0 ? html`<p>내 결재 대기 ${overview.awaitingMe.length}건: ${links(overview.awaitingMe)}</p>` : html`<p>내 결재 대기 없음</p>`;
   const overdue =
     overview.overdue.length > 0
-      ? html`<p class="alert" role="alert">
-          파기 회신 기한 경과 ${overview.overdue.length}건:
-          ${overview.overdue.map(({ item, lastDay }, index) => html`${index > 0 ? ', ' : ''}${caseLink(item)} (${formatKoreanLocalDate(lastDay)}까지였음)`)}
-        </p>`
+      ? html`<p class="alert" role="alert">파기 회신 기한 경과 ${overview.overdue.length}건: ${overview.overdue.map(
+          ({ item, lastDay }, index) => html`${index > 0 ? ', ' : ''}${caseLink(item)} (${formatKoreanLocalDate(lastDay)}까지였음)`,
+        )}</p>`
       : '';
   const open =
     overview.open.length > 0
-      ? html`<ul aria-label="진행 중인 신청">
-          ${overview.open.map(({ state, count }) => html`<li>${statusLabel(state)} ${count}건</li>`)}
-        </ul>`
+      ? html`<ul aria-label="진행 중인 신청">${overview.open.map(({ state, count }) => html`<li>${statusLabel(state)} ${count}건</li>`)}</ul>`
       : html`<p>진행 중인 신청 없음</p>`;
-  return html`<section class="card" aria-labelledby="disclosure-card-title">
-    <h2 id="disclosure-card-title">녹취정보 열람·제공 (제9조)</h2>
-    ${inbox}${overdue}${open}
-    <p><a href="/disclosure">녹취정보 열람·제공 목록</a></p>
-  </section>`;
+  return html`<section class="card" aria-labelledby="disclosure-card-title"><h2 id="disclosure-card-title">녹취정보 열람·제공 (제9조)</h2>
+${inbox}${overdue}${open}
+<p><a href="/disclosure">녹취정보 열람·제공 목록</a></p></section>`;
 }

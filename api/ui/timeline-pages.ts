@@ -63,16 +63,12 @@ const refText = (ref: TimelineRef) =>
 
 function refCell(refs: readonly TimelineRef[]): Html {
   if (refs.length === 0) return html`—`;
-  return html`<ul class="refs">
-    ${refs.map(
-      (ref) =>
-        html`<li>
-          ${REF_LABELS[ref.kind]}${ref.name ? html` ‘${ref.name}’` : ''}${ref.id ? html` <span class="id">ID <code>${ref.id}</code></span>` : ''}${
-            ref.sha256 ? html` <span class="hash">SHA-256 <code>${ref.sha256}</code></span>` : ''
-          }
-        </li>`,
-    )}
-  </ul>`;
+  return html`<ul class="refs">${refs.map(
+    (ref) =>
+      html`<li>${REF_LABELS[ref.kind]}${ref.name ? html` ‘${ref.name}’` : ''}${ref.id ? html` <span class="id">ID <code>${ref.id}</code></span>` : ''}${
+        ref.sha256 ? html` <span class="hash">SHA-256 <code>${ref.sha256}</code></span>` : ''
+      }</li>`,
+  )}</ul>`;
 }
 
 const COLUMNS = ['일시', '출처', '처리', '처리자 (역할, 주소)', '사유·의견', '문서·녹취·제공 파일 (SHA-256)', '공개'];
@@ -91,155 +87,64 @@ export function timelinePage(frame: Frame, timeline: CaseTimeline, options: Time
   const base = `/cases/${timeline.caseType}/${timeline.caseId}/timeline`;
   const releases = timeline.items.filter((item) => item.released !== null).length;
   const rows = timeline.items.map(
-    (item) =>
-      html`<tr class="${item.source}${item.released ? ' released' : ''}">
-        <td class="at">${whenExact(item.at, timeZone)}</td>
-        <td class="source">${sourceText(item)}</td>
-        <td>${item.label}</td>
-        <td>${whoText(item)}</td>
-        <td>${reasonText(item) || '—'}</td>
-        <td>${refCell(item.refs)}</td>
-        <td>${item.released ? html`<strong>${RELEASE_LABELS[item.released]}</strong>` : '—'}</td>
-      </tr>`,
+    (item) => html`<tr class="${item.source}${item.released ? ' released' : ''}">
+<td class="at">${whenExact(item.at, timeZone)}</td><td class="source">${sourceText(item)}</td><td>${item.label}</td>
+<td>${whoText(item)}</td><td>${reasonText(item) || '—'}</td><td>${refCell(item.refs)}</td>
+<td>${item.released ? html`<strong>${RELEASE_LABELS[item.released]}</strong>` : '—'}</td></tr>`,
   );
-  const main = html`<link rel="stylesheet" href="/assets/timeline.css" />
-    <div class="timeline-record">
-      <p class="no-print">
-        <a href="${options.back}">사건으로 돌아가기</a> · <a href="${base}.xlsx" download>XLSX 내려받기</a> · 종이로 남길 때는 브라우저의 인쇄(Ctrl+P)로 A4
-        가로에 출력합니다.
-      </p>
-      <p class="${timeline.chain.ok ? 'chain ok' : 'chain alert'}" role="status"><strong>감사 기록 검증</strong> — ${timeline.chain.summary}</p>
-      ${
-        timeline.chain.problems.length > 1
-          ? html`<ul class="alert">
-              ${timeline.chain.problems.map((problem) => html`<li>${problem}</li>`)}
-            </ul>`
-          : ''
-      }
-      ${factsTable([
-        ['사건', timeline.title],
-        [timeline.caseType === 'disclosure_request' ? '관리번호' : '신청', timeline.caseNumber],
-        ['상태', STATUS_LABELS[timeline.status] ?? timeline.status],
-        ['출력 일시', generated],
-        ['출력자', printedBy || '—'],
-        [
-          '처리 경위',
-          `${timeline.items.length}건 (감사 기록 ${timeline.chain.entries}건, 업무 흐름 이벤트 ${timeline.items.length - timeline.chain.entries}건), 공개·반출 ${releases}건`,
-        ],
-      ])}
-      ${
-        timeline.workflowProblems.length > 0
-          ? html`<div class="notice">
-              <p>업무 흐름 이력에 관하여:</p>
-              <ul>
-                ${timeline.workflowProblems.map((problem) => html`<li>${problem}</li>`)}
-              </ul>
-            </div>`
-          : ''
-      }
-      <h2>처리 경위</h2>
-      <table class="timeline">
-        <caption class="skip">
-          처리 경위 (시간순)
-        </caption>
-        <thead>
-          <tr class="print-header">
-            <th colspan="${COLUMNS.length}">
-              ${options.municipalityName} 행정전화 녹취시스템 — 처리 경위 ${timeline.caseNumber} · 출력 ${generated}${printedBy ? ` · ${printedBy}` : ''}
-            </th>
-          </tr>
-          <tr>
-            ${COLUMNS.map((column) => html`<th scope="col">${column}</th>`)}
-          </tr>
-        </thead>
-        <tbody>
-          ${
-            timeline.items.length > 0
-              ? rows
-              : html`<tr>
-                  <td colspan="${COLUMNS.length}">기록이 없습니다.</td>
-                </tr>`
-          }
-        </tbody>
-      </table>
-      <h2>생성 문서</h2>
-      <table class="documents">
-        <thead>
-          <tr>
-            <th scope="col">작성 일시</th>
-            <th scope="col">용도</th>
-            <th scope="col">종류</th>
-            <th scope="col">작성</th>
-            <th scope="col">ID</th>
-            <th scope="col">SHA-256</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${
-            timeline.documents.length > 0
-              ? timeline.documents.map(
-                  (document) =>
-                    html`<tr>
-                      <td>${whenExact(document.createdAt, timeZone)}</td>
-                      <td>${document.purpose}</td>
-                      <td>${document.kind}</td>
-                      <td>${document.createdBy}</td>
-                      <td><code>${document.id}</code></td>
-                      <td class="hash"><code>${document.sha256}</code></td>
-                    </tr>`,
-                )
-              : html`<tr>
-                  <td colspan="6">없습니다.</td>
-                </tr>`
-          }
-        </tbody>
-      </table>
-      <h2>첨부파일</h2>
-      <table class="documents">
-        <thead>
-          <tr>
-            <th scope="col">첨부 일시</th>
-            <th scope="col">용도</th>
-            <th scope="col">파일 이름</th>
-            <th scope="col">첨부</th>
-            <th scope="col">ID</th>
-            <th scope="col">SHA-256</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${
-            timeline.attachments.length > 0
-              ? timeline.attachments.map(
-                  (file) =>
-                    html`<tr>
-                      <td>${whenExact(file.createdAt, timeZone)}</td>
-                      <td>${file.purpose}</td>
-                      <td>${file.fileName}</td>
-                      <td>${file.uploadedBy}</td>
-                      <td><code>${file.id}</code></td>
-                      <td class="hash"><code>${file.sha256}</code></td>
-                    </tr>`,
-                )
-              : html`<tr>
-                  <td colspan="6">없습니다.</td>
-                </tr>`
-          }
-        </tbody>
-      </table>
-      <h2>업무 흐름 이력의 출처</h2>
-      <ul>
-        ${timeline.workflows.map(
-          (workflow) =>
-            html`<li>
-              ${workflow.workflowId} (${workflow.workflowType}, 이벤트 ${workflow.events}개) —
-              ${workflow.source === 'temporal' ? '업무 흐름 서버(Temporal)' : '보관본'}${
-                workflow.archiveSha256 ? html`, 보관본 SHA-256 <code>${workflow.archiveSha256}</code>` : ''
-              }
-            </li>`,
-        )}
-      </ul>
-      <p class="no-print"><a href="${options.back}">사건으로 돌아가기</a></p>
-    </div>`;
+  const main = html`<link rel="stylesheet" href="/assets/timeline.css">
+<div class="timeline-record">
+<p class="no-print"><a href="${options.back}">사건으로 돌아가기</a> · <a href="${base}.xlsx" download>XLSX 내려받기</a> · 종이로 남길 때는 브라우저의 인쇄(Ctrl+P)로 A4 가로에 출력합니다.</p>
+<p class="${timeline.chain.ok ? 'chain ok' : 'chain alert'}" role="status"><strong>감사 기록 검증</strong> — ${timeline.chain.summary}</p>
+${timeline.chain.problems.length > 1 ? html`<ul class="alert">${timeline.chain.problems.map((problem) => html`<li>${problem}</li>`)}</ul>` : ''}
+${factsTable([
+  ['사건', timeline.title],
+  [timeline.caseType === 'disclosure_request' ? '관리번호' : '신청', timeline.caseNumber],
+  ['상태', STATUS_LABELS[timeline.status] ?? timeline.status],
+  ['출력 일시', generated],
+  ['출력자', printedBy || '—'],
+  [
+    '처리 경위',
+    `${timeline.items.length}건 (감사 기록 ${timeline.chain.entries}건, 업무 흐름 이벤트 ${timeline.items.length - timeline.chain.entries}건), 공개·반출 ${releases}건`,
+  ],
+])}
+${timeline.workflowProblems.length > 0 ? html`<div class="notice"><p>업무 흐름 이력에 관하여:</p><ul>${timeline.workflowProblems.map((problem) => html`<li>${problem}</li>`)}</ul></div>` : ''}
+<h2>처리 경위</h2>
+<table class="timeline"><caption class="skip">처리 경위 (시간순)</caption>
+<thead>
+<tr class="print-header"><th colspan="${COLUMNS.length}">${options.municipalityName} 행정전화 녹취시스템 — 처리 경위 ${timeline.caseNumber} · 출력 ${generated}${printedBy ? ` · ${printedBy}` : ''}</th></tr>
+<tr>${COLUMNS.map((column) => html`<th scope="col">${column}</th>`)}</tr>
+</thead>
+<tbody>${timeline.items.length > 0 ? rows : html`<tr><td colspan="${COLUMNS.length}">기록이 없습니다.</td></tr>`}</tbody></table>
+<h2>생성 문서</h2>
+<table class="documents"><thead><tr><th scope="col">작성 일시</th><th scope="col">용도</th><th scope="col">종류</th><th scope="col">작성</th><th scope="col">ID</th><th scope="col">SHA-256</th></tr></thead>
+<tbody>${
+    timeline.documents.length > 0
+      ? timeline.documents.map(
+          (document) =>
+            html`<tr><td>${whenExact(document.createdAt, timeZone)}</td><td>${document.purpose}</td><td>${document.kind}</td><td>${document.createdBy}</td><td><code>${document.id}</code></td><td class="hash"><code>${document.sha256}</code></td></tr>`,
+        )
+      : html`<tr><td colspan="6">없습니다.</td></tr>`
+  }</tbody></table>
+<h2>첨부파일</h2>
+<table class="documents"><thead><tr><th scope="col">첨부 일시</th><th scope="col">용도</th><th scope="col">파일 이름</th><th scope="col">첨부</th><th scope="col">ID</th><th scope="col">SHA-256</th></tr></thead>
+<tbody>${
+    timeline.attachments.length > 0
+      ? timeline.attachments.map(
+          (file) =>
+            html`<tr><td>${whenExact(file.createdAt, timeZone)}</td><td>${file.purpose}</td><td>${file.fileName}</td><td>${file.uploadedBy}</td><td><code>${file.id}</code></td><td class="hash"><code>${file.sha256}</code></td></tr>`,
+        )
+      : html`<tr><td colspan="6">없습니다.</td></tr>`
+  }</tbody></table>
+<h2>업무 흐름 이력의 출처</h2>
+<ul>${timeline.workflows.map(
+    (workflow) =>
+      html`<li>${workflow.workflowId} (${workflow.workflowType}, 이벤트 ${workflow.events}개) — ${workflow.source === 'temporal' ? '업무 흐름 서버(Temporal)' : '보관본'}${
+        workflow.archiveSha256 ? html`, 보관본 SHA-256 <code>${workflow.archiveSha256}</code>` : ''
+      }</li>`,
+  )}</ul>
+<p class="no-print"><a href="${options.back}">사건으로 돌아가기</a></p>
+</div>`;
   return page(frame, `처리 경위 — ${timeline.title}`, main);
 }
 
