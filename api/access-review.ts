@@ -6,10 +6,9 @@ import { z } from 'zod';
 import { AccessReview, GeneratedDocument } from '../infra/db/entities';
 import type { DocumentStore } from '../infra/documents/document-store';
 import type { AccessReviewWorkflows } from '../infra/temporal/access-review';
-import { accessReviewSignOff } from '../workflows/access-review';
-import { signOffRefusal } from '../domain/sign-off';
-import type { Principal } from './access';
-import { ApiError, notFound } from './errors';
+import { accessReviewStep } from '../workflows/access-review';
+import { stepUser, type Principal } from './access';
+import { answerStep, ApiError, notFound } from './errors';
 import { accessReviewSteps, processStepsView } from './process-views';
 import type { RouteCall } from './routes';
 
@@ -107,17 +106,14 @@ export async function accessReport(deps: AccessReviewDeps, call: RouteCall<{ id:
   return { name: `접근기록점검_${row.month}.xlsx`, xlsx };
 }
 
-/** The chief records the review done; refused in Korean (and nothing sent) when it is not theirs to sign now. */
+/** The chief records the review done; the workflow refuses it in Korean when it is not theirs to sign now. */
 export async function signOffAccessReview(
   deps: AccessReviewDeps,
   call: RouteCall<{ id: string }, unknown, z.output<typeof accessReviewSignOffBody>>,
 ): Promise<void> {
   const row = await load(call);
   if (!deps.workflows) throw new ApiError(503, 'WORKFLOWS_UNAVAILABLE', '업무 흐름 서버(Temporal)에 연결되어 있지 않습니다. 잠시 후 다시 시도하십시오.');
-  const principal = call.principal as Principal;
-  const actor = { username: principal.username, role: 'chief' as const };
-  const status = await deps.workflows.status(row.workflowId);
-  const refusal = row.status === 'signed_off' || !status ? '이미 점검이 끝났습니다.' : signOffRefusal(status, actor);
-  if (refusal) throw new ApiError(409, 'ACTION_REFUSED', refusal, { month: row.month });
-  await deps.workflows.send(row.workflowId, accessReviewSignOff, { actor, decision: 'approve', comment: call.body.comment });
+  if (row.status === 'signed_off') throw new ApiError(409, 'ACTION_REFUSED', '이미 점검이 끝났습니다.', { month: row.month });
+  const user = stepUser(call.principal as Principal);
+  await answerStep(deps.workflows.step(row.workflowId, accessReviewStep, { user, comment: call.body.comment }), { month: row.month });
 }

@@ -2,6 +2,8 @@
  * Errors the API answers with: a stable code for programs, a Korean message for people, and the HTTP
  * status. Anything else that escapes a route is logged and answered as INTERNAL_ERROR without detail.
  */
+import { StepRefusedError } from '../infra/temporal/case-workflows';
+
 export type ErrorCode =
   | 'AUTHENTICATION_REQUIRED'
   | 'FORBIDDEN'
@@ -45,6 +47,19 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.name = 'ApiError';
+  }
+}
+
+/**
+ * A human step sent to its workflow, answered as the API answers: a step the workflow's Update validator refused is
+ * `409 ACTION_REFUSED` with its Korean reason; anything else goes on to the error handler.
+ */
+export async function answerStep<T>(step: Promise<T>, detail?: Record<string, unknown>): Promise<T> {
+  try {
+    return await step;
+  } catch (error) {
+    if (error instanceof StepRefusedError) throw new ApiError(409, 'ACTION_REFUSED', error.message, detail);
+    throw error;
   }
 }
 

@@ -37,6 +37,11 @@ export function actAs(user: User, refusalAs: (actor: Actor) => string | undefine
   return { refusal: first ?? '이 단계를 처리할 권한이 없습니다.' };
 }
 
+/** The role this user signs the awaited step as, or why they may not. */
+export function judgeSignOff(chain: { awaiting?: SignOffRole; signOffs: readonly SignOff[] }, user: User): { actor: Actor } | { refusal: string } {
+  return actAs(user, (actor) => signOffRefusal(chain, actor));
+}
+
 export interface SignOff {
   role: SignOffRole;
   actor: string;

@@ -4,13 +4,14 @@
  * in-app notification linking to it), reminds them every few working days, and ends when a chief signs it off. The
  * states are those of its BPMN model (workflows/bpmn/access-review-steps.ts).
  */
-import { defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { previousMonthIn } from '../domain/korean-time';
 import type { SignOffRole } from '../domain/roles';
 import type { AccessReviewStatus } from './bpmn/access-review-steps';
 import { runSignOffChain } from './sign-off';
-import { signOffRefusal, type SignOff, type SignOffSignal } from '../domain/sign-off';
+import { judgeSignOff, signOffRefusal, type SignOff, type SignOffSignal, type User } from '../domain/sign-off';
+import { actorOrRefuse, ALREADY_ACCEPTED, refuseStep, type StepAccepted } from './human-steps';
 
 export const ACCESS_REVIEW_SCHEDULE_ID = 'monthly-access-review';
 
@@ -33,6 +34,13 @@ export interface AccessReviewWorkflowStatus extends AccessReviewStatus {
   refusals: { actor: string; reason: string; at: string }[];
 }
 
+/** The chief records the review done (an Update: refused at once with the Korean reason when it is not theirs now). */
+export interface AccessReviewSignOffRequest {
+  user: User;
+  comment: string;
+}
+export const accessReviewStep = defineUpdate<StepAccepted, [AccessReviewSignOffRequest]>('accessReviewStep');
+// How the sign-off arrived before accessReviewStep: reviews started then, and their histories, still use it.
 export const accessReviewSignOff = defineSignal<[SignOffSignal]>('accessReviewSignOff');
 export const accessReviewStatus = defineQuery<AccessReviewWorkflowStatus>('accessReviewStatus');
 
@@ -48,6 +56,21 @@ export async function accessReviewWorkflow(input: AccessReviewInput): Promise<Ac
   const status: AccessReviewWorkflowStatus = { month, state: 'preparing_report', remindersSent: 0, signOffs: [], refusals: [] };
   const decision: { current?: SignOffSignal } = {};
   setHandler(accessReviewStatus, () => status);
+  setHandler(
+    accessReviewStep,
+    (request) => {
+      // The validator has just passed in this same activation: the verdict is the same.
+      const actor = actorOrRefuse(judgeSignOff(status, request.user));
+      decision.current = { actor, decision: 'approve', comment: request.comment };
+      return { actingAs: actor.role };
+    },
+    {
+      validator: (request: AccessReviewSignOffRequest) => {
+        actorOrRefuse(judgeSignOff(status, request.user));
+        if (decision.current) refuseStep(ALREADY_ACCEPTED);
+      },
+    },
+  );
   setHandler(accessReviewSignOff, (signal) => {
     const refusal = signal.decision === 'approve' ? signOffRefusal(status, signal.actor) : '점검은 완료로만 기록합니다. 문제는 의견에 적으십시오.';
     if (refusal) status.refusals.push({ actor: signal.actor.username, reason: refusal, at: now() });

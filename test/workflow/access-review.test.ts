@@ -13,7 +13,15 @@ import { appendAuditEvents, type AuditInput } from '../../infra/audit/audit-log'
 import { AccessReview, AuditEvent, GeneratedDocument, Notification } from '../../infra/db/entities';
 import { loadLegalCalendar } from '../../infra/holidays';
 import type { LegalCalendar } from '../../domain/legal-period';
-import { accessReviewSignOff, accessReviewStatus, accessReviewWorkflow, type AccessReviewWorkflowStatus } from '../../workflows/access-review';
+import {
+  accessReviewSignOff,
+  accessReviewStatus,
+  accessReviewStep,
+  accessReviewWorkflow,
+  type AccessReviewWorkflowStatus,
+} from '../../workflows/access-review';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { STEP_REFUSED } from '../../workflows/human-steps';
 import { testActivityDeps } from '../support/activities';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { bundleWorkflows, createTimeSkippingEnvironment, historyRecorder, queryWhen, runWithWorker } from '../support/temporal';
@@ -123,11 +131,16 @@ test("October's report lists playbacks with reasons, refusals, after-hours and h
     expect(reminded.state).toBe('awaiting_sign_off');
     expect(await em().count(Notification, { recipient: 'chief', relatedId: review.id, subject: '[알림] 2026년 10월 접근기록 점검 대기' })).toBeGreaterThan(0);
 
-    await handle.signal(accessReviewSignOff, {
-      actor: { username: 'choi.chief', role: 'chief' },
-      decision: 'approve',
-      comment: '이상 징후 1건: 담당자 면담, 업무상 조회 확인',
+    // As the pages send it now, an Update: the deputy refused at once with why, the chief accepted.
+    const refusedStep = await handle
+      .executeUpdate(accessReviewStep, { args: [{ user: { username: 'park.deputy', roles: ['deputy'] }, comment: '' }] })
+      .catch((error: unknown) => error);
+    expect(refusedStep).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((refusedStep as WorkflowUpdateFailedError).cause).toMatchObject({ type: STEP_REFUSED, message: '지금은 관리부서의 장 (과장) 차례입니다.' });
+    const accepted = await handle.executeUpdate(accessReviewStep, {
+      args: [{ user: { username: 'choi.chief', roles: ['chief'] }, comment: '이상 징후 1건: 담당자 면담, 업무상 조회 확인' }],
     });
+    expect(accepted).toEqual({ actingAs: 'chief' });
     const done = await handle.result();
     expect(done).toMatchObject({ state: 'signed_off', signedOff: { actor: 'choi.chief', comment: '이상 징후 1건: 담당자 면담, 업무상 조회 확인' } });
     expect(await em().findOneOrFail(AccessReview, review.id)).toMatchObject({ status: 'signed_off', signedOffBy: 'choi.chief' });
