@@ -523,6 +523,8 @@ export interface PullResult {
    */
   readonly error?: RtspClientError;
   readonly reconnects: number;
+  /** The delay waited before each reconnect attempt, in order: the backoff as planned, for operators and tests. */
+  readonly backoffMs: readonly number[];
   /** Time without media across reconnects, written as silence. */
   readonly gapMs: number;
   /** Datagrams on our UDP ports from another address or port than the server's, dropped. */
@@ -734,6 +736,7 @@ export async function pullCall(options: PullCallOptions): Promise<PullResult> {
   lastMediaMs = epochMs;
 
   let reconnects = 0;
+  const backoffMs: number[] = [];
   let attemptsInAll = 0;
   let failure: RtspClientError | undefined;
   const endReason = await new Promise<PullEndReason>((resolve) => {
@@ -766,7 +769,9 @@ export async function pullCall(options: PullCallOptions): Promise<PullResult> {
       failure = dropped;
       while (!ended) {
         if (attemptsInARow >= reconnect.attempts || attemptsInAll >= totalAttempts) return end('gave-up');
-        await new Promise((wait) => setTimeout(wait, Math.min(reconnect.maxDelayMs, reconnect.initialDelayMs * 2 ** attemptsInARow)));
+        const delay = Math.min(reconnect.maxDelayMs, reconnect.initialDelayMs * 2 ** attemptsInARow);
+        backoffMs.push(delay);
+        await new Promise((wait) => setTimeout(wait, delay));
         if (ended) return;
         attemptsInARow++;
         attemptsInAll++;
@@ -822,6 +827,7 @@ export async function pullCall(options: PullCallOptions): Promise<PullResult> {
     endReason,
     ...(endReason === 'gave-up' && failure ? { error: failure } : {}),
     reconnects,
+    backoffMs,
     gapMs,
     foreignDatagrams,
     tracks: pulled.map((track) => ({ party: track.party, stats: { ...(track.receiver as RtpStreamReceiver).stats } })),

@@ -427,7 +427,6 @@ describe('pulling from scripted RTSP servers', () => {
   test('a server that answers PLAY and drops before any media: the client backs off further each time, then gives up', async () => {
     const server = await scriptedServer({ tracks: () => [track(undefined, 0)], afterPlay: ({ socket }) => socket.end() });
     const delays = [50, 100, 200, 300];
-    const started = performance.now();
     const result = await pullCall({
       url: server.url,
       transport: 'tcp',
@@ -436,22 +435,17 @@ describe('pulling from scripted RTSP servers', () => {
       mediaTimeoutMs: 60_000,
       reconnect: { attempts: delays.length, initialDelayMs: 50, maxDelayMs: 300 },
     });
-    const elapsed = performance.now() - started;
     await server.stop();
-    expect(result).toMatchObject({ endReason: 'gave-up', reconnects: delays.length, error: { code: 'connection' } });
+    expect(result).toMatchObject({ endReason: 'gave-up', reconnects: delays.length, backoffMs: delays, error: { code: 'connection' } });
     // Every reconnect set up a session, and still the attempts were not reset: no media came.
     expect(server.connections).toHaveLength(1 + delays.length);
     const gaps = server.connections.slice(1).map((at, index) => at - (server.connections[index] as number));
-    gaps.forEach((gap, index) => {
-      expect(gap).toBeGreaterThanOrEqual((delays[index] as number) - 2);
-      expect(gap).toBeLessThan((delays[index] as number) + 150);
-    });
-    expect(elapsed).toBeLessThan(delays.reduce((sum, delay) => sum + delay, 0) + 1000);
+    // Never sooner than planned (a timer may fire late on a busy machine, never early; 2 ms for clock granularity).
+    gaps.forEach((gap, index) => expect(gap).toBeGreaterThanOrEqual((delays[index] as number) - 2));
   });
 
   test('reconnects do not restart the media deadline: no RTP for mediaTimeoutMs ends the pull whatever attempts remain', async () => {
     const server = await scriptedServer({ tracks: () => [track(undefined, 0)], afterPlay: ({ socket }) => socket.end() });
-    const started = performance.now();
     const result = await pullCall({
       url: server.url,
       transport: 'tcp',
@@ -462,7 +456,9 @@ describe('pulling from scripted RTSP servers', () => {
     });
     await server.stop();
     expect(['gave-up', 'stream-ended']).toContain(result.endReason);
-    expect(performance.now() - started).toBeLessThan(1200);
+    // The deadline ended it, not the 1000 attempts: it is checked on the client's 200 ms tick, so 600 ms without RTP
+    // end the pull within 800 ms, room for at most 40 waits of 20 ms.
+    expect(result.backoffMs.length).toBeLessThanOrEqual((600 + 200) / 20);
   });
 
   test('a session that delivers media resets the attempts in a row, but the total budget still ends the pull', async () => {
