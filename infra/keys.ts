@@ -4,7 +4,8 @@
  * a missing or malformed key file stops start-up.
  */
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeNewFileDurably } from './durable-files';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from './settings';
 
@@ -71,7 +72,7 @@ export function masterKeyFingerprint(key: Buffer): string {
 export function loadMasterKey(settings: Pick<Settings, 'masterKeyFile' | 'environment'>): Buffer {
   if (!existsSync(settings.masterKeyFile) && settings.environment === 'development') {
     mkdirSync(path.dirname(settings.masterKeyFile), { recursive: true, mode: 0o700 });
-    writeFileSync(settings.masterKeyFile, `${randomBytes(MASTER_KEY_BYTES).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+    writeNewFileDurably(settings.masterKeyFile, `${randomBytes(MASTER_KEY_BYTES).toString('base64')}\n`);
     chmodSync(settings.masterKeyFile, 0o600);
   }
   return readMasterKey(settings.masterKeyFile);
@@ -176,7 +177,7 @@ function createOnce(development: boolean, file: string, content: () => string): 
   if (!development || existsSync(file)) return;
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   try {
-    writeFileSync(file, content(), { mode: 0o600, flag: 'wx' });
+    writeNewFileDurably(file, content());
   } catch (error) {
     // Another process of the system created it a moment ago: theirs is the one.
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
