@@ -5,5 +5,5 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
 bash infra/scripts/provision.sh start
-npx tsc -p tsconfig.json
+bash infra/scripts/build.sh
 exec node dist/app/main.js "$@"
