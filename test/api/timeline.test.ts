@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
-import type { RequestDetail, RequestView } from '../../api/disclosure';
+import type { RequestDetail, RequestView } from '../../api/disclosure-schemas';
 import { readCaseTimeline, type CaseTimeline, type TimelineItem } from '../../api/timeline';
 import { AuditEvent, GeneratedDocument, type Recording } from '../../infra/db/entities';
 import { PROJECT_ROOT } from '../../infra/paths';
