@@ -61,7 +61,7 @@ import {
 } from '../disclosure-forms';
 import { permittedSteps, readDisclosureOverview } from '../disclosure-overview';
 import { ApiError } from '../errors';
-import { signOffForm } from '../full-recording';
+import { signOffForm } from '../full-recording-steps';
 import { DISCLOSURE_HANDLERS, DISCLOSURE_OPERATOR, DISCLOSURE_READERS, DISCLOSURE_SIGNERS, DISCLOSURE_WITHDRAWERS } from '../policy';
 import { defineRoute, type RouteCall, type RouteSpec } from '../routes';
 import { disclosureListPage, packagePage, registrationFormPage } from '../ui/disclosure-pages';
