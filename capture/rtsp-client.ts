@@ -17,6 +17,9 @@
  * with every later request, because servers (ours included) authenticate each request. Every failure is an
  * RtspClientError with a code saying which kind, the method, and the status where there was one. Nothing the server
  * sends may take the process down: a fault in handling its data or datagrams fails that connection only.
+ *
+ * One file: pushing and pulling share the connection, its Digest retry and its error codes; splitting them would
+ * part one RTSP client from itself.
  */
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
