@@ -1,7 +1,7 @@
 /**
- * The recording store's files as the master key rotation (ops/key-rotation.ts) and the backup see them with the
- * appliance stopped: every file that holds a wrapped key, what its header copy of the key is, and the re-keyed header
- * put in place durably. Apart from recording-store.ts because none of this runs inside the appliance; it reads and
+ * The recording store's files as the master key rotation (ops/key-rotation.ts) sees them with the appliance stopped:
+ * every file that holds a wrapped key, what its header copy of the key is, and the re-keyed header put in place
+ * durably. Apart from recording-store.ts because none of this runs inside the appliance; it reads and
  * writes the same file format, whose encoding stays there.
  */
 import { syncPathAsync } from '../infra/durable-files';
