@@ -18,7 +18,7 @@ import {
   withdrawBody,
   type OwnRequestBody,
   type RegistrationBody,
-} from './disclosure';
+} from './disclosure-schemas';
 import { ApiError } from './errors';
 import { SIGNATURE_MAX_DATA_URL } from './signature';
 

@@ -10,7 +10,8 @@ import { DISCLOSURE_STATUSES, type DisclosureStatus as CaseState } from '../doma
 import { type SignOffRole } from '../domain/roles';
 import { judgeDisclosureStep, type DisclosureAction, type DisclosureFacts } from '../domain/disclosure-steps';
 import { stepUser, type Principal } from './access';
-import { toRequestView, type DisclosureDeps, type RequestDetail, type RequestView } from './disclosure';
+import { toRequestView, type DisclosureDeps } from './disclosure';
+import { type RequestDetail, type RequestView } from './disclosure-schemas';
 
 const ENDED: readonly CaseState[] = ['closed', 'rejected', 'withdrawn'];
 /** As many open cases as a managing department has in a year, many times over; the rest wait their turn. */

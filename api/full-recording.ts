@@ -4,6 +4,8 @@
  * applicant renews an open-ended one at its yearly review. The row and its audit entry are written here; every later
  * step goes to the application's workflow through the Temporal client, after the same rules the workflow applies
  * (domain/full-recording-steps.ts) have been asked, so a refused step is answered in Korean and signals nothing.
+ * This file files and reads applications; the later steps are full-recording-steps.ts, the evidence and the DOCX
+ * full-recording-documents.ts (split by responsibility, issue 17).
  */
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
@@ -13,24 +15,18 @@ import { AuditEvent, Department, Extension, FullRecordingApplication } from '../
 import type { Directory } from '../infra/directory';
 import type { DocumentStore } from '../infra/documents/document-store';
 import type { LegalCalendar } from '../domain/legal-period';
-import { formatKoreanLocalDate } from '../domain/korean-time';
-import { mark, municipality, renderForm } from '../templates/documents';
 import { addDays } from '../domain/legal-period';
 import { FULL_RECORDING_GROUNDS, type FullRecordingStatus as RowStatus } from '../domain/full-recording';
 import { type SignOffRole } from '../domain/roles';
 import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
-import { fullRecordingStep, fullRecordingWorkflowId, type FullRecordingStatus, type FullRecordingStepRequest } from '../workflows/full-recording';
-import type { WithoutUser } from '../workflows/human-steps';
-import { StepRefusedError } from '../infra/temporal/case-workflows';
-import { judgeFullRecordingStep, type FullRecordingAction } from '../domain/full-recording-steps';
-import { stepUser, type Principal } from './access';
+import { fullRecordingWorkflowId } from '../workflows/full-recording';
+import { type Principal } from './access';
 import { departmentOf } from './departments';
 import { ApiError, notFound } from './errors';
 import { localDate } from './recording-search';
 import { fullRecordingSteps, processStepsView } from './process-views';
 import { auditIdentityOf, type RouteCall } from './routes';
-import { addAttachments, attachmentView, listAttachments, readAttachment, withSealedFiles, type AttachmentView } from './attachments';
-import { formatFileSize, type UploadedFile } from './uploads';
+import { addAttachments, attachmentView, listAttachments, withSealedFiles } from './attachments';
 
 export const GROUND_LABELS: Record<(typeof FULL_RECORDING_GROUNDS)[number], string> = {
   interest_related_complaints: '인허가·단속·복지 등 이해관계 민원 (제6조제2항제1호)',
@@ -39,7 +35,7 @@ export const GROUND_LABELS: Record<(typeof FULL_RECORDING_GROUNDS)[number], stri
 };
 
 /** Statuses in which an application keeps, or is about to put, its extensions in full recording. */
-const OPEN: RowStatus[] = ['under_review', 'approved', 'active'];
+export const OPEN: RowStatus[] = ['under_review', 'approved', 'active'];
 const EXTENSION = /^[0-9]{2,4}-[0-9]{3,4}-[0-9]{4}$/;
 
 export const applicationBody = z
@@ -124,9 +120,9 @@ export interface FullRecordingDeps {
 }
 
 const EVIDENCE = 'evidence';
-const evidenceOf = (applicationId: string) => ({ ownerType: 'full_recording_application' as const, ownerId: applicationId, purpose: EVIDENCE });
+export const evidenceOf = (applicationId: string) => ({ ownerType: 'full_recording_application' as const, ownerId: applicationId, purpose: EVIDENCE });
 
-function gateway(deps: FullRecordingDeps): FullRecordingWorkflows {
+export function gateway(deps: FullRecordingDeps): FullRecordingWorkflows {
   if (!deps.workflows) throw new ApiError(503, 'WORKFLOWS_UNAVAILABLE', '업무 흐름 서버(Temporal)에 연결되어 있지 않습니다. 잠시 후 다시 시도하십시오.');
   return deps.workflows;
 }
@@ -151,13 +147,13 @@ export function toApplicationView(application: FullRecordingApplication): Applic
   };
 }
 
-const POPULATE = ['department', 'extensions'] as const;
+export const POPULATE = ['department', 'extensions'] as const;
 
 /**
  * What an application may ask for, checked the same way for filing and for the preview: a period from today on, and
  * extensions of the applicant's own department that no open application covers.
  */
-async function checkApplication(
+export async function checkApplication(
   deps: FullRecordingDeps,
   em: EntityManager,
   principal: Principal,
@@ -190,7 +186,7 @@ async function checkApplication(
 }
 
 /** The period as stored: from the first day's start to the end of the last day (Asia/Seoul); none means until revoked. */
-function storedPeriod(deps: FullRecordingDeps, body: ApplicationBody): { from: Date; to?: Date } {
+export function storedPeriod(deps: FullRecordingDeps, body: ApplicationBody): { from: Date; to?: Date } {
   return {
     from: deps.calendar.startOfDay(body.periodFrom),
     to: body.periodTo === null ? undefined : deps.calendar.startOfDay(addDays(body.periodTo, 1)),
@@ -261,31 +257,6 @@ export async function applyForFullRecording(deps: FullRecordingDeps, call: Route
   return toApplicationView(application);
 }
 
-/**
- * 증빙자료 added after filing, while the managing department is still reviewing (after a decision the application is
- * what was decided on). The department's head only, as for filing.
- */
-export async function addEvidence(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<AttachmentView[]> {
-  if (call.files.length === 0) throw new ApiError(400, 'INVALID_INPUT', '첨부할 파일을 고르십시오.');
-  await withSealedFiles(deps.documents, call.files, (evidence) =>
-    call.em.fork().transactional(async (tx) => {
-      await takeWriteLockFirst(tx);
-      const application = await tx.findOne(FullRecordingApplication, call.params.id);
-      if (!application) throw notFound();
-      if (application.status !== 'under_review') {
-        throw new ApiError(409, 'ACTION_REFUSED', '검토 중인 신청에만 증빙자료를 더할 수 있습니다.', { status: application.status });
-      }
-      await addAttachments(tx, evidenceOf(application.id), evidence, { maxFiles: deps.maxEvidenceFiles, audit: auditIdentityOf(call) });
-    }),
-  );
-  return listAttachments(call.em.fork(), 'full_recording_application', call.params.id);
-}
-
-/** One evidence file of an application, for those who may read the application. */
-export async function evidenceFile(deps: FullRecordingDeps, call: RouteCall<{ id: string; attachmentId: string }, unknown, unknown>) {
-  return readAttachment(call.em, deps.documents, { ownerType: 'full_recording_application', ownerId: call.params.id }, call.params.attachmentId, call.audit);
-}
-
 /** Department heads see their department's applications; the managing department and auditors see all. */
 export async function listApplications(call: RouteCall<unknown, unknown, unknown>): Promise<ApplicationView[]> {
   const principal = call.principal as Principal;
@@ -300,7 +271,7 @@ export async function listApplications(call: RouteCall<unknown, unknown, unknown
   return rows.map(toApplicationView);
 }
 
-async function loadApplication(call: RouteCall<{ id: string }, unknown, unknown>): Promise<FullRecordingApplication> {
+export async function loadApplication(call: RouteCall<{ id: string }, unknown, unknown>): Promise<FullRecordingApplication> {
   const application = await call.em.findOne(FullRecordingApplication, call.params.id, { populate: POPULATE });
   if (!application) throw notFound();
   return application;
@@ -351,219 +322,4 @@ export async function readApplication(deps: FullRecordingDeps, call: RouteCall<{
     evidence: await listAttachments(call.em, 'full_recording_application', application.id),
     history: history.map((event) => ({ at: event.at.toISOString(), action: event.action, actor: event.actor, role: event.role, reason: event.reason })),
   };
-}
-
-/**
- * Sends a step to the application's workflow, which accepts it or refuses it with its Korean reason
- * (`409 ACTION_REFUSED`): the rule is applied once, by the workflow.
- */
-async function takeStep(
-  deps: FullRecordingDeps,
-  call: RouteCall<{ id: string }, unknown, unknown>,
-  step: WithoutUser<FullRecordingStepRequest>,
-): Promise<void> {
-  const application = await loadApplication(call);
-  const principal = call.principal as Principal;
-  const user = stepUser(principal, (await departmentOf(call.em, principal))?.code);
-  try {
-    await gateway(deps).step(application.id, fullRecordingStep, { ...step, user });
-  } catch (error) {
-    if (error instanceof StepRefusedError) throw new ApiError(409, 'ACTION_REFUSED', error.message, { action: step.action });
-    throw error;
-  }
-}
-
-export async function signOffApplication(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, z.output<typeof signOffBody>>): Promise<void> {
-  await takeStep(deps, call, { action: 'sign_off', decision: call.body.decision, comment: call.body.comment });
-}
-
-export async function revokeApplication(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, { reason: string }>): Promise<void> {
-  await takeStep(deps, call, { action: 'revoke', reason: call.body.reason });
-}
-
-export async function renewApplication(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<void> {
-  await takeStep(deps, call, { action: 'renew' });
-}
-
-/** Extensions with their current mode and since when; a department head sees their own department's. */
-export async function listExtensions(call: RouteCall<unknown, unknown, unknown>): Promise<z.infer<typeof extensionView>[]> {
-  const department = call.scope === 'everything' ? null : await departmentOf(call.em, call.principal as Principal);
-  if (call.scope !== 'everything' && !department) return [];
-  const rows = await call.em.find(Extension, department ? { department } : {}, { populate: ['department'], orderBy: { number: 'asc' } });
-  return rows.map((extension) => ({
-    number: extension.number,
-    department: { code: extension.department.code, name: extension.department.name },
-    owner: extension.owner ?? null,
-    mode: extension.mode,
-    fullRecordingSince: extension.fullRecordingSince?.toISOString() ?? null,
-  }));
-}
-
-/** The application page's form: the same fields as the API, as a browser sends them (a lone checkbox is a string). */
-export const applicationForm = z.object({
-  extensions: z
-    .union([z.string(), z.array(z.string())])
-    .default([])
-    .transform((value) => (typeof value === 'string' ? [value] : value)),
-  ground: z.string().max(64).default(''),
-  reason: z.string().max(4096).default(''),
-  periodFrom: z.string().max(32).default(''),
-  periodTo: z.string().max(32).default(''),
-});
-export const signOffForm = z.object({ decision: z.string().max(16).default(''), comment: z.string().max(4096).default('') });
-export const revokeForm = z.object({ reason: z.string().max(4096).default('') });
-
-/** The form's fields checked by the API's own schema; the first problem is the Korean message shown on the form. */
-export function parseApplicationForm(form: z.output<typeof applicationForm>): { body?: ApplicationBody; error?: string } {
-  const parsed = applicationBody.safeParse({ ...form, periodTo: form.periodTo === '' ? null : form.periodTo });
-  return parsed.success ? { body: parsed.data } : { error: parsed.error.issues[0]?.message ?? '입력을 확인하십시오' };
-}
-
-/** Which steps this user may take now, by the workflow's own rules (for the forms the page shows). */
-export async function permittedActions(
-  deps: FullRecordingDeps,
-  em: EntityManager,
-  principal: Principal,
-  item: ApplicationDetail,
-): Promise<{ signOff: boolean; revoke: boolean; renew: boolean; addEvidence: boolean }> {
-  const department = (await departmentOf(em, principal))?.code;
-  // As addEvidence checks it: the applying department's head, while the application is reviewed.
-  const addEvidence = item.status === 'under_review' && principal.roles.includes('dept_head') && department === item.department.code;
-  const workflow = item.workflow;
-  if (!workflow || !deps.workflows) return { signOff: false, revoke: false, renew: false, addEvidence };
-  const facts = {
-    state: item.status as FullRecordingStatus['state'],
-    applicant: item.applicant,
-    department: item.department.code,
-    awaiting: (workflow.awaiting ?? undefined) as SignOffRole | undefined,
-    signOffs: workflow.signOffs as FullRecordingStatus['signOffs'],
-    untilRevoked: item.periodTo === null,
-  };
-  const allowedAs = (action: FullRecordingAction) => 'actor' in judgeFullRecordingStep(facts, stepUser(principal, department), action);
-  return { signOff: allowedAs('sign_off'), revoke: allowedAs('revoke'), renew: allowedAs('renew'), addEvidence };
-}
-
-/** 전수 녹취 사용 신청서 as DOCX: the city's template (or the built-in one) filled from an application. */
-async function renderApplication(
-  deps: FullRecordingDeps,
-  em: EntityManager,
-  view: ApplicationView,
-  evidence: readonly Pick<AttachmentView, 'fileName' | 'sizeBytes'>[],
-): Promise<Buffer> {
-  const [applicant, managing] = await Promise.all([
-    deps.directory.findUser(view.applicant).catch(() => undefined),
-    em.findOne(Department, { isManagingDepartment: true }),
-  ]);
-  const day = (iso: string) => formatKoreanLocalDate(deps.calendar.localDate(new Date(iso)));
-  const lastDay = view.periodTo ? day(new Date(Date.parse(view.periodTo) - 1).toISOString()) : undefined;
-  const name = applicant?.displayName ?? view.applicant;
-  return renderForm(
-    'full-recording-application',
-    {
-      ...municipality(deps.municipalityName),
-      managingDepartmentName: managing?.name ?? '',
-      departmentName: view.department.name,
-      applicantName: name,
-      applicantTitleAndName: `${view.department.name}장 ${name}`,
-      extensions: view.extensions.join(', '),
-      groundInterest: mark(view.ground === 'interest_related_complaints'),
-      groundMalicious: mark(view.ground === 'malicious_complaints'),
-      groundOther: mark(view.ground === 'other'),
-      reason: view.reason,
-      period: lastDay ? `${day(view.periodFrom)} ~ ${lastDay}` : `${day(view.periodFrom)}부터 취소할 때까지 (매년 연장 검토)`,
-      noticeMethod: `통화 연결 시 안내 방송 ("${deps.announcementText}")`,
-      evidence: evidence.length === 0 ? '없음' : evidence.map((file, index) => `${index + 1}. ${file.fileName} (${formatFileSize(file.sizeBytes)})`).join('\n'),
-      applicationDate: day(view.createdAt),
-    },
-    { templatesDir: deps.templatesDir },
-  );
-}
-
-/** The application as filed, for the city's electronic document system. */
-export async function applicationDocument(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<{ name: string; docx: Buffer }> {
-  const application = await loadApplication(call);
-  const evidence = await listAttachments(call.em, 'full_recording_application', application.id);
-  const docx = await renderApplication(deps, call.em, toApplicationView(application), evidence);
-  await call.audit({
-    action: 'full_recording.document',
-    targetType: 'full_recording_application',
-    targetId: application.id,
-    reason: '전수 녹취 신청서 내려받기',
-  });
-  return { name: `full-recording-application_${application.id}.docx`, docx };
-}
-
-/** The document the form would file, before filing: checked as filing is, nothing written. */
-export async function previewApplicationDocument(deps: FullRecordingDeps, call: RouteCall<unknown, unknown, ApplicationBody>): Promise<Buffer> {
-  const principal = call.principal as Principal;
-  const { department } = await checkApplication(deps, call.em, principal, call.body);
-  const period = storedPeriod(deps, call.body);
-  return renderApplication(
-    deps,
-    call.em,
-    {
-      id: '',
-      department: { code: department.code, name: department.name },
-      applicant: principal.username,
-      extensions: [...call.body.extensions].sort(),
-      ground: call.body.ground,
-      reason: call.body.reason,
-      periodFrom: period.from.toISOString(),
-      periodTo: period.to?.toISOString() ?? null,
-      status: 'under_review',
-      appliedAt: null,
-      endedAt: null,
-      createdAt: new Date().toISOString(),
-    },
-    call.files.map((file: UploadedFile) => ({ fileName: file.fileName, sizeBytes: file.content.length })),
-  );
-}
-
-export interface FullRecordingOverview {
-  /** Under review, waiting for one of the user's roles. */
-  awaitingMe: ApplicationView[];
-  /** Approved, the appliance not yet confirmed: with why. */
-  notApplied: { item: ApplicationView; lastApplyError: string | null; attempts: number }[];
-  /** Recording in full now, and on how many extensions. */
-  active: number;
-  activeExtensions: number;
-  /** Open-ended ones whose yearly review falls within 30 days (the department head must renew). */
-  reviewSoon: { item: ApplicationView; reviewDueAt: string }[];
-}
-
-const REVIEW_SOON_MS = 30 * 86_400_000;
-
-/** The dashboard's card: what waits for this user, and what the managing department must watch. */
-export async function readFullRecordingOverview(
-  deps: Pick<FullRecordingDeps, 'workflows'>,
-  em: EntityManager,
-  principal: Principal,
-  scope: 'everything' | 'ownDepartment',
-  now = new Date(),
-): Promise<FullRecordingOverview> {
-  const department = scope === 'ownDepartment' ? await departmentOf(em, principal) : null;
-  const overview: FullRecordingOverview = { awaitingMe: [], notApplied: [], active: 0, activeExtensions: 0, reviewSoon: [] };
-  if (scope === 'ownDepartment' && !department) return overview;
-  const open = await em.find(
-    FullRecordingApplication,
-    { status: { $in: OPEN }, ...(department ? { department } : {}) },
-    { populate: POPULATE, orderBy: { createdAt: 'asc' }, limit: 200 },
-  );
-  for (const application of open) {
-    const item = toApplicationView(application);
-    if (application.status === 'active') {
-      overview.active += 1;
-      overview.activeExtensions += item.extensions.length;
-    }
-    const status = await deps.workflows?.status(application.id).catch(() => undefined);
-    if (!status) continue;
-    if (status.state === 'under_review' && status.awaiting && principal.roles.includes(status.awaiting)) overview.awaitingMe.push(item);
-    if (status.state === 'approved' && status.applyAttempts > 0) {
-      overview.notApplied.push({ item, lastApplyError: status.lastApplyError ?? null, attempts: status.applyAttempts });
-    }
-    if (status.state === 'active' && status.reviewDueAt && Date.parse(status.reviewDueAt) - now.getTime() < REVIEW_SOON_MS) {
-      overview.reviewSoon.push({ item, reviewDueAt: status.reviewDueAt });
-    }
-  }
-  return overview;
 }

@@ -18,7 +18,8 @@ import type { CaptureControlClient } from './control-client';
 import type { DigestCredentials } from './digest';
 import { pcm16ToG711 } from './g711';
 import { G711_SAMPLE_RATE } from './rtp';
-import { pushCall, SAMPLES_PER_PACKET } from './rtsp-client';
+import { pushCall } from './rtsp-push';
+import { SAMPLES_PER_PACKET } from './rtsp-client';
 import type { Party } from './sdp';
 
 export interface GeneratedExtension {

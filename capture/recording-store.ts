@@ -37,6 +37,10 @@
  * alone, 0.26 ms mean / 2.5 ms p99 with fdatasync; 500 writers flushing at once sustained about 6,000 chunks/s,
  * twelve times what 500 calls need. A disk that honours flushes without a power-safe cache costs more (several
  * ms per sync): the syncs run on libuv's thread pool (UV_THREADPOOL_SIZE, default 4), which should then grow.
+ *
+ * One file: the format above with its encoder, the writer, the reader and crash recovery that check it, sharing its
+ * offsets and limits; splitting them would put the encoding of a frame apart from its decoding. What runs with the
+ * appliance stopped (listing the files, re-keying for a master key rotation) is recording-files.ts.
  */
 import { createHash } from 'node:crypto';
 import { syncPathAsync } from '../infra/durable-files';
@@ -57,7 +61,7 @@ export const CHUNK_AUDIO_BYTES = CHANNELS * SAMPLE_RATE;
  */
 export const MAX_QUEUED_BYTES = 4 * CHUNK_AUDIO_BYTES;
 
-const MAGIC = Buffer.from('TELREC\x00\x01', 'latin1');
+export const MAGIC = Buffer.from('TELREC\x00\x01', 'latin1');
 /** envelope.seal's iv (12) and tag (16) in front of the ciphertext. */
 const SEAL_OVERHEAD = 12 + 16;
 const FRAME_PREFIX_BYTES = 5;
@@ -75,10 +79,10 @@ const MAX_HEADER_BYTES = MAGIC.length + 2 + 36 + 2 + MAX_WRAPPED_KEY_BYTES + 4 +
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const ID_PATTERN = new RegExp(`^${UUID}$`);
-const PARTIAL_NAME = new RegExp(`^(${UUID})\\.partial$`);
-const STORAGE_KEY_PATTERN = new RegExp(`^\\d{4}/\\d{2}/\\d{2}/(${UUID})\\.rec$`);
+export const PARTIAL_NAME = new RegExp(`^(${UUID})\\.partial$`);
+export const STORAGE_KEY_PATTERN = new RegExp(`^\\d{4}/\\d{2}/\\d{2}/(${UUID})\\.rec$`);
 /** The folder names of a storage key's year, month and day. */
-const DATE_FOLDERS = [/^\d{4}$/, /^\d{2}$/, /^\d{2}$/] as const;
+export const DATE_FOLDERS = [/^\d{4}$/, /^\d{2}$/, /^\d{2}$/] as const;
 
 /** Call metadata kept (encrypted) in the header, so a recovered recording says what call it was. */
 export type RecordingMetadata = Readonly<Record<string, string | number | boolean | null>>;
@@ -222,7 +226,7 @@ function summaryOf(codec: Codec, trailer: Pick<Trailer, 'sha256' | 'sampleFrames
   };
 }
 
-function isNotFound(error: unknown): boolean {
+export function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
 
@@ -248,7 +252,7 @@ async function ensureDirectory(folder: string): Promise<void> {
 }
 
 /** One positional write (repeated only if the kernel writes short, i.e. near a full disk). */
-async function writeAt(handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
+export async function writeAt(handle: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
   for (let written = 0; written < length;) {
     const { bytesWritten } = await handle.write(buffer, written, length - written, position + written);
     if (bytesWritten === 0) throw new Error(`write made no progress at ${position + written}`);
@@ -256,7 +260,7 @@ async function writeAt(handle: FileHandle, buffer: Buffer, length: number, posit
   }
 }
 
-interface FileHeader {
+export interface FileHeader {
   recordingId: string;
   wrappedKey: string;
   sealedInfo: Buffer;
@@ -270,7 +274,7 @@ interface RecordingInfo {
   metadata: RecordingMetadata;
 }
 
-function encodeHeader(recordingId: string, wrappedKey: string, sealedInfo: Buffer): Buffer {
+export function encodeHeader(recordingId: string, wrappedKey: string, sealedInfo: Buffer): Buffer {
   const id = Buffer.from(recordingId, 'ascii');
   const key = Buffer.from(wrappedKey, 'ascii');
   const lengths = Buffer.alloc(8);
@@ -281,7 +285,7 @@ function encodeHeader(recordingId: string, wrappedKey: string, sealedInfo: Buffe
 }
 
 /** The header, or undefined when the file ends inside it (torn at creation, before any audio). */
-async function readHeader(handle: FileHandle, fileSize: number, file: string): Promise<FileHeader | undefined> {
+export async function readHeader(handle: FileHandle, fileSize: number, file: string): Promise<FileHeader | undefined> {
   const bytes = Buffer.alloc(Math.min(fileSize, MAX_HEADER_BYTES));
   const { bytesRead } = await handle.read(bytes, 0, bytes.length, 0);
   let offset = 0;
@@ -314,7 +318,7 @@ async function readHeader(handle: FileHandle, fileSize: number, file: string): P
 }
 
 /** Decrypts the header's info; a key that is not this recording's fails here, as a DecryptionError. */
-function readInfo(header: FileHeader, dataKey: Buffer): RecordingInfo {
+export function readInfo(header: FileHeader, dataKey: Buffer): RecordingInfo {
   const json = JSON.parse(openSealed(header.sealedInfo, dataKey, infoData(header.recordingId)).toString('utf8')) as {
     codec: Codec;
     startedAt: string;
@@ -977,141 +981,4 @@ export async function destroyRecordingFile(file: string): Promise<void> {
   await rm(file, { force: true });
   // The unlink is durable once the folder is synced, so a power cut cannot bring a deleted recording back.
   await syncPathAsync(path.dirname(file)).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
-}
-
-/** Suffix of the copy a key rotation writes before it renames it over the recording file. */
-const REKEY_SUFFIX = '.rekey';
-
-export interface StoredRecordingFile {
-  /** Absolute path. */
-  readonly file: string;
-  readonly recordingId: string;
-  /** `.partial`: left by a crash, for the appliance's recovery; otherwise a finished `.rec`. */
-  readonly partial: boolean;
-}
-
-/**
- * Every file of the store in `<dataDir>/recordings` that can hold a wrapped key — finished recordings in their day
- * folders and `.partial` files a crash left — and the copies an interrupted key rotation left behind (`leftovers`,
- * never read by the appliance: their names match none of its patterns). For the master key rotation, run while the
- * appliance is stopped.
- */
-export async function listRecordingFiles(dataDir: string): Promise<{ files: StoredRecordingFile[]; leftovers: string[] }> {
-  const root = path.join(path.resolve(dataDir), 'recordings');
-  const files: StoredRecordingFile[] = [];
-  const leftovers: string[] = [];
-  const names = async (folder: string) => (await readdir(folder).catch((error: unknown) => (isNotFound(error) ? [] : Promise.reject(error)))).sort();
-  for (const name of await names(path.join(root, 'partial'))) {
-    const recordingId = PARTIAL_NAME.exec(name)?.[1];
-    if (recordingId !== undefined) files.push({ file: path.join(root, 'partial', name), recordingId, partial: true });
-    else if (name.endsWith(REKEY_SUFFIX)) leftovers.push(path.join(root, 'partial', name));
-  }
-  const walk = async (folders: string[]): Promise<void> => {
-    const pattern = DATE_FOLDERS[folders.length];
-    for (const name of await names(path.join(root, ...folders))) {
-      if (pattern !== undefined) {
-        if (pattern.test(name)) await walk([...folders, name]);
-        continue;
-      }
-      const match = STORAGE_KEY_PATTERN.exec([...folders, name].join('/'));
-      if (match) files.push({ file: path.join(root, ...folders, name), recordingId: match[1] as string, partial: false });
-      else if (name.endsWith(REKEY_SUFFIX)) leftovers.push(path.join(root, ...folders, name));
-    }
-  };
-  await walk([]);
-  return { files, leftovers };
-}
-
-export type FileKeyState =
-  /** The header's key is wrapped by the given key and opens this recording's header. */
-  | { state: 'opens'; recordingId: string; wrappedKey: string }
-  /** A readable header whose key the given master key does not open. */
-  | { state: 'other-key'; recordingId: string; wrappedKey: string }
-  /** Torn before any audio was flushed: recovery discards it, it holds nothing to protect. */
-  | { state: 'torn' }
-  /** Its key region was overwritten by destroy() and only the unlink was lost. */
-  | { state: 'destroyed' };
-
-/** What a recording file's header copy of its key is, as far as `masterKey` can tell. */
-export async function recordingFileKeyState(file: string, masterKey: Buffer): Promise<FileKeyState> {
-  const handle = await openFile(file, 'r');
-  try {
-    const fileSize = (await handle.stat()).size;
-    let header: FileHeader | undefined;
-    try {
-      header = await readHeader(handle, fileSize, file);
-    } catch (error) {
-      if (!(error instanceof RecordingCorruptError)) throw error;
-      const start = Buffer.alloc(Math.min(fileSize, MAGIC.length));
-      await handle.read(start, 0, start.length, 0);
-      if (start.every((byte) => byte === 0)) return { state: 'destroyed' };
-      throw error;
-    }
-    if (header === undefined) return { state: 'torn' };
-    let dataKey: Buffer;
-    try {
-      dataKey = unwrapKey(header.wrappedKey, masterKey);
-    } catch (error) {
-      if (error instanceof DecryptionError) return { state: 'other-key', recordingId: header.recordingId, wrappedKey: header.wrappedKey };
-      throw error;
-    }
-    try {
-      // The key must be this recording's, not merely one the master key wrapped.
-      readInfo(header, dataKey);
-    } finally {
-      dataKey.fill(0);
-    }
-    return { state: 'opens', recordingId: header.recordingId, wrappedKey: header.wrappedKey };
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * Replaces the header's wrapped key of a recording file with `wrappedKey` (the same data key wrapped by another
- * master key) and changes nothing else: the sealed info and every audio chunk are copied byte for byte, never
- * decrypted. The new file is written beside the old one, synced, checked, and renamed over it (then the folder is
- * synced), so at every instant the file is either entirely the old one or entirely the new one.
- * `expectedRecordingId` guards against a file that is not what its name says.
- */
-export async function replaceRecordingFileKey(file: string, expectedRecordingId: string, wrappedKey: string): Promise<void> {
-  const copy = `${file}${REKEY_SUFFIX}`;
-  const source = await openFile(file, 'r');
-  let target: FileHandle | undefined;
-  try {
-    const fileSize = (await source.stat()).size;
-    const header = await readHeader(source, fileSize, file);
-    if (header === undefined) throw new RecordingCorruptError(file, 0, 'torn header');
-    if (header.recordingId !== expectedRecordingId) throw new RecordingCorruptError(file, 0, 'header names another recording');
-    const newHeader = encodeHeader(header.recordingId, wrappedKey, header.sealedInfo);
-    // A copy left by an interrupted run is stale: the original is still whole, so the copy is made again.
-    await rm(copy, { force: true });
-    target = await openFile(copy, 'wx+', 0o600);
-    await writeAt(target, newHeader, newHeader.length, 0);
-    const piece = Buffer.allocUnsafe(1024 * 1024);
-    let written = newHeader.length;
-    for (let offset = header.end; offset < fileSize;) {
-      const { bytesRead } = await source.read(piece, 0, Math.min(piece.length, fileSize - offset), offset);
-      if (bytesRead === 0) throw new RecordingCorruptError(file, offset, 'changed while being copied');
-      await writeAt(target, piece, bytesRead, written);
-      offset += bytesRead;
-      written += bytesRead;
-    }
-    await target.sync();
-    const copied = await readHeader(target, written, copy);
-    if (copied?.recordingId !== header.recordingId || copied.wrappedKey !== wrappedKey || !copied.sealedInfo.equals(header.sealedInfo)) {
-      throw new RecordingCorruptError(copy, 0, 'the re-keyed copy does not read back as written');
-    }
-    if (written - copied.end !== fileSize - header.end) throw new RecordingCorruptError(copy, written, 'the re-keyed copy is short');
-  } catch (error) {
-    await target?.close().catch(() => undefined);
-    target = undefined;
-    await rm(copy, { force: true });
-    throw error;
-  } finally {
-    await target?.close();
-    await source.close();
-  }
-  await rename(copy, file);
-  await syncPathAsync(path.dirname(file));
 }

@@ -4,6 +4,9 @@
  * into an ordered G.711 timeline with losses filled by silence.
  *
  * Nothing here throws on received bytes: a datagram is either a packet, RTCP, or a typed rejection.
+ *
+ * One file: the whole RFC 3550 parser and its golden-byte contract; splitting it would scatter the offsets from the
+ * diagrams that define them.
  */
 import { type Codec } from '../domain/recording';
 import { SILENCE } from './g711';

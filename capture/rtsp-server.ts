@@ -24,6 +24,9 @@
  * and the SDP both give a value they must agree: a conflict is refused with 451, since it means a misconfigured
  * sender and guessing which is right would put a recording under the wrong official. A call id is required (from
  * either); the start time defaults to the moment RECORD arrived.
+ *
+ * One file: the server, its connections and their request handlers share each session's state and the refusal rules
+ * of the diagram above; splitting them would scatter one state machine. Its UDP port pairs are rtp-ports.ts.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
@@ -37,6 +40,7 @@ import { RecordingGate } from './recording-gate';
 import { shouldRecord } from '../domain/recording';
 import { type RecordButton } from './record-button';
 import { RtpStreamReceiver, type RtpStreamStats } from './rtp';
+import { plainAddress, RtpPortPool, type PortPair } from './rtp-ports';
 import { formatResponse, formatTransport, parseTransport, RtspParseError, RtspParser, type RtspRequest, type Transport } from './rtsp-message';
 import { parseSdp, type CallMetadata, type Party, type SdpErrorCode, type SdpTrack } from './sdp';
 
@@ -172,11 +176,6 @@ interface Track {
   receiver?: RtpStreamReceiver;
 }
 
-interface PortPair {
-  readonly rtp: number;
-  readonly sockets: dgram.Socket[];
-}
-
 type AnnouncedMetadata = CallMetadata & { readonly callId: string };
 
 type State = 'init' | 'announced' | 'ready' | 'starting' | 'recording' | 'closed';
@@ -186,12 +185,11 @@ export class RtspServer {
   private readonly authority: DigestAuthority;
   private readonly sessionTimeoutMs: number;
   private readonly connections = new Set<Connection>();
-  private readonly usedPorts = new Set<number>();
   private readonly listeners = new Set<(call: FinishedCall) => unknown>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly connectionRate: AddressRate;
   private sweeper: NodeJS.Timeout | undefined;
-  private nextPort: number;
+  private readonly ports: RtpPortPool;
   readonly counters: Omit<RtspServerStats, 'connections' | 'sessionsActive' | 'rtp'> & { rtp: RtspServerStats['rtp'] } = {
     connectionsRefused: 0,
     recordingsStarted: 0,
@@ -215,7 +213,7 @@ export class RtspServer {
     if (!Number.isInteger(first) || !Number.isInteger(last) || first % 2 !== 0 || first < 1024 || last > 65_535 || last <= first) {
       throw new RangeError('rtpPorts must be an even first port ≥ 1024 and a last port above it');
     }
-    this.nextPort = first;
+    this.ports = new RtpPortPool(options);
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     this.authority = new DigestAuthority(options.realm, options.devicePassword);
     // A PBX re-pushing every call after a restart of either side opens hundreds at once: the burst allows for that.
@@ -340,42 +338,12 @@ export class RtspServer {
   }
 
   /** @internal Binds the next free even/odd port pair of the range; undefined when the range is exhausted. */
-  async allocatePorts(onDatagram: (data: Buffer, from: dgram.RemoteInfo) => void): Promise<PortPair | undefined> {
-    const { first, last } = this.options.rtpPorts;
-    const pairs = Math.floor((last - first + 1) / 2);
-    for (let attempt = 0; attempt < pairs; attempt++) {
-      const rtp = this.nextPort;
-      this.nextPort = rtp + 2 + 1 > last ? first : rtp + 2;
-      if (this.usedPorts.has(rtp)) continue;
-      this.usedPorts.add(rtp);
-      const sockets: dgram.Socket[] = [];
-      try {
-        for (const port of [rtp, rtp + 1]) {
-          const socket = dgram.createSocket(net.isIPv6(this.options.host ?? '') ? 'udp6' : 'udp4');
-          sockets.push(socket);
-          socket.on('message', onDatagram);
-          socket.on('error', (error) => this.options.logger.warn('rtp socket error', { port, error }));
-          await new Promise<void>((resolve, reject) => {
-            socket.once('error', reject);
-            socket.bind(port, this.options.host ?? '127.0.0.1', () => {
-              socket.off('error', reject);
-              resolve();
-            });
-          });
-        }
-        return { rtp, sockets };
-      } catch {
-        // Taken by another program: release what was bound and try the next pair.
-        for (const socket of sockets) socket.close();
-        this.usedPorts.delete(rtp);
-      }
-    }
-    return undefined;
+  allocatePorts(onDatagram: (data: Buffer, from: dgram.RemoteInfo) => void): Promise<PortPair | undefined> {
+    return this.ports.allocate(onDatagram);
   }
 
   /** @internal */ releasePorts(pair: PortPair): void {
-    for (const socket of pair.sockets) socket.close();
-    this.usedPorts.delete(pair.rtp);
+    this.ports.release(pair);
   }
 
   /** @internal */ finished(call: FinishedCall, tracks: readonly Track[]): void {
@@ -417,11 +385,6 @@ class AddressRate {
 
 function lingerThenDestroy(socket: net.Socket): void {
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
-}
-
-/** A TCP peer's address as the UDP side sees it (an IPv4 peer of a dual-stack listener is `::ffff:a.b.c.d`). */
-function plainAddress(address: string): string {
-  return address.startsWith('::ffff:') ? address.slice(7) : address;
 }
 
 function addRtp(total: RtspServerStats['rtp'], stats: Readonly<RtpStreamStats>): void {

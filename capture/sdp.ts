@@ -15,6 +15,9 @@
  *   a=x-gm-notice:<evidence>         how the notice (사전고지) was given, e.g. announcement:played@2026-11-27T05:05:00Z;
  *                                    printable text (Korean allowed), ≤ 256 characters, repeatable up to 8 times
  *   a=x-gm-party:<party>             per media section: official | other
+ *
+ * One file: the SDP grammar (RFC 8866), the attributes above and their serialiser form one contract; a description
+ * written here must parse here, and splitting parser from writer would let them drift.
  */
 import { type CallDirection, type Codec } from '../domain/recording';
 import { G711_SAMPLE_RATE } from './rtp';

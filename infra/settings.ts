@@ -3,6 +3,9 @@
  * variable, documents itself (README's settings table is checked against this list by a test) and
  * defaults to Gwangmyeong City's rules and the embedded development servers. An invalid value stops
  * start-up with a message that names the variable.
+ *
+ * One file: one validated schema of every setting, which README's table is checked against; split, a setting could
+ * be added where the check does not look.
  */
 import path from 'node:path';
 import { z } from 'zod';

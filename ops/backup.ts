@@ -1,5 +1,6 @@
 /**
- * Backup and restore of a system's data (`npm run backup`, `npm run restore`; README "Backup and restore").
+ * Backup of a system's data (`npm run backup`; README "Backup and restore"). Restore is restore.ts, what both share
+ * (formats, manifests, checks) backup-manifest.ts.
  *
  * A data backup holds the database (SQLite through SQLite's online backup API, so the system may keep running;
  * PostgreSQL through `pg_dump -Fc`, itself one consistent snapshot), the capture appliance's recording store, the
@@ -11,82 +12,40 @@
  * row is by now a tombstone is left out. A recording deleted before or during the backup therefore has neither a key
  * in the backup's database nor a file in its store, whatever the timing.
  */
-import { spawn } from 'node:child_process';
-import { replaceFileDurably, syncPath } from '../infra/durable-files';
-import { createHash, randomUUID } from 'node:crypto';
-import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
-import { appendAuditEvent, verifyAuditChain, type ChainVerification } from '../infra/audit/audit-log';
+import { appendAuditEvent } from '../infra/audit/audit-log';
 import { Recording } from '../infra/db/entities';
-import { initOrm, type DatabaseSettings } from '../infra/db/orm';
 import { masterKeyFingerprint, readMasterKeyFile } from '../infra/keys';
-import type { Settings } from '../infra/settings';
-
-export type BackupErrorCode =
-  | 'BACKUP_TARGET_NOT_EMPTY'
-  | 'BACKUP_KEYS_BESIDE_DATA'
-  | 'BACKUP_INSIDE_DATA'
-  | 'BACKUP_TOOL_FAILED'
-  | 'BACKUP_CORRUPT'
-  | 'KEY_BACKUP_CORRUPT'
-  | 'KEY_MISMATCH'
-  | 'KEY_MISSING'
-  | 'RESTORE_TARGET_NOT_EMPTY'
-  | 'RESTORE_DRIVER_MISMATCH'
-  | 'RESTORE_AUDIT_CHAIN_BROKEN';
-
-export class BackupError extends Error {
-  readonly code: BackupErrorCode;
-  constructor(code: BackupErrorCode, message: string) {
-    super(message);
-    this.name = 'BackupError';
-    this.code = code;
-  }
-}
-
-export type BackupSettings = DatabaseSettings &
-  Pick<Settings, 'dataDir' | 'masterKeyFile' | 'packageSigningKeyFile' | 'captureControlTokenFile' | 'captureDevicesFile'>;
-
-const DATA_FORMAT = 'gm-recording-backup';
-const KEYS_FORMAT = 'gm-recording-key-backup';
-const MANIFEST = 'manifest.json';
-const KEYS_MANIFEST = 'keys-manifest.json';
-/** Folders of DATA_DIR that hold data, as they are named in DATA_DIR and in a backup. */
-const FILE_FOLDERS = ['recordings', 'documents'] as const;
-const SQLITE_FILE = 'database/recording.sqlite';
-const PG_DUMP_FILE = 'database/recording.pgdump';
-const TEMPORAL_FILE = 'temporal/temporal.sqlite';
-
-export interface ManifestFile {
-  path: string;
-  sha256: string;
-  bytes: number;
-}
-
-export interface DataManifest {
-  format: typeof DATA_FORMAT;
-  version: 1;
-  backupId: string;
-  createdAt: string;
-  databaseDriver: DatabaseSettings['databaseDriver'];
-  /** Which master key the data needs (infra/keys.ts masterKeyFingerprint), never the key. */
-  masterKeyFingerprint: string;
-  files: ManifestFile[];
-}
-
-interface KeysManifest {
-  format: typeof KEYS_FORMAT;
-  version: 1;
-  backupId: string;
-  createdAt: string;
-  masterKeyFingerprint: string;
-  files: (ManifestFile & { role: KeyRole })[];
-}
-
-type KeyRole = 'master-key' | 'package-signing-key' | 'capture-control-token' | 'capture-devices';
+import {
+  BackupError,
+  type BackupSettings,
+  copyInto,
+  DATA_FORMAT,
+  type DataManifest,
+  describe,
+  emptyOrAbsent,
+  FILE_FOLDERS,
+  filesUnder,
+  inside,
+  keyFiles,
+  KEYS_FORMAT,
+  KEYS_MANIFEST,
+  type KeysManifest,
+  MANIFEST,
+  type ManifestFile,
+  openSqlite,
+  PG_DUMP_FILE,
+  pgEnvironment,
+  runTool,
+  SQLITE_FILE,
+  sqliteSnapshot,
+  TEMPORAL_FILE,
+  writeManifest,
+} from './backup-manifest';
 
 export interface BackupReport {
   backupId: string;
@@ -98,118 +57,6 @@ export interface BackupReport {
   deletedLeftOut: number;
   keysBackedUp: boolean;
   masterKeyFingerprint: string;
-}
-
-function inside(child: string, parent: string): boolean {
-  const relative = path.relative(path.resolve(parent), path.resolve(child));
-  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-}
-
-function emptyOrAbsent(folder: string): boolean {
-  return !existsSync(folder) || readdirSync(folder).length === 0;
-}
-
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
-/** Copies a file, owner-only and synced, and describes the copy (the hash is of what was written, not the source). */
-async function copyInto(source: string, root: string, relative: string): Promise<ManifestFile> {
-  const target = path.join(root, relative);
-  mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
-  copyFileSync(source, target);
-  chmodSync(target, 0o600);
-  syncPath(target);
-  return { path: relative, sha256: await sha256Of(target), bytes: statSync(target).size };
-}
-
-/** Files under `folder`, relative to it, in a stable order. */
-function filesUnder(folder: string, skip: (name: string) => boolean): string[] {
-  if (!existsSync(folder)) return [];
-  const found: string[] = [];
-  const walk = (relative: string) => {
-    for (const entry of readdirSync(path.join(folder, relative), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const name = path.join(relative, entry.name);
-      if (entry.isDirectory()) walk(name);
-      else if (entry.isFile() && !skip(entry.name)) found.push(name);
-    }
-  };
-  walk('');
-  return found;
-}
-
-interface SqliteDatabase {
-  backup(file: string, options?: { progress?: () => number }): Promise<unknown>;
-  exec(sql: string): unknown;
-  close(): void;
-}
-
-/** better-sqlite3, as the MikroORM driver installs it (the one binary the project builds). */
-function openSqlite(file: string): SqliteDatabase {
-  const load = createRequire(require.resolve('@mikro-orm/better-sqlite'));
-  const Database = load('better-sqlite3') as new (file: string, options: { fileMustExist: boolean }) => SqliteDatabase;
-  return new Database(file, { fileMustExist: true });
-}
-
-/**
- * SQLite's online backup API: a consistent copy while other processes keep writing. All pages are copied in one step
- * (under one read transaction, which in WAL mode holds no writer up): copied in small steps, a write by another
- * process between steps restarts the copy, and a busy system might never let it finish.
- */
-async function sqliteSnapshot(source: string, target: string): Promise<void> {
-  mkdirSync(path.dirname(target), { recursive: true, mode: 0o700 });
-  const database = openSqlite(source);
-  try {
-    await database.backup(target, { progress: () => 0x7fffffff });
-  } finally {
-    database.close();
-  }
-}
-
-/** libpq's environment for a settings' PostgreSQL: the password never on a command line. */
-function pgEnvironment(settings: DatabaseSettings): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PGHOST: settings.databaseHost,
-    PGPORT: String(settings.databasePort),
-    PGDATABASE: settings.databaseName,
-    PGSSLMODE: settings.databaseTls ? 'verify-full' : 'prefer',
-  };
-  if (settings.databaseUser) env.PGUSER = settings.databaseUser;
-  if (settings.databasePasswordFile) env.PGPASSWORD = readFileSync(settings.databasePasswordFile, 'utf8').trim();
-  return env;
-}
-
-async function runTool(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr = `${stderr}${chunk.toString()}`.slice(-4000)));
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', resolve);
-  }).catch((error: Error) => {
-    throw new BackupError('BACKUP_TOOL_FAILED', `${command}을(를) 실행하지 못했습니다: ${error.message} (postgresql-client 설치 확인)`);
-  });
-  if (code !== 0) throw new BackupError('BACKUP_TOOL_FAILED', `${command}이(가) 실패했습니다 (종료 코드 ${code}): ${stderr.trim()}`);
-}
-
-function writeManifest(folder: string, name: string, manifest: object): string {
-  const text = `${JSON.stringify(manifest, null, 2)}\n`;
-  replaceFileDurably(path.join(folder, name), text);
-  return createHash('sha256').update(text).digest('hex');
-}
-
-/** The key files of a system that exist, with their role. */
-function keyFiles(settings: BackupSettings): { role: KeyRole; file: string; name: string }[] {
-  const all: { role: KeyRole; file: string; name: string }[] = [
-    { role: 'master-key', file: settings.masterKeyFile, name: 'master.key' },
-    { role: 'package-signing-key', file: settings.packageSigningKeyFile, name: 'package-signing.pem' },
-    { role: 'capture-control-token', file: settings.captureControlTokenFile, name: 'capture-control.token' },
-    { role: 'capture-devices', file: settings.captureDevicesFile, name: 'capture-devices' },
-  ];
-  return all.filter((entry) => existsSync(entry.file));
 }
 
 export async function backup(options: {
@@ -345,192 +192,4 @@ export async function backup(options: {
     keysBackedUp: keysTarget !== undefined,
     masterKeyFingerprint: fingerprint,
   };
-}
-
-async function describe(root: string, relative: string): Promise<ManifestFile> {
-  const file = path.join(root, relative);
-  chmodSync(file, 0o600);
-  syncPath(file);
-  return { path: relative, sha256: await sha256Of(file), bytes: statSync(file).size };
-}
-
-/** Every file the manifest lists is there with its hash and size, and nothing else is; the problems, in Korean. */
-async function checkAgainst(folder: string, manifestName: string, files: ManifestFile[]): Promise<string[]> {
-  const problems: string[] = [];
-  const listed = new Set(files.map((file) => file.path));
-  for (const file of files) {
-    const location = path.join(folder, file.path);
-    if (!inside(location, folder) || file.path.includes('\0')) {
-      problems.push(`목록의 경로가 백업 밖을 가리킵니다: ${file.path}`);
-      continue;
-    }
-    if (!existsSync(location)) problems.push(`없음: ${file.path}`);
-    else if (statSync(location).size !== file.bytes || (await sha256Of(location)) !== file.sha256) problems.push(`변조 또는 손상: ${file.path}`);
-  }
-  for (const relative of filesUnder(folder, () => false)) {
-    if (relative !== manifestName && !listed.has(relative)) problems.push(`목록 밖의 파일: ${relative}`);
-  }
-  return problems;
-}
-
-export async function verifyBackup(source: string): Promise<DataManifest> {
-  const manifestFile = path.join(source, MANIFEST);
-  if (!existsSync(manifestFile)) throw new BackupError('BACKUP_CORRUPT', `백업 목록(${MANIFEST})이 없습니다: ${source}`);
-  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as DataManifest;
-  if (manifest.format !== DATA_FORMAT || manifest.version !== 1) throw new BackupError('BACKUP_CORRUPT', `이 시스템의 백업이 아닙니다: ${source}`);
-  const problems = await checkAgainst(source, MANIFEST, manifest.files);
-  if (problems.length > 0) throw new BackupError('BACKUP_CORRUPT', `백업이 목록과 다릅니다:\n  ${problems.join('\n  ')}`);
-  return manifest;
-}
-
-async function verifyKeyBackup(source: string): Promise<KeysManifest> {
-  const manifestFile = path.join(source, KEYS_MANIFEST);
-  if (!existsSync(manifestFile)) throw new BackupError('KEY_BACKUP_CORRUPT', `키 백업 목록(${KEYS_MANIFEST})이 없습니다: ${source}`);
-  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as KeysManifest;
-  if (manifest.format !== KEYS_FORMAT || manifest.version !== 1) throw new BackupError('KEY_BACKUP_CORRUPT', `이 시스템의 키 백업이 아닙니다: ${source}`);
-  const problems = await checkAgainst(source, KEYS_MANIFEST, manifest.files);
-  if (problems.length > 0) throw new BackupError('KEY_BACKUP_CORRUPT', `키 백업이 목록과 다릅니다:\n  ${problems.join('\n  ')}`);
-  return manifest;
-}
-
-export interface RestoreReport {
-  backupId: string;
-  files: number;
-  keysRestored: string[];
-  auditChain: ChainVerification;
-}
-
-/** Whether the target PostgreSQL database has any table of its own (a restore goes only into an empty one). */
-async function postgresHasTables(settings: DatabaseSettings): Promise<boolean> {
-  const orm = await initOrm(settings);
-  try {
-    const rows = (await orm.em.getConnection().execute("select count(*) as n from information_schema.tables where table_schema = 'public'")) as {
-      n: string | number;
-    }[];
-    return Number(rows[0]?.n ?? 0) > 0;
-  } finally {
-    await orm.close(true);
-  }
-}
-
-/**
- * Restores a backup into an empty data folder and an empty database, after checking every file against the
- * manifest and the master key against the fingerprint the backup names; appends `backup.restored` and verifies the
- * audit chain. Nothing is written before all checks have passed.
- */
-export async function restore(options: { settings: BackupSettings; source: string; keysSource?: string; operator?: string }): Promise<RestoreReport> {
-  const { settings } = options;
-  const source = path.resolve(options.source);
-  const manifest = await verifyBackup(source);
-  if (manifest.databaseDriver !== settings.databaseDriver) {
-    throw new BackupError(
-      'RESTORE_DRIVER_MISMATCH',
-      `백업은 ${manifest.databaseDriver} 데이터베이스의 것인데 설정(DB_DRIVER)은 ${settings.databaseDriver}입니다`,
-    );
-  }
-  const keyManifest = options.keysSource ? await verifyKeyBackup(path.resolve(options.keysSource)) : undefined;
-  if (keyManifest && keyManifest.masterKeyFingerprint !== manifest.masterKeyFingerprint) {
-    throw new BackupError(
-      'KEY_MISMATCH',
-      `키 백업의 마스터 키(지문 ${keyManifest.masterKeyFingerprint})가 이 데이터 백업의 키(${manifest.masterKeyFingerprint})가 아닙니다`,
-    );
-  }
-  if (!keyManifest) {
-    if (!existsSync(settings.masterKeyFile)) {
-      throw new BackupError('KEY_MISSING', `마스터 키가 없습니다: 키 백업 폴더(--keys)를 주거나 ${settings.masterKeyFile}에 키를 두십시오`);
-    }
-    const present = readMasterKeyFile(settings.masterKeyFile);
-    const fingerprint = masterKeyFingerprint(present);
-    present.fill(0);
-    if (fingerprint !== manifest.masterKeyFingerprint) {
-      throw new BackupError(
-        'KEY_MISMATCH',
-        `${settings.masterKeyFile}의 키(지문 ${fingerprint})로는 이 백업(키 지문 ${manifest.masterKeyFingerprint})을 열 수 없습니다. 백업 후 키를 교체했다면 그때 남긴 이전 키가 필요합니다`,
-      );
-    }
-  }
-
-  // Only into an empty place: a restore never mixes with, or overwrites, data that is there.
-  const occupied = FILE_FOLDERS.map((folder) => path.join(settings.dataDir, folder)).filter((folder) => !emptyOrAbsent(folder));
-  if (settings.databaseDriver === 'sqlite' && existsSync(settings.databaseName)) occupied.push(settings.databaseName);
-  if (manifest.files.some((file) => file.path === TEMPORAL_FILE) && existsSync(path.join(settings.dataDir, TEMPORAL_FILE)))
-    occupied.push(path.join(settings.dataDir, TEMPORAL_FILE));
-  if (settings.databaseDriver === 'postgresql' && (await postgresHasTables(settings))) occupied.push(`PostgreSQL ${settings.databaseName}`);
-  const keysToPlace = (keyManifest?.files ?? []).map((file) => ({ file, to: keyTarget(settings, file.role) }));
-  for (const { file, to } of keysToPlace) {
-    if (existsSync(to) && readFileSync(to).toString() !== readFileSync(path.join(path.resolve(options.keysSource as string), file.path)).toString())
-      occupied.push(to);
-  }
-  if (occupied.length > 0) throw new BackupError('RESTORE_TARGET_NOT_EMPTY', `복원할 곳이 비어 있지 않습니다:\n  ${occupied.join('\n  ')}`);
-
-  mkdirSync(settings.dataDir, { recursive: true, mode: 0o700 });
-  for (const { file, to } of keysToPlace) {
-    if (existsSync(to)) continue;
-    mkdirSync(path.dirname(to), { recursive: true, mode: 0o700 });
-    await copyInto(path.join(path.resolve(options.keysSource as string), file.path), path.dirname(to), path.basename(to));
-  }
-  for (const file of manifest.files) {
-    if (file.path === PG_DUMP_FILE || file.path === SQLITE_FILE) continue;
-    const restored = await copyInto(path.join(source, file.path), settings.dataDir, file.path);
-    if (restored.sha256 !== file.sha256) throw new BackupError('BACKUP_CORRUPT', `복사한 파일이 목록과 다릅니다: ${file.path}`);
-  }
-  if (settings.databaseDriver === 'sqlite') {
-    // Under a temporary name first: a database file that appears is a whole one.
-    const partial = `${settings.databaseName}.restoring`;
-    mkdirSync(path.dirname(settings.databaseName), { recursive: true, mode: 0o700 });
-    copyFileSync(path.join(source, SQLITE_FILE), partial);
-    syncPath(partial);
-    renameSync(partial, settings.databaseName);
-    syncPath(path.dirname(settings.databaseName));
-  } else {
-    await runTool(
-      'pg_restore',
-      ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', `--dbname=${settings.databaseName}`, path.join(source, PG_DUMP_FILE)],
-      pgEnvironment(settings),
-    );
-  }
-
-  const orm = await initOrm(settings);
-  try {
-    const before = await verifyAuditChain(orm.em);
-    if (!before.ok) throw new BackupError('RESTORE_AUDIT_CHAIN_BROKEN', `복원한 감사 기록의 무결성 검증 실패: ${before.brokenAt}번째 — ${before.problem}`);
-    await orm.em.fork().transactional((tx) =>
-      appendAuditEvent(tx, {
-        actor: 'system:backup',
-        role: 'system',
-        sourceAddress: os.hostname(),
-        action: 'backup.restored',
-        targetType: 'backup',
-        targetId: manifest.backupId,
-        reason: '백업에서 복원',
-        detail: {
-          operatingSystemUser: options.operator ?? os.userInfo().username,
-          backupCreatedAt: manifest.createdAt,
-          files: manifest.files.length,
-          keysRestored: keysToPlace.map(({ file }) => file.role),
-        },
-      }),
-    );
-    return {
-      backupId: manifest.backupId,
-      files: manifest.files.length,
-      keysRestored: keysToPlace.map(({ file }) => file.role),
-      auditChain: await verifyAuditChain(orm.em),
-    };
-  } finally {
-    await orm.close(true);
-  }
-}
-
-function keyTarget(settings: BackupSettings, role: KeyRole): string {
-  switch (role) {
-    case 'master-key':
-      return settings.masterKeyFile;
-    case 'package-signing-key':
-      return settings.packageSigningKeyFile;
-    case 'capture-control-token':
-      return settings.captureControlTokenFile;
-    case 'capture-devices':
-      return settings.captureDevicesFile;
-  }
 }

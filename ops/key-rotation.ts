@@ -27,7 +27,8 @@ import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, re
 import os from 'node:os';
 import path from 'node:path';
 import type { EntityManager, EntityName, MikroORM } from '@mikro-orm/core';
-import { destroyRecordingFile, listRecordingFiles, recordingFileKeyState, replaceRecordingFileKey } from '../capture/recording-store';
+import { destroyRecordingFile } from '../capture/recording-store';
+import { listRecordingFiles, recordingFileKeyState, replaceRecordingFileKey } from '../capture/recording-files';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { DecryptionError, newDataKey, unwrapKey, wrapKey } from '../infra/crypto/envelope';
 import { AuditEvent, Recording } from '../infra/db/entities';

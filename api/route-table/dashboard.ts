@@ -1,7 +1,7 @@
 /** The dashboard: one page with a card of each lifecycle the user may see. */
 import { decide, type Principal } from '../access';
 import { readDisclosureOverview } from '../disclosure-overview';
-import { readFullRecordingOverview } from '../full-recording';
+import { readFullRecordingOverview } from '../full-recording-steps';
 import { checkHealth } from '../health';
 import { readInAppNotifications, readLettersToPost } from '../notifications';
 import { anyRole, APPLICATION_READERS, COMPLIANCE_READERS, DISCLOSURE_HANDLERS, DISCLOSURE_OPERATOR, HEALTH_READERS, MANAGING_DEPARTMENT } from '../policy';

@@ -6,35 +6,34 @@ import { z } from 'zod';
 import { decide, type Principal } from '../access';
 import { attachmentParams, attachmentView, sendAttachment } from '../attachments';
 import { ApiError } from '../errors';
+import { addEvidence, applicationDocument, evidenceFile, previewApplicationDocument } from '../full-recording-documents';
 import {
-  addEvidence,
   applicationBody,
   applicationDetail,
-  applicationDocument,
-  applicationForm,
   applicationIdParams,
   applicationView,
   applyForFullRecording,
-  evidenceFile,
   extensionView,
   listApplications,
-  listExtensions,
   ownDepartmentApplication,
   ownDepartmentList,
+  readApplication,
+  revokeBody,
+  signOffBody,
+  type ApplicationBody,
+} from '../full-recording';
+import {
+  applicationForm,
+  listExtensions,
   parseApplicationForm,
   permittedActions,
-  previewApplicationDocument,
-  readApplication,
   readFullRecordingOverview,
   renewApplication,
   revokeApplication,
-  revokeBody,
   revokeForm,
   signOffApplication,
-  signOffBody,
   signOffForm,
-  type ApplicationBody,
-} from '../full-recording';
+} from '../full-recording-steps';
 import { APPLICANTS, APPLICATION_READERS, REVOKERS, SIGNERS } from '../policy';
 import { defineRoute, type RouteCall, type RouteSpec } from '../routes';
 import { applicationFormPage, applicationPage, fullRecordingListPage } from '../ui/full-recording-pages';

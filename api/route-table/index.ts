@@ -10,6 +10,7 @@ import { accessRoutes } from './access-rights';
 import { dashboardRoutes } from './dashboard';
 import type { RouteDeps } from './deps';
 import { disclosureRoutes } from './disclosure';
+import { disclosurePageRoutes } from './disclosure-pages';
 import { fullRecordingRoutes } from './full-recording';
 import { ledgerRoutes } from './ledger';
 import { letterRoutes } from './letters';
@@ -31,6 +32,7 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     ...recordingRoutes(deps),
     ...fullRecordingRoutes(deps),
     ...disclosureRoutes(deps),
+    ...disclosurePageRoutes(deps),
     ...ownRequestRoutes(deps),
     ...letterRoutes(),
     ...ledgerRoutes(deps),

@@ -4,7 +4,8 @@
  */
 import { z } from 'zod';
 import type { Principal } from '../access';
-import { fileOwnRequest, listOwnRequests, ownExtensionNumbers, ownRequestBody, requestView } from '../disclosure';
+import { fileOwnRequest, listOwnRequests, ownExtensionNumbers } from '../disclosure';
+import { ownRequestBody, requestView } from '../disclosure-schemas';
 import { ownRequestForm, ownRequestFromForm, type OwnRequestForm } from '../disclosure-forms';
 import type { ApiError } from '../errors';
 import { OWN_REQUESTERS } from '../policy';

@@ -11,7 +11,7 @@ import { exportOwnRecording, partyExportBody, partyExportForm, sendExport } from
 import { HOLD_SETTERS, PARTY_ONLY, RECORDING_READERS } from '../policy';
 import { isPartyToRecording, recordingIdParams, recordingSearchQuery, recordingSearchResult, searchRecordings, toSummary } from '../recording-search';
 import { defineRoute, validate, type RouteCall, type RouteSpec } from '../routes';
-import { recordingPage, recordingsPage } from '../ui/pages';
+import { recordingPage, recordingsPage } from '../ui/recording-pages';
 import type { RouteDeps } from './deps';
 import { framer, refusedOnPage, sendPage } from './page';
 

@@ -6,7 +6,7 @@ import { formatKoreanDateTime } from '../../domain/korean-time';
 import { ROLE_LABELS } from '../../domain/roles';
 import { type RoleId } from '../../domain/roles';
 import type { TimelineWorkbook } from '../../templates/case-timeline';
-import type { CaseTimeline, RefKind, Release, TimelineItem, TimelineRef } from '../timeline';
+import type { CaseTimeline, RefKind, Release, TimelineItem, TimelineRef } from '../timeline-schemas';
 import { html, type Html } from './html';
 import { page, type Frame } from './layout';
 import { factsTable } from './parts';

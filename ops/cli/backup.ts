@@ -3,7 +3,8 @@
  * and documents into an empty folder with a SHA-256 manifest, and its keys into another (ops/backup.ts). The
  * system may keep running. Exit code 0 when done, 1 when refused, 2 for usage errors and what it could not do.
  */
-import { backup, BackupError } from '../backup';
+import { backup } from '../backup';
+import { BackupError } from '../backup-manifest';
 import { initOrm } from '../../infra/db/orm';
 import { MasterKeyError } from '../../infra/keys';
 import { loadSettingsOrExit } from '../../infra/settings';

@@ -4,7 +4,8 @@
  * Exit code 0 when restored and the audit chain verifies, 1 when refused (nothing written) or the chain does not
  * verify, 2 for usage errors and what it could not do.
  */
-import { BackupError, restore } from '../backup';
+import { BackupError } from '../backup-manifest';
+import { restore } from '../restore';
 import { MasterKeyError } from '../../infra/keys';
 import { loadSettingsOrExit } from '../../infra/settings';
 import { folderArguments } from './folder-arguments';

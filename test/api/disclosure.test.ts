@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import JSZip from 'jszip';
-import type { RequestDetail, RequestView } from '../../api/disclosure';
+import type { RequestDetail, RequestView } from '../../api/disclosure-schemas';
 import { ArchivedHistory, Attachment, AuditEvent, DisclosureRequest, LedgerEntry, RecordingHold, type Recording } from '../../infra/db/entities';
 import { verifyPackage } from '../../capture/package-verify';
 import { decodeHistory, replayHistories } from '../../infra/temporal/history';

@@ -29,7 +29,8 @@ import { newDataKey } from '../../infra/crypto/envelope';
 import { createLogger } from '../../infra/logger';
 import type { AssemblyStats } from '../../capture/call-assembly';
 import { createRecordingStore } from '../../capture/recording-store';
-import { pushCall, SAMPLES_PER_PACKET } from '../../capture/rtsp-client';
+import { pushCall } from '../../capture/rtsp-push';
+import { SAMPLES_PER_PACKET } from '../../capture/rtsp-client';
 import { RtspServer, type RtspServerStats } from '../../capture/rtsp-server';
 
 const DEVICE = { username: 'bench-pbx', password: 'bench-password' };

@@ -41,7 +41,7 @@ import { type RoleId } from '../../domain/roles';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { STEP_REFUSED } from '../../workflows/human-steps';
-import { workflowItems } from '../../api/timeline';
+import { workflowItems } from '../../api/timeline-items';
 import { eventually } from '../support/eventually';
 
 const TASK_QUEUE = 'full-recording-test';

@@ -1,0 +1,189 @@
+/**
+ * 녹취정보 제공·열람 (Art. 9): the provision package — built by the capture appliance, kept sealed and given out only
+ * as the encrypted ZIP with its password shown once — the viewing's audio, and the package's public key and
+ * verification. Apart from the steps because everything here touches the appliance and the recordings' audio.
+ */
+import { randomInt } from 'node:crypto';
+import { z } from 'zod';
+import { CaptureControlError } from '../capture/control-client';
+import { appendAuditEvent } from '../infra/audit/audit-log';
+import { Attachment, GeneratedDocument } from '../infra/db/entities';
+import { verifyPackage } from '../capture/package-verify';
+import { judgeDisclosureStep, playRefusal } from '../domain/disclosure-steps';
+import { stepUser, type Principal } from './access';
+import { addAttachments, withSealedFiles } from './attachments';
+import { ApiError } from './errors';
+import { auditIdentityOf, type RouteCall } from './routes';
+import { PACKAGE, TARGET } from './disclosure-schemas';
+import { type DisclosureDeps, gateway, loadRequest } from './disclosure';
+import { takeStep } from './disclosure-steps';
+
+/**
+ * The password of a provision package: 16 characters from letters and digits that cannot be mistaken for one another
+ * when read aloud or copied from the screen, always with upper case, lower case and a digit (~93 bits).
+ */
+export function packagePassword(): string {
+  const sets = ['ABCDEFGHJKLMNPQRSTUVWXYZ', 'abcdefghijkmnpqrstuvwxyz', '23456789'];
+  const all = sets.join('');
+  for (;;) {
+    const password = Array.from({ length: 16 }, () => all[randomInt(all.length)]).join('');
+    if (sets.every((set) => [...password].some((character) => set.includes(character)))) return password;
+  }
+}
+
+export const packageResult = z.object({
+  password: z.string().describe('이 응답에서 한 번만 보입니다. 신청인에게 파일과 따로 알려 주십시오.'),
+  packageSha256: z.string(),
+  manifestSha256: z.string(),
+  fileName: z.string(),
+  download: z.string(),
+});
+
+/**
+ * Builds the provision package once the signed Form 2 is in the case: the appliance seals the confirmed recordings
+ * with the blank Form 3, the ZIP is kept sealed as the case's file, the workflow told (the Form 3 deadline is already
+ * running from receipt), and the password answered here only.
+ */
+export async function buildPackage(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, unknown>): Promise<z.infer<typeof packageResult>> {
+  const request = await loadRequest(call.em, call.params.id);
+  const status = await gateway(deps).status(request.id);
+  if (!status) throw new ApiError(409, 'ACTION_REFUSED', '이 신청의 업무 흐름을 찾을 수 없습니다. 관리부서의 장에게 문의하십시오.');
+  // Asked before the appliance builds anything: a package the workflow would refuse is never made. The step itself is
+  // still the workflow's to accept below.
+  const verdict = judgeDisclosureStep(
+    { ...status, kind: request.kind, provided: status.provided !== undefined },
+    stepUser(call.principal as Principal),
+    'package_provided',
+  );
+  if ('refusal' in verdict) throw new ApiError(409, 'ACTION_REFUSED', verdict.refusal, { action: 'package_provided' });
+  const { actor } = verdict;
+  const form3 = status.destructionReport
+    ? await call.em.findOne(GeneratedDocument, { id: status.destructionReport.documentId }, { populate: ['wrappedKey'] })
+    : null;
+  if (!form3) throw new ApiError(409, 'ACTION_REFUSED', '파기 결과 회신서 서식이 아직 준비되지 않았습니다. 잠시 후 다시 시도하십시오.');
+  const password = packagePassword();
+  let sealed;
+  try {
+    sealed = await deps.capture.buildDisclosurePackage({
+      managementNumber: request.managementNumber,
+      recordingIds: status.recordings,
+      password,
+      actor: actor.username,
+      extraFiles: [{ name: `파기결과회신서_${request.managementNumber}.docx`, content: deps.documents.get(form3.id, form3.wrappedKey) }],
+    });
+  } catch (error) {
+    if (error instanceof CaptureControlError) {
+      throw new ApiError(503, 'CAPTURE_UNAVAILABLE', `녹취 장치가 제공 파일을 만들지 못했습니다: ${error.message}`, { code: error.code });
+    }
+    throw error;
+  }
+  const fileName = `녹취정보제공_${request.managementNumber}.zip`;
+  await withSealedFiles(deps.documents, [{ fileName, contentType: 'application/zip', content: sealed.zip }], (files) =>
+    call.em.fork().transactional(async (tx) => {
+      const rows = await addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose: PACKAGE }, files, { maxFiles: 1, audit: auditIdentityOf(call) });
+      await appendAuditEvent(tx, {
+        ...auditIdentityOf(call),
+        action: 'disclosure.package_built',
+        targetType: TARGET,
+        targetId: request.id,
+        reason: '제공 파일 작성',
+        detail: {
+          managementNumber: request.managementNumber,
+          packageSha256: sealed.packageSha256,
+          manifestSha256: sealed.manifestSha256,
+          recordings: status.recordings,
+        },
+      });
+      return rows;
+    }),
+  );
+  await takeStep(deps, call, { action: 'package_provided', packageSha256: sealed.packageSha256 });
+  return {
+    password,
+    packageSha256: sealed.packageSha256,
+    manifestSha256: sealed.manifestSha256,
+    fileName,
+    download: `/api/disclosure-requests/${request.id}/package`,
+  };
+}
+
+/** The package as built, for the managing department to hand over (every download audited). */
+export async function packageFile(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, unknown>) {
+  const row = await call.em.findOne(Attachment, { ownerType: TARGET, ownerId: call.params.id, purpose: PACKAGE }, { populate: ['wrappedKey'] });
+  if (!row) throw new ApiError(404, 'NOT_FOUND', '아직 만든 제공 파일이 없습니다.');
+  const zip = deps.documents.get(row.id, row.wrappedKey);
+  await call.audit({
+    action: 'disclosure.package_downloaded',
+    targetType: TARGET,
+    targetId: call.params.id,
+    reason: '제공 파일 내려받기',
+    detail: { sha256: row.sha256 },
+  });
+  return { row, zip };
+}
+
+export const playParams = z.object({ id: z.uuid(), recordingId: z.uuid() }).strict();
+
+/**
+ * 열람: one approved recording played in the managing department while the viewing window is open — the case a
+ * viewing, released (the signed Form 2 in), the recording one of its own. Each play is audited; the audio is sent
+ * for playing only (no-store, inline) and its bytes wiped after.
+ */
+export async function viewingAudio(deps: DisclosureDeps, call: RouteCall<{ id: string; recordingId: string }, unknown, unknown>): Promise<Buffer> {
+  const request = await loadRequest(call.em, call.params.id);
+  const status = await gateway(deps).status(request.id);
+  const refusal = playRefusal(
+    { kind: request.kind, state: status?.state, viewingUntil: status?.viewingUntil, recordings: status?.recordings ?? [] },
+    new Date(),
+    deps.timeZone,
+    call.params.recordingId,
+  );
+  if (refusal) throw new ApiError(409, 'ACTION_REFUSED', refusal, { state: status?.state, recordingId: call.params.recordingId });
+  await call.audit({
+    action: 'disclosure.recording_played',
+    targetType: TARGET,
+    targetId: request.id,
+    reason: `녹취정보 열람 (${request.managementNumber})`,
+    detail: { recordingId: call.params.recordingId, managementNumber: request.managementNumber, viewingUntil: status?.viewingUntil },
+  });
+  try {
+    const { wav } = await deps.capture.viewingAudio(call.params.recordingId, {
+      managementNumber: request.managementNumber,
+      actor: (call.principal as Principal).username,
+    });
+    return wav;
+  } catch (error) {
+    if (error instanceof CaptureControlError)
+      throw new ApiError(503, 'CAPTURE_UNAVAILABLE', `녹취 장치에서 음성을 받지 못했습니다: ${error.message}`, { code: error.code });
+    throw error;
+  }
+}
+
+export const verifyFields = z.object({ password: z.string().min(1, { message: '제공 파일의 비밀번호를 적으십시오' }).max(128) }).strict();
+
+/** The system's public key, as the capture appliance signs with its private half (Art. 9 packages). */
+export async function packagePublicKey(deps: Pick<DisclosureDeps, 'capture'>): Promise<{ pem: string; sha256: string }> {
+  try {
+    return await deps.capture.packagePublicKey();
+  } catch (error) {
+    if (error instanceof CaptureControlError)
+      throw new ApiError(503, 'CAPTURE_UNAVAILABLE', `녹취 장치에서 공개키를 받지 못했습니다: ${error.message}`, { code: error.code });
+    throw error;
+  }
+}
+
+/** Checks a package someone brings back (a court, the recipient) against the system's key; the result is audited. */
+export async function verifyUploadedPackage(deps: DisclosureDeps, call: RouteCall<unknown, unknown, z.output<typeof verifyFields>>) {
+  const [file] = call.files;
+  if (!file) throw new ApiError(400, 'INVALID_INPUT', '확인할 제공 파일(ZIP)을 고르십시오.');
+  const key = await packagePublicKey(deps);
+  const result = await verifyPackage(file.content, call.body.password, key.pem);
+  await call.audit({
+    action: 'disclosure.package_verified',
+    targetType: 'disclosure_package',
+    targetId: result.manifest?.managementNumber ?? 'unknown',
+    reason: '제공 파일 검증',
+    detail: { ok: result.ok, problems: result.problems.map((problem) => problem.code), fileName: file.fileName },
+  });
+  return result;
+}
