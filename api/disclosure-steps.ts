@@ -9,11 +9,10 @@ import { appendAuditEvent } from '../infra/audit/audit-log';
 import { Attachment, DisclosureRequest, GeneratedDocument } from '../infra/db/entities';
 import { type DisclosureStatus as RowStatus } from '../domain/disclosure';
 import { disclosureStep, type DisclosureStepRequest } from '../workflows/disclosure';
-import { StepRefusedError } from '../infra/temporal/case-workflows';
 import type { WithoutUser } from '../workflows/human-steps';
 import { stepUser, type Principal } from './access';
 import { addAttachments, listAttachments, readAttachment, withSealedFiles } from './attachments';
-import { ApiError, notFound } from './errors';
+import { answerStep, ApiError, notFound } from './errors';
 import { parseSignature } from './signature';
 import { auditIdentityOf, type RouteCall } from './routes';
 import {
@@ -35,12 +34,7 @@ import { type DisclosureDeps, gateway, loadRequest } from './disclosure';
  * the rule is applied once, by the workflow, with no race between a check here and the step there.
  */
 export async function takeStep(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, unknown>, step: WithoutUser<DisclosureStepRequest>) {
-  try {
-    return await gateway(deps).step(call.params.id, disclosureStep, { ...step, user: stepUser(call.principal as Principal) });
-  } catch (error) {
-    if (error instanceof StepRefusedError) throw new ApiError(409, 'ACTION_REFUSED', error.message, { action: step.action });
-    throw error;
-  }
+  return answerStep(gateway(deps).step(call.params.id, disclosureStep, { ...step, user: stepUser(call.principal as Principal) }), { action: step.action });
 }
 
 export async function confirmRecordings(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, z.output<typeof confirmBody>>): Promise<void> {

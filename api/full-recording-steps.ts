@@ -9,11 +9,10 @@ import { Extension, FullRecordingApplication } from '../infra/db/entities';
 import { type SignOffRole } from '../domain/roles';
 import { fullRecordingStep, type FullRecordingStatus, type FullRecordingStepRequest } from '../workflows/full-recording';
 import type { WithoutUser } from '../workflows/human-steps';
-import { StepRefusedError } from '../infra/temporal/case-workflows';
 import { judgeFullRecordingStep, type FullRecordingAction } from '../domain/full-recording-steps';
 import { stepUser, type Principal } from './access';
 import { departmentOf } from './departments';
-import { ApiError } from './errors';
+import { answerStep } from './errors';
 import { type RouteCall } from './routes';
 import {
   applicationBody,
@@ -42,12 +41,7 @@ async function takeStep(
   const application = await loadApplication(call);
   const principal = call.principal as Principal;
   const user = stepUser(principal, (await departmentOf(call.em, principal))?.code);
-  try {
-    await gateway(deps).step(application.id, fullRecordingStep, { ...step, user });
-  } catch (error) {
-    if (error instanceof StepRefusedError) throw new ApiError(409, 'ACTION_REFUSED', error.message, { action: step.action });
-    throw error;
-  }
+  await answerStep(gateway(deps).step(application.id, fullRecordingStep, { ...step, user }), { action: step.action });
 }
 
 export async function signOffApplication(deps: FullRecordingDeps, call: RouteCall<{ id: string }, unknown, z.output<typeof signOffBody>>): Promise<void> {
