@@ -6,6 +6,7 @@
  * public key — the ledger lists the case, and the returned Form 3 closes it and releases the hold.
  */
 import { spawnSync } from 'node:child_process';
+import { partyProvisionForm1 } from '../support/disclosure';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -45,22 +46,7 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
   });
 
   const em = () => stack.database.orm.em.fork();
-  const form1 = () => ({
-    kind: 'provision',
-    applicantName: '홍길동',
-    applicantBirthDateOrBusinessNumber: '1980-01-01',
-    applicantAddress: '경기도 광명시 철산로 123',
-    applicantContact: '010-1234-5678',
-    applicantEmail: 'hong@example.test',
-    recordingFrom: new Date(Date.now() - 3_600_000).toISOString(),
-    recordingTo: new Date(Date.now() + 60_000).toISOString(),
-    phoneNumber: stack.calls.staffExtension.number,
-    purpose: '민원 분쟁 증빙',
-    relationToParty: '통화 당사자 본인',
-    reason: '통화 내용 확인이 필요합니다.',
-    ground: 'party',
-    groundDetail: '신분증과 통화 시각으로 본인 확인',
-  });
+  const form1 = () => partyProvisionForm1(stack.calls.staffExtension.number);
   const detail = async (id: string) => (await operator.json<RequestDetail>('GET', `/api/disclosure-requests/${id}`)).body;
   async function detailWhen(id: string, check: (detail: RequestDetail) => boolean): Promise<RequestDetail> {
     let last: RequestDetail | undefined;

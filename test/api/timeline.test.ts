@@ -8,6 +8,7 @@
  * archived, the same timeline is built from the sealed archive without Temporal.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { partyProvisionForm1 } from '../support/disclosure';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
@@ -75,22 +76,7 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
 
   test('every step in order with who and when, documents and the package with their SHA-256, sign-offs from the history, reads and refusals', async () => {
     const registered = await operator.json<RequestView>('POST', '/api/disclosure-requests', {
-      json: {
-        kind: 'provision',
-        applicantName: '홍길동',
-        applicantBirthDateOrBusinessNumber: '1980-01-01',
-        applicantAddress: '경기도 광명시 철산로 123',
-        applicantContact: '010-1234-5678',
-        applicantEmail: 'hong@example.test',
-        recordingFrom: new Date(Date.now() - 3_600_000).toISOString(),
-        recordingTo: new Date(Date.now() + 60_000).toISOString(),
-        phoneNumber: stack.calls.staffExtension.number,
-        purpose: '민원 분쟁 증빙',
-        relationToParty: '통화 당사자 본인',
-        reason: '통화 내용 확인이 필요합니다.',
-        ground: 'party',
-        groundDetail: '신분증과 통화 시각으로 본인 확인',
-      },
+      json: partyProvisionForm1(stack.calls.staffExtension.number),
     });
     expect(registered.status).toBe(201);
     caseId = registered.body.id;

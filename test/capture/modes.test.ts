@@ -155,7 +155,6 @@ test('a selective call without the record button leaves no file and is counted',
 test('the record button starts a selective recording mid-call, from the press on; a stop is silence', async () => {
   const seen = finished('sel-press');
   const before = server.stats;
-  const pushedAt = Date.now();
   const call = push('sel-press', '2151', 2400);
   const sent = sentPackets.get('sel-press')!;
   // Mid-call: the server has received 40 packets of each party (800 ms of the call) before the press.
@@ -183,8 +182,6 @@ test('the record button starts a selective recording mid-call, from the press on
   // recording opened starts with its next packet, which our client had not sent yet (or just had).
   expect(channels[0]!.first + channels[1]!.first).toBeGreaterThanOrEqual(receivedAtPress);
   expect(Math.min(channels[0]!.first, channels[1]!.first)).toBeLessThanOrEqual(sentAtOpen);
-  // The start is where the recording was opened on the call's timeline: after the packets left out, 20 ms each.
-  expect(recording.metadata.startedAt.getTime()).toBeGreaterThanOrEqual(pushedAt + PACKET_MS * Math.max(channels[0]!.first, channels[1]!.first));
   for (const channel of channels) {
     // What is kept is the packets sent, in order (most of the 20 sent between the press and the stop: one may be cut
     // at the start, one at the stop), then only silence: the stop, with about a second of the call to come, mutes
