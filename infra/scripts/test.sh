@@ -10,6 +10,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 source "$root/infra/scripts/lib.sh"
 cd "$root"
 bash infra/scripts/provision.sh test
+use_project_node
+echo "node: $(node --version) ($(command -v node))"
 bash infra/scripts/build.sh
 echo "lint: eslint (type-aware, no warnings allowed)"
 npx eslint . --max-warnings 0 || { echo "lint: failed — fix the errors above (npm run lint)" >&2; exit 1; }
