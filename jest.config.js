@@ -10,7 +10,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: jestCompilerOptions }],
-    // The holiday tables package is ESM-only; Node 20 loads it natively, jest needs it as CommonJS.
+    // The holiday tables package is ESM-only; Node loads it natively, jest needs it as CommonJS.
     '^.+/@hyunbinseo/holidays-kr/.+\\.js$': ['ts-jest', { tsconfig: { ...jestCompilerOptions, allowJs: true } }],
   },
   transformIgnorePatterns: ['/node_modules/(?!@hyunbinseo/holidays-kr/)'],
