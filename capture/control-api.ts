@@ -444,8 +444,29 @@ function send(response: http.ServerResponse, status: number, json: unknown): voi
     ...(unread ? { Connection: 'close' } : {}),
   });
   response.end(body, () => {
-    if (unread) response.socket?.destroy();
+    if (unread) lingerThenClose(response);
   });
+}
+
+/** How long a refused body that is still arriving is read and thrown away before the connection is closed anyway. */
+const LINGER_MS = 2_000;
+
+/**
+ * Closing a socket while a refused body is still arriving makes the kernel answer the client with a reset, which can
+ * reach it before our answer does (the client then sees ECONNRESET, not the 413). So the rest is read and discarded
+ * — nothing is kept — until the client has sent it all or LINGER_MS have passed, and then the connection closes.
+ */
+function lingerThenClose(response: http.ServerResponse): void {
+  const request = response.req;
+  const close = () => response.socket?.destroy();
+  const timer = setTimeout(close, LINGER_MS);
+  timer.unref();
+  request.removeAllListeners('data');
+  request.once('end', () => {
+    clearTimeout(timer);
+    close();
+  });
+  request.resume();
 }
 
 function sendFile(response: http.ServerResponse, file: FileReply): void {
@@ -468,8 +489,9 @@ function readJson(request: http.IncomingMessage, maxBytes: number): Promise<unkn
     request.on('data', (chunk: Buffer) => {
       length += chunk.length;
       if (length > maxBytes) {
-        // The rest is not read: the answer goes out with `Connection: close` and the socket ends with it.
+        // The rest is not kept: the answer goes out with `Connection: close`, and the rest is discarded as it arrives.
         reject(new ControlError('BODY_TOO_LARGE', `본문은 ${maxBytes}바이트를 넘을 수 없습니다.`));
+        chunks.length = 0;
         request.pause();
         return;
       }
