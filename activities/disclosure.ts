@@ -21,7 +21,6 @@ import {
   RecordingHold,
   SignOff,
 } from '../infra/db/entities';
-import { takeWriteLockFirst } from '../infra/db/row-lock';
 import type { Directory } from '../infra/directory';
 import { formatKoreanDateTime, formatKoreanLocalDate } from '../domain/korean-time';
 import { daysBetween, type LegalCalendar } from '../domain/legal-period';
@@ -113,7 +112,6 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
     work: (em: EntityManager, request: DisclosureRequest) => Promise<Record<string, unknown> | void>,
   ) =>
     orm.em.fork().transactional(async (em) => {
-      await takeWriteLockFirst(em);
       if (await stepRecorded(em, TARGET, input.requestId, input.stepKey)) return false;
       const request = await em.findOneOrFail(DisclosureRequest, input.requestId);
       const extra = (await work(em, request)) ?? {};
@@ -351,7 +349,6 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
         },
         () =>
           orm.em.fork().transactional(async (em) => {
-            await takeWriteLockFirst(em);
             const request = await em.findOneOrFail(DisclosureRequest, input.requestId);
             const recordings = (await caseRecordings(em, request.id)).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
             const first = recordings[0];
@@ -397,7 +394,6 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
     async openDestructionReport(input: { requestId: string; dueAt: string; actor: string }): Promise<{ documentId: string }> {
       const em = orm.em.fork();
       await em.transactional(async (tx) => {
-        await takeWriteLockFirst(tx);
         if (await tx.findOne(DestructionReport, { request: input.requestId })) return;
         tx.persist(new DestructionReport(tx.getReference(DisclosureRequest, input.requestId), new Date(input.dueAt)));
       });

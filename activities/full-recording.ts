@@ -8,7 +8,6 @@ import type { MikroORM } from '@mikro-orm/core';
 import { ApplicationFailure } from '@temporalio/common';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { FullRecordingApplication } from '../infra/db/entities';
-import { takeWriteLockFirst } from '../infra/db/row-lock';
 import type { CaptureControlClient } from '../capture/control-client';
 import { CaptureControlError } from '../capture/control-client';
 import { stepRecorded, type CaseStep } from './idempotency';
@@ -95,7 +94,6 @@ export function createFullRecordingActivities({ orm, capture }: FullRecordingAct
     /** One step of the lifecycle: the row's status (for search, documents and the dashboard) and its audit entry. */
     async recordFullRecordingStep(input: RecordStepInput): Promise<void> {
       await orm.em.fork().transactional(async (em) => {
-        await takeWriteLockFirst(em);
         if (await stepRecorded(em, 'full_recording_application', input.applicationId, input.stepKey)) return;
         const application = await em.findOneOrFail(FullRecordingApplication, input.applicationId);
         if (input.status) application.status = input.status;

@@ -11,7 +11,6 @@ import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import { Context } from '@temporalio/activity';
 import { appendAuditEvent, appendAuditEvents } from '../infra/audit/audit-log';
-import { takeWriteLockFirst } from '../infra/db/row-lock';
 import { AuditEvent, Recording, RecordingHold } from '../infra/db/entities';
 import { addDays, type LegalCalendar } from '../domain/legal-period';
 import type { CaptureControlClient } from '../capture/control-client';
@@ -100,7 +99,6 @@ export function createRetentionActivities({ orm, calendar, capture }: RetentionA
       await Promise.all(Array.from({ length: DESTROY_CONCURRENCY }, destroyNext));
       const deletable = batch.filter((recording) => !heldIds.has(recording.id));
       const deleted = await orm.em.fork().transactional(async (tx) => {
-        await takeWriteLockFirst(tx);
         const rows = await tx.find(
           Recording,
           { id: { $in: deletable.map((recording) => recording.id) }, deletedAt: null },
@@ -184,7 +182,6 @@ export function createRetentionActivities({ orm, calendar, capture }: RetentionA
       const held = new Set(holds.map((hold) => hold.recording.id)).size;
       const report: RetentionReport = { deleted: deleted.length, digest: hash.digest('hex'), held };
       await orm.em.fork().transactional(async (tx) => {
-        await takeWriteLockFirst(tx);
         // Once per run: a retried report finds its entry.
         if ((await tx.count(AuditEvent, { action: 'retention.run_reported', targetId: input.run })) > 0) return;
         await appendAuditEvent(tx, {

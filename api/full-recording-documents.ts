@@ -4,7 +4,6 @@
  * city's template, not the workflow.
  */
 import type { EntityManager } from '@mikro-orm/core';
-import { takeWriteLockFirst } from '../infra/db/row-lock';
 import { Department, FullRecordingApplication } from '../infra/db/entities';
 import { formatKoreanLocalDate } from '../domain/korean-time';
 import { mark, municipality, renderForm } from '../templates/documents';
@@ -32,7 +31,6 @@ export async function addEvidence(deps: FullRecordingDeps, call: RouteCall<{ id:
   if (call.files.length === 0) throw new ApiError(400, 'INVALID_INPUT', '첨부할 파일을 고르십시오.');
   await withSealedFiles(deps.documents, call.files, (evidence) =>
     call.em.fork().transactional(async (tx) => {
-      await takeWriteLockFirst(tx);
       const application = await tx.findOne(FullRecordingApplication, call.params.id);
       if (!application) throw notFound();
       if (application.status !== 'under_review') {

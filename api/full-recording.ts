@@ -10,7 +10,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { appendAuditEvent } from '../infra/audit/audit-log';
-import { takeWriteLockFirst } from '../infra/db/row-lock';
 import { AuditEvent, Department, Extension, FullRecordingApplication } from '../infra/db/entities';
 import type { Directory } from '../infra/directory';
 import type { DocumentStore } from '../infra/documents/document-store';
@@ -200,7 +199,6 @@ export async function applyForFullRecording(deps: FullRecordingDeps, call: Route
   const { body } = call;
   const application = await withSealedFiles(deps.documents, call.files, (evidence) =>
     call.em.fork().transactional(async (tx) => {
-      await takeWriteLockFirst(tx);
       const { department, extensions } = await checkApplication(deps, tx, principal, body);
       const period = storedPeriod(deps, body);
       const row = new FullRecordingApplication('', principal.username, department, body.ground, body.reason, period.from);
@@ -235,7 +233,6 @@ export async function applyForFullRecording(deps: FullRecordingDeps, call: Route
   } catch (error) {
     // The application is not left looking alive without a lifecycle: closed, and the reason on the record.
     await call.em.fork().transactional(async (tx) => {
-      await takeWriteLockFirst(tx);
       const row = await tx.findOneOrFail(FullRecordingApplication, application.id);
       row.status = 'rejected';
       row.decisionReason = '시스템 오류로 접수되지 않음 (업무 흐름을 시작하지 못함)';

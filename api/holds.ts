@@ -8,7 +8,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { appendAuditEvent } from '../infra/audit/audit-log';
-import { takeWriteLockFirst } from '../infra/db/row-lock';
 import { Recording, RecordingHold } from '../infra/db/entities';
 import { ApiError } from './errors';
 import { recordingSummary } from './recording-search';
@@ -55,7 +54,6 @@ function actorOf(context: RequestContext) {
 
 export async function setHold(em: EntityManager, context: RequestContext, recordingId: string, reason: string): Promise<HoldView> {
   return em.fork().transactional(async (tx) => {
-    await takeWriteLockFirst(tx);
     const recording = await tx.findOne(Recording, recordingId);
     if (!recording) throw new ApiError(404, 'NOT_FOUND', '녹취정보를 찾을 수 없습니다.');
     if (recording.deletedAt) {
@@ -89,7 +87,6 @@ export async function releaseHold(
   now = new Date(),
 ): Promise<Recording | undefined> {
   return em.fork().transactional(async (tx) => {
-    await takeWriteLockFirst(tx);
     const hold = await tx.findOne(RecordingHold, { id: holdId, recording: recordingId }, { populate: ['recording'] });
     if (!hold) throw new ApiError(404, 'NOT_FOUND', '보존 중지를 찾을 수 없습니다.');
     if (hold.releasedAt) throw new ApiError(409, 'HOLD_ALREADY_RELEASED', `이미 해제된 보존 중지입니다 (${hold.releasedAt.toISOString()}).`);

@@ -8,7 +8,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { DirectoryError, type Directory, type DirectoryUser } from '../infra/directory';
 import { LoginThrottle } from '../infra/db/entities';
-import { retryOnUniqueRace, rowLock, takeWriteLockFirst } from '../infra/db/row-lock';
+import { retryOnUniqueRace, rowLock } from '../infra/db/row-lock';
 import { formatKoreanDateTime } from '../domain/korean-time';
 import type { Logger } from '../infra/logger';
 import { ApiError } from './errors';
@@ -100,7 +100,6 @@ async function recordFailure(
 ): Promise<Date | undefined> {
   return retryOnUniqueRace(() =>
     deps.orm.em.fork().transactional(async (em) => {
-      await takeWriteLockFirst(em);
       let row = await em.findOne(LoginThrottle, { username }, rowLock(em));
       if (!row) {
         row = new LoginThrottle(username);

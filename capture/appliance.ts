@@ -17,7 +17,6 @@ import type { LegalCalendar } from '../domain/legal-period';
 import type { Logger } from '../infra/logger';
 import type { Period } from '../domain/period';
 import { appendAuditEvent, appendAuditEvents } from '../infra/audit/audit-log';
-import { takeWriteLockFirst } from '../infra/db/row-lock';
 import { ControlError, createControlApi, type ControlApi, type ControlRouteInfo, type ExtensionModeView } from './control-api';
 import { buildDisclosurePackage, PackageAudioMismatchError, type PackageRecording } from './disclosure-package';
 import { buildPartyExport, pcmWavOf } from './party-export';
@@ -221,7 +220,6 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
       },
       async setExtensionMode(number, change) {
         const changed = await orm.em.fork().transactional(async (em) => {
-          await takeWriteLockFirst(em);
           const extension = await em.findOne(Extension, { number });
           if (!extension) return false;
           if (extension.mode === change.mode) return true;

@@ -17,7 +17,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { modeAt } from '../domain/recording';
 import { appendAuditEvent } from '../infra/audit/audit-log';
-import { retryOnUniqueRace, takeWriteLockFirst } from '../infra/db/row-lock';
+import { retryOnUniqueRace } from '../infra/db/row-lock';
 import { Extension, Recording } from '../infra/db/entities';
 import type { LegalCalendar } from '../domain/legal-period';
 import type { Logger } from '../infra/logger';
@@ -194,7 +194,6 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
 
   const attempt = (call: CallToRegister): Promise<Registration> =>
     orm.em.fork().transactional(async (em) => {
-      await takeWriteLockFirst(em);
       const existing = await em.findOne(Recording, { callId: call.callId });
       if (existing) {
         if (existing.sha256 !== call.sha256) {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { AuditChainHead, AuditEvent } from '../db/entities';
-import { rowLock, takeWriteLockFirst } from '../db/row-lock';
+import { rowLock } from '../db/row-lock';
 
 export const GENESIS_HASH = '0'.repeat(64);
 const CHAIN_HEAD_ID = 1;
@@ -89,7 +89,6 @@ export async function appendAuditEvents(em: EntityManager, inputs: readonly Audi
   if (!em.isInTransaction()) {
     throw new AuditError('AUDIT_OUTSIDE_TRANSACTION', 'audit entries are written in the transaction of the change they record (use em.transactional)');
   }
-  await takeWriteLockFirst(em);
   const head = await em.findOne(AuditChainHead, CHAIN_HEAD_ID, rowLock(em));
   if (!head) throw new AuditError('AUDIT_CHAIN_HEAD_MISSING', 'audit chain head row is missing: run the migrations');
   const events = inputs.map((input) => {

@@ -5,7 +5,7 @@
  */
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
 import { ManagementNumberCounter } from './entities';
-import { rowLock, takeWriteLockFirst } from './row-lock';
+import { rowLock } from './row-lock';
 
 export interface ManagementNumber {
   managementNumber: string;
@@ -19,7 +19,6 @@ export function formatManagementNumber(year: number, sequence: number): string {
 
 /** Must run inside the transaction that stores the numbered row. */
 export async function takeManagementNumber(tx: EntityManager, year: number): Promise<ManagementNumber> {
-  await takeWriteLockFirst(tx);
   let counter = await tx.findOne(ManagementNumberCounter, { year }, rowLock(tx));
   if (!counter) {
     // The year's first number: two registrations may both find no counter. The insert runs in a savepoint, so the

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Options } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/core';
-import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
+import { SqliteDriver } from './sqlite-driver';
 import { Migrator } from '@mikro-orm/migrations';
 import { MsSqlDriver } from '@mikro-orm/mssql';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
@@ -56,7 +56,7 @@ export function ormOptions(settings: DatabaseSettings, overrides: Partial<Option
   switch (settings.databaseDriver) {
     case 'sqlite':
       if (settings.databaseName !== ':memory:') mkdirSync(path.dirname(settings.databaseName), { recursive: true });
-      return { ...common, driver: BetterSqliteDriver, ...overrides };
+      return { ...common, driver: SqliteDriver, ...overrides };
     case 'postgresql':
     case 'mssql':
       return {

@@ -2,20 +2,9 @@ import { LockMode, UniqueConstraintViolationException, type EntityManager } from
 
 const isSqlite = (em: EntityManager) => em.getPlatform().constructor.name === 'BetterSqlitePlatform';
 
-/** Find options that lock the row FOR UPDATE where the database has row locks; SQLite serialises writers itself. */
+/** Find options that lock the row FOR UPDATE where the database has row locks; a SQLite transaction holds the whole database's write lock from its start (sqlite-driver.ts). */
 export function rowLock(em: EntityManager): { lockMode?: LockMode } {
   return isSqlite(em) ? {} : { lockMode: LockMode.PESSIMISTIC_WRITE };
-}
-
-/**
- * SQLite's one write lock is taken by a transaction's first write. A transaction that reads first and writes after
- * is refused at once (SQLITE_BUSY, no waiting) when another process wrote in between — the API, the worker and the
- * capture appliance all write the embedded database. A no-op write first takes the lock, waiting its turn (the
- * connection's busy timeout), so what the transaction then reads stays true until it commits. Elsewhere a no-op.
- */
-export async function takeWriteLockFirst(em: EntityManager): Promise<void> {
-  // In the caller's transaction: the pool's one SQLite connection is the one that transaction holds.
-  if (isSqlite(em)) await em.getConnection().execute('update audit_chain_head set last_seq = last_seq where id = 1', [], 'run', em.getTransactionContext());
 }
 
 /**
