@@ -18,6 +18,13 @@ export interface HealthReport {
   components: Record<string, ComponentHealth>;
 }
 
+/** What anyone may read (load balancers, a probe before login): up or down per component, nothing that names a server. */
+export interface PublicHealthReport {
+  state: ComponentState;
+  checkedAt: string;
+  components: Record<string, { state: ComponentState }>;
+}
+
 export type HealthCheck = () => Promise<ComponentHealth>;
 
 const CHECK_TIMEOUT_MS = 3_000;
@@ -45,6 +52,15 @@ export async function checkHealth(checks: Record<string, HealthCheck>): Promise<
     checkedAt: new Date().toISOString(),
     components,
   };
+}
+
+/**
+ * The report without its details: they name folders, the Temporal address, the directory's URL, the mail relay and
+ * raw errors, which tell an anonymous caller where to aim (issue 22).
+ */
+export function publicHealth(report: HealthReport): PublicHealthReport {
+  const components = Object.fromEntries(Object.entries(report.components).map(([name, component]) => [name, { state: component.state }]));
+  return { state: report.state, checkedAt: report.checkedAt, components };
 }
 
 /** Free space under a folder; recordings stop being safe to write long before the disk is full. */

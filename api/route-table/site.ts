@@ -5,10 +5,10 @@ import { z } from 'zod';
 import { USERNAME_PATTERN } from '../../infra/directory/ldap-directory';
 import { PROJECT_ROOT } from '../../infra/paths';
 import { ApiError } from '../errors';
-import { checkHealth } from '../health';
+import { checkHealth, publicHealth } from '../health';
 import { login } from '../login';
 import { buildOpenApiDocument, OPENAPI_PATH } from '../openapi';
-import { anyRole } from '../policy';
+import { anyRole, HEALTH_READERS } from '../policy';
 import { PROCESS_VIEW_ASSETS } from '../process-views';
 import { defineRoute, type RouteCall, type RouteSpec } from '../routes';
 import { LOGIN_CSRF_COOKIE, newToken, SESSION_COOKIE } from '../sessions';
@@ -104,10 +104,11 @@ export function siteRoutes(deps: RouteDeps, all: () => readonly RouteSpec[]): Ro
       path: '/health',
       kind: 'api',
       access: 'public',
-      summary: '구성 요소 상태 (감시용; 상태만, 개인정보 없음)',
-      async handle({ res }) {
+      summary: '구성 요소 상태 (감시용; 로그인하지 않으면 구성 요소별 정상·장애만, 상세는 관리부서·감사 역할에게만; 개인정보 없음)',
+      async handle({ res, principal }) {
         const report = await checkHealth(deps.health);
-        res.status(report.state === 'up' ? 200 : 503).json(report);
+        const detailed = principal?.roles.some((role) => HEALTH_READERS.includes(role)) ?? false;
+        res.status(report.state === 'up' ? 200 : 503).json(detailed ? report : publicHealth(report));
       },
     }),
     defineRoute({

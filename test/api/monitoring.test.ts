@@ -13,7 +13,7 @@ import { HttpMetrics, type MonitoringOptions } from '../../api/monitoring';
 import type { HealthCheck } from '../../api/health';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
-import { startTestApi, type TestApi } from '../support/api';
+import { loggedIn, startTestApi, type TestApi } from '../support/api';
 import { type DisclosureStatus } from '../../domain/disclosure';
 import { eventually } from '../support/eventually';
 
@@ -192,6 +192,25 @@ describe.each(availableDrivers())('/ready and /metrics on %s', (driver) => {
     const body = await response.json();
     expect(body).toEqual({ state: 'ready', checkedAt: expect.any(String), components: { database: 'up', capture: 'up', migrations: 'up' }, failing: [] });
     expect((await fetch(`${api.url}/health`)).status).toBe(503);
+  });
+
+  test('/health: anonymous callers and officials learn up or down per component; the managing department and auditors the details', async () => {
+    const anonymous = await fetch(`${api.url}/health`);
+    expect(anonymous.status).toBe(503);
+    const bare = {
+      state: 'down',
+      checkedAt: expect.any(String),
+      components: { database: { state: 'up' }, capture: { state: 'up' }, legalCalendar: { state: 'down' } },
+    };
+    expect(await anonymous.json()).toEqual(bare);
+    const staff = await loggedIn(api.url, 'staff');
+    expect(await (await staff.request('GET', '/health')).json()).toEqual(bare);
+    for (const role of ['chief', 'auditor'] as const) {
+      const reader = await loggedIn(api.url, role);
+      const detailed = (await (await reader.request('GET', '/health')).json()) as { components: Record<string, { detail: string }> };
+      expect(detailed.components.legalCalendar?.detail).toBe('2026년까지만 있음');
+      expect(detailed.components.database?.detail).toBe(driver);
+    }
   });
 
   test('/metrics: every required series with its type and the value of the rows made here', async () => {
