@@ -71,6 +71,8 @@ export const ACCESS_REVIEW_READERS: readonly Grant[] = [OVERSIGHT];
 export const ACCESS_REVIEW_FILES: readonly Grant[] = ACCESS_REVIEW_READERS;
 /** The chief signs a month's review off. */
 export const ACCESS_REVIEW_SIGNERS: readonly Grant[] = [{ roles: ['chief'], scope: 'everything' }];
+/** Lifting a login lock lets someone try passwords again: the head of the managing department decides it, audited. */
+export const LOGIN_LOCK_MANAGERS: readonly Grant[] = [{ roles: ['chief'], scope: 'everything' }];
 
 /** Art. 7: the prior-notice announcement is the managing department's to hand to the PBX. */
 export const ANNOUNCEMENT_READERS: readonly Grant[] = MANAGING_DEPARTMENT;

@@ -250,7 +250,7 @@ export async function startSystem(settings: Settings, logger: Logger, components
           idleMinutes: settings.sessionIdleTimeoutMinutes,
           absoluteMinutes: settings.sessionAbsoluteTimeoutMinutes,
         },
-        lockout: { maxFailures: settings.loginMaxFailures, lockoutMinutes: settings.loginLockoutMinutes },
+        lockout: { maxFailures: settings.loginMaxFailures, lockoutMinutes: settings.loginLockoutMinutes, firstDelaySeconds: settings.loginDelaySeconds },
         loginRateLimitPerMinute: settings.loginRateLimitPerMinute,
         behindTlsProxy: settings.apiBehindTlsProxy,
         monitoring: monitoringOptions(settings, logger),

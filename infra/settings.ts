@@ -462,6 +462,12 @@ export const SETTINGS = {
     default: '15',
     schema: integer(1, 24 * 60),
   }),
+  loginDelaySeconds: setting({
+    env: 'LOGIN_DELAY_SECONDS',
+    doc: 'the wait after a wrong password before the account may try again; it doubles with each further wrong password until the lock-out (0: no waits)',
+    default: '1',
+    schema: integer(0, 60),
+  }),
   loginRateLimitPerMinute: setting({
     env: 'LOGIN_RATE_LIMIT_PER_MINUTE',
     doc: 'login attempts accepted per minute from one client address, whatever the account',

@@ -14,6 +14,7 @@ import { disclosurePageRoutes } from './disclosure-pages';
 import { fullRecordingRoutes } from './full-recording';
 import { ledgerRoutes } from './ledger';
 import { letterRoutes } from './letters';
+import { loginLockRoutes } from './login-locks';
 import { monitoringRoutes } from './monitoring';
 import { noticeRoutes } from './notice';
 import { ownRequestRoutes } from './own-requests';
@@ -37,6 +38,7 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     ...letterRoutes(),
     ...ledgerRoutes(deps),
     ...accessRoutes(deps),
+    ...loginLockRoutes(deps),
     ...noticeRoutes(deps),
     ...monitoringRoutes(deps),
     ...processViewRoutes(),

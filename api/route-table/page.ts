@@ -13,6 +13,7 @@ import {
   APPLICATION_READERS,
   DISCLOSURE_READERS,
   HOLDER_READERS,
+  LOGIN_LOCK_MANAGERS,
   OWN_REQUESTERS,
   RECORDING_READERS,
 } from '../policy';
@@ -31,6 +32,7 @@ const NAVIGATION: readonly (NavItem & { access: readonly Grant[] })[] = [
   { path: '/my/disclosure', label: '내 녹취정보 신청', access: OWN_REQUESTERS },
   { path: '/access-holders', label: '접근 권한자', access: HOLDER_READERS },
   { path: '/access-reviews', label: '접근기록 점검', access: ACCESS_REVIEW_READERS },
+  { path: '/login-locks', label: '로그인 잠금', access: LOGIN_LOCK_MANAGERS },
   { path: '/notice', label: '사전고지', access: ANNOUNCEMENT_READERS },
 ];
 

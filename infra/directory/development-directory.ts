@@ -62,11 +62,14 @@ export const DEMO_USERS: readonly DirectoryUser[] = [
 const SALT = 'development-directory';
 const hash = (password: string) => scryptSync(password, SALT, 32);
 
+/** Names match without case, as the city's directory (LDAP, Active Directory) matches them; the user is told the stored one. */
+const demoUser = (username: string) => DEMO_USERS.find((user) => user.username.toLowerCase() === username.toLowerCase());
+
 export class DevelopmentDirectory {
   private readonly demoHash = hash(DEMO_PASSWORD);
 
   async authenticate(username: string, password: string): Promise<DirectoryUser> {
-    const user = USERNAME_PATTERN.test(username) ? DEMO_USERS.find((candidate) => candidate.username === username) : undefined;
+    const user = USERNAME_PATTERN.test(username) ? demoUser(username) : undefined;
     // Hash even for an unknown user, so the answer takes as long either way.
     const matches = timingSafeEqual(hash(password.slice(0, 256)), this.demoHash);
     if (!user || !matches) throw new DirectoryError('INVALID_CREDENTIALS', '사용자 이름 또는 비밀번호가 올바르지 않습니다.');
@@ -74,7 +77,7 @@ export class DevelopmentDirectory {
   }
 
   async findUser(username: string): Promise<DirectoryUser | undefined> {
-    return DEMO_USERS.find((user) => user.username === username);
+    return demoUser(username);
   }
 
   async roleHolders(roles: readonly RoleId[]): Promise<DirectoryUser[]> {

@@ -96,8 +96,16 @@ const first = (entry: Entry, attribute: string): string | undefined => {
   return item === undefined ? undefined : Buffer.isBuffer(item) ? item.toString('utf8') : String(item);
 };
 
-const sameDn = (a: string, b: string) =>
-  JSON.stringify(parseDn(a).map((rdn) => [rdn.type, rdn.value.toLowerCase()])) === JSON.stringify(parseDn(b).map((rdn) => [rdn.type, rdn.value.toLowerCase()]));
+/**
+ * One spelling for every way of writing a DN (attribute types and values compared without case, as directories match
+ * names, escapes resolved, spaces around separators dropped): what an entry is known by, whatever name led to it.
+ */
+export const canonicalDn = (dn: string): string =>
+  parseDn(dn)
+    .map(({ type, value }) => `${type}=${value.toLowerCase().replace(/[\\,+="<>;]/g, (char) => `\\${char}`)}`)
+    .join(',');
+
+const sameDn = (a: string, b: string) => canonicalDn(a) === canonicalDn(b);
 
 export class LdapDirectory {
   constructor(private readonly options: LdapDirectoryOptions) {}

@@ -55,6 +55,11 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'GET /access-reviews': HOLDER_READERS,
   'GET /access-reviews/:id': HOLDER_READERS,
   'POST /access-reviews/:id/sign-off': CHIEF_ONLY,
+  // Login locks: only the chief lists them and lifts one.
+  'GET /api/login-locks': CHIEF_ONLY,
+  'POST /api/login-locks/:username/unlock': CHIEF_ONLY,
+  'GET /login-locks': CHIEF_ONLY,
+  'POST /login-locks/:username/unlock': CHIEF_ONLY,
   'GET /api/extensions': APPLICATION_READERS,
   'POST /api/full-recording-applications': DEPARTMENT_HEAD,
   'GET /api/full-recording-applications': APPLICATION_READERS,

@@ -18,7 +18,7 @@ let api: TestApi;
 beforeAll(async () => {
   database = await createTestDatabase('sqlite');
   orm = database.orm;
-  api = await startTestApi(orm, { lockout: { maxFailures: 3, lockoutMinutes: 15 } });
+  api = await startTestApi(orm, { lockout: { maxFailures: 3, lockoutMinutes: 15, firstDelaySeconds: 0 } });
 });
 afterAll(async () => {
   await api?.close();
@@ -150,6 +150,71 @@ test('repeated wrong passwords lock the account, even the right password is refu
   expect(await orm.em.fork().findOne(LoginThrottle, { username: 'kim.head' })).toBeNull();
 });
 
+test('every spelling of a name counts against the one account: three wrong tries as Yoon.Records, YOON.RECORDS and yoon.records lock it', async () => {
+  const client = new TestClient(api.url);
+  expect((await client.login('Yoon.Records', 'wrong-password')).body).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+  expect((await client.login('YOON.RECORDS', 'wrong-password')).body).toMatchObject({ code: 'INVALID_CREDENTIALS' });
+  expect(await client.login('yoon.records', 'wrong-password')).toMatchObject({ status: 429, body: { code: 'ACCOUNT_LOCKED' } });
+  expect(await new TestClient(api.url).login('YoOn.rEcOrDs', DEMO_PASSWORD)).toMatchObject({ status: 429, body: { code: 'ACCOUNT_LOCKED' } });
+  const rows = await orm.em.fork().find(LoginThrottle, { username: 'yoon.records' });
+  expect(rows.map((row) => row.accountKey)).toEqual(['dn:uid=yoon.records,ou=총무과,ou=광명시청']);
+  // The audit trail names the account once, with what was typed beside it.
+  const failures = await orm.em.fork().find(AuditEvent, { targetId: 'yoon.records' }, { orderBy: { seq: 'asc' } });
+  expect(failures.map((event) => [event.actor, event.action, (JSON.parse(event.detail) as { typed?: string }).typed])).toEqual([
+    ['yoon.records', 'login.failed', 'Yoon.Records'],
+    ['yoon.records', 'login.failed', 'YOON.RECORDS'],
+    ['yoon.records', 'login.locked', undefined],
+    ['yoon.records', 'login.refused', 'YoOn.rEcOrDs'],
+  ]);
+});
+
+test('the chief sees the locked account and lifts the lock with a reason, audited; nobody else may', async () => {
+  const deputy = await loggedIn(api.url, 'deputy');
+  expect((await deputy.json('POST', '/api/login-locks/yoon.records/unlock', { json: { reason: '본인 확인' } })).status).toBe(403);
+  const chief = await loggedIn(api.url, 'chief');
+  const page = await (await chief.request('GET', '/login-locks')).text();
+  expect(page).toContain('yoon.records');
+  expect(page).toContain('잠김');
+  expect((await chief.json('POST', '/api/login-locks/yoon.records/unlock', { json: { reason: '' } })).body).toMatchObject({ code: 'INVALID_INPUT' });
+  const unlocked = await chief.request('POST', '/login-locks/yoon.records/unlock', {
+    form: { reason: '본인 전화로 확인 후 해제', _csrf: chief.csrfToken as string },
+  });
+  expect(unlocked.status).toBe(303);
+  expect(await orm.em.fork().findOneOrFail(AuditEvent, { action: 'login.unlocked', targetId: 'yoon.records' })).toMatchObject({
+    actor: 'choi.chief',
+    role: 'chief',
+    reason: '본인 전화로 확인 후 해제',
+  });
+  expect((await new TestClient(api.url).login('yoon.records', DEMO_PASSWORD)).status).toBe(200);
+  expect(await chief.json('POST', '/api/login-locks/yoon.records/unlock', { json: { reason: '다시 해제' } })).toMatchObject({
+    status: 409,
+    body: { code: 'ACCOUNT_NOT_LOCKED' },
+  });
+});
+
+test('after a wrong password the account waits before the next try, longer after each one, before any lock', async () => {
+  const waiting = await startTestApi(orm, { lockout: { maxFailures: 5, lockoutMinutes: 15, firstDelaySeconds: 2 } });
+  try {
+    const client = new TestClient(waiting.url);
+    const first = await client.login('han.auditor', 'wrong-password');
+    expect(first).toMatchObject({ status: 401, body: { code: 'INVALID_CREDENTIALS' } });
+    expect(first.body.message).toMatch(/2초 뒤에 다시 시도할 수 있습니다/);
+    // The right password in the wait is refused too, unchecked: waiting is what slows a guesser down.
+    const early = await client.login('han.auditor', DEMO_PASSWORD);
+    expect(early).toMatchObject({ status: 429, body: { code: 'LOGIN_WAIT' } });
+    expect(early.body.message).toMatch(/[12]초 뒤에 다시 시도할 수 있습니다/);
+    const em = orm.em.fork();
+    const row = await em.findOneOrFail(LoginThrottle, { username: 'han.auditor' });
+    row.lastFailureAt = new Date(Date.now() - 2_100);
+    await em.flush();
+    expect((await client.login('han.auditor', 'wrong-password')).body.message).toMatch(/4초 뒤에/);
+    expect(await actions('han.auditor')).toEqual(['login.failed', 'login.refused', 'login.failed']);
+    await orm.em.fork().nativeDelete(LoginThrottle, { username: 'han.auditor' });
+  } finally {
+    await waiting.close();
+  }
+});
+
 test('too many login attempts from one address are refused for a minute, audited', async () => {
   const limited = await startTestApi(orm, { loginRateLimitPerMinute: 2 });
   try {
@@ -181,6 +246,18 @@ describe('against the real directory (slapd)', () => {
       authenticated: true,
       user: { username: 'lee.operator', displayName: '이담당', roles: ['operator'], department: ['광명시청', '정보통신과'], extension: '02-2680-2114' },
     });
+  });
+
+  test('the directory matches names without case, and so does the count: two spellings, one account keyed by its DN', async () => {
+    const client = new TestClient(ldapApi.url);
+    await client.login('LEE.OPERATOR', 'wrong-password');
+    await client.login('Lee.Operator', 'wrong-password');
+    const rows = await orm.em.fork().find(LoginThrottle, { accountKey: { $like: 'dn:%' }, username: 'lee.operator' });
+    expect(rows.map((row) => [row.accountKey, row.failures])).toEqual([['dn:uid=lee.operator,ou=정보통신과,ou=광명시청,dc=gwangmyeong,dc=test', 2]]);
+    // The right password under another spelling logs in as the directory's user, and clears the count.
+    expect((await client.login('LEE.operator', PASSWORDS['lee.operator'])).status).toBe(200);
+    expect((await client.json('GET', '/api/session')).body).toMatchObject({ user: { username: 'lee.operator' } });
+    expect(await orm.em.fork().count(LoginThrottle, { username: 'lee.operator' })).toBe(0);
   });
 
   test('a directory user outside every role group is refused with NO_ROLE', async () => {
@@ -218,7 +295,7 @@ describe.each(availableDrivers())('lock-out under concurrent attempts (%s)', (dr
   let lockoutApi: TestApi;
   beforeAll(async () => {
     lockoutDatabase = await createTestDatabase(driver);
-    lockoutApi = await startTestApi(lockoutDatabase.orm, { lockout: { maxFailures: 5, lockoutMinutes: 15 } });
+    lockoutApi = await startTestApi(lockoutDatabase.orm, { lockout: { maxFailures: 5, lockoutMinutes: 15, firstDelaySeconds: 0 } });
   });
   afterAll(async () => {
     await lockoutApi?.close();

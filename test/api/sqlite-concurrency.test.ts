@@ -25,7 +25,7 @@ beforeAll(async () => {
   database = await createTestDatabase('sqlite');
   orm = database.orm;
   calls = await seedCalls(orm);
-  api = await startTestApi(orm, { lockout: { maxFailures: 1_000, lockoutMinutes: 15 } });
+  api = await startTestApi(orm, { lockout: { maxFailures: 1_000, lockoutMinutes: 15, firstDelaySeconds: 0 } });
   writer = spawn(process.execPath, [path.join(DIST, 'test', 'support', 'audit-writer-process.js')], {
     env: { ...process.env, DATABASE_SETTINGS: JSON.stringify(database.settings) },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -63,7 +63,8 @@ export async function startTestApi(orm: MikroORM, overrides: Partial<ApiOptions>
     signOffLabels: defaults.signOffLabels,
     announcement: { text: defaults.announcementText, audioFile: defaults.announcementAudioFile },
     sessionTimeouts: { idleMinutes: 30, absoluteMinutes: 480 },
-    lockout: { maxFailures: 5, lockoutMinutes: 15 },
+    // No waits between wrong passwords unless a suite asks (test/api/sessions.test.ts): most suites log in once per user.
+    lockout: { maxFailures: 5, lockoutMinutes: 15, firstDelaySeconds: 0 },
     loginRateLimitPerMinute: 1_000,
     behindTlsProxy: false,
     ...overrides,

@@ -51,19 +51,28 @@ export const UserSessionSchema = new EntitySchema<UserSession>({
   },
 });
 
-/** Wrong passwords in a row per account, and the lock-out they lead to. Reset by a successful login. */
+/**
+ * Wrong passwords in a row per account, and the wait or lock-out they lead to. Reset by a successful login or the
+ * chief's unlock. Keyed by the account as the directory knows it (`dn:` and its canonical DN), or `name:` and the typed
+ * name in lower case when no entry has it, so every spelling of one account shares one count.
+ */
 export class LoginThrottle {
   failures = 0;
   lastFailureAt?: Date;
   lockedUntil?: Date;
-  constructor(public username: string) {}
+  constructor(
+    public accountKey: string,
+    /** The directory's user name (or the typed one), for the chief's list. */
+    public username: string,
+  ) {}
 }
 
 export const LoginThrottleSchema = new EntitySchema<LoginThrottle>({
   class: LoginThrottle,
   tableName: 'login_throttle',
   properties: {
-    username: { type: 'string', length: 128, primary: true },
+    accountKey: { type: 'string', length: 450, primary: true },
+    username: { type: 'string', length: 128 },
     failures: { type: 'integer', default: 0 },
     lastFailureAt: { type: 'datetime', nullable: true },
     lockedUntil: { type: 'datetime', nullable: true },
