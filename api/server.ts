@@ -60,6 +60,14 @@ export const CONTENT_SECURITY_POLICY = {
 /** Answered as JSON whatever went wrong: their callers are probes and scrapers, not browsers. */
 const MONITORING_PATHS = new Set(['/health', '/ready', '/metrics']);
 
+/**
+ * A 404 is audited when it can be a probe: a route answered it (an id that is not there, or is another case's — a hold,
+ * an attachment, a document asked for under the wrong case), or a logged-in user asked for an address that does not
+ * exist. Anonymous requests for addresses that do not exist (scanners) are only logged and counted in `/metrics`: each
+ * would otherwise be an audit entry anyone on the network could write without limit.
+ */
+const probing = (req: Request, context: RequestContext) => req.route !== undefined || context.principal !== undefined;
+
 /** Refusals answered by the login code have their own audit entries already. */
 const AUDITED_BY_LOGIN = new Set(['INVALID_CREDENTIALS', 'ACCOUNT_LOCKED', 'NO_ROLE', 'DIRECTORY_UNAVAILABLE']);
 
@@ -164,7 +172,7 @@ export function createApiServer(options: ApiOptions): ApiServer {
     const status = known?.status ?? 500;
     const code = known?.code ?? 'INTERNAL_ERROR';
     const message = known?.message ?? '서버 내부 오류가 발생했습니다. 관리부서에 문의하십시오.';
-    if (known && status < 500 && status !== 404 && !AUDITED_BY_LOGIN.has(code)) {
+    if (known && status < 500 && !AUDITED_BY_LOGIN.has(code) && (status !== 404 || probing(req, context))) {
       try {
         await auditor(
           audit,

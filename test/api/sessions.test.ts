@@ -159,7 +159,9 @@ test('every spelling of a name counts against the one account: three wrong tries
   const rows = await orm.em.fork().find(LoginThrottle, { username: 'yoon.records' });
   expect(rows.map((row) => row.accountKey)).toEqual(['dn:uid=yoon.records,ou=총무과,ou=광명시청']);
   // The audit trail names the account once, with what was typed beside it.
-  const failures = await orm.em.fork().find(AuditEvent, { targetId: 'yoon.records' }, { orderBy: { seq: 'asc' } });
+  const failures = await orm.em
+    .fork()
+    .find(AuditEvent, { targetId: 'yoon.records', action: { $in: ['login.failed', 'login.locked', 'login.refused'] } }, { orderBy: { seq: 'asc' } });
   expect(failures.map((event) => [event.actor, event.action, (JSON.parse(event.detail) as { typed?: string }).typed])).toEqual([
     ['yoon.records', 'login.failed', 'Yoon.Records'],
     ['yoon.records', 'login.failed', 'YOON.RECORDS'],
@@ -208,7 +210,7 @@ test('after a wrong password the account waits before the next try, longer after
     row.lastFailureAt = new Date(Date.now() - 2_100);
     await em.flush();
     expect((await client.login('han.auditor', 'wrong-password')).body.message).toMatch(/4초 뒤에/);
-    expect(await actions('han.auditor')).toEqual(['login.failed', 'login.refused', 'login.failed']);
+    expect((await actions('han.auditor')).slice(-3)).toEqual(['login.failed', 'login.refused', 'login.failed']);
     await orm.em.fork().nativeDelete(LoginThrottle, { username: 'han.auditor' });
   } finally {
     await waiting.close();

@@ -49,9 +49,15 @@ test('the committed MSSQL migrations build exactly the schema the entities descr
     migrated.push(...migration.getQueries().map((query) => (typeof query === 'string' ? query : query.sql).trim()));
   }
   // An added column is a hand-written `ALTER TABLE [t] ADD <column>`: fold it into that table's CREATE
-  // statement, where the schema generator puts a column declared last (just before the primary key).
-  const statements: string[] = [];
+  // statement, where the schema generator puts a column declared last (just before the primary key). A table dropped
+  // to be made again (`DROP TABLE [t]`) takes its earlier CREATE and indexes with it.
+  let statements: string[] = [];
   for (const statement of migrated) {
+    const dropped = /^DROP TABLE \[(\w+)\]$/.exec(statement);
+    if (dropped) {
+      statements = statements.filter((earlier) => !earlier.startsWith(`CREATE TABLE [${dropped[1]}] `) && !earlier.includes(` ON [${dropped[1]}] (`));
+      continue;
+    }
     const added = /^ALTER TABLE \[(\w+)\] ADD (.+)$/.exec(statement);
     const index = added ? statements.findIndex((candidate) => candidate.startsWith(`CREATE TABLE [${added[1]}] `)) : -1;
     if (!added || index < 0) {
