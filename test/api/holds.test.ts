@@ -65,14 +65,14 @@ describe.each(availableDrivers())('holds on %s', (driver) => {
 
   test("a probe with another recording's hold id is not found, and audited as a refusal with who asked", async () => {
     const chief = await loggedIn(api.url, 'chief');
-    const set = await chief.json<{ id: string }>('POST', `/api/recordings/${calls.itCall.id}/holds`, { json: { reason: '다른 녹취의 보존 중지' } });
-    const probe = await chief.json('POST', `/api/recordings/${calls.headCall.id}/holds/${set.body.id}/release`, { json: { reason: '엿보기' } });
+    const set = await chief.json<{ id: string }>('POST', `/api/recordings/${calls.headCall.id}/holds`, { json: { reason: '다른 녹취의 보존 중지' } });
+    const probe = await chief.json('POST', `/api/recordings/${calls.itCall.id}/holds/${set.body.id}/release`, { json: { reason: '엿보기' } });
     expect(probe).toMatchObject({ status: 404, body: { code: 'NOT_FOUND' } });
     const [refusal] = await orm.em.fork().find(AuditEvent, { action: 'request.refused', detail: { $like: `%${probe.body.requestId as string}%` } });
     expect(refusal).toMatchObject({
       actor: 'choi.chief',
       role: 'chief',
-      targetId: `POST /api/recordings/${calls.headCall.id}/holds/${set.body.id}/release`,
+      targetId: `POST /api/recordings/${calls.itCall.id}/holds/${set.body.id}/release`,
       reason: expect.stringMatching(/^NOT_FOUND: /),
     });
     // A logged-in user's address that does not exist is a probe too; an anonymous scanner's is only counted.
@@ -83,6 +83,8 @@ describe.each(availableDrivers())('holds on %s', (driver) => {
     const scanner = await fetch(`${api.url}/wp-login.php`);
     expect(scanner.status).toBe(404);
     expect(await orm.em.fork().count(AuditEvent, { detail: { $like: `%${scanner.headers.get('x-request-id') as string}%` } })).toBe(0);
+    // Released again, so the retention counts of the tests below see only their own holds.
+    expect((await chief.json('POST', `/api/recordings/${calls.headCall.id}/holds/${set.body.id}/release`, { json: { reason: '시험 끝' } })).status).toBe(200);
   });
 
   test('releasing: with a reason, audited once; the last hold of a recording past due hands it back to retention', async () => {
