@@ -32,10 +32,11 @@ export const accessReviewView = z.object({
       users: z.number(),
       releases: z.number(),
       refusals: z.number(),
+      deviceAuthFailures: z.number(),
       afterHours: z.number(),
       anomalies: z.number(),
     })
-    .describe('사람의 접근 기록, 사용자, 재생·내보내기, 거부, 업무시간 외, 이상 징후 건수'),
+    .describe('사람의 접근 기록, 사용자, 재생·내보내기, 거부, 장치·제어 인증 실패, 업무시간 외, 이상 징후 건수'),
   reportedAt: z.string(),
   signedOffBy: z.string().nullable(),
   signedOffAt: z.string().nullable(),
@@ -60,6 +61,8 @@ function toView(row: AccessReview): AccessReviewView {
       users: summary.users,
       releases: summary.releases,
       refusals: summary.refusals,
+      // Reports made before the appliance's login failures were summarised (issue 22) have none to count.
+      deviceAuthFailures: summary.deviceAuthFailures ?? 0,
       afterHours: summary.afterHours,
       anomalies: summary.anomalies,
     },

@@ -10,7 +10,24 @@ import type { AuditEvent } from '../infra/db/entities';
 import { formatKoreanDateTime, wallClockDate } from '../domain/korean-time';
 
 /** An audit entry as the report reads it. */
-export type AccessEntry = Pick<AuditEvent, 'seq' | 'at' | 'actor' | 'role' | 'sourceAddress' | 'action' | 'targetType' | 'targetId' | 'reason'>;
+export type AccessEntry = Pick<AuditEvent, 'seq' | 'at' | 'actor' | 'role' | 'sourceAddress' | 'action' | 'targetType' | 'targetId' | 'reason'> &
+  Partial<Pick<AuditEvent, 'detail'>>;
+
+/**
+ * The capture appliance's summaries of failed logins of devices and clients (RTSP Digest, the control API's token): no
+ * person is named, but each is a probe from an address, so the review counts the failures they summarise (issue 22).
+ */
+export const DEVICE_AUTH_FAILURE_ACTIONS: ReadonlySet<string> = new Set(['rtsp.auth_failures', 'capture_control.unauthorized']);
+
+/** How many failures a summary entry stands for (its `failures`), 1 for an entry of one. */
+function failuresOf(entry: AccessEntry): number {
+  try {
+    const failures = (JSON.parse(entry.detail ?? '{}') as { failures?: unknown }).failures;
+    return typeof failures === 'number' && Number.isInteger(failures) && failures > 0 ? failures : 1;
+  } catch {
+    return 1;
+  }
+}
 
 /** What hands out or plays personal data: each one is listed with its reason. */
 export const RELEASE_ACTIONS: ReadonlySet<string> = new Set([
@@ -63,6 +80,8 @@ export interface AccessFindings {
   users: UserAccess[];
   releases: AccessEntry[];
   refusals: AccessEntry[];
+  /** The appliance's summaries of failed device and client logins, and the failures they count. */
+  deviceAuthFailures: { entries: AccessEntry[]; failures: number };
   afterHours: AccessEntry[];
   anomalies: Anomaly[];
 }
@@ -72,6 +91,7 @@ export interface AccessSummary {
   users: number;
   releases: number;
   refusals: number;
+  deviceAuthFailures: number;
   afterHours: number;
   anomalies: number;
 }
@@ -94,6 +114,7 @@ export class AccessAnalysis {
   private readonly perDay = new Map<string, { actor: string; day: string; recordings: Set<string>; refusals: number }>();
   private readonly releases: AccessEntry[] = [];
   private readonly refusals: AccessEntry[] = [];
+  private readonly deviceAuthFailures = { entries: [] as AccessEntry[], failures: 0 };
   private readonly afterHours: AccessEntry[] = [];
 
   constructor(private readonly options: AccessReportOptions) {}
@@ -101,6 +122,10 @@ export class AccessAnalysis {
   add(entries: readonly AccessEntry[]): this {
     const { options } = this;
     for (const entry of entries) {
+      if (DEVICE_AUTH_FAILURE_ACTIONS.has(entry.action)) {
+        this.deviceAuthFailures.entries.push(entry);
+        this.deviceAuthFailures.failures += failuresOf(entry);
+      }
       if (!isPerson(entry)) continue;
       const user = this.byUser.get(entry.actor) ?? {
         actor: entry.actor,
@@ -172,6 +197,7 @@ export class AccessAnalysis {
         .sort((a, b) => b.entries - a.entries || a.actor.localeCompare(b.actor)),
       releases: [...this.releases].sort(byTime),
       refusals: [...this.refusals].sort(byTime),
+      deviceAuthFailures: { entries: [...this.deviceAuthFailures.entries].sort(byTime), failures: this.deviceAuthFailures.failures },
       afterHours: [...this.afterHours].sort(byTime),
       anomalies,
     };
@@ -184,6 +210,7 @@ export function summarise(findings: AccessFindings): AccessSummary {
     users: findings.users.length,
     releases: findings.releases.length,
     refusals: findings.refusals.length,
+    deviceAuthFailures: findings.deviceAuthFailures.failures,
     afterHours: findings.afterHours.length,
     anomalies: findings.anomalies.length,
   };
@@ -233,6 +260,7 @@ export async function writeAccessReportXlsx(findings: AccessFindings, heading: A
     ['접근한 사용자', summary.users],
     ['재생·내보내기', summary.releases],
     ['거부된 요청', summary.refusals],
+    ['장치·제어 인증 실패', summary.deviceAuthFailures],
     ['업무시간 외 접근', summary.afterHours],
     ['이상 징후', summary.anomalies],
     [],
@@ -267,6 +295,11 @@ export async function writeAccessReportXlsx(findings: AccessFindings, heading: A
     '거부',
     ENTRY_HEADER,
     findings.refusals.map((entry) => entryRow(entry, heading.timeZone, '요청 거부')),
+  );
+  sheet(
+    '장치 인증 실패',
+    [...ENTRY_HEADER, '실패 횟수'],
+    findings.deviceAuthFailures.entries.map((entry) => [...entryRow(entry, heading.timeZone, auditActionLabel(entry.action)), failuresOf(entry)]),
   );
   sheet(
     '업무시간 외',

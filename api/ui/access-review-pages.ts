@@ -46,13 +46,14 @@ ${factsTable([
   ['사람의 접근 기록', `${summary.entries}건 (사용자 ${summary.users}명)`],
   ['재생·내보내기', `${summary.releases}건`],
   ['거부된 요청', `${summary.refusals}건`],
+  ['장치·제어 인증 실패', `${summary.deviceAuthFailures}회 (녹취 장치의 RTSP·제어 API, 주소별 요약)`],
   ['업무시간 외 접근', `${summary.afterHours}건`],
   ['이상 징후', `${summary.anomalies}건`],
   ['점검 대기', item.awaiting ? ROLE_LABELS[item.awaiting as keyof typeof ROLE_LABELS] : '—'],
   ['알림', `${item.remindersSent}회`],
   ['점검 완료', item.signedOffBy ? `${item.signedOffBy} (${when(item.signedOffAt, timeZone)})${item.comment ? ` — ${item.comment}` : ''}` : '—'],
 ])}
-${input.files ? html`<p><a href="/api/access-reviews/${item.id}/report" download>보고서 내려받기 (XLSX: 요약, 재생·내보내기, 거부, 업무시간 외, 이상 징후)</a></p>` : ''}
+${input.files ? html`<p><a href="/api/access-reviews/${item.id}/report" download>보고서 내려받기 (XLSX: 요약, 재생·내보내기, 거부, 장치 인증 실패, 업무시간 외, 이상 징후)</a></p>` : ''}
 ${
   input.canSignOff
     ? html`<h2>점검 완료 기록</h2><form class="case-form" method="post" action="/access-reviews/${item.id}/sign-off">${csrfField(frame)}

@@ -73,6 +73,12 @@ async function seedOctober(): Promise<void> {
     entry('2026-10-15T22:30:00', 'jung.staff', 'staff', 'recording.read', 'rec-staff'),
     entry('2026-10-09T11:00:00', 'jung.staff', 'staff', 'recording.exported_by_party', 'rec-staff', '민원 분쟁 증빙'),
     entry('2026-10-20T10:00:00', 'kim.head', 'dept_head', 'request.refused', 'GET /api/recordings/rec-staff', 'NOT_PARTY: 통화 당사자가 아닙니다.'),
+    // The capture appliance's summaries of failed logins from an address: probes, counted by the failures they stand for.
+    {
+      ...entry('2026-10-22T02:10:00', 'system:capture', 'system', 'rtsp.auth_failures', '10.9.9.9', 'RTSP 장치 인증 실패 반복: 차단함'),
+      detail: { failures: 4800, blocked: true },
+    },
+    { ...entry('2026-10-22T02:15:00', 'system:capture', 'system', 'capture_control.unauthorized', '10.9.9.9', '제어 토큰 불일치'), detail: { failures: 3 } },
     // The system's own night work is not access, and another month is not this report's.
     entry('2026-10-21T03:00:00', 'system:retention', 'system', 'recording.deleted', 'rec-old', '보존 기간 경과'),
     entry('2026-11-02T10:00:00', 'lee.operator', 'operator', 'recording.read', 'rec-november'),
@@ -105,9 +111,15 @@ test("October's report lists playbacks with reasons, refusals, after-hours and h
     expect(waiting).toMatchObject({ month: '2026-10', state: 'awaiting_sign_off', remindersSent: 0 });
 
     const review = await em().findOneOrFail(AccessReview, { month: '2026-10' });
-    expect(review.summary).toMatchObject({ users: 3, entries: 28, releases: 1, refusals: 1, afterHours: 2, anomalies: 1 });
+    expect(review.summary).toMatchObject({ users: 3, entries: 28, releases: 1, refusals: 1, deviceAuthFailures: 4803, afterHours: 2, anomalies: 1 });
     const rows = await sheetRows(review.reportDocumentId);
-    expect(Object.keys(rows)).toEqual(['요약', '재생·내보내기', '거부', '업무시간 외', '이상 징후']);
+    expect(Object.keys(rows)).toEqual(['요약', '재생·내보내기', '거부', '장치 인증 실패', '업무시간 외', '이상 징후']);
+    expect(rows['장치 인증 실패']!.slice(1)).toEqual([
+      expect.stringMatching(
+        /2026\. 10\. 22\. 02:10 \| system:capture \| system \| 10\.0\.0\.7 \| RTSP 장치 인증 실패 \(요약\) \| route 10\.9\.9\.9 \| .* \| 4800$/,
+      ),
+      expect.stringMatching(/제어 API 인증 실패 \(요약\) .* \| 3$/),
+    ]);
     expect(rows['요약']![0]).toContain('2026년 10월 접근기록 점검 보고서');
     expect(rows['재생·내보내기']!.slice(1)).toEqual([
       expect.stringMatching(/2026\. 10\. 9\. 11:00 \| jung\.staff \| staff \| .*당사자 내보내기 \| recording rec-staff \| 민원 분쟁 증빙/),
