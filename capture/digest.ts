@@ -37,6 +37,11 @@ export function parseDigestHeader(header: string | undefined): Map<string, strin
   return params;
 }
 
+/** The user name a Digest header claims, before anything is checked: what failures are counted against. */
+export function claimedUsername(header: string | undefined): string | undefined {
+  return parseDigestHeader(header)?.get('username');
+}
+
 export type DigestVerdict = { readonly username: string } | { readonly refused: 'invalid' | 'stale' | 'replayed' };
 
 export interface DigestOptions {
