@@ -222,8 +222,17 @@ function databaseCollectors(orm: MikroORM): Record<string, Collector> {
 }
 
 interface ApplianceHealth {
-  rtsp?: { sessionsActive?: number; rtp?: { received?: number; lost?: number } };
+  rtsp?: {
+    sessionsActive?: number;
+    connectionsRefused?: number;
+    authFailures?: number;
+    authReplays?: number;
+    authBlocks?: number;
+    authRefusedBlocked?: number;
+    rtp?: { received?: number; lost?: number };
+  };
   registration?: { registered?: number; recovered?: number; waiting?: number };
+  authAudit?: { writeFailures?: number };
 }
 
 function captureCollector(capture: CaptureControlClient): Collector {
@@ -255,6 +264,34 @@ function captureCollector(capture: CaptureControlClient): Collector {
     out.family('telrec_capture_registrations_waiting', 'gauge', 'Finished calls kept on disk waiting to be registered in the database', [
       { value: number(report.registration?.waiting) },
     ]);
+    const rtsp = report.rtsp;
+    out.family('telrec_capture_rtsp_connections_refused_total', 'counter', 'RTSP connections the capture appliance refused for capacity (503)', [
+      { value: number(rtsp?.connectionsRefused) },
+    ]);
+    out.family('telrec_capture_rtsp_auth_failures_total', 'counter', 'RTSP Digest logins with a wrong device name or password', [
+      { value: number(rtsp?.authFailures) },
+    ]);
+    out.family(
+      'telrec_capture_rtsp_auth_replays_total',
+      'counter',
+      'RTSP Digest headers whose nonce count did not grow, refused as stale: a replayed header, or a device that never counts',
+      [{ value: number(rtsp?.authReplays) }],
+    );
+    out.family('telrec_capture_rtsp_auth_blocks_total', 'counter', 'Addresses or device names blocked after repeated failed RTSP logins', [
+      { value: number(rtsp?.authBlocks) },
+    ]);
+    out.family(
+      'telrec_capture_rtsp_auth_refused_blocked_total',
+      'counter',
+      'RTSP requests and connections refused unchecked (403) while their source was blocked',
+      [{ value: number(rtsp?.authRefusedBlocked) }],
+    );
+    out.family(
+      'telrec_capture_auth_audit_write_failures_total',
+      'counter',
+      'Times the summary of failed RTSP logins could not be written to the audit chain (kept and retried)',
+      [{ value: number(report.authAudit?.writeFailures) }],
+    );
   };
 }
 

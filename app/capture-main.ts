@@ -58,6 +58,7 @@ async function main(): Promise<void> {
       rtpPorts: settings.captureRtpPorts,
       sessionTimeoutMs: settings.captureSessionTimeoutSeconds * 1000,
       devices: secrets.devices,
+      trustedAddresses: settings.captureRtspTrustedAddresses,
     },
     control: { port: settings.captureControlPort, token: secrets.controlToken },
     provision: { signingKey: packageSigningKey, municipalityName: settings.municipalityName },

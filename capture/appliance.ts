@@ -7,6 +7,10 @@
  * finalised with what was flushed (recoverUnfinished), then every finished recording the database does not have yet
  * is registered (the store's unacknowledged list), and only then are calls accepted. The same reconciliation runs
  * every minute, so a registration that failed while the database was away is done once it is back.
+ *
+ * Failed RTSP logins reach the audit chain as one `rtsp.auth_failures` entry per address per minute while they go on
+ * (how many, which device names, whether the address or a name was blocked), and once more at stop: a guessing
+ * attack is on the record without writing an entry per guess.
  */
 import { packageSigningPublicKey } from '../infra/keys';
 import type { KeyObject } from 'node:crypto';
@@ -16,7 +20,8 @@ import { Extension, Recording, RecordingHold } from '../infra/db/entities';
 import type { LegalCalendar } from '../domain/legal-period';
 import type { Logger } from '../infra/logger';
 import type { Period } from '../domain/period';
-import { appendAuditEvent, appendAuditEvents } from '../infra/audit/audit-log';
+import { appendAuditEvent, appendAuditEvents, type AuditInput } from '../infra/audit/audit-log';
+import type { AuthFailureSummary } from './auth-throttle';
 import { ControlError, createControlApi, type ControlApi, type ControlRouteInfo, type ExtensionModeView } from './control-api';
 import { buildDisclosurePackage, PackageAudioMismatchError, type PackageRecording } from './disclosure-package';
 import { buildPartyExport, pcmWavOf } from './party-export';
@@ -39,6 +44,8 @@ export interface ApplianceOptions {
     readonly sessionTimeoutMs: number;
     /** Digest passwords of the devices allowed to push calls, by user name. */
     readonly devices: ReadonlyMap<string, string>;
+    /** The PBX's addresses and ranges (CAPTURE_RTSP_TRUSTED_ADDRESSES); see RtspServerOptions. */
+    readonly trustedAddresses?: readonly string[];
   };
   readonly control: { readonly port: number; readonly token: string };
   /**
@@ -83,7 +90,23 @@ export interface Appliance {
 }
 
 const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
+/** How often failed RTSP logins are summarised into the audit chain while they go on. */
+const AUTH_AUDIT_INTERVAL_MS = 60_000;
 const REALM = 'gm-telephone-recording';
+
+function authFailureEntry(summary: AuthFailureSummary): AuditInput {
+  const { address, ...detail } = summary;
+  return {
+    actor: 'system:capture',
+    role: 'system',
+    sourceAddress: address,
+    action: 'rtsp.auth_failures',
+    targetType: 'rtsp_source',
+    targetId: address,
+    reason: summary.blocked ? 'RTSP 장치 인증 실패 반복: 차단함' : 'RTSP 장치 인증 실패',
+    detail,
+  };
+}
 
 export async function startAppliance(options: ApplianceOptions): Promise<Appliance> {
   const logger = options.logger.child({ component: 'capture' });
@@ -163,10 +186,31 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
     port: options.rtsp.port,
     rtpPorts: options.rtsp.rtpPorts,
     sessionTimeoutMs: options.rtsp.sessionTimeoutMs,
+    trustedAddresses: options.rtsp.trustedAddresses,
     recordButton: button,
     modeFor: ({ extension }) => (extension === undefined ? Promise.resolve(undefined) : modeFor(orm.em.fork(), extension)),
   });
   server.onRecordingFinished((call) => registerOne(call.recordingId, () => fromFinishedCall(call)));
+
+  const authAudit = { entriesWritten: 0, writeFailures: 0 };
+  /** One transaction for the interval's summaries; if it fails they go back and are written with the next ones. */
+  const auditAuthFailures = async (): Promise<void> => {
+    const summaries = server.authFailureLog.drain();
+    if (summaries.length === 0) return;
+    try {
+      await orm.em.fork().transactional((em) => appendAuditEvents(em, summaries.map(authFailureEntry)));
+      authAudit.entriesWritten += summaries.length;
+      logger.warn('rtsp authentication failures audited', {
+        addresses: summaries.map((summary) => summary.address).slice(0, 10),
+        failures: summaries.reduce((total, summary) => total + summary.failures, 0),
+        blocked: summaries.some((summary) => summary.blocked),
+      });
+    } catch (error) {
+      server.authFailureLog.restore(summaries);
+      authAudit.writeFailures++;
+      logger.error('rtsp authentication failures could not be audited; kept for the next attempt', { error });
+    }
+  };
 
   /** The retention run destroys the file first and marks the row after; a row in either state has no audio left. */
   const fileGone = (row: Recording) => Boolean(row.deletedAt || !row.storageKey || !row.wrappedKey);
@@ -208,6 +252,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
           startedAt: startedAt.toISOString(),
           rtsp: { port: server.port, ...stats },
           registration: { ...registrar.stats, waiting },
+          authAudit,
           recovery,
           recordButton: { calls: button.size, ...button.stats },
           control: control.stats,
@@ -405,6 +450,9 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
   const timer = setInterval(() => {
     reconciling = reconciling.then(reconcile).catch((error: unknown) => logger.error('reconciliation failed', { error }));
   }, options.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS);
+  let auditing = Promise.resolve();
+  const auditNext = () => (auditing = auditing.then(auditAuthFailures));
+  const authAuditTimer = setInterval(() => void auditNext(), AUTH_AUDIT_INTERVAL_MS);
   logger.info('capture appliance ready', { rtspPort: server.port, controlPort, recovery });
 
   return {
@@ -420,10 +468,13 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
       // Once, however often it is asked (a signal handler and a supervisor may both ask).
       stopping ??= (async () => {
         clearInterval(timer);
+        clearInterval(authAuditTimer);
         await control.stop();
         // Finishes every open recording and registers it (the listeners are awaited).
         await server.stop();
         await reconciling;
+        // What was counted up to the last connection is on the record before the process goes.
+        await auditNext();
       })();
       return stopping;
     },

@@ -31,10 +31,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Codec, type RecordingMode } from '../domain/recording';
 import type { Logger } from '../infra/logger';
+import { addressMatcher } from '../infra/net';
+import { AuthFailureLog, AuthThrottle } from './auth-throttle';
 import { CallAssembly, type AssemblyStats, type CallLayout, type PartyEvent } from './call-assembly';
-import { DigestAuthority, type DigestVerdict } from './digest';
+import { claimedUsername, DigestAuthority, type DigestVerdict } from './digest';
 import type { FinishedRecording, RecordingStore } from './recording-store';
 import { RecordingGate } from './recording-gate';
 import { shouldRecord } from '../domain/recording';
@@ -56,7 +59,15 @@ export interface RtspServerOptions {
   /** Server RTP ports, allocated in pairs (even RTP, odd RTCP) from `first` to `last` inclusive. */
   readonly rtpPorts: { readonly first: number; readonly last: number };
   readonly sessionTimeoutMs?: number;
+  /** All connections together. */
   readonly maxConnections?: number;
+  /**
+   * The PBX's addresses (IP addresses and CIDR ranges). Connections from all other addresses together hold at most a
+   * quarter of `maxConnections`; the rest are the trusted addresses' alone. Strangers' failed logins never block them
+   * (auth-throttle.ts). Without any, every peer is a stranger and may take every slot.
+   */
+  readonly trustedAddresses?: readonly string[];
+  /** Connections one stranger address may hold. */
   readonly maxConnectionsPerAddress?: number;
   /**
    * New connections one address may open per second (a token bucket holding `connectionBurstPerAddress`): a flood
@@ -98,7 +109,10 @@ export interface FinishedCall {
 
 export interface RtspServerStats {
   connections: number;
+  /** Refused for capacity (503). */
   connectionsRefused: number;
+  /** Unauthenticated connections of a trusted address closed to make room for its newer one. */
+  connectionsEvicted: number;
   sessionsActive: number;
   recordingsStarted: number;
   recordingsFinished: number;
@@ -108,7 +122,14 @@ export interface RtspServerStats {
   /** RECORD refused because the extension's mode could not be read. */
   modeUnavailable: number;
   sessionTimeouts: number;
+  /** Digest attempts with a wrong user name or password. */
   authFailures: number;
+  /** Digest headers whose nonce count did not grow, answered stale: a replay, or a device that never counts. */
+  authReplays: number;
+  /** Sources blocked after repeated failures (auth-throttle.ts). */
+  authBlocks: number;
+  /** Requests and connections refused unchecked (403) while their source was blocked. */
+  authRefusedBlocked: number;
   /** Requests answered with a 4xx/5xx status other than 401. */
   requestsRefused: number;
   parseErrors: number;
@@ -131,6 +152,11 @@ const UNAUTHENTICATED_TIMEOUT_MS = 10_000;
  * trip at the same time; a flood from one address gets no more slots than this, each for ten seconds at most.
  */
 const MAX_UNAUTHENTICATED_PER_ADDRESS = 128;
+/**
+ * Requests a peer may have waiting for their answers before its connection is no longer read (devices send one at a
+ * time): a peer pipelining guesses behind a held answer fills its own TCP window, not our memory.
+ */
+const MAX_QUEUED_REQUESTS = 8;
 /** A refused or finished peer that never closes its side is cut off after this. */
 const LINGER_MS = 2_000;
 const METHODS = ['OPTIONS', 'ANNOUNCE', 'SETUP', 'RECORD', 'TEARDOWN', 'GET_PARAMETER', 'SET_PARAMETER'] as const;
@@ -188,10 +214,17 @@ export class RtspServer {
   private readonly listeners = new Set<(call: FinishedCall) => unknown>();
   private readonly pending = new Set<Promise<unknown>>();
   private readonly connectionRate: AddressRate;
+  private readonly trusted: (address: string) => boolean;
+  private readonly throttle: AuthThrottle;
+  private readonly maxConnections: number;
+  private readonly maxStrangerConnections: number;
   private sweeper: NodeJS.Timeout | undefined;
   private readonly ports: RtpPortPool;
+  /** The failed logins not yet written to the audit chain (the appliance drains it every minute and at stop). */
+  readonly authFailureLog = new AuthFailureLog();
   readonly counters: Omit<RtspServerStats, 'connections' | 'sessionsActive' | 'rtp'> & { rtp: RtspServerStats['rtp'] } = {
     connectionsRefused: 0,
+    connectionsEvicted: 0,
     recordingsStarted: 0,
     recordingsFinished: 0,
     recordingsFailed: 0,
@@ -199,6 +232,9 @@ export class RtspServer {
     modeUnavailable: 0,
     sessionTimeouts: 0,
     authFailures: 0,
+    authReplays: 0,
+    authBlocks: 0,
+    authRefusedBlocked: 0,
     requestsRefused: 0,
     parseErrors: 0,
     internalErrors: 0,
@@ -218,9 +254,14 @@ export class RtspServer {
     this.authority = new DigestAuthority(options.realm, options.devicePassword);
     // A PBX re-pushing every call after a restart of either side opens hundreds at once: the burst allows for that.
     this.connectionRate = new AddressRate(options.connectionsPerSecondPerAddress ?? 200, options.connectionBurstPerAddress ?? 1000);
+    const trustedAddresses = options.trustedAddresses ?? [];
+    this.trusted = addressMatcher(trustedAddresses);
+    this.throttle = new AuthThrottle(this.trusted);
+    this.maxConnections = options.maxConnections ?? 1000;
+    this.maxStrangerConnections = trustedAddresses.length > 0 ? Math.floor(this.maxConnections / 4) : this.maxConnections;
     this.server = net.createServer((socket) => this.accept(socket));
     // Beyond our own 503 answers, the kernel's backlog is the limit: no file descriptors for a flood.
-    this.server.maxConnections = (options.maxConnections ?? 1000) + 64;
+    this.server.maxConnections = this.maxConnections + 64;
     this.server.on('error', (error) => options.logger.error('rtsp listener error', { error }));
   }
 
@@ -278,20 +319,46 @@ export class RtspServer {
 
   private accept(socket: net.Socket): void {
     const address = socket.remoteAddress ?? 'unknown';
-    const fromAddress = [...this.connections].filter((connection) => connection.remoteAddress === address);
-    if (
-      this.connections.size >= (this.options.maxConnections ?? 1000) ||
-      fromAddress.length >= (this.options.maxConnectionsPerAddress ?? 600) ||
-      fromAddress.filter((connection) => !connection.authenticated).length >= MAX_UNAUTHENTICATED_PER_ADDRESS ||
-      !this.connectionRate.take(address)
-    ) {
-      this.counters.connectionsRefused++;
-      socket.on('error', () => undefined);
-      socket.end(formatResponse(503, {}));
-      lingerThenDestroy(socket);
+    const source = plainAddress(address);
+    const trusted = this.trusted(source);
+    if (!trusted && this.throttle.blocked(source, undefined)) {
+      this.counters.authRefusedBlocked++;
+      this.authFailureLog.record(source, undefined, 'refused-blocked');
+      refuse(socket, 403);
       return;
     }
-    this.connections.add(new Connection(this, socket, address));
+    if (!(trusted ? this.trustedSlot(address) : this.strangerSlot(address)) || !this.connectionRate.take(address)) {
+      this.counters.connectionsRefused++;
+      refuse(socket, 503);
+      return;
+    }
+    this.connections.add(new Connection(this, socket, address, trusted));
+  }
+
+  /**
+   * A trusted address is refused only when every slot is taken (strangers never hold more than theirs). Someone else
+   * behind its address cannot keep it out with idle connections either: past the unauthenticated limit, the oldest
+   * unauthenticated one makes room, and a PBX's new connection authenticates within a round trip.
+   */
+  private trustedSlot(address: string): boolean {
+    if (this.connections.size >= this.maxConnections) return false;
+    const waiting = [...this.connections].filter((connection) => connection.remoteAddress === address && !connection.authenticated && !connection.closed);
+    if (waiting.length >= MAX_UNAUTHENTICATED_PER_ADDRESS) {
+      this.counters.connectionsEvicted++;
+      void (waiting[0] as Connection).close('connection-closed');
+    }
+    return true;
+  }
+
+  private strangerSlot(address: string): boolean {
+    const strangers = [...this.connections].filter((connection) => !connection.trusted);
+    const fromAddress = strangers.filter((connection) => connection.remoteAddress === address);
+    return (
+      this.connections.size < this.maxConnections &&
+      strangers.length < this.maxStrangerConnections &&
+      fromAddress.length < (this.options.maxConnectionsPerAddress ?? 600) &&
+      fromAddress.filter((connection) => !connection.authenticated).length < MAX_UNAUTHENTICATED_PER_ADDRESS
+    );
   }
 
   private sweep(): void {
@@ -326,10 +393,37 @@ export class RtspServer {
     return Math.max(1, Math.round(this.sessionTimeoutMs / 1000));
   }
 
-  /** @internal */ authenticate(request: RtspRequest): DigestVerdict {
-    const verdict = this.authority.verify(request.headers.get('authorization'), request.method, request.uri);
-    // A request without credentials is the normal first step of Digest, not a failure.
-    if ('refused' in verdict && request.headers.has('authorization')) this.counters.authFailures++;
+  /**
+   * @internal Digest, throttled (auth-throttle.ts): a failure is answered only after its delay, and the connection's
+   * next request waits for that answer; a blocked source is refused unchecked. A connection that has authenticated as
+   * a device goes on as that device while the name is blocked, so a stranger's guesses never cut a call.
+   */
+  async authenticate(request: RtspRequest, address: string, device: string | undefined): Promise<DigestVerdict | { refused: 'blocked' }> {
+    const authorization = request.headers.get('authorization');
+    const source = plainAddress(address);
+    const claimed = claimedUsername(authorization);
+    if (claimed !== device && this.throttle.blocked(source, claimed)) {
+      this.counters.authRefusedBlocked++;
+      this.authFailureLog.record(source, claimed, 'refused-blocked');
+      return { refused: 'blocked' };
+    }
+    const verdict = this.authority.verify(authorization, request.method, request.uri);
+    if (!('refused' in verdict)) return verdict;
+    if (verdict.refused === 'replayed') this.counters.authReplays++;
+    // A request without credentials is the normal first step of Digest; an expired or replayed nonce guesses nothing.
+    if (authorization === undefined || verdict.refused !== 'invalid') return verdict;
+    this.counters.authFailures++;
+    this.authFailureLog.record(source, claimed, 'failed');
+    const outcome = this.throttle.failed(source, claimed);
+    const fields = { remoteAddress: source, device: claimed?.slice(0, 64), trusted: this.trusted(source) };
+    if (outcome.blocked) {
+      this.counters.authBlocks++;
+      this.authFailureLog.record(source, claimed, 'blocked');
+      this.options.logger.warn('rtsp authentication blocked after repeated failures', { ...fields, blockedForMs: outcome.blockedForMs });
+      return { refused: 'blocked' };
+    }
+    this.options.logger.info('rtsp authentication failed', { ...fields, answerDelayMs: outcome.delayMs });
+    await sleep(outcome.delayMs, undefined, { ref: false });
     return verdict;
   }
 
@@ -383,6 +477,13 @@ class AddressRate {
   }
 }
 
+/** Answers a connection not taken with `status` alone, and lets it go. */
+function refuse(socket: net.Socket, status: number): void {
+  socket.on('error', () => undefined);
+  socket.end(formatResponse(status, {}));
+  lingerThenDestroy(socket);
+}
+
 function lingerThenDestroy(socket: net.Socket): void {
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }
@@ -412,6 +513,8 @@ class Connection {
   private sessionId: string | undefined;
   private recordingId: string | undefined;
   private closing: Promise<void> | undefined;
+  /** Requests read and not yet answered (see MAX_QUEUED_REQUESTS). */
+  private queued = 0;
   tracks: Track[] = [];
   assembly: CallAssembly | undefined;
   lastActivity = performance.now();
@@ -422,6 +525,7 @@ class Connection {
     private readonly server: RtspServer,
     private readonly socket: net.Socket,
     readonly remoteAddress: string,
+    readonly trusted: boolean,
   ) {
     this.logger = server.options.logger.child({ remoteAddress, remotePort: socket.remotePort });
     socket.on('data', (chunk) => this.guard(() => this.data(chunk)));
@@ -435,6 +539,10 @@ class Connection {
 
   get callId(): string | undefined {
     return this.announced?.callId;
+  }
+
+  get closed(): boolean {
+    return this.state === 'closed';
   }
 
   /** Ends the session: finishes its recording (once, whatever calls first) and releases ports and socket. */
@@ -560,12 +668,16 @@ class Connection {
 
   /** Requests are handled one at a time, in order: RECORD and TEARDOWN wait for the disk. */
   private enqueue(request: RtspRequest): void {
+    if (++this.queued > MAX_QUEUED_REQUESTS) this.socket.pause();
     this.queue = this.queue
       .then(() => this.handle(request))
       .catch((error: unknown) => {
         this.server.counters.internalErrors++;
         this.logger.error('rtsp request failed', { method: request.method, error });
         this.reply(request, 500);
+      })
+      .then(() => {
+        if (--this.queued <= MAX_QUEUED_REQUESTS && this.socket.isPaused()) this.socket.resume();
       });
   }
 
@@ -579,7 +691,14 @@ class Connection {
     try {
       const method = METHODS.find((name) => name === request.method);
       if (!method) throw new RtspRefusal(501, `method ${request.method.slice(0, 32)} not implemented`);
-      const verdict = this.server.authenticate(request);
+      const verdict = await this.server.authenticate(request, this.remoteAddress, this.device);
+      if ('refused' in verdict && verdict.refused === 'blocked') {
+        // Nothing more is read from a blocked source: the answer goes out and the connection ends.
+        this.reply(request, 403);
+        this.socket.end();
+        void this.close('connection-closed');
+        return;
+      }
       if ('refused' in verdict) {
         this.reply(request, 401, { 'WWW-Authenticate': this.server.challenge(verdict.refused !== 'invalid') });
         return;

@@ -10,6 +10,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { LOG_LEVELS } from './logger';
+import { isAddressOrRange } from './net';
 import { PROJECT_ROOT } from './paths';
 import { parsePeriod, type Period } from '../domain/period';
 import { ROLE_IDS, SIGN_OFF_ROLES, type RoleId } from '../domain/roles';
@@ -60,6 +61,11 @@ const timeZone = z.string().refine(
 );
 
 const port = integer(0, 65_535);
+/** Comma-separated IP addresses and CIDR ranges; empty for none. */
+const addressList = z
+  .string()
+  .transform((text) => [...new Set(text.split(',').map((part) => part.trim()))].filter((part) => part !== ''))
+  .refine((entries) => entries.every(isAddressOrRange), { message: '쉼표로 구분한 IP 주소나 CIDR 대역이어야 합니다 (예: 10.20.0.5,10.20.1.0/24)' });
 const host = z.string().min(1);
 const url = (protocols: string[]) =>
   z.string().refine(
@@ -290,6 +296,12 @@ export const SETTINGS = {
     doc: "the devices allowed to push calls: one `name:password` per line, checked by RTSP Digest; created in development with the call generator's device only",
     default: '<DATA_DIR>/keys/capture-devices',
     schema: z.string().min(1),
+  }),
+  captureRtspTrustedAddresses: setting({
+    env: 'CAPTURE_RTSP_TRUSTED_ADDRESSES',
+    doc: "the PBX's or media gateway's addresses, comma-separated IP addresses or CIDR ranges. Their RTSP connections keep three quarters of the appliance's 1,000 connection slots (other addresses share the last quarter, and 128 unauthenticated ones per address), and other hosts' failed logins never block them. Empty: every peer is treated as a stranger, and a stranger guessing the PBX's device name blocks the PBX too",
+    default: '127.0.0.1,::1',
+    schema: addressList,
   }),
   captureSessionTimeoutSeconds: setting({
     env: 'CAPTURE_SESSION_TIMEOUT_SECONDS',

@@ -12,7 +12,6 @@ import {
   RtspParser,
   type RtspMessage,
 } from '../../capture/rtsp-message';
-import { answerChallenge, DigestAuthority } from '../../capture/digest';
 
 const sdp = Buffer.from('v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=call\r\nm=audio 0 RTP/AVP 0\r\n');
 
@@ -139,44 +138,4 @@ test('Transport headers: UDP client ports, TCP interleaved channels, multicast a
 test('formatting refuses header values that would split the message', () => {
   expect(() => formatResponse(200, { CSeq: '1\r\nInjected: yes' })).toThrow();
   expect(() => formatRequest('ANNOUNCE', 'rtsp://x y', {})).toThrow();
-});
-
-describe('Digest authentication', () => {
-  const authority = new DigestAuthority('gm-capture', (user) => (user === 'pbx' ? '교환기-비밀' : undefined));
-  const uri = 'rtsp://127.0.0.1:8554/calls/abc';
-  const good = { username: 'pbx', password: '교환기-비밀' };
-
-  test('the right password is accepted, with and without qop', () => {
-    const challenge = authority.challenge();
-    expect(authority.verify(answerChallenge(challenge, good, 'ANNOUNCE', uri), 'ANNOUNCE', uri)).toEqual({ username: 'pbx' });
-    const legacy = challenge.replace(', qop="auth"', '');
-    expect(authority.verify(answerChallenge(legacy, good, 'ANNOUNCE', uri), 'ANNOUNCE', uri)).toEqual({ username: 'pbx' });
-  });
-
-  test('a wrong password, another user, another method or URI, a forged nonce are refused', () => {
-    const challenge = authority.challenge();
-    const invalid = { refused: 'invalid' };
-    expect(authority.verify(answerChallenge(challenge, { ...good, password: 'x' }, 'ANNOUNCE', uri), 'ANNOUNCE', uri)).toEqual(invalid);
-    expect(authority.verify(answerChallenge(challenge, { ...good, username: 'other' }, 'ANNOUNCE', uri), 'ANNOUNCE', uri)).toEqual(invalid);
-    expect(authority.verify(answerChallenge(challenge, good, 'ANNOUNCE', uri), 'RECORD', uri)).toEqual(invalid);
-    expect(authority.verify(answerChallenge(challenge, good, 'ANNOUNCE', uri), 'ANNOUNCE', `${uri}x`)).toEqual(invalid);
-    const forged = challenge.replace(/nonce="[^"]+"/, `nonce="${Date.now().toString(16)}.${'0'.repeat(12)}.${'0'.repeat(32)}"`);
-    expect(authority.verify(answerChallenge(forged, good, 'ANNOUNCE', uri), 'ANNOUNCE', uri)).toEqual(invalid);
-    expect(authority.verify('Basic cGJ4OnB3', 'ANNOUNCE', uri)).toEqual(invalid);
-  });
-
-  test('an expired nonce with the right password is stale, so the device answers the fresh challenge', () => {
-    const old = authority.challenge(Date.now() - 10 * 60_000);
-    expect(authority.verify(answerChallenge(old, good, 'ANNOUNCE', uri), 'ANNOUNCE', uri)).toEqual({ refused: 'stale' });
-    expect(authority.verify(answerChallenge(old, { ...good, password: 'x' }, 'ANNOUNCE', uri), 'ANNOUNCE', uri)).toEqual({ refused: 'invalid' });
-    expect(authority.challenge(Date.now(), true)).toMatch(/, stale=true$/);
-  });
-
-  test('with qop the nonce count must grow: a captured header replayed is refused', () => {
-    const challenge = authority.challenge();
-    const first = answerChallenge(challenge, good, 'GET_PARAMETER', uri, 1);
-    expect(authority.verify(first, 'GET_PARAMETER', uri)).toEqual({ username: 'pbx' });
-    expect(authority.verify(first, 'GET_PARAMETER', uri)).toEqual({ refused: 'replayed' });
-    expect(authority.verify(answerChallenge(challenge, good, 'GET_PARAMETER', uri, 2), 'GET_PARAMETER', uri)).toEqual({ username: 'pbx' });
-  });
 });

@@ -53,9 +53,12 @@ export function testAudio(party: Party, index: number): Uint8Array {
 
 /**
  * `dataDir` and `masterKey` for suites that look at the store afterwards (backup, key rotation): a given folder is the
- * caller's and is left in place on close.
+ * caller's and is left in place on close. `trustedAddresses` for the suites that tell the PBX from strangers.
  */
-export async function startTestAppliance(orm: MikroORM, options: { dataDir?: string; masterKey?: Buffer } = {}): Promise<TestAppliance> {
+export async function startTestAppliance(
+  orm: MikroORM,
+  options: { dataDir?: string; masterKey?: Buffer; trustedAddresses?: readonly string[] } = {},
+): Promise<TestAppliance> {
   const logger = createLogger({ component: 'appliance-test' }, 'error');
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'appliance-'));
   const token = randomBytes(32).toString('base64url');
@@ -74,6 +77,7 @@ export async function startTestAppliance(orm: MikroORM, options: { dataDir?: str
       rtpPorts: { first, last: first + 31 },
       sessionTimeoutMs: 10_000,
       devices: new Map([[DEVICE.username, DEVICE.password]]),
+      trustedAddresses: options.trustedAddresses,
     },
     control: { port: await freePort(), token },
     provision: { signingKey: signing.privateKey, municipalityName: '광명시' },

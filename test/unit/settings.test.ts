@@ -104,3 +104,15 @@ test('a directory URL needs its service account, bases and role groups', () => {
   ]);
   expect(settingsError({ LDAP_ROLE_GROUPS: 'mayor=cn=x,dc=gm' }).problems[0]?.env).toBe('LDAP_ROLE_GROUPS');
 });
+
+test("the PBX's trusted RTSP addresses: addresses and CIDR ranges, loopback by default, none when empty; anything else is refused", () => {
+  expect(loadSettings({}).captureRtspTrustedAddresses).toEqual(['127.0.0.1', '::1']);
+  expect(loadSettings({ CAPTURE_RTSP_TRUSTED_ADDRESSES: ' 10.20.0.5, 10.20.1.0/24,2001:db8::/48 ' }).captureRtspTrustedAddresses).toEqual([
+    '10.20.0.5',
+    '10.20.1.0/24',
+    '2001:db8::/48',
+  ]);
+  expect(loadSettings({ CAPTURE_RTSP_TRUSTED_ADDRESSES: '' }).captureRtspTrustedAddresses).toEqual([]);
+  for (const wrong of ['pbx.city.local', '10.20.0.0/33', '10.20.0.5/24/1', '10.20.0.256'])
+    expect(settingsError({ CAPTURE_RTSP_TRUSTED_ADDRESSES: wrong }).problems[0]?.env).toBe('CAPTURE_RTSP_TRUSTED_ADDRESSES');
+});
