@@ -94,16 +94,23 @@ const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
 const AUTH_AUDIT_INTERVAL_MS = 60_000;
 const REALM = 'gm-telephone-recording';
 
-function authFailureEntry(summary: AuthFailureSummary): AuditInput {
+/** The failed logins the appliance sums per address for the audit chain: devices over RTSP, clients of the control API. */
+const AUTH_FAILURE_KINDS = {
+  rtsp: { action: 'rtsp.auth_failures', targetType: 'rtsp_source', reason: 'RTSP 장치 인증 실패' },
+  control: { action: 'capture_control.unauthorized', targetType: 'control_client', reason: '녹취 장치 제어 API 인증 실패 (토큰 없음·불일치)' },
+} as const;
+
+function authFailureEntry(kind: keyof typeof AUTH_FAILURE_KINDS, summary: AuthFailureSummary): AuditInput {
   const { address, ...detail } = summary;
+  const { action, targetType, reason } = AUTH_FAILURE_KINDS[kind];
   return {
     actor: 'system:capture',
     role: 'system',
     sourceAddress: address,
-    action: 'rtsp.auth_failures',
-    targetType: 'rtsp_source',
+    action,
+    targetType,
     targetId: address,
-    reason: summary.blocked ? 'RTSP 장치 인증 실패 반복: 차단함' : 'RTSP 장치 인증 실패',
+    reason: summary.blocked ? `${reason} 반복: 차단함` : reason,
     detail,
   };
 }
@@ -195,20 +202,27 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
   const authAudit = { entriesWritten: 0, writeFailures: 0 };
   /** One transaction for the interval's summaries; if it fails they go back and are written with the next ones. */
   const auditAuthFailures = async (): Promise<void> => {
-    const summaries = server.authFailureLog.drain();
-    if (summaries.length === 0) return;
+    const drained = { rtsp: server.authFailureLog.drain(), control: control.authFailureLog.drain() };
+    const entries = [
+      ...drained.rtsp.map((summary) => authFailureEntry('rtsp', summary)),
+      ...drained.control.map((summary) => authFailureEntry('control', summary)),
+    ];
+    if (entries.length === 0) return;
     try {
-      await orm.em.fork().transactional((em) => appendAuditEvents(em, summaries.map(authFailureEntry)));
-      authAudit.entriesWritten += summaries.length;
-      logger.warn('rtsp authentication failures audited', {
-        addresses: summaries.map((summary) => summary.address).slice(0, 10),
-        failures: summaries.reduce((total, summary) => total + summary.failures, 0),
-        blocked: summaries.some((summary) => summary.blocked),
+      await orm.em.fork().transactional((em) => appendAuditEvents(em, entries));
+      authAudit.entriesWritten += entries.length;
+      const all = [...drained.rtsp, ...drained.control];
+      logger.warn('authentication failures audited', {
+        rtspAddresses: drained.rtsp.map((summary) => summary.address).slice(0, 10),
+        controlAddresses: drained.control.map((summary) => summary.address).slice(0, 10),
+        failures: all.reduce((total, summary) => total + summary.failures, 0),
+        blocked: all.some((summary) => summary.blocked),
       });
     } catch (error) {
-      server.authFailureLog.restore(summaries);
+      server.authFailureLog.restore(drained.rtsp);
+      control.authFailureLog.restore(drained.control);
       authAudit.writeFailures++;
-      logger.error('rtsp authentication failures could not be audited; kept for the next attempt', { error });
+      logger.error('authentication failures could not be audited; kept for the next attempt', { error });
     }
   };
 

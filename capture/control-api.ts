@@ -26,6 +26,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { RECORDING_MODES, type RecordingMode } from '../domain/recording';
 import type { Logger } from '../infra/logger';
+import { AuthFailureLog } from './auth-throttle';
 import {
   comparableFileName,
   extraFileNameProblem,
@@ -165,6 +166,8 @@ export interface ControlApi {
   stop(): Promise<void>;
   readonly stats: Readonly<{ requests: number; refused: number; unauthorized: number; failed: number }>;
   readonly routes: readonly ControlRouteInfo[];
+  /** Requests without the right token, summed per address for the appliance's audit entries (issue 22). */
+  readonly authFailureLog: AuthFailureLog;
 }
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -242,6 +245,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
   const { handlers, logger } = options;
   const expected = digest(options.token);
   const stats = { requests: 0, refused: 0, unauthorized: 0, failed: 0 };
+  const authFailureLog = new AuthFailureLog();
   const ok = (json: unknown) => ({ status: 200, json });
   const specs: RouteSpec[] = [
     { method: 'GET', path: '/health', params: [], run: async () => ok(await handlers.health()) },
@@ -339,7 +343,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
         }
         const failure = refusal ?? new ControlError('INTERNAL', '녹취 장치 내부 오류입니다. 로그를 확인하세요.');
         if (refusal && refusal.code !== 'NOT_FOUND') {
-          logger.warn('control request refused', { method: request.method, path: pathOf(request), code: refusal.code });
+          logger.warn('control request refused', { method: request.method, path: pathOf(request), code: refusal.code, address: addressOf(request) });
         }
         send(response, STATUS[failure.code], { error: { code: failure.code, message: failure.message } });
       },
@@ -351,6 +355,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
   async function handle(request: http.IncomingMessage): Promise<Reply> {
     if (!authorised(request.headers.authorization)) {
       stats.unauthorized++;
+      authFailureLog.record(addressOf(request), undefined, 'failed');
       // Drain nothing: the body of an unauthenticated request is never read.
       throw new ControlError('UNAUTHORIZED', '녹취 장치 제어 토큰이 없거나 맞지 않습니다.');
     }
@@ -401,6 +406,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
 
   return {
     stats,
+    authFailureLog,
     routes: routes.map(({ method, path, releasesAudio }) => ({ method, path, ...(releasesAudio ? { releasesAudio } : {}) })),
     async start() {
       await new Promise<void>((resolve, reject) => {
@@ -430,6 +436,9 @@ function found<T>(value: T | undefined, what: string): T {
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
+
+/** The client's address as the socket has it (the control API is never behind a proxy). */
+const addressOf = (request: http.IncomingMessage): string => request.socket.remoteAddress ?? 'unknown';
 
 function pathOf(request: http.IncomingMessage): string {
   return (request.url ?? '/').split('?')[0] as string;

@@ -163,3 +163,22 @@ test("200 idle connections from each of eight strangers and from behind the PBX'
     await capture.close();
   }
 });
+
+test("control API requests without the right token are refused and summed per address into one audit entry with the client's address", async () => {
+  const capture = await startTestAppliance(db.orm, { trustedAddresses: [PBX] });
+  try {
+    for (const authorization of [undefined, 'Bearer wrong', 'Basic YWRtaW46YWRtaW4=']) {
+      const response = await fetch(`http://127.0.0.1:${capture.appliance.controlPort}/extensions/${EXTENSION}`, {
+        headers: authorization === undefined ? {} : { Authorization: authorization },
+      });
+      expect(response.status).toBe(401);
+    }
+    expect(await capture.control.health()).toMatchObject({ control: { unauthorized: 3 } });
+  } finally {
+    await capture.close();
+  }
+  const entries = await db.orm.em.fork().find(AuditEvent, { action: 'capture_control.unauthorized' });
+  expect(entries).toHaveLength(1);
+  expect(entries[0]).toMatchObject({ actor: 'system:capture', sourceAddress: '127.0.0.1', targetType: 'control_client', targetId: '127.0.0.1' });
+  expect(JSON.parse((entries[0] as AuditEvent).detail)).toMatchObject({ failures: 3, blocked: false });
+});
