@@ -46,7 +46,7 @@ test('the month is read and downloaded by the managing department and auditors, 
   expect(report.headers.get('cache-control')).toBe('no-store');
   const workbook = new ExcelJS.Workbook();
   await workbook.xlsx.load(await report.arrayBuffer());
-  expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(['요약', '재생·내보내기', '거부', '업무시간 외', '이상 징후']);
+  expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(['요약', '재생·내보내기', '거부', '장치 인증 실패', '업무시간 외', '이상 징후']);
   expect(await stack.database.orm.em.fork().count(AuditEvent, { action: 'access_review.report_downloaded', targetId: review.id, actor: 'han.auditor' })).toBe(
     1,
   );
