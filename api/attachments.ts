@@ -1,21 +1,42 @@
 /**
  * 첨부파일: files users give a case, sealed like every document of the system (infra/documents/document-store.ts),
  * listed with their SHA-256 so the filed evidence can be proved unchanged, and given back only as a download to the
- * people who may read the case — each download audited.
+ * people who may read the case — each download audited. A file is stored and downloaded under the system's name for
+ * it, with the extension of the type its content was checked as: whatever the uploader called it (`run.bat`,
+ * `증빙자료.hta`), the chief's PC opens it with a PDF viewer or an image viewer, nothing else.
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { appendAuditEvent, type AuditInput } from '../infra/audit/audit-log';
-import { Attachment, type AttachmentOwner } from '../infra/db/entities';
+import { Attachment, DisclosureRequest, FullRecordingApplication, type AttachmentOwner } from '../infra/db/entities';
+import { rowLock } from '../infra/db/row-lock';
 import type { DocumentStore, StoredDocument } from '../infra/documents/document-store';
 import { ApiError, notFound } from './errors';
-import type { UploadedFile } from './uploads';
+import { extensionOf, type UploadedFile } from './uploads';
+
+/**
+ * What each purpose is called at the head of the system's file names. A download's ASCII fallback name uses the
+ * purpose id instead (`evidence_2026-0012_1.pdf`).
+ */
+const FILE_NAME_LABELS = {
+  evidence: '증빙자료',
+  ground_document: '근거서류',
+  signed_handover_receipt: '인수인계증',
+  destruction_report: '파기결과회신서',
+  other: '기타첨부',
+  provision_package: '녹취정보제공',
+  recipient_signature: '인수자서명',
+} as const;
+export type AttachmentPurposeId = keyof typeof FILE_NAME_LABELS;
 
 export const attachmentView = z.object({
   id: z.string(),
+  /** The system's name: what the download is called. */
   fileName: z.string(),
+  /** What the uploader called it, to show as text. */
+  originalName: z.string(),
   contentType: z.string(),
   sizeBytes: z.number().int(),
   sha256: z.string(),
@@ -30,6 +51,7 @@ export function toAttachmentView(row: Attachment): AttachmentView {
   return {
     id: row.id,
     fileName: row.fileName,
+    originalName: row.originalName,
     contentType: row.contentType,
     sizeBytes: row.sizeBytes,
     sha256: row.sha256,
@@ -46,7 +68,7 @@ export async function listAttachments(em: EntityManager, ownerType: AttachmentOw
 export interface AttachmentTarget {
   ownerType: AttachmentOwner;
   ownerId: string;
-  purpose: string;
+  purpose: AttachmentPurposeId;
 }
 
 /** Files sealed in the document store, not yet recorded as a case's attachments. */
@@ -74,7 +96,24 @@ export async function withSealedFiles<T>(documents: DocumentStore, files: readon
   }
 }
 
-/** Records sealed files as the target's attachments, each with an `attachment.added` audit entry, in `tx`. */
+/**
+ * The case's number as people quote it — a disclosure request's 관리번호; an application has no number but its id —
+ * read with the case's row locked, so that two uploads to one case count and number their files one after the other.
+ */
+async function lockedCaseNumber(tx: EntityManager, target: AttachmentTarget): Promise<string> {
+  const row =
+    target.ownerType === 'disclosure_request'
+      ? await tx.findOne(DisclosureRequest, target.ownerId, rowLock(tx))
+      : await tx.findOne(FullRecordingApplication, target.ownerId, rowLock(tx));
+  if (!row) throw notFound();
+  return row instanceof DisclosureRequest ? row.managementNumber : row.id;
+}
+
+/**
+ * Records sealed files as the target's attachments, each with an `attachment.added` audit entry, in `tx`. Each is named
+ * `<purpose>_<case number>_<n>.<extension of its type>`; a purpose that holds one file only (the package, the drawn
+ * signature) needs no `_<n>`.
+ */
 export async function addAttachments(
   tx: EntityManager,
   target: AttachmentTarget,
@@ -82,6 +121,7 @@ export async function addAttachments(
   options: { maxFiles: number; audit: Pick<AuditInput, 'actor' | 'role' | 'sourceAddress'> & { requestId: string } },
 ): Promise<Attachment[]> {
   const { audit } = options;
+  const caseNumber = await lockedCaseNumber(tx, target);
   const already = await tx.count(Attachment, { ownerType: target.ownerType, ownerId: target.ownerId, purpose: target.purpose });
   if (already + sealed.length > options.maxFiles) {
     throw new ApiError(413, 'TOO_MANY_FILES', `첨부파일은 한 건에 ${options.maxFiles}개까지입니다 (이미 ${already}개).`, {
@@ -91,10 +131,12 @@ export async function addAttachments(
   }
   const now = Date.now();
   const rows = sealed.map(({ id, file, stored }, index) => {
+    const sequence = options.maxFiles === 1 ? '' : `_${already + index + 1}`;
     const row = new Attachment(
       target.ownerType,
       target.ownerId,
       target.purpose,
+      `${FILE_NAME_LABELS[target.purpose]}_${caseNumber}${sequence}.${extensionOf(file.contentType)}`,
       file.fileName,
       file.contentType,
       stored.sizeBytes,
@@ -120,6 +162,7 @@ export async function addAttachments(
       reason: `첨부파일 등록: ${row.fileName}`,
       detail: {
         attachmentId: row.id,
+        originalName: row.originalName,
         purpose: target.purpose,
         sha256: row.sha256,
         sizeBytes: row.sizeBytes,
@@ -153,14 +196,24 @@ export async function readAttachment(
 }
 
 /**
+ * `attachment` under the system's name (RFC 6266): UTF-8 in `filename*` (RFC 5987) for the Korean label, and for a
+ * client that reads only `filename` the same name in ASCII, the purpose id standing in for the label.
+ */
+function attachmentDisposition(row: Pick<Attachment, 'fileName' | 'purpose'>): string {
+  const ascii = row.fileName.replace(/[^\x20-\x7e]+/g, row.purpose).replace(/["\\]/g, '_');
+  const encoded = encodeURIComponent(row.fileName).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/**
  * Always a download, never shown inline: a PDF or image from outside is opened by the user's own viewer, not run in
- * the intranet's origin (sandboxed even if a browser insists), and not left in a shared PC's cache.
+ * the intranet's origin (sandboxed even if a browser insists), and not left in a shared PC's cache. Named by the
+ * system and typed by the checked content, so the PC picks the viewer for what the file is.
  */
 export function sendAttachment(res: Response, row: Attachment, content: Buffer): void {
   res
     .status(200)
-    // attachment() guesses a type from the name; the type told from the bytes must come after it.
-    .attachment(row.fileName)
+    .set('Content-Disposition', attachmentDisposition(row))
     .type(row.contentType)
     .set('Cache-Control', 'no-store')
     .set('Content-Security-Policy', "sandbox; default-src 'none'")

@@ -47,12 +47,16 @@ export async function evidenceFile(deps: FullRecordingDeps, call: RouteCall<{ id
   return readAttachment(call.em, deps.documents, { ownerType: 'full_recording_application', ownerId: call.params.id }, call.params.attachmentId, call.audit);
 }
 
-/** 전수 녹취 사용 신청서 as DOCX: the city's template (or the built-in one) filled from an application. */
+/**
+ * 전수 녹취 사용 신청서 as DOCX: the city's template (or the built-in one) filled from an application. The evidence is
+ * listed by the names the applicant gave the files (text in the form, never a file name anything opens), so the
+ * preview, made before the system has named them, lists them as the filed form does.
+ */
 async function renderApplication(
   deps: FullRecordingDeps,
   em: EntityManager,
   view: ApplicationView,
-  evidence: readonly Pick<AttachmentView, 'fileName' | 'sizeBytes'>[],
+  evidence: readonly Pick<AttachmentView, 'originalName' | 'sizeBytes'>[],
 ): Promise<Buffer> {
   const [applicant, managing] = await Promise.all([
     deps.directory.findUser(view.applicant).catch(() => undefined),
@@ -76,7 +80,8 @@ async function renderApplication(
       reason: view.reason,
       period: lastDay ? `${day(view.periodFrom)} ~ ${lastDay}` : `${day(view.periodFrom)}부터 취소할 때까지 (매년 연장 검토)`,
       noticeMethod: `통화 연결 시 안내 방송 ("${deps.announcementText}")`,
-      evidence: evidence.length === 0 ? '없음' : evidence.map((file, index) => `${index + 1}. ${file.fileName} (${formatFileSize(file.sizeBytes)})`).join('\n'),
+      evidence:
+        evidence.length === 0 ? '없음' : evidence.map((file, index) => `${index + 1}. ${file.originalName} (${formatFileSize(file.sizeBytes)})`).join('\n'),
       applicationDate: day(view.createdAt),
     },
     { templatesDir: deps.templatesDir },
@@ -119,6 +124,6 @@ export async function previewApplicationDocument(deps: FullRecordingDeps, call: 
       endedAt: null,
       createdAt: new Date().toISOString(),
     },
-    call.files.map((file: UploadedFile) => ({ fileName: file.fileName, sizeBytes: file.content.length })),
+    call.files.map((file: UploadedFile) => ({ originalName: file.fileName, sizeBytes: file.content.length })),
   );
 }

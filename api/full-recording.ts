@@ -25,7 +25,7 @@ import { ApiError, notFound } from './errors';
 import { localDate } from './recording-search';
 import { fullRecordingSteps, processStepsView } from './process-views';
 import { auditIdentityOf, type RouteCall } from './routes';
-import { addAttachments, attachmentView, listAttachments, withSealedFiles } from './attachments';
+import { addAttachments, attachmentView, listAttachments, withSealedFiles, type AttachmentTarget } from './attachments';
 
 export const GROUND_LABELS: Record<(typeof FULL_RECORDING_GROUNDS)[number], string> = {
   interest_related_complaints: '인허가·단속·복지 등 이해관계 민원 (제6조제2항제1호)',
@@ -119,7 +119,7 @@ export interface FullRecordingDeps {
 }
 
 const EVIDENCE = 'evidence';
-export const evidenceOf = (applicationId: string) => ({ ownerType: 'full_recording_application' as const, ownerId: applicationId, purpose: EVIDENCE });
+export const evidenceOf = (applicationId: string): AttachmentTarget => ({ ownerType: 'full_recording_application', ownerId: applicationId, purpose: EVIDENCE });
 
 export function gateway(deps: FullRecordingDeps): FullRecordingWorkflows {
   if (!deps.workflows) throw new ApiError(503, 'WORKFLOWS_UNAVAILABLE', '업무 흐름 서버(Temporal)에 연결되어 있지 않습니다. 잠시 후 다시 시도하십시오.');

@@ -3,8 +3,9 @@
  * data URL. It is decoded here, not trusted: a blank pad, a picture of something else dressed as PNG or a huge image
  * is refused before anything is stored, with a message the operator can act on.
  */
-import { crc32, inflateSync } from 'node:zlib';
+import { inflateSync } from 'node:zlib';
 import { ApiError } from './errors';
+import { readPng, unfilterRows, type PngImage } from './upload-content';
 
 export const SIGNATURE_MAX_BYTES = 200 * 1024;
 /** base64 of the largest PNG, with its `data:image/png;base64,` prefix. */
@@ -13,7 +14,6 @@ const WIDTH = { min: 200, max: 2000 };
 const HEIGHT = { min: 80, max: 1000 };
 /** Fewer inked pixels than this is a dot or a slip, not a signature. */
 export const SIGNATURE_MIN_INK_PIXELS = 150;
-const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const RGBA = 6;
 
 export interface SignatureImage {
@@ -25,68 +25,20 @@ export interface SignatureImage {
 
 const refuse = (message: string, detail?: Record<string, unknown>) => new ApiError(400, 'INVALID_SIGNATURE', message, detail);
 
-interface Chunks {
-  width: number;
-  height: number;
-  bitDepth: number;
-  colourType: number;
-  interlace: number;
-  data: Buffer;
+function readChunks(png: Buffer): PngImage {
+  const reading = readPng(png);
+  if (reading.ok) return reading.image;
+  if (reading.problem === 'not_png') throw refuse('서명 이미지가 PNG가 아닙니다.');
+  if (reading.problem === 'checksum') throw refuse('서명 이미지가 손상되었습니다 (PNG 검사합 불일치).');
+  throw refuse('서명 이미지가 온전한 PNG가 아닙니다.', { problem: reading.detail });
 }
 
-function readChunks(png: Buffer): Chunks {
-  if (png.length < PNG_MAGIC.length || !png.subarray(0, PNG_MAGIC.length).equals(PNG_MAGIC)) throw refuse('서명 이미지가 PNG가 아닙니다.');
-  let offset = PNG_MAGIC.length;
-  let header: Omit<Chunks, 'data'> | undefined;
-  const data: Buffer[] = [];
-  while (offset + 12 <= png.length) {
-    const length = png.readUInt32BE(offset);
-    const type = png.toString('latin1', offset + 4, offset + 8);
-    const end = offset + 8 + length;
-    if (end + 4 > png.length) break;
-    if (crc32(png.subarray(offset + 4, end)) !== png.readUInt32BE(end)) throw refuse('서명 이미지가 손상되었습니다 (PNG 검사합 불일치).');
-    const body = png.subarray(offset + 8, end);
-    if (type === 'IHDR' && length === 13) {
-      header = { width: body.readUInt32BE(0), height: body.readUInt32BE(4), bitDepth: body[8]!, colourType: body[9]!, interlace: body[12]! };
-    } else if (type === 'IDAT') {
-      data.push(body);
-    } else if (type === 'IEND') {
-      if (!header || data.length === 0) break;
-      return { ...header, data: Buffer.concat(data) };
-    }
-    offset = end + 4;
-  }
-  throw refuse('서명 이미지가 온전한 PNG가 아닙니다.');
-}
-
-const paeth = (a: number, b: number, c: number): number => {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-};
-
-/** Undoes the PNG row filters (RFC 2083 §6) and counts the pixels that are not transparent. */
+/** Undoes the PNG row filters and counts the pixels that are not transparent. */
 function countInk(raw: Buffer, width: number, height: number): number {
-  const stride = width * 4;
-  let previous = Buffer.alloc(stride);
+  const pixels = unfilterRows(raw, width * 4, height, 4);
+  if (!pixels) throw refuse('서명 이미지가 온전한 PNG가 아닙니다 (알 수 없는 필터).');
   let ink = 0;
-  for (let row = 0; row < height; row += 1) {
-    const start = row * (stride + 1);
-    const filter = raw[start]!;
-    const line = Buffer.from(raw.subarray(start + 1, start + 1 + stride));
-    for (let i = 0; i < stride; i += 1) {
-      const left = i >= 4 ? line[i - 4]! : 0;
-      const up = previous[i]!;
-      const upLeft = i >= 4 ? previous[i - 4]! : 0;
-      const predictor = [0, left, up, (left + up) >> 1, paeth(left, up, upLeft)][filter];
-      if (predictor === undefined) throw refuse('서명 이미지가 온전한 PNG가 아닙니다 (알 수 없는 필터).');
-      line[i] = (line[i]! + predictor) & 0xff;
-    }
-    for (let alpha = 3; alpha < stride; alpha += 4) if (line[alpha]! >= 32) ink += 1;
-    previous = line;
-  }
+  for (let alpha = 3; alpha < pixels.length; alpha += 4) if (pixels[alpha]! >= 32) ink += 1;
   return ink;
 }
 

@@ -2,12 +2,13 @@
  * Files sent with a form (evidence with a full-recording application; later the scans of the disclosure procedure).
  * They come from anyone's browser and end up opened on the managing department's PCs, so a file is accepted only
  * when its bytes are what an office expects — PDF, JPEG or PNG, told by their first bytes, never by the name or the
- * type the browser claims — and within the size and count limits; anything else refuses the whole request before
- * a byte is stored.
+ * type the browser claims, and then read whole (api/upload-content.ts) — and within the size and count limits;
+ * anything else refuses the whole request before a byte is stored.
  */
 import busboy from 'busboy';
 import type { Request } from 'express';
 import { ApiError } from './errors';
+import { checkJpeg, checkPdf, checkPng } from './upload-content';
 
 export interface UploadRule {
   /** The form field the files come in. */
@@ -19,18 +20,26 @@ export interface UploadRule {
 }
 
 export interface UploadedFile {
-  /** The name as the user's PC had it, made safe to show and to offer back as a download name. */
+  /**
+   * The name as the user's PC had it, made safe to show. Kept only as text to show (`Attachment.originalName`): the
+   * file is stored and downloaded under a name the system gives it, with the extension of its detected type.
+   */
   fileName: string;
   /** Told from the file's first bytes. */
   contentType: AcceptedType;
   content: Buffer;
 }
 
+/**
+ * Each type with its first bytes, the extension of the name the system stores it under, and the check of the whole
+ * file. A ZIP is accepted only where a provision package is brought back to be verified, and that verification reads
+ * it whole.
+ */
 const SIGNATURES = [
-  { type: 'application/pdf', magic: Buffer.from('%PDF-', 'latin1') },
-  { type: 'image/jpeg', magic: Buffer.from([0xff, 0xd8, 0xff]) },
-  { type: 'image/png', magic: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]) },
-  { type: 'application/zip', magic: Buffer.from([0x50, 0x4b, 0x03, 0x04]) },
+  { type: 'application/pdf', magic: Buffer.from('%PDF-', 'latin1'), extension: 'pdf', check: checkPdf },
+  { type: 'image/jpeg', magic: Buffer.from([0xff, 0xd8, 0xff]), extension: 'jpg', check: checkJpeg },
+  { type: 'image/png', magic: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), extension: 'png', check: checkPng },
+  { type: 'application/zip', magic: Buffer.from([0x50, 0x4b, 0x03, 0x04]), extension: 'zip', check: undefined },
 ] as const;
 export type AcceptedType = (typeof SIGNATURES)[number]['type'];
 export const DOCUMENT_TYPES: readonly AcceptedType[] = ['application/pdf', 'image/jpeg', 'image/png'];
@@ -39,6 +48,22 @@ export const typesLabel = (types: readonly AcceptedType[]) => types.map((type) =
 
 export function sniffContentType(content: Buffer, accept: readonly AcceptedType[] = DOCUMENT_TYPES): AcceptedType | undefined {
   return SIGNATURES.find(({ type, magic }) => accept.includes(type) && content.subarray(0, magic.length).equals(magic))?.type;
+}
+
+/** The extension of a file of this type under the system's name; never the one the uploader's name had. */
+export function extensionOf(type: AcceptedType): string {
+  return SIGNATURES.find((signature) => signature.type === type)!.extension;
+}
+
+/** The whole file checked as what its first bytes say it is: `415 UNSAFE_FILE_CONTENT` with the reason otherwise. */
+function checkContent(type: AcceptedType, content: Buffer, fileName: string): ApiError | undefined {
+  const problem = SIGNATURES.find((signature) => signature.type === type)?.check?.(content);
+  if (!problem) return undefined;
+  return new ApiError(415, 'UNSAFE_FILE_CONTENT', `받을 수 없는 ${TYPE_LABELS[type]} 파일입니다 — ${problem.message} (${fileName})`, {
+    fileName,
+    contentType: type,
+    reason: problem.reason,
+  });
 }
 
 const FIELD_LIMIT_BYTES = 16 * 1024;
@@ -127,6 +152,8 @@ export function readMultipart(req: Request, rule: UploadRule): Promise<{ fields:
             }),
           );
         }
+        const unsafe = checkContent(contentType, content, fileName);
+        if (unsafe) return fail(unsafe);
         files.push({ fileName, contentType, content });
       });
     });

@@ -137,10 +137,10 @@ function attachmentsSection(frame: Frame, input: DisclosurePageInput, timeZone: 
     scans.length === 0
       ? html`<p>첨부한 파일이 없습니다.</p>`
       : html`<table><caption class="skip">첨부파일</caption>
-<thead><tr><th scope="col">종류</th><th scope="col">파일</th><th scope="col">크기</th><th scope="col">SHA-256</th><th scope="col">첨부</th></tr></thead>
+<thead><tr><th scope="col">종류</th><th scope="col">파일</th><th scope="col">올린 파일 이름</th><th scope="col">크기</th><th scope="col">SHA-256</th><th scope="col">첨부</th></tr></thead>
 <tbody>${scans.map(
           (file) => html`<tr><td>${PURPOSE_LABELS[file.purpose as AttachmentPurpose] ?? file.purpose}</td>
-<td>${input.files ? html`<a href="/api/disclosure-requests/${item.id}/attachments/${file.id}" download>${file.fileName}</a>` : file.fileName}</td>
+<td>${input.files ? html`<a href="/api/disclosure-requests/${item.id}/attachments/${file.id}" download>${file.fileName}</a>` : file.fileName}</td><td>${file.originalName}</td>
 <td>${formatFileSize(file.sizeBytes)}</td><td><code class="hash">${file.sha256}</code></td><td>${file.uploadedBy}, ${when(file.uploadedAt, timeZone)}</td></tr>`,
         )}</tbody></table>`;
   const form = input.steps.attach
@@ -158,7 +158,7 @@ const scanOptions = (item: RequestDetail, purpose: AttachmentPurpose, timeZone: 
   item.attachments
     .filter((file) => file.purpose === purpose)
     .reverse()
-    .map((file) => html`<option value="${file.id}">${file.fileName} (${when(file.uploadedAt, timeZone)})</option>`);
+    .map((file) => html`<option value="${file.id}">${file.fileName} · ${file.originalName} (${when(file.uploadedAt, timeZone)})</option>`);
 
 function handoverSection(frame: Frame, input: DisclosurePageInput, timeZone: string): Html {
   const { item } = input;

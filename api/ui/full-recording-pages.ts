@@ -155,11 +155,11 @@ ${
   item.evidence.length === 0
     ? html`<p>첨부한 증빙자료가 없습니다.</p>`
     : html`<table><caption class="skip">증빙자료</caption>
-<thead><tr><th scope="col">파일</th><th scope="col">크기</th><th scope="col">SHA-256</th><th scope="col">첨부</th></tr></thead>
+<thead><tr><th scope="col">파일</th><th scope="col">올린 파일 이름</th><th scope="col">크기</th><th scope="col">SHA-256</th><th scope="col">첨부</th></tr></thead>
 <tbody>${item.evidence.map(
         (
           file,
-        ) => html`<tr><td><a href="/api/full-recording-applications/${item.id}/evidence/${file.id}" download>${file.fileName}</a></td><td>${formatFileSize(file.sizeBytes)}</td>
+        ) => html`<tr><td><a href="/api/full-recording-applications/${item.id}/evidence/${file.id}" download>${file.fileName}</a></td><td>${file.originalName}</td><td>${formatFileSize(file.sizeBytes)}</td>
 <td><code class="hash">${file.sha256}</code></td><td>${file.uploadedBy}, ${when(file.uploadedAt, timeZone)}</td></tr>`,
       )}</tbody></table>`
 }

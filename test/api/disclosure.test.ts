@@ -139,6 +139,18 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     ).toBe('PK');
 
     const signedForm2 = await attach(id, 'signed_handover_receipt');
+    // A scan is kept and downloaded under the system's name; the name it came with is shown as text only.
+    const managementNumber = registered.body.managementNumber;
+    expect((await detail(id)).attachments.map(({ fileName, originalName }) => ({ fileName, originalName }))).toEqual([
+      { fileName: `인수인계증_${managementNumber}_1.pdf`, originalName: 'signed_handover_receipt.pdf' },
+    ]);
+    expect(await (await operator.request('GET', `/disclosure/${id}`)).text()).toContain(
+      `<a href="/api/disclosure-requests/${id}/attachments/${signedForm2}" download>인수인계증_${managementNumber}_1.pdf</a></td><td>signed_handover_receipt.pdf</td>`,
+    );
+    const scan = await operator.request('GET', `/api/disclosure-requests/${id}/attachments/${signedForm2}`);
+    expect(scan.headers.get('content-disposition')).toMatch(
+      new RegExp(`^attachment; filename="signed_handover_receipt_${managementNumber}_1\\.pdf"; filename\\*=UTF-8''`),
+    );
     const handover = await operator.json('POST', `/api/disclosure-requests/${id}/handover`, {
       json: { signatureKind: 'paper_scan', attachmentId: signedForm2, recipientName: '홍길동', receivedAt: new Date().toISOString() },
     });
@@ -181,6 +193,8 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     expect(Number(audit[0]?.n)).toBe(0);
     // The scan download route does not hand out the package.
     const packageRow = (await detail(id)).attachments.find((attachment) => attachment.purpose === 'provision_package')!;
+    // One package per case: its name needs no number.
+    expect(packageRow.fileName).toBe(`녹취정보제공_${managementNumber}.zip`);
     expect((await operator.request('GET', `/api/disclosure-requests/${id}/attachments/${packageRow.id}`)).status).toBe(404);
 
     await detailWhen(id, (found) => found.status === 'awaiting_destruction_report');

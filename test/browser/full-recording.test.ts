@@ -1,7 +1,7 @@
 /**
  * 전수 녹취 (Art. 6) as its users meet it in Chromium, with its workflow on the time-skipping Temporal server and a real
  * capture appliance: the department head previews the application as DOCX (LibreOffice opens it) and files it with its
- * evidence (listed with its SHA-256, downloaded unchanged); the operator, the deputy and the chief find it in their approval inbox and approve it in
+ * evidence (listed with its SHA-256, downloaded unchanged under the system's name); the operator, the deputy and the chief find it in their approval inbox and approve it in
  * turn; the head then sees the extension recorded in full. Screenshots in test-artifacts/browser/.
  */
 import { createHash } from 'node:crypto';
@@ -71,8 +71,11 @@ describeBrowser('full recording in Chromium', () => {
     const evidence = head.getByRole('table', { name: '증빙자료' });
     expect(await evidence.textContent()).toContain(createHash('sha256').update(SAMPLE_FILES.pdf).digest('hex'));
     await saveScreenshot(head, 'full-recording-applied');
-    const [evidenceFile] = await Promise.all([head.waitForEvent('download'), evidence.getByRole('link', { name: EVIDENCE_NAME }).click()]);
-    expect(evidenceFile.suggestedFilename()).toBe(EVIDENCE_NAME);
+    // Downloaded under the system's name; the name it was chosen under is shown beside it.
+    expect(await evidence.textContent()).toContain(EVIDENCE_NAME);
+    const systemName = `증빙자료_${detailUrl.split('/').pop()}_1.pdf`;
+    const [evidenceFile] = await Promise.all([head.waitForEvent('download'), evidence.getByRole('link', { name: systemName }).click()]);
+    expect(evidenceFile.suggestedFilename()).toBe(systemName);
     expect(readFileSync(await evidenceFile.path()).equals(SAMPLE_FILES.pdf)).toBe(true);
 
     const [download] = await Promise.all([head.waitForEvent('download'), head.getByRole('link', { name: '신청서 내려받기 (DOCX)' }).click()]);

@@ -49,13 +49,21 @@ test('the committed MSSQL migrations build exactly the schema the entities descr
     migrated.push(...migration.getQueries().map((query) => (typeof query === 'string' ? query : query.sql).trim()));
   }
   // An added column is a hand-written `ALTER TABLE [t] ADD <column>`: fold it into that table's CREATE
-  // statement, where the schema generator puts a column declared last (just before the primary key). A table dropped
-  // to be made again (`DROP TABLE [t]`) takes its earlier CREATE and indexes with it.
+  // statement, where the schema generator puts a column declared last (just before the primary key). A column added
+  // nullable, filled (`UPDATE`, which changes no schema) and then made required takes its final definition from its
+  // `ALTER COLUMN`. A table dropped to be made again (`DROP TABLE [t]`) takes its earlier CREATE and indexes with it.
   let statements: string[] = [];
   for (const statement of migrated) {
+    if (statement.startsWith('UPDATE ')) continue;
     const dropped = /^DROP TABLE \[(\w+)\]$/.exec(statement);
     if (dropped) {
       statements = statements.filter((earlier) => !earlier.startsWith(`CREATE TABLE [${dropped[1]}] `) && !earlier.includes(` ON [${dropped[1]}] (`));
+      continue;
+    }
+    const altered = /^ALTER TABLE \[(\w+)\] ALTER COLUMN \[(\w+)\] (.+)$/.exec(statement);
+    const table = altered ? statements.findIndex((candidate) => candidate.startsWith(`CREATE TABLE [${altered[1]}] `)) : -1;
+    if (altered && table >= 0) {
+      statements[table] = (statements[table] as string).replace(new RegExp(`\\[${altered[2]}\\] [^,]+`), `[${altered[2]}] ${altered[3]}`);
       continue;
     }
     const added = /^ALTER TABLE \[(\w+)\] ADD (.+)$/.exec(statement);

@@ -20,6 +20,7 @@ import type { LegalCalendar } from '../../domain/legal-period';
 import { createLogger } from '../../infra/logger';
 import { loadSettings } from '../../infra/settings';
 import { type RoleId } from '../../domain/roles';
+import { samplePdf, samplePng } from './sample-files';
 
 export interface TestApi {
   url: string;
@@ -107,11 +108,8 @@ export interface TestFile {
   content: Buffer;
 }
 
-/** The smallest files of each accepted kind, for evidence and scans. */
-export const SAMPLE_FILES = {
-  pdf: Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n', 'latin1'),
-  png: Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex'),
-};
+/** Small complete files of the accepted kinds, for evidence and scans (the server reads them whole). */
+export const SAMPLE_FILES = { pdf: samplePdf(), png: samplePng() };
 
 function multipartBody(form: NonNullable<RequestOptions['multipart']>): FormData {
   const data = new FormData();

@@ -40,10 +40,13 @@ function postgresSettings(databaseName: string): DatabaseSettings {
   };
 }
 
-/** Migrates a new database, closing it if that fails so no connection keeps the test run alive. */
-async function migrated(orm: MikroORM, onFailure: () => Promise<void> = async () => undefined): Promise<MikroORM> {
+/**
+ * Migrates a new database (only up to `migrateTo`, to test a later migration on old rows), closing it if that fails so
+ * no connection keeps the test run alive.
+ */
+async function migrated(orm: MikroORM, migrateTo: string | undefined, onFailure: () => Promise<void> = async () => undefined): Promise<MikroORM> {
   try {
-    await migrate(orm);
+    await (migrateTo ? orm.getMigrator().up({ to: migrateTo }) : migrate(orm));
     return orm;
   } catch (error) {
     await orm.close(true);
@@ -53,7 +56,7 @@ async function migrated(orm: MikroORM, onFailure: () => Promise<void> = async ()
 }
 
 /** A new, empty, migrated database of the given kind. */
-export async function createTestDatabase(driver: 'sqlite' | 'postgresql'): Promise<TestDatabase> {
+export async function createTestDatabase(driver: 'sqlite' | 'postgresql', options: { migrateTo?: string } = {}): Promise<TestDatabase> {
   if (driver === 'sqlite') {
     const folder = mkdtempSync(path.join(os.tmpdir(), 'recording-sqlite-'));
     const settings: DatabaseSettings = {
@@ -65,7 +68,7 @@ export async function createTestDatabase(driver: 'sqlite' | 'postgresql'): Promi
       databasePasswordFile: undefined,
       databaseTls: false,
     };
-    const orm = await migrated(await initOrm(settings));
+    const orm = await migrated(await initOrm(settings), options.migrateTo);
     return {
       driver,
       orm,
@@ -86,7 +89,7 @@ export async function createTestDatabase(driver: 'sqlite' | 'postgresql'): Promi
     throw error;
   }
   const settings = postgresSettings(name);
-  const orm = await migrated(await initOrm(settings), () => adminOrm.close(true));
+  const orm = await migrated(await initOrm(settings), options.migrateTo, () => adminOrm.close(true));
   return {
     driver,
     orm,

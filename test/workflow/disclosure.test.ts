@@ -130,7 +130,7 @@ const statusWhen = (handle: Handle, check: (status: DisclosureStatus) => boolean
 
 /** A scan the operator attached to the request (the signed Form 2, the returned Form 3). */
 async function attachScan(requestId: string, purpose: string): Promise<string> {
-  const row = new Attachment('disclosure_request', requestId, purpose, `${purpose}.pdf`, 'application/pdf', 0, '', '', OPERATOR.username);
+  const row = new Attachment('disclosure_request', requestId, purpose, `${purpose}.pdf`, `${purpose}.pdf`, 'application/pdf', 0, '', '', OPERATOR.username);
   const stored = deps.documents.put(row.id, SAMPLE_FILES.pdf);
   Object.assign(row, { sizeBytes: stored.sizeBytes, sha256: stored.sha256, wrappedKey: stored.wrappedKey });
   await em().persistAndFlush(row);

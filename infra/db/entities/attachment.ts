@@ -17,7 +17,13 @@ export class Attachment extends BaseEntity {
     public ownerId: string,
     /** Why it was attached, e.g. `evidence`. */
     public purpose: string,
+    /**
+     * The system's name for it, stored and downloaded under: purpose, case number, sequence and the extension of its
+     * detected type (`증빙자료_2026-0012_1.pdf`), never the uploader's name or extension.
+     */
     public fileName: string,
+    /** The name the uploader's PC gave it, kept only as text to show beside the system's name. */
+    public originalName: string,
     /** As told from the file's first bytes, not as the browser claimed. */
     public contentType: string,
     public sizeBytes: number,
@@ -45,5 +51,6 @@ export const AttachmentSchema = new EntitySchema<Attachment, BaseEntity>({
     sha256: { type: 'string', length: 64 },
     uploadedBy: { type: 'string', length: 128 },
     wrappedKey: { type: UnicodeTextType, hidden: true, lazy: true },
+    originalName: { type: 'string', length: 255 },
   },
 });
