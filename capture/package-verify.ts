@@ -221,7 +221,10 @@ async function verifyRanges(source: RangeReader, password: string, key: string |
     } catch (error) {
       check.problems.push(
         error instanceof RangeTooLong
-          ? { code: 'TOO_MANY_ENTRIES', message: `제공 패키지에는 파일이 ${PACKAGE_LIMITS.entries}개를 넘을 수 없습니다: 발급된 패키지가 아닙니다.` }
+          ? {
+              code: 'TOO_MANY_ENTRIES',
+              message: `ZIP의 파일 목록이 제공 패키지라기에 너무 깁니다 (파일 ${PACKAGE_LIMITS.entries}개까지): 발급된 패키지가 아닙니다.`,
+            }
           : { code: 'NOT_A_ZIP', message: 'ZIP 파일이 아니거나 손상되어 열 수 없습니다.' },
       );
       return outcome(check);
