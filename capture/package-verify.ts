@@ -187,8 +187,8 @@ export async function verifyPackageFile(file: string, password: string, key: str
   }
 }
 
-/** A range longer than MAX_READ_BYTES was asked for: the central directory lists more than a package can hold. */
-class RangeTooLong extends Error {}
+/** The central directory lists more than a package holds: more than PACKAGE_LIMITS.entries, or past MAX_READ_BYTES. */
+class ListTooLong extends Error {}
 
 /** Positional reads are independent of one another, so zip.js may ask for several ranges at once. */
 class RangeReader extends Reader<number> {
@@ -201,7 +201,7 @@ class RangeReader extends Reader<number> {
   }
 
   override readUint8Array(offset: number, length: number): Promise<Uint8Array> {
-    if (length > MAX_READ_BYTES) return Promise.reject(new RangeTooLong());
+    if (length > MAX_READ_BYTES) return Promise.reject(new ListTooLong());
     return this.readRange(offset, Math.max(0, Math.min(length, this.size - offset)));
   }
 }
@@ -215,12 +215,12 @@ async function verifyRanges(source: RangeReader, password: string, key: string |
     try {
       let count = 0;
       for await (const entry of reader.getEntriesGenerator()) {
-        if (++count > PACKAGE_LIMITS.entries) throw new RangeTooLong();
+        if (++count > PACKAGE_LIMITS.entries) throw new ListTooLong();
         if (!entry.directory) entries.push(entry);
       }
     } catch (error) {
       check.problems.push(
-        error instanceof RangeTooLong
+        error instanceof ListTooLong
           ? {
               code: 'TOO_MANY_ENTRIES',
               message: `ZIP의 파일 목록이 제공 패키지라기에 너무 깁니다 (파일 ${PACKAGE_LIMITS.entries}개까지): 발급된 패키지가 아닙니다.`,
