@@ -8,10 +8,11 @@ import { z } from 'zod';
 import { CaptureControlError } from '../capture/control-client';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { Attachment, GeneratedDocument } from '../infra/db/entities';
-import { verifyPackage } from '../capture/package-verify';
+import { verifyPackageFile } from '../capture/package-verify';
 import { judgeDisclosureStep, playRefusal } from '../domain/disclosure-steps';
 import { stepUser, type Principal } from './access';
 import { addAttachments, withSealedFiles } from './attachments';
+import { ConcurrencyLimit } from './concurrency-limit';
 import { ApiError } from './errors';
 import { auditIdentityOf, type RouteCall } from './routes';
 import { PACKAGE, TARGET } from './disclosure-schemas';
@@ -172,12 +173,29 @@ export async function packagePublicKey(deps: Pick<DisclosureDeps, 'capture'>): P
   }
 }
 
+/**
+ * Verification is open to auditors and takes a package of up to 256 MiB on disk and seconds of CPU: one at a time per
+ * user and two at once in all, so that nobody can take the API's disk and processors with parallel uploads.
+ */
+export function verificationLimit(): ConcurrencyLimit {
+  return new ConcurrencyLimit({ total: 2, perUser: 1 }, (reason) =>
+    reason === 'user'
+      ? new ApiError(429, 'VERIFY_BUSY', '검증 중인 제공 파일이 이미 있습니다. 그 결과를 받은 뒤 다시 보내십시오.', { limit: reason })
+      : new ApiError(429, 'VERIFY_BUSY', '지금은 다른 제공 파일을 검증하고 있습니다 (동시에 2건까지). 잠시 뒤 다시 보내십시오.', { limit: reason }),
+  );
+}
+
 /** Checks a package someone brings back (a court, the recipient) against the system's key; the result is audited. */
 export async function verifyUploadedPackage(deps: DisclosureDeps, call: RouteCall<unknown, unknown, z.output<typeof verifyFields>>) {
-  const [file] = call.files;
+  const file = call.storedFile;
   if (!file) throw new ApiError(400, 'INVALID_INPUT', '확인할 제공 파일(ZIP)을 고르십시오.');
-  const key = await packagePublicKey(deps);
-  const result = await verifyPackage(file.content, call.body.password, key.pem);
+  let result;
+  try {
+    const key = await packagePublicKey(deps);
+    result = await verifyPackageFile(file.path, call.body.password, key.pem);
+  } finally {
+    await call.release();
+  }
   await call.audit({
     action: 'disclosure.package_verified',
     targetType: 'disclosure_package',

@@ -38,6 +38,7 @@ export type ErrorCode =
   | 'EXTENSION_ALREADY_APPLIED'
   | 'ACTION_REFUSED'
   | 'WORKFLOWS_UNAVAILABLE'
+  | 'VERIFY_BUSY'
   | 'INTERNAL_ERROR';
 
 export class ApiError extends Error {

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { allowedRoles } from './access';
 import type { RouteSpec } from './routes';
-import { DOCUMENT_TYPES, typesLabel } from './uploads';
+import { DOCUMENT_TYPES, typesLabel, type UploadRule } from './uploads';
 
 export const OPENAPI_PATH = '/api/openapi.json';
 
@@ -36,12 +36,11 @@ const ERROR_RESPONSES = {
   403: '권한 없음 또는 요청 확인 토큰(CSRF) 오류',
   413: '본문이 너무 큼',
   415: '본문 형식 오류',
-  429: '로그인 시도 제한 또는 계정 잠김',
+  429: '로그인 시도 제한, 계정 잠김 또는 동시 처리 제한 (제공 파일 검증)',
 } as const;
 
 /** The form of an upload route: its text fields as the body schema says, and the files. */
-function uploadSchema(route: RouteSpec): Record<string, unknown> {
-  const upload = route.upload as NonNullable<RouteSpec['upload']>;
+function uploadSchema(route: RouteSpec, upload: UploadRule): Record<string, unknown> {
   const fields = route.body ? (jsonSchema(route.body, 'input') as { properties?: Record<string, unknown>; required?: string[] }) : {};
   return {
     type: 'object',
@@ -63,6 +62,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: { title
   for (const route of routes.filter((candidate) => candidate.kind === 'api')) {
     const path = route.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const roles = allowedRoles(route.access);
+    const upload = route.upload ?? (route.uploadToFile && { ...route.uploadToFile, maxFiles: 1 });
     const errorResponses = Object.fromEntries(
       Object.entries(ERROR_RESPONSES).map(([status, description]) => [
         status,
@@ -77,8 +77,8 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[], info: { title
         ...(roles === 'public' ? { security: [] } : {}),
         ...(route.ownership ? { 'x-ownership': route.ownership.description } : {}),
         parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
-        ...(route.upload
-          ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: uploadSchema(route) } } } }
+        ...(upload
+          ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: uploadSchema(route, upload) } } } }
           : route.body
             ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }
             : {}),

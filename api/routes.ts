@@ -2,18 +2,20 @@
  * The route registry: every route of the API and the UI is declared through it (the route table, api/route-table/)
  * with its access rule (a grant of api/policy.ts), its request schemas (which both validate requests and produce the
  * OpenAPI document) and its handler.
- * Mounting a route wires the same chain for all of them, in this order: authorise → content type →
- * body → CSRF → validate → ownership → handler. Every refusal on the way is an audit event.
+ * Mounting a route wires the same chain for all of them, in this order: authorise → concurrency limit → content
+ * type → body → CSRF → validate → ownership → handler. Every refusal on the way is an audit event.
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import type { AuditBatcher, AuditInput } from '../infra/audit/audit-log';
 import { decide, type Access, type Principal, type Scope } from './access';
+import type { ConcurrencyLimit } from './concurrency-limit';
 import { ApiError } from './errors';
 import type { ActiveSession } from './sessions';
 import { LOGIN_CSRF_COOKIE, tokensEqual } from './sessions';
 import { readMultipart, type UploadedFile, type UploadRule } from './uploads';
+import { receiveFileUpload, type FileUploadRule, type ReceivedUpload, type StoredUpload } from './upload-to-file';
 
 export type HttpMethod = 'get' | 'post' | 'delete';
 
@@ -48,6 +50,13 @@ export interface RouteCall<P, Q, B> {
   body: B;
   /** The files of a route that declares `upload`, checked by type and size; empty otherwise. */
   files: UploadedFile[];
+  /** The file of a route that declares `uploadToFile`, on disk until released; absent if none was chosen. */
+  storedFile?: StoredUpload;
+  /**
+   * Removes the stored file and gives back the route's concurrency place. A handler calls it before answering, so the
+   * client's next request finds the place free; otherwise it happens once the handler ends, whatever the outcome.
+   */
+  release: () => Promise<void>;
   em: EntityManager;
   /** Appends an audit entry (group-committed, awaited) with this request's user, role and address. */
   audit: (entry: AuditEntry) => Promise<void>;
@@ -77,6 +86,10 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   body?: z.ZodType<B>;
   /** Files come with the fields (`multipart/form-data` instead of JSON or a urlencoded form). */
   upload?: UploadRule;
+  /** One file with the fields, too large for memory: written to a private temporary file instead (upload-to-file.ts). */
+  uploadToFile?: FileUploadRule;
+  /** Work too costly to run without bound: a place is taken after authorisation, before the body is read. */
+  concurrency?: ConcurrencyLimit;
   /** A body larger than the usual limit, for the one route that carries an image in its fields (the drawn signature). */
   bodyLimit?: string;
   /** Documents the success body of an `api` route. */
@@ -152,7 +165,8 @@ export function mountRoute(app: express.Express, route: RouteSpec, options: Moun
     throw new Error(`${route.method.toUpperCase()} ${route.path}: an ownCalls or ownDepartment grant needs an ownership rule`);
   }
   const stateChanging = STATE_CHANGING.includes(route.method);
-  const mediaType = route.upload ? 'multipart/form-data' : route.kind === 'api' ? 'application/json' : 'application/x-www-form-urlencoded';
+  const mediaType =
+    route.upload || route.uploadToFile ? 'multipart/form-data' : route.kind === 'api' ? 'application/json' : 'application/x-www-form-urlencoded';
   const parser =
     route.kind === 'api'
       ? express.json({ limit: route.bodyLimit ?? JSON_LIMIT, strict: true })
@@ -160,6 +174,17 @@ export function mountRoute(app: express.Express, route: RouteSpec, options: Moun
 
   const handler = async (req: Request, res: Response, next: NextFunction) => {
     const context = requestContext(res);
+    let leave: (() => void) | undefined;
+    let received: ReceivedUpload | undefined;
+    let released: Promise<void> | undefined;
+    const release = () =>
+      (released ??= (async () => {
+        try {
+          await received?.remove();
+        } finally {
+          leave?.();
+        }
+      })());
     try {
       const decision = decide(route.access, context.principal);
       if (!decision.allowed) {
@@ -169,6 +194,8 @@ export function mountRoute(app: express.Express, route: RouteSpec, options: Moun
         throw new ApiError(403, 'FORBIDDEN', '이 기능을 쓸 권한이 없습니다.', { roles: context.principal?.roles });
       }
       context.actingRole = decision.role;
+      // Before the body: a request refused here is answered without a byte of its body kept.
+      leave = route.concurrency?.enter(context.principal?.username ?? context.sourceAddress);
 
       let fields: Record<string, unknown> = {};
       let files: UploadedFile[] = [];
@@ -182,6 +209,9 @@ export function mountRoute(app: express.Express, route: RouteSpec, options: Moun
           }
           if (route.upload) {
             ({ fields, files } = await readMultipart(req, route.upload));
+          } else if (route.uploadToFile) {
+            received = await receiveFileUpload(req, route.uploadToFile);
+            fields = received.fields;
           } else {
             await runParser(parser, req, res);
             if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
@@ -215,11 +245,15 @@ export function mountRoute(app: express.Express, route: RouteSpec, options: Moun
         query,
         body,
         files,
+        storedFile: received?.file,
+        release,
         em,
         audit: auditor(options.audit, context),
       });
     } catch (error) {
       next(error);
+    } finally {
+      await release().catch(next);
     }
   };
   app[route.method](route.path, ...(route.throttle ? [route.throttle] : []), handler);

@@ -8,11 +8,17 @@
  * public key that is not an Ed25519 public key throws (PackageKeyError): that is the caller's input, not the
  * package's, and no answer about the package could be given with it.
  *
- * Nothing is written to disk; each entry is hashed as it is decrypted, so a large package needs no more memory than
- * its own bytes, and the manifest is read only up to a bound.
+ * Whoever may verify may hand in anything, so the work a package can cause is bounded before any of it is done. The
+ * ZIP is read by ranges (from its file, never whole); its central directory, read first, must list at most
+ * PACKAGE_LIMITS.entries entries whose declared sizes stay within the limits. Then only manifest.json and
+ * manifest.sig are inflated — each up to a small bound, counted as it inflates in case the declared sizes lie — and the
+ * signature is checked. A manifest the key did not sign vouches for nothing: no other entry is inflated, and the
+ * answer is that the package is not genuine. A signed one says how large each file is, and each is hashed as it
+ * is decrypted and inflated, never past that size. Nothing is written to disk.
  */
+import { open } from 'node:fs/promises';
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { ERR_INVALID_PASSWORD, Uint8ArrayReader, ZipReader, type FileEntry } from '@zip.js/zip.js';
+import { ERR_INVALID_PASSWORD, Reader, ZipReader, type FileEntry } from '@zip.js/zip.js';
 import { z } from 'zod';
 import { MANAGEMENT_NUMBER, MANIFEST_FILE, PACKAGE_FORMAT, SIGNATURE_FILE, type PackageManifest } from './disclosure-package';
 import { packageSigningPublicKey } from '../infra/keys';
@@ -30,7 +36,10 @@ export type PackageProblemCode =
   | 'FILE_MISSING'
   | 'FILE_UNEXPECTED'
   | 'FILE_DUPLICATE'
-  | 'HASH_MISMATCH';
+  | 'HASH_MISMATCH'
+  | 'TOO_MANY_ENTRIES'
+  | 'TOO_LARGE'
+  | 'RATIO_EXCEEDED';
 
 export interface PackageProblem {
   readonly code: PackageProblemCode;
@@ -77,6 +86,27 @@ export class PackageKeyError extends Error {
 /** Far above a 50-recording manifest (about 25 KiB): a bigger one is not ours, and is not read into memory. */
 const MAX_MANIFEST_BYTES = 1024 * 1024;
 const MAX_SIGNATURE_BYTES = 1024;
+
+/** What a package may declare before anything in it is inflated; far above what the appliance builds. */
+export const PACKAGE_LIMITS = {
+  /** 50 recordings, the note, 5 extra files, the manifest and its signature make 58; an archiver may add a folder. */
+  entries: 64,
+  /** One file unpacked: about 9 hours of a call as 16-bit PCM stereo WAV (115 MB an hour). */
+  entryBytes: 1024 ** 3,
+  /** All files unpacked. */
+  totalBytes: 4 * 1024 ** 3,
+  /**
+   * Unpacked to packed, of the entries inflated on the central directory's word alone (the manifest and its
+   * signature; JSON and base64 deflate less than 5:1). Not of the recordings: a call that is silence from end to end
+   * deflates about 1000:1 as any zeros do, and their sizes are bounded by the signed manifest instead.
+   */
+  ratio: 100,
+};
+/**
+ * zip.js reads an entry in 256 KiB chunks and the end of the archive in at most 64 KiB plus a record; only the
+ * central directory comes in one range, and one this large lists far more than PACKAGE_LIMITS.entries entries.
+ */
+const MAX_READ_BYTES = 1024 * 1024;
 const SHA256 = /^[0-9a-f]{64}$/;
 /** Base64 of the 64 bytes of an Ed25519 signature, and the line break written after it. */
 const SIGNATURE_TEXT = /^([A-Za-z0-9+/]{86}==)\r?\n?$/;
@@ -127,22 +157,115 @@ export function packagePublicKey(key: string | Buffer | KeyObject): KeyObject {
   return publicKey;
 }
 
+/** Verifies a package held in memory. */
 export async function verifyPackage(zip: Uint8Array, password: string, key: string | Buffer | KeyObject): Promise<PackageVerification> {
+  return verifyRanges(new RangeReader(zip.length, async (offset, length) => new Uint8Array(zip.subarray(offset, offset + length))), password, key);
+}
+
+/**
+ * Verifies a package file, reading only the ranges it needs: a package of any size costs no more memory than a
+ * small one. A file that cannot be opened throws its file-system error, the caller's input like a wrong key.
+ */
+export async function verifyPackageFile(file: string, password: string, key: string | Buffer | KeyObject): Promise<PackageVerification> {
+  const publicKey = packagePublicKey(key);
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const read = async (offset: number, length: number) => {
+      const range = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const { bytesRead } = await handle.read(range, filled, length - filled, offset + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return range.subarray(0, filled);
+    };
+    return await verifyRanges(new RangeReader(size, read), password, publicKey);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The central directory lists more than a package holds: more than PACKAGE_LIMITS.entries, or past MAX_READ_BYTES. */
+class ListTooLong extends Error {}
+
+/** Positional reads are independent of one another, so zip.js may ask for several ranges at once. */
+class RangeReader extends Reader<number> {
+  constructor(
+    size: number,
+    private readonly readRange: (offset: number, length: number) => Promise<Uint8Array>,
+  ) {
+    super(size);
+    this.size = size;
+  }
+
+  override readUint8Array(offset: number, length: number): Promise<Uint8Array> {
+    if (length > MAX_READ_BYTES) return Promise.reject(new ListTooLong());
+    return this.readRange(offset, Math.max(0, Math.min(length, this.size - offset)));
+  }
+}
+
+async function verifyRanges(source: RangeReader, password: string, key: string | Buffer | KeyObject): Promise<PackageVerification> {
   const publicKey = packagePublicKey(key);
   const check: Check = { password, publicKey, publicKeySha256: packageSigningPublicKey(publicKey).sha256, problems: [] };
-  const reader = new ZipReader(new Uint8ArrayReader(zip), { useWebWorkers: false });
+  const reader = new ZipReader(source, { useWebWorkers: false });
   try {
-    let entries: FileEntry[];
+    const entries: FileEntry[] = [];
     try {
-      entries = (await reader.getEntries()).filter((entry): entry is FileEntry => !entry.directory);
-    } catch {
-      check.problems.push({ code: 'NOT_A_ZIP', message: 'ZIP 파일이 아니거나 손상되어 열 수 없습니다.' });
+      let count = 0;
+      for await (const entry of reader.getEntriesGenerator()) {
+        if (++count > PACKAGE_LIMITS.entries) throw new ListTooLong();
+        if (!entry.directory) entries.push(entry);
+      }
+    } catch (error) {
+      check.problems.push(
+        error instanceof ListTooLong
+          ? {
+              code: 'TOO_MANY_ENTRIES',
+              message: `ZIP의 파일 목록이 제공 패키지라기에 너무 깁니다 (파일 ${PACKAGE_LIMITS.entries}개까지): 발급된 패키지가 아닙니다.`,
+            }
+          : { code: 'NOT_A_ZIP', message: 'ZIP 파일이 아니거나 손상되어 열 수 없습니다.' },
+      );
       return outcome(check);
     }
+    if (!withinLimits(entries, check.problems)) return outcome(check);
     return await verifyEntries(entries, check);
   } finally {
     await reader.close().catch(() => undefined);
   }
+}
+
+const megabytes = (bytes: number) => `${Math.ceil(bytes / 1024 / 1024).toLocaleString('ko-KR')} MB`;
+
+/** The central directory's declared sizes against PACKAGE_LIMITS, before anything is inflated. */
+function withinLimits(entries: readonly FileEntry[], problems: PackageProblem[]): boolean {
+  let total = 0;
+  for (const entry of entries) {
+    const { filename: file, uncompressedSize, compressedSize } = entry;
+    total += uncompressedSize;
+    if (uncompressedSize > PACKAGE_LIMITS.entryBytes) {
+      problems.push({
+        code: 'TOO_LARGE',
+        file,
+        message: `풀면 ${megabytes(uncompressedSize)}가 되는 파일이 있습니다 (한 파일에 ${megabytes(PACKAGE_LIMITS.entryBytes)}까지): ${file}`,
+      });
+    }
+    if ((file === MANIFEST_FILE || file === SIGNATURE_FILE) && uncompressedSize > compressedSize * PACKAGE_LIMITS.ratio) {
+      problems.push({
+        code: 'RATIO_EXCEEDED',
+        file,
+        message: `압축률이 비정상적으로 높은 파일이 있습니다 (${PACKAGE_LIMITS.ratio}:1 초과, 압축 폭탄으로 보임): ${file}`,
+      });
+    }
+  }
+  if (total > PACKAGE_LIMITS.totalBytes) {
+    problems.push({
+      code: 'TOO_LARGE',
+      message: `풀면 모두 ${megabytes(total)}가 되어 제공 패키지라기에 너무 큽니다 (${megabytes(PACKAGE_LIMITS.totalBytes)}까지).`,
+    });
+  }
+  return problems.length === 0;
 }
 
 interface Check {
@@ -189,7 +312,7 @@ async function verifyEntries(entries: readonly FileEntry[], check: Check): Promi
       });
     }
   }
-  const read: Read = (entry, limit = Infinity) => readEntry(entry, check.password, limit);
+  const read: Read = (entry, limit, keep = false) => readEntry(entry, check.password, limit, keep);
   // One entry sealed under another password is that entry's problem; a password no entry opens is the password's.
   const noEntryOpens = async () => {
     for (const entry of entries) if (entry.encrypted && (await passwordOpens(entry, check.password))) return false;
@@ -202,7 +325,7 @@ async function verifyEntries(entries: readonly FileEntry[], check: Check): Promi
     problems.push({ code: 'MANIFEST_MISSING', file: MANIFEST_FILE, message: `${MANIFEST_FILE}이(가) 없습니다: 무엇이 들어 있어야 하는지 알 수 없습니다.` });
     return outcome(check, { files: [...byName.keys()].map((name) => ({ name, status: 'unexpected' })) });
   }
-  const manifestRead = await read(manifestEntry, MAX_MANIFEST_BYTES);
+  const manifestRead = await read(manifestEntry, MAX_MANIFEST_BYTES, true);
   if (manifestRead.error === 'password' && (await noEntryOpens())) return wrongPassword(check);
   if (!manifestRead.content) {
     problems.push({ code: 'MANIFEST_INVALID', file: MANIFEST_FILE, message: `${MANIFEST_FILE}을(를) 읽을 수 없습니다 (${describe(manifestRead.error)}).` });
@@ -225,19 +348,27 @@ async function verifyEntries(entries: readonly FileEntry[], check: Check): Promi
       message: `패키지는 다른 키(지문 ${manifest.signature.publicKeySha256})로 서명되었다고 적혀 있습니다. 확인에 쓴 공개키의 지문은 ${check.publicKeySha256}입니다.`,
     });
   }
+  // Whatever an unsigned list names is not looked at: its sizes could be anyone's, and the answer is already no.
+  if (!signatureValid) return outcome(check, { signatureValid, manifest, manifestSha256 });
 
-  const expected = new Map<string, string>();
-  for (const { file, fileSha256 } of manifest.recordings) expected.set(file, fileSha256);
-  for (const { name, sha256 } of manifest.files) expected.set(name, sha256);
+  const expected = new Map<string, { sha256: string; bytes: number }>();
+  for (const { file, fileSha256, fileBytes } of manifest.recordings) expected.set(file, { sha256: fileSha256, bytes: fileBytes });
+  for (const { name, sha256, bytes } of manifest.files) expected.set(name, { sha256, bytes });
   const files: VerifiedFile[] = [];
-  for (const [name, expectedSha256] of expected) {
+  for (const [name, { sha256: expectedSha256, bytes }] of expected) {
     const entry = byName.get(name);
     if (!entry) {
       problems.push({ code: 'FILE_MISSING', file: name, message: `목록에 있는 파일이 없습니다: ${name}` });
       files.push({ name, status: 'missing', expectedSha256 });
       continue;
     }
-    const content = await read(entry);
+    // The signed size bounds the work: an entry of another size is another file, and is not inflated to show it.
+    const content = entry.uncompressedSize === bytes ? await read(entry, bytes) : { error: 'too-large' as const };
+    if (content.error === 'too-large') {
+      problems.push({ code: 'HASH_MISMATCH', file: name, message: `파일의 크기가 목록과 다릅니다 (바뀐 파일): ${name}` });
+      files.push({ name, status: 'mismatch', expectedSha256 });
+      continue;
+    }
     if (content.error) {
       problems.push({ code: 'ENTRY_UNREADABLE', file: name, message: `파일을 열 수 없습니다 (${describe(content.error)}): ${name}` });
       files.push({ name, status: 'unreadable', expectedSha256 });
@@ -255,7 +386,7 @@ async function verifyEntries(entries: readonly FileEntry[], check: Check): Promi
   return outcome(check, { signatureValid, manifest, manifestSha256, files });
 }
 
-type Read = (entry: FileEntry, limit?: number) => Promise<EntryRead>;
+type Read = (entry: FileEntry, limit: number, keep?: boolean) => Promise<EntryRead>;
 
 async function passwordOpens(entry: FileEntry, password: string): Promise<boolean> {
   try {
@@ -272,7 +403,7 @@ async function checkSignature(entry: FileEntry | undefined, manifest: Buffer, ch
     problems.push({ code: 'SIGNATURE_MISSING', file: SIGNATURE_FILE, message: `서명 파일 ${SIGNATURE_FILE}이(가) 없습니다.` });
     return false;
   }
-  const outcome = await read(entry, MAX_SIGNATURE_BYTES);
+  const outcome = await read(entry, MAX_SIGNATURE_BYTES, true);
   const text = SIGNATURE_TEXT.exec(outcome.content?.toString('latin1') ?? '');
   const valid = text !== null && verify(null, manifest, check.publicKey, Buffer.from(text[1] as string, 'base64'));
   if (!valid) {
@@ -288,17 +419,20 @@ async function checkSignature(entry: FileEntry | undefined, manifest: Buffer, ch
 interface EntryRead {
   readonly sha256?: string;
   readonly bytes?: number;
-  /** Kept only when a limit was given (the manifest, the signature). */
+  /** Kept only when asked for (the manifest, the signature). */
   readonly content?: Buffer;
   readonly error?: 'password' | 'too-large' | 'corrupt';
 }
 
-/** Decrypts one entry, hashing as it goes; the AES authentication code is checked at its end. */
-async function readEntry(entry: FileEntry, password: string, limit: number): Promise<EntryRead> {
+/**
+ * Decrypts one entry, hashing as it goes; the AES authentication code is checked at its end. More than `limit`
+ * bytes is refused as declared, before inflating, and as counted, should the declaration lie.
+ */
+async function readEntry(entry: FileEntry, password: string, limit: number, keep: boolean): Promise<EntryRead> {
+  if (entry.uncompressedSize > limit) return { error: 'too-large' };
   const hash = createHash('sha256');
   const kept: Buffer[] = [];
   let bytes = 0;
-  const keep = Number.isFinite(limit);
   try {
     await entry.getData(
       new WritableStream<Uint8Array>({

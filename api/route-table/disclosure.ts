@@ -35,6 +35,7 @@ import {
   packagePublicKey,
   packageResult,
   playParams,
+  verificationLimit,
   verifyFields,
   verifyUploadedPackage,
   viewingAudio,
@@ -48,7 +49,7 @@ import { DOCX_TYPE } from './page';
 
 /** Room for the drawn signature (a PNG of at most 200 KB as base64) next to the other fields. */
 export const HANDOVER_BODY_LIMIT = '320kb';
-/** A package brought back to be checked is read whole: an hour of a call is about 115 MB as PCM WAV. */
+/** A package brought back to be checked goes to a temporary file, never into memory: an hour of a call is about 115 MB as PCM WAV. */
 const PACKAGE_MAX_BYTES = 256 * 1024 * 1024;
 const requestAttachmentParams = z.object({ id: z.uuid(), attachmentId: z.uuid() }).strict();
 const requestDocumentParams = z.object({ id: z.uuid(), documentId: z.uuid() }).strict();
@@ -86,6 +87,7 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
   const disclosureDeps = disclosureDepsOf(deps);
   /** Scans of a disclosure case (its ground, the signed Form 2, the returned Form 3), one purpose per request. */
   const disclosureUpload: UploadRule = { field: 'files', ...deps.attachments };
+  const verifyLimit = verificationLimit();
 
   return [
     defineRoute({
@@ -330,7 +332,8 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       kind: 'api',
       access: DISCLOSURE_READERS,
       body: verifyFields,
-      upload: { field: 'package', maxFiles: 1, maxFileBytes: PACKAGE_MAX_BYTES, accept: ['application/zip'] },
+      uploadToFile: { field: 'package', maxFileBytes: PACKAGE_MAX_BYTES, accept: ['application/zip'], label: '제공 파일' },
+      concurrency: verifyLimit,
       summary: '제공 파일 검증 (multipart: package, password): 서명, 파일마다 SHA-256, 빠지거나 더해진 파일 — 결과는 감사 기록',
       example: { body: { password: 'not-the-password' } },
       async handle(call) {

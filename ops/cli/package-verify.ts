@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatKoreanDateTime } from '../../domain/korean-time';
-import { PackageKeyError, verifyPackage, type FileStatus, type PackageVerification } from '../../capture/package-verify';
+import { PackageKeyError, verifyPackageFile, type FileStatus, type PackageVerification } from '../../capture/package-verify';
 
 const USAGE = [
   '사용법: npm run verify -- <패키지.zip> --public-key <공개키.pem> [--password-file <비밀번호 파일>] [--json]',
@@ -65,20 +65,30 @@ async function main(argv: string[]): Promise<number> {
   if (!password) throw new UsageError('비밀번호가 없습니다: --password-file 이나 PACKAGE_PASSWORD 를 쓰십시오.');
 
   const packageFile = positionals[0] as string;
-  const zip = readInput(packageFile, '패키지 파일');
   const publicKey = readInput(values['public-key'], '공개키 파일');
-  const result = await verifyPackage(zip, password, publicKey);
+  // Read by ranges, never whole: only the key and an unopenable file are thrown, every finding is in the result.
+  const result = await verifyPackageFile(inputPath(packageFile), password, publicKey).catch((error: unknown) => {
+    throw error instanceof PackageKeyError ? error : unreadable(packageFile, '패키지 파일', error);
+  });
   process.stdout.write(values.json ? `${JSON.stringify(result, null, 2)}\n` : report(packageFile, result));
   return result.ok ? 0 : 1;
 }
 
 /** Relative paths are the user's: `npm run` itself runs in the project folder and keeps the user's in INIT_CWD. */
-function readInput(file: string, what: string): Buffer {
+function inputPath(file: string): string {
   const base = process.env.npm_lifecycle_event === 'verify' ? (process.env.INIT_CWD ?? process.cwd()) : process.cwd();
+  return path.resolve(base, file);
+}
+
+function unreadable(file: string, what: string, error: unknown): UsageError {
+  return new UsageError(`${what}을(를) 읽을 수 없습니다: ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+}
+
+function readInput(file: string, what: string): Buffer {
   try {
-    return readFileSync(path.resolve(base, file));
+    return readFileSync(inputPath(file));
   } catch (error) {
-    throw new UsageError(`${what}을(를) 읽을 수 없습니다: ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw unreadable(file, what, error);
   }
 }
 

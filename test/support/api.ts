@@ -127,9 +127,14 @@ export class TestClient {
 
   constructor(readonly baseUrl: string) {}
 
+  /** The Cookie header this browser sends; also for requests made without fetch (a large body streamed from a file). */
+  get cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const headers: Record<string, string> = { ...options.headers };
-    if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    if (this.cookies.size > 0) headers.cookie = this.cookieHeader;
     let body: string | FormData | undefined = options.body;
     if (options.multipart) {
       body = multipartBody(options.multipart);
