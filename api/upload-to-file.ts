@@ -11,10 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import busboy from 'busboy';
 import type { Request } from 'express';
 import { ApiError } from './errors';
-import { formatFileSize, safeFileName, sniffContentType, typesLabel, type AcceptedType } from './uploads';
+import { formatFileSize, readMultipartParts, safeFileName, sniffContentType, unsupportedFile, type AcceptedType } from './uploads';
 
 export interface FileUploadRule {
   /** The form field the file comes in. */
@@ -44,7 +43,6 @@ export interface ReceivedUpload {
 
 /** The few text fields such a form has (a password, the CSRF token). */
 const MAX_FIELDS = 8;
-const FIELD_LIMIT_BYTES = 16 * 1024;
 /** Enough for every signature sniffContentType knows. */
 const SNIFF_BYTES = 8;
 
@@ -62,89 +60,60 @@ export async function receiveFileUpload(req: Request, rule: FileUploadRule): Pro
 
 function receive(req: Request, rule: FileUploadRule, target: string): Promise<Omit<ReceivedUpload, 'remove'>> {
   return new Promise((resolve, reject) => {
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({
-        headers: req.headers,
-        defParamCharset: 'utf8',
-        limits: { fileSize: rule.maxFileBytes, files: 1, fields: MAX_FIELDS, fieldSize: FIELD_LIMIT_BYTES, parts: MAX_FIELDS + 1 },
-      });
-    } catch {
-      reject(new ApiError(400, 'MALFORMED_BODY', '요청 본문을 해석할 수 없습니다 (multipart 경계 없음).'));
-      return;
-    }
-    const fields: Record<string, unknown> = {};
     let file: StoredUpload | undefined;
     let upload: Readable | undefined;
     /** Settles (never rejects) once the file is on disk or its writing has been given up. */
     let written = Promise.resolve();
-    let failure: unknown;
-    const fail = (error: unknown) => {
-      if (failure) return;
-      failure = error;
-      // Stop reading: once the answer is sent, Node reads the rest of the body and throws it away.
-      req.unpipe(parser);
-      req.resume();
-      upload?.destroy();
-      void written.then(() => reject(error));
-    };
-
-    parser.on('field', (name, value, info) => {
-      if (info.valueTruncated) return fail(new ApiError(413, 'BODY_TOO_LARGE', '입력값 하나가 너무 깁니다.', { field: name }));
-      fields[name] = name in fields ? [fields[name], value].flat() : value;
-    });
-    parser.on('file', (name, stream, info) => {
-      if (name !== rule.field) {
-        stream.resume();
-        return fail(new ApiError(400, 'INVALID_INPUT', `파일은 '${rule.field}' 항목으로만 보냅니다.`, { field: name }));
-      }
-      upload = stream;
-      const fileName = safeFileName(info.filename ?? '');
-      const unsupported = () =>
-        new ApiError(415, 'UNSUPPORTED_FILE_TYPE', `보낼 수 있는 파일은 ${typesLabel(rule.accept)}입니다: ${fileName}`, {
-          fileName,
-          declaredType: info.mimeType,
-        });
-      let head = Buffer.alloc(0);
-      let bytes = 0;
-      const inspect = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          bytes += chunk.length;
-          if (head.length < SNIFF_BYTES) {
-            head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
-            // Refused as soon as its first bytes are in, not after the whole of it has been written.
-            if (head.length === SNIFF_BYTES && !sniffContentType(head, rule.accept)) return done(unsupported());
-          }
-          done(null, chunk);
+    readMultipartParts(
+      req,
+      {
+        field: rule.field,
+        maxFiles: 1,
+        maxFileBytes: rule.maxFileBytes,
+        maxFields: MAX_FIELDS,
+        tooManyFiles: () => new ApiError(413, 'TOO_MANY_FILES', `${rule.label}은(는) 하나만 보낼 수 있습니다.`, { maxFiles: 1 }),
+      },
+      {
+        onFile(read, stream, info) {
+          upload = stream;
+          const fileName = safeFileName(info.filename ?? '');
+          let head = Buffer.alloc(0);
+          let bytes = 0;
+          const inspect = new Transform({
+            transform(chunk: Buffer, _encoding, done) {
+              bytes += chunk.length;
+              if (head.length < SNIFF_BYTES) {
+                head = Buffer.concat([head, chunk.subarray(0, SNIFF_BYTES - head.length)]);
+                // Refused as soon as its first bytes are in, not after the whole of it has been written.
+                if (head.length === SNIFF_BYTES && !sniffContentType(head, rule.accept)) return done(unsupportedFile(rule.accept, fileName, info.mimeType));
+              }
+              done(null, chunk);
+            },
+          });
+          stream.on('limit', () =>
+            read.fail(
+              new ApiError(413, 'FILE_TOO_LARGE', `${rule.label}은(는) ${formatFileSize(rule.maxFileBytes)}까지 보낼 수 있습니다.`, {
+                maxFileBytes: rule.maxFileBytes,
+              }),
+            ),
+          );
+          written = pipeline(stream, inspect, createWriteStream(target, { flags: 'wx', mode: 0o600 })).then(
+            () => {
+              if (read.failed || (bytes === 0 && !info.filename)) return;
+              if (bytes === 0) return read.fail(new ApiError(400, 'EMPTY_FILE', `빈 파일입니다: ${fileName}`));
+              const contentType = sniffContentType(head, rule.accept);
+              if (!contentType) return read.fail(unsupportedFile(rule.accept, fileName, info.mimeType));
+              file = { fileName, contentType, path: target, bytes };
+            },
+            (error: unknown) => read.fail(error),
+          );
         },
-      });
-      stream.on('limit', () =>
-        fail(
-          new ApiError(413, 'FILE_TOO_LARGE', `${rule.label}은(는) ${formatFileSize(rule.maxFileBytes)}까지 보낼 수 있습니다.`, {
-            maxFileBytes: rule.maxFileBytes,
-          }),
-        ),
-      );
-      written = pipeline(stream, inspect, createWriteStream(target, { flags: 'wx', mode: 0o600 })).then(() => {
-        if (failure || (bytes === 0 && !info.filename)) return;
-        if (bytes === 0) return fail(new ApiError(400, 'EMPTY_FILE', `빈 파일입니다: ${fileName}`));
-        const contentType = sniffContentType(head, rule.accept);
-        if (!contentType) return fail(unsupported());
-        file = { fileName, contentType, path: target, bytes };
-      }, fail);
-    });
-    parser.on('filesLimit', () => fail(new ApiError(413, 'TOO_MANY_FILES', `${rule.label}은(는) 하나만 보낼 수 있습니다.`, { maxFiles: 1 })));
-    parser.on('fieldsLimit', () => fail(new ApiError(413, 'BODY_TOO_LARGE', '입력 항목이 너무 많습니다.')));
-    parser.on('partsLimit', () => fail(new ApiError(413, 'BODY_TOO_LARGE', '입력 항목이 너무 많습니다.')));
-    parser.on('error', () => fail(new ApiError(400, 'MALFORMED_BODY', '요청 본문을 해석할 수 없습니다 (multipart 형식 오류).')));
-    parser.on('close', () => {
-      void written.then(() => {
-        if (!failure) resolve({ fields, file });
-      });
-    });
-    req.on('close', () => {
-      if (!req.complete) fail(new ApiError(400, 'MALFORMED_BODY', '요청이 중간에 끊겼습니다.'));
-    });
-    req.pipe(parser);
+        onEnd: ({ fields }) => void written.then(() => resolve({ fields, file })),
+        onFail(error) {
+          upload?.destroy();
+          void written.then(() => reject(error));
+        },
+      },
+    );
   });
 }

@@ -5,6 +5,7 @@
  * type the browser claims, and then read whole (api/upload-content.ts) — and within the size and count limits;
  * anything else refuses the whole request before a byte is stored.
  */
+import type { Readable } from 'node:stream';
 import busboy from 'busboy';
 import type { Request } from 'express';
 import { ApiError } from './errors';
@@ -95,76 +96,134 @@ function tooLarge(rule: UploadRule): ApiError {
   });
 }
 
+/** What one multipart read allows, and how its refusals name the files. */
+export interface MultipartLimits {
+  /** The form field the files come in. */
+  field: string;
+  maxFiles: number;
+  maxFileBytes: number;
+  maxFields: number;
+  /** The refusal of one file more than `maxFiles`. */
+  tooManyFiles(): ApiError;
+}
+
+export interface MultipartRead {
+  /** The text fields so far; a repeated field becomes a list, as a urlencoded form gives it. */
+  readonly fields: Record<string, unknown>;
+  /** Refuses the request with `error` (the first refusal wins) and stops parsing; the rest of the body is drained. */
+  fail(error: unknown): void;
+  readonly failed: boolean;
+}
+
 /**
- * Reads a `multipart/form-data` request whole: the text fields (a repeated field becomes a list, as a urlencoded form
- * gives it) and the files of `rule.field`. Empty file inputs (a form sent with no file chosen) are skipped.
+ * The part of reading a `multipart/form-data` request that every upload shares: the parser and its limits, the text
+ * fields, files only in `limits.field` (each handed to `onFile`), and the refusals of too many files, fields or parts,
+ * a malformed body and one cut short. `onEnd` runs once the body is read without a refusal; `onFail` once, with the
+ * first refusal. The fields are a record without a prototype, so a field named `__proto__` is only a field.
+ */
+export function readMultipartParts(
+  req: Request,
+  limits: MultipartLimits,
+  handlers: { onFile(read: MultipartRead, stream: Readable, info: busboy.FileInfo): void; onEnd(read: MultipartRead): void; onFail(error: unknown): void },
+): void {
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: req.headers,
+      defParamCharset: 'utf8',
+      limits: {
+        fileSize: limits.maxFileBytes,
+        files: limits.maxFiles,
+        fields: limits.maxFields,
+        fieldSize: FIELD_LIMIT_BYTES,
+        parts: limits.maxFields + limits.maxFiles,
+      },
+    });
+  } catch {
+    handlers.onFail(new ApiError(400, 'MALFORMED_BODY', '요청 본문을 해석할 수 없습니다 (multipart 경계 없음).'));
+    return;
+  }
+  const fields = Object.create(null) as Record<string, unknown>;
+  let failed = false;
+  const read: MultipartRead = {
+    fields,
+    get failed() {
+      return failed;
+    },
+    fail(error) {
+      if (failed) return;
+      failed = true;
+      req.unpipe(parser);
+      req.resume();
+      handlers.onFail(error);
+    },
+  };
+  parser.on('field', (name, value, info) => {
+    if (info.valueTruncated) return read.fail(new ApiError(413, 'BODY_TOO_LARGE', '입력값 하나가 너무 깁니다.', { field: name }));
+    fields[name] = name in fields ? [fields[name], value].flat() : value;
+  });
+  parser.on('file', (name, stream, info) => {
+    if (name !== limits.field) {
+      stream.resume();
+      return read.fail(new ApiError(400, 'INVALID_INPUT', `파일은 '${limits.field}' 항목으로만 보냅니다.`, { field: name }));
+    }
+    handlers.onFile(read, stream, info);
+  });
+  parser.on('filesLimit', () => read.fail(limits.tooManyFiles()));
+  parser.on('fieldsLimit', () => read.fail(new ApiError(413, 'BODY_TOO_LARGE', '입력 항목이 너무 많습니다.')));
+  parser.on('partsLimit', () => read.fail(new ApiError(413, 'BODY_TOO_LARGE', '입력 항목이 너무 많습니다.')));
+  parser.on('error', () => read.fail(new ApiError(400, 'MALFORMED_BODY', '요청 본문을 해석할 수 없습니다 (multipart 형식 오류).')));
+  parser.on('close', () => {
+    if (!failed) handlers.onEnd(read);
+  });
+  req.on('close', () => {
+    if (!req.complete) read.fail(new ApiError(400, 'MALFORMED_BODY', '요청이 중간에 끊겼습니다.'));
+  });
+  req.pipe(parser);
+}
+
+/**
+ * Reads a `multipart/form-data` request whole: the text fields and the files of `rule.field`, each checked whole
+ * (upload-content.ts). Empty file inputs (a form sent with no file chosen) are skipped.
  */
 export function readMultipart(req: Request, rule: UploadRule): Promise<{ fields: Record<string, unknown>; files: UploadedFile[] }> {
   return new Promise((resolve, reject) => {
-    let parser: busboy.Busboy;
-    try {
-      parser = busboy({
-        headers: req.headers,
-        defParamCharset: 'utf8',
-        limits: { fileSize: rule.maxFileBytes, files: rule.maxFiles, fields: MAX_FIELDS, fieldSize: FIELD_LIMIT_BYTES, parts: MAX_FIELDS + rule.maxFiles },
-      });
-    } catch {
-      reject(new ApiError(400, 'MALFORMED_BODY', '요청 본문을 해석할 수 없습니다 (multipart 경계 없음).'));
-      return;
-    }
-    const fields: Record<string, unknown> = {};
     const files: UploadedFile[] = [];
-    let failure: ApiError | undefined;
-    const fail = (error: ApiError) => {
-      if (failure) return;
-      failure = error;
-      // Answer now and stop parsing; the rest of an oversized or refused upload is drained, not kept.
-      req.unpipe(parser);
-      req.resume();
-      reject(error);
-    };
-
-    parser.on('field', (name, value, info) => {
-      if (info.valueTruncated) return fail(new ApiError(413, 'BODY_TOO_LARGE', '입력값 하나가 너무 깁니다.', { field: name }));
-      const previous = fields[name];
-      fields[name] = previous === undefined ? value : Array.isArray(previous) ? [...(previous as unknown[]), value] : [previous, value];
-    });
-    parser.on('file', (name, stream, info) => {
-      if (name !== rule.field) {
-        stream.resume();
-        return fail(new ApiError(400, 'INVALID_INPUT', `파일은 '${rule.field}' 항목으로만 보냅니다.`, { field: name }));
-      }
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => fail(tooLarge(rule)));
-      stream.on('close', () => {
-        const content = Buffer.concat(chunks);
-        if (failure || (content.length === 0 && !info.filename)) return;
-        const fileName = safeFileName(info.filename ?? '');
-        if (content.length === 0) return fail(new ApiError(400, 'EMPTY_FILE', `빈 파일입니다: ${fileName}`));
-        const accept = rule.accept ?? DOCUMENT_TYPES;
-        const contentType = sniffContentType(content, accept);
-        if (!contentType) {
-          return fail(
-            new ApiError(415, 'UNSUPPORTED_FILE_TYPE', `보낼 수 있는 파일은 ${typesLabel(accept)}입니다: ${fileName}`, {
-              fileName,
-              declaredType: info.mimeType,
-            }),
-          );
-        }
-        const unsafe = checkContent(contentType, content, fileName);
-        if (unsafe) return fail(unsafe);
-        files.push({ fileName, contentType, content });
-      });
-    });
-    parser.on('filesLimit', () => fail(new ApiError(413, 'TOO_MANY_FILES', `첨부파일은 ${rule.maxFiles}개까지입니다.`, { maxFiles: rule.maxFiles })));
-    parser.on('fieldsLimit', () => fail(new ApiError(413, 'BODY_TOO_LARGE', '입력 항목이 너무 많습니다.')));
-    parser.on('partsLimit', () => fail(new ApiError(413, 'BODY_TOO_LARGE', '입력 항목이 너무 많습니다.')));
-    parser.on('error', () => fail(new ApiError(400, 'MALFORMED_BODY', '요청 본문을 해석할 수 없습니다 (multipart 형식 오류).')));
-    parser.on('close', () => {
-      if (!failure) resolve({ fields, files });
-    });
-    req.on('aborted', () => fail(new ApiError(400, 'MALFORMED_BODY', '요청이 중간에 끊겼습니다.')));
-    req.pipe(parser);
+    readMultipartParts(
+      req,
+      {
+        field: rule.field,
+        maxFiles: rule.maxFiles,
+        maxFileBytes: rule.maxFileBytes,
+        maxFields: MAX_FIELDS,
+        tooManyFiles: () => new ApiError(413, 'TOO_MANY_FILES', `첨부파일은 ${rule.maxFiles}개까지입니다.`, { maxFiles: rule.maxFiles }),
+      },
+      {
+        onFile(read, stream, info) {
+          const chunks: Buffer[] = [];
+          stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+          stream.on('limit', () => read.fail(tooLarge(rule)));
+          stream.on('close', () => {
+            const content = Buffer.concat(chunks);
+            if (read.failed || (content.length === 0 && !info.filename)) return;
+            const fileName = safeFileName(info.filename ?? '');
+            if (content.length === 0) return read.fail(new ApiError(400, 'EMPTY_FILE', `빈 파일입니다: ${fileName}`));
+            const accept = rule.accept ?? DOCUMENT_TYPES;
+            const contentType = sniffContentType(content, accept);
+            if (!contentType) return read.fail(unsupportedFile(accept, fileName, info.mimeType));
+            const unsafe = checkContent(contentType, content, fileName);
+            if (unsafe) return read.fail(unsafe);
+            files.push({ fileName, contentType, content });
+          });
+        },
+        onEnd: ({ fields }) => resolve({ fields, files }),
+        onFail: reject,
+      },
+    );
   });
+}
+
+/** A file whose first bytes are none of the accepted types. */
+export function unsupportedFile(accept: readonly AcceptedType[], fileName: string, declaredType: string): ApiError {
+  return new ApiError(415, 'UNSUPPORTED_FILE_TYPE', `보낼 수 있는 파일은 ${typesLabel(accept)}입니다: ${fileName}`, { fileName, declaredType });
 }
