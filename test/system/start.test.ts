@@ -15,7 +15,7 @@ import { RETENTION_SWEEP_SCHEDULE_ID, retentionDayStatus } from '../../workflows
 import { ACCESS_REVIEW_SCHEDULE_ID } from '../../workflows/access-review';
 import { HISTORY_ARCHIVE_SCHEDULE_ID } from '../../workflows/history-archive';
 import { freePort, portAnswers } from '../support/ports';
-import { TestClient } from '../support/api';
+import { SAMPLE_FILES, TestClient } from '../support/api';
 import { packageSigningPublicKey, readPackageSigningKey } from '../../infra/keys';
 import { verifyPackage } from '../../capture/package-verify';
 import { eventually, eventuallyPasses } from '../support/eventually';
@@ -336,7 +336,7 @@ test("an operator takes a provision case from Form 1 to closed; the package veri
   const scan = async (purpose: string) => {
     const form = {
       fields: { purpose },
-      files: [{ field: 'files', name: `${purpose}.pdf`, type: 'application/pdf', content: Buffer.from('%PDF-1.4\n%%EOF\n') }],
+      files: [{ field: 'files', name: `${purpose}.pdf`, type: 'application/pdf', content: SAMPLE_FILES.pdf }],
     };
     const uploaded = await operator.json<{ id: string }[]>('POST', `/api/disclosure-requests/${id}/attachments`, { multipart: form });
     expect(uploaded.status).toBe(201);
