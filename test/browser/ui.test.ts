@@ -7,14 +7,14 @@
 import type { Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../infra/directory/development-directory';
 import { type RoleId } from '../../domain/roles';
-import { DEMO_BY_ROLE, seedCalls, startTestApi, type SeededCalls, type TestApi } from '../support/api';
+import { DEMO_BY_ROLE, seedCalls, startTestApi, TestClient, type SeededCalls, type TestApi } from '../support/api';
 import { chromiumAvailable, logInAs, saveScreenshot, submitLogin as submitLoginAt, watchedBrowsers } from '../support/browser';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { Recording } from '../../infra/db/entities';
 
 /** The navigation each role should see: exactly the pages it may open, written out independently of the route table. */
 const NAVIGATION: Record<RoleId, readonly string[]> = {
-  chief: ['대시보드', '녹취정보 조회', '전수 녹취', '녹취정보 열람·제공', '접근 권한자', '접근기록 점검', '사전고지'],
+  chief: ['대시보드', '녹취정보 조회', '전수 녹취', '녹취정보 열람·제공', '접근 권한자', '접근기록 점검', '로그인 잠금', '사전고지'],
   deputy: ['대시보드', '녹취정보 조회', '전수 녹취', '녹취정보 열람·제공', '접근 권한자', '접근기록 점검', '사전고지'],
   operator: ['대시보드', '녹취정보 조회', '전수 녹취', '녹취정보 열람·제공', '접근 권한자', '접근기록 점검', '사전고지'],
   dept_head: ['대시보드', '녹취정보 조회', '전수 녹취', '내 녹취정보 신청'],
@@ -271,6 +271,22 @@ describeBrowser('intranet UI in Chromium', () => {
     await page.goBack({ waitUntil: 'commit' });
     await page.waitForURL((url) => url.pathname === '/login', { timeout: 5_000 });
     expect(await page.locator('body').textContent()).not.toContain('lee.operator');
+  });
+
+  test('an official locked out by wrong passwords: the chief sees the account and lifts the lock with a reason', async () => {
+    for (let attempt = 0; attempt < 5; attempt += 1) await new TestClient(api.url).login(DEMO_BY_ROLE.records, 'wrong-password');
+    const page = await openBrowser();
+    await logIn(page, 'chief');
+    await page.getByRole('navigation', { name: '주 메뉴' }).getByRole('link', { name: '로그인 잠금', exact: true }).click();
+    await page.waitForURL(`${api.url}/login-locks`);
+    const row = page.locator('table tbody tr', { hasText: DEMO_BY_ROLE.records });
+    expect(await row.locator('td').nth(1).textContent()).toBe('잠김');
+    await saveScreenshot(page, 'login-locks');
+    await row.getByLabel('사유').fill('본인 전화로 확인');
+    await row.getByRole('button', { name: '잠금 해제' }).click();
+    await page.waitForURL(`${api.url}/login-locks`);
+    expect(await page.locator('main').textContent()).toContain('지금 잠기거나 대기 중인 계정이 없습니다.');
+    expect((await new TestClient(api.url).login(DEMO_BY_ROLE.records)).status).toBe(200);
   });
 
   test('the chief finds a call recorded without notice on the dashboard, opens it, and takes the announcement for the PBX', async () => {
