@@ -282,7 +282,7 @@ export const SETTINGS = {
   }),
   captureControlUrl: setting({
     env: 'CAPTURE_CONTROL_URL',
-    doc: 'where the worker and the health check reach the capture control API; default `http://127.0.0.1:<CAPTURE_CONTROL_PORT>` (capture on this host). The API listens on 127.0.0.1 only: from another host, reach it through a TLS tunnel to the telecom room',
+    doc: 'where the API, the worker and the health check reach the capture control API; default `http://127.0.0.1:<CAPTURE_CONTROL_PORT>` (capture on this host). The API listens on 127.0.0.1 only: from another host, reach it through a TLS tunnel to the telecom room',
     schema: optionalText.pipe(url(['http:', 'https:']).optional()),
   }),
   captureControlApiTokenFile: setting({
