@@ -411,7 +411,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
     if (candidates.length === 0) throw new ControlError('NOT_FOUND', '없는 주소입니다.');
     const route = candidates.find((candidate) => candidate.method === request.method);
     if (!route) throw new ControlError('METHOD_NOT_ALLOWED', `이 주소에는 ${candidates.map((c) => c.method).join(', ')}만 쓸 수 있습니다.`);
-    // Before the path and body are read: a client out of its scope learns nothing about what the route would accept.
+    // Before the path's values and the body are checked: a client out of its scope learns nothing of what the route accepts.
     if (!route.clients.includes(client)) await refuseClient(caller, route);
     const params = (route.pattern.exec(pathname) as RegExpExecArray).slice(1).map((part, index) => {
       let decoded: string;
