@@ -75,7 +75,7 @@ export function createFullRecordingActivities({ orm, capture }: FullRecordingAct
         }
         let view;
         try {
-          view = await capture.setExtensionMode(number, { mode: input.mode, actor: input.actor, reason: input.reason });
+          view = await capture.setExtensionMode(number, { mode: input.mode, onBehalfOf: input.actor, reason: input.reason });
         } catch (error) {
           // An extension the appliance does not know will not appear by retrying.
           if (error instanceof CaptureControlError && error.code === 'NOT_FOUND') {

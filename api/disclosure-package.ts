@@ -69,7 +69,7 @@ export async function buildPackage(deps: DisclosureDeps, call: RouteCall<{ id: s
       managementNumber: request.managementNumber,
       recordingIds: status.recordings,
       password,
-      actor: actor.username,
+      onBehalfOf: actor.username,
       extraFiles: [{ name: `파기결과회신서_${request.managementNumber}.docx`, content: deps.documents.get(form3.id, form3.wrappedKey) }],
     });
   } catch (error) {
@@ -150,7 +150,7 @@ export async function viewingAudio(deps: DisclosureDeps, call: RouteCall<{ id: s
   try {
     const { wav } = await deps.capture.viewingAudio(call.params.recordingId, {
       managementNumber: request.managementNumber,
-      actor: (call.principal as Principal).username,
+      onBehalfOf: (call.principal as Principal).username,
     });
     return wav;
   } catch (error) {

@@ -233,6 +233,7 @@ interface ApplianceHealth {
   };
   registration?: { registered?: number; recovered?: number; waiting?: number };
   authAudit?: { writeFailures?: number };
+  control?: { unauthorized?: number; notAllowed?: number };
 }
 
 function captureCollector(capture: CaptureControlClient): Collector {
@@ -286,10 +287,19 @@ function captureCollector(capture: CaptureControlClient): Collector {
       'RTSP requests and connections refused unchecked (403) while their source was blocked',
       [{ value: number(rtsp?.authRefusedBlocked) }],
     );
+    out.family('telrec_capture_control_unauthorized_total', 'counter', 'Control API requests without a known client token (401)', [
+      { value: number(report.control?.unauthorized) },
+    ]);
+    out.family(
+      'telrec_capture_control_not_allowed_total',
+      'counter',
+      'Control API requests of a known client outside its scope (403 CLIENT_NOT_ALLOWED): a leaked token or a compromised host',
+      [{ value: number(report.control?.notAllowed) }],
+    );
     out.family(
       'telrec_capture_auth_audit_write_failures_total',
       'counter',
-      'Times the summary of failed RTSP logins could not be written to the audit chain (kept and retried)',
+      'Times the summary of failed logins, or the entry of a client refused beyond its scope, could not be written to the audit chain',
       [{ value: number(report.authAudit?.writeFailures) }],
     );
   };

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
       devices: secrets.devices,
       trustedAddresses: settings.captureRtspTrustedAddresses,
     },
-    control: { port: settings.captureControlPort, token: secrets.controlToken },
+    control: { port: settings.captureControlPort, tokens: secrets.controlTokens },
     provision: { signingKey: packageSigningKey, municipalityName: settings.municipalityName },
   });
 
@@ -70,7 +70,8 @@ async function main(): Promise<void> {
     generator = startCallGenerator({
       rtspBaseUrl: `rtsp://127.0.0.1:${appliance.rtspPort}`,
       device: { username: CALL_GENERATOR_DEVICE, password: generatorPassword },
-      control: new CaptureControlClient({ baseUrl: `http://127.0.0.1:${appliance.controlPort}`, token: secrets.controlToken }),
+      // The PBX integration's token: the generator presses the record button as the PBX would, and can do nothing else.
+      control: new CaptureControlClient({ baseUrl: `http://127.0.0.1:${appliance.controlPort}`, token: secrets.controlTokens.pbx }),
       intervalMs: settings.callGeneratorIntervalSeconds * 1000,
       extensions: async () => (await orm.em.fork().find(Extension, {}, { fields: ['number', 'mode'] })).map(({ number, mode }) => ({ number, mode })),
       logger,

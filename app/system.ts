@@ -17,7 +17,7 @@ import { createMailer } from '../infra/mail';
 import { loadLegalCalendar } from '../infra/holidays';
 import { startCaptureProcess, type CaptureProcess } from './capture-process';
 import { seedDevelopmentOrganisation } from '../infra/db/development-organisation';
-import { loadCaptureSecrets, loadMasterKey, readMasterKey } from '../infra/keys';
+import { loadCaptureControlToken, loadMasterKey, readMasterKey, type CaptureClient } from '../infra/keys';
 import { CaptureControlClient } from '../capture/control-client';
 import type { Logger } from '../infra/logger';
 import { approximateDays, describePeriodKo, formatPeriod } from '../domain/period';
@@ -94,8 +94,11 @@ export async function startSystem(settings: Settings, logger: Logger, components
     const client: Client = await connectClient(settings);
     stoppers.push(() => client.connection.close());
 
-    const captureSecrets = loadCaptureSecrets(settings);
-    const captureClient = new CaptureControlClient({ baseUrl: settings.captureControlUrl, token: captureSecrets.controlToken });
+    // Each component reads only its own client's token, when it starts (issue 18): the API the API's, the worker and
+    // the appliance's supervisor the worker's.
+    const captureClients: Partial<Record<CaptureClient, CaptureControlClient>> = {};
+    const captureClient = (client: CaptureClient) =>
+      (captureClients[client] ??= new CaptureControlClient({ baseUrl: settings.captureControlUrl, token: loadCaptureControlToken(settings, client) }));
 
     const documents = createDocumentStore({ dataDir: settings.dataDir, masterKey });
     // A bad SMTP_URL stops start-up here, before anything would try to send.
@@ -113,7 +116,7 @@ export async function startSystem(settings: Settings, logger: Logger, components
         calendar,
         documents,
         templatesDir: settings.templatesDir,
-        capture: captureClient,
+        capture: captureClient('worker'),
         directory,
         mailer,
         site: { municipalityName: settings.municipalityName, timeZone: settings.timeZone, reportPeriod: describePeriodKo(settings.destructionReportPeriod) },
@@ -156,7 +159,7 @@ export async function startSystem(settings: Settings, logger: Logger, components
 
     let capture: CaptureProcess | undefined;
     if (components.includes('capture')) {
-      capture = await startCaptureProcess({ controlPort: settings.captureControlPort, client: captureClient, logger });
+      capture = await startCaptureProcess({ controlPort: settings.captureControlPort, client: captureClient('worker'), logger });
       stoppers.push(() => capture!.stop());
       void capture.gaveUp.then(reportFailure);
     }
@@ -193,7 +196,7 @@ export async function startSystem(settings: Settings, logger: Logger, components
     // The appliance is checked wherever it runs: started here, or its own service in the telecom room.
     const supervised = capture;
     health.capture = async () => {
-      const report = (await captureClient.health()) as {
+      const report = (await captureClient('api').health()) as {
         rtsp: { port: number; sessionsActive: number; rtp: { received: number; lost: number } };
         registration: { waiting: number };
       };
@@ -230,7 +233,7 @@ export async function startSystem(settings: Settings, logger: Logger, components
         timeZone: settings.timeZone,
         maxPrivilegedHolders: settings.maxPrivilegedHolders,
         searchRangeDays: approximateDays(settings.retentionPeriod),
-        capture: captureClient,
+        capture: captureClient('api'),
         exportPasswordMinLength: settings.exportPasswordMinLength,
         documents,
         attachments: { maxFiles: settings.attachmentMaxFiles, maxFileBytes: settings.attachmentMaxFileMegabytes * 1024 * 1024 },

@@ -12,7 +12,7 @@
  * (how many, which device names, whether the address or a name was blocked), and once more at stop: a guessing
  * attack is on the record without writing an entry per guess.
  */
-import { packageSigningPublicKey } from '../infra/keys';
+import { packageSigningPublicKey, type CaptureClient } from '../infra/keys';
 import type { KeyObject } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { MikroORM } from '@mikro-orm/core';
@@ -22,7 +22,7 @@ import type { Logger } from '../infra/logger';
 import type { Period } from '../domain/period';
 import { appendAuditEvent, appendAuditEvents, type AuditInput } from '../infra/audit/audit-log';
 import type { AuthFailureSummary } from './auth-throttle';
-import { ControlError, createControlApi, type ControlApi, type ControlRouteInfo, type ExtensionModeView } from './control-api';
+import { ControlError, createControlApi, type ControlApi, type ControlCaller, type ControlRouteInfo, type ExtensionModeView } from './control-api';
 import { buildDisclosurePackage, PackageAudioMismatchError, type PackageRecording } from './disclosure-package';
 import { buildPartyExport, pcmWavOf } from './party-export';
 import { createRecordingStore, RecordingCorruptError, RecordingNotFoundError, type RecordingStore } from './recording-store';
@@ -47,7 +47,8 @@ export interface ApplianceOptions {
     /** The PBX's addresses and ranges (CAPTURE_RTSP_TRUSTED_ADDRESSES); see RtspServerOptions. */
     readonly trustedAddresses?: readonly string[];
   };
-  readonly control: { readonly port: number; readonly token: string };
+  /** Each control API client's bearer token (CAPTURE_CONTROL_*_TOKEN_FILE), which tells the clients apart. */
+  readonly control: { readonly port: number; readonly tokens: Readonly<Record<CaptureClient, string>> };
   /**
    * What the Art. 9 provision package needs (capture/disclosure-package.ts): the Ed25519 key that signs its manifest
    * (PACKAGE_SIGNING_KEY_FILE) and the municipality it names. Without it packages are refused (NOT_CONFIGURED): suites
@@ -99,6 +100,14 @@ const AUTH_FAILURE_KINDS = {
   rtsp: { action: 'rtsp.auth_failures', targetType: 'rtsp_source', reason: 'RTSP 장치 인증 실패' },
   control: { action: 'capture_control.unauthorized', targetType: 'control_client', reason: '녹취 장치 제어 API 인증 실패 (토큰 없음·불일치)' },
 } as const;
+
+/**
+ * What the appliance's own audit entries say of who asked: the client its token proved (R11), never a name from
+ * the request body alone; the client's address as the socket had it.
+ */
+function callerIdentity(caller: ControlCaller): Pick<AuditInput, 'actor' | 'role' | 'sourceAddress'> {
+  return { actor: `capture-client:${caller.client}`, role: 'system', sourceAddress: caller.address };
+}
 
 function authFailureEntry(kind: keyof typeof AUTH_FAILURE_KINDS, summary: AuthFailureSummary): AuditInput {
   const { address, ...detail } = summary;
@@ -251,7 +260,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
 
   const control: ControlApi = createControlApi({
     port: options.control.port,
-    token: options.control.token,
+    tokens: options.control.tokens,
     logger,
     handlers: {
       async packagePublicKey() {
@@ -277,7 +286,25 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         const extension = await orm.em.fork().findOne(Extension, { number });
         return extension ? view(extension) : undefined;
       },
-      async setExtensionMode(number, change) {
+      async clientRefused(caller, route) {
+        try {
+          await orm.em.fork().transactional((em) =>
+            appendAuditEvent(em, {
+              ...callerIdentity(caller),
+              action: 'capture_control.refused',
+              targetType: 'control_route',
+              targetId: `${route.method} ${route.path}`,
+              reason: `녹취 장치 제어 API: ${caller.client} 클라이언트의 권한 밖 요청`,
+              detail: { client: caller.client, allowedClients: [...route.clients] },
+            }),
+          );
+          authAudit.entriesWritten++;
+        } catch (error) {
+          authAudit.writeFailures++;
+          throw error;
+        }
+      },
+      async setExtensionMode(number, change, caller) {
         const changed = await orm.em.fork().transactional(async (em) => {
           const extension = await em.findOne(Extension, { number });
           if (!extension) return false;
@@ -288,19 +315,17 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
           extension.fullRecordingSince = change.mode === 'full' ? new Date() : undefined;
           await em.flush();
           await appendAuditEvent(em, {
-            actor: change.actor,
-            role: 'system',
-            sourceAddress: 'capture-control',
+            ...callerIdentity(caller),
             action: 'extension.mode_changed',
             targetType: 'extension',
             targetId: number,
             reason: change.reason,
-            detail: { from, to: change.mode },
+            detail: { from, to: change.mode, onBehalfOf: change.onBehalfOf },
           });
           return true;
         });
         if (!changed) return undefined;
-        logger.info('extension mode set', { extension: number, mode: change.mode, actor: change.actor });
+        logger.info('extension mode set', { extension: number, mode: change.mode, client: caller.client, onBehalfOf: change.onBehalfOf });
         // Read back in a fresh context: the caller is told what the database holds, not what was meant.
         const stored = await orm.em.fork().findOne(Extension, { number });
         return stored ? view(stored) : undefined;
@@ -342,7 +367,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         logger.info('party export sealed', { recordingId, fileName: sealed.fileName, bytes: sealed.zip.length });
         return sealed;
       },
-      async buildDisclosurePackage(request) {
+      async buildDisclosurePackage(request, caller) {
         if (!options.provision) throw new ControlError('NOT_CONFIGURED', '제공 패키지 서명 키가 없어 패키지를 만들 수 없습니다 (PACKAGE_SIGNING_KEY_FILE).');
         const rows = await orm.em.fork().find(Recording, { id: { $in: [...request.recordingIds] } }, { populate: ['extension', 'wrappedKey'] });
         const byId = new Map(rows.map((row) => [row.id, row]));
@@ -384,9 +409,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
           appendAuditEvents(
             em,
             sealed.manifest.recordings.map((recording) => ({
-              actor: request.actor,
-              role: 'system',
-              sourceAddress: 'capture-control',
+              ...callerIdentity(caller),
               action: 'recording.disclosure_package_sealed',
               targetType: 'recording',
               targetId: recording.recordingId,
@@ -399,6 +422,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
                 packageSha256: sealed.sha256,
                 manifestSha256: sealed.manifestSha256,
                 extraFiles: request.extraFiles.map((file) => file.name),
+                onBehalfOf: request.onBehalfOf,
               },
             })),
           ),
@@ -411,7 +435,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         });
         return sealed;
       },
-      async viewingAudio(recordingId, request) {
+      async viewingAudio(recordingId, request, caller) {
         const row = await recordingWithAudio(recordingId);
         const refuse = (error: unknown) => {
           logger.error('viewing audio refused: the stored recording does not verify', { recordingId, managementNumber: request.managementNumber, error });
@@ -431,21 +455,24 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
           // Committed before a byte is sent (R11): every play the API allows leaves its trace here too.
           await orm.em.fork().transactional((em) =>
             appendAuditEvent(em, {
-              actor: request.actor,
-              role: 'system',
-              sourceAddress: 'capture-control',
+              ...callerIdentity(caller),
               action: 'recording.viewing_audio_released',
               targetType: 'recording',
               targetId: recordingId,
               reason: `녹취정보 열람 ${request.managementNumber}`,
-              detail: { managementNumber: request.managementNumber, storedAudioSha256: sha256 },
+              detail: { managementNumber: request.managementNumber, storedAudioSha256: sha256, onBehalfOf: request.onBehalfOf },
             }),
           );
         } catch (error) {
           wav.fill(0);
           throw error;
         }
-        logger.info('viewing audio released', { recordingId, managementNumber: request.managementNumber, actor: request.actor });
+        logger.info('viewing audio released', {
+          recordingId,
+          managementNumber: request.managementNumber,
+          client: caller.client,
+          onBehalfOf: request.onBehalfOf,
+        });
         return { wav, sha256 };
       },
     },

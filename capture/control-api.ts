@@ -1,18 +1,24 @@
 /**
  * The capture appliance's control API (issue 4, "Store"): the one way the rest of the system — the worker's
- * activities, the PBX integration, the system's health page — tells the appliance anything. HTTP + JSON on
- * 127.0.0.1 only, every request with `Authorization: Bearer <token>` (CAPTURE_CONTROL_TOKEN_FILE).
+ * activities, the API, the PBX integration — tells the appliance anything. HTTP + JSON on 127.0.0.1 only, every
+ * request with `Authorization: Bearer <token>`, the token of one client (issue 18): each client has its own
+ * (CAPTURE_CONTROL_{API,WORKER,PBX}_TOKEN_FILE) and may use only the routes its scope names (`clients` below), so a
+ * leaked PBX token cannot play audio and a leaked worker token cannot build a package.
  *
- *   GET    /health                          sessions, packets, loss, registrations, recovery, disk
- *   GET    /extensions/<number>             the extension's mode and since when
- *   PUT    /extensions/<number>/mode        {mode, actor, reason} → the mode read back from the database
- *   POST   /calls/<call id>/record-button   {action: start|stop, at?, notice?} for a selective call
- *   DELETE /recordings/<recording id>       destroys the file of a recording past its retention date
- *   POST   /recordings/<recording id>/export {password} → the party's own export (R5): an AES-256 encrypted ZIP
- *   POST   /disclosure-packages             {managementNumber, recordingIds, password, actor, extraFiles?} → the
- *                                           Art. 9 provision package: an AES-256 encrypted ZIP with a signed manifest
- *   POST   /recordings/<recording id>/viewing {managementNumber, actor} → the recording as a PCM WAV for Art. 9
- *                                           viewing (열람), played by the browser in the managing department
+ *   GET    /health                          api, worker   sessions, packets, loss, registrations, recovery, disk
+ *   GET    /package-public-key              api           the public key provision packages are signed with
+ *   GET    /extensions/<number>             worker        the extension's mode and since when
+ *   PUT    /extensions/<number>/mode        worker        {mode, onBehalfOf, reason} → the mode read back
+ *   POST   /calls/<call id>/record-button   pbx           {action: start|stop, at?, notice?} for a selective call
+ *   DELETE /recordings/<recording id>       worker        destroys the file of a recording past its retention date
+ *   POST   /recordings/<recording id>/export api          {password} → the party's own export (R5), AES-256 ZIP
+ *   POST   /disclosure-packages             api           {managementNumber, recordingIds, password, onBehalfOf,
+ *                                                         extraFiles?} → the Art. 9 provision package (signed manifest)
+ *   POST   /recordings/<recording id>/viewing api         {managementNumber, onBehalfOf} → the recording as a PCM WAV
+ *                                                         for Art. 9 viewing (열람), played by the browser
+ *
+ * The appliance's audit entries name the authenticated client as the actor (`capture-client:<name>`); the user or
+ * component a request names in `onBehalfOf` is only the client's word, kept as `detail.onBehalfOf`.
  *
  * The party export and the provision package answer only sealed ZIPs (capture/party-export.ts,
  * capture/disclosure-package.ts); the viewing route alone answers plain audio (see AudioRelease). A route must declare
@@ -25,6 +31,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { RECORDING_MODES, type RecordingMode } from '../domain/recording';
+import { CAPTURE_CLIENTS, type CaptureClient } from '../infra/keys';
 import type { Logger } from '../infra/logger';
 import { AuthFailureLog } from './auth-throttle';
 import {
@@ -42,6 +49,7 @@ import { CALL_ID, NOTICE, PHONE_NUMBER } from './sdp';
 
 export type ControlErrorCode =
   | 'UNAUTHORIZED'
+  | 'CLIENT_NOT_ALLOWED'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'UNSUPPORTED_MEDIA_TYPE'
@@ -56,6 +64,7 @@ export type ControlErrorCode =
 
 const STATUS: Record<ControlErrorCode, number> = {
   UNAUTHORIZED: 401,
+  CLIENT_NOT_ALLOWED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -89,11 +98,25 @@ export interface ExtensionModeView {
 
 export type RecordButtonResult = 'started' | 'already-recording' | 'stopped' | 'pending';
 
-/** What the appliance does; this module only speaks HTTP. */
+/** Who sent a request, as its token proves: what the appliance's audit entries name as the actor. */
+export interface ControlCaller {
+  readonly client: CaptureClient;
+  /** The socket's address (the control API is never behind a proxy). */
+  readonly address: string;
+}
+
+/** The mode change a request asks for; `onBehalfOf` is who the client says it acts for (R11). */
+export interface ModeChange {
+  readonly mode: RecordingMode;
+  readonly onBehalfOf: string;
+  readonly reason: string;
+}
+
+/** What the appliance does; this module only speaks HTTP and tells the clients apart. */
 export interface ControlHandlers {
   health(): Promise<Record<string, unknown>>;
   extensionMode(number: string): Promise<ExtensionModeView | undefined>;
-  setExtensionMode(number: string, change: { mode: RecordingMode; actor: string; reason: string }): Promise<ExtensionModeView | undefined>;
+  setExtensionMode(number: string, change: ModeChange, caller: ControlCaller): Promise<ExtensionModeView | undefined>;
   /** `notice`: the evidence that the other party was told (Art. 7), given with a start. */
   recordButton(callId: string, action: 'start' | 'stop', at: Date, notice?: string): Promise<RecordButtonResult>;
   /** Throws ControlError NOT_FOUND / NOT_DUE / HELD; destroying an already destroyed file is success. */
@@ -104,30 +127,36 @@ export interface ControlHandlers {
    * Throws ControlError NOT_FOUND / DELETED naming the recordings (nothing is built), CORRUPT when a stored file is
    * not the audio the database's hash was fixed for, NOT_CONFIGURED without a signing key.
    */
-  buildDisclosurePackage(request: DisclosurePackageRequest): Promise<DisclosurePackage>;
+  buildDisclosurePackage(request: DisclosurePackageRequest, caller: ControlCaller): Promise<DisclosurePackage>;
   /**
    * Throws ControlError NOT_FOUND, DELETED once the file is gone, CORRUPT when the stored file is not the audio the
    * database's hash was fixed for. Audits the release before it resolves.
    */
-  viewingAudio(recordingId: string, request: ViewingAudioRequest): Promise<ViewingAudio>;
+  viewingAudio(recordingId: string, request: ViewingAudioRequest, caller: ControlCaller): Promise<ViewingAudio>;
   /** The public half of the package signing key, which recipients verify against; NOT_CONFIGURED without one. */
   packagePublicKey(): Promise<{ pem: string; sha256: string }>;
+  /**
+   * A known client asked for a route outside its scope: audited at once, one entry per refusal (an authenticated
+   * client going beyond its scope is a leaked token or a compromised host, which an operator must see). Rejects
+   * when the entry could not be written; the request is refused all the same.
+   */
+  clientRefused(caller: ControlCaller, route: ControlRouteInfo): Promise<void>;
 }
 
 export interface DisclosurePackageRequest {
   readonly managementNumber: string;
   readonly recordingIds: readonly string[];
   readonly password: string;
-  /** Who has it built (the worker's `system:<component>` or a user name), for the audit entry (R11). */
-  readonly actor: string;
+  /** Who the client has it built for (a user name), kept in the audit entry beside the client (R11). */
+  readonly onBehalfOf: string;
   readonly extraFiles: readonly ExtraFile[];
 }
 
 export interface ViewingAudioRequest {
   /** 관리번호 of the disclosure case whose viewing this is. */
   readonly managementNumber: string;
-  /** Who plays it (the API's user name, or `system:<component>`), for the audit entry (R11). */
-  readonly actor: string;
+  /** Who the client plays it for (the API's user name), kept in the audit entry beside the client (R11). */
+  readonly onBehalfOf: string;
 }
 
 export interface ViewingAudio {
@@ -141,7 +170,7 @@ export interface ViewingAudio {
  * The ways audio may leave the appliance (R6): the party's own export and the Art. 9 provision package, both sealed,
  * and Art. 9 viewing (열람). Viewing is the one release of plain audio, because the browser must play it: a sealed
  * ZIP cannot be listened to in the managing department's presence without first being saved and opened. It goes
- * only to the caller on 127.0.0.1 holding the control token — the API — which releases it only under Art. 9 (an
+ * only to the caller on 127.0.0.1 holding the API's control token, which releases it only under Art. 9 (an
  * approved case, Form 2 signed, inside the viewing window, every play audited) and passes it on not to be cached
  * or saved (`no-store`, `inline`).
  */
@@ -151,12 +180,15 @@ export type AudioRelease = 'party-export' | 'disclosure' | 'viewing';
 export interface ControlRouteInfo {
   readonly method: string;
   readonly path: string;
+  /** The clients whose token may use it (the scope table); every other client is refused CLIENT_NOT_ALLOWED. */
+  readonly clients: readonly CaptureClient[];
   readonly releasesAudio?: AudioRelease;
 }
 
 export interface ControlApiOptions {
   readonly port: number;
-  readonly token: string;
+  /** Each client's bearer token; no two alike, or the appliance could not tell the clients apart. */
+  readonly tokens: Readonly<Record<CaptureClient, string>>;
   readonly logger: Logger;
   readonly handlers: ControlHandlers;
 }
@@ -164,7 +196,8 @@ export interface ControlApiOptions {
 export interface ControlApi {
   start(): Promise<AddressInfo>;
   stop(): Promise<void>;
-  readonly stats: Readonly<{ requests: number; refused: number; unauthorized: number; failed: number }>;
+  /** `notAllowed`: requests of known clients outside their scope. */
+  readonly stats: Readonly<{ requests: number; refused: number; unauthorized: number; notAllowed: number; failed: number }>;
   readonly routes: readonly ControlRouteInfo[];
   /** Requests without the right token, summed per address for the appliance's audit entries (issue 22). */
   readonly authFailureLog: AuthFailureLog;
@@ -174,14 +207,14 @@ const MAX_BODY_BYTES = 16 * 1024;
 /** Room for the most extra files at their largest, base64 (4 characters per 3 bytes), and the rest of the request. */
 const PACKAGE_BODY_BYTES = MAX_EXTRA_FILES * Math.ceil(MAX_EXTRA_FILE_BYTES / 3) * 4 + 64 * 1024;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ACTOR = /^[A-Za-z0-9._:@-]{1,128}$/;
+const ON_BEHALF_OF = /^[A-Za-z0-9._:@-]{1,128}$/;
 
-const actor = z.string().regex(ACTOR);
+const onBehalfOf = z.string().regex(ON_BEHALF_OF);
 const managementNumber = z.string().regex(MANAGEMENT_NUMBER, { message: '관리번호는 YYYY-NNNN 형식입니다' });
 
 const modeChange = z.strictObject({
   mode: z.enum(RECORDING_MODES),
-  actor,
+  onBehalfOf,
   reason: z.string().trim().min(1).max(500),
 });
 const buttonPress = z
@@ -200,7 +233,7 @@ const packageRequest = z.strictObject({
   managementNumber,
   recordingIds: z.array(z.string().regex(UUID)).min(1).max(MAX_PACKAGE_RECORDINGS).refine(unique, { message: '같은 녹취가 두 번 있습니다' }),
   password: z.string().regex(EXPORT_PASSWORD),
-  actor,
+  onBehalfOf,
   extraFiles: z
     .array(
       z.strictObject({
@@ -218,7 +251,7 @@ const packageRequest = z.strictObject({
     .refine((files) => unique(files.map((file) => comparableFileName(file.name))), { message: '같은 이름의 파일이 두 번 있습니다' })
     .default([]),
 });
-const viewingRequest = z.strictObject({ managementNumber, actor });
+const viewingRequest = z.strictObject({ managementNumber, onBehalfOf });
 
 /**
  * `sealed`: an encrypted ZIP the caller keeps, sent as an attachment under its name. `playable`: plain audio for
@@ -236,36 +269,43 @@ interface RouteSpec extends ControlRouteInfo {
   readonly body?: z.ZodType;
   /** Larger than MAX_BODY_BYTES only where the route needs it. */
   readonly maxBodyBytes?: number;
-  run(params: string[], body: unknown): Promise<Reply>;
+  run(params: string[], body: unknown, caller: ControlCaller): Promise<Reply>;
 }
 
 type Route = RouteSpec & { readonly pattern: RegExp };
 
 export function createControlApi(options: ControlApiOptions): ControlApi {
   const { handlers, logger } = options;
-  const expected = digest(options.token);
-  const stats = { requests: 0, refused: 0, unauthorized: 0, failed: 0 };
+  const known = CAPTURE_CLIENTS.map((client) => ({ client, digest: digest(options.tokens[client]) }));
+  if (new Set(known.map((entry) => entry.digest.toString('hex'))).size !== known.length) {
+    throw new Error('녹취 장치 제어 토큰이 클라이언트끼리 같습니다: api, worker, pbx 토큰 파일은 서로 다른 토큰을 담아야 합니다.');
+  }
+  const stats = { requests: 0, refused: 0, unauthorized: 0, notAllowed: 0, failed: 0 };
   const authFailureLog = new AuthFailureLog();
   const ok = (json: unknown) => ({ status: 200, json });
   const specs: RouteSpec[] = [
-    { method: 'GET', path: '/health', params: [], run: async () => ok(await handlers.health()) },
-    { method: 'GET', path: '/package-public-key', params: [], run: async () => ok(await handlers.packagePublicKey()) },
+    // The API's /health and /metrics, and the capture supervisor of `npm start` (with the worker's token).
+    { method: 'GET', path: '/health', clients: ['api', 'worker'], params: [], run: async () => ok(await handlers.health()) },
+    { method: 'GET', path: '/package-public-key', clients: ['api'], params: [], run: async () => ok(await handlers.packagePublicKey()) },
     {
       method: 'GET',
       path: '/extensions/<number>',
+      clients: ['worker'],
       params: [PHONE_NUMBER],
       run: async ([number]) => ok(found(await handlers.extensionMode(number as string), '내선')),
     },
     {
       method: 'PUT',
       path: '/extensions/<number>/mode',
+      clients: ['worker'],
       params: [PHONE_NUMBER],
       body: modeChange,
-      run: async ([number], body) => ok(found(await handlers.setExtensionMode(number as string, body as z.output<typeof modeChange>), '내선')),
+      run: async ([number], body, caller) => ok(found(await handlers.setExtensionMode(number as string, body as z.output<typeof modeChange>, caller), '내선')),
     },
     {
       method: 'POST',
       path: '/calls/<call id>/record-button',
+      clients: ['pbx'],
       params: [CALL_ID],
       body: buttonPress,
       run: async ([callId], body) => {
@@ -277,12 +317,14 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
     {
       method: 'DELETE',
       path: '/recordings/<recording id>',
+      clients: ['worker'],
       params: [UUID],
       run: async ([recordingId]) => ok(await handlers.destroyRecording(recordingId as string)),
     },
     {
       method: 'POST',
       path: '/recordings/<recording id>/export',
+      clients: ['api'],
       releasesAudio: 'party-export',
       params: [UUID],
       body: exportRequest,
@@ -294,16 +336,18 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
     {
       method: 'POST',
       path: '/disclosure-packages',
+      // The API builds it when the operator asks (api/disclosure-package.ts), once the workflow allows it.
+      clients: ['api'],
       releasesAudio: 'disclosure',
       params: [],
       body: packageRequest,
       maxBodyBytes: PACKAGE_BODY_BYTES,
-      run: async (_params, body) => {
+      run: async (_params, body, caller) => {
         const request = body as z.output<typeof packageRequest>;
-        const sealed = await handlers.buildDisclosurePackage({
-          ...request,
-          extraFiles: request.extraFiles.map(({ name, contentBase64 }) => ({ name, content: contentBase64 })),
-        });
+        const sealed = await handlers.buildDisclosurePackage(
+          { ...request, extraFiles: request.extraFiles.map(({ name, contentBase64 }) => ({ name, content: contentBase64 })) },
+          caller,
+        );
         return {
           file: {
             kind: 'sealed',
@@ -318,11 +362,12 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
     {
       method: 'POST',
       path: '/recordings/<recording id>/viewing',
+      clients: ['api'],
       releasesAudio: 'viewing',
       params: [UUID],
       body: viewingRequest,
-      run: async ([recordingId], body) => {
-        const audio = await handlers.viewingAudio(recordingId as string, body as z.output<typeof viewingRequest>);
+      run: async ([recordingId], body, caller) => {
+        const audio = await handlers.viewingAudio(recordingId as string, body as z.output<typeof viewingRequest>, caller);
         // The hash the case's recording row has: the API can tell the audio it plays is the recording it approved.
         return { file: { kind: 'playable', body: audio.wav, headers: { 'X-Stored-Audio-Sha256': audio.sha256 } } };
       },
@@ -353,17 +398,21 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
   server.requestTimeout = 30_000;
 
   async function handle(request: http.IncomingMessage): Promise<Reply> {
-    if (!authorised(request.headers.authorization)) {
+    const client = clientOf(request.headers.authorization);
+    if (!client) {
       stats.unauthorized++;
       authFailureLog.record(addressOf(request), undefined, 'failed');
       // Drain nothing: the body of an unauthenticated request is never read.
       throw new ControlError('UNAUTHORIZED', '녹취 장치 제어 토큰이 없거나 맞지 않습니다.');
     }
+    const caller: ControlCaller = { client, address: addressOf(request) };
     const pathname = pathOf(request);
     const candidates = routes.filter((route) => route.pattern.test(pathname));
     if (candidates.length === 0) throw new ControlError('NOT_FOUND', '없는 주소입니다.');
     const route = candidates.find((candidate) => candidate.method === request.method);
     if (!route) throw new ControlError('METHOD_NOT_ALLOWED', `이 주소에는 ${candidates.map((c) => c.method).join(', ')}만 쓸 수 있습니다.`);
+    // Before the path's values and the body are checked: a client out of its scope learns nothing of what the route accepts.
+    if (!route.clients.includes(client)) await refuseClient(caller, route);
     const params = (route.pattern.exec(pathname) as RegExpExecArray).slice(1).map((part, index) => {
       let decoded: string;
       try {
@@ -387,7 +436,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
       }
       body = parsed.data;
     }
-    const reply = await route.run(params, body);
+    const reply = await route.run(params, body, caller);
     // A file from a route that does not declare it would be audio leaving by a way R6 does not allow; plain audio
     // from any route but viewing would be audio unsealed for a procedure that hands out sealed copies only.
     if ('file' in reply && !route.releasesAudio) throw new Error(`${route.method} ${route.path} sent a file without releasesAudio`);
@@ -398,16 +447,34 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
     return reply;
   }
 
-  function authorised(header: string | undefined): boolean {
+  function clientOf(header: string | undefined): CaptureClient | undefined {
     const match = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header ?? '');
-    // Compared as digests, so the comparison takes the same time whatever the length of the guess.
-    return match !== null && timingSafeEqual(digest(match[1] as string), expected);
+    if (!match) return undefined;
+    const presented = digest(match[1] as string);
+    // Compared as digests with every client's, never stopping at a match: the time taken tells neither the length
+    // of a guess nor which client's token it came close to.
+    let client: CaptureClient | undefined;
+    for (const entry of known) if (timingSafeEqual(presented, entry.digest)) client = entry.client;
+    return client;
+  }
+
+  async function refuseClient(caller: ControlCaller, route: Route): Promise<never> {
+    stats.notAllowed++;
+    const target = infoOf(route);
+    logger.warn('control request outside the client scope', { client: caller.client, address: caller.address, method: route.method, path: route.path });
+    try {
+      await handlers.clientRefused(caller, target);
+    } catch (error) {
+      // The refusal stands whatever the audit did; the appliance counts the failed write (its health's authAudit).
+      logger.error('refused control request could not be audited', { client: caller.client, method: route.method, path: route.path, error });
+    }
+    throw new ControlError('CLIENT_NOT_ALLOWED', `이 제어 클라이언트(${caller.client})에는 ${route.method} ${route.path} 요청 권한이 없습니다.`);
   }
 
   return {
     stats,
     authFailureLog,
-    routes: routes.map(({ method, path, releasesAudio }) => ({ method, path, ...(releasesAudio ? { releasesAudio } : {}) })),
+    routes: routes.map(infoOf),
     async start() {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
@@ -426,6 +493,10 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
       });
     },
   };
+}
+
+function infoOf({ method, path, clients, releasesAudio }: ControlRouteInfo): ControlRouteInfo {
+  return { method, path, clients, ...(releasesAudio ? { releasesAudio } : {}) };
 }
 
 function found<T>(value: T | undefined, what: string): T {

@@ -1,11 +1,11 @@
 /**
- * The client side of the capture appliance's control API (capture/control-api.ts), for the system's health check,
- * the worker's activities and the tests. Every failure is a CaptureControlError with the appliance's stable code,
+ * The client side of the capture appliance's control API (capture/control-api.ts), for the API, the worker's
+ * activities, the PBX integration (the call generator) and the tests: one client, one token, one scope — a route
+ * outside the token's scope is refused CLIENT_NOT_ALLOWED. Every failure is a CaptureControlError with the appliance's stable code,
  * or `UNAVAILABLE` when it cannot be reached: callers retry those, and never report a change they did not see.
  */
 import { createHash } from 'node:crypto';
-import { type RecordingMode } from '../domain/recording';
-import type { ControlErrorCode, ExtensionModeView, RecordButtonResult, ViewingAudio, ViewingAudioRequest } from './control-api';
+import type { ControlErrorCode, ExtensionModeView, ModeChange, RecordButtonResult, ViewingAudio, ViewingAudioRequest } from './control-api';
 
 /** One recording decrypted and converted (and, for the party export, sealed): longer than a control request. */
 const EXPORT_TIMEOUT_MS = 120_000;
@@ -19,8 +19,8 @@ export interface DisclosurePackageOrder {
   recordingIds: readonly string[];
   /** 8–128 printable ASCII characters; never stored or logged. */
   password: string;
-  /** Who has it built (`system:<component>` or a user name), for the appliance's audit entries. */
-  actor: string;
+  /** Who it is built for (a user name): the appliance's audit entries keep it beside the client that asked. */
+  onBehalfOf: string;
   /** Up to 5 files of at most 2 MiB each, e.g. the blank Form 3; a name is a file name, not a path. */
   extraFiles?: readonly { name: string; content: Buffer }[];
 }
@@ -47,6 +47,7 @@ export class CaptureControlError extends Error {
 export interface CaptureControlClientOptions {
   /** `http://127.0.0.1:<CAPTURE_CONTROL_PORT>` */
   readonly baseUrl: string;
+  /** This client's own token (CAPTURE_CONTROL_API/WORKER/PBX_TOKEN_FILE): its scope is what the appliance allows it. */
   readonly token: string;
   readonly timeoutMs?: number;
 }
@@ -67,7 +68,7 @@ export class CaptureControlClient {
     return this.request('GET', `/extensions/${encodeURIComponent(number)}`);
   }
 
-  setExtensionMode(number: string, change: { mode: RecordingMode; actor: string; reason: string }): Promise<ExtensionModeView> {
+  setExtensionMode(number: string, change: ModeChange): Promise<ExtensionModeView> {
     return this.request('PUT', `/extensions/${encodeURIComponent(number)}/mode`, change);
   }
 
@@ -96,7 +97,7 @@ export class CaptureControlClient {
    * first; pass the WAV on with `Cache-Control: no-store` and `Content-Disposition: inline`, and wipe it afterwards.
    */
   async viewingAudio(recordingId: string, request: ViewingAudioRequest): Promise<ViewingAudio> {
-    const body = { managementNumber: request.managementNumber, actor: request.actor };
+    const body = { managementNumber: request.managementNumber, onBehalfOf: request.onBehalfOf };
     const response = await this.send('POST', `/recordings/${encodeURIComponent(recordingId)}/viewing`, body, EXPORT_TIMEOUT_MS);
     const sha256 = response.headers.get('x-stored-audio-sha256') ?? '';
     // Audio that cannot be tied to the recording's hash is not worth receiving.
@@ -116,7 +117,7 @@ export class CaptureControlClient {
       managementNumber: order.managementNumber,
       recordingIds: order.recordingIds,
       password: order.password,
-      actor: order.actor,
+      onBehalfOf: order.onBehalfOf,
       extraFiles: (order.extraFiles ?? []).map((file) => ({ name: file.name, contentBase64: file.content.toString('base64') })),
     };
     const response = await this.send('POST', '/disclosure-packages', body, PACKAGE_TIMEOUT_MS);

@@ -90,25 +90,50 @@ export class SecretFileError extends Error {
 export const CALL_GENERATOR_DEVICE = 'call-generator';
 const DEVICE_LINE = /^([A-Za-z0-9._-]{1,64}):(.{12,256})$/;
 
+/**
+ * The clients of the capture appliance's control API, each with its own token file and its own scope
+ * (capture/control-api.ts): a leaked or rotated token is one client's, never the others'.
+ */
+export const CAPTURE_CLIENTS = ['api', 'worker', 'pbx'] as const;
+export type CaptureClient = (typeof CAPTURE_CLIENTS)[number];
+
+type TokenFileSetting = 'captureControlApiTokenFile' | 'captureControlWorkerTokenFile' | 'captureControlPbxTokenFile';
+const TOKEN_FILES: Record<CaptureClient, { setting: TokenFileSetting; variable: string }> = {
+  api: { setting: 'captureControlApiTokenFile', variable: 'CAPTURE_CONTROL_API_TOKEN_FILE' },
+  worker: { setting: 'captureControlWorkerTokenFile', variable: 'CAPTURE_CONTROL_WORKER_TOKEN_FILE' },
+  pbx: { setting: 'captureControlPbxTokenFile', variable: 'CAPTURE_CONTROL_PBX_TOKEN_FILE' },
+};
+
+/**
+ * One client's bearer token for the control API: the API, the worker and the PBX integration each read their own
+ * only. Development creates the file on first start; production refuses to start without it.
+ */
+export function loadCaptureControlToken(settings: Pick<Settings, 'environment' | TokenFileSetting>, client: CaptureClient): string {
+  const { setting, variable } = TOKEN_FILES[client];
+  const file = settings[setting];
+  createOnce(settings.environment === 'development', file, () => `${randomBytes(32).toString('base64url')}\n`);
+  const token = readSecretFile(file, variable).trim();
+  if (!/^[\x21-\x7e]{32,512}$/.test(token)) throw new SecretFileError(`제어 토큰은 공백 없는 32자 이상이어야 합니다: ${file} (${variable})`);
+  return token;
+}
+
 export interface CaptureSecrets {
-  /** Bearer token of the capture appliance's control API. */
-  readonly controlToken: string;
+  /** Every client's bearer token, which the appliance tells its clients apart by. */
+  readonly controlTokens: Readonly<Record<CaptureClient, string>>;
   /** Digest passwords of the devices allowed to push calls, by name. */
   readonly devices: ReadonlyMap<string, string>;
 }
 
 /**
- * The capture appliance's secrets: the control API token and the device passwords. Development creates both files
- * on first start (the device file with the call generator only); production refuses to start without them.
+ * The capture appliance's secrets: every client's control API token and the device passwords. Development creates
+ * the files on first start (the device file with the call generator only); production refuses to start without them.
  */
-export function loadCaptureSecrets(settings: Pick<Settings, 'environment' | 'captureControlTokenFile' | 'captureDevicesFile'>): CaptureSecrets {
-  const development = settings.environment === 'development';
-  createOnce(development, settings.captureControlTokenFile, () => `${randomBytes(32).toString('base64url')}\n`);
-  createOnce(development, settings.captureDevicesFile, () => `${CALL_GENERATOR_DEVICE}:${randomBytes(24).toString('base64url')}\n`);
-  const controlToken = readSecretFile(settings.captureControlTokenFile, 'CAPTURE_CONTROL_TOKEN_FILE').trim();
-  if (!/^[\x21-\x7e]{32,512}$/.test(controlToken)) {
-    throw new SecretFileError(`제어 토큰은 공백 없는 32자 이상이어야 합니다: ${settings.captureControlTokenFile}`);
-  }
+export function loadCaptureSecrets(settings: Pick<Settings, 'environment' | TokenFileSetting | 'captureDevicesFile'>): CaptureSecrets {
+  const controlTokens = Object.fromEntries(CAPTURE_CLIENTS.map((client) => [client, loadCaptureControlToken(settings, client)])) as Record<
+    CaptureClient,
+    string
+  >;
+  createOnce(settings.environment === 'development', settings.captureDevicesFile, () => `${CALL_GENERATOR_DEVICE}:${randomBytes(24).toString('base64url')}\n`);
   const devices = new Map<string, string>();
   const lines = readSecretFile(settings.captureDevicesFile, 'CAPTURE_DEVICES_FILE').split('\n');
   for (const [index, line] of lines.entries()) {
@@ -120,7 +145,7 @@ export function loadCaptureSecrets(settings: Pick<Settings, 'environment' | 'cap
     }
     devices.set(match[1] as string, match[2] as string);
   }
-  return { controlToken, devices };
+  return { controlTokens, devices };
 }
 
 /**

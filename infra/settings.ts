@@ -282,13 +282,25 @@ export const SETTINGS = {
   }),
   captureControlUrl: setting({
     env: 'CAPTURE_CONTROL_URL',
-    doc: 'where the worker and the health check reach the capture control API; default `http://127.0.0.1:<CAPTURE_CONTROL_PORT>` (capture on this host). The API listens on 127.0.0.1 only: from another host, reach it through a TLS tunnel to the telecom room',
+    doc: 'where the API, the worker and the health check reach the capture control API; default `http://127.0.0.1:<CAPTURE_CONTROL_PORT>` (capture on this host). The API listens on 127.0.0.1 only: from another host, reach it through a TLS tunnel to the telecom room',
     schema: optionalText.pipe(url(['http:', 'https:']).optional()),
   }),
-  captureControlTokenFile: setting({
-    env: 'CAPTURE_CONTROL_TOKEN_FILE',
-    doc: 'file holding the bearer token of the control API (worker and PBX integration); created on first start in development only',
-    default: '<DATA_DIR>/keys/capture-control.token',
+  captureControlApiTokenFile: setting({
+    env: 'CAPTURE_CONTROL_API_TOKEN_FILE',
+    doc: "the API's bearer token for the capture control API (health, the package's public key, the party export, the provision package, viewing audio); read by the API and the appliance. Created on first start in development only",
+    default: '<DATA_DIR>/keys/capture-control-api.token',
+    schema: z.string().min(1),
+  }),
+  captureControlWorkerTokenFile: setting({
+    env: 'CAPTURE_CONTROL_WORKER_TOKEN_FILE',
+    doc: "the worker's bearer token for the capture control API (health, extension modes, deletion of due recordings); read by the worker, the capture supervisor of `npm start` and the appliance. Created on first start in development only",
+    default: '<DATA_DIR>/keys/capture-control-worker.token',
+    schema: z.string().min(1),
+  }),
+  captureControlPbxTokenFile: setting({
+    env: 'CAPTURE_CONTROL_PBX_TOKEN_FILE',
+    doc: "the PBX integration's bearer token for the capture control API (the record button only); read by the PBX integration (in development the call generator) and the appliance. Created on first start in development only",
+    default: '<DATA_DIR>/keys/capture-control-pbx.token',
     schema: z.string().min(1),
   }),
   captureDevicesFile: setting({
@@ -603,7 +615,9 @@ function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, probl
   const databaseName =
     settings.databaseName !== '' ? settings.databaseName : settings.databaseDriver === 'sqlite' ? path.join(dataDir, 'recording.sqlite') : 'recording';
   const keyFile = (variable: string, name: string, value: string) => (env[variable] === undefined ? path.join(dataDir, 'keys', name) : path.resolve(value));
-  const captureControlTokenFile = keyFile('CAPTURE_CONTROL_TOKEN_FILE', 'capture-control.token', settings.captureControlTokenFile);
+  const captureControlApiTokenFile = keyFile('CAPTURE_CONTROL_API_TOKEN_FILE', 'capture-control-api.token', settings.captureControlApiTokenFile);
+  const captureControlWorkerTokenFile = keyFile('CAPTURE_CONTROL_WORKER_TOKEN_FILE', 'capture-control-worker.token', settings.captureControlWorkerTokenFile);
+  const captureControlPbxTokenFile = keyFile('CAPTURE_CONTROL_PBX_TOKEN_FILE', 'capture-control-pbx.token', settings.captureControlPbxTokenFile);
   const captureDevicesFile = keyFile('CAPTURE_DEVICES_FILE', 'capture-devices', settings.captureDevicesFile);
   const packageSigningKeyFile = keyFile('PACKAGE_SIGNING_KEY_FILE', 'package-signing.pem', settings.packageSigningKeyFile);
   const announcementAudioFile =
@@ -656,7 +670,9 @@ function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, probl
     masterKeyFile,
     databaseName,
     databasePort,
-    captureControlTokenFile,
+    captureControlApiTokenFile,
+    captureControlWorkerTokenFile,
+    captureControlPbxTokenFile,
     captureDevicesFile,
     callGenerator,
     captureControlUrl,

@@ -36,7 +36,16 @@ export class BackupError extends Error {
 }
 
 export type BackupSettings = DatabaseSettings &
-  Pick<Settings, 'dataDir' | 'masterKeyFile' | 'packageSigningKeyFile' | 'captureControlTokenFile' | 'captureDevicesFile'>;
+  Pick<
+    Settings,
+    | 'dataDir'
+    | 'masterKeyFile'
+    | 'packageSigningKeyFile'
+    | 'captureControlApiTokenFile'
+    | 'captureControlWorkerTokenFile'
+    | 'captureControlPbxTokenFile'
+    | 'captureDevicesFile'
+  >;
 
 export const DATA_FORMAT = 'gm-recording-backup';
 export const KEYS_FORMAT = 'gm-recording-key-backup';
@@ -74,7 +83,8 @@ export interface KeysManifest {
   files: (ManifestFile & { role: KeyRole })[];
 }
 
-export type KeyRole = 'master-key' | 'package-signing-key' | 'capture-control-token' | 'capture-devices';
+export type KeyRole =
+  'master-key' | 'package-signing-key' | 'capture-control-api-token' | 'capture-control-worker-token' | 'capture-control-pbx-token' | 'capture-devices';
 
 export function inside(child: string, parent: string): boolean {
   const relative = path.relative(path.resolve(parent), path.resolve(child));
@@ -182,7 +192,9 @@ export function keyFiles(settings: BackupSettings): { role: KeyRole; file: strin
   const all: { role: KeyRole; file: string; name: string }[] = [
     { role: 'master-key', file: settings.masterKeyFile, name: 'master.key' },
     { role: 'package-signing-key', file: settings.packageSigningKeyFile, name: 'package-signing.pem' },
-    { role: 'capture-control-token', file: settings.captureControlTokenFile, name: 'capture-control.token' },
+    { role: 'capture-control-api-token', file: settings.captureControlApiTokenFile, name: 'capture-control-api.token' },
+    { role: 'capture-control-worker-token', file: settings.captureControlWorkerTokenFile, name: 'capture-control-worker.token' },
+    { role: 'capture-control-pbx-token', file: settings.captureControlPbxTokenFile, name: 'capture-control-pbx.token' },
     { role: 'capture-devices', file: settings.captureDevicesFile, name: 'capture-devices' },
   ];
   return all.filter((entry) => existsSync(entry.file));

@@ -161,8 +161,12 @@ function keyTarget(settings: BackupSettings, role: KeyRole): string {
       return settings.masterKeyFile;
     case 'package-signing-key':
       return settings.packageSigningKeyFile;
-    case 'capture-control-token':
-      return settings.captureControlTokenFile;
+    case 'capture-control-api-token':
+      return settings.captureControlApiTokenFile;
+    case 'capture-control-worker-token':
+      return settings.captureControlWorkerTokenFile;
+    case 'capture-control-pbx-token':
+      return settings.captureControlPbxTokenFile;
     case 'capture-devices':
       return settings.captureDevicesFile;
   }

@@ -8,9 +8,14 @@
  * - observed: every route is called as every role (and no login) with a request that passes validation, and every
  *   answer is classified by its type and its bytes (an office document the system wrote, XML parts only, is not
  *   audio); only the declared routes answer audio, only to the party, and only as an AES-encrypted ZIP — but for the
- *   appliance's viewing route, which answers the API (with the control token) the recording itself as a PCM WAV.
+ *   appliance's viewing route, which answers the API (with the API's control token) the recording itself as a PCM WAV;
+ * - scoped: every control route is called with every client's token (and none, and a wrong one) against the scope
+ *   table written out here; only the clients it names get past it, every other is refused CLIENT_NOT_ALLOWED and
+ *   audited with its name and address, so neither the PBX integration's nor the worker's token reaches any audio.
  */
 import { readFileSync } from 'node:fs';
+import { AuditEvent } from '../../infra/db/entities';
+import { CAPTURE_CLIENTS, type CaptureClient } from '../../infra/keys';
 import type { MikroORM } from '@mikro-orm/core';
 import { ROLES } from '../../api/access';
 import type { AudioRelease } from '../../api/routes';
@@ -47,6 +52,26 @@ const CONTROL_AUDIO_ROUTES: Record<string, ControlAudioRelease> = {
 };
 const PASSWORD = 'Quiet-Harbor-2026';
 
+/** Which client's token may use each control route (issue 18): each the least its process calls. */
+const CONTROL_SCOPES: Record<string, readonly CaptureClient[]> = {
+  // The API's /health and /metrics; the capture supervisor of `npm start`, which runs with the worker's token.
+  'GET /health': ['api', 'worker'],
+  // The API shows it with the package verification page.
+  'GET /package-public-key': ['api'],
+  // The full-recording workflow's activity (activities/full-recording.ts) sets and reads back modes.
+  'GET /extensions/<number>': ['worker'],
+  'PUT /extensions/<number>/mode': ['worker'],
+  // The PBX integration alone presses the button (in development the call generator, with the PBX's token).
+  'POST /calls/<call id>/record-button': ['pbx'],
+  // Retention (activities/retention.ts).
+  'DELETE /recordings/<recording id>': ['worker'],
+  // The API, after it checked the official is the call's party (api/party-export.ts).
+  'POST /recordings/<recording id>/export': ['api'],
+  // The API, at the operator's step once the workflow allows it (api/disclosure-package.ts).
+  'POST /disclosure-packages': ['api'],
+  'POST /recordings/<recording id>/viewing': ['api'],
+};
+
 /**
  * A request for each control route that passes its validation; a control route missing here fails the suite.
  * `<recording id>` in a body is the walk's recording.
@@ -55,12 +80,12 @@ const CONTROL_EXAMPLES: Record<string, unknown> = {
   'GET /health': undefined,
   'GET /package-public-key': undefined,
   'GET /extensions/<number>': undefined,
-  'PUT /extensions/<number>/mode': { mode: 'selective', actor: 'test:r6', reason: 'R6 점검' },
+  'PUT /extensions/<number>/mode': { mode: 'selective', onBehalfOf: 'test:r6', reason: 'R6 점검' },
   'POST /calls/<call id>/record-button': { action: 'start' },
   'DELETE /recordings/<recording id>': undefined,
   'POST /recordings/<recording id>/export': { password: PASSWORD },
-  'POST /disclosure-packages': { managementNumber: '2026-0001', recordingIds: ['<recording id>'], password: PASSWORD, actor: 'test:r6' },
-  'POST /recordings/<recording id>/viewing': { managementNumber: '2026-0001', actor: 'test:r6' },
+  'POST /disclosure-packages': { managementNumber: '2026-0001', recordingIds: ['<recording id>'], password: PASSWORD, onBehalfOf: 'test:r6' },
+  'POST /recordings/<recording id>/viewing': { managementNumber: '2026-0001', onBehalfOf: 'test:r6' },
 };
 
 const AUDIO_TYPE = /^(audio\/|video\/|application\/(zip|x-zip|x-zip-compressed|octet-stream|ogg|x-7z-compressed|x-tar|gzip)|multipart\/)/i;
@@ -121,7 +146,7 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
     calls = await seedCalls(orm);
     capture = await startTestAppliance(orm);
     recording = await capture.record({ callId: 'r6-staff-call', extension: calls.staffExtension.number });
-    api = await startTestApi(orm, { capture: capture.control });
+    api = await startTestApi(orm, { capture: capture.clients.api });
   });
   afterAll(async () => {
     await api?.close();
@@ -139,6 +164,8 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
     }
     expect(declared(api.server.routes)).toEqual(API_AUDIO_ROUTES);
     expect(declared(capture.appliance.controlRoutes)).toEqual(CONTROL_AUDIO_ROUTES);
+    // A new control route, or a client added to one, fails until this file's scope table says so.
+    expect(Object.fromEntries(capture.appliance.controlRoutes.map((route) => [`${route.method} ${route.path}`, route.clients]))).toEqual(CONTROL_SCOPES);
     // Nothing is mounted on express beside the table, where no declaration would be seen.
     const stack = (api.server.app as unknown as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router.stack;
     const mounted = stack
@@ -196,7 +223,7 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
     ]);
   });
 
-  test('every control API route of the appliance: the party export and the provision package answer audio sealed, the viewing route the call as PCM, nothing else answers audio', async () => {
+  test("every control API route with every client's token: only the scope's clients pass, the others are refused and audited; the party export and the provision package answer audio sealed, the viewing route the call as PCM, nothing else answers audio", async () => {
     const stored = await capture.appliance.store.openRecording(recording.storageKey as string, recording.wrappedKey as string);
     const viewingWav = await pcmWavOf(stored);
     const fill = (path: string) =>
@@ -206,11 +233,15 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
         return encodeURIComponent(value);
       });
     const audio: string[] = [];
+    const refusedAudits = () => orm.em.fork().find(AuditEvent, { action: 'capture_control.refused' }, { orderBy: { seq: 'asc' } });
+    const auditedBefore = (await refusedAudits()).length;
+    const refused: string[] = [];
     for (const route of capture.appliance.controlRoutes) {
       const key = `${route.method} ${route.path}`;
       expect(Object.keys(CONTROL_EXAMPLES)).toContain(key);
       const body = CONTROL_EXAMPLES[key];
-      for (const token of [undefined, 'wrong', capture.token]) {
+      for (const client of [undefined, 'wrong', ...CAPTURE_CLIENTS] as const) {
+        const token = client === undefined || client === 'wrong' ? client : capture.tokens[client];
         const response = await fetch(`${capture.controlUrl}${fill(route.path)}`, {
           method: route.method,
           headers: {
@@ -220,11 +251,17 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
           body: body === undefined ? undefined : JSON.stringify(body).replaceAll('<recording id>', recording.id),
         });
         const bytes = Buffer.from(await response.arrayBuffer());
+        const code = () => (JSON.parse(bytes.toString('utf8')) as { error?: { code: string } }).error?.code;
+        if (client === undefined || client === 'wrong') expect([response.status, code()]).toEqual([401, 'UNAUTHORIZED']);
+        else if (!(CONTROL_SCOPES[key] ?? []).includes(client)) {
+          expect([response.status, code()]).toEqual([403, 'CLIENT_NOT_ALLOWED']);
+          refused.push(`${client} ${key}`);
+        } else expect([401, 403]).not.toContain(response.status);
         if (!carriesAudio(response.headers.get('content-type') ?? '', bytes)) {
           expect(response.headers.get('content-type')).toMatch(/^application\/json/);
           continue;
         }
-        audio.push(`${key}${token === undefined ? ' without token' : token === 'wrong' ? ' with a wrong token' : ''}`);
+        audio.push(`${key} as ${client ?? 'no token'}`);
         expect(route.releasesAudio).toBeDefined();
         if (route.releasesAudio === 'viewing') {
           // Unsealed for the browser, so it must be exactly the walk's call as 16-bit PCM, nothing added, never cached.
@@ -244,7 +281,17 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
         else throw new Error(`${key}: no check written for releasesAudio '${route.releasesAudio}'`);
       }
     }
-    // Only with the control token: without it, or with another, every route answered JSON (401).
-    expect(audio).toEqual(['POST /recordings/<recording id>/export', 'POST /disclosure-packages', 'POST /recordings/<recording id>/viewing']);
+    // Only with the API's token: without a token, with a wrong one, the worker's or the PBX's, every route answered JSON.
+    expect(audio).toEqual([
+      'POST /recordings/<recording id>/export as api',
+      'POST /disclosure-packages as api',
+      'POST /recordings/<recording id>/viewing as api',
+    ]);
+    // Each refusal on the record at once, one entry each, naming the client, its address and the route.
+    const audited = (await refusedAudits()).slice(auditedBefore);
+    expect(audited.map((entry) => `${entry.actor.replace('capture-client:', '')} ${entry.targetId}`)).toEqual(refused);
+    for (const entry of audited) expect(entry).toMatchObject({ role: 'system', sourceAddress: '127.0.0.1', targetType: 'control_route' });
+    expect(refused).toHaveLength(CAPTURE_CLIENTS.length * capture.appliance.controlRoutes.length - Object.values(CONTROL_SCOPES).flat().length);
+    expect(await capture.clients.worker.health()).toMatchObject({ control: { notAllowed: refused.length } });
   });
 });

@@ -50,7 +50,7 @@ describe.each(availableDrivers())('full-recording applications through the API (
       throw new Error(`never reached: ${JSON.stringify(last)}`, { cause: error });
     });
   }
-  const modeOf = async (number: string) => (await capture.control.extensionMode(number)).mode;
+  const modeOf = async (number: string) => (await capture.clients.worker.extensionMode(number)).mode;
 
   test('bad applications are refused in Korean and write nothing', async () => {
     const valid = {

@@ -52,7 +52,7 @@ for (const driver of availableDrivers()) {
       capture = await startTestAppliance(orm);
       staffCall = await capture.record({ callId: `api-export-staff-${driver}`, extension: calls.staffExtension.number });
       headCall = await capture.record({ callId: `api-export-head-${driver}`, extension: calls.headExtension.number, codec: 'PCMA', durationMs: 600 });
-      api = await startTestApi(orm, { capture: capture.control });
+      api = await startTestApi(orm, { capture: capture.clients.api });
       staff = await loggedIn(api.url, 'staff');
     });
     afterAll(async () => {
@@ -63,7 +63,7 @@ for (const driver of availableDrivers()) {
 
     const exportsAudited = () => orm.em.fork().count(AuditEvent, { action: 'recording.exported_by_party' });
     /** Control API requests the appliance has answered, not counting this look. */
-    const applianceRequests = async () => ((await capture.control.health()).control as { requests: number }).requests;
+    const applianceRequests = async () => ((await capture.clients.api.health()).control as { requests: number }).requests;
     const exportOf = (client: TestClient, id: string, json: unknown, options: { csrf?: boolean; headers?: Record<string, string> } = {}) =>
       client.request('POST', `/api/recordings/${id}/export`, { json, ...options });
 
@@ -165,7 +165,7 @@ for (const driver of availableDrivers()) {
       expect(expired).toMatchObject({ status: 410, body: { code: 'RETENTION_ENDED', message: expect.stringContaining('보존기간') } });
 
       // The file destroyed by the retention activity, the row not marked yet: the appliance says it is gone.
-      await capture.control.destroyRecording(expiring.id);
+      await capture.clients.worker.destroyRecording(expiring.id);
       row.retentionDueAt = new Date(Date.now() + 86_400_000);
       await em.flush();
       const gone = await staff.json('POST', `/api/recordings/${expiring.id}/export`, { json: { password: PASSWORD, reason: REASON } });

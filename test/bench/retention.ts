@@ -31,6 +31,7 @@ import { startDevServer } from '../../infra/temporal/dev-server';
 import { startRetentionDay } from '../../infra/temporal/retention';
 import type { RetentionDayStatus } from '../../workflows/retention';
 import { WORKFLOWS_PATH } from '../../infra/temporal/workflows-path';
+import { controlTokens } from '../support/appliance';
 import { freePort } from '../support/ports';
 import { openDatabase, stopServersLeft, type Driver } from './databases';
 
@@ -38,7 +39,6 @@ const RECORDINGS = Number(process.env.BENCH_RECORDINGS ?? 50_000);
 const DATABASES = (process.env.BENCH_DATABASES ?? 'sqlite,postgresql').split(',') as Driver[];
 const TARGET_S = 300;
 const SEED_CONCURRENCY = 16;
-const TOKEN = 'bench-retention-control-token-0123456789abcdef';
 
 const mib = (bytes: number) => (bytes / 1024 ** 2).toFixed(0);
 
@@ -58,6 +58,7 @@ async function runOne(driver: Driver, temporalAddress: string, dayOffset: number
   const masterKey = newDataKey();
   const logger = createLogger({ component: 'bench-retention' }, 'warn');
   const first = (await freePort()) & ~1;
+  const tokens = controlTokens();
   const appliance = await startAppliance({
     dataDir,
     masterKey,
@@ -66,9 +67,9 @@ async function runOne(driver: Driver, temporalAddress: string, dayOffset: number
     retentionPeriod: loadSettings({}).retentionPeriod,
     logger,
     rtsp: { host: '127.0.0.1', port: 0, rtpPorts: { first, last: first + 7 }, sessionTimeoutMs: 10_000, devices: new Map() },
-    control: { port: await freePort(), token: TOKEN },
+    control: { port: await freePort(), tokens },
   });
-  const capture = new CaptureControlClient({ baseUrl: `http://127.0.0.1:${appliance.controlPort}`, token: TOKEN });
+  const capture = new CaptureControlClient({ baseUrl: `http://127.0.0.1:${appliance.controlPort}`, token: tokens.worker });
   try {
     console.log(`\n${driver}: ${database.describe}`);
     // A day 40 + n days ago: its recordings are all past due now.

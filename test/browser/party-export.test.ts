@@ -35,7 +35,7 @@ describeBrowser('retention and the party export in Chromium', () => {
     calls = await seedCalls(database.orm);
     capture = await startTestAppliance(database.orm);
     call = await capture.record({ callId: 'browser-export-1', extension: calls.staffExtension.number });
-    api = await startTestApi(database.orm, { capture: capture.control });
+    api = await startTestApi(database.orm, { capture: capture.clients.api });
     downloads = mkdtempSync(path.join(os.tmpdir(), 'browser-export-'));
   });
   afterAll(async () => {

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { CaptureControlError, type DisclosurePackageOrder, type SealedDisclosurePackage } from '../../capture/control-client';
 import { INSTRUCTIONS_FILE, MANIFEST_FILE, SIGNATURE_FILE, type PackageManifest } from '../../capture/disclosure-package';
 import { AuditEvent, Department, Extension, Recording } from '../../infra/db/entities';
-import { loadPackageSigningKey, packageSigningPublicKey, readPackageSigningKey, SecretFileError } from '../../infra/keys';
+import { CAPTURE_CLIENTS, loadPackageSigningKey, packageSigningPublicKey, readPackageSigningKey, SecretFileError } from '../../infra/keys';
 import { PackageKeyError, verifyPackage } from '../../capture/package-verify';
 import { loadSettings } from '../../infra/settings';
 import { builtInTemplate } from '../../templates/forms';
@@ -58,10 +58,10 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     managementNumber,
     recordingIds: recordings.map((recording) => recording.id),
     password: PASSWORD,
-    actor: 'system:disclosure-test',
+    onBehalfOf: 'kim.operator',
     ...change,
   });
-  const controlPost = (body: unknown, token = capture.token) =>
+  const controlPost = (body: unknown, token = capture.tokens.api) =>
     fetch(`${capture.controlUrl}/disclosure-packages`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
@@ -73,7 +73,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     new Promise<number>((resolve, reject) => {
       const request = http.request(`${capture.controlUrl}/disclosure-packages`, {
         method: 'POST',
-        headers: { Authorization: `Bearer ${capture.token}`, 'Content-Type': 'application/json', 'Content-Length': bytes },
+        headers: { Authorization: `Bearer ${capture.tokens.api}`, 'Content-Type': 'application/json', 'Content-Length': bytes },
       });
       request.on('response', (response) => {
         response.resume();
@@ -117,7 +117,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     form3 = await builtInTemplate('form3-destruction-report');
 
     const before = filesUnder(capture.dataDir);
-    sealed = await capture.control.buildDisclosurePackage(order({ extraFiles: [{ name: FORM3_NAME, content: form3 }] }));
+    sealed = await capture.clients.api.buildDisclosurePackage(order({ extraFiles: [{ name: FORM3_NAME, content: form3 }] }));
     // Built in memory: the appliance's disk holds what it held before, no plain WAV left behind.
     expect(filesUnder(capture.dataDir)).toEqual(before);
     packageFile = path.join(work, 'package.zip');
@@ -198,7 +198,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     const manifest = JSON.parse(readFileSync(path.join(extracted, MANIFEST_FILE), 'utf8')) as PackageManifest;
     for (const [index, entry] of manifest.recordings.entries()) {
       const own = path.join(work, `own-${index}.zip`);
-      writeFileSync(own, await capture.control.exportRecording(entry.recordingId, PASSWORD));
+      writeFileSync(own, await capture.clients.api.exportRecording(entry.recordingId, PASSWORD));
       const out = extract(own, PASSWORD, `own-${index}`);
       expect(out.status).toBe(0);
       const [exported] = [...filesUnder(out.out).keys()];
@@ -323,7 +323,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     const em = db.orm.em.fork();
     const auditedBefore = await em.count(AuditEvent, { action: 'recording.disclosure_package_sealed' });
     const unknown = '00000000-0000-4000-8000-000000000000';
-    await expect(capture.control.buildDisclosurePackage(order({ recordingIds: [recordings[0]!.id, unknown] }))).rejects.toMatchObject({
+    await expect(capture.clients.api.buildDisclosurePackage(order({ recordingIds: [recordings[0]!.id, unknown] }))).rejects.toMatchObject({
       code: 'NOT_FOUND',
       status: 404,
       message: expect.stringContaining(unknown),
@@ -334,9 +334,9 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     const row = await em.findOneOrFail(Recording, doomed.id);
     row.retentionDueAt = new Date(Date.now() - 1000);
     await em.flush();
-    await capture.control.destroyRecording(doomed.id);
+    await capture.clients.worker.destroyRecording(doomed.id);
     const both = order({ recordingIds: [recordings[0]!.id, doomed.id] });
-    await expect(capture.control.buildDisclosurePackage(both)).rejects.toMatchObject({
+    await expect(capture.clients.api.buildDisclosurePackage(both)).rejects.toMatchObject({
       code: 'DELETED',
       status: 410,
       message: expect.stringContaining(doomed.id),
@@ -344,7 +344,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     row.deletedAt = new Date();
     row.storageKey = undefined;
     await em.flush();
-    const refusal = await capture.control.buildDisclosurePackage(both).catch((error: unknown) => error);
+    const refusal = await capture.clients.api.buildDisclosurePackage(both).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(CaptureControlError);
     expect(refusal).toMatchObject({
       code: 'DELETED',
@@ -358,7 +358,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     other.sha256 = '0'.repeat(64);
     await em.flush();
     try {
-      await expect(capture.control.buildDisclosurePackage(order())).rejects.toMatchObject({
+      await expect(capture.clients.api.buildDisclosurePackage(order())).rejects.toMatchObject({
         code: 'CORRUPT',
         status: 500,
         message: expect.stringContaining('해시'),
@@ -370,9 +370,9 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     expect(await db.orm.em.fork().count(AuditEvent, { action: 'recording.disclosure_package_sealed' })).toBe(auditedBefore);
   });
 
-  test('bad bodies are refused as INVALID_INPUT (or 413, 415, 401) and build nothing', async () => {
+  test("bad bodies are refused as INVALID_INPUT (or 413, 415, 401, and 403 for other clients' tokens) and build nothing", async () => {
     const ids = recordings.map((recording) => recording.id);
-    const valid = { managementNumber, recordingIds: ids, password: PASSWORD, actor: 'system:test' };
+    const valid = { managementNumber, recordingIds: ids, password: PASSWORD, onBehalfOf: 'kim.operator' };
     const sealedCount = () => db.orm.em.fork().count(AuditEvent, { action: 'recording.disclosure_package_sealed' });
     const auditedBefore = await sealedCount();
     const bad: Record<string, unknown>[] = [
@@ -384,7 +384,9 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
       { ...valid, recordingIds: ['../etc/passwd'] },
       { ...valid, password: 'short' },
       { ...valid, password: '한글 비밀번호 2026!' },
-      { ...valid, actor: undefined },
+      { ...valid, onBehalfOf: undefined },
+      // The actor is the client its token proves, never a name the body gives.
+      { ...valid, actor: 'system:disclosure' },
       { ...valid, unexpected: true },
       { ...valid, extraFiles: [{ name: '../form3.docx', contentBase64: 'AA==' }] },
       { ...valid, extraFiles: [{ name: 'sub\\form3.docx', contentBase64: 'AA==' }] },
@@ -410,16 +412,21 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     expect(await oversizedPost(15 * 1024 * 1024)).toBe(413);
     const unauthorised = await controlPost(valid, 'wrong-token');
     expect(unauthorised.status).toBe(401);
+    // The worker and the PBX integration hold no part of Art. 9: a token of theirs builds nothing.
+    for (const token of [capture.tokens.worker, capture.tokens.pbx]) {
+      const refused = await controlPost(valid, token);
+      expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code]).toEqual([403, 'CLIENT_NOT_ALLOWED']);
+    }
     const plainText = await fetch(`${capture.controlUrl}/disclosure-packages`, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${capture.token}`, 'Content-Type': 'text/plain' },
+      headers: { Authorization: `Bearer ${capture.tokens.api}`, 'Content-Type': 'text/plain' },
       body: JSON.stringify(valid),
     });
     expect(plainText.status).toBe(415);
     expect(await sealedCount()).toBe(auditedBefore);
 
     // Exactly the limits pass validation: 100 characters, 2 MiB, five files.
-    const atLimits = await capture.control.buildDisclosurePackage(
+    const atLimits = await capture.clients.api.buildDisclosurePackage(
       order({
         recordingIds: [recordings[0]!.id],
         extraFiles: [
@@ -431,13 +438,13 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     expect((await verifyPackage(atLimits.zip, PASSWORD, capture.packagePublicKeyPem)).ok).toBe(true);
   });
 
-  test('audited by the appliance once per recording, with the 관리번호, the recordings and the hashes, never the password', async () => {
+  test('audited by the appliance once per recording under the API client, with the 관리번호, the recordings and the hashes, never the password', async () => {
     const entries = await db.orm.em
       .fork()
       .find(AuditEvent, { action: 'recording.disclosure_package_sealed', reason: `녹취정보 제공 패키지 ${managementNumber}` }, { orderBy: { seq: 'asc' } });
     const first = entries.filter((entry) => (JSON.parse(entry.detail) as { packageSha256?: string }).packageSha256 === sealed.packageSha256);
     expect(first.map((entry) => [entry.targetType, entry.targetId, entry.actor, entry.sourceAddress])).toEqual(
-      recordings.map((recording) => ['recording', recording.id, 'system:disclosure-test', 'capture-control']),
+      recordings.map((recording) => ['recording', recording.id, 'capture-client:api', '127.0.0.1']),
     );
     for (const entry of first) {
       expect(JSON.parse(entry.detail)).toMatchObject({
@@ -446,6 +453,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
         manifestSha256: sealed.manifestSha256,
         extraFiles: [FORM3_NAME],
         fileSha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+        onBehalfOf: 'kim.operator',
       });
     }
     for (const entry of entries) expect(`${entry.detail}${entry.reason}`).not.toContain(PASSWORD);
@@ -489,11 +497,11 @@ describeWithTools('compiled: the `verify` command, and the appliance without its
     await em.flush();
     capture = await startTestAppliance(db.orm);
     const recording = await capture.record({ callId: 'provision-cli', extension: EXTENSION, durationMs: 400 });
-    const sealed = await capture.control.buildDisclosurePackage({
+    const sealed = await capture.clients.api.buildDisclosurePackage({
       managementNumber: '2026-0100',
       recordingIds: [recording.id],
       password: PASSWORD,
-      actor: 'system:cli-test',
+      onBehalfOf: 'cli.tester',
     });
     good = path.join(work, 'good.zip');
     writeFileSync(good, sealed.zip);
@@ -518,7 +526,7 @@ describeWithTools('compiled: the `verify` command, and the appliance without its
     const keys = path.join(work, 'prod-keys');
     mkdirSync(keys);
     writeFileSync(path.join(keys, 'master.key'), `${Buffer.alloc(32, 9).toString('base64')}\n`);
-    writeFileSync(path.join(keys, 'capture-control.token'), `${'t'.repeat(40)}\n`);
+    for (const client of CAPTURE_CLIENTS) writeFileSync(path.join(keys, `capture-control-${client}.token`), `${client.repeat(40)}\n`);
     writeFileSync(path.join(keys, 'capture-devices'), 'pbx-1:a device password\n');
     const signingKeyFile = path.join(keys, 'package-signing.pem');
     const started = run(process.execPath, [path.join(PROJECT, 'dist', 'app', 'capture-main.js')], {
@@ -535,7 +543,9 @@ describeWithTools('compiled: the `verify` command, and the appliance without its
         LDAP_GROUP_BASE: 'ou=groups,dc=gm',
         LDAP_ROLE_GROUPS: 'chief=cn=chief,ou=groups,dc=gm',
         MASTER_KEY_FILE: path.join(keys, 'master.key'),
-        CAPTURE_CONTROL_TOKEN_FILE: path.join(keys, 'capture-control.token'),
+        CAPTURE_CONTROL_API_TOKEN_FILE: path.join(keys, 'capture-control-api.token'),
+        CAPTURE_CONTROL_WORKER_TOKEN_FILE: path.join(keys, 'capture-control-worker.token'),
+        CAPTURE_CONTROL_PBX_TOKEN_FILE: path.join(keys, 'capture-control-pbx.token'),
         CAPTURE_DEVICES_FILE: path.join(keys, 'capture-devices'),
         PACKAGE_SIGNING_KEY_FILE: signingKeyFile,
       },

@@ -95,9 +95,9 @@ test('5,000 guesses pipelined by a stranger: a few answered slowly, then the con
     // The stranger was guessing the PBX's device name: the PBX, at its trusted address, is not locked out.
     await capture.record({ callId: 'after-guessing', extension: EXTENSION });
 
-    expect(await metric(capture.control, db, 'telrec_capture_rtsp_auth_failures_total')).toBe(5);
-    expect(await metric(capture.control, db, 'telrec_capture_rtsp_auth_blocks_total')).toBe(1);
-    expect(await metric(capture.control, db, 'telrec_capture_rtsp_auth_refused_blocked_total')).toBe(1);
+    expect(await metric(capture.clients.api, db, 'telrec_capture_rtsp_auth_failures_total')).toBe(5);
+    expect(await metric(capture.clients.api, db, 'telrec_capture_rtsp_auth_blocks_total')).toBe(1);
+    expect(await metric(capture.clients.api, db, 'telrec_capture_rtsp_auth_refused_blocked_total')).toBe(1);
   } finally {
     // Written at stop: what was counted since the last minute's summary is not lost.
     await capture.close();
@@ -135,7 +135,7 @@ test('a captured Digest header replayed after 20,000 nonces have been issued and
     const late = await replay();
     expect(late?.status).toBe(401);
     expect(late?.headers.get('www-authenticate')).toMatch(/stale=true/);
-    expect(await metric(capture.control, db, 'telrec_capture_rtsp_auth_replays_total')).toBe(1);
+    expect(await metric(capture.clients.api, db, 'telrec_capture_rtsp_auth_replays_total')).toBe(1);
     pbx.socket.destroy();
   } finally {
     await capture.close();
@@ -157,7 +157,7 @@ test("200 idle connections from each of eight strangers and from behind the PBX'
     expect(server.stats.connections).toBeLessThanOrEqual(250 + 128);
     expect(server.stats.connectionsEvicted).toBe(200 - 128);
     await capture.record({ callId: 'crowded-out', extension: EXTENSION });
-    expect(await metric(capture.control, db, 'telrec_capture_rtsp_connections_refused_total')).toBe(8 * 200 - 250);
+    expect(await metric(capture.clients.api, db, 'telrec_capture_rtsp_connections_refused_total')).toBe(8 * 200 - 250);
   } finally {
     for (const peer of peers) peer.socket.destroy();
     await capture.close();
@@ -173,7 +173,7 @@ test("control API requests without the right token are refused and summed per ad
       });
       expect(response.status).toBe(401);
     }
-    expect(await capture.control.health()).toMatchObject({ control: { unauthorized: 3 } });
+    expect(await capture.clients.api.health()).toMatchObject({ control: { unauthorized: 3 } });
   } finally {
     await capture.close();
   }
@@ -181,4 +181,30 @@ test("control API requests without the right token are refused and summed per ad
   expect(entries).toHaveLength(1);
   expect(entries[0]).toMatchObject({ actor: 'system:capture', sourceAddress: '127.0.0.1', targetType: 'control_client', targetId: '127.0.0.1' });
   expect(JSON.parse((entries[0] as AuditEvent).detail)).toMatchObject({ failures: 3, blocked: false });
+});
+
+test('a known client beyond its scope is refused 403, counted in /health and /metrics, and audited at once with its name and address', async () => {
+  const capture = await startTestAppliance(db.orm, { trustedAddresses: [PBX] });
+  try {
+    const pbxPlays = capture.clients.pbx.viewingAudio('00000000-0000-4000-8000-000000000000', { managementNumber: '2026-0001', onBehalfOf: 'pbx' });
+    await expect(pbxPlays).rejects.toMatchObject({ code: 'CLIENT_NOT_ALLOWED', status: 403, message: expect.stringContaining('권한이 없습니다') });
+    await expect(capture.clients.worker.recordButton('scope-call', 'start')).rejects.toMatchObject({ code: 'CLIENT_NOT_ALLOWED', status: 403 });
+    await expect(capture.clients.pbx.setExtensionMode(EXTENSION, { mode: 'selective', onBehalfOf: 'pbx', reason: '시험' })).rejects.toMatchObject({
+      code: 'CLIENT_NOT_ALLOWED',
+    });
+    // On the record before the appliance stops, one entry per refusal: not summed like strangers' guesses.
+    const entries = await db.orm.em.fork().find(AuditEvent, { action: 'capture_control.refused' }, { orderBy: { seq: 'asc' } });
+    expect(entries.map((entry) => [entry.actor, entry.sourceAddress, entry.targetType, entry.targetId])).toEqual([
+      ['capture-client:pbx', '127.0.0.1', 'control_route', 'POST /recordings/<recording id>/viewing'],
+      ['capture-client:worker', '127.0.0.1', 'control_route', 'POST /calls/<call id>/record-button'],
+      ['capture-client:pbx', '127.0.0.1', 'control_route', 'PUT /extensions/<number>/mode'],
+    ]);
+    expect(await capture.clients.api.health()).toMatchObject({ control: { notAllowed: 3, unauthorized: 0 } });
+    expect(await metric(capture.clients.api, db, 'telrec_capture_control_not_allowed_total')).toBe(3);
+    // Nothing changed: the extension keeps its mode, no press is kept for the call.
+    expect(await capture.clients.worker.extensionMode(EXTENSION)).toMatchObject({ mode: 'full' });
+    expect(await capture.clients.api.health()).toMatchObject({ recordButton: { calls: 0 } });
+  } finally {
+    await capture.close();
+  }
 });

@@ -4,8 +4,8 @@
  * byte the WAV inside the party export of the same call (opened by 7-Zip), ffprobe reads it as 16-bit PCM stereo
  * 8 kHz, and ffmpeg decodes it to the same samples as the stored G.711; the answer is marked not to be cached or
  * saved and names the stored audio's hash; every answer is audited (committed before the answer arrives) with the
- * 관리번호 and the actor only. Unknown, deleted and corrupt recordings, bad bodies and bad tokens are refused, and
- * leave no audit entry. On SQLite and PostgreSQL.
+ * 관리번호, the API client as the actor and the official it names. Unknown, deleted and corrupt recordings, bad bodies, bad tokens and other clients are refused, and
+ * release nothing. On SQLite and PostgreSQL.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,14 +41,14 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
   let work: string;
   let recording: Recording;
   const managementNumber = driver === 'sqlite' ? '2026-0031' : '2026-0032';
-  const actor = 'kim.operator';
+  const onBehalfOf = 'kim.operator';
 
   const released = () => db.orm.em.fork().count(AuditEvent, { action: ACTION });
   const post = (recordingId: string, body: unknown, options: { token?: string | null; type?: string } = {}) =>
     fetch(`${capture.controlUrl}/recordings/${recordingId}/viewing`, {
       method: 'POST',
       headers: {
-        ...(options.token === null ? {} : { Authorization: `Bearer ${options.token ?? capture.token}` }),
+        ...(options.token === null ? {} : { Authorization: `Bearer ${options.token ?? capture.tokens.api}` }),
         'Content-Type': options.type ?? 'application/json',
       },
       body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -75,14 +75,14 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
 
   test("the WAV is the party export's WAV of the call byte for byte, 16-bit PCM stereo 8 kHz to ffprobe, the stored samples to ffmpeg", async () => {
     const before = filesUnder(capture.dataDir);
-    const audio = await capture.control.viewingAudio(recording.id, { managementNumber, actor });
+    const audio = await capture.clients.api.viewingAudio(recording.id, { managementNumber, onBehalfOf });
     // Converted in memory: the appliance's disk holds what it held before, no plain WAV left behind.
     expect(filesUnder(capture.dataDir)).toEqual(before);
     expect(audio.sha256).toBe(recording.sha256);
 
     const folder = path.join(work, 'compare');
     mkdirSync(folder);
-    writeFileSync(path.join(folder, 'export.zip'), await capture.control.exportRecording(recording.id, PASSWORD));
+    writeFileSync(path.join(folder, 'export.zip'), await capture.clients.api.exportRecording(recording.id, PASSWORD));
     expect(run('7z', ['x', `-p${PASSWORD}`, '-oexport', 'export.zip'], folder).status).toBe(0);
     const [exported] = [...filesUnder(path.join(folder, 'export')).keys()];
     expect(audio.wav.equals(readFileSync(path.join(folder, 'export', exported as string)))).toBe(true);
@@ -109,10 +109,10 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     const em = db.orm.em.fork();
     const countBefore = await released();
     for (const attempt of [1, 2]) {
-      const response = await post(recording.id, { managementNumber, actor: `${actor}.${attempt}` });
+      const response = await post(recording.id, { managementNumber, onBehalfOf: `${onBehalfOf}.${attempt}` });
       // The headers are here, the body not yet read: the entry is already committed.
-      const [entry] = await em.fork().find(AuditEvent, { action: ACTION, actor: `${actor}.${attempt}` });
-      expect(entry).toBeDefined();
+      const [entry] = await em.fork().find(AuditEvent, { action: ACTION }, { orderBy: { seq: 'desc' }, limit: 1 });
+      expect(JSON.parse((entry as AuditEvent).detail)).toMatchObject({ onBehalfOf: `${onBehalfOf}.${attempt}` });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toBe('audio/wav');
       expect(response.headers.get('content-disposition')).toBe('inline');
@@ -127,16 +127,21 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     const entries = await em.find(AuditEvent, { action: ACTION, targetId: recording.id }, { orderBy: { seq: 'asc' } });
     expect(entries.length).toBeGreaterThanOrEqual(3);
     for (const entry of entries) {
+      // The actor is the client whose token asked, from where; the official it names is only its word.
       expect(entry).toMatchObject({
+        actor: 'capture-client:api',
         role: 'system',
-        sourceAddress: 'capture-control',
+        sourceAddress: '127.0.0.1',
         targetType: 'recording',
         targetId: recording.id,
         reason: `녹취정보 열람 ${managementNumber}`,
-        actor: expect.stringMatching(/^kim\.operator(\.\d)?$/),
       });
       // The case and the hash: nothing of the audio, and no password (the route takes none, none is written).
-      expect(JSON.parse(entry.detail)).toEqual({ managementNumber, storedAudioSha256: recording.sha256 });
+      expect(JSON.parse(entry.detail)).toEqual({
+        managementNumber,
+        storedAudioSha256: recording.sha256,
+        onBehalfOf: expect.stringMatching(/^kim\.operator(\.\d)?$/),
+      });
       expect(`${entry.detail}${entry.reason}`).not.toMatch(/RIFF|WAVE|password|비밀번호/i);
     }
     expect(await verifyAuditChain(em.fork())).toMatchObject({ ok: true });
@@ -144,8 +149,8 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
 
   test('unknown, deleted and corrupt recordings are refused with their codes, and not audited', async () => {
     const countBefore = await released();
-    const request = { managementNumber, actor };
-    await expect(capture.control.viewingAudio(UNKNOWN, request)).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
+    const request = { managementNumber, onBehalfOf };
+    await expect(capture.clients.api.viewingAudio(UNKNOWN, request)).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
 
     // The stored file is not the audio the database's hash was fixed for: not played.
     const em = db.orm.em.fork();
@@ -154,7 +159,7 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     row.sha256 = '0'.repeat(64);
     await em.flush();
     try {
-      await expect(capture.control.viewingAudio(recording.id, request)).rejects.toMatchObject({
+      await expect(capture.clients.api.viewingAudio(recording.id, request)).rejects.toMatchObject({
         code: 'CORRUPT',
         status: 500,
         message: expect.stringContaining('해시'),
@@ -171,11 +176,11 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     damaged[at] = (damaged[at] as number) ^ 0x01;
     writeFileSync(file, damaged);
     try {
-      await expect(capture.control.viewingAudio(recording.id, request)).rejects.toMatchObject({ code: 'CORRUPT', status: 500 });
+      await expect(capture.clients.api.viewingAudio(recording.id, request)).rejects.toMatchObject({ code: 'CORRUPT', status: 500 });
     } finally {
       writeFileSync(file, original);
     }
-    await expect(capture.control.viewingAudio(recording.id, request)).resolves.toMatchObject({ sha256: recording.sha256 });
+    await expect(capture.clients.api.viewingAudio(recording.id, request)).resolves.toMatchObject({ sha256: recording.sha256 });
     const afterGood = await released();
     expect(afterGood).toBe(countBefore + 1);
 
@@ -184,8 +189,8 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     const doomedRow = await em.findOneOrFail(Recording, doomed.id);
     doomedRow.retentionDueAt = new Date(Date.now() - 1000);
     await em.flush();
-    await capture.control.destroyRecording(doomed.id);
-    await expect(capture.control.viewingAudio(doomed.id, request)).rejects.toMatchObject({
+    await capture.clients.worker.destroyRecording(doomed.id);
+    await expect(capture.clients.api.viewingAudio(doomed.id, request)).rejects.toMatchObject({
       code: 'DELETED',
       status: 410,
       message: expect.stringContaining('삭제'),
@@ -193,24 +198,27 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     doomedRow.deletedAt = new Date();
     doomedRow.storageKey = undefined;
     await em.flush();
-    await expect(capture.control.viewingAudio(doomed.id, request)).rejects.toMatchObject({ code: 'DELETED', status: 410 });
+    await expect(capture.clients.api.viewingAudio(doomed.id, request)).rejects.toMatchObject({ code: 'DELETED', status: 410 });
     expect(await released()).toBe(afterGood);
   });
 
-  test('bad bodies, a bad path, the wrong content type and missing or wrong tokens are refused as JSON, and not audited', async () => {
+  test("bad bodies, a bad path, the wrong content type, missing or wrong tokens and other clients' tokens are refused as JSON, and release nothing", async () => {
     const countBefore = await released();
-    const valid = { managementNumber, actor };
+    const valid = { managementNumber, onBehalfOf };
     const bad: unknown[] = [
       {},
-      { actor },
+      { onBehalfOf },
+      // Naming the actor is not the client's to do.
+      { managementNumber, actor: onBehalfOf },
+      { ...valid, actor: onBehalfOf },
       { managementNumber },
       { ...valid, managementNumber: '26-0001' },
       { ...valid, managementNumber: '2026-00001' },
       { ...valid, managementNumber: 20260001 },
-      { ...valid, actor: '' },
-      { ...valid, actor: 'kim operator' },
-      { ...valid, actor: '김담당' },
-      { ...valid, actor: 'a'.repeat(129) },
+      { ...valid, onBehalfOf: '' },
+      { ...valid, onBehalfOf: 'kim operator' },
+      { ...valid, onBehalfOf: '김담당' },
+      { ...valid, onBehalfOf: 'a'.repeat(129) },
       { ...valid, password: PASSWORD },
       { ...valid, recordingIds: [recording.id] },
       [valid],
@@ -229,7 +237,14 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
       [post(recording.id, valid, { type: 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
       [post(recording.id, valid, { token: null }), 401, 'UNAUTHORIZED'],
       [post(recording.id, valid, { token: 'wrong' }), 401, 'UNAUTHORIZED'],
-      [fetch(`${capture.controlUrl}/recordings/${recording.id}/viewing`, { headers: { Authorization: `Bearer ${capture.token}` } }), 405, 'METHOD_NOT_ALLOWED'],
+      // The worker and the PBX integration never play audio, whatever they send.
+      [post(recording.id, valid, { token: capture.tokens.worker }), 403, 'CLIENT_NOT_ALLOWED'],
+      [post(recording.id, valid, { token: capture.tokens.pbx }), 403, 'CLIENT_NOT_ALLOWED'],
+      [
+        fetch(`${capture.controlUrl}/recordings/${recording.id}/viewing`, { headers: { Authorization: `Bearer ${capture.tokens.api}` } }),
+        405,
+        'METHOD_NOT_ALLOWED',
+      ],
     ];
     for (const [pending, status, code] of refusals) {
       const response = await pending;

@@ -25,6 +25,13 @@ import { startTestAppliance } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { fileHashes, populate, type StoredData } from '../support/stored-data';
 
+/** The control API's clients' token files under `<DATA_DIR>/keys/` (issue 18), each backed up and restored. */
+const TOKEN_FILES = [
+  { name: 'capture-control-api.token', variable: 'CAPTURE_CONTROL_API_TOKEN_FILE' },
+  { name: 'capture-control-worker.token', variable: 'CAPTURE_CONTROL_WORKER_TOKEN_FILE' },
+  { name: 'capture-control-pbx.token', variable: 'CAPTURE_CONTROL_PBX_TOKEN_FILE' },
+];
+
 const DIST = path.join(__dirname, '..', '..', 'dist');
 const run = promisify(execFile);
 
@@ -51,7 +58,8 @@ function envFor(dataDir: string, settings: DatabaseSettings): NodeJS.ProcessEnv 
     DB_PORT: String(settings.databasePort),
     DB_USER: settings.databaseUser,
   };
-  for (const variable of ['MASTER_KEY_FILE', 'PACKAGE_SIGNING_KEY_FILE', 'CAPTURE_CONTROL_TOKEN_FILE', 'CAPTURE_DEVICES_FILE']) delete env[variable];
+  for (const variable of ['MASTER_KEY_FILE', 'PACKAGE_SIGNING_KEY_FILE', ...TOKEN_FILES.map((file) => file.variable), 'CAPTURE_DEVICES_FILE'])
+    delete env[variable];
   return env;
 }
 
@@ -120,7 +128,7 @@ describe.each(availableDrivers())('backup and restore on %s', (driver) => {
     const masterKey = newDataKey();
     mkdirSync(path.join(dataDir, 'keys'), { mode: 0o700 });
     writeFileSync(path.join(dataDir, 'keys', 'master.key'), `${masterKey.toString('base64')}\n`, { mode: 0o600 });
-    writeFileSync(path.join(dataDir, 'keys', 'capture-control.token'), `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+    for (const { name } of TOKEN_FILES) writeFileSync(path.join(dataDir, 'keys', name), `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
     const capture = await startTestAppliance(db.orm, { dataDir, masterKey: Buffer.from(masterKey) });
     let data: StoredData;
     let counts: Record<string, number>;
@@ -159,7 +167,7 @@ describe.each(availableDrivers())('backup and restore on %s', (driver) => {
       expect(file).not.toContain(data.deleted.id);
       expect(statSync(path.join(backupDir, file)).mode & 0o777).toBe(0o600);
     }
-    expect(readdirSync(keysDir).sort()).toEqual(['capture-control.token', 'keys-manifest.json', 'master.key']);
+    expect(readdirSync(keysDir).sort()).toEqual([...TOKEN_FILES.map((file) => file.name), 'keys-manifest.json', 'master.key'].sort());
     expect(statSync(path.join(keysDir, 'master.key')).mode & 0o777).toBe(0o600);
 
     // One byte changed in a copy of the backup: refused whole, nothing written.
@@ -202,6 +210,13 @@ describe.each(availableDrivers())('backup and restore on %s', (driver) => {
 
         const restoredKey = readMasterKey(path.join(restoredDir, 'keys', 'master.key'));
         expect(restoredKey.equals(masterKey)).toBe(true);
+        // Each control client's token back in its own file: the API, the worker and the PBX go on as they were.
+        for (const { name } of TOKEN_FILES) {
+          expect({ name, same: readFileSync(path.join(restoredDir, 'keys', name)).equals(readFileSync(path.join(dataDir, 'keys', name))) }).toEqual({
+            name,
+            same: true,
+          });
+        }
         const store = createRecordingStore({ dataDir: restoredDir, masterKey: restoredKey });
         for (const original of data.recordings) {
           const row = await orm.em.fork().findOneOrFail(Recording, original.id, { populate: ['wrappedKey'] });

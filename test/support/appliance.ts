@@ -18,6 +18,7 @@ import { newDataKey } from '../../infra/crypto/envelope';
 import { Department, Extension, Recording } from '../../infra/db/entities';
 import { loadLegalCalendar } from '../../infra/holidays';
 import { createLogger } from '../../infra/logger';
+import { CAPTURE_CLIENTS, type CaptureClient } from '../../infra/keys';
 import { loadSettings } from '../../infra/settings';
 import { freePort } from './ports';
 import { type Codec } from '../../domain/recording';
@@ -27,10 +28,11 @@ export const DEVICE = { username: 'pbx-1', password: 'a device password' };
 
 export interface TestAppliance {
   readonly appliance: Appliance;
-  readonly control: CaptureControlClient;
-  /** For requests the client would not make (no token, a wrong one). */
+  /** One control client per token, each limited to its scope: the API's, the worker's and the PBX integration's. */
+  readonly clients: Readonly<Record<CaptureClient, CaptureControlClient>>;
+  /** For requests the clients would not make (no token, a wrong one, a route outside a client's scope). */
   readonly controlUrl: string;
-  readonly token: string;
+  readonly tokens: Readonly<Record<CaptureClient, string>>;
   readonly dataDir: string;
   /** The public half of the key the appliance signs provision packages with (PEM), as the city would publish it. */
   readonly packagePublicKeyPem: string;
@@ -42,6 +44,11 @@ export interface TestAppliance {
    */
   pushWithFfmpeg(call: { callId: string; extension: string; notice?: string }): Promise<Recording | undefined>;
   close(): Promise<void>;
+}
+
+/** A fresh token for each control API client, as the three token files would hold them. */
+export function controlTokens(): Record<CaptureClient, string> {
+  return Object.fromEntries(CAPTURE_CLIENTS.map((client) => [client, randomBytes(32).toString('base64url')])) as Record<CaptureClient, string>;
 }
 
 /** Every G.711 code turns up on both channels, each party with its own sequence. */
@@ -61,7 +68,7 @@ export async function startTestAppliance(
 ): Promise<TestAppliance> {
   const logger = createLogger({ component: 'appliance-test' }, 'error');
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'appliance-'));
-  const token = randomBytes(32).toString('base64url');
+  const tokens = controlTokens();
   const first = (await freePort()) & ~1;
   const signing = generateKeyPairSync('ed25519');
   const appliance = await startAppliance({
@@ -79,20 +86,22 @@ export async function startTestAppliance(
       devices: new Map([[DEVICE.username, DEVICE.password]]),
       trustedAddresses: options.trustedAddresses,
     },
-    control: { port: await freePort(), token },
+    control: { port: await freePort(), tokens },
     provision: { signingKey: signing.privateKey, municipalityName: '광명시' },
   });
   const controlUrl = `http://127.0.0.1:${appliance.controlPort}`;
-  const control = new CaptureControlClient({ baseUrl: controlUrl, token });
+  const clients = Object.fromEntries(
+    CAPTURE_CLIENTS.map((client) => [client, new CaptureControlClient({ baseUrl: controlUrl, token: tokens[client] })]),
+  ) as Record<CaptureClient, CaptureControlClient>;
   return {
     appliance,
-    control,
+    clients,
     controlUrl,
-    token,
+    tokens,
     dataDir,
     packagePublicKeyPem: signing.publicKey.export({ type: 'spki', format: 'pem' }) as string,
     async record({ callId, extension, codec = 'PCMU', durationMs = 1200 }) {
-      await control.recordButton(callId, 'start');
+      await clients.pbx.recordButton(callId, 'start');
       await pushCall({
         url: `rtsp://127.0.0.1:${appliance.rtspPort}/calls/${callId}`,
         credentials: DEVICE,

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const killAfter = Number(required('KILL_AFTER_DESTROYS'));
   const orm = await initOrm(JSON.parse(required('DATABASE_SETTINGS')) as DatabaseSettings);
   const calendar = await loadLegalCalendar('Asia/Seoul');
-  const capture = new CaptureControlClient({ baseUrl: required('CAPTURE_CONTROL_URL'), token: required('CAPTURE_CONTROL_TOKEN') });
+  const capture = new CaptureControlClient({ baseUrl: required('CAPTURE_CONTROL_URL'), token: required('CAPTURE_CONTROL_WORKER_TOKEN') });
   const destroy = capture.destroyRecording.bind(capture);
   let destroyed = 0;
   capture.destroyRecording = async (recordingId) => {

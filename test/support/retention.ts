@@ -16,6 +16,7 @@ import type { LegalCalendar } from '../../domain/legal-period';
 import { createLogger } from '../../infra/logger';
 import { loadSettings } from '../../infra/settings';
 import { createTestDatabase, type TestDatabase } from './databases';
+import { controlTokens } from './appliance';
 import { freePort } from './ports';
 
 const MINUTE = 60_000;
@@ -26,7 +27,8 @@ export interface RetentionFixture {
   readonly appliance: Appliance;
   readonly capture: CaptureControlClient;
   readonly controlUrl: string;
-  readonly token: string;
+  /** The worker's token, which deletes. */
+  readonly workerToken: string;
   /** The appliance's data folder (files under recordings/). */
   readonly dataDir: string;
   /** A real recording started at that instant: an encrypted file written by the appliance's store, registered. */
@@ -41,7 +43,7 @@ export interface RetentionFixture {
 export async function createRetentionFixture(options: { clock?: () => Date } = {}): Promise<RetentionFixture> {
   const [db, calendar] = await Promise.all([createTestDatabase('sqlite'), loadLegalCalendar('Asia/Seoul')]);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'retention-'));
-  const token = `retention-suite-${crypto.randomUUID()}`;
+  const tokens = controlTokens();
   const first = (await freePort()) & ~1;
   const appliance = await startAppliance({
     dataDir,
@@ -51,11 +53,11 @@ export async function createRetentionFixture(options: { clock?: () => Date } = {
     retentionPeriod: loadSettings({}).retentionPeriod,
     logger: createLogger({ component: 'retention-test' }, 'error'),
     rtsp: { host: '127.0.0.1', port: 0, rtpPorts: { first, last: first + 7 }, sessionTimeoutMs: 10_000, devices: new Map() },
-    control: { port: await freePort(), token },
+    control: { port: await freePort(), tokens },
     clock: options.clock,
   });
   const controlUrl = `http://127.0.0.1:${appliance.controlPort}`;
-  const capture = new CaptureControlClient({ baseUrl: controlUrl, token });
+  const capture = new CaptureControlClient({ baseUrl: controlUrl, token: tokens.worker });
   const em = db.orm.em.fork();
   const welfare = new Department('welfare', '복지정책과', 'department');
   const extension = new Extension('02-2680-1234', welfare);
@@ -72,7 +74,7 @@ export async function createRetentionFixture(options: { clock?: () => Date } = {
     appliance,
     capture,
     controlUrl,
-    token,
+    workerToken: tokens.worker,
     dataDir,
     async record(startedAt) {
       sequence += 1;

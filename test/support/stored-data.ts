@@ -59,7 +59,7 @@ export async function populate(
   const victim = recordings.pop()!;
   const staleFile = readFileSync(path.join(capture.dataDir, 'recordings', ...victim.storageKey.split('/')));
   await orm.em.fork().nativeUpdate(Recording, { id: victim.id }, { retentionDueAt: new Date(Date.now() - 60_000) });
-  await capture.control.destroyRecording(victim.id);
+  await capture.clients.worker.destroyRecording(victim.id);
   await orm.em.fork().transactional(async (tx) => {
     await tx.nativeUpdate(
       Recording,

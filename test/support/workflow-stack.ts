@@ -37,7 +37,7 @@ export async function startWorkflowStack(driver: 'sqlite' | 'postgresql'): Promi
   const calls = await seedCalls(database.orm);
   const capture = await startTestAppliance(database.orm);
   const api = await startTestApi(database.orm, {
-    capture: capture.control,
+    capture: capture.clients.api,
     fullRecordingWorkflows: new FullRecordingWorkflows(env.client, TASK_QUEUE),
     disclosureWorkflows: new DisclosureWorkflows(env.client, TASK_QUEUE),
     accessReviewWorkflows: new AccessReviewWorkflows(env.client, TASK_QUEUE),
@@ -47,7 +47,7 @@ export async function startWorkflowStack(driver: 'sqlite' | 'postgresql'): Promi
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
     workflowBundle: await bundleWorkflows(),
-    activities: createActivities({ ...testActivityDeps(database.orm, calendar, { capture: capture.control }), documents: api.documents }),
+    activities: createActivities({ ...testActivityDeps(database.orm, calendar, { capture: capture.clients.worker }), documents: api.documents }),
   });
   const running = worker.run();
   return {

@@ -5,7 +5,6 @@
  * the yearly review is not renewed. Rejection, refused signals, reminders on the right working days (Christmas and a
  * weekend skipped), and an appliance that is down for a day are covered too.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +33,9 @@ import {
   type FullRecordingStepRequest,
 } from '../../workflows/full-recording';
 import { testActivityDeps } from '../support/activities';
+import type { CaptureClient } from '../../infra/keys';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { controlTokens } from '../support/appliance';
 import { freePort } from '../support/ports';
 import { bundleWorkflows, createTimeSkippingEnvironment, queryWhen, runWithWorker, historyRecorder } from '../support/temporal';
 import { type RoleId } from '../../domain/roles';
@@ -59,7 +60,7 @@ let calendar: LegalCalendar;
 let workflowBundle: WorkflowBundleWithSourceMap;
 let dataDir: string;
 let controlPort: number;
-let token: string;
+let tokens: Record<CaptureClient, string>;
 let appliance: Appliance | undefined;
 let capture: CaptureControlClient;
 
@@ -73,7 +74,7 @@ async function startTheAppliance(): Promise<void> {
     retentionPeriod: loadSettings({}).retentionPeriod,
     logger: createLogger({ component: 'full-recording-test' }, 'error'),
     rtsp: { host: '127.0.0.1', port: 0, rtpPorts: { first, last: first + 7 }, sessionTimeoutMs: 10_000, devices: new Map() },
-    control: { port: controlPort, token },
+    control: { port: controlPort, tokens },
   });
 }
 
@@ -82,8 +83,8 @@ beforeAll(async () => {
   await seedDevelopmentOrganisation(db.orm.em.fork());
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'full-recording-'));
   controlPort = await freePort();
-  token = randomBytes(24).toString('base64url');
-  capture = new CaptureControlClient({ baseUrl: `http://127.0.0.1:${controlPort}`, token });
+  tokens = controlTokens();
+  capture = new CaptureControlClient({ baseUrl: `http://127.0.0.1:${controlPort}`, token: tokens.worker });
   await startTheAppliance();
 }, 60_000);
 
@@ -96,7 +97,7 @@ afterAll(async () => {
 beforeEach(async () => {
   env = await createTimeSkippingEnvironment();
   // Every test starts from selective recording on the applied extension.
-  await capture.setExtensionMode(STAFF_EXTENSION, { mode: 'selective', actor: 'test', reason: '시험 준비' });
+  await capture.setExtensionMode(STAFF_EXTENSION, { mode: 'selective', onBehalfOf: 'test', reason: '시험 준비' });
 });
 const recorder = historyRecorder('full-recording');
 afterEach(async () => {

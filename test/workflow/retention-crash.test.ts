@@ -76,7 +76,7 @@ async function runWorkerProcessKilledAfter(destroys: number): Promise<{ signal: 
       TASK_QUEUE,
       DATABASE_SETTINGS: JSON.stringify(fixture.db.settings),
       CAPTURE_CONTROL_URL: fixture.controlUrl,
-      CAPTURE_CONTROL_TOKEN: fixture.token,
+      CAPTURE_CONTROL_WORKER_TOKEN: fixture.workerToken,
       KILL_AFTER_DESTROYS: String(destroys),
     },
     stdio: ['ignore', 'ignore', 'pipe'],
