@@ -52,6 +52,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'request.refused': '요청 거부',
   'rtsp.auth_failures': 'RTSP 장치 인증 실패 (요약)',
   'capture_control.unauthorized': '녹취 장치 제어 API 인증 실패 (요약)',
+  'capture_control.refused': '녹취 장치 제어 API 권한 밖 요청',
   'login.unlocked': '로그인 잠금 해제',
   'ledger.exported': '관리대장 내보내기',
   'access_holders.read': '접근 권한자 조회',

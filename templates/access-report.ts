@@ -14,10 +14,11 @@ export type AccessEntry = Pick<AuditEvent, 'seq' | 'at' | 'actor' | 'role' | 'so
   Partial<Pick<AuditEvent, 'detail'>>;
 
 /**
- * The capture appliance's summaries of failed logins of devices and clients (RTSP Digest, the control API's token): no
- * person is named, but each is a probe from an address, so the review counts the failures they summarise (issue 22).
+ * The capture appliance's refusals of devices and clients: its summaries of failed logins (RTSP Digest, the control
+ * API's token) and each request of a known control client beyond its scope. No person is named, but each is a probe
+ * from an address, so the review counts the failures they stand for (issue 22, issue 18).
  */
-export const DEVICE_AUTH_FAILURE_ACTIONS: ReadonlySet<string> = new Set(['rtsp.auth_failures', 'capture_control.unauthorized']);
+export const DEVICE_AUTH_FAILURE_ACTIONS: ReadonlySet<string> = new Set(['rtsp.auth_failures', 'capture_control.unauthorized', 'capture_control.refused']);
 
 /** How many failures a summary entry stands for (its `failures`), 1 for an entry of one. */
 function failuresOf(entry: AccessEntry): number {

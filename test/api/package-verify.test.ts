@@ -154,13 +154,13 @@ describeWith7z('verifying packages brought back: bounded in memory, CPU and conc
     db = await createTestDatabase('sqlite');
     await seedFullRecordingExtension(db.orm, { code: 'VERIFY', name: '감사담당관' }, EXTENSION);
     capture = await startTestAppliance(db.orm);
-    api = await startTestApi(db.orm, { capture: capture.control });
+    api = await startTestApi(db.orm, { capture: capture.clients.api });
     const recording = await capture.record({ callId: 'verify-limits', extension: EXTENSION, durationMs: 400 });
-    const sealed = await capture.control.buildDisclosurePackage({
+    const sealed = await capture.clients.api.buildDisclosurePackage({
       managementNumber: '2026-0301',
       recordingIds: [recording.id],
       password: PASSWORD,
-      actor: 'system:verify-test',
+      onBehalfOf: 'system:verify-test',
     });
     work = mkdtempSync(path.join(os.tmpdir(), 'verify-limits-'));
     genuine = path.join(work, 'genuine.zip');

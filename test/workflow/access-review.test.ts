@@ -79,6 +79,8 @@ async function seedOctober(): Promise<void> {
       detail: { failures: 4800, blocked: true },
     },
     { ...entry('2026-10-22T02:15:00', 'system:capture', 'system', 'capture_control.unauthorized', '10.9.9.9', '제어 토큰 불일치'), detail: { failures: 3 } },
+    // A known control client beyond its scope: one refusal each.
+    entry('2026-10-22T02:20:00', 'capture-client:pbx', 'system', 'capture_control.refused', 'POST /recordings/<recording id>/viewing', '권한 밖 요청'),
     // The system's own night work is not access, and another month is not this report's.
     entry('2026-10-21T03:00:00', 'system:retention', 'system', 'recording.deleted', 'rec-old', '보존 기간 경과'),
     entry('2026-11-02T10:00:00', 'lee.operator', 'operator', 'recording.read', 'rec-november'),
@@ -111,7 +113,7 @@ test("October's report lists playbacks with reasons, refusals, after-hours and h
     expect(waiting).toMatchObject({ month: '2026-10', state: 'awaiting_sign_off', remindersSent: 0 });
 
     const review = await em().findOneOrFail(AccessReview, { month: '2026-10' });
-    expect(review.summary).toMatchObject({ users: 3, entries: 28, releases: 1, refusals: 1, deviceAuthFailures: 4803, afterHours: 2, anomalies: 1 });
+    expect(review.summary).toMatchObject({ users: 3, entries: 28, releases: 1, refusals: 1, deviceAuthFailures: 4804, afterHours: 2, anomalies: 1 });
     const rows = await sheetRows(review.reportDocumentId);
     expect(Object.keys(rows)).toEqual(['요약', '재생·내보내기', '거부', '장치 인증 실패', '업무시간 외', '이상 징후']);
     expect(rows['장치 인증 실패']!.slice(1)).toEqual([
@@ -119,6 +121,7 @@ test("October's report lists playbacks with reasons, refusals, after-hours and h
         /2026\. 10\. 22\. 02:10 \| system:capture \| system \| 10\.0\.0\.7 \| RTSP 장치 인증 실패 \(요약\) \| route 10\.9\.9\.9 \| .* \| 4800$/,
       ),
       expect.stringMatching(/제어 API 인증 실패 \(요약\) .* \| 3$/),
+      expect.stringMatching(/capture-client:pbx .* 제어 API 권한 밖 요청 .* \| 1$/),
     ]);
     expect(rows['요약']![0]).toContain('2026년 10월 접근기록 점검 보고서');
     expect(rows['재생·내보내기']!.slice(1)).toEqual([
