@@ -198,7 +198,7 @@ export function packageSigningPublicKey(key: KeyObject): PublishedKey {
   };
 }
 
-function createOnce(development: boolean, file: string, content: () => string): void {
+export function createOnce(development: boolean, file: string, content: () => string): void {
   if (!development || existsSync(file)) return;
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   try {

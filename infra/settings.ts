@@ -252,6 +252,18 @@ export const SETTINGS = {
     default: '<DATA_DIR>/keys/package-signing.pem',
     schema: z.string().min(1),
   }),
+  grantSigningKeyFile: setting({
+    env: 'GRANT_SIGNING_KEY_FILE',
+    doc: 'Ed25519 private key (PKCS#8 PEM) with which the back office (API and worker) signs the grants the capture appliance releases audio and sets full recording against (issue 18); never on the appliance host. Created on first start in development only',
+    default: '<DATA_DIR>/keys/grant-signing.pem',
+    schema: z.string().min(1),
+  }),
+  grantPublicKeyFile: setting({
+    env: 'GRANT_PUBLIC_KEY_FILE',
+    doc: "the grant signing key's public key (SPKI PEM), all the capture appliance holds to check grants; production refuses to start the appliance without it. Written beside the private key in development",
+    default: '<DATA_DIR>/keys/grant-public.pem',
+    schema: z.string().min(1),
+  }),
   captureHost: setting({
     env: 'CAPTURE_HOST',
     doc: 'address the capture appliance listens on for RTSP/RTP from the PBX (its control API stays on 127.0.0.1)',
@@ -620,6 +632,8 @@ function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, probl
   const captureControlPbxTokenFile = keyFile('CAPTURE_CONTROL_PBX_TOKEN_FILE', 'capture-control-pbx.token', settings.captureControlPbxTokenFile);
   const captureDevicesFile = keyFile('CAPTURE_DEVICES_FILE', 'capture-devices', settings.captureDevicesFile);
   const packageSigningKeyFile = keyFile('PACKAGE_SIGNING_KEY_FILE', 'package-signing.pem', settings.packageSigningKeyFile);
+  const grantSigningKeyFile = keyFile('GRANT_SIGNING_KEY_FILE', 'grant-signing.pem', settings.grantSigningKeyFile);
+  const grantPublicKeyFile = keyFile('GRANT_PUBLIC_KEY_FILE', 'grant-public.pem', settings.grantPublicKeyFile);
   const announcementAudioFile =
     env.ANNOUNCEMENT_AUDIO_FILE === undefined
       ? path.join(PROJECT_ROOT, 'templates', 'announcement', 'announcement-ko.wav')
@@ -678,5 +692,7 @@ function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, probl
     captureControlUrl,
     announcementAudioFile,
     packageSigningKeyFile,
+    grantSigningKeyFile,
+    grantPublicKeyFile,
   };
 }
