@@ -81,39 +81,37 @@ export function verifyGrant(publicKey: KeyObject, token: string, now = new Date(
  * start, with its public half beside it (GRANT_PUBLIC_KEY_FILE) for the appliance; production refuses to start
  * without it.
  */
-export function loadGrantSigningKey(settings: Pick<Settings, 'environment' | 'grantSigningKeyFile' | 'grantPublicKeyFile'>): KeyObject {
+export function loadGrantSigningKey(settings: GrantKeySettings): KeyObject {
   createDevelopmentKeyPair(settings);
-  const file = settings.grantSigningKeyFile;
-  if (!existsSync(file)) throw new SecretFileError(`허가 서명 키 파일이 없습니다: ${file} (GRANT_SIGNING_KEY_FILE)`);
-  let key: KeyObject | undefined;
-  try {
-    key = createPrivateKey({ key: readFileSync(file, 'utf8'), format: 'pem' });
-  } catch {
-    // Not passed on: OpenSSL's message may quote what it could not parse, and this file is a secret.
-  }
-  if (key?.asymmetricKeyType !== 'ed25519')
-    throw new SecretFileError(`허가 서명 키 파일은 Ed25519 개인키(PKCS#8 PEM)여야 합니다: ${file} (GRANT_SIGNING_KEY_FILE)`);
-  return key;
+  return readEd25519Key(settings.grantSigningKeyFile, 'GRANT_SIGNING_KEY_FILE', '허가 서명 키 파일', 'Ed25519 개인키(PKCS#8 PEM)', (pem) =>
+    createPrivateKey({ key: pem, format: 'pem' }),
+  );
 }
 
 /** The public key the appliance verifies grants with (GRANT_PUBLIC_KEY_FILE); production refuses to start without it. */
-export function loadGrantPublicKey(settings: Pick<Settings, 'environment' | 'grantSigningKeyFile' | 'grantPublicKeyFile'>): KeyObject {
+export function loadGrantPublicKey(settings: GrantKeySettings): KeyObject {
   createDevelopmentKeyPair(settings);
-  const file = settings.grantPublicKeyFile;
-  if (!existsSync(file)) throw new SecretFileError(`허가 공개키 파일이 없습니다: ${file} (GRANT_PUBLIC_KEY_FILE)`);
+  return readEd25519Key(settings.grantPublicKeyFile, 'GRANT_PUBLIC_KEY_FILE', '허가 공개키 파일', 'Ed25519 공개키(SPKI PEM)', (pem) =>
+    createPublicKey({ key: pem, format: 'pem' }),
+  );
+}
+
+type GrantKeySettings = Pick<Settings, 'environment' | 'grantSigningKeyFile' | 'grantPublicKeyFile'>;
+
+function readEd25519Key(file: string, variable: string, what: string, format: string, parse: (pem: string) => KeyObject): KeyObject {
+  if (!existsSync(file)) throw new SecretFileError(`${what}이 없습니다: ${file} (${variable})`);
   let key: KeyObject | undefined;
   try {
-    key = createPublicKey({ key: readFileSync(file, 'utf8'), format: 'pem' });
+    key = parse(readFileSync(file, 'utf8'));
   } catch {
-    // The message would only repeat that the file is not a key.
+    // Not passed on: OpenSSL's message may quote what it could not parse, and a private key file is a secret.
   }
-  if (key?.asymmetricKeyType !== 'ed25519')
-    throw new SecretFileError(`허가 공개키 파일은 Ed25519 공개키(SPKI PEM)여야 합니다: ${file} (GRANT_PUBLIC_KEY_FILE)`);
+  if (key?.asymmetricKeyType !== 'ed25519') throw new SecretFileError(`${what}은 ${format}여야 합니다: ${file} (${variable})`);
   return key;
 }
 
 /** Development only: one key pair, the private key first, the public key from it, each written once. */
-function createDevelopmentKeyPair(settings: Pick<Settings, 'environment' | 'grantSigningKeyFile' | 'grantPublicKeyFile'>): void {
+function createDevelopmentKeyPair(settings: GrantKeySettings): void {
   if (settings.environment !== 'development') return;
   createOnce(true, settings.grantSigningKeyFile, () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string);
   createOnce(true, settings.grantPublicKeyFile, () =>

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
-import { DestructionReport, DisclosureRequest, Extension, FullRecordingApplication, Recording, RecordingHold } from '../../infra/db/entities';
+import { DestructionReport, Extension, FullRecordingApplication, Recording, RecordingHold } from '../../infra/db/entities';
 import { seedDevelopmentOrganisation } from '../../infra/db/development-organisation';
 import { createLogger } from '../../infra/logger';
 import { HttpMetrics, type MonitoringOptions } from '../../api/monitoring';
@@ -15,6 +15,7 @@ import { availableDrivers, createTestDatabase, type TestDatabase } from '../supp
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
 import { loggedIn, startTestApi, type TestApi } from '../support/api';
 import { type DisclosureStatus } from '../../domain/disclosure';
+import { disclosureRequestRow } from '../support/disclosure';
 import { eventually } from '../support/eventually';
 
 const HOUR = 3600_000;
@@ -115,25 +116,7 @@ describe.each(availableDrivers())('/ready and /metrics on %s', (driver) => {
   async function seedCases(): Promise<void> {
     const em = orm.em.fork();
     const request = (sequence: number, status: DisclosureStatus) => {
-      const row = new DisclosureRequest(
-        `2026-${String(sequence).padStart(4, '0')}`,
-        2026,
-        sequence,
-        `disclosure-${randomUUID()}`,
-        'provision',
-        '홍길동',
-        '1980-01-01',
-        '광명시 철산동',
-        '010-0000-0000',
-        '2026. 11. 1. 10:02',
-        extension.number,
-        '민원 분쟁 증빙',
-        '통화 당사자',
-        '통화 내용 확인',
-        'party',
-        new Date(),
-        'lee.operator',
-      );
+      const row = disclosureRequestRow(sequence, extension.number, { workflowId: `disclosure-${randomUUID()}` });
       row.status = status;
       em.persist(row);
       return row;

@@ -4,8 +4,9 @@
  * upload gets, numbered in the order they were attached within their case and purpose.
  */
 import { randomUUID } from 'node:crypto';
-import { Attachment, DisclosureRequest } from '../../infra/db/entities';
+import { Attachment } from '../../infra/db/entities';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { disclosureRequestRow } from '../support/disclosure';
 
 /** The last migration before attachments had system names. */
 const BEFORE = 'Migration20261128121900';
@@ -18,25 +19,7 @@ describe.each(availableDrivers())('attachments migrated to system names (%s)', (
   afterAll(async () => db?.dispose());
 
   test("old rows keep the uploader's name as text and get the system's name with the extension of their type", async () => {
-    const request = new DisclosureRequest(
-      '2026-0012',
-      2026,
-      12,
-      'disclosure-2026-0012',
-      'provision',
-      '홍길동',
-      '1980-01-01',
-      '광명시 철산동',
-      '010-0000-0000',
-      '2026. 11. 1. 10:02',
-      '02-2680-1234',
-      '민원 분쟁 증빙',
-      '통화 당사자',
-      '통화 내용 확인',
-      'party',
-      new Date(),
-      'lee.operator',
-    );
+    const request = disclosureRequestRow(12, '02-2680-1234');
     await db.orm.em.fork().persistAndFlush(request);
     const applicationId = randomUUID();
     const old = [

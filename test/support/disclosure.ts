@@ -1,3 +1,31 @@
+import { DisclosureRequest } from '../../infra/db/entities';
+/**
+ * A Form 1 as stored once the operator has registered it (a party's provision request about calls on `phoneNumber`),
+ * for suites that put cases straight into the database. `sequence` makes the 관리번호 `2026-NNNN`.
+ */
+export function disclosureRequestRow(sequence: number, phoneNumber: string, options: { workflowId?: string; registeredBy?: string } = {}): DisclosureRequest {
+  const managementNumber = `2026-${String(sequence).padStart(4, '0')}`;
+  return new DisclosureRequest(
+    managementNumber,
+    2026,
+    sequence,
+    options.workflowId ?? `disclosure-${managementNumber}`,
+    'provision',
+    '홍길동',
+    '1980-01-01',
+    '광명시 철산동',
+    '010-0000-0000',
+    '2026. 11. 1. 10:02',
+    phoneNumber,
+    '민원 분쟁 증빙',
+    '통화 당사자',
+    '통화 내용 확인',
+    'party',
+    new Date(),
+    options.registeredBy ?? 'lee.operator',
+  );
+}
+
 /** A Form 1 as the operator registers it for a party's provision request about calls on `phoneNumber` in the last hour. */
 export function partyProvisionForm1(phoneNumber: string) {
   return {
