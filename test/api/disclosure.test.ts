@@ -6,7 +6,7 @@
  * public key — the ledger lists the case, and the returned Form 3 closes it and releases the hold.
  */
 import { spawnSync } from 'node:child_process';
-import { partyProvisionForm1 } from '../support/disclosure';
+import { partyProvisionForm1, requestDetail, requestDetailWhen } from '../support/disclosure';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -47,19 +47,8 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
 
   const em = () => stack.database.orm.em.fork();
   const form1 = () => partyProvisionForm1(stack.calls.staffExtension.number);
-  const detail = async (id: string) => (await operator.json<RequestDetail>('GET', `/api/disclosure-requests/${id}`)).body;
-  async function detailWhen(id: string, check: (detail: RequestDetail) => boolean): Promise<RequestDetail> {
-    let last: RequestDetail | undefined;
-    return eventually(
-      async () => {
-        last = await detail(id);
-        return check(last) && last;
-      },
-      { within: '15s', every: 100, what: `request ${id} reaching the state waited for` },
-    ).catch((error: Error) => {
-      throw new Error(`never reached: ${JSON.stringify(last?.workflow)}`, { cause: error });
-    });
-  }
+  const detail = (id: string) => requestDetail(operator, id);
+  const detailWhen = (id: string, check: (found: RequestDetail) => boolean) => requestDetailWhen(operator, id, check);
   const attach = async (id: string, purpose: string) => {
     const response = await operator.json<{ id: string; fileName: string }[]>('POST', `/api/disclosure-requests/${id}/attachments`, {
       multipart: { fields: { purpose }, files: [pdf(`${purpose}.pdf`)] },

@@ -8,7 +8,7 @@
  * archived, the same timeline is built from the sealed archive without Temporal.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { partyProvisionForm1 } from '../support/disclosure';
+import { partyProvisionForm1, requestDetailWhen } from '../support/disclosure';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
@@ -24,7 +24,6 @@ import { availableDrivers } from '../support/databases';
 import { convertToPdf, pdfText } from '../support/libreoffice';
 import { clockHoldingClient } from '../support/temporal';
 import { startWorkflowStack, type WorkflowStack } from '../support/workflow-stack';
-import { eventually } from '../support/eventually';
 
 describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) => {
   let stack: WorkflowStack;
@@ -47,19 +46,7 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
   });
 
   const em = () => stack.database.orm.em.fork();
-  const detail = async (id: string) => (await operator.json<RequestDetail>('GET', `/api/disclosure-requests/${id}`)).body;
-  async function detailWhen(id: string, check: (found: RequestDetail) => boolean): Promise<RequestDetail> {
-    let last: RequestDetail | undefined;
-    return eventually(
-      async () => {
-        last = await detail(id);
-        return check(last) && last;
-      },
-      { within: '15s', every: 100, what: `request ${id} reaching the state waited for` },
-    ).catch((error: Error) => {
-      throw new Error(`never reached: ${JSON.stringify(last?.workflow)}`, { cause: error });
-    });
-  }
+  const detailWhen = (id: string, check: (found: RequestDetail) => boolean) => requestDetailWhen(operator, id, check);
   const attach = async (id: string, purpose: string) => {
     const response = await operator.json<{ id: string }[]>('POST', `/api/disclosure-requests/${id}/attachments`, {
       multipart: { fields: { purpose }, files: [{ field: 'files', name: `${purpose}.pdf`, type: 'application/pdf', content: SAMPLE_FILES.pdf }] },

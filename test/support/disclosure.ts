@@ -1,4 +1,7 @@
+import type { RequestDetail } from '../../api/disclosure-schemas';
 import { DisclosureRequest } from '../../infra/db/entities';
+import type { TestClient } from './api';
+import { eventually } from './eventually';
 /**
  * A Form 1 as stored once the operator has registered it (a party's provision request about calls on `phoneNumber`),
  * for suites that put cases straight into the database. `sequence` makes the 관리번호 `2026-NNNN`.
@@ -44,4 +47,22 @@ export function partyProvisionForm1(phoneNumber: string) {
     ground: 'party',
     groundDetail: '신분증과 통화 시각으로 본인 확인',
   };
+}
+
+/** A disclosure request as `client` reads it through the API. */
+export const requestDetail = async (client: TestClient, id: string): Promise<RequestDetail> =>
+  (await client.json<RequestDetail>('GET', `/api/disclosure-requests/${id}`)).body;
+
+/** The request once `check` holds of it, read again until then; a timeout names the workflow's last state. */
+export async function requestDetailWhen(client: TestClient, id: string, check: (found: RequestDetail) => boolean): Promise<RequestDetail> {
+  let last: RequestDetail | undefined;
+  return eventually(
+    async () => {
+      last = await requestDetail(client, id);
+      return check(last) && last;
+    },
+    { within: '15s', every: 100, what: `request ${id} reaching the state waited for` },
+  ).catch((error: Error) => {
+    throw new Error(`never reached: ${JSON.stringify(last?.workflow)}`, { cause: error });
+  });
 }
