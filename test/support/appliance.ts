@@ -23,6 +23,7 @@ import { loadSettings } from '../../infra/settings';
 import { freePort } from './ports';
 import { type Codec } from '../../domain/recording';
 import { eventually } from './eventually';
+import { testGrantKeys } from './grant-keys';
 
 export const DEVICE = { username: 'pbx-1', password: 'a device password' };
 
@@ -88,6 +89,7 @@ export async function startTestAppliance(
     },
     control: { port: await freePort(), tokens },
     provision: { signingKey: signing.privateKey, municipalityName: '광명시' },
+    grantPublicKey: testGrantKeys().publicKey,
   });
   const controlUrl = `http://127.0.0.1:${appliance.controlPort}`;
   const clients = Object.fromEntries(
