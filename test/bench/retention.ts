@@ -33,7 +33,7 @@ import type { RetentionDayStatus } from '../../workflows/retention';
 import { WORKFLOWS_PATH } from '../../infra/temporal/workflows-path';
 import { controlTokens } from '../support/appliance';
 import { freePort } from '../support/ports';
-import { testGrantKeys } from '../support/grant-keys';
+import { testGrantKeys } from '../support/approvals';
 import { openDatabase, stopServersLeft, type Driver } from './databases';
 
 const RECORDINGS = Number(process.env.BENCH_RECORDINGS ?? 50_000);

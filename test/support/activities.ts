@@ -9,7 +9,7 @@ import { DevelopmentDirectory } from '../../infra/directory/development-director
 import { createDocumentStore } from '../../infra/documents/document-store';
 import { createMailer } from '../../infra/mail';
 import type { LegalCalendar } from '../../domain/legal-period';
-import { testGrantKeys } from './grant-keys';
+import { testGrantKeys } from './approvals';
 
 /**
  * Real activity dependencies over a test database, with documents sealed in a fresh folder under a fresh key.

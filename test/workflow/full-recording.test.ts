@@ -44,7 +44,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { STEP_REFUSED } from '../../workflows/human-steps';
 import { workflowItems } from '../../api/timeline-items';
 import { eventually } from '../support/eventually';
-import { testGrantKeys } from '../support/grant-keys';
+import { testGrantKeys } from '../support/approvals';
 
 const TASK_QUEUE = 'full-recording-test';
 const DAY = 86_400_000;
