@@ -232,9 +232,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
     if (!extension.fullRecordingApprovalId) return 'no_approval_in_force';
     if (!approvalInForce(extension, now)) return 'approval_ended';
     // The stored grant is the appliance's own proof; the shared database says whether the application still stands.
-    const application = await orm.em
-      .fork()
-      .findOne(FullRecordingApplication, { id: extension.fullRecordingApprovalId }, { populate: ['extensions'] });
+    const application = await orm.em.fork().findOne(FullRecordingApplication, { id: extension.fullRecordingApprovalId }, { populate: ['extensions'] });
     const covered = application?.extensions.getItems().some((covering) => covering.number === extension.number);
     return application && covered && APPROVALS_IN_FORCE.includes(application.status) ? undefined : 'no_approval_in_force';
   };
@@ -296,13 +294,14 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
     });
     if (!switched) return;
     scheduleEnd(number, undefined);
-    if (cause === 'approval_ended') modes.endedByAppliance++;
-    else modes.withoutApproval++;
-    (cause === 'approval_ended' ? logger.info : logger.warn).call(logger, 'extension switched back to selective by the appliance', {
-      extension: number,
-      cause,
-      approvalId: switched.approvalId,
-    });
+    const fields = { extension: number, cause, approvalId: switched.approvalId };
+    if (cause === 'approval_ended') {
+      modes.endedByAppliance++;
+      logger.info('approval ended: extension switched back to selective by the appliance', fields);
+    } else {
+      modes.withoutApproval++;
+      logger.warn('full recording without an approval in force: extension switched back to selective and flagged', fields);
+    }
   };
 
   const recovery: StartupRecovery = { recovered: 0, completed: 0, discarded: 0, failed: 0 };

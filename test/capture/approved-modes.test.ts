@@ -80,7 +80,7 @@ test('a switch to full without a grant, with an expired, foreign-key or other-ex
   expect(unchanged.mode).toBe('selective');
   expect(unchanged.fullRecordingApprovalId ?? undefined).toBeUndefined();
   const refused = await auditOf(number, 'extension.mode_refused');
-  expect(refused.map((entry) => [entry.actor, JSON.parse(entry.detail as string).code])).toEqual([
+  expect(refused.map((entry) => [entry.actor, (JSON.parse(entry.detail ?? '{}') as { code: string }).code])).toEqual([
     ['capture-client:worker', 'GRANT_REQUIRED'],
     ['capture-client:worker', 'GRANT_EXPIRED'],
     ['capture-client:worker', 'GRANT_SIGNATURE_INVALID'],
