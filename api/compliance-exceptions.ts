@@ -62,7 +62,7 @@ export async function readComplianceExceptions(
       department: { code: recording.extension.department.code, name: recording.extension.department.name },
       mode: recording.mode,
       exception: recording.complianceException as NonNullable<Recording['complianceException']>,
-      description: 
+      description:
         recording.complianceException === 'full_without_approval'
           ? `전수 녹취 — ${COMPLIANCE_EXCEPTION_LABELS.full_without_approval}`
           : NOTICE_MISSING_LABELS[recording.mode],

@@ -228,7 +228,11 @@ const modeChange = z.strictObject({
   mode: z.enum(RECORDING_MODES),
   onBehalfOf,
   reason: z.string().trim().min(1).max(500),
-  grant: z.string().min(1).max(16 * 1024).optional(),
+  grant: z
+    .string()
+    .min(1)
+    .max(16 * 1024)
+    .optional(),
 });
 const buttonPress = z
   .strictObject({

@@ -60,7 +60,10 @@ test('the committed MSSQL migrations build exactly the schema the entities descr
     const check = /^ALTER TABLE \[(\w+)\] ADD CONSTRAINT \[\w+\] CHECK \(\[(\w+)\] (in \(.+\))\)$/.exec(statement);
     const checked = check ? statements.findIndex((candidate) => candidate.startsWith(`CREATE TABLE [${check[1]}] `)) : -1;
     if (check && checked >= 0) {
-      statements[checked] = (statements[checked] as string).replace(new RegExp(`check \\(\\[${check[2]}\\] in \\([^)]*\\)\\)`), `check ([${check[2]}] ${check[3]})`);
+      statements[checked] = (statements[checked] as string).replace(
+        new RegExp(`check \\(\\[${check[2]}\\] in \\([^)]*\\)\\)`),
+        `check ([${check[2]}] ${check[3]})`,
+      );
       continue;
     }
     const dropped = /^DROP TABLE \[(\w+)\]$/.exec(statement);

@@ -33,9 +33,7 @@ export const DepartmentSchema = new EntitySchema<Department, BaseEntity>({
 });
 
 /** 내선 / 행정전화. `owner` is the directory user name of the official at this extension. */
-export class Extension extends BaseEntity<
-  'owner' | 'mode' | 'noticeMethod' | 'fullRecordingSince' | 'fullRecordingApprovalId' | 'fullRecordingApprovedUntil'
-> {
+export class Extension extends BaseEntity<'owner' | 'mode' | 'noticeMethod' | 'fullRecordingSince' | 'fullRecordingApprovalId' | 'fullRecordingApprovedUntil'> {
   owner?: string;
   mode: RecordingMode = 'selective';
   noticeMethod: NoticeMethod = 'verbal';
