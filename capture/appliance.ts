@@ -466,6 +466,8 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         }
       },
       async setExtensionMode(number, change, caller) {
+        // An extension the appliance does not know is NOT_FOUND whatever is presented.
+        if (!(await orm.em.fork().count(Extension, { number }))) return undefined;
         const grant = change.mode === 'full' ? await grantForFull(number, change, caller) : undefined;
         const changed = await orm.em.fork().transactional(async (em) => {
           const extension = await em.findOne(Extension, { number });
