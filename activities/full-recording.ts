@@ -1,10 +1,13 @@
 /**
  * The side effects of a full-recording application's lifecycle (workflows/full-recording.ts): switching its
- * extensions in the capture appliance and verifying the switch by reading it back, and mirroring each step into the
- * application's row and the audit chain. Every activity is safe to retry: the appliance's mode change is idempotent
+ * extensions in the capture appliance — a switch to full with a grant signed for the approved application and its
+ * period, which the appliance checks and keeps (issue 18) — and verifying the switch by reading it back, and mirroring
+ * each step into the application's row and the audit chain. Every activity is safe to retry: the appliance's mode change is idempotent
  * and each step is written once per step key.
  */
+import type { KeyObject } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
+import { signGrant } from '../infra/grants';
 import { ApplicationFailure } from '@temporalio/common';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { FullRecordingApplication } from '../infra/db/entities';
@@ -17,6 +20,8 @@ import { type RecordingMode } from '../domain/recording';
 export interface FullRecordingActivityDeps {
   orm: MikroORM;
   capture: CaptureControlClient;
+  /** The back office's grant signing key (GRANT_SIGNING_KEY_FILE): the appliance records in full only with its grant. */
+  grantSigningKey: KeyObject;
 }
 
 export interface SwitchExtensionsInput {
@@ -49,7 +54,40 @@ export interface RecordStepInput extends CaseStep {
 /** Applications that keep their extensions in `full`: approved and waiting to apply, or applied. */
 const IN_FORCE: FullRecordingStatus[] = ['approved', 'active'];
 
-export function createFullRecordingActivities({ orm, capture }: FullRecordingActivityDeps) {
+/**
+ * The approval a switch to full carries: the application's extensions and period as its row has it. Without an end
+ * ("until revoked") the approval runs to its yearly review, a year from the later of now and the period's start.
+ */
+async function fullRecordingGrant(orm: MikroORM, key: KeyObject, input: SwitchExtensionsInput): Promise<string> {
+  const application = await orm.em.fork().findOneOrFail(FullRecordingApplication, input.applicationId, { populate: ['extensions'] });
+  if (!IN_FORCE.includes(application.status)) {
+    throw ApplicationFailure.create({
+      type: 'ApplicationNotApproved',
+      message: `승인된 신청이 아니어서 전수 녹취 허가를 만들지 않았습니다: ${input.applicationId} (${application.status})`,
+      nonRetryable: true,
+    });
+  }
+  const now = new Date();
+  const notAfter = application.periodTo ?? yearAfter(application.periodFrom > now ? application.periodFrom : now);
+  return signGrant(key, {
+    kind: 'full-recording',
+    extensions: application.extensions.getItems().map((extension) => extension.number),
+    case: { type: 'full_recording_application', id: application.id },
+    subject: application.decidedBy ?? input.actor,
+    notBefore: new Date(Math.min(application.periodFrom.getTime(), now.getTime())).toISOString(),
+    notAfter: notAfter.toISOString(),
+    singleUse: false,
+  }).token;
+}
+
+function yearAfter(instant: Date): Date {
+  const next = new Date(instant);
+  next.setUTCFullYear(instant.getUTCFullYear() + 1);
+  if (next.getUTCMonth() !== instant.getUTCMonth()) next.setUTCDate(0);
+  return next;
+}
+
+export function createFullRecordingActivities({ orm, capture, grantSigningKey }: FullRecordingActivityDeps) {
   return {
     /**
      * Sets each extension's mode and reads it back; fails (and is retried by the workflow) unless the appliance
@@ -67,6 +105,7 @@ export function createFullRecordingActivities({ orm, capture }: FullRecordingAct
           );
         keep = new Set(others.flatMap((other) => other.extensions.getItems().map((extension) => extension.number)));
       }
+      const grant = input.mode === 'full' ? await fullRecordingGrant(orm, grantSigningKey, input) : undefined;
       const result: SwitchExtensionsResult = { extensions: [], keptFull: [] };
       for (const number of input.extensions) {
         if (keep.has(number)) {
@@ -75,7 +114,7 @@ export function createFullRecordingActivities({ orm, capture }: FullRecordingAct
         }
         let view;
         try {
-          view = await capture.setExtensionMode(number, { mode: input.mode, onBehalfOf: input.actor, reason: input.reason });
+          view = await capture.setExtensionMode(number, { mode: input.mode, onBehalfOf: input.actor, reason: input.reason, grant });
         } catch (error) {
           // An extension the appliance does not know will not appear by retrying.
           if (error instanceof CaptureControlError && error.code === 'NOT_FOUND') {

@@ -1,19 +1,25 @@
 /**
- * R3 (Art. 7) on the dashboard: recent recorded calls without evidence that the other party was told — a full
- * recording without its announcement, a selective one started by the button without the PBX's short notice or the
- * official's confirmation. Read from the recordings' rows, where registration put the exception, so it shows what
+ * R3 (Art. 7) and R1 (Art. 6(2)) on the dashboard: recent recorded calls without evidence that the other party was
+ * told — a full recording without its announcement, a selective one started by the button without the PBX's short
+ * notice or the official's confirmation — and calls recorded in full without an approval in force. Read from the recordings' rows, where registration put the exception, so it shows what
  * was recorded whatever the devices claimed afterwards. Bounded: the last `days` days, the latest `limit` calls, and
  * how many there were in all.
  */
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { Recording } from '../infra/db/entities';
-import { COMPLIANCE_EXCEPTIONS, RECORDING_MODES, type RecordingMode } from '../domain/recording';
+import { COMPLIANCE_EXCEPTIONS, RECORDING_MODES, type ComplianceException, type RecordingMode } from '../domain/recording';
 
 /** What the exception means, by the notice the call's mode owed. */
 export const NOTICE_MISSING_LABELS: Readonly<Record<RecordingMode, string>> = {
   full: '전수 녹취 — 안내멘트 재생 증거 없음',
   selective: '선택적 녹취 — 녹음 버튼 사용 시 고지 증거 없음',
+};
+
+/** Each exception in one line, for a recording's page. */
+export const COMPLIANCE_EXCEPTION_LABELS: Readonly<Record<ComplianceException, string>> = {
+  notice_missing: '사전고지 증거 없음 (제7조)',
+  full_without_approval: '승인 없이 전수 녹취됨 (제6조 제2항)',
 };
 
 export const complianceExceptionItem = z.object({
@@ -56,7 +62,10 @@ export async function readComplianceExceptions(
       department: { code: recording.extension.department.code, name: recording.extension.department.name },
       mode: recording.mode,
       exception: recording.complianceException as NonNullable<Recording['complianceException']>,
-      description: NOTICE_MISSING_LABELS[recording.mode],
+      description:
+        recording.complianceException === 'full_without_approval'
+          ? `전수 녹취 — ${COMPLIANCE_EXCEPTION_LABELS.full_without_approval}`
+          : NOTICE_MISSING_LABELS[recording.mode],
     })),
   };
 }

@@ -11,6 +11,7 @@ import { loadLegalCalendar } from '../infra/holidays';
 import { CALL_GENERATOR_DEVICE, loadCaptureSecrets, loadPackageSigningKey, readMasterKey } from '../infra/keys';
 import { createLogger } from '../infra/logger';
 import { loadSettingsOrExit } from '../infra/settings';
+import { loadGrantPublicKey } from '../infra/grants';
 import { connectClient } from '../infra/temporal/connection';
 import { startRetentionDay } from '../infra/temporal/retention';
 import type { Client } from '@temporalio/client';
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   const secrets = loadCaptureSecrets(settings);
   // Only this process reads it: the appliance alone builds provision packages (the API and the worker never sign).
   const packageSigningKey = loadPackageSigningKey(settings);
+  // Production refuses to start without it: an appliance that cannot check grants would record in full on any say-so.
+  const grantPublicKey = loadGrantPublicKey(settings);
   const orm = await initOrm(settings);
   const pending = await orm.getMigrator().getPendingMigrations();
   if (pending.length > 0) {
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
     },
     control: { port: settings.captureControlPort, tokens: secrets.controlTokens },
     provision: { signingKey: packageSigningKey, municipalityName: settings.municipalityName },
+    grantPublicKey,
   });
 
   let generator: CallGenerator | undefined;

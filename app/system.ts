@@ -12,6 +12,7 @@ import { diskSpaceCheck, type HealthCheck } from '../api/health';
 import { monitoringOptions } from '../api/monitoring';
 import { initOrm, migrate } from '../infra/db/orm';
 import { createDirectory } from '../infra/directory';
+import { loadGrantSigningKey } from '../infra/grants';
 import { createDocumentStore } from '../infra/documents/document-store';
 import { createMailer } from '../infra/mail';
 import { loadLegalCalendar } from '../infra/holidays';
@@ -119,6 +120,8 @@ export async function startSystem(settings: Settings, logger: Logger, components
         capture: captureClient('worker'),
         directory,
         mailer,
+        // The worker signs the grant a switch to full carries; the appliance holds only the public half.
+        grantSigningKey: loadGrantSigningKey(settings),
         site: { municipalityName: settings.municipalityName, timeZone: settings.timeZone, reportPeriod: describePeriodKo(settings.destructionReportPeriod) },
       });
       await ensureRetentionSweepSchedule(client, settings.temporalTaskQueue);

@@ -8,6 +8,12 @@
  * is registered (the store's unacknowledged list), and only then are calls accepted. The same reconciliation runs
  * every minute, so a registration that failed while the database was away is done once it is back.
  *
+ * Modes are backed by approvals (issue 18, Art. 6(2)): a switch to full carries the approved application's grant, signed
+ * by the back office (infra/grants.ts), and the appliance keeps that approval's id and end with the extension. It ends
+ * the full recording at that end by itself — a timer, and the mode check of every reconciliation — so the end holds
+ * while the worker is down; and an extension found in full with no approval in force (its end passed, its application
+ * no longer approved, or none at all) is switched back to selective at once, and flagged to the chief.
+ *
  * Failed RTSP logins reach the audit chain as one `rtsp.auth_failures` entry per address per minute while they go on
  * (how many, which device names, whether the address or a name was blocked), and once more at stop: a guessing
  * attack is on the record without writing an entry per guess.
@@ -16,13 +22,25 @@ import { packageSigningPublicKey, type CaptureClient } from '../infra/keys';
 import type { KeyObject } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import type { MikroORM } from '@mikro-orm/core';
-import { Extension, Recording, RecordingHold } from '../infra/db/entities';
+import { Extension, FullRecordingApplication, Notification, Recording, RecordingHold } from '../infra/db/entities';
+import { verifyGrant, type GrantPayload } from '../infra/grants';
+import { approvalInForce } from '../domain/recording';
+import type { FullRecordingStatus } from '../domain/full-recording';
 import type { LegalCalendar } from '../domain/legal-period';
 import type { Logger } from '../infra/logger';
 import type { Period } from '../domain/period';
 import { appendAuditEvent, appendAuditEvents, type AuditInput } from '../infra/audit/audit-log';
 import type { AuthFailureSummary } from './auth-throttle';
-import { ControlError, createControlApi, type ControlApi, type ControlCaller, type ControlRouteInfo, type ExtensionModeView } from './control-api';
+import {
+  ControlError,
+  createControlApi,
+  type ControlApi,
+  type ControlCaller,
+  type ControlErrorCode,
+  type ControlRouteInfo,
+  type ExtensionModeView,
+  type ModeChange,
+} from './control-api';
 import { buildDisclosurePackage, PackageAudioMismatchError, type PackageRecording } from './disclosure-package';
 import { buildPartyExport, pcmWavOf } from './party-export';
 import { createRecordingStore, RecordingCorruptError, RecordingNotFoundError, type RecordingStore } from './recording-store';
@@ -55,6 +73,11 @@ export interface ApplianceOptions {
    * that never build one need no key.
    */
   readonly provision?: { readonly signingKey: KeyObject; readonly municipalityName?: string };
+  /**
+   * The public half of the back office's grant key (GRANT_PUBLIC_KEY_FILE): a switch to full is accepted only with a
+   * grant it verifies. Without it every switch to full is refused (NOT_CONFIGURED).
+   */
+  readonly grantPublicKey?: KeyObject;
   /** The hand-off after a recording's row is committed (the retention lifecycle); idempotent by call id. */
   readonly afterRegistered?: RegistrarOptions['afterRegistered'];
   readonly reconcileIntervalMs?: number;
@@ -85,12 +108,19 @@ export interface Appliance {
   readonly recovery: Readonly<StartupRecovery>;
   /** The control API's routes, for the test that proves audio leaves only by the party export (R6). */
   readonly controlRoutes: readonly ControlRouteInfo[];
-  /** Registers every finished recording not registered yet; resolves to how many are still waiting. */
+  /**
+   * Registers every finished recording not registered yet, and switches back every extension in full with no approval
+   * in force; resolves to how many recordings are still waiting.
+   */
   reconcile(): Promise<number>;
   stop(): Promise<void>;
 }
 
 const DEFAULT_RECONCILE_INTERVAL_MS = 60_000;
+/** Applications whose approval keeps their extensions in full (as activities/full-recording.ts has it). */
+const APPROVALS_IN_FORCE: readonly FullRecordingStatus[] = ['approved', 'active'];
+/** setTimeout's longest delay; an approval ending later is ended by the reconciliation running by then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How often failed RTSP logins are summarised into the audit chain while they go on. */
 const AUTH_AUDIT_INTERVAL_MS = 60_000;
 const REALM = 'gm-telephone-recording';
@@ -173,7 +203,105 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
       if (!(await registerOne(report.recordingId, () => fromRecoveryReport(report)))) left++;
     }
     waiting = left;
+    await enforceApprovals().catch((error: unknown) => logger.error('mode check against approvals failed; tried again at the next reconciliation', { error }));
     return left;
+  };
+
+  const modes = { refused: 0, endedByAppliance: 0, withoutApproval: 0 };
+  /** One timer per extension in full, at its approval's end. */
+  const approvalEnds = new Map<string, NodeJS.Timeout>();
+  let enforcing: Promise<void> = Promise.resolve();
+  const enforceApprovals = (): Promise<void> => (enforcing = enforcing.then(checkModes, checkModes));
+  const scheduleEnd = (number: string, until: Date | undefined) => {
+    clearTimeout(approvalEnds.get(number));
+    approvalEnds.delete(number);
+    if (until === undefined || stopping) return;
+    const timer = setTimeout(
+      () => {
+        approvalEnds.delete(number);
+        enforceApprovals().catch((error: unknown) => logger.error('approval end not enforced; tried again at the next reconciliation', { error }));
+      },
+      Math.min(MAX_TIMER_MS, Math.max(0, until.getTime() - Date.now())),
+    );
+    timer.unref();
+    approvalEnds.set(number, timer);
+  };
+
+  /** Why an extension in full has no approval in force now, or undefined when it has one. */
+  const missingApproval = async (extension: Extension, now: Date): Promise<'approval_ended' | 'no_approval_in_force' | undefined> => {
+    if (!extension.fullRecordingApprovalId) return 'no_approval_in_force';
+    if (!approvalInForce(extension, now)) return 'approval_ended';
+    // The stored grant is the appliance's own proof; the shared database says whether the application still stands.
+    const application = await orm.em.fork().findOne(FullRecordingApplication, { id: extension.fullRecordingApprovalId }, { populate: ['extensions'] });
+    const covered = application?.extensions.getItems().some((covering) => covering.number === extension.number);
+    return application && covered && APPROVALS_IN_FORCE.includes(application.status) ? undefined : 'no_approval_in_force';
+  };
+
+  /** Every extension in full against its approval: one with none in force goes back to selective, audited (and flagged). */
+  async function checkModes(): Promise<void> {
+    const now = new Date();
+    for (const extension of await orm.em.fork().find(Extension, { mode: 'full' })) {
+      const cause = await missingApproval(extension, now);
+      if (cause === undefined) {
+        scheduleEnd(extension.number, extension.fullRecordingApprovedUntil);
+        continue;
+      }
+      await switchBack(extension.number, cause, now);
+    }
+  }
+
+  const switchBack = async (number: string, cause: 'approval_ended' | 'no_approval_in_force', now: Date) => {
+    const switched = await orm.em.fork().transactional(async (em) => {
+      const extension = await em.findOne(Extension, { number });
+      // Changed since it was read (a fresh grant, another switch): the next check judges it as it is then.
+      if (extension?.mode !== 'full' || (await missingApproval(extension, now)) !== cause) return undefined;
+      const since = extension.fullRecordingSince;
+      const { fullRecordingApprovalId: approvalId, fullRecordingApprovedUntil: approvedUntil } = extension;
+      extension.mode = 'selective';
+      extension.fullRecordingSince = undefined;
+      await em.flush();
+      const ended = cause === 'approval_ended';
+      const reason = ended
+        ? `전수 녹취 승인 기간 종료 (${approvalId}, ${approvedUntil?.toISOString()}): 녹취 장치가 선택적 녹취로 되돌림`
+        : '승인이 유효하지 않은 전수 녹취 발견: 녹취 장치가 선택적 녹취로 되돌림';
+      await appendAuditEvent(em, {
+        actor: 'system:capture',
+        role: 'system',
+        sourceAddress: 'capture',
+        action: 'extension.mode_changed',
+        targetType: 'extension',
+        targetId: number,
+        reason,
+        detail: { from: 'full', to: 'selective', cause, approvalId, approvedUntil: approvedUntil?.toISOString(), fullRecordingSince: since?.toISOString() },
+      });
+      if (!ended) {
+        // On the chief's dashboard (in-app notifications): full recording without approval is a breach of Art. 6(2).
+        const notification = new Notification(
+          `capture:full-without-approval:${number}:${since?.toISOString() ?? now.toISOString()}`,
+          'in_app',
+          'chief',
+          '[경고] 승인 없는 전수 녹취',
+          `내선 ${number}이(가) 유효한 전수 녹취 승인 없이 전수 녹취 중이어서 녹취 장치가 선택적 녹취로 되돌렸습니다. 그동안 녹취된 통화는 준수 예외(승인 없는 전수 녹취)로 등록됩니다.`,
+          'extension',
+          number,
+          now,
+        );
+        notification.status = 'sent';
+        notification.sentAt = now;
+        em.persist(notification);
+      }
+      return { reason, approvalId };
+    });
+    if (!switched) return;
+    scheduleEnd(number, undefined);
+    const fields = { extension: number, cause, approvalId: switched.approvalId };
+    if (cause === 'approval_ended') {
+      modes.endedByAppliance++;
+      logger.info('approval ended: extension switched back to selective by the appliance', fields);
+    } else {
+      modes.withoutApproval++;
+      logger.warn('full recording without an approval in force: extension switched back to selective and flagged', fields);
+    }
   };
 
   const recovery: StartupRecovery = { recovered: 0, completed: 0, discarded: 0, failed: 0 };
@@ -191,6 +319,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         droppedBytes: report.droppedBytes,
       });
   }
+  let stopping: Promise<void> | undefined;
   await reconcile();
 
   const server = new RtspServer({
@@ -252,6 +381,37 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
   };
   const corrupt = (notDone: string) => new ControlError('CORRUPT', `보관된 녹취 파일이 손상되었거나 등록된 해시와 달라 ${notDone}. 관리부서에 알리십시오.`);
 
+  /**
+   * A switch to full only with a grant the back office signed for this extension's approved application; a refusal
+   * changes nothing, and is logged, counted and audited with what was presented.
+   */
+  const grantForFull = async (number: string, change: ModeChange, caller: ControlCaller): Promise<GrantPayload> => {
+    const refuse = async (code: ControlErrorCode, message: string, grant?: GrantPayload): Promise<never> => {
+      modes.refused++;
+      logger.warn('switch to full refused', { extension: number, code, client: caller.client, grantId: grant?.id });
+      await orm.em.fork().transactional((em) =>
+        appendAuditEvent(em, {
+          ...callerIdentity(caller),
+          action: 'extension.mode_refused',
+          targetType: 'extension',
+          targetId: number,
+          reason: message,
+          detail: { code, to: 'full', onBehalfOf: change.onBehalfOf, requestReason: change.reason, grantId: grant?.id, approvalId: grant?.case.id },
+        }),
+      );
+      throw new ControlError(code, message);
+    };
+    if (!options.grantPublicKey) throw new ControlError('NOT_CONFIGURED', '허가 공개키가 없어 전수 녹취로 바꿀 수 없습니다 (GRANT_PUBLIC_KEY_FILE).');
+    if (change.grant === undefined) return refuse('GRANT_REQUIRED', '전수 녹취로 바꾸려면 승인된 신청의 허가(grant)가 있어야 합니다 (제6조 제2항).');
+    const verdict = verifyGrant(options.grantPublicKey, change.grant);
+    if ('refused' in verdict) return refuse(verdict.refused, verdict.message);
+    const { grant } = verdict;
+    if (grant.kind !== 'full-recording' || grant.case.type !== 'full_recording_application' || !grant.extensions.includes(number)) {
+      return refuse('GRANT_NOT_APPLICABLE', `이 허가(grant)는 내선 ${number}의 전수 녹취 승인이 아닙니다.`, grant);
+    }
+    return grant;
+  };
+
   const view = (extension: Extension): ExtensionModeView => ({
     number: extension.number,
     mode: extension.mode,
@@ -279,6 +439,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
           recovery,
           recordButton: { calls: button.size, ...button.stats },
           control: control.stats,
+          modes,
           disk: { freeBytes: disk.bavail * disk.bsize, totalBytes: disk.blocks * disk.bsize },
         };
       },
@@ -305,14 +466,26 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         }
       },
       async setExtensionMode(number, change, caller) {
+        // An extension the appliance does not know is NOT_FOUND whatever is presented.
+        if (!(await orm.em.fork().count(Extension, { number }))) return undefined;
+        const grant = change.mode === 'full' ? await grantForFull(number, change, caller) : undefined;
         const changed = await orm.em.fork().transactional(async (em) => {
           const extension = await em.findOne(Extension, { number });
           if (!extension) return false;
-          if (extension.mode === change.mode) return true;
+          const approvedUntil = grant && new Date(grant.notAfter);
+          const sameApproval =
+            extension.fullRecordingApprovalId === grant?.case.id && extension.fullRecordingApprovedUntil?.getTime() === approvedUntil?.getTime();
+          if (extension.mode === change.mode && (!grant || sameApproval)) return true;
           const from = extension.mode;
-          extension.mode = change.mode;
-          // R1: the change applies from the next call; a full recording is dated from this instant.
-          extension.fullRecordingSince = change.mode === 'full' ? new Date() : undefined;
+          if (extension.mode !== change.mode) {
+            extension.mode = change.mode;
+            // R1: the change applies from the next call; a full recording is dated from this instant.
+            extension.fullRecordingSince = change.mode === 'full' ? new Date() : undefined;
+          }
+          if (grant) {
+            extension.fullRecordingApprovalId = grant.case.id;
+            extension.fullRecordingApprovedUntil = approvedUntil;
+          }
           await em.flush();
           await appendAuditEvent(em, {
             ...callerIdentity(caller),
@@ -320,11 +493,17 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
             targetType: 'extension',
             targetId: number,
             reason: change.reason,
-            detail: { from, to: change.mode, onBehalfOf: change.onBehalfOf },
+            detail: {
+              from,
+              to: change.mode,
+              onBehalfOf: change.onBehalfOf,
+              ...(grant ? { grantId: grant.id, approvalId: grant.case.id, approvedBy: grant.subject, approvedUntil: grant.notAfter } : {}),
+            },
           });
           return true;
         });
         if (!changed) return undefined;
+        scheduleEnd(number, grant && new Date(grant.notAfter));
         logger.info('extension mode set', { extension: number, mode: change.mode, client: caller.client, onBehalfOf: change.onBehalfOf });
         // Read back in a fresh context: the caller is told what the database holds, not what was meant.
         const stored = await orm.em.fork().findOne(Extension, { number });
@@ -487,7 +666,6 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
     throw error;
   }
   let reconciling: Promise<unknown> = Promise.resolve();
-  let stopping: Promise<void> | undefined;
   const timer = setInterval(() => {
     reconciling = reconciling.then(reconcile).catch((error: unknown) => logger.error('reconciliation failed', { error }));
   }, options.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS);
@@ -510,10 +688,14 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
       stopping ??= (async () => {
         clearInterval(timer);
         clearInterval(authAuditTimer);
+        for (const end of approvalEnds.values()) clearTimeout(end);
+        approvalEnds.clear();
         await control.stop();
         // Finishes every open recording and registers it (the listeners are awaited).
         await server.stop();
         await reconciling;
+        // Its failure is logged where it happened; stopping goes on.
+        await enforcing.catch(() => undefined);
         // What was counted up to the last connection is on the record before the process goes.
         await auditNext();
       })();

@@ -8,7 +8,7 @@
  *   GET    /health                          api, worker   sessions, packets, loss, registrations, recovery, disk
  *   GET    /package-public-key              api           the public key provision packages are signed with
  *   GET    /extensions/<number>             worker        the extension's mode and since when
- *   PUT    /extensions/<number>/mode        worker        {mode, onBehalfOf, reason} → the mode read back
+ *   PUT    /extensions/<number>/mode        worker        {mode, onBehalfOf, reason, grant?} → the mode read back
  *   POST   /calls/<call id>/record-button   pbx           {action: start|stop, at?, notice?} for a selective call
  *   DELETE /recordings/<recording id>       worker        destroys the file of a recording past its retention date
  *   POST   /recordings/<recording id>/export api          {password} → the party's own export (R5), AES-256 ZIP
@@ -31,6 +31,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { RECORDING_MODES, type RecordingMode } from '../domain/recording';
+import type { GrantRefusalCode } from '../infra/grants';
 import { CAPTURE_CLIENTS, type CaptureClient } from '../infra/keys';
 import type { Logger } from '../infra/logger';
 import { AuthFailureLog } from './auth-throttle';
@@ -60,7 +61,10 @@ export type ControlErrorCode =
   | 'DELETED'
   | 'CORRUPT'
   | 'NOT_CONFIGURED'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  | GrantRefusalCode
+  | 'GRANT_REQUIRED'
+  | 'GRANT_NOT_APPLICABLE';
 
 const STATUS: Record<ControlErrorCode, number> = {
   UNAUTHORIZED: 401,
@@ -76,6 +80,12 @@ const STATUS: Record<ControlErrorCode, number> = {
   CORRUPT: 500,
   NOT_CONFIGURED: 503,
   INTERNAL: 500,
+  GRANT_REQUIRED: 403,
+  GRANT_MALFORMED: 403,
+  GRANT_SIGNATURE_INVALID: 403,
+  GRANT_NOT_YET_VALID: 403,
+  GRANT_EXPIRED: 403,
+  GRANT_NOT_APPLICABLE: 403,
 };
 
 /** A refusal with its code and the Korean message the caller shows or logs. */
@@ -110,6 +120,8 @@ export interface ModeChange {
   readonly mode: RecordingMode;
   readonly onBehalfOf: string;
   readonly reason: string;
+  /** A switch to full: the signed `full-recording` grant of the approved application (infra/grants.ts). */
+  readonly grant?: string;
 }
 
 /** What the appliance does; this module only speaks HTTP and tells the clients apart. */
@@ -216,6 +228,11 @@ const modeChange = z.strictObject({
   mode: z.enum(RECORDING_MODES),
   onBehalfOf,
   reason: z.string().trim().min(1).max(500),
+  grant: z
+    .string()
+    .min(1)
+    .max(16 * 1024)
+    .optional(),
 });
 const buttonPress = z
   .strictObject({

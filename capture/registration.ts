@@ -15,7 +15,7 @@
  * of an extension (R1), the record-button registry, and the decision whether an instant of a call is recorded.
  */
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
-import { modeAt } from '../domain/recording';
+import { approvalInForce, modeAt } from '../domain/recording';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { retryOnUniqueRace } from '../infra/db/row-lock';
 import { Extension, Recording } from '../infra/db/entities';
@@ -232,7 +232,7 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
       recording.sha256 = call.sha256;
       recording.wrappedKey = call.wrappedKey;
       recording.recovered = call.recovered;
-      recording.complianceException = complianceOf(mode, call.notices);
+      recording.complianceException = complianceOf(mode, call.notices, approvalInForce(extension, call.startedAt));
       em.persist(recording);
       // The row first, then the chain head: a concurrent registration of the same call then waits on the unique
       // index before it takes the chain head lock, so the two never hold each other's lock (no deadlock).
@@ -280,7 +280,12 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
         else stats.registered++;
         if (registration.complianceException) {
           stats.complianceExceptions++;
-          logger.warn('recording without notice evidence', { ...fields, mode: registration.recording.mode, recordingId: registration.recording.id });
+          logger.warn('recording registered with a compliance exception', {
+            ...fields,
+            mode: registration.recording.mode,
+            exception: registration.complianceException,
+            recordingId: registration.recording.id,
+          });
         }
         logger.info('recording registered', { ...fields, recordingId: registration.recording.id, recovered: call.recovered });
       } else {
@@ -300,11 +305,14 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
 }
 
 /**
- * Art. 7 for one call. A full recording is automatic, so only the announcement played before the call tells the other
- * party; a selective one is started by the button mid-call, and the PBX's short notice or the official's own word,
- * reported with the call or with the press, is what R3 asks for.
+ * Art. 6(2) and Art. 7 for one call. A full recording needs an approval in force at the call's start (the one the
+ * appliance stored with the extension from its grant); without it the call is `full_without_approval`, the graver
+ * breach, whatever its notice. A full recording is automatic, so only the announcement played before the call tells the
+ * other party; a selective one is started by the button mid-call, and the PBX's short notice or the official's own
+ * word, reported with the call or with the press, is what R3 asks for.
  */
-function complianceOf(mode: RecordingMode, notices: readonly string[]): ComplianceException | undefined {
+function complianceOf(mode: RecordingMode, notices: readonly string[], approved: boolean): ComplianceException | undefined {
+  if (mode === 'full' && !approved) return 'full_without_approval';
   const given = mode === 'full' ? notices.some((notice) => notice.startsWith(ANNOUNCEMENT_PREFIX)) : notices.length > 0;
   return given ? undefined : 'notice_missing';
 }

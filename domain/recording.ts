@@ -6,12 +6,12 @@ export const CODECS = ['PCMU', 'PCMA'] as const;
 export type Codec = (typeof CODECS)[number];
 
 /**
- * R3 (Art. 7): why a recorded call breaks the rules on notice. `notice_missing`: the call carries no evidence of the
- * notice its mode requires — the announcement for a full recording, any notice (the PBX's short notice or the
- * official's confirmation) for a selective one. The row's mode tells which was owed, so one value serves both and the
- * column's check constraint stays as it is.
+ * Why a recorded call breaks the rules. `notice_missing` (R3, Art. 7): the call carries no evidence of the notice its
+ * mode requires — the announcement for a full recording, any notice (the PBX's short notice or the official's
+ * confirmation) for a selective one; the row's mode tells which was owed. `full_without_approval` (R1, Art. 6(2)): the
+ * call was recorded in full while its extension had no approval in force, which weighs more than a missing notice.
  */
-export const COMPLIANCE_EXCEPTIONS = ['notice_missing'] as const;
+export const COMPLIANCE_EXCEPTIONS = ['notice_missing', 'full_without_approval'] as const;
 export type ComplianceException = (typeof COMPLIANCE_EXCEPTIONS)[number];
 
 export const RECORDING_MODES = ['selective', 'full'] as const;
@@ -30,6 +30,14 @@ export function modeAt(extension: { mode: RecordingMode; fullRecordingSince?: Da
     return 'selective';
   }
   return extension.mode;
+}
+
+/**
+ * Art. 6(2) at an instant: the approval the appliance stored with the extension when a signed grant switched it to
+ * full (the application's id and the end of its period) is in force. Without one, a full recording is unapproved.
+ */
+export function approvalInForce(extension: { fullRecordingApprovalId?: string; fullRecordingApprovedUntil?: Date }, at: Date): boolean {
+  return extension.fullRecordingApprovalId !== undefined && extension.fullRecordingApprovedUntil !== undefined && at < extension.fullRecordingApprovedUntil;
 }
 
 /**

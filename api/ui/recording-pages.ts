@@ -3,6 +3,7 @@
  * export form. Apart from the site's other pages (pages.ts) because these alone show calls and offer their audio.
  */
 import { formatKoreanLocalDate } from '../../domain/korean-time';
+import { COMPLIANCE_EXCEPTION_LABELS } from '../compliance-exceptions';
 import type { RecordingDetail } from '../holds';
 import type { RecordingSearchQuery, RecordingSearchResult, RecordingSummary } from '../recording-search';
 import { html, type Html } from './html';
@@ -150,7 +151,7 @@ export function recordingPage(frame: Frame, item: RecordingDetail, timeZone: str
     ['방향', DIRECTION_LABELS[item.direction]],
     ['녹취 방식', MODE_LABELS[item.mode]],
     ['사전고지', item.noticeGiven ? '고지함' : '고지 기록 없음'],
-    ['준수 예외', item.complianceException === 'notice_missing' ? '전수 녹취 안내 방송 증거 없음 (제7조)' : '없음'],
+    ['준수 예외', item.complianceException ? COMPLIANCE_EXCEPTION_LABELS[item.complianceException] : '없음'],
     ['복구된 녹취', item.recovered ? '예 (장비 재시작 후 복구)' : '아니요'],
     ['음성 SHA-256', item.sha256 ?? '—'],
     ['삭제 예정', dateTime(item.retentionDueAt, timeZone)],

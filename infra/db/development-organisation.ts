@@ -13,8 +13,12 @@ const DEPARTMENTS: readonly { code: string; name: string; managing?: true }[] = 
   { code: 'it', name: '정보통신과', managing: true },
   { code: 'welfare', name: '복지정책과' },
 ];
-/** Welfare handles the interest-related complaints Art. 6(2) names: its head's extension shows a full recording. */
-const FULL_RECORDING_EXTENSIONS = new Set(['02-2680-1200']);
+/**
+ * Welfare handles the interest-related complaints Art. 6(2) names: its head's extension plays the PBX's announcement.
+ * It records selectively like the others: full recording needs an approved application (issue 18), which a newcomer
+ * can file and approve in the demo to see it switched.
+ */
+const ANNOUNCEMENT_EXTENSIONS = new Set(['02-2680-1200']);
 
 export interface DevelopmentOrganisation {
   readonly departments: ReadonlyMap<string, Department>;
@@ -23,7 +27,7 @@ export interface DevelopmentOrganisation {
 }
 
 /** Creates the demo organisation if there is no department yet; returns what it created (empty maps otherwise). */
-export async function seedDevelopmentOrganisation(em: EntityManager, now = new Date()): Promise<DevelopmentOrganisation> {
+export async function seedDevelopmentOrganisation(em: EntityManager): Promise<DevelopmentOrganisation> {
   const departments = new Map<string, Department>();
   const extensions = new Map<string, Extension>();
   if ((await em.count(Department, {})) > 0) return { departments, extensions };
@@ -37,11 +41,7 @@ export async function seedDevelopmentOrganisation(em: EntityManager, now = new D
     if (!user.extension || !department) continue;
     const extension = new Extension(user.extension, department);
     extension.owner = user.username;
-    if (FULL_RECORDING_EXTENSIONS.has(user.extension)) {
-      extension.mode = 'full';
-      extension.noticeMethod = 'announcement';
-      extension.fullRecordingSince = now;
-    }
+    if (ANNOUNCEMENT_EXTENSIONS.has(user.extension)) extension.noticeMethod = 'announcement';
     extensions.set(user.username, extension);
   }
   em.persist([...departments.values(), ...extensions.values()]);

@@ -33,6 +33,7 @@ import type { RetentionDayStatus } from '../../workflows/retention';
 import { WORKFLOWS_PATH } from '../../infra/temporal/workflows-path';
 import { controlTokens } from '../support/appliance';
 import { freePort } from '../support/ports';
+import { testGrantKeys } from '../support/approvals';
 import { openDatabase, stopServersLeft, type Driver } from './databases';
 
 const RECORDINGS = Number(process.env.BENCH_RECORDINGS ?? 50_000);
@@ -140,6 +141,7 @@ async function runOne(driver: Driver, temporalAddress: string, dayOffset: number
         templatesDir: undefined,
         capture,
         directory: new DevelopmentDirectory(),
+        grantSigningKey: testGrantKeys().privateKey,
         site: { municipalityName: '광명시', timeZone: 'Asia/Seoul', reportPeriod: '30일' },
         mailer: createMailer({ smtpUrl: undefined, mailFrom: 'recording@localhost', dataDir }),
       }),

@@ -21,6 +21,7 @@ import { pushCall } from '../../capture/rtsp-push';
 import { SAMPLES_PER_PACKET } from '../../capture/rtsp-client';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { freePort } from '../support/ports';
+import { approveFullRecording } from '../support/approvals';
 import { eventually } from '../support/eventually';
 
 const logger = createLogger({ component: 'appliance-test' }, 'error');
@@ -87,7 +88,7 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
     const em = db.orm.em.fork();
     const welfare = new Department(`W-${driver}`, '복지정책과', 'department');
     const full = new Extension(FULL, welfare);
-    full.mode = 'full';
+    approveFullRecording(em, full);
     em.persist([welfare, new Extension(SELECTIVE, welfare), full]);
     await em.flush();
     await start();

@@ -17,6 +17,7 @@ import {
 } from '../../capture/registration';
 import type { FinishedCall } from '../../capture/rtsp-server';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { approveFullRecording } from '../support/approvals';
 import { modeAt } from '../../domain/recording';
 import { RecordButton } from '../../capture/record-button';
 import { shouldRecord } from '../../domain/recording';
@@ -68,9 +69,9 @@ describe.each(availableDrivers())('registration on %s', (driver) => {
     const welfare = new Department('GM-WELFARE', '복지정책과', 'department');
     const selective = new Extension('02-2680-1234', welfare);
     const full = new Extension('02-2680-5000', welfare);
-    full.mode = 'full';
     full.noticeMethod = 'announcement';
     full.fullRecordingSince = new Date('2026-11-01T00:00:00Z');
+    approveFullRecording(em, full);
     em.persist([welfare, selective, full]);
     await em.flush();
     registrar = createRegistrar({

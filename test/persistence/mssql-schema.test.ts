@@ -51,10 +51,21 @@ test('the committed MSSQL migrations build exactly the schema the entities descr
   // An added column is a hand-written `ALTER TABLE [t] ADD <column>`: fold it into that table's CREATE
   // statement, where the schema generator puts a column declared last (just before the primary key). A column added
   // nullable, filled (`UPDATE`, which changes no schema) and then made required takes its final definition from its
-  // `ALTER COLUMN`. A table dropped to be made again (`DROP TABLE [t]`) takes its earlier CREATE and indexes with it.
+  // `ALTER COLUMN`. A table dropped to be made again (`DROP TABLE [t]`) takes its earlier CREATE and indexes with it. A
+  // column's check made wider (its unnamed check dropped by a `DECLARE` batch, then `ADD CONSTRAINT … CHECK`) is
+  // written inline, as the generator writes it.
   let statements: string[] = [];
   for (const statement of migrated) {
-    if (statement.startsWith('UPDATE ')) continue;
+    if (statement.startsWith('UPDATE ') || statement.startsWith('DECLARE ')) continue;
+    const check = /^ALTER TABLE \[(\w+)\] ADD CONSTRAINT \[\w+\] CHECK \(\[(\w+)\] (in \(.+\))\)$/.exec(statement);
+    const checked = check ? statements.findIndex((candidate) => candidate.startsWith(`CREATE TABLE [${check[1]}] `)) : -1;
+    if (check && checked >= 0) {
+      statements[checked] = (statements[checked] as string).replace(
+        new RegExp(`check \\(\\[${check[2]}\\] in \\([^)]*\\)\\)`),
+        `check ([${check[2]}] ${check[3]})`,
+      );
+      continue;
+    }
     const dropped = /^DROP TABLE \[(\w+)\]$/.exec(statement);
     if (dropped) {
       statements = statements.filter((earlier) => !earlier.startsWith(`CREATE TABLE [${dropped[1]}] `) && !earlier.includes(` ON [${dropped[1]}] (`));

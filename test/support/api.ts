@@ -197,7 +197,7 @@ export interface SeededCalls {
 /** Two departments, three extensions and a few calls in the last days, one of them deleted. */
 export async function seedCalls(orm: MikroORM, now = new Date()): Promise<SeededCalls> {
   const em = orm.em.fork();
-  const organisation = await seedDevelopmentOrganisation(em, now);
+  const organisation = await seedDevelopmentOrganisation(em);
   const department = (name: string) => organisation.departments.get(name) as Department;
   const extension = (owner: string) => organisation.extensions.get(owner) as Extension;
   const itDepartment = department('정보통신과');

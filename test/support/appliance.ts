@@ -23,6 +23,7 @@ import { loadSettings } from '../../infra/settings';
 import { freePort } from './ports';
 import { type Codec } from '../../domain/recording';
 import { eventually } from './eventually';
+import { approveFullRecording, testGrantKeys } from './approvals';
 
 export const DEVICE = { username: 'pbx-1', password: 'a device password' };
 
@@ -88,6 +89,7 @@ export async function startTestAppliance(
     },
     control: { port: await freePort(), tokens },
     provision: { signingKey: signing.privateKey, municipalityName: '광명시' },
+    grantPublicKey: testGrantKeys().publicKey,
   });
   const controlUrl = `http://127.0.0.1:${appliance.controlPort}`;
   const clients = Object.fromEntries(
@@ -174,12 +176,11 @@ export async function startTestAppliance(
   };
 }
 
-/** A department with one extension recording every call since yesterday, for suites that push calls with ffmpeg. */
+/** A department with one extension recording every call since yesterday, approved, for suites that push calls with ffmpeg. */
 export async function seedFullRecordingExtension(orm: MikroORM, department: { code: string; name: string }, number: string): Promise<Extension> {
   const em = orm.em.fork();
   const extension = new Extension(number, new Department(department.code, department.name, 'department'));
-  extension.mode = 'full';
-  extension.fullRecordingSince = new Date(Date.now() - 86_400_000);
+  approveFullRecording(em, extension);
   em.persist([extension.department, extension]);
   await em.flush();
   return extension;

@@ -44,6 +44,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { STEP_REFUSED } from '../../workflows/human-steps';
 import { workflowItems } from '../../api/timeline-items';
 import { eventually } from '../support/eventually';
+import { testGrantKeys } from '../support/approvals';
 
 const TASK_QUEUE = 'full-recording-test';
 const DAY = 86_400_000;
@@ -75,6 +76,7 @@ async function startTheAppliance(): Promise<void> {
     logger: createLogger({ component: 'full-recording-test' }, 'error'),
     rtsp: { host: '127.0.0.1', port: 0, rtpPorts: { first, last: first + 7 }, sessionTimeoutMs: 10_000, devices: new Map() },
     control: { port: controlPort, tokens },
+    grantPublicKey: testGrantKeys().publicKey,
   });
 }
 

@@ -33,11 +33,18 @@ export const DepartmentSchema = new EntitySchema<Department, BaseEntity>({
 });
 
 /** 내선 / 행정전화. `owner` is the directory user name of the official at this extension. */
-export class Extension extends BaseEntity<'owner' | 'mode' | 'noticeMethod' | 'fullRecordingSince'> {
+export class Extension extends BaseEntity<'owner' | 'mode' | 'noticeMethod' | 'fullRecordingSince' | 'fullRecordingApprovalId' | 'fullRecordingApprovedUntil'> {
   owner?: string;
   mode: RecordingMode = 'selective';
   noticeMethod: NoticeMethod = 'verbal';
   fullRecordingSince?: Date;
+  /**
+   * The approved application the last switch to full was granted for, and the end of its period, as the signed grant
+   * said (issue 18): the appliance ends the full recording at that end by itself, and judges each call by it. Kept after
+   * the switch back, so a call that began inside the period is still judged by it when registered later.
+   */
+  fullRecordingApprovalId?: string;
+  fullRecordingApprovedUntil?: Date;
   constructor(
     public number: string,
     public department: Department,
@@ -57,5 +64,7 @@ export const ExtensionSchema = new EntitySchema<Extension, BaseEntity>({
     mode: { enum: true, items: () => [...RECORDING_MODES], type: 'string', length: 16, default: 'selective' },
     noticeMethod: { enum: true, items: () => [...NOTICE_METHODS], type: 'string', length: 16, default: 'verbal' },
     fullRecordingSince: { type: 'datetime', nullable: true },
+    fullRecordingApprovalId: { type: 'string', length: 128, nullable: true },
+    fullRecordingApprovedUntil: { type: 'datetime', nullable: true },
   },
 });
