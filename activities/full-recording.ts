@@ -31,6 +31,11 @@ export interface SwitchExtensionsInput {
   /** Who the change is attributed to in the appliance's audit entry. */
   actor: string;
   reason: string;
+  /**
+   * Where the approval of an application "until revoked" ends now: its next yearly review (ISO). A renewal switches
+   * to full again with the new end, since the appliance ends full recording at the approval's end by itself.
+   */
+  approvedUntil?: string;
 }
 
 export interface SwitchExtensionsResult {
@@ -68,7 +73,8 @@ async function fullRecordingGrant(orm: MikroORM, key: KeyObject, input: SwitchEx
     });
   }
   const now = new Date();
-  const notAfter = application.periodTo ?? yearAfter(application.periodFrom > now ? application.periodFrom : now);
+  const notAfter =
+    application.periodTo ?? (input.approvedUntil ? new Date(input.approvedUntil) : yearAfter(application.periodFrom > now ? application.periodFrom : now));
   return signGrant(key, {
     kind: 'full-recording',
     extensions: application.extensions.getItems().map((extension) => extension.number),

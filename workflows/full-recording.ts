@@ -18,7 +18,7 @@
  * when it arrives — the state its sender was shown — so a sign-off for the next step sent before this one is decided
  * is refused rather than held back.
  */
-import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, defineQuery, defineSignal, defineUpdate, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities, RecordStepInput } from '../activities';
 import { type SignOffRole } from '../domain/roles';
 import { judgeFullRecordingStep, refusalOf, type Actor, type FullRecordingAction, type FullRecordingState, type SignOff } from '../domain/full-recording-steps';
@@ -96,6 +96,9 @@ const { recordFullRecordingStep, planWorkingDayReminder, queueNotification } = p
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 // A few quick attempts per try; the workflow itself waits between tries, visibly (`applyAttempts`).
+/** The patch under which a renewal re-issues the approval's grant with its new end. */
+const RENEWAL_EXTENDS_APPROVAL = 'renewal-extends-approval';
+
 const { switchExtensions } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
@@ -247,12 +250,12 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
   });
 
   /** Switches and verifies, trying again every ten minutes; false if revoked before it succeeded (when `stopOnRevoke`). */
-  const switchTo = async (mode: 'full' | 'selective', actor: string, reason: string, stopOnRevoke: boolean): Promise<boolean> => {
+  const switchTo = async (mode: 'full' | 'selective', actor: string, reason: string, stopOnRevoke: boolean, approvedUntil?: string): Promise<boolean> => {
     for (;;) {
       if (stopOnRevoke && revocation) return false;
       status.applyAttempts += 1;
       try {
-        await switchExtensions({ applicationId: input.applicationId, extensions: input.extensions, mode, actor, reason });
+        await switchExtensions({ applicationId: input.applicationId, extensions: input.extensions, mode, actor, reason, approvedUntil });
         status.lastApplyError = undefined;
         return true;
       } catch (error) {
@@ -302,6 +305,14 @@ export async function fullRecordingWorkflow(input: FullRecordingInput): Promise<
         }
         if (await condition(() => revocation !== undefined || status.renewals.length > renewalsBefore, until(reviewDue))) {
           if (revocation) break;
+          // The appliance ends full recording at the approval's end by itself (issue 18): a renewal hands it the new
+          // end, a year after this review. Histories from before grants have no such step.
+          if (patched(RENEWAL_EXTENDS_APPROVAL)) {
+            const renewedBy = status.renewals.at(-1)?.actor ?? 'system:fullRecordingWorkflow';
+            const renewed = await switchTo('full', renewedBy, `전수 녹취 연장 (${input.applicationId})`, true, new Date(addYear(reviewDue)).toISOString());
+            status.applyAttempts = 0;
+            if (!renewed) break;
+          }
           continue;
         }
         endReason = 'review_not_renewed';

@@ -21,7 +21,7 @@ import { pushCall } from '../../capture/rtsp-push';
 import { SAMPLES_PER_PACKET } from '../../capture/rtsp-client';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { freePort } from '../support/ports';
-import { approveFullRecording } from '../support/approvals';
+import { approvedGrant, approveFullRecording, testGrantKeys } from '../support/approvals';
 import { eventually } from '../support/eventually';
 
 const logger = createLogger({ component: 'appliance-test' }, 'error');
@@ -65,6 +65,7 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
         devices: secrets.devices,
       },
       control: { port: controlPort, tokens: secrets.controlTokens },
+      grantPublicKey: testGrantKeys().publicKey,
     });
     worker = clientOf('worker');
     pbx = clientOf('pbx');
@@ -155,17 +156,26 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
   });
 
   test("setting a mode: read back from the database, audited once under the worker's name, applied from the next call", async () => {
+    const { token: grant, grant: approval } = await approvedGrant(db.orm, SELECTIVE);
     const before = await auditCount();
-    const view = await worker.setExtensionMode(SELECTIVE, { mode: 'full', onBehalfOf: 'system:full-recording', reason: '전수 녹취 승인 2026-0001' });
+    const view = await worker.setExtensionMode(SELECTIVE, { mode: 'full', onBehalfOf: 'system:full-recording', reason: '전수 녹취 승인 2026-0001', grant });
     expect(view).toEqual({ number: SELECTIVE, mode: 'full', fullRecordingSince: expect.any(String) });
     expect(await worker.extensionMode(SELECTIVE)).toEqual(view);
     // Again: nothing changes, nothing more is audited.
-    await worker.setExtensionMode(SELECTIVE, { mode: 'full', onBehalfOf: 'system:full-recording', reason: '재시도' });
+    await worker.setExtensionMode(SELECTIVE, { mode: 'full', onBehalfOf: 'system:full-recording', reason: '재시도', grant });
     expect(await auditCount()).toBe(before + 1);
     const event = await db.orm.em.fork().findOne(AuditEvent, { action: 'extension.mode_changed' });
     // The actor is the client the token proved; the workflow it says it acts for is only its word.
     expect(event).toMatchObject({ actor: 'capture-client:worker', sourceAddress: '127.0.0.1', targetId: SELECTIVE, reason: '전수 녹취 승인 2026-0001' });
-    expect(JSON.parse(event!.detail)).toEqual({ from: 'selective', to: 'full', onBehalfOf: 'system:full-recording' });
+    expect(JSON.parse(event!.detail)).toEqual({
+      from: 'selective',
+      to: 'full',
+      onBehalfOf: 'system:full-recording',
+      grantId: approval.id,
+      approvalId: approval.case.id,
+      approvedBy: approval.subject,
+      approvedUntil: approval.notAfter,
+    });
     await push('now-full', SELECTIVE);
     expect(await recordingOf('now-full')).toMatchObject({ mode: 'full' });
     await worker.setExtensionMode(SELECTIVE, { mode: 'selective', onBehalfOf: 'system:full-recording', reason: '기간 종료' });

@@ -4,11 +4,11 @@
  * the next reconciliation, flagged to the chief, and its calls in that time carry the compliance exception; an
  * approval's end is enforced by the appliance alone, with no worker running.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { CaptureControlError } from '../../capture/control-client';
-import { signGrant, type GrantRequest } from '../../infra/grants';
-import { AuditEvent, Department, Extension, FullRecordingApplication, Notification, Recording } from '../../infra/db/entities';
-import { testGrantKeys } from '../support/approvals';
+import type { GrantRequest } from '../../infra/grants';
+import { AuditEvent, Department, Extension, Notification, Recording } from '../../infra/db/entities';
+import { approvedGrant } from '../support/approvals';
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { eventually } from '../support/eventually';
@@ -35,37 +35,19 @@ const extensionRow = (number: string) => db.orm.em.fork().findOneOrFail(Extensio
 const auditOf = (number: string, action: string) =>
   db.orm.em.fork().find(AuditEvent, { targetType: 'extension', targetId: number, action }, { orderBy: { seq: 'asc' } });
 
-/** An approved application covering `number`, and a grant for it as the worker would sign it. */
-async function approvedGrant(number: string, overrides: Partial<GrantRequest> = {}, key = testGrantKeys().privateKey) {
-  const em = db.orm.em.fork();
-  const application = new FullRecordingApplication(`modes-${randomUUID()}`, 'kim.head', welfare, 'malicious_complaints', '폭언 민원', new Date());
-  application.status = 'active';
-  application.extensions.add(await em.findOneOrFail(Extension, { number }));
-  await em.persistAndFlush(application);
-  const now = Date.now();
-  return signGrant(key, {
-    kind: 'full-recording',
-    extensions: [number],
-    case: { type: 'full_recording_application', id: application.id },
-    subject: 'choi.chief',
-    notBefore: new Date(now - 60_000).toISOString(),
-    notAfter: new Date(now + 86_400_000).toISOString(),
-    singleUse: false,
-    ...overrides,
-  });
-}
+const approvedGrantFor = (number: string, overrides: Partial<GrantRequest> = {}, key?: KeyObject) => approvedGrant(db.orm, number, overrides, key);
 
 const switchToFull = (number: string, grant?: string) =>
   capture.clients.worker.setExtensionMode(number, { mode: 'full', onBehalfOf: 'choi.chief', reason: '전수 녹취 승인', grant });
 
 test('a switch to full without a grant, with an expired, foreign-key or other-extension grant is refused, audited, and changes nothing', async () => {
   const number = '02-2680-7001';
-  const expired = await approvedGrant(number, {
+  const expired = await approvedGrantFor(number, {
     notBefore: new Date(Date.now() - 2 * 86_400_000).toISOString(),
     notAfter: new Date(Date.now() - 1000).toISOString(),
   });
-  const foreign = await approvedGrant(number, {}, generateKeyPairSync('ed25519').privateKey);
-  const otherExtension = await approvedGrant('02-2680-7002');
+  const foreign = await approvedGrantFor(number, {}, generateKeyPairSync('ed25519').privateKey);
+  const otherExtension = await approvedGrantFor('02-2680-7002');
   for (const [grant, code] of [
     [undefined, 'GRANT_REQUIRED'],
     [expired.token, 'GRANT_EXPIRED'],
@@ -89,7 +71,7 @@ test('a switch to full without a grant, with an expired, foreign-key or other-ex
   expect(await auditOf(number, 'extension.mode_changed')).toEqual([]);
 
   // The approved application's own grant switches it, and the appliance keeps the approval with the extension.
-  const valid = await approvedGrant(number);
+  const valid = await approvedGrantFor(number);
   await expect(switchToFull(number, valid.token)).resolves.toMatchObject({ mode: 'full' });
   expect(await extensionRow(number)).toMatchObject({
     mode: 'full',
@@ -135,7 +117,7 @@ test('an extension found in full with no approval is switched back at the next r
 
 test('an approval whose period ends with no worker running ends on time, by the appliance alone', async () => {
   const number = '02-2680-7004';
-  const { token, grant } = await approvedGrant(number, { notAfter: new Date(Date.now() + 1500).toISOString() });
+  const { token, grant } = await approvedGrantFor(number, { notAfter: new Date(Date.now() + 1500).toISOString() });
   await switchToFull(number, token);
   expect((await extensionRow(number)).mode).toBe('full');
   await eventually(async () => (await extensionRow(number)).mode === 'selective', { within: '5s', what: 'the approval ended by the appliance' });

@@ -1,6 +1,7 @@
-import { generateKeyPairSync, randomUUID, type KeyPairKeyObjectResult } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/core';
+import { generateKeyPairSync, randomUUID, type KeyObject, type KeyPairKeyObjectResult } from 'node:crypto';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { Extension, FullRecordingApplication } from '../../infra/db/entities';
+import { signGrant, type GrantRequest } from '../../infra/grants';
 
 let keys: KeyPairKeyObjectResult | undefined;
 
@@ -30,4 +31,32 @@ export function approveFullRecording(em: EntityManager, extension: Extension, un
   extension.fullRecordingApprovedUntil = until;
   em.persist(application);
   return application;
+}
+
+/** An application in force covering extension `number`, and the grant to switch it to full as the worker signs it. */
+export async function approvedGrant(orm: MikroORM, number: string, overrides: Partial<GrantRequest> = {}, key: KeyObject = testGrantKeys().privateKey) {
+  const em = orm.em.fork();
+  const extension = await em.findOneOrFail(Extension, { number }, { populate: ['department'] });
+  const application = new FullRecordingApplication(
+    `test-full-${randomUUID()}`,
+    'kim.head',
+    extension.department,
+    'malicious_complaints',
+    '폭언 민원',
+    new Date(),
+  );
+  application.status = 'active';
+  application.extensions.add(extension);
+  await em.persistAndFlush(application);
+  const now = Date.now();
+  return signGrant(key, {
+    kind: 'full-recording',
+    extensions: [number],
+    case: { type: 'full_recording_application', id: application.id },
+    subject: 'choi.chief',
+    notBefore: new Date(now - 60_000).toISOString(),
+    notAfter: new Date(now + 86_400_000).toISOString(),
+    singleUse: false,
+    ...overrides,
+  });
 }

@@ -297,6 +297,9 @@ test('until revoked: renewed at the first yearly review, ended when the second i
     await handle.signal(fullRecordingRenew, { actor: HEAD });
     const renewed = await statusWhen(handle, (status) => Date.parse(status.reviewDueAt as string) > firstReview);
     expect(renewed).toMatchObject({ state: 'active', renewals: [expect.objectContaining({ actor: HEAD.username })] });
+    // The appliance ends full recording at the approval's end by itself: the renewal handed it the new end.
+    const extension = await db.orm.em.fork().findOneOrFail(Extension, { number: STAFF_EXTENSION });
+    expect(extension.fullRecordingApprovedUntil?.toISOString()).toBe(renewed.reviewDueAt);
 
     const ended = await handle.result();
     expect(ended).toMatchObject({ state: 'ended', endReason: 'review_not_renewed' });
