@@ -8,6 +8,7 @@
 import { Extension } from '../infra/db/entities';
 import { initOrm } from '../infra/db/orm';
 import { loadLegalCalendar } from '../infra/holidays';
+import { loadGrantPublicKey } from '../infra/grants';
 import { CALL_GENERATOR_DEVICE, loadCaptureSecrets, loadPackageSigningKey, readMasterKey } from '../infra/keys';
 import { createLogger } from '../infra/logger';
 import { loadSettingsOrExit } from '../infra/settings';
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
   const secrets = loadCaptureSecrets(settings);
   // Only this process reads it: the appliance alone builds provision packages (the API and the worker never sign).
   const packageSigningKey = loadPackageSigningKey(settings);
+  // The public half only: the appliance checks grants and can make none (production refuses to start without it).
+  const grantPublicKey = loadGrantPublicKey(settings);
   const orm = await initOrm(settings);
   const pending = await orm.getMigrator().getPendingMigrations();
   if (pending.length > 0) {
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
     },
     control: { port: settings.captureControlPort, tokens: secrets.controlTokens },
     provision: { signingKey: packageSigningKey, municipalityName: settings.municipalityName },
+    grantPublicKey,
   });
 
   let generator: CallGenerator | undefined;

@@ -17,6 +17,7 @@ import { createMailer } from '../infra/mail';
 import { loadLegalCalendar } from '../infra/holidays';
 import { startCaptureProcess, type CaptureProcess } from './capture-process';
 import { seedDevelopmentOrganisation } from '../infra/db/development-organisation';
+import { loadGrantSigningKey } from '../infra/grants';
 import { loadCaptureControlToken, loadMasterKey, readMasterKey, type CaptureClient } from '../infra/keys';
 import { CaptureControlClient } from '../capture/control-client';
 import type { Logger } from '../infra/logger';
@@ -234,6 +235,8 @@ export async function startSystem(settings: Settings, logger: Logger, components
         maxPrivilegedHolders: settings.maxPrivilegedHolders,
         searchRangeDays: approximateDays(settings.retentionPeriod),
         capture: captureClient('api'),
+        // Only the API's process reads it (it signs every audio release's grant); production refuses to start without it.
+        grantSigningKey: loadGrantSigningKey(settings),
         exportPasswordMinLength: settings.exportPasswordMinLength,
         documents,
         attachments: { maxFiles: settings.attachmentMaxFiles, maxFileBytes: settings.attachmentMaxFileMegabytes * 1024 * 1024 },

@@ -33,6 +33,7 @@ import type { RetentionDayStatus } from '../../workflows/retention';
 import { WORKFLOWS_PATH } from '../../infra/temporal/workflows-path';
 import { controlTokens } from '../support/appliance';
 import { freePort } from '../support/ports';
+import { TEST_GRANT_KEYS } from '../support/grants';
 import { openDatabase, stopServersLeft, type Driver } from './databases';
 
 const RECORDINGS = Number(process.env.BENCH_RECORDINGS ?? 50_000);
@@ -68,6 +69,7 @@ async function runOne(driver: Driver, temporalAddress: string, dayOffset: number
     logger,
     rtsp: { host: '127.0.0.1', port: 0, rtpPorts: { first, last: first + 7 }, sessionTimeoutMs: 10_000, devices: new Map() },
     control: { port: await freePort(), tokens },
+    grantPublicKey: TEST_GRANT_KEYS.publicKey,
   });
   const capture = new CaptureControlClient({ baseUrl: `http://127.0.0.1:${appliance.controlPort}`, token: tokens.worker });
   try {

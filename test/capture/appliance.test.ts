@@ -21,6 +21,7 @@ import { pushCall } from '../../capture/rtsp-push';
 import { SAMPLES_PER_PACKET } from '../../capture/rtsp-client';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { freePort } from '../support/ports';
+import { TEST_GRANT_KEYS } from '../support/grants';
 import { eventually } from '../support/eventually';
 
 const logger = createLogger({ component: 'appliance-test' }, 'error');
@@ -64,6 +65,7 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
         devices: secrets.devices,
       },
       control: { port: controlPort, tokens: secrets.controlTokens },
+      grantPublicKey: TEST_GRANT_KEYS.publicKey,
     });
     worker = clientOf('worker');
     pbx = clientOf('pbx');

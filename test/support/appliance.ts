@@ -20,6 +20,7 @@ import { loadLegalCalendar } from '../../infra/holidays';
 import { createLogger } from '../../infra/logger';
 import { CAPTURE_CLIENTS, type CaptureClient } from '../../infra/keys';
 import { loadSettings } from '../../infra/settings';
+import { TEST_GRANT_KEYS } from './grants';
 import { freePort } from './ports';
 import { type Codec } from '../../domain/recording';
 import { eventually } from './eventually';
@@ -88,6 +89,7 @@ export async function startTestAppliance(
     },
     control: { port: await freePort(), tokens },
     provision: { signingKey: signing.privateKey, municipalityName: '광명시' },
+    grantPublicKey: TEST_GRANT_KEYS.publicKey,
   });
   const controlUrl = `http://127.0.0.1:${appliance.controlPort}`;
   const clients = Object.fromEntries(
