@@ -383,6 +383,8 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
       return { actor: entry.actor, role: entry.role, address: entry.sourceAddress, route: entry.targetId, code: detail.code, grantId: detail.grantId !== null };
     });
     expect(audited).toEqual(expected.map((refusal) => ({ actor: 'capture-client:api', role: 'system', address: '127.0.0.1', ...refusal })));
+    // Counted by the appliance that refused them (two of them were the fresh appliance's).
+    expect(await capture.clients.worker.health()).toMatchObject({ control: { grantRefused: expected.length - 2 } });
     expect(await capture.clients.worker.health()).toMatchObject({ control: { grantRefused: expected.length - 2 } });
   });
 });
