@@ -524,37 +524,47 @@ describeWithTools('compiled: the `verify` command, and the appliance without its
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  test('the compiled appliance in production refuses to start without its signing key, naming the file', () => {
+  test('the compiled appliance in production refuses to start without its signing key, nor without the grant public key, naming the file', () => {
     const keys = path.join(work, 'prod-keys');
     mkdirSync(keys);
     writeFileSync(path.join(keys, 'master.key'), `${Buffer.alloc(32, 9).toString('base64')}\n`);
     for (const client of CAPTURE_CLIENTS) writeFileSync(path.join(keys, `capture-control-${client}.token`), `${client.repeat(40)}\n`);
     writeFileSync(path.join(keys, 'capture-devices'), 'pbx-1:a device password\n');
     const signingKeyFile = path.join(keys, 'package-signing.pem');
-    const started = run(process.execPath, [path.join(PROJECT, 'dist', 'app', 'capture-main.js')], {
-      env: {
-        PATH: process.env.PATH,
-        APP_ENV: 'production',
-        DATA_DIR: path.join(work, 'prod-data'),
-        DB_DRIVER: 'postgresql',
-        TEMPORAL_ADDRESS: '127.0.0.1:1',
-        LDAP_URL: 'ldaps://ad.invalid',
-        LDAP_BIND_DN: 'cn=reader,dc=gm',
-        LDAP_BIND_PASSWORD_FILE: path.join(keys, 'absent'),
-        LDAP_USER_BASE: 'ou=users,dc=gm',
-        LDAP_GROUP_BASE: 'ou=groups,dc=gm',
-        LDAP_ROLE_GROUPS: 'chief=cn=chief,ou=groups,dc=gm',
-        MASTER_KEY_FILE: path.join(keys, 'master.key'),
-        CAPTURE_CONTROL_API_TOKEN_FILE: path.join(keys, 'capture-control-api.token'),
-        CAPTURE_CONTROL_WORKER_TOKEN_FILE: path.join(keys, 'capture-control-worker.token'),
-        CAPTURE_CONTROL_PBX_TOKEN_FILE: path.join(keys, 'capture-control-pbx.token'),
-        CAPTURE_DEVICES_FILE: path.join(keys, 'capture-devices'),
-        PACKAGE_SIGNING_KEY_FILE: signingKeyFile,
-      },
-    });
+    const grantKeyFile = path.join(keys, 'grant-public.pem');
+    const start = () =>
+      run(process.execPath, [path.join(PROJECT, 'dist', 'app', 'capture-main.js')], {
+        env: {
+          PATH: process.env.PATH,
+          APP_ENV: 'production',
+          DATA_DIR: path.join(work, 'prod-data'),
+          DB_DRIVER: 'postgresql',
+          TEMPORAL_ADDRESS: '127.0.0.1:1',
+          LDAP_URL: 'ldaps://ad.invalid',
+          LDAP_BIND_DN: 'cn=reader,dc=gm',
+          LDAP_BIND_PASSWORD_FILE: path.join(keys, 'absent'),
+          LDAP_USER_BASE: 'ou=users,dc=gm',
+          LDAP_GROUP_BASE: 'ou=groups,dc=gm',
+          LDAP_ROLE_GROUPS: 'chief=cn=chief,ou=groups,dc=gm',
+          MASTER_KEY_FILE: path.join(keys, 'master.key'),
+          CAPTURE_CONTROL_API_TOKEN_FILE: path.join(keys, 'capture-control-api.token'),
+          CAPTURE_CONTROL_WORKER_TOKEN_FILE: path.join(keys, 'capture-control-worker.token'),
+          CAPTURE_CONTROL_PBX_TOKEN_FILE: path.join(keys, 'capture-control-pbx.token'),
+          CAPTURE_DEVICES_FILE: path.join(keys, 'capture-devices'),
+          PACKAGE_SIGNING_KEY_FILE: signingKeyFile,
+          GRANT_PUBLIC_KEY_FILE: grantKeyFile,
+        },
+      });
+    const started = start();
     expect(started.stderr).toContain(`제공 패키지 서명 키 파일이 없습니다: ${signingKeyFile} (PACKAGE_SIGNING_KEY_FILE)`);
     expect(started.status).toBe(1);
     expect(existsSync(signingKeyFile)).toBe(false);
+    // With its package key but without the grant public key it could not tell a signed grant from any other.
+    writeFileSync(signingKeyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const withoutGrantKey = start();
+    expect(withoutGrantKey.stderr).toContain(`허가 공개키 파일이 없습니다: ${grantKeyFile} (GRANT_PUBLIC_KEY_FILE)`);
+    expect(withoutGrantKey.status).toBe(1);
+    expect(existsSync(grantKeyFile)).toBe(false);
   });
 
   test('exit 0 for the package as issued, 1 for a forged signature or a wrong password, 2 for usage', () => {
