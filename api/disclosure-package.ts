@@ -10,6 +10,7 @@ import { appendAuditEvent } from '../infra/audit/audit-log';
 import { Attachment, GeneratedDocument } from '../infra/db/entities';
 import { verifyPackageFile } from '../capture/package-verify';
 import { judgeDisclosureStep, playRefusal } from '../domain/disclosure-steps';
+import { audioGrant } from './audio-grants';
 import { stepUser, type Principal } from './access';
 import { addAttachments, withSealedFiles } from './attachments';
 import { ConcurrencyLimit } from './concurrency-limit';
@@ -63,15 +64,25 @@ export async function buildPackage(deps: DisclosureDeps, call: RouteCall<{ id: s
     : null;
   if (!form3) throw new ApiError(409, 'ACTION_REFUSED', '파기 결과 회신서 서식이 아직 준비되지 않았습니다. 잠시 후 다시 시도하십시오.');
   const password = packagePassword();
+  // The case's confirmed recordings under its 관리번호, once: what the workflow's verdict above allows.
+  const grant = audioGrant(deps.grantSigningKey, {
+    kind: 'provision',
+    recordings: status.recordings,
+    case: { type: 'disclosure-request', id: request.id, managementNumber: request.managementNumber },
+    subject: actor.username,
+  });
   let sealed;
   try {
-    sealed = await deps.capture.buildDisclosurePackage({
-      managementNumber: request.managementNumber,
-      recordingIds: status.recordings,
-      password,
-      onBehalfOf: actor.username,
-      extraFiles: [{ name: `파기결과회신서_${request.managementNumber}.docx`, content: deps.documents.get(form3.id, form3.wrappedKey) }],
-    });
+    sealed = await deps.capture.buildDisclosurePackage(
+      {
+        managementNumber: request.managementNumber,
+        recordingIds: status.recordings,
+        password,
+        onBehalfOf: actor.username,
+        extraFiles: [{ name: `파기결과회신서_${request.managementNumber}.docx`, content: deps.documents.get(form3.id, form3.wrappedKey) }],
+      },
+      grant,
+    );
   } catch (error) {
     if (error instanceof CaptureControlError) {
       throw new ApiError(503, 'CAPTURE_UNAVAILABLE', `녹취 장치가 제공 파일을 만들지 못했습니다: ${error.message}`, { code: error.code });
@@ -147,11 +158,17 @@ export async function viewingAudio(deps: DisclosureDeps, call: RouteCall<{ id: s
     reason: `녹취정보 열람 (${request.managementNumber})`,
     detail: { recordingId: call.params.recordingId, managementNumber: request.managementNumber, viewingUntil: status?.viewingUntil },
   });
+  const username = (call.principal as Principal).username;
+  // The case's recordings until its window closes: the appliance plays nothing of another case, nor after the window.
+  const grant = audioGrant(deps.grantSigningKey, {
+    kind: 'viewing',
+    recordings: status?.recordings ?? [],
+    case: { type: 'disclosure-request', id: request.id, managementNumber: request.managementNumber },
+    subject: username,
+    until: new Date(status?.viewingUntil as string),
+  });
   try {
-    const { wav } = await deps.capture.viewingAudio(call.params.recordingId, {
-      managementNumber: request.managementNumber,
-      onBehalfOf: (call.principal as Principal).username,
-    });
+    const { wav } = await deps.capture.viewingAudio(call.params.recordingId, { managementNumber: request.managementNumber, onBehalfOf: username }, grant);
     return wav;
   } catch (error) {
     if (error instanceof CaptureControlError)

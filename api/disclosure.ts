@@ -4,6 +4,7 @@
  * later steps are in disclosure-steps.ts, the package and viewing in disclosure-package.ts, the bodies and views in
  * disclosure-schemas.ts: split by responsibility (issue 17), this file keeps what starts and shows a case.
  */
+import type { KeyObject } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { type CaptureControlClient } from '../capture/control-client';
@@ -27,6 +28,7 @@ import { type OwnRequestBody, recordingLine, type RegistrationBody, type Request
 export interface DisclosureDeps {
   workflows?: DisclosureWorkflows;
   capture: CaptureControlClient;
+  grantSigningKey: KeyObject;
   documents: DocumentStore;
   timeZone: string;
   maxAttachments: number;

@@ -233,7 +233,7 @@ interface ApplianceHealth {
   };
   registration?: { registered?: number; recovered?: number; waiting?: number };
   authAudit?: { writeFailures?: number };
-  control?: { unauthorized?: number; notAllowed?: number };
+  control?: { unauthorized?: number; notAllowed?: number; grantRefused?: number };
 }
 
 function captureCollector(capture: CaptureControlClient): Collector {
@@ -295,6 +295,12 @@ function captureCollector(capture: CaptureControlClient): Collector {
       'counter',
       'Control API requests of a known client outside its scope (403 CLIENT_NOT_ALLOWED): a leaked token or a compromised host',
       [{ value: number(report.control?.notAllowed) }],
+    );
+    out.family(
+      'telrec_capture_control_grant_refused_total',
+      'counter',
+      'Audio releases refused for their grant (403 GRANT_*): missing, forged, expired, not covering or already used',
+      [{ value: number(report.control?.grantRefused) }],
     );
     out.family(
       'telrec_capture_auth_audit_write_failures_total',

@@ -5,19 +5,21 @@
  * password's strength, the reason) and audits it; the audio is decrypted and sealed inside the appliance, so what
  * passes through the API is ciphertext. Nobody else's calls come this way: Art. 9 disclosure is another procedure.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { CaptureControlError, type CaptureControlClient } from '../capture/control-client';
 import { partyExportName } from '../capture/party-export';
 import { Recording } from '../infra/db/entities';
 import type { Principal } from './access';
+import { audioGrant } from './audio-grants';
 import { ApiError, notFound } from './errors';
 import type { RouteCall } from './routes';
 
 /** What the export needs of the system. */
 export interface PartyExportDeps {
   capture: CaptureControlClient;
+  grantSigningKey: KeyObject;
   timeZone: string;
   exportPasswordMinLength: number;
 }
@@ -93,7 +95,14 @@ export async function exportOwnRecording(
   }
   let zip: Buffer;
   try {
-    zip = await deps.capture.exportRecording(recording.id, request.password);
+    // Signed only now, for this recording and this official: the checks above are what it vouches for.
+    const grant = audioGrant(deps.grantSigningKey, {
+      kind: 'party-export',
+      recordings: [recording.id],
+      case: { type: 'party-export', id: recording.id },
+      subject: principal.username,
+    });
+    zip = await deps.capture.exportRecording(recording.id, request.password, grant);
   } catch (error) {
     if (!(error instanceof CaptureControlError)) throw error;
     if (error.code === 'DELETED') throw recordingDeleted();

@@ -8,10 +8,10 @@
 import { Extension } from '../infra/db/entities';
 import { initOrm } from '../infra/db/orm';
 import { loadLegalCalendar } from '../infra/holidays';
+import { loadGrantPublicKey } from '../infra/grants';
 import { CALL_GENERATOR_DEVICE, loadCaptureSecrets, loadPackageSigningKey, readMasterKey } from '../infra/keys';
 import { createLogger } from '../infra/logger';
 import { loadSettingsOrExit } from '../infra/settings';
-import { loadGrantPublicKey } from '../infra/grants';
 import { connectClient } from '../infra/temporal/connection';
 import { startRetentionDay } from '../infra/temporal/retention';
 import type { Client } from '@temporalio/client';
@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   const secrets = loadCaptureSecrets(settings);
   // Only this process reads it: the appliance alone builds provision packages (the API and the worker never sign).
   const packageSigningKey = loadPackageSigningKey(settings);
-  // Production refuses to start without it: an appliance that cannot check grants would record in full on any say-so.
+  // The public half only: the appliance checks grants and can make none. Production refuses to start without it: an
+  // appliance that cannot check grants would release audio or record in full on any say-so.
   const grantPublicKey = loadGrantPublicKey(settings);
   const orm = await initOrm(settings);
   const pending = await orm.getMigrator().getPendingMigrations();

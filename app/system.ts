@@ -237,6 +237,8 @@ export async function startSystem(settings: Settings, logger: Logger, components
         maxPrivilegedHolders: settings.maxPrivilegedHolders,
         searchRangeDays: approximateDays(settings.retentionPeriod),
         capture: captureClient('api'),
+        // Only the API's process reads it (it signs every audio release's grant); production refuses to start without it.
+        grantSigningKey: loadGrantSigningKey(settings),
         exportPasswordMinLength: settings.exportPasswordMinLength,
         documents,
         attachments: { maxFiles: settings.attachmentMaxFiles, maxFileBytes: settings.attachmentMaxFileMegabytes * 1024 * 1024 },

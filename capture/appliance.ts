@@ -21,8 +21,8 @@
 import { packageSigningPublicKey, type CaptureClient } from '../infra/keys';
 import type { KeyObject } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
-import type { MikroORM } from '@mikro-orm/core';
-import { Extension, FullRecordingApplication, Notification, Recording, RecordingHold } from '../infra/db/entities';
+import { UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/core';
+import { Extension, FullRecordingApplication, Notification, Recording, RecordingHold, UsedGrant } from '../infra/db/entities';
 import { verifyGrant, type GrantPayload } from '../infra/grants';
 import { approvalInForce } from '../domain/recording';
 import type { FullRecordingStatus } from '../domain/full-recording';
@@ -34,6 +34,7 @@ import type { AuthFailureSummary } from './auth-throttle';
 import {
   ControlError,
   createControlApi,
+  GrantError,
   type ControlApi,
   type ControlCaller,
   type ControlErrorCode,
@@ -74,10 +75,10 @@ export interface ApplianceOptions {
    */
   readonly provision?: { readonly signingKey: KeyObject; readonly municipalityName?: string };
   /**
-   * The public half of the back office's grant key (GRANT_PUBLIC_KEY_FILE): a switch to full is accepted only with a
-   * grant it verifies. Without it every switch to full is refused (NOT_CONFIGURED).
+   * The public half of the back office's grant key (GRANT_PUBLIC_KEY_FILE): audio leaves, and an extension records in
+   * full, only against its grants.
    */
-  readonly grantPublicKey?: KeyObject;
+  readonly grantPublicKey: KeyObject;
   /** The hand-off after a recording's row is committed (the retention lifecycle); idempotent by call id. */
   readonly afterRegistered?: RegistrarOptions['afterRegistered'];
   readonly reconcileIntervalMs?: number;
@@ -137,6 +138,11 @@ const AUTH_FAILURE_KINDS = {
  */
 function callerIdentity(caller: ControlCaller): Pick<AuditInput, 'actor' | 'role' | 'sourceAddress'> {
   return { actor: `capture-client:${caller.client}`, role: 'system', sourceAddress: caller.address };
+}
+
+/** What a release's audit entry says of the grant it was released against: which, for whom, for which case. */
+function grantDetail(grant: GrantPayload) {
+  return { grantId: grant.id, grantSubject: grant.subject, grantCase: grant.case };
 }
 
 function authFailureEntry(kind: keyof typeof AUTH_FAILURE_KINDS, summary: AuthFailureSummary): AuditInput {
@@ -401,15 +407,40 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
       );
       throw new ControlError(code, message);
     };
-    if (!options.grantPublicKey) throw new ControlError('NOT_CONFIGURED', '허가 공개키가 없어 전수 녹취로 바꿀 수 없습니다 (GRANT_PUBLIC_KEY_FILE).');
-    if (change.grant === undefined) return refuse('GRANT_REQUIRED', '전수 녹취로 바꾸려면 승인된 신청의 허가(grant)가 있어야 합니다 (제6조 제2항).');
+    if (change.grant === undefined) return refuse('GRANT_MISSING', '전수 녹취로 바꾸려면 승인된 신청의 허가(grant)가 있어야 합니다 (제6조 제2항).');
     const verdict = verifyGrant(options.grantPublicKey, change.grant);
     if ('refused' in verdict) return refuse(verdict.refused, verdict.message);
     const { grant } = verdict;
     if (grant.kind !== 'full-recording' || grant.case.type !== 'full_recording_application' || !grant.extensions.includes(number)) {
-      return refuse('GRANT_NOT_APPLICABLE', `이 허가(grant)는 내선 ${number}의 전수 녹취 승인이 아닙니다.`, grant);
+      return refuse('GRANT_NOT_COVERING', `이 허가(grant)는 내선 ${number}의 전수 녹취 승인이 아닙니다.`, grant);
     }
     return grant;
+  };
+
+  const alreadyUsed = (grant: GrantPayload) => new GrantError('GRANT_ALREADY_USED', '한 번만 쓸 수 있는 허가(grant)로 이미 음성을 내보냈습니다.', grant.id);
+  /** Asked before anything is decrypted; the release's own transaction settles a race (claimGrant). */
+  const assertGrantUnused = async (grant: GrantPayload) => {
+    if (grant.singleUse && (await orm.em.fork().findOne(UsedGrant, grant.id))) throw alreadyUsed(grant);
+  };
+  /** In the transaction of the release's audit entries: of two requests with one single-use grant, one commits. */
+  const claimGrant = async (em: EntityManager, grant: GrantPayload) => {
+    if (!grant.singleUse) return;
+    try {
+      await em.insert(UsedGrant, { id: grant.id, usedAt: new Date(), notAfter: new Date(grant.notAfter) });
+    } catch (error) {
+      throw error instanceof UniqueConstraintViolationException ? alreadyUsed(grant) : error;
+    }
+  };
+  /** Committed before a byte is sent (R11): the grant claimed and the release audited, or neither. */
+  const auditRelease = (grant: GrantPayload, entries: AuditInput[]) =>
+    orm.em.fork().transactional(async (em) => {
+      await claimGrant(em, grant);
+      await appendAuditEvents(em, entries);
+    });
+  /** Past its end a grant is refused as expired, so its row no longer needs keeping. */
+  const forgetExpiredGrants = async () => {
+    const forgotten = await orm.em.fork().nativeDelete(UsedGrant, { notAfter: { $lt: new Date() } });
+    if (forgotten > 0) logger.info('expired single-use grants forgotten', { forgotten });
   };
 
   const view = (extension: Extension): ExtensionModeView => ({
@@ -421,6 +452,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
   const control: ControlApi = createControlApi({
     port: options.control.port,
     tokens: options.control.tokens,
+    grantPublicKey: options.grantPublicKey,
     logger,
     handlers: {
       async packagePublicKey() {
@@ -457,6 +489,24 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
               targetId: `${route.method} ${route.path}`,
               reason: `녹취 장치 제어 API: ${caller.client} 클라이언트의 권한 밖 요청`,
               detail: { client: caller.client, allowedClients: [...route.clients] },
+            }),
+          );
+          authAudit.entriesWritten++;
+        } catch (error) {
+          authAudit.writeFailures++;
+          throw error;
+        }
+      },
+      async grantRefused(caller, route, refusal) {
+        try {
+          await orm.em.fork().transactional((em) =>
+            appendAuditEvent(em, {
+              ...callerIdentity(caller),
+              action: 'capture_control.grant_refused',
+              targetType: 'control_route',
+              targetId: `${route.method} ${route.path}`,
+              reason: `녹취 장치 제어 API: 허가(grant) 없이·맞지 않는 허가로 음성 요청 (${refusal.code})`,
+              detail: { client: caller.client, code: refusal.code, grantId: refusal.grantId ?? null },
             }),
           );
           authAudit.entriesWritten++;
@@ -535,18 +585,29 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         logger.info('recording file destroyed', { recordingId, storageKey: recording.storageKey });
         return { recordingId, storageKey: recording.storageKey };
       },
-      async exportRecording(recordingId, password) {
+      async exportRecording(recordingId, password, { caller, grant }) {
         const recording = await recordingWithAudio(recordingId);
+        await assertGrantUnused(grant);
         const stored = await openFile(recording);
         const sealed = await buildPartyExport(
           stored,
           { startedAt: recording.startedAt, extension: recording.extension.number, timeZone: options.calendar.timeZone },
           password,
         );
-        logger.info('party export sealed', { recordingId, fileName: sealed.fileName, bytes: sealed.zip.length });
+        await auditRelease(grant, [
+          {
+            ...callerIdentity(caller),
+            action: 'recording.party_export_sealed',
+            targetType: 'recording',
+            targetId: recordingId,
+            reason: '당사자 내보내기',
+            detail: { ...grantDetail(grant), fileName: sealed.fileName, zipBytes: sealed.zip.length },
+          },
+        ]);
+        logger.info('party export sealed', { recordingId, fileName: sealed.fileName, bytes: sealed.zip.length, grantId: grant.id });
         return sealed;
       },
-      async buildDisclosurePackage(request, caller) {
+      async buildDisclosurePackage(request, { caller, grant }) {
         if (!options.provision) throw new ControlError('NOT_CONFIGURED', '제공 패키지 서명 키가 없어 패키지를 만들 수 없습니다 (PACKAGE_SIGNING_KEY_FILE).');
         const rows = await orm.em.fork().find(Recording, { id: { $in: [...request.recordingIds] } }, { populate: ['extension', 'wrappedKey'] });
         const byId = new Map(rows.map((row) => [row.id, row]));
@@ -556,6 +617,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         const deletedMessage = (ids: string[]) => `보존기간이 끝나 삭제된 녹취가 있어 제공 패키지를 만들지 않았습니다: ${ids.join(', ')}`;
         const deleted = request.recordingIds.filter((id) => fileGone(byId.get(id) as Recording));
         if (deleted.length > 0) throw new ControlError('DELETED', deletedMessage(deleted));
+        await assertGrantUnused(grant);
         const recordings = request.recordingIds.map((id): PackageRecording => {
           const row = byId.get(id) as Recording;
           return {
@@ -583,28 +645,27 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
           logger.error('disclosure package refused: a stored recording does not verify', { managementNumber: request.managementNumber, error });
           throw corrupt('제공 패키지를 만들지 않았습니다');
         });
-        // Committed before a byte is sent (R11): one entry per recording, so each recording's trail shows the copy.
-        await orm.em.fork().transactional((em) =>
-          appendAuditEvents(
-            em,
-            sealed.manifest.recordings.map((recording) => ({
-              ...callerIdentity(caller),
-              action: 'recording.disclosure_package_sealed',
-              targetType: 'recording',
-              targetId: recording.recordingId,
-              reason: `녹취정보 제공 패키지 ${request.managementNumber}`,
-              detail: {
-                managementNumber: request.managementNumber,
-                recordingIds: [...request.recordingIds],
-                file: recording.file,
-                fileSha256: recording.fileSha256,
-                packageSha256: sealed.sha256,
-                manifestSha256: sealed.manifestSha256,
-                extraFiles: request.extraFiles.map((file) => file.name),
-                onBehalfOf: request.onBehalfOf,
-              },
-            })),
-          ),
+        // One entry per recording, so each recording's trail shows the copy.
+        await auditRelease(
+          grant,
+          sealed.manifest.recordings.map((recording) => ({
+            ...callerIdentity(caller),
+            action: 'recording.disclosure_package_sealed',
+            targetType: 'recording',
+            targetId: recording.recordingId,
+            reason: `녹취정보 제공 패키지 ${request.managementNumber}`,
+            detail: {
+              managementNumber: request.managementNumber,
+              recordingIds: [...request.recordingIds],
+              file: recording.file,
+              fileSha256: recording.fileSha256,
+              packageSha256: sealed.sha256,
+              manifestSha256: sealed.manifestSha256,
+              extraFiles: request.extraFiles.map((file) => file.name),
+              onBehalfOf: request.onBehalfOf,
+              ...grantDetail(grant),
+            },
+          })),
         );
         logger.info('disclosure package sealed', {
           managementNumber: request.managementNumber,
@@ -614,8 +675,9 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         });
         return sealed;
       },
-      async viewingAudio(recordingId, request, caller) {
+      async viewingAudio(recordingId, request, { caller, grant }) {
         const row = await recordingWithAudio(recordingId);
+        await assertGrantUnused(grant);
         const refuse = (error: unknown) => {
           logger.error('viewing audio refused: the stored recording does not verify', { recordingId, managementNumber: request.managementNumber, error });
           return corrupt('열람용 음성을 보내지 않았습니다');
@@ -631,17 +693,17 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         }
         const sha256 = row.sha256;
         try {
-          // Committed before a byte is sent (R11): every play the API allows leaves its trace here too.
-          await orm.em.fork().transactional((em) =>
-            appendAuditEvent(em, {
+          // Every play the API allows leaves its trace here too.
+          await auditRelease(grant, [
+            {
               ...callerIdentity(caller),
               action: 'recording.viewing_audio_released',
               targetType: 'recording',
               targetId: recordingId,
               reason: `녹취정보 열람 ${request.managementNumber}`,
-              detail: { managementNumber: request.managementNumber, storedAudioSha256: sha256, onBehalfOf: request.onBehalfOf },
-            }),
-          );
+              detail: { managementNumber: request.managementNumber, storedAudioSha256: sha256, onBehalfOf: request.onBehalfOf, ...grantDetail(grant) },
+            },
+          ]);
         } catch (error) {
           wav.fill(0);
           throw error;
@@ -667,7 +729,10 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
   }
   let reconciling: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    reconciling = reconciling.then(reconcile).catch((error: unknown) => logger.error('reconciliation failed', { error }));
+    reconciling = reconciling
+      .then(reconcile)
+      .then(forgetExpiredGrants)
+      .catch((error: unknown) => logger.error('reconciliation failed', { error }));
   }, options.reconcileIntervalMs ?? DEFAULT_RECONCILE_INTERVAL_MS);
   let auditing = Promise.resolve();
   const auditNext = () => (auditing = auditing.then(auditAuthFailures));

@@ -11,14 +11,20 @@
  *   PUT    /extensions/<number>/mode        worker        {mode, onBehalfOf, reason, grant?} → the mode read back
  *   POST   /calls/<call id>/record-button   pbx           {action: start|stop, at?, notice?} for a selective call
  *   DELETE /recordings/<recording id>       worker        destroys the file of a recording past its retention date
- *   POST   /recordings/<recording id>/export api          {password} → the party's own export (R5), AES-256 ZIP
- *   POST   /disclosure-packages             api           {managementNumber, recordingIds, password, onBehalfOf,
+ *   POST   /recordings/<recording id>/export api + grant  {password} → the party's own export (R5), AES-256 ZIP
+ *   POST   /disclosure-packages             api + grant   {managementNumber, recordingIds, password, onBehalfOf,
  *                                                         extraFiles?} → the Art. 9 provision package (signed manifest)
- *   POST   /recordings/<recording id>/viewing api         {managementNumber, onBehalfOf} → the recording as a PCM WAV
+ *   POST   /recordings/<recording id>/viewing api + grant {managementNumber, onBehalfOf} → the recording as a PCM WAV
  *                                                         for Art. 9 viewing (열람), played by the browser
  *
  * The appliance's audit entries name the authenticated client as the actor (`capture-client:<name>`); the user or
  * component a request names in `onBehalfOf` is only the client's word, kept as `detail.onBehalfOf`.
+ *
+ * Audio leaves only against a grant (infra/grants.ts, header `X-Grant`) that the back office signed with a key the
+ * appliance does not hold: its kind is the route's release, it covers every recording asked for and, for Art. 9, the
+ * 관리번호 asked for, and it is inside its time window. So the API's token alone plays nothing: a leaked token, or
+ * an API host made to ask for what its checks did not allow, gets 403 with a GRANT_* code, and every such refusal
+ * is audited with the client and the grant's id where it has one.
  *
  * The party export and the provision package answer only sealed ZIPs (capture/party-export.ts,
  * capture/disclosure-package.ts); the viewing route alone answers plain audio (see AudioRelease). A route must declare
@@ -26,12 +32,12 @@
  * appliance only refuses a recording it does not have, or no longer has.
  * Errors are `{error: {code, message}}` with a stable code and a Korean message; a refused request changes nothing.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { RECORDING_MODES, type RecordingMode } from '../domain/recording';
-import type { GrantRefusalCode } from '../infra/grants';
+import { verifyGrant, type GrantKind, type GrantPayload } from '../infra/grants';
 import { CAPTURE_CLIENTS, type CaptureClient } from '../infra/keys';
 import type { Logger } from '../infra/logger';
 import { AuthFailureLog } from './auth-throttle';
@@ -62,9 +68,18 @@ export type ControlErrorCode =
   | 'CORRUPT'
   | 'NOT_CONFIGURED'
   | 'INTERNAL'
-  | GrantRefusalCode
-  | 'GRANT_REQUIRED'
-  | 'GRANT_NOT_APPLICABLE';
+  | GrantRefusal;
+
+/** Why a release was refused for its grant; each answered 403, nothing released. */
+export type GrantRefusal =
+  | 'GRANT_MISSING'
+  | 'GRANT_MALFORMED'
+  | 'GRANT_SIGNATURE_INVALID'
+  | 'GRANT_NOT_YET_VALID'
+  | 'GRANT_EXPIRED'
+  | 'GRANT_WRONG_KIND'
+  | 'GRANT_NOT_COVERING'
+  | 'GRANT_ALREADY_USED';
 
 const STATUS: Record<ControlErrorCode, number> = {
   UNAUTHORIZED: 401,
@@ -80,12 +95,14 @@ const STATUS: Record<ControlErrorCode, number> = {
   CORRUPT: 500,
   NOT_CONFIGURED: 503,
   INTERNAL: 500,
-  GRANT_REQUIRED: 403,
+  GRANT_MISSING: 403,
   GRANT_MALFORMED: 403,
   GRANT_SIGNATURE_INVALID: 403,
   GRANT_NOT_YET_VALID: 403,
   GRANT_EXPIRED: 403,
-  GRANT_NOT_APPLICABLE: 403,
+  GRANT_WRONG_KIND: 403,
+  GRANT_NOT_COVERING: 403,
+  GRANT_ALREADY_USED: 403,
 };
 
 /** A refusal with its code and the Korean message the caller shows or logs. */
@@ -96,6 +113,19 @@ export class ControlError extends Error {
   ) {
     super(message);
     this.name = 'ControlError';
+  }
+}
+
+/** A refusal for a grant, naming the grant once its signature held. */
+export class GrantError extends ControlError {
+  declare readonly code: GrantRefusal;
+  constructor(
+    code: GrantRefusal,
+    message: string,
+    readonly grantId?: string,
+  ) {
+    super(code, message);
+    this.name = 'GrantError';
   }
 }
 
@@ -133,18 +163,21 @@ export interface ControlHandlers {
   recordButton(callId: string, action: 'start' | 'stop', at: Date, notice?: string): Promise<RecordButtonResult>;
   /** Throws ControlError NOT_FOUND / NOT_DUE / HELD; destroying an already destroyed file is success. */
   destroyRecording(recordingId: string): Promise<{ recordingId: string; storageKey: string }>;
-  /** Throws ControlError NOT_FOUND, or DELETED once the recording's file is gone. */
-  exportRecording(recordingId: string, password: string): Promise<PartyExport>;
+  /**
+   * Throws ControlError NOT_FOUND, DELETED once the recording's file is gone, GRANT_ALREADY_USED for a single-use
+   * grant used before (as do the other two releases). Audits the release before it resolves.
+   */
+  exportRecording(recordingId: string, password: string, release: Release): Promise<PartyExport>;
   /**
    * Throws ControlError NOT_FOUND / DELETED naming the recordings (nothing is built), CORRUPT when a stored file is
    * not the audio the database's hash was fixed for, NOT_CONFIGURED without a signing key.
    */
-  buildDisclosurePackage(request: DisclosurePackageRequest, caller: ControlCaller): Promise<DisclosurePackage>;
+  buildDisclosurePackage(request: DisclosurePackageRequest, release: Release): Promise<DisclosurePackage>;
   /**
    * Throws ControlError NOT_FOUND, DELETED once the file is gone, CORRUPT when the stored file is not the audio the
    * database's hash was fixed for. Audits the release before it resolves.
    */
-  viewingAudio(recordingId: string, request: ViewingAudioRequest, caller: ControlCaller): Promise<ViewingAudio>;
+  viewingAudio(recordingId: string, request: ViewingAudioRequest, release: Release): Promise<ViewingAudio>;
   /** The public half of the package signing key, which recipients verify against; NOT_CONFIGURED without one. */
   packagePublicKey(): Promise<{ pem: string; sha256: string }>;
   /**
@@ -153,6 +186,14 @@ export interface ControlHandlers {
    * when the entry could not be written; the request is refused all the same.
    */
   clientRefused(caller: ControlCaller, route: ControlRouteInfo): Promise<void>;
+  /** A release refused for its grant: audited at once like clientRefused, and rejects the same way. */
+  grantRefused(caller: ControlCaller, route: ControlRouteInfo, refusal: { code: GrantRefusal; grantId?: string }): Promise<void>;
+}
+
+/** Who asked for a release, and the verified grant it was asked against. */
+export interface Release {
+  readonly caller: ControlCaller;
+  readonly grant: GrantPayload;
 }
 
 export interface DisclosurePackageRequest {
@@ -188,6 +229,15 @@ export interface ViewingAudio {
  */
 export type AudioRelease = 'party-export' | 'disclosure' | 'viewing';
 
+/** The grant each release needs: a grant of one kind never opens another way out. */
+const GRANT_KIND: Readonly<Record<AudioRelease, GrantKind>> = { 'party-export': 'party-export', disclosure: 'provision', viewing: 'viewing' };
+
+/** What a request asks a grant to cover: every recording it names and, for Art. 9, the case's 관리번호. */
+interface GrantScope {
+  readonly recordings: readonly string[];
+  readonly managementNumber?: string;
+}
+
 /** A route as the R6 test walks it: `path` with `<name>` placeholders. */
 export interface ControlRouteInfo {
   readonly method: string;
@@ -203,13 +253,15 @@ export interface ControlApiOptions {
   readonly tokens: Readonly<Record<CaptureClient, string>>;
   readonly logger: Logger;
   readonly handlers: ControlHandlers;
+  /** The public half of the back office's grant key (GRANT_PUBLIC_KEY_FILE): the only grants audio leaves against. */
+  readonly grantPublicKey: KeyObject;
 }
 
 export interface ControlApi {
   start(): Promise<AddressInfo>;
   stop(): Promise<void>;
-  /** `notAllowed`: requests of known clients outside their scope. */
-  readonly stats: Readonly<{ requests: number; refused: number; unauthorized: number; notAllowed: number; failed: number }>;
+  /** `notAllowed`: requests of known clients outside their scope; `grantRefused`: releases refused for their grant. */
+  readonly stats: Readonly<{ requests: number; refused: number; unauthorized: number; notAllowed: number; grantRefused: number; failed: number }>;
   readonly routes: readonly ControlRouteInfo[];
   /** Requests without the right token, summed per address for the appliance's audit entries (issue 22). */
   readonly authFailureLog: AuthFailureLog;
@@ -286,7 +338,10 @@ interface RouteSpec extends ControlRouteInfo {
   readonly body?: z.ZodType;
   /** Larger than MAX_BODY_BYTES only where the route needs it. */
   readonly maxBodyBytes?: number;
-  run(params: string[], body: unknown, caller: ControlCaller): Promise<Reply>;
+  /** With `releasesAudio`: what the request asks its grant to cover. */
+  readonly grantScope?: (params: string[], body: unknown) => GrantScope;
+  /** `grant`: verified to cover the request, on the routes that release audio. */
+  run(params: string[], body: unknown, caller: ControlCaller, grant?: GrantPayload): Promise<Reply>;
 }
 
 type Route = RouteSpec & { readonly pattern: RegExp };
@@ -297,7 +352,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
   if (new Set(known.map((entry) => entry.digest.toString('hex'))).size !== known.length) {
     throw new Error('녹취 장치 제어 토큰이 클라이언트끼리 같습니다: api, worker, pbx 토큰 파일은 서로 다른 토큰을 담아야 합니다.');
   }
-  const stats = { requests: 0, refused: 0, unauthorized: 0, notAllowed: 0, failed: 0 };
+  const stats = { requests: 0, refused: 0, unauthorized: 0, notAllowed: 0, grantRefused: 0, failed: 0 };
   const authFailureLog = new AuthFailureLog();
   const ok = (json: unknown) => ({ status: 200, json });
   const specs: RouteSpec[] = [
@@ -345,8 +400,12 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
       releasesAudio: 'party-export',
       params: [UUID],
       body: exportRequest,
-      run: async ([recordingId], body) => {
-        const sealed = await handlers.exportRecording(recordingId as string, (body as z.output<typeof exportRequest>).password);
+      grantScope: ([recordingId]) => ({ recordings: [recordingId as string] }),
+      run: async ([recordingId], body, caller, grant) => {
+        const sealed = await handlers.exportRecording(recordingId as string, (body as z.output<typeof exportRequest>).password, {
+          caller,
+          grant: grant as GrantPayload,
+        });
         return { file: { kind: 'sealed', name: sealed.fileName, body: sealed.zip } };
       },
     },
@@ -359,11 +418,15 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
       params: [],
       body: packageRequest,
       maxBodyBytes: PACKAGE_BODY_BYTES,
-      run: async (_params, body, caller) => {
+      grantScope: (_params, body) => {
+        const request = body as z.output<typeof packageRequest>;
+        return { recordings: request.recordingIds, managementNumber: request.managementNumber };
+      },
+      run: async (_params, body, caller, grant) => {
         const request = body as z.output<typeof packageRequest>;
         const sealed = await handlers.buildDisclosurePackage(
           { ...request, extraFiles: request.extraFiles.map(({ name, contentBase64 }) => ({ name, content: contentBase64 })) },
-          caller,
+          { caller, grant: grant as GrantPayload },
         );
         return {
           file: {
@@ -383,13 +446,18 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
       releasesAudio: 'viewing',
       params: [UUID],
       body: viewingRequest,
-      run: async ([recordingId], body, caller) => {
-        const audio = await handlers.viewingAudio(recordingId as string, body as z.output<typeof viewingRequest>, caller);
+      grantScope: ([recordingId], body) => ({
+        recordings: [recordingId as string],
+        managementNumber: (body as z.output<typeof viewingRequest>).managementNumber,
+      }),
+      run: async ([recordingId], body, caller, grant) => {
+        const audio = await handlers.viewingAudio(recordingId as string, body as z.output<typeof viewingRequest>, { caller, grant: grant as GrantPayload });
         // The hash the case's recording row has: the API can tell the audio it plays is the recording it approved.
         return { file: { kind: 'playable', body: audio.wav, headers: { 'X-Stored-Audio-Sha256': audio.sha256 } } };
       },
     },
   ];
+  for (const spec of specs) if (spec.releasesAudio && !spec.grantScope) throw new Error(`${spec.method} ${spec.path} releases audio without a grant scope`);
   const routes: Route[] = specs.map((spec) => ({ ...spec, pattern: new RegExp(`^${spec.path.replace(/<[^>]+>/g, '([^/]+)')}$`) }));
 
   const server = http.createServer((request, response) => {
@@ -453,7 +521,7 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
       }
       body = parsed.data;
     }
-    const reply = await route.run(params, body, caller);
+    const reply = route.releasesAudio ? await release(request, route, params, body, caller) : await route.run(params, body, caller);
     // A file from a route that does not declare it would be audio leaving by a way R6 does not allow; plain audio
     // from any route but viewing would be audio unsealed for a procedure that hands out sealed copies only.
     if ('file' in reply && !route.releasesAudio) throw new Error(`${route.method} ${route.path} sent a file without releasesAudio`);
@@ -473,6 +541,51 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
     let client: CaptureClient | undefined;
     for (const entry of known) if (timingSafeEqual(presented, entry.digest)) client = entry.client;
     return client;
+  }
+
+  /** Runs a route that releases audio once its grant covers the request; a refusal for the grant is audited. */
+  async function release(request: http.IncomingMessage, route: Route, params: string[], body: unknown, caller: ControlCaller): Promise<Reply> {
+    try {
+      return await route.run(params, body, caller, coveringGrant(request.headers['x-grant'], route, params, body));
+    } catch (error) {
+      if (!(error instanceof GrantError)) throw error;
+      stats.grantRefused++;
+      const refusal = { code: error.code, ...(error.grantId ? { grantId: error.grantId } : {}) };
+      logger.warn('audio release refused for its grant', {
+        client: caller.client,
+        address: caller.address,
+        method: route.method,
+        path: route.path,
+        ...refusal,
+      });
+      try {
+        await handlers.grantRefused(caller, infoOf(route), refusal);
+      } catch (auditError) {
+        logger.error('grant refusal could not be audited', { client: caller.client, method: route.method, path: route.path, error: auditError });
+      }
+      throw error;
+    }
+  }
+
+  /** The request's grant, verified and covering it; throws a GrantError with the refusal's code otherwise. */
+  function coveringGrant(header: string | string[] | undefined, route: Route, params: string[], body: unknown): GrantPayload {
+    if (typeof header !== 'string' || header === '') throw new GrantError('GRANT_MISSING', '이 요청에는 시스템이 서명한 허가(grant)가 필요합니다 (X-Grant).');
+    const verdict = verifyGrant(options.grantPublicKey, header);
+    if ('refused' in verdict) throw new GrantError(verdict.refused, verdict.message, verdict.grantId);
+    const { grant } = verdict;
+    const kind = GRANT_KIND[route.releasesAudio as AudioRelease];
+    if (grant.kind !== kind) throw new GrantError('GRANT_WRONG_KIND', `이 요청에는 '${kind}' 허가가 필요한데 '${grant.kind}' 허가입니다.`, grant.id);
+    const scope = (route.grantScope as NonNullable<Route['grantScope']>)(params, body);
+    const uncovered = scope.recordings.filter((recording) => !grant.recordings.includes(recording));
+    if (uncovered.length > 0) throw new GrantError('GRANT_NOT_COVERING', `허가(grant)에 없는 녹취입니다: ${uncovered.join(', ')}`, grant.id);
+    if (scope.managementNumber !== undefined && scope.managementNumber !== grant.case.managementNumber) {
+      throw new GrantError(
+        'GRANT_NOT_COVERING',
+        `허가(grant)는 관리번호 ${grant.case.managementNumber ?? '없음'}의 것이라 ${scope.managementNumber}에 쓸 수 없습니다.`,
+        grant.id,
+      );
+    }
+    return grant;
   }
 
   async function refuseClient(caller: ControlCaller, route: Route): Promise<never> {

@@ -85,20 +85,24 @@ export class CaptureControlClient {
     return this.request('DELETE', `/recordings/${encodeURIComponent(recordingId)}`);
   }
 
-  /** The party's own export (R5): the AES-256 encrypted ZIP the appliance sealed under `password`. */
-  async exportRecording(recordingId: string, password: string): Promise<Buffer> {
-    return this.zipOf(await this.send('POST', `/recordings/${encodeURIComponent(recordingId)}/export`, { password }, EXPORT_TIMEOUT_MS));
+  /**
+   * The party's own export (R5): the AES-256 encrypted ZIP the appliance sealed under `password`. `grant`: a single-use
+   * 'party-export' grant for this recording (infra/grants.ts), as for every release below.
+   */
+  async exportRecording(recordingId: string, password: string, grant: string): Promise<Buffer> {
+    return this.zipOf(await this.send('POST', `/recordings/${encodeURIComponent(recordingId)}/export`, { password }, EXPORT_TIMEOUT_MS, grant));
   }
 
   /**
    * The recording for Art. 9 viewing (열람): a 16-bit PCM stereo 8 kHz WAV, unsealed so that a browser can play it,
    * and the stored audio's SHA-256 (compare it with the recording row's). The appliance audits the release
    * (`recording.viewing_audio_released`) before answering. Whether this play is allowed is the caller's to decide
-   * first; pass the WAV on with `Cache-Control: no-store` and `Content-Disposition: inline`, and wipe it afterwards.
+   * first, and to say in a 'viewing' grant for the case's recordings and 관리번호 (valid while its window is open);
+   * pass the WAV on with `Cache-Control: no-store` and `Content-Disposition: inline`, and wipe it afterwards.
    */
-  async viewingAudio(recordingId: string, request: ViewingAudioRequest): Promise<ViewingAudio> {
+  async viewingAudio(recordingId: string, request: ViewingAudioRequest, grant: string): Promise<ViewingAudio> {
     const body = { managementNumber: request.managementNumber, onBehalfOf: request.onBehalfOf };
-    const response = await this.send('POST', `/recordings/${encodeURIComponent(recordingId)}/viewing`, body, EXPORT_TIMEOUT_MS);
+    const response = await this.send('POST', `/recordings/${encodeURIComponent(recordingId)}/viewing`, body, EXPORT_TIMEOUT_MS, grant);
     const sha256 = response.headers.get('x-stored-audio-sha256') ?? '';
     // Audio that cannot be tied to the recording's hash is not worth receiving.
     if (!/^[0-9a-f]{64}$/.test(sha256)) {
@@ -110,9 +114,10 @@ export class CaptureControlClient {
 
   /**
    * The Art. 9 provision package (capture/disclosure-package.ts): the recordings as WAVs with the signed manifest,
-   * sealed under `password`. The returned hashes are checked against the bytes received.
+   * sealed under `password`, against a single-use 'provision' grant for the case. The returned hashes are checked
+   * against the bytes received.
    */
-  async buildDisclosurePackage(order: DisclosurePackageOrder): Promise<SealedDisclosurePackage> {
+  async buildDisclosurePackage(order: DisclosurePackageOrder, grant: string): Promise<SealedDisclosurePackage> {
     const body = {
       managementNumber: order.managementNumber,
       recordingIds: order.recordingIds,
@@ -120,7 +125,7 @@ export class CaptureControlClient {
       onBehalfOf: order.onBehalfOf,
       extraFiles: (order.extraFiles ?? []).map((file) => ({ name: file.name, contentBase64: file.content.toString('base64') })),
     };
-    const response = await this.send('POST', '/disclosure-packages', body, PACKAGE_TIMEOUT_MS);
+    const response = await this.send('POST', '/disclosure-packages', body, PACKAGE_TIMEOUT_MS, grant);
     const packageSha256 = response.headers.get('x-package-sha256') ?? '';
     const manifestSha256 = response.headers.get('x-manifest-sha256') ?? '';
     const zip = await this.zipOf(response);
@@ -154,7 +159,7 @@ export class CaptureControlClient {
   }
 
   /** Sends one request; a refusal becomes a CaptureControlError with the appliance's code. */
-  private async send(method: string, path: string, body: unknown, timeoutMs: number): Promise<Response> {
+  private async send(method: string, path: string, body: unknown, timeoutMs: number, grant?: string): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(`${this.options.baseUrl}${path}`, {
@@ -162,6 +167,7 @@ export class CaptureControlClient {
         headers: {
           Authorization: `Bearer ${this.options.token}`,
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...(grant === undefined ? {} : { 'X-Grant': grant }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),

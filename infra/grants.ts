@@ -43,7 +43,8 @@ export type GrantPayload = z.output<typeof payloadSchema>;
 export type GrantRequest = Omit<z.input<typeof payloadSchema>, 'v' | 'id' | 'issuedAt'>;
 
 export type GrantRefusalCode = 'GRANT_MALFORMED' | 'GRANT_SIGNATURE_INVALID' | 'GRANT_NOT_YET_VALID' | 'GRANT_EXPIRED';
-export type GrantVerdict = { readonly grant: GrantPayload } | { readonly refused: GrantRefusalCode; readonly message: string };
+/** `grantId`: given once the signature holds (a grant refused for its time window), so that the refusal can name it. */
+export type GrantVerdict = { readonly grant: GrantPayload } | { readonly refused: GrantRefusalCode; readonly message: string; readonly grantId?: string };
 
 /** Signs a new grant (a fresh id, issued now). */
 export function signGrant(privateKey: KeyObject, request: GrantRequest, now = new Date()): { token: string; grant: GrantPayload } {
@@ -71,8 +72,9 @@ export function verifyGrant(publicKey: KeyObject, token: string, now = new Date(
   const result = payloadSchema.safeParse(parsed);
   if (!result.success) return malformed;
   const grant = result.data;
-  if (now < new Date(grant.notBefore)) return { refused: 'GRANT_NOT_YET_VALID', message: `허가(grant)는 ${grant.notBefore}부터 유효합니다.` };
-  if (now >= new Date(grant.notAfter)) return { refused: 'GRANT_EXPIRED', message: `허가(grant)가 ${grant.notAfter}에 끝났습니다.` };
+  if (now < new Date(grant.notBefore))
+    return { refused: 'GRANT_NOT_YET_VALID', message: `허가(grant)는 ${grant.notBefore}부터 유효합니다.`, grantId: grant.id };
+  if (now >= new Date(grant.notAfter)) return { refused: 'GRANT_EXPIRED', message: `허가(grant)가 ${grant.notAfter}에 끝났습니다.`, grantId: grant.id };
   return { grant };
 }
 

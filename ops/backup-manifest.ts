@@ -41,6 +41,8 @@ export type BackupSettings = DatabaseSettings &
     | 'dataDir'
     | 'masterKeyFile'
     | 'packageSigningKeyFile'
+    | 'grantSigningKeyFile'
+    | 'grantPublicKeyFile'
     | 'captureControlApiTokenFile'
     | 'captureControlWorkerTokenFile'
     | 'captureControlPbxTokenFile'
@@ -84,7 +86,14 @@ export interface KeysManifest {
 }
 
 export type KeyRole =
-  'master-key' | 'package-signing-key' | 'capture-control-api-token' | 'capture-control-worker-token' | 'capture-control-pbx-token' | 'capture-devices';
+  | 'master-key'
+  | 'package-signing-key'
+  | 'grant-signing-key'
+  | 'grant-public-key'
+  | 'capture-control-api-token'
+  | 'capture-control-worker-token'
+  | 'capture-control-pbx-token'
+  | 'capture-devices';
 
 export function inside(child: string, parent: string): boolean {
   const relative = path.relative(path.resolve(parent), path.resolve(child));
@@ -192,6 +201,9 @@ export function keyFiles(settings: BackupSettings): { role: KeyRole; file: strin
   const all: { role: KeyRole; file: string; name: string }[] = [
     { role: 'master-key', file: settings.masterKeyFile, name: 'master.key' },
     { role: 'package-signing-key', file: settings.packageSigningKeyFile, name: 'package-signing.pem' },
+    // Both halves: the back office's signing key and the public key the appliance checks grants with (issue 18).
+    { role: 'grant-signing-key', file: settings.grantSigningKeyFile, name: 'grant-signing.pem' },
+    { role: 'grant-public-key', file: settings.grantPublicKeyFile, name: 'grant-public.pem' },
     { role: 'capture-control-api-token', file: settings.captureControlApiTokenFile, name: 'capture-control-api.token' },
     { role: 'capture-control-worker-token', file: settings.captureControlWorkerTokenFile, name: 'capture-control-worker.token' },
     { role: 'capture-control-pbx-token', file: settings.captureControlPbxTokenFile, name: 'capture-control-pbx.token' },

@@ -161,6 +161,10 @@ function keyTarget(settings: BackupSettings, role: KeyRole): string {
       return settings.masterKeyFile;
     case 'package-signing-key':
       return settings.packageSigningKeyFile;
+    case 'grant-signing-key':
+      return settings.grantSigningKeyFile;
+    case 'grant-public-key':
+      return settings.grantPublicKeyFile;
     case 'capture-control-api-token':
       return settings.captureControlApiTokenFile;
     case 'capture-control-worker-token':

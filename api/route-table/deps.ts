@@ -1,4 +1,5 @@
 /** What the route table needs of the system: the facts whoever starts the API gives, and what the server adds. */
+import type { KeyObject } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import type { RequestHandler } from 'express';
 import type { CaptureControlClient } from '../../capture/control-client';
@@ -33,6 +34,8 @@ export interface SiteFacts {
   searchRangeDays: number;
   /** The capture appliance's control API: it seals the party's own export. */
   capture: CaptureControlClient;
+  /** GRANT_SIGNING_KEY_FILE: signs the grant each audio release from the appliance needs (api/audio-grants.ts). */
+  grantSigningKey: KeyObject;
   /** EXPORT_PASSWORD_MIN_LENGTH */
   exportPasswordMinLength: number;
   /** Where attached files are kept sealed (the same store as generated documents). */

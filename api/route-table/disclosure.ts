@@ -76,6 +76,7 @@ export function disclosureDepsOf(deps: SiteFacts): DisclosureDeps {
     ...deps.disclosure,
     workflows: deps.disclosureWorkflows,
     capture: deps.capture,
+    grantSigningKey: deps.grantSigningKey,
     documents: deps.documents,
     timeZone: deps.timeZone,
     maxAttachments: deps.attachments.maxFiles,

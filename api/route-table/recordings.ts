@@ -27,7 +27,12 @@ const EXPORT_EXAMPLE = { password: 'Gwangmyeong-2026!', reason: '민원 처리 �
 export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
   const frame = framer(deps);
   const searchOptions = { calendar: deps.calendar, defaultRangeDays: deps.searchRangeDays };
-  const exportDeps = { capture: deps.capture, timeZone: deps.timeZone, exportPasswordMinLength: deps.exportPasswordMinLength };
+  const exportDeps = {
+    capture: deps.capture,
+    grantSigningKey: deps.grantSigningKey,
+    timeZone: deps.timeZone,
+    exportPasswordMinLength: deps.exportPasswordMinLength,
+  };
 
   const search = async (call: RouteCall<unknown, z.output<typeof recordingSearchQuery>, unknown>) => {
     // Search grants are `everything` or `ownCalls`; anything narrower than everything is held to the caller's own calls.

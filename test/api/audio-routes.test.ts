@@ -11,8 +11,11 @@
  *   appliance's viewing route, which answers the API (with the API's control token) the recording itself as a PCM WAV;
  * - scoped: every control route is called with every client's token (and none, and a wrong one) against the scope
  *   table written out here; only the clients it names get past it, every other is refused CLIENT_NOT_ALLOWED and
- *   audited with its name and address, so neither the PBX integration's nor the worker's token reaches any audio.
+ *   audited with its name and address, so neither the PBX integration's nor the worker's token reaches any audio;
+ * - granted: with the API's own token, an audio route releases nothing without a grant the back office signed for
+ *   exactly that release (issue 18); each refusal has its code and is audited by the appliance.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { AuditEvent } from '../../infra/db/entities';
 import { CAPTURE_CLIENTS, type CaptureClient } from '../../infra/keys';
@@ -26,6 +29,8 @@ import type { Recording } from '../../infra/db/entities';
 import { loadSettings } from '../../infra/settings';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
+import { testGrant } from '../support/grants';
+import type { GrantKind } from '../../infra/grants';
 import { loggedIn, seedCalls, startTestApi, TestClient, type SeededCalls, type TestApi } from '../support/api';
 import { type RoleId } from '../../domain/roles';
 
@@ -51,6 +56,14 @@ const CONTROL_AUDIO_ROUTES: Record<string, ControlAudioRelease> = {
   'POST /recordings/<recording id>/viewing': 'viewing',
 };
 const PASSWORD = 'Quiet-Harbor-2026';
+/** The grant each control audio route needs, and the 관리번호 its example asks for (CONTROL_EXAMPLES). */
+const CONTROL_GRANTS: Record<string, { kind: GrantKind; managementNumber?: string }> = {
+  'POST /recordings/<recording id>/export': { kind: 'party-export' },
+  'POST /disclosure-packages': { kind: 'provision', managementNumber: '2026-0001' },
+  'POST /recordings/<recording id>/viewing': { kind: 'viewing', managementNumber: '2026-0001' },
+};
+/** The appliance's audit entries of a release, one per route. */
+const RELEASED = ['recording.party_export_sealed', 'recording.disclosure_package_sealed', 'recording.viewing_audio_released'];
 
 /** Which client's token may use each control route (issue 18): each the least its process calls. */
 const CONTROL_SCOPES: Record<string, readonly CaptureClient[]> = {
@@ -242,11 +255,14 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
       const body = CONTROL_EXAMPLES[key];
       for (const client of [undefined, 'wrong', ...CAPTURE_CLIENTS] as const) {
         const token = client === undefined || client === 'wrong' ? client : capture.tokens[client];
+        // An audio route gets a grant that covers it: what stops a client here is its token and scope alone.
+        const grant = CONTROL_GRANTS[key];
         const response = await fetch(`${capture.controlUrl}${fill(route.path)}`, {
           method: route.method,
           headers: {
             ...(token ? { Authorization: `Bearer ${token}` } : {}),
             ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+            ...(grant ? { 'X-Grant': testGrant(grant.kind, [recording.id], grant) } : {}),
           },
           body: body === undefined ? undefined : JSON.stringify(body).replaceAll('<recording id>', recording.id),
         });
@@ -293,5 +309,82 @@ describe('R6: audio leaves only by the party export and the disclosure procedure
     for (const entry of audited) expect(entry).toMatchObject({ role: 'system', sourceAddress: '127.0.0.1', targetType: 'control_route' });
     expect(refused).toHaveLength(CAPTURE_CLIENTS.length * capture.appliance.controlRoutes.length - Object.values(CONTROL_SCOPES).flat().length);
     expect(await capture.clients.worker.health()).toMatchObject({ control: { notAllowed: refused.length } });
+  });
+
+  test("with the API's token, an audio route without a grant that covers it releases nothing: each refusal its GRANT_* code, audited", async () => {
+    const other = '00000000-0000-4000-8000-000000000000';
+    const foreignKey = generateKeyPairSync('ed25519').privateKey;
+    const minutes = (count: number) => new Date(Date.now() + count * 60_000).toISOString();
+    /** One character of the signed payload changed: still well-formed, no longer what was signed. */
+    const tampered = (token: string) => `${token.slice(0, 10)}${token[10] === 'A' ? 'B' : 'A'}${token.slice(11)}`;
+    const released = () => orm.em.fork().count(AuditEvent, { action: { $in: RELEASED } });
+    const grantAudits = () => orm.em.fork().find(AuditEvent, { action: 'capture_control.grant_refused' }, { orderBy: { seq: 'asc' } });
+    const auditedBefore = (await grantAudits()).length;
+    const releasedBefore = await released();
+    const expected: { route: string; code: string; grantId: boolean }[] = [];
+    const post = async (key: string, grant: string | undefined) => {
+      const route = key.slice('POST '.length);
+      const body = JSON.stringify(CONTROL_EXAMPLES[key]).replaceAll('<recording id>', recording.id);
+      return fetch(`${capture.controlUrl}${route.replace('<recording id>', recording.id)}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${capture.tokens.api}`, 'Content-Type': 'application/json', ...(grant === undefined ? {} : { 'X-Grant': grant }) },
+        body,
+      });
+    };
+    const refused = async (key: string, grant: string | undefined, code: string, grantId: boolean) => {
+      const response = await post(key, grant);
+      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+      expect([key, response.status, ((await response.json()) as { error: { code: string } }).error.code]).toEqual([key, 403, code]);
+      expect(await released()).toBe(releasedBefore);
+      expected.push({ route: key, code, grantId });
+    };
+
+    for (const [key, { kind, managementNumber }] of Object.entries(CONTROL_GRANTS)) {
+      const good = { managementNumber };
+      await refused(key, undefined, 'GRANT_MISSING', false);
+      await refused(key, 'not-a-grant', 'GRANT_MALFORMED', false);
+      await refused(key, testGrant(kind, [recording.id], { ...good, notBefore: minutes(-10), notAfter: minutes(-5) }), 'GRANT_EXPIRED', true);
+      await refused(key, testGrant(kind, [recording.id], { ...good, notBefore: minutes(5), notAfter: minutes(10) }), 'GRANT_NOT_YET_VALID', true);
+      await refused(key, testGrant(kind, [other], good), 'GRANT_NOT_COVERING', true);
+      await refused(key, testGrant(kind, [recording.id], { ...good, signingKey: foreignKey }), 'GRANT_SIGNATURE_INVALID', false);
+      await refused(key, tampered(testGrant(kind, [recording.id], good)), 'GRANT_SIGNATURE_INVALID', false);
+      await refused(key, testGrant(kind === 'viewing' ? 'provision' : 'viewing', [recording.id], good), 'GRANT_WRONG_KIND', true);
+      // Art. 9: a grant of another case (관리번호) opens nothing of this one, even for the same recording.
+      if (managementNumber) await refused(key, testGrant(kind, [recording.id], { managementNumber: '2026-0999' }), 'GRANT_NOT_COVERING', true);
+    }
+
+    // Single use: the party export and the package release once per grant, also to an appliance started afresh.
+    const again = await startTestAppliance(orm);
+    try {
+      for (const key of ['POST /recordings/<recording id>/export', 'POST /disclosure-packages']) {
+        const { kind, managementNumber } = CONTROL_GRANTS[key]!;
+        const grant = testGrant(kind, [recording.id], { managementNumber });
+        expect((await post(key, grant)).status).toBe(200);
+        const releasedNow = await released();
+        const response = await post(key, grant);
+        expect([response.status, ((await response.json()) as { error: { code: string } }).error.code]).toEqual([403, 'GRANT_ALREADY_USED']);
+        const restarted = await fetch(`${again.controlUrl}${key.slice('POST '.length).replace('<recording id>', recording.id)}`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${again.tokens.api}`, 'Content-Type': 'application/json', 'X-Grant': grant },
+          body: JSON.stringify(CONTROL_EXAMPLES[key]).replaceAll('<recording id>', recording.id),
+        });
+        expect([restarted.status, ((await restarted.json()) as { error: { code: string } }).error.code]).toEqual([403, 'GRANT_ALREADY_USED']);
+        expect(await released()).toBe(releasedNow);
+        // Refused by each appliance, each refusal on the record.
+        expected.push({ route: key, code: 'GRANT_ALREADY_USED', grantId: true }, { route: key, code: 'GRANT_ALREADY_USED', grantId: true });
+      }
+    } finally {
+      await again.close();
+    }
+
+    // Every refusal on the record at once, in order: the client, the route, the code, and the grant once its signature held.
+    const audited = (await grantAudits()).slice(auditedBefore).map((entry) => {
+      const detail = JSON.parse(entry.detail) as { code: string; grantId: string | null };
+      return { actor: entry.actor, role: entry.role, address: entry.sourceAddress, route: entry.targetId, code: detail.code, grantId: detail.grantId !== null };
+    });
+    expect(audited).toEqual(expected.map((refusal) => ({ actor: 'capture-client:api', role: 'system', address: '127.0.0.1', ...refusal })));
+    // Counted by the appliance that refused them (two of them were the fresh appliance's).
+    expect(await capture.clients.worker.health()).toMatchObject({ control: { grantRefused: expected.length - 2 } });
+    expect(await capture.clients.worker.health()).toMatchObject({ control: { grantRefused: expected.length - 2 } });
   });
 });

@@ -16,6 +16,8 @@ import JSZip from 'jszip';
 import type { RequestDetail, RequestView } from '../../api/disclosure-schemas';
 import { ArchivedHistory, Attachment, AuditEvent, DisclosureRequest, LedgerEntry, RecordingHold, type Recording } from '../../infra/db/entities';
 import { verifyPackage } from '../../capture/package-verify';
+import { verifyGrant } from '../../infra/grants';
+import { TEST_GRANT_KEYS } from '../support/grants';
 import { decodeHistory, replayHistories } from '../../infra/temporal/history';
 import { disclosureWorkflowId } from '../../workflows/disclosure';
 import { historyArchiveWorkflow } from '../../workflows/history-archive';
@@ -354,6 +356,9 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     const casePage = await (await operator.request('GET', `/disclosure/${id}`)).text();
     expect(casePage).toContain(`<audio controls preload="none" controlslist="nodownload noplaybackrate"`);
     expect(casePage).toContain(`src="/api/disclosure-requests/${id}/recordings/${call.id}/audio"`);
+    // The grant the API hands the appliance with the play (issue 18), kept to show what the appliance itself allows.
+    const appliance = stack.capture.clients.api;
+    const sent = jest.spyOn(appliance, 'viewingAudio');
     const played = await audio();
     expect(played.status).toBe(200);
     expect(played.headers.get('content-type')).toBe('audio/wav');
@@ -364,6 +369,23 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
     // Another recording, not on this request, is refused.
     expect((await operator.request('GET', `/api/disclosure-requests/${id}/recordings/${stack.calls.itCall.id}/audio`)).status).toBe(409);
     expect(await em().count(AuditEvent, { action: 'disclosure.recording_played', targetId: id })).toBe(1);
+    // The appliance holds the API to the same case: the grant plays this case's call under its 관리번호, not another
+    // case's call nor this call under another 관리번호, and ends with the window.
+    expect(sent).toHaveBeenCalledTimes(1);
+    const [, asked, grant] = sent.mock.calls[0]!;
+    sent.mockRestore();
+    const released = await em().findOneOrFail(AuditEvent, { action: 'recording.viewing_audio_released', targetId: call.id }, { orderBy: { seq: 'desc' } });
+    expect(JSON.parse(released.detail)).toMatchObject({
+      managementNumber: asked.managementNumber,
+      grantSubject: 'lee.operator',
+      grantCase: { type: 'disclosure-request', id, managementNumber: asked.managementNumber },
+    });
+    await expect(appliance.viewingAudio(stack.calls.itCall.id, asked, grant)).rejects.toMatchObject({ status: 403, code: 'GRANT_NOT_COVERING' });
+    await expect(appliance.viewingAudio(call.id, { ...asked, managementNumber: '2025-0001' }, grant)).rejects.toMatchObject({
+      status: 403,
+      code: 'GRANT_NOT_COVERING',
+    });
+    expect(verifyGrant(TEST_GRANT_KEYS.publicKey, grant, new Date(viewing.workflow!.viewingUntil!))).toMatchObject({ refused: 'GRANT_EXPIRED' });
     // The window closes (server time): the case ends, and nothing more plays.
     await stack.env.sleep('3 hours');
     await detailWhen(id, (found) => found.status === 'closed');

@@ -16,6 +16,7 @@ import { TextReader, Uint8ArrayWriter, ZipWriter } from '@zip.js/zip.js';
 import { MANIFEST_FILE, type PackageManifest } from '../../capture/disclosure-package';
 import type { PackageVerification } from '../../capture/package-verify';
 import { AuditEvent } from '../../infra/db/entities';
+import { sealPackage } from '../support/grants';
 import { auditOf, loggedIn, startTestApi, type TestApi, type TestClient } from '../support/api';
 import { seedFullRecordingExtension, startTestAppliance, type TestAppliance } from '../support/appliance';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
@@ -156,7 +157,7 @@ describeWith7z('verifying packages brought back: bounded in memory, CPU and conc
     capture = await startTestAppliance(db.orm);
     api = await startTestApi(db.orm, { capture: capture.clients.api });
     const recording = await capture.record({ callId: 'verify-limits', extension: EXTENSION, durationMs: 400 });
-    const sealed = await capture.clients.api.buildDisclosurePackage({
+    const sealed = await sealPackage(capture.clients.api, {
       managementNumber: '2026-0301',
       recordingIds: [recording.id],
       password: PASSWORD,

@@ -33,7 +33,7 @@ import type { RetentionDayStatus } from '../../workflows/retention';
 import { WORKFLOWS_PATH } from '../../infra/temporal/workflows-path';
 import { controlTokens } from '../support/appliance';
 import { freePort } from '../support/ports';
-import { testGrantKeys } from '../support/approvals';
+import { TEST_GRANT_KEYS } from '../support/grants';
 import { openDatabase, stopServersLeft, type Driver } from './databases';
 
 const RECORDINGS = Number(process.env.BENCH_RECORDINGS ?? 50_000);
@@ -69,6 +69,7 @@ async function runOne(driver: Driver, temporalAddress: string, dayOffset: number
     logger,
     rtsp: { host: '127.0.0.1', port: 0, rtpPorts: { first, last: first + 7 }, sessionTimeoutMs: 10_000, devices: new Map() },
     control: { port: await freePort(), tokens },
+    grantPublicKey: TEST_GRANT_KEYS.publicKey,
   });
   const capture = new CaptureControlClient({ baseUrl: `http://127.0.0.1:${appliance.controlPort}`, token: tokens.worker });
   try {
@@ -141,7 +142,7 @@ async function runOne(driver: Driver, temporalAddress: string, dayOffset: number
         templatesDir: undefined,
         capture,
         directory: new DevelopmentDirectory(),
-        grantSigningKey: testGrantKeys().privateKey,
+        grantSigningKey: TEST_GRANT_KEYS.privateKey,
         site: { municipalityName: '광명시', timeZone: 'Asia/Seoul', reportPeriod: '30일' },
         mailer: createMailer({ smtpUrl: undefined, mailFrom: 'recording@localhost', dataDir }),
       }),

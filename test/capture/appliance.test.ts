@@ -21,7 +21,8 @@ import { pushCall } from '../../capture/rtsp-push';
 import { SAMPLES_PER_PACKET } from '../../capture/rtsp-client';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { freePort } from '../support/ports';
-import { approvedGrant, approveFullRecording, testGrantKeys } from '../support/approvals';
+import { approvedGrant, approveFullRecording } from '../support/approvals';
+import { TEST_GRANT_KEYS } from '../support/grants';
 import { eventually } from '../support/eventually';
 
 const logger = createLogger({ component: 'appliance-test' }, 'error');
@@ -65,7 +66,7 @@ describe.each(availableDrivers())('capture appliance on %s', (driver) => {
         devices: secrets.devices,
       },
       control: { port: controlPort, tokens: secrets.controlTokens },
-      grantPublicKey: testGrantKeys().publicKey,
+      grantPublicKey: TEST_GRANT_KEYS.publicKey,
     });
     worker = clientOf('worker');
     pbx = clientOf('pbx');

@@ -49,10 +49,10 @@ test('a switch to full without a grant, with an expired, foreign-key or other-ex
   const foreign = await approvedGrantFor(number, {}, generateKeyPairSync('ed25519').privateKey);
   const otherExtension = await approvedGrantFor('02-2680-7002');
   for (const [grant, code] of [
-    [undefined, 'GRANT_REQUIRED'],
+    [undefined, 'GRANT_MISSING'],
     [expired.token, 'GRANT_EXPIRED'],
     [foreign.token, 'GRANT_SIGNATURE_INVALID'],
-    [otherExtension.token, 'GRANT_NOT_APPLICABLE'],
+    [otherExtension.token, 'GRANT_NOT_COVERING'],
   ] as const) {
     const refusal = await switchToFull(number, grant).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(CaptureControlError);
@@ -63,10 +63,10 @@ test('a switch to full without a grant, with an expired, foreign-key or other-ex
   expect(unchanged.fullRecordingApprovalId ?? undefined).toBeUndefined();
   const refused = await auditOf(number, 'extension.mode_refused');
   expect(refused.map((entry) => [entry.actor, (JSON.parse(entry.detail ?? '{}') as { code: string }).code])).toEqual([
-    ['capture-client:worker', 'GRANT_REQUIRED'],
+    ['capture-client:worker', 'GRANT_MISSING'],
     ['capture-client:worker', 'GRANT_EXPIRED'],
     ['capture-client:worker', 'GRANT_SIGNATURE_INVALID'],
-    ['capture-client:worker', 'GRANT_NOT_APPLICABLE'],
+    ['capture-client:worker', 'GRANT_NOT_COVERING'],
   ]);
   expect(await auditOf(number, 'extension.mode_changed')).toEqual([]);
 

@@ -19,6 +19,7 @@ import { CAPTURE_CLIENTS, loadPackageSigningKey, packageSigningPublicKey, readPa
 import { PackageKeyError, verifyPackage } from '../../capture/package-verify';
 import { loadSettings } from '../../infra/settings';
 import { builtInTemplate } from '../../templates/forms';
+import { sealPackage, testGrant } from '../support/grants';
 import { seedFullRecordingExtension, startTestAppliance, type TestAppliance } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { filesUnder } from '../support/files';
@@ -117,7 +118,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     form3 = await builtInTemplate('form3-destruction-report');
 
     const before = filesUnder(capture.dataDir);
-    sealed = await capture.clients.api.buildDisclosurePackage(order({ extraFiles: [{ name: FORM3_NAME, content: form3 }] }));
+    sealed = await sealPackage(capture.clients.api, order({ extraFiles: [{ name: FORM3_NAME, content: form3 }] }));
     // Built in memory: the appliance's disk holds what it held before, no plain WAV left behind.
     expect(filesUnder(capture.dataDir)).toEqual(before);
     packageFile = path.join(work, 'package.zip');
@@ -198,7 +199,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     const manifest = JSON.parse(readFileSync(path.join(extracted, MANIFEST_FILE), 'utf8')) as PackageManifest;
     for (const [index, entry] of manifest.recordings.entries()) {
       const own = path.join(work, `own-${index}.zip`);
-      writeFileSync(own, await capture.clients.api.exportRecording(entry.recordingId, PASSWORD));
+      writeFileSync(own, await capture.clients.api.exportRecording(entry.recordingId, PASSWORD, testGrant('party-export', [entry.recordingId])));
       const out = extract(own, PASSWORD, `own-${index}`);
       expect(out.status).toBe(0);
       const [exported] = [...filesUnder(out.out).keys()];
@@ -323,7 +324,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     const em = db.orm.em.fork();
     const auditedBefore = await em.count(AuditEvent, { action: 'recording.disclosure_package_sealed' });
     const unknown = '00000000-0000-4000-8000-000000000000';
-    await expect(capture.clients.api.buildDisclosurePackage(order({ recordingIds: [recordings[0]!.id, unknown] }))).rejects.toMatchObject({
+    await expect(sealPackage(capture.clients.api, order({ recordingIds: [recordings[0]!.id, unknown] }))).rejects.toMatchObject({
       code: 'NOT_FOUND',
       status: 404,
       message: expect.stringContaining(unknown),
@@ -336,7 +337,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     await em.flush();
     await capture.clients.worker.destroyRecording(doomed.id);
     const both = order({ recordingIds: [recordings[0]!.id, doomed.id] });
-    await expect(capture.clients.api.buildDisclosurePackage(both)).rejects.toMatchObject({
+    await expect(sealPackage(capture.clients.api, both)).rejects.toMatchObject({
       code: 'DELETED',
       status: 410,
       message: expect.stringContaining(doomed.id),
@@ -344,7 +345,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     row.deletedAt = new Date();
     row.storageKey = undefined;
     await em.flush();
-    const refusal = await capture.clients.api.buildDisclosurePackage(both).catch((error: unknown) => error);
+    const refusal = await sealPackage(capture.clients.api, both).catch((error: unknown) => error);
     expect(refusal).toBeInstanceOf(CaptureControlError);
     expect(refusal).toMatchObject({
       code: 'DELETED',
@@ -358,7 +359,7 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     other.sha256 = '0'.repeat(64);
     await em.flush();
     try {
-      await expect(capture.clients.api.buildDisclosurePackage(order())).rejects.toMatchObject({
+      await expect(sealPackage(capture.clients.api, order())).rejects.toMatchObject({
         code: 'CORRUPT',
         status: 500,
         message: expect.stringContaining('해시'),
@@ -426,7 +427,8 @@ describeWithTools.each(availableDrivers())('provision package from the appliance
     expect(await sealedCount()).toBe(auditedBefore);
 
     // Exactly the limits pass validation: 100 characters, 2 MiB, five files.
-    const atLimits = await capture.clients.api.buildDisclosurePackage(
+    const atLimits = await sealPackage(
+      capture.clients.api,
       order({
         recordingIds: [recordings[0]!.id],
         extraFiles: [
@@ -497,7 +499,7 @@ describeWithTools('compiled: the `verify` command, and the appliance without its
     await em.flush();
     capture = await startTestAppliance(db.orm);
     const recording = await capture.record({ callId: 'provision-cli', extension: EXTENSION, durationMs: 400 });
-    const sealed = await capture.clients.api.buildDisclosurePackage({
+    const sealed = await sealPackage(capture.clients.api, {
       managementNumber: '2026-0100',
       recordingIds: [recording.id],
       password: PASSWORD,
@@ -522,37 +524,47 @@ describeWithTools('compiled: the `verify` command, and the appliance without its
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  test('the compiled appliance in production refuses to start without its signing key, naming the file', () => {
+  test('the compiled appliance in production refuses to start without its signing key, nor without the grant public key, naming the file', () => {
     const keys = path.join(work, 'prod-keys');
     mkdirSync(keys);
     writeFileSync(path.join(keys, 'master.key'), `${Buffer.alloc(32, 9).toString('base64')}\n`);
     for (const client of CAPTURE_CLIENTS) writeFileSync(path.join(keys, `capture-control-${client}.token`), `${client.repeat(40)}\n`);
     writeFileSync(path.join(keys, 'capture-devices'), 'pbx-1:a device password\n');
     const signingKeyFile = path.join(keys, 'package-signing.pem');
-    const started = run(process.execPath, [path.join(PROJECT, 'dist', 'app', 'capture-main.js')], {
-      env: {
-        PATH: process.env.PATH,
-        APP_ENV: 'production',
-        DATA_DIR: path.join(work, 'prod-data'),
-        DB_DRIVER: 'postgresql',
-        TEMPORAL_ADDRESS: '127.0.0.1:1',
-        LDAP_URL: 'ldaps://ad.invalid',
-        LDAP_BIND_DN: 'cn=reader,dc=gm',
-        LDAP_BIND_PASSWORD_FILE: path.join(keys, 'absent'),
-        LDAP_USER_BASE: 'ou=users,dc=gm',
-        LDAP_GROUP_BASE: 'ou=groups,dc=gm',
-        LDAP_ROLE_GROUPS: 'chief=cn=chief,ou=groups,dc=gm',
-        MASTER_KEY_FILE: path.join(keys, 'master.key'),
-        CAPTURE_CONTROL_API_TOKEN_FILE: path.join(keys, 'capture-control-api.token'),
-        CAPTURE_CONTROL_WORKER_TOKEN_FILE: path.join(keys, 'capture-control-worker.token'),
-        CAPTURE_CONTROL_PBX_TOKEN_FILE: path.join(keys, 'capture-control-pbx.token'),
-        CAPTURE_DEVICES_FILE: path.join(keys, 'capture-devices'),
-        PACKAGE_SIGNING_KEY_FILE: signingKeyFile,
-      },
-    });
+    const grantKeyFile = path.join(keys, 'grant-public.pem');
+    const start = () =>
+      run(process.execPath, [path.join(PROJECT, 'dist', 'app', 'capture-main.js')], {
+        env: {
+          PATH: process.env.PATH,
+          APP_ENV: 'production',
+          DATA_DIR: path.join(work, 'prod-data'),
+          DB_DRIVER: 'postgresql',
+          TEMPORAL_ADDRESS: '127.0.0.1:1',
+          LDAP_URL: 'ldaps://ad.invalid',
+          LDAP_BIND_DN: 'cn=reader,dc=gm',
+          LDAP_BIND_PASSWORD_FILE: path.join(keys, 'absent'),
+          LDAP_USER_BASE: 'ou=users,dc=gm',
+          LDAP_GROUP_BASE: 'ou=groups,dc=gm',
+          LDAP_ROLE_GROUPS: 'chief=cn=chief,ou=groups,dc=gm',
+          MASTER_KEY_FILE: path.join(keys, 'master.key'),
+          CAPTURE_CONTROL_API_TOKEN_FILE: path.join(keys, 'capture-control-api.token'),
+          CAPTURE_CONTROL_WORKER_TOKEN_FILE: path.join(keys, 'capture-control-worker.token'),
+          CAPTURE_CONTROL_PBX_TOKEN_FILE: path.join(keys, 'capture-control-pbx.token'),
+          CAPTURE_DEVICES_FILE: path.join(keys, 'capture-devices'),
+          PACKAGE_SIGNING_KEY_FILE: signingKeyFile,
+          GRANT_PUBLIC_KEY_FILE: grantKeyFile,
+        },
+      });
+    const started = start();
     expect(started.stderr).toContain(`제공 패키지 서명 키 파일이 없습니다: ${signingKeyFile} (PACKAGE_SIGNING_KEY_FILE)`);
     expect(started.status).toBe(1);
     expect(existsSync(signingKeyFile)).toBe(false);
+    // With its package key but without the grant public key it could not tell a signed grant from any other.
+    writeFileSync(signingKeyFile, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const withoutGrantKey = start();
+    expect(withoutGrantKey.stderr).toContain(`허가 공개키 파일이 없습니다: ${grantKeyFile} (GRANT_PUBLIC_KEY_FILE)`);
+    expect(withoutGrantKey.status).toBe(1);
+    expect(existsSync(grantKeyFile)).toBe(false);
   });
 
   test('exit 0 for the package as issued, 1 for a forged signature or a wrong password, 2 for usage', () => {

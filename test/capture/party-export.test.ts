@@ -11,6 +11,7 @@ import path from 'node:path';
 import { decodeSample } from '../../capture/g711';
 import { readWav } from '../../capture/wav';
 import { Department, Extension, Recording } from '../../infra/db/entities';
+import { testGrant } from '../support/grants';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
 import { filesUnder } from '../support/files';
@@ -61,7 +62,7 @@ describeWithTools.each(availableDrivers())('party export from the appliance on %
   test.each(['PCMU', 'PCMA'] as const)('a %s call: 7-Zip opens it with the password; the WAV is the call as 16-bit PCM stereo 8 kHz', async (codec) => {
     const recording = recordings.get(codec) as Recording;
     const before = filesUnder(capture.dataDir);
-    const zip = await capture.clients.api.exportRecording(recording.id, PASSWORD);
+    const zip = await capture.clients.api.exportRecording(recording.id, PASSWORD, testGrant('party-export', [recording.id]));
     // Built in memory: the appliance's disk holds exactly what it held before.
     expect(filesUnder(capture.dataDir)).toEqual(before);
 
@@ -113,7 +114,7 @@ describeWithTools.each(availableDrivers())('party export from the appliance on %
 
   test('a wrong password opens nothing, and nothing of the audio is in the archive in clear', async () => {
     const recording = recordings.get('PCMU') as Recording;
-    const zip = await capture.clients.api.exportRecording(recording.id, PASSWORD);
+    const zip = await capture.clients.api.exportRecording(recording.id, PASSWORD, testGrant('party-export', [recording.id]));
     const folder = path.join(work, 'wrong');
     mkdirSync(folder);
     writeFileSync(path.join(folder, 'export.zip'), zip);
@@ -132,19 +133,28 @@ describeWithTools.each(availableDrivers())('party export from the appliance on %
     expect(zip.readUInt32LE(0)).toBe(0x04034b50);
     expect(zip.readUInt32LE(14)).toBe(0);
     // Sealed afresh each time (new salt): two exports of one call share no ciphertext.
-    const again = await capture.clients.api.exportRecording(recording.id, PASSWORD);
+    const again = await capture.clients.api.exportRecording(recording.id, PASSWORD, testGrant('party-export', [recording.id]));
     expect(again.subarray(100, 164).equals(zip.subarray(100, 164))).toBe(false);
   });
 
   test('refusals: unknown and deleted recordings, bad passwords, no token; nothing changes', async () => {
     const recording = recordings.get('PCMA') as Recording;
     const before = filesUnder(capture.dataDir);
-    await expect(capture.clients.api.exportRecording('00000000-0000-4000-8000-000000000000', PASSWORD)).rejects.toMatchObject({
+    await expect(
+      capture.clients.api.exportRecording(
+        '00000000-0000-4000-8000-000000000000',
+        PASSWORD,
+        testGrant('party-export', ['00000000-0000-4000-8000-000000000000']),
+      ),
+    ).rejects.toMatchObject({
       code: 'NOT_FOUND',
       status: 404,
     });
     for (const password of ['short1!', 'x'.repeat(129), '한글이 들어간 비밀번호 2026!', 'tab\there-2026!']) {
-      await expect(capture.clients.api.exportRecording(recording.id, password)).rejects.toMatchObject({ code: 'INVALID_INPUT', status: 400 });
+      await expect(capture.clients.api.exportRecording(recording.id, password, testGrant('party-export', [recording.id]))).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        status: 400,
+      });
     }
     const url = `http://127.0.0.1:${capture.appliance.controlPort}/recordings/${recording.id}/export`;
     const anonymous = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ password: PASSWORD }) });
@@ -158,7 +168,7 @@ describeWithTools.each(availableDrivers())('party export from the appliance on %
     row.retentionDueAt = new Date(Date.now() - 1000);
     await em.flush();
     await capture.clients.worker.destroyRecording(recording.id);
-    await expect(capture.clients.api.exportRecording(recording.id, PASSWORD)).rejects.toMatchObject({
+    await expect(capture.clients.api.exportRecording(recording.id, PASSWORD, testGrant('party-export', [recording.id]))).rejects.toMatchObject({
       code: 'DELETED',
       status: 410,
       message: expect.stringContaining('삭제'),
@@ -167,6 +177,9 @@ describeWithTools.each(availableDrivers())('party export from the appliance on %
     row.deletedAt = new Date();
     row.storageKey = undefined;
     await em.flush();
-    await expect(capture.clients.api.exportRecording(recording.id, PASSWORD)).rejects.toMatchObject({ code: 'DELETED', status: 410 });
+    await expect(capture.clients.api.exportRecording(recording.id, PASSWORD, testGrant('party-export', [recording.id]))).rejects.toMatchObject({
+      code: 'DELETED',
+      status: 410,
+    });
   });
 });

@@ -12,6 +12,7 @@ import type { CaptureControlClient } from '../../capture/control-client';
 import { answerChallenge } from '../../capture/digest';
 import { formatRequest, RtspParser, type RtspResponse } from '../../capture/rtsp-message';
 import { AuditEvent } from '../../infra/db/entities';
+import { playForViewing } from '../support/grants';
 import { DEVICE, seedFullRecordingExtension, startTestAppliance } from '../support/appliance';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { eventually } from '../support/eventually';
@@ -186,7 +187,7 @@ test("control API requests without the right token are refused and summed per ad
 test('a known client beyond its scope is refused 403, counted in /health and /metrics, and audited at once with its name and address', async () => {
   const capture = await startTestAppliance(db.orm, { trustedAddresses: [PBX] });
   try {
-    const pbxPlays = capture.clients.pbx.viewingAudio('00000000-0000-4000-8000-000000000000', { managementNumber: '2026-0001', onBehalfOf: 'pbx' });
+    const pbxPlays = playForViewing(capture.clients.pbx, '00000000-0000-4000-8000-000000000000', { managementNumber: '2026-0001', onBehalfOf: 'pbx' });
     await expect(pbxPlays).rejects.toMatchObject({ code: 'CLIENT_NOT_ALLOWED', status: 403, message: expect.stringContaining('권한이 없습니다') });
     await expect(capture.clients.worker.recordButton('scope-call', 'start')).rejects.toMatchObject({ code: 'CLIENT_NOT_ALLOWED', status: 403 });
     await expect(capture.clients.pbx.setExtensionMode(EXTENSION, { mode: 'selective', onBehalfOf: 'pbx', reason: '시험' })).rejects.toMatchObject({

@@ -15,6 +15,7 @@ import { CaptureControlClient } from '../../capture/control-client';
 import { readWav } from '../../capture/wav';
 import { verifyAuditChain } from '../../infra/audit/audit-log';
 import { AuditEvent, Recording } from '../../infra/db/entities';
+import { playForViewing, testGrant } from '../support/grants';
 import { seedFullRecordingExtension, startTestAppliance, type TestAppliance } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { filesUnder } from '../support/files';
@@ -44,12 +45,14 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
   const onBehalfOf = 'kim.operator';
 
   const released = () => db.orm.em.fork().count(AuditEvent, { action: ACTION });
+  /** With a viewing grant for the recording and the suite's 관리번호 unless the test says otherwise. */
   const post = (recordingId: string, body: unknown, options: { token?: string | null; type?: string } = {}) =>
     fetch(`${capture.controlUrl}/recordings/${recordingId}/viewing`, {
       method: 'POST',
       headers: {
         ...(options.token === null ? {} : { Authorization: `Bearer ${options.token ?? capture.tokens.api}` }),
         'Content-Type': options.type ?? 'application/json',
+        'X-Grant': testGrant('viewing', [recordingId], { managementNumber }),
       },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
@@ -75,14 +78,17 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
 
   test("the WAV is the party export's WAV of the call byte for byte, 16-bit PCM stereo 8 kHz to ffprobe, the stored samples to ffmpeg", async () => {
     const before = filesUnder(capture.dataDir);
-    const audio = await capture.clients.api.viewingAudio(recording.id, { managementNumber, onBehalfOf });
+    const audio = await playForViewing(capture.clients.api, recording.id, { managementNumber, onBehalfOf });
     // Converted in memory: the appliance's disk holds what it held before, no plain WAV left behind.
     expect(filesUnder(capture.dataDir)).toEqual(before);
     expect(audio.sha256).toBe(recording.sha256);
 
     const folder = path.join(work, 'compare');
     mkdirSync(folder);
-    writeFileSync(path.join(folder, 'export.zip'), await capture.clients.api.exportRecording(recording.id, PASSWORD));
+    writeFileSync(
+      path.join(folder, 'export.zip'),
+      await capture.clients.api.exportRecording(recording.id, PASSWORD, testGrant('party-export', [recording.id])),
+    );
     expect(run('7z', ['x', `-p${PASSWORD}`, '-oexport', 'export.zip'], folder).status).toBe(0);
     const [exported] = [...filesUnder(path.join(folder, 'export')).keys()];
     expect(audio.wav.equals(readFileSync(path.join(folder, 'export', exported as string)))).toBe(true);
@@ -137,10 +143,14 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
         reason: `녹취정보 열람 ${managementNumber}`,
       });
       // The case and the hash: nothing of the audio, and no password (the route takes none, none is written).
+      // And the grant it was released against: which one, and the user it names.
       expect(JSON.parse(entry.detail)).toEqual({
         managementNumber,
         storedAudioSha256: recording.sha256,
         onBehalfOf: expect.stringMatching(/^kim\.operator(\.\d)?$/),
+        grantId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        grantSubject: 'lee.operator',
+        grantCase: { type: 'test', id: 'test-case', managementNumber },
       });
       expect(`${entry.detail}${entry.reason}`).not.toMatch(/RIFF|WAVE|password|비밀번호/i);
     }
@@ -150,7 +160,7 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
   test('unknown, deleted and corrupt recordings are refused with their codes, and not audited', async () => {
     const countBefore = await released();
     const request = { managementNumber, onBehalfOf };
-    await expect(capture.clients.api.viewingAudio(UNKNOWN, request)).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
+    await expect(playForViewing(capture.clients.api, UNKNOWN, request)).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
 
     // The stored file is not the audio the database's hash was fixed for: not played.
     const em = db.orm.em.fork();
@@ -159,7 +169,7 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     row.sha256 = '0'.repeat(64);
     await em.flush();
     try {
-      await expect(capture.clients.api.viewingAudio(recording.id, request)).rejects.toMatchObject({
+      await expect(playForViewing(capture.clients.api, recording.id, request)).rejects.toMatchObject({
         code: 'CORRUPT',
         status: 500,
         message: expect.stringContaining('해시'),
@@ -176,11 +186,11 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     damaged[at] = (damaged[at] as number) ^ 0x01;
     writeFileSync(file, damaged);
     try {
-      await expect(capture.clients.api.viewingAudio(recording.id, request)).rejects.toMatchObject({ code: 'CORRUPT', status: 500 });
+      await expect(playForViewing(capture.clients.api, recording.id, request)).rejects.toMatchObject({ code: 'CORRUPT', status: 500 });
     } finally {
       writeFileSync(file, original);
     }
-    await expect(capture.clients.api.viewingAudio(recording.id, request)).resolves.toMatchObject({ sha256: recording.sha256 });
+    await expect(playForViewing(capture.clients.api, recording.id, request)).resolves.toMatchObject({ sha256: recording.sha256 });
     const afterGood = await released();
     expect(afterGood).toBe(countBefore + 1);
 
@@ -190,7 +200,7 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     doomedRow.retentionDueAt = new Date(Date.now() - 1000);
     await em.flush();
     await capture.clients.worker.destroyRecording(doomed.id);
-    await expect(capture.clients.api.viewingAudio(doomed.id, request)).rejects.toMatchObject({
+    await expect(playForViewing(capture.clients.api, doomed.id, request)).rejects.toMatchObject({
       code: 'DELETED',
       status: 410,
       message: expect.stringContaining('삭제'),
@@ -198,7 +208,7 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
     doomedRow.deletedAt = new Date();
     doomedRow.storageKey = undefined;
     await em.flush();
-    await expect(capture.clients.api.viewingAudio(doomed.id, request)).rejects.toMatchObject({ code: 'DELETED', status: 410 });
+    await expect(playForViewing(capture.clients.api, doomed.id, request)).rejects.toMatchObject({ code: 'DELETED', status: 410 });
     expect(await released()).toBe(afterGood);
   });
 
@@ -251,7 +261,7 @@ describeWithTools.each(availableDrivers())('viewing audio from the appliance on 
       expect([response.status, ((await response.json()) as { error: { code: string } }).error.code]).toEqual([status, code]);
     }
     const stranger = new CaptureControlClient({ baseUrl: capture.controlUrl, token: 'not-the-token' });
-    await expect(stranger.viewingAudio(recording.id, valid)).rejects.toMatchObject({ code: 'UNAUTHORIZED', status: 401 });
+    await expect(playForViewing(stranger, recording.id, valid)).rejects.toMatchObject({ code: 'UNAUTHORIZED', status: 401 });
     expect(await released()).toBe(countBefore);
   });
 });

@@ -6,7 +6,7 @@
  * no key, not even in the database file's free pages.
  */
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,11 +25,17 @@ import { startTestAppliance } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { fileHashes, populate, type StoredData } from '../support/stored-data';
 
-/** The control API's clients' token files under `<DATA_DIR>/keys/` (issue 18), each backed up and restored. */
+const GRANT_KEYS = generateKeyPairSync('ed25519');
+/**
+ * The control API's clients' token files and the grant key pair under `<DATA_DIR>/keys/` (issue 18), each backed up
+ * and restored.
+ */
 const TOKEN_FILES = [
-  { name: 'capture-control-api.token', variable: 'CAPTURE_CONTROL_API_TOKEN_FILE' },
-  { name: 'capture-control-worker.token', variable: 'CAPTURE_CONTROL_WORKER_TOKEN_FILE' },
-  { name: 'capture-control-pbx.token', variable: 'CAPTURE_CONTROL_PBX_TOKEN_FILE' },
+  { name: 'capture-control-api.token', variable: 'CAPTURE_CONTROL_API_TOKEN_FILE', content: () => `${randomBytes(32).toString('base64url')}\n` },
+  { name: 'capture-control-worker.token', variable: 'CAPTURE_CONTROL_WORKER_TOKEN_FILE', content: () => `${randomBytes(32).toString('base64url')}\n` },
+  { name: 'capture-control-pbx.token', variable: 'CAPTURE_CONTROL_PBX_TOKEN_FILE', content: () => `${randomBytes(32).toString('base64url')}\n` },
+  { name: 'grant-signing.pem', variable: 'GRANT_SIGNING_KEY_FILE', content: () => GRANT_KEYS.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+  { name: 'grant-public.pem', variable: 'GRANT_PUBLIC_KEY_FILE', content: () => GRANT_KEYS.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
 ];
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
@@ -128,7 +134,7 @@ describe.each(availableDrivers())('backup and restore on %s', (driver) => {
     const masterKey = newDataKey();
     mkdirSync(path.join(dataDir, 'keys'), { mode: 0o700 });
     writeFileSync(path.join(dataDir, 'keys', 'master.key'), `${masterKey.toString('base64')}\n`, { mode: 0o600 });
-    for (const { name } of TOKEN_FILES) writeFileSync(path.join(dataDir, 'keys', name), `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
+    for (const { name, content } of TOKEN_FILES) writeFileSync(path.join(dataDir, 'keys', name), content(), { mode: 0o600 });
     const capture = await startTestAppliance(db.orm, { dataDir, masterKey: Buffer.from(masterKey) });
     let data: StoredData;
     let counts: Record<string, number>;
@@ -210,7 +216,8 @@ describe.each(availableDrivers())('backup and restore on %s', (driver) => {
 
         const restoredKey = readMasterKey(path.join(restoredDir, 'keys', 'master.key'));
         expect(restoredKey.equals(masterKey)).toBe(true);
-        // Each control client's token back in its own file: the API, the worker and the PBX go on as they were.
+        // Each control client's token back in its own file, and the grant keys: the API, the worker, the PBX and the
+        // appliance go on as they were.
         for (const { name } of TOKEN_FILES) {
           expect({ name, same: readFileSync(path.join(restoredDir, 'keys', name)).equals(readFileSync(path.join(dataDir, 'keys', name))) }).toEqual({
             name,

@@ -9,7 +9,7 @@ import { DevelopmentDirectory } from '../../infra/directory/development-director
 import { createDocumentStore } from '../../infra/documents/document-store';
 import { createMailer } from '../../infra/mail';
 import type { LegalCalendar } from '../../domain/legal-period';
-import { testGrantKeys } from './approvals';
+import { TEST_GRANT_KEYS } from './grants';
 
 /**
  * Real activity dependencies over a test database, with documents sealed in a fresh folder under a fresh key.
@@ -29,7 +29,7 @@ export function testActivityDeps(
     templatesDir: options.templatesDir,
     capture: options.capture ?? new CaptureControlClient({ baseUrl: 'http://127.0.0.1:9', token: 'no-appliance-in-this-suite' }),
     directory: new DevelopmentDirectory(),
-    grantSigningKey: testGrantKeys().privateKey,
+    grantSigningKey: TEST_GRANT_KEYS.privateKey,
     // No relay in these suites: mail goes to the outbox folder in the suite's data folder (test/mail uses a real SMTP server).
     mailer: createMailer({ smtpUrl: undefined, mailFrom: '"광명시 행정전화 녹취시스템" <recording@localhost>', dataDir }),
     site: { municipalityName: '광명시', timeZone: 'Asia/Seoul', reportPeriod: '30일' },

@@ -20,6 +20,7 @@ import type { LegalCalendar } from '../../domain/legal-period';
 import { createLogger } from '../../infra/logger';
 import { loadSettings } from '../../infra/settings';
 import { type RoleId } from '../../domain/roles';
+import { TEST_GRANT_KEYS } from './grants';
 import { samplePdf, samplePng } from './sample-files';
 
 export interface TestApi {
@@ -55,6 +56,7 @@ export async function startTestApi(orm: MikroORM, overrides: Partial<ApiOptions>
     searchRangeDays: 30,
     // No appliance unless a suite starts one (test/support/appliance.ts): an export then finds it unreachable.
     capture: new CaptureControlClient({ baseUrl: 'http://127.0.0.1:1', token: 'no-appliance' }),
+    grantSigningKey: TEST_GRANT_KEYS.privateKey,
     exportPasswordMinLength: 10,
     documents,
     attachments: { maxFiles: 3, maxFileBytes: 256 * 1024 },

@@ -20,10 +20,11 @@ import { loadLegalCalendar } from '../../infra/holidays';
 import { createLogger } from '../../infra/logger';
 import { CAPTURE_CLIENTS, type CaptureClient } from '../../infra/keys';
 import { loadSettings } from '../../infra/settings';
+import { TEST_GRANT_KEYS } from './grants';
 import { freePort } from './ports';
 import { type Codec } from '../../domain/recording';
 import { eventually } from './eventually';
-import { approveFullRecording, testGrantKeys } from './approvals';
+import { approveFullRecording } from './approvals';
 
 export const DEVICE = { username: 'pbx-1', password: 'a device password' };
 
@@ -89,7 +90,7 @@ export async function startTestAppliance(
     },
     control: { port: await freePort(), tokens },
     provision: { signingKey: signing.privateKey, municipalityName: '광명시' },
-    grantPublicKey: testGrantKeys().publicKey,
+    grantPublicKey: TEST_GRANT_KEYS.publicKey,
   });
   const controlUrl = `http://127.0.0.1:${appliance.controlPort}`;
   const clients = Object.fromEntries(

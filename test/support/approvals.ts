@@ -1,18 +1,8 @@
-import { generateKeyPairSync, randomUUID, type KeyObject, type KeyPairKeyObjectResult } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { Extension, FullRecordingApplication } from '../../infra/db/entities';
 import { signGrant, type GrantRequest } from '../../infra/grants';
-
-let keys: KeyPairKeyObjectResult | undefined;
-
-/**
- * The back office's grant key pair for a test process: the activities sign with its private half and the test
- * appliance verifies with its public half, as the worker and the appliance do with GRANT_*_KEY_FILE.
- */
-export function testGrantKeys(): KeyPairKeyObjectResult {
-  keys ??= generateKeyPairSync('ed25519');
-  return keys;
-}
+import { TEST_GRANT_KEYS } from './grants';
 
 /**
  * An extension recording in full as an approved application in force has it (issue 18): the application's row, active
@@ -34,7 +24,7 @@ export function approveFullRecording(em: EntityManager, extension: Extension, un
 }
 
 /** An application in force covering extension `number`, and the grant to switch it to full as the worker signs it. */
-export async function approvedGrant(orm: MikroORM, number: string, overrides: Partial<GrantRequest> = {}, key: KeyObject = testGrantKeys().privateKey) {
+export async function approvedGrant(orm: MikroORM, number: string, overrides: Partial<GrantRequest> = {}, key: KeyObject = TEST_GRANT_KEYS.privateKey) {
   const em = orm.em.fork();
   const extension = await em.findOneOrFail(Extension, { number }, { populate: ['department'] });
   const application = new FullRecordingApplication(

@@ -18,6 +18,7 @@ import { loadSettings } from '../../infra/settings';
 import { createTestDatabase, type TestDatabase } from './databases';
 import { controlTokens } from './appliance';
 import { freePort } from './ports';
+import { TEST_GRANT_KEYS } from './grants';
 
 const MINUTE = 60_000;
 
@@ -54,6 +55,7 @@ export async function createRetentionFixture(options: { clock?: () => Date } = {
     logger: createLogger({ component: 'retention-test' }, 'error'),
     rtsp: { host: '127.0.0.1', port: 0, rtpPorts: { first, last: first + 7 }, sessionTimeoutMs: 10_000, devices: new Map() },
     control: { port: await freePort(), tokens },
+    grantPublicKey: TEST_GRANT_KEYS.publicKey,
     clock: options.clock,
   });
   const controlUrl = `http://127.0.0.1:${appliance.controlPort}`;

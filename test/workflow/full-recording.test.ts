@@ -36,6 +36,7 @@ import { testActivityDeps } from '../support/activities';
 import type { CaptureClient } from '../../infra/keys';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { controlTokens } from '../support/appliance';
+import { TEST_GRANT_KEYS } from '../support/grants';
 import { freePort } from '../support/ports';
 import { bundleWorkflows, createTimeSkippingEnvironment, queryWhen, runWithWorker, historyRecorder } from '../support/temporal';
 import { type RoleId } from '../../domain/roles';
@@ -44,7 +45,6 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { STEP_REFUSED } from '../../workflows/human-steps';
 import { workflowItems } from '../../api/timeline-items';
 import { eventually } from '../support/eventually';
-import { testGrantKeys } from '../support/approvals';
 
 const TASK_QUEUE = 'full-recording-test';
 const DAY = 86_400_000;
@@ -76,7 +76,7 @@ async function startTheAppliance(): Promise<void> {
     logger: createLogger({ component: 'full-recording-test' }, 'error'),
     rtsp: { host: '127.0.0.1', port: 0, rtpPorts: { first, last: first + 7 }, sessionTimeoutMs: 10_000, devices: new Map() },
     control: { port: controlPort, tokens },
-    grantPublicKey: testGrantKeys().publicKey,
+    grantPublicKey: TEST_GRANT_KEYS.publicKey,
   });
 }
 

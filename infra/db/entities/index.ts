@@ -18,6 +18,7 @@ import { GeneratedDocumentSchema } from './generated-document';
 import { NotificationSchema } from './notification';
 import { DepartmentSchema, ExtensionSchema } from './organisation';
 import { RecordingHoldSchema, RecordingSchema } from './recording';
+import { UsedGrantSchema } from './used-grant';
 
 export * from './access';
 export * from './access-review';
@@ -30,6 +31,7 @@ export * from './generated-document';
 export * from './notification';
 export * from './organisation';
 export * from './recording';
+export * from './used-grant';
 
 export const ENTITY_SCHEMAS = [
   BaseEntitySchema,
@@ -54,4 +56,5 @@ export const ENTITY_SCHEMAS = [
   AuditChainHeadSchema,
   UserSessionSchema,
   LoginThrottleSchema,
+  UsedGrantSchema,
 ];

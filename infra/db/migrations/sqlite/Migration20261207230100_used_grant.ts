@@ -1,0 +1,8 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/** Single-use grants the appliance has released audio against, kept until their end (issue 18). */
+export class Migration20261207230100_used_grant extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`create table \`used_grant\` (\`id\` text not null, \`used_at\` datetime not null, \`not_after\` datetime not null, primary key (\`id\`));`);
+  }
+}
