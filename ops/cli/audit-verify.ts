@@ -5,6 +5,7 @@
 import { verifyAuditChain } from '../../infra/audit/audit-log';
 import { initOrm } from '../../infra/db/orm';
 import { loadSettings } from '../../infra/settings';
+import { runCommand } from './run-command';
 
 async function main(): Promise<number> {
   const orm = await initOrm(loadSettings());
@@ -23,10 +24,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`감사 기록을 검증하지 못했습니다: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  },
-);
+runCommand(main, '감사 기록을 검증하지 못했습니다');

@@ -9,6 +9,7 @@ import { initOrm } from '../../infra/db/orm';
 import { MasterKeyError } from '../../infra/keys';
 import { loadSettingsOrExit } from '../../infra/settings';
 import { folderArguments } from './folder-arguments';
+import { runCommand } from './run-command';
 
 const USAGE = `사용법: npm run backup -- <백업 폴더> [--keys <키 백업 폴더>]
   데이터(데이터베이스, 녹취 파일, 문서)는 <백업 폴더>에, 키는 --keys 폴더에 따로 저장합니다.
@@ -39,14 +40,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof BackupError || error instanceof MasterKeyError) {
-      process.stderr.write(`백업하지 못했습니다: ${error.message} [${error.code}]\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`백업하지 못했습니다: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  },
-);
+runCommand(main, '백업하지 못했습니다', { refusals: [BackupError, MasterKeyError] });

@@ -25,6 +25,7 @@ import { loadMasterKey } from '../../infra/keys';
 import { loadSettings, type Settings } from '../../infra/settings';
 import { connectClient } from '../../infra/temporal/connection';
 import { decodeHistory, decodeHistoryFile, fetchClosedHistory, replayHistories, type NamedHistory } from '../../infra/temporal/history';
+import { runCommand } from './run-command';
 
 class UsageError extends Error {}
 
@@ -145,12 +146,4 @@ async function main(): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(
-      `${error instanceof UsageError ? '사용법' : '이력을 재실행하지 못했습니다'}: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    process.exit(2);
-  },
-);
+runCommand(main, '이력을 재실행하지 못했습니다', { explain: (error) => (error instanceof UsageError ? `사용법: ${error.message}` : undefined) });

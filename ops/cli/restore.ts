@@ -9,6 +9,7 @@ import { restore } from '../restore';
 import { MasterKeyError } from '../../infra/keys';
 import { loadSettingsOrExit } from '../../infra/settings';
 import { folderArguments } from './folder-arguments';
+import { runCommand } from './run-command';
 
 const USAGE = `사용법: npm run restore -- <백업 폴더> [--keys <키 백업 폴더>]
   시스템을 멈추고, 비어 있는 데이터 폴더(DATA_DIR)와 빈 데이터베이스에 복원합니다.
@@ -31,14 +32,4 @@ async function main(): Promise<number> {
   return chain.ok ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof BackupError || error instanceof MasterKeyError) {
-      process.stderr.write(`복원하지 못했습니다: ${error.message} [${error.code}]\n`);
-      process.exit(1);
-    }
-    process.stderr.write(`복원하지 못했습니다: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(2);
-  },
-);
+runCommand(main, '복원하지 못했습니다', { refusals: [BackupError, MasterKeyError] });

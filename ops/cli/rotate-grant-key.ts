@@ -7,6 +7,7 @@ import { userInfo } from 'node:os';
 import { initOrm } from '../../infra/db/orm';
 import { loadSettingsOrExit } from '../../infra/settings';
 import { rotateGrantKey } from '../grant-key-rotation';
+import { runCommand } from './run-command';
 
 async function main(): Promise<number> {
   const settings = loadSettingsOrExit();
@@ -29,10 +30,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`허가 서명 키를 교체하지 못했습니다: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runCommand(main, '허가 서명 키를 교체하지 못했습니다', { exitCode: 1 });

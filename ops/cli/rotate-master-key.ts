@@ -12,6 +12,7 @@ import { KeyRotationError, rotateMasterKey, writeNewKeyFile, type RotationReport
 import { MasterKeyError } from '../../infra/keys';
 import { portAnswers } from '../../infra/net';
 import { loadSettingsOrExit } from '../../infra/settings';
+import { runCommand } from './run-command';
 
 const USAGE = `사용법:
   npm run rotate-master-key -- [--new-key-file <파일>] [--keep-old-key]
@@ -106,21 +107,12 @@ function printReport(report: RotationReport, masterKeyFile: string): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${USAGE}`);
-      process.exit(2);
-    }
-    if (error instanceof KeyRotationError || error instanceof MasterKeyError) {
-      process.stderr.write(`마스터 키를 교체하지 못했습니다: ${error.message} [${error.code}]\n`);
-      process.exit(1);
-    }
-    process.stderr.write(
-      `마스터 키를 교체하지 못했습니다: ${error instanceof Error ? error.message : String(error)}\n` +
-        '키 파일은 바뀌지 않았거나, 같은 명령을 다시 실행하면 교체를 마칩니다.\n',
-    );
-    process.exit(2);
-  },
-);
+runCommand(main, '마스터 키를 교체하지 못했습니다', {
+  refusals: [KeyRotationError, MasterKeyError],
+  explain: (error) =>
+    error instanceof UsageError
+      ? `${error.message}\n${USAGE}`
+      : error instanceof KeyRotationError || error instanceof MasterKeyError
+        ? undefined
+        : `마스터 키를 교체하지 못했습니다: ${error instanceof Error ? error.message : String(error)}\n키 파일은 바뀌지 않았거나, 같은 명령을 다시 실행하면 교체를 마칩니다.`,
+});
