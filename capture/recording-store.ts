@@ -49,6 +49,7 @@ import path from 'node:path';
 import { type Codec } from '../domain/recording';
 import { DecryptionError, newDataKey, open as openSealed, seal, unwrapKey, wrapKey } from '../infra/crypto/envelope';
 import { wavHeader, type WavFormat } from './wav';
+import { CodedError } from '../domain/coded-error';
 
 const CHANNELS = 2;
 const SAMPLE_RATE = 8000;
@@ -177,34 +178,25 @@ export interface RecordingStore {
 export type FinalisedRecovery = Extract<RecoveryReport, { outcome: 'recovered' | 'completed' }>;
 
 /** A recording file that is torn, tampered with, or does not match its trailer. */
-export class RecordingCorruptError extends Error {
-  readonly code: 'RECORDING_CORRUPT';
+export class RecordingCorruptError extends CodedError<'RECORDING_CORRUPT'> {
   readonly file: string;
   readonly offset: number;
   constructor(file: string, offset: number, reason: string) {
-    super(`녹취 파일이 손상되었거나 변조되었습니다: ${path.basename(file)} @${offset}: ${reason}`);
-    this.name = 'RecordingCorruptError';
-    this.code = 'RECORDING_CORRUPT';
+    super('RECORDING_CORRUPT', `녹취 파일이 손상되었거나 변조되었습니다: ${path.basename(file)} @${offset}: ${reason}`);
     this.file = file;
     this.offset = offset;
   }
 }
 
-export class RecordingNotFoundError extends Error {
-  readonly code: 'RECORDING_NOT_FOUND';
+export class RecordingNotFoundError extends CodedError<'RECORDING_NOT_FOUND'> {
   constructor(storageKey: string) {
-    super(`녹취 파일이 없습니다: ${storageKey}`);
-    this.name = 'RecordingNotFoundError';
-    this.code = 'RECORDING_NOT_FOUND';
+    super('RECORDING_NOT_FOUND', `녹취 파일이 없습니다: ${storageKey}`);
   }
 }
 
-export class RecordingOverrunError extends Error {
-  readonly code: 'RECORDING_OVERRUN';
+export class RecordingOverrunError extends CodedError<'RECORDING_OVERRUN'> {
   constructor(recordingId: string) {
-    super(`녹취 저장이 밀려 오디오를 받지 못했습니다 (디스크 지연): ${recordingId}`);
-    this.name = 'RecordingOverrunError';
-    this.code = 'RECORDING_OVERRUN';
+    super('RECORDING_OVERRUN', `녹취 저장이 밀려 오디오를 받지 못했습니다 (디스크 지연): ${recordingId}`);
   }
 }
 

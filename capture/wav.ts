@@ -18,6 +18,7 @@
  * ```
  */
 import { type Codec } from '../domain/recording';
+import { CodedError } from '../domain/coded-error';
 
 /** The stored G.711 codecs, and `PCM16`: signed 16-bit little-endian linear PCM (WAVE_FORMAT_PCM). */
 export type WavEncoding = Codec | 'PCM16';
@@ -37,12 +38,9 @@ export interface WavInfo extends WavFormat {
   sampleFrames: number;
 }
 
-export class WavFormatError extends Error {
-  readonly code: 'INVALID_WAV';
+export class WavFormatError extends CodedError<'INVALID_WAV'> {
   constructor(reason: string) {
-    super(`WAV 형식이 올바르지 않습니다: ${reason}`);
-    this.name = 'WavFormatError';
-    this.code = 'INVALID_WAV';
+    super('INVALID_WAV', `WAV 형식이 올바르지 않습니다: ${reason}`);
   }
 }
 

@@ -8,20 +8,13 @@ import { writeNewFileDurably } from './durable-files';
 import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from './settings';
+import { CodedError } from '../domain/coded-error';
 
 export const MASTER_KEY_BYTES = 32;
 
 export type MasterKeyErrorCode = 'MASTER_KEY_MISSING' | 'MASTER_KEY_INVALID' | 'KEY_ROTATION_IN_PROGRESS';
 
-export class MasterKeyError extends Error {
-  readonly code: MasterKeyErrorCode;
-  constructor(code: MasterKeyErrorCode, message: string) {
-    super(message);
-    this.name = 'MasterKeyError';
-    // Assigned, not a parameter property: the field must survive useDefineForClassFields.
-    this.code = code;
-  }
-}
+export class MasterKeyError extends CodedError<MasterKeyErrorCode> {}
 
 /**
  * Where an unfinished master key rotation (ops/key-rotation.ts) keeps its journal and the new key: beside the

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { type DatabaseSettings } from '../infra/db/orm';
 import type { Settings } from '../infra/settings';
+import { CodedError } from '../domain/coded-error';
 
 export type BackupErrorCode =
   | 'BACKUP_TARGET_NOT_EMPTY'
@@ -26,14 +27,7 @@ export type BackupErrorCode =
   | 'RESTORE_DRIVER_MISMATCH'
   | 'RESTORE_AUDIT_CHAIN_BROKEN';
 
-export class BackupError extends Error {
-  readonly code: BackupErrorCode;
-  constructor(code: BackupErrorCode, message: string) {
-    super(message);
-    this.name = 'BackupError';
-    this.code = code;
-  }
-}
+export class BackupError extends CodedError<BackupErrorCode> {}
 
 export type BackupSettings = DatabaseSettings &
   Pick<

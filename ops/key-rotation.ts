@@ -33,6 +33,7 @@ import { appendAuditEvent } from '../infra/audit/audit-log';
 import { DecryptionError, newDataKey, unwrapKey, wrapKey } from '../infra/crypto/envelope';
 import { AuditEvent, Recording } from '../infra/db/entities';
 import { masterKeyFingerprint, MASTER_KEY_BYTES, readMasterKeyFile, rotationFiles } from '../infra/keys';
+import { CodedError } from '../domain/coded-error';
 
 export type KeyRotationErrorCode =
   | 'NEW_KEY_SAME_AS_OLD'
@@ -43,14 +44,7 @@ export type KeyRotationErrorCode =
   | 'CHANGED_DURING_ROTATION'
   | 'ROTATION_INCOMPLETE';
 
-export class KeyRotationError extends Error {
-  readonly code: KeyRotationErrorCode;
-  constructor(code: KeyRotationErrorCode, message: string) {
-    super(message);
-    this.name = 'KeyRotationError';
-    this.code = code;
-  }
-}
+export class KeyRotationError extends CodedError<KeyRotationErrorCode> {}
 
 /**
  * The entities holding wrapped keys, found from the ORM's metadata (every entity with a `wrappedKey` property), so a

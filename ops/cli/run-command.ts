@@ -3,12 +3,16 @@
  * stderr in Korean — `<what failed>: <message> [<code>]` and exit 1 for a refusal the command expects (a coded error
  * of its own), exit 2 for anything else.
  */
-type CodedError = Error & { readonly code: string };
+import type { CodedError } from '../../domain/coded-error';
 
 export function runCommand(
   main: () => Promise<number>,
   failed: string,
-  options: { refusals?: readonly (abstract new (...args: never[]) => CodedError)[]; explain?: (error: unknown) => string | undefined; exitCode?: number } = {},
+  options: {
+    refusals?: readonly (abstract new (...args: never[]) => CodedError<string>)[];
+    explain?: (error: unknown) => string | undefined;
+    exitCode?: number;
+  } = {},
 ): void {
   main().then(
     (code) => process.exit(code),
@@ -18,7 +22,7 @@ export function runCommand(
         process.stderr.write(`${explained}\n`);
         process.exit(2);
       }
-      const refusal = options.refusals?.find((kind) => error instanceof kind) ? (error as CodedError) : undefined;
+      const refusal = options.refusals?.find((kind) => error instanceof kind) ? (error as CodedError<string>) : undefined;
       if (refusal) {
         process.stderr.write(`${failed}: ${refusal.message} [${refusal.code}]\n`);
         process.exit(1);
