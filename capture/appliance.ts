@@ -31,17 +31,16 @@ import type { Logger } from '../infra/logger';
 import type { Period } from '../domain/period';
 import { appendAuditEvent, appendAuditEvents, type AuditInput } from '../infra/audit/audit-log';
 import type { AuthFailureSummary } from './auth-throttle';
+import { createControlApi, type ControlApi } from './control-api';
 import {
   ControlError,
-  createControlApi,
   GrantError,
-  type ControlApi,
   type ControlCaller,
   type ControlErrorCode,
   type ControlRouteInfo,
   type ExtensionModeView,
   type ModeChange,
-} from './control-api';
+} from './control-contract';
 import { buildDisclosurePackage, PackageAudioMismatchError, type PackageRecording } from './disclosure-package';
 import { buildPartyExport, pcmWavOf } from './party-export';
 import { createRecordingStore, RecordingCorruptError, RecordingNotFoundError, type RecordingStore } from './recording-store';

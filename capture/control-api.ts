@@ -31,12 +31,14 @@
  * `releasesAudio` to send a file at all (R6). The API and the worker decide who may have or hear a recording; the
  * appliance only refuses a recording it does not have, or no longer has.
  * Errors are `{error: {code, message}}` with a stable code and a Korean message; a refused request changes nothing.
+ * What the API and its clients share — codes, errors, requests, views, the handlers the appliance implements — is
+ * capture/control-contract.ts.
  */
 import { createHash, timingSafeEqual, type KeyObject } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { RECORDING_MODES, type RecordingMode } from '../domain/recording';
+import { RECORDING_MODES } from '../domain/recording';
 import { verifyGrant, type GrantKind, type GrantPayload } from '../infra/grants';
 import { CAPTURE_CLIENTS, type CaptureClient } from '../infra/keys';
 import type { Logger } from '../infra/logger';
@@ -48,38 +50,18 @@ import {
   MAX_EXTRA_FILE_BYTES,
   MAX_EXTRA_FILES,
   MAX_PACKAGE_RECORDINGS,
-  type DisclosurePackage,
-  type ExtraFile,
 } from './disclosure-package';
-import { EXPORT_PASSWORD, type PartyExport } from './party-export';
+import { EXPORT_PASSWORD } from './party-export';
+import {
+  ControlError,
+  GrantError,
+  type AudioRelease,
+  type ControlCaller,
+  type ControlErrorCode,
+  type ControlHandlers,
+  type ControlRouteInfo,
+} from './control-contract';
 import { CALL_ID, NOTICE, PHONE_NUMBER } from './sdp';
-
-export type ControlErrorCode =
-  | 'UNAUTHORIZED'
-  | 'CLIENT_NOT_ALLOWED'
-  | 'NOT_FOUND'
-  | 'METHOD_NOT_ALLOWED'
-  | 'UNSUPPORTED_MEDIA_TYPE'
-  | 'BODY_TOO_LARGE'
-  | 'INVALID_INPUT'
-  | 'NOT_DUE'
-  | 'HELD'
-  | 'DELETED'
-  | 'CORRUPT'
-  | 'NOT_CONFIGURED'
-  | 'INTERNAL'
-  | GrantRefusal;
-
-/** Why a release was refused for its grant; each answered 403, nothing released. */
-export type GrantRefusal =
-  | 'GRANT_MISSING'
-  | 'GRANT_MALFORMED'
-  | 'GRANT_SIGNATURE_INVALID'
-  | 'GRANT_NOT_YET_VALID'
-  | 'GRANT_EXPIRED'
-  | 'GRANT_WRONG_KIND'
-  | 'GRANT_NOT_COVERING'
-  | 'GRANT_ALREADY_USED';
 
 const STATUS: Record<ControlErrorCode, number> = {
   UNAUTHORIZED: 401,
@@ -105,130 +87,6 @@ const STATUS: Record<ControlErrorCode, number> = {
   GRANT_ALREADY_USED: 403,
 };
 
-/** A refusal with its code and the Korean message the caller shows or logs. */
-export class ControlError extends Error {
-  constructor(
-    readonly code: ControlErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ControlError';
-  }
-}
-
-/** A refusal for a grant, naming the grant once its signature held. */
-export class GrantError extends ControlError {
-  declare readonly code: GrantRefusal;
-  constructor(
-    code: GrantRefusal,
-    message: string,
-    readonly grantId?: string,
-  ) {
-    super(code, message);
-    this.name = 'GrantError';
-  }
-}
-
-export interface ExtensionModeView {
-  readonly number: string;
-  readonly mode: RecordingMode;
-  /** When an approved full recording began (R1, Art. 6); absent while selective. */
-  readonly fullRecordingSince: string | null;
-}
-
-export type RecordButtonResult = 'started' | 'already-recording' | 'stopped' | 'pending';
-
-/** Who sent a request, as its token proves: what the appliance's audit entries name as the actor. */
-export interface ControlCaller {
-  readonly client: CaptureClient;
-  /** The socket's address (the control API is never behind a proxy). */
-  readonly address: string;
-}
-
-/** The mode change a request asks for; `onBehalfOf` is who the client says it acts for (R11). */
-export interface ModeChange {
-  readonly mode: RecordingMode;
-  readonly onBehalfOf: string;
-  readonly reason: string;
-  /** A switch to full: the signed `full-recording` grant of the approved application (infra/grants.ts). */
-  readonly grant?: string;
-}
-
-/** What the appliance does; this module only speaks HTTP and tells the clients apart. */
-export interface ControlHandlers {
-  health(): Promise<Record<string, unknown>>;
-  extensionMode(number: string): Promise<ExtensionModeView | undefined>;
-  setExtensionMode(number: string, change: ModeChange, caller: ControlCaller): Promise<ExtensionModeView | undefined>;
-  /** `notice`: the evidence that the other party was told (Art. 7), given with a start. */
-  recordButton(callId: string, action: 'start' | 'stop', at: Date, notice?: string): Promise<RecordButtonResult>;
-  /** Throws ControlError NOT_FOUND / NOT_DUE / HELD; destroying an already destroyed file is success. */
-  destroyRecording(recordingId: string): Promise<{ recordingId: string; storageKey: string }>;
-  /**
-   * Throws ControlError NOT_FOUND, DELETED once the recording's file is gone, GRANT_ALREADY_USED for a single-use
-   * grant used before (as do the other two releases). Audits the release before it resolves.
-   */
-  exportRecording(recordingId: string, password: string, release: Release): Promise<PartyExport>;
-  /**
-   * Throws ControlError NOT_FOUND / DELETED naming the recordings (nothing is built), CORRUPT when a stored file is
-   * not the audio the database's hash was fixed for, NOT_CONFIGURED without a signing key.
-   */
-  buildDisclosurePackage(request: DisclosurePackageRequest, release: Release): Promise<DisclosurePackage>;
-  /**
-   * Throws ControlError NOT_FOUND, DELETED once the file is gone, CORRUPT when the stored file is not the audio the
-   * database's hash was fixed for. Audits the release before it resolves.
-   */
-  viewingAudio(recordingId: string, request: ViewingAudioRequest, release: Release): Promise<ViewingAudio>;
-  /** The public half of the package signing key, which recipients verify against; NOT_CONFIGURED without one. */
-  packagePublicKey(): Promise<{ pem: string; sha256: string }>;
-  /**
-   * A known client asked for a route outside its scope: audited at once, one entry per refusal (an authenticated
-   * client going beyond its scope is a leaked token or a compromised host, which an operator must see). Rejects
-   * when the entry could not be written; the request is refused all the same.
-   */
-  clientRefused(caller: ControlCaller, route: ControlRouteInfo): Promise<void>;
-  /** A release refused for its grant: audited at once like clientRefused, and rejects the same way. */
-  grantRefused(caller: ControlCaller, route: ControlRouteInfo, refusal: { code: GrantRefusal; grantId?: string }): Promise<void>;
-}
-
-/** Who asked for a release, and the verified grant it was asked against. */
-export interface Release {
-  readonly caller: ControlCaller;
-  readonly grant: GrantPayload;
-}
-
-export interface DisclosurePackageRequest {
-  readonly managementNumber: string;
-  readonly recordingIds: readonly string[];
-  readonly password: string;
-  /** Who the client has it built for (a user name), kept in the audit entry beside the client (R11). */
-  readonly onBehalfOf: string;
-  readonly extraFiles: readonly ExtraFile[];
-}
-
-export interface ViewingAudioRequest {
-  /** 관리번호 of the disclosure case whose viewing this is. */
-  readonly managementNumber: string;
-  /** Who the client plays it for (the API's user name), kept in the audit entry beside the client (R11). */
-  readonly onBehalfOf: string;
-}
-
-export interface ViewingAudio {
-  /** 16-bit PCM stereo 8 kHz WAV (party-export.ts's pcmWavOf), channel 0 the official. Plain audio: the holder wipes it. */
-  readonly wav: Buffer;
-  /** SHA-256 of the stored audio as the database has it, which the file was verified against. */
-  readonly sha256: string;
-}
-
-/**
- * The ways audio may leave the appliance (R6): the party's own export and the Art. 9 provision package, both sealed,
- * and Art. 9 viewing (열람). Viewing is the one release of plain audio, because the browser must play it: a sealed
- * ZIP cannot be listened to in the managing department's presence without first being saved and opened. It goes
- * only to the caller on 127.0.0.1 holding the API's control token, which releases it only under Art. 9 (an
- * approved case, Form 2 signed, inside the viewing window, every play audited) and passes it on not to be cached
- * or saved (`no-store`, `inline`).
- */
-export type AudioRelease = 'party-export' | 'disclosure' | 'viewing';
-
 /** The grant each release needs: a grant of one kind never opens another way out. */
 const GRANT_KIND: Readonly<Record<AudioRelease, GrantKind>> = { 'party-export': 'party-export', disclosure: 'provision', viewing: 'viewing' };
 
@@ -236,15 +94,6 @@ const GRANT_KIND: Readonly<Record<AudioRelease, GrantKind>> = { 'party-export': 
 interface GrantScope {
   readonly recordings: readonly string[];
   readonly managementNumber?: string;
-}
-
-/** A route as the R6 test walks it: `path` with `<name>` placeholders. */
-export interface ControlRouteInfo {
-  readonly method: string;
-  readonly path: string;
-  /** The clients whose token may use it (the scope table); every other client is refused CLIENT_NOT_ALLOWED. */
-  readonly clients: readonly CaptureClient[];
-  readonly releasesAudio?: AudioRelease;
 }
 
 export interface ControlApiOptions {

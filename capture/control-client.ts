@@ -5,7 +5,7 @@
  * or `UNAVAILABLE` when it cannot be reached: callers retry those, and never report a change they did not see.
  */
 import { createHash } from 'node:crypto';
-import type { ControlErrorCode, ExtensionModeView, ModeChange, RecordButtonResult, ViewingAudio, ViewingAudioRequest } from './control-api';
+import type { ControlErrorCode, ExtensionModeView, ModeChange, RecordButtonResult, ViewingAudio, ViewingAudioRequest } from './control-contract';
 
 /** One recording decrypted and converted (and, for the party export, sealed): longer than a control request. */
 const EXPORT_TIMEOUT_MS = 120_000;

@@ -22,7 +22,7 @@ import { CAPTURE_CLIENTS, type CaptureClient } from '../../infra/keys';
 import type { MikroORM } from '@mikro-orm/core';
 import { ROLES } from '../../api/access';
 import type { AudioRelease } from '../../api/routes';
-import type { AudioRelease as ControlAudioRelease } from '../../capture/control-api';
+import type { AudioRelease as ControlAudioRelease } from '../../capture/control-contract';
 import { pcmWavOf } from '../../capture/party-export';
 import { readWav } from '../../capture/wav';
 import type { Recording } from '../../infra/db/entities';

@@ -4,7 +4,7 @@
  * sign their grants with `testGrant`.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import type { ViewingAudio, ViewingAudioRequest } from '../../capture/control-api';
+import type { ViewingAudio, ViewingAudioRequest } from '../../capture/control-contract';
 import type { CaptureControlClient, DisclosurePackageOrder, SealedDisclosurePackage } from '../../capture/control-client';
 import { signGrant, type GrantKind, type GrantRequest } from '../../infra/grants';
 
