@@ -1,6 +1,7 @@
 import { ReferenceKind, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { Department, DisclosureRequest, DisclosureRequestRecording, Extension, Recording, RecordingHold } from '../../infra/db/entities';
+import { disclosureRequestRow } from '../support/disclosure';
 
 describe.each(availableDrivers())('schema and domain on %s', (driver) => {
   let db: TestDatabase;
@@ -87,25 +88,7 @@ describe.each(availableDrivers())('schema and domain on %s', (driver) => {
     await expect(em.flush()).rejects.toBeInstanceOf(UniqueConstraintViolationException);
 
     const request = (sequence: number, number: string) =>
-      new DisclosureRequest(
-        number,
-        2026,
-        sequence,
-        `disclosure-${number}-${sequence}`,
-        'provision',
-        '홍길동',
-        '1980-01-01',
-        '광명시 철산동',
-        '010-0000-0000',
-        '2026. 11. 1. 10:02',
-        '02-2680-1234',
-        '민원 분쟁 증빙',
-        '통화 당사자',
-        '통화 내용 확인',
-        'party',
-        new Date(),
-        'operator1',
-      );
+      disclosureRequestRow(sequence, '02-2680-1234', { managementNumber: number, workflowId: `disclosure-${number}-${sequence}`, registeredBy: 'operator1' });
     const em2 = db.orm.em.fork();
     em2.persist(request(1, '2026-0001'));
     await em2.flush();

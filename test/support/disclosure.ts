@@ -4,10 +4,14 @@ import type { TestClient } from './api';
 import { eventually } from './eventually';
 /**
  * A Form 1 as stored once the operator has registered it (a party's provision request about calls on `phoneNumber`),
- * for suites that put cases straight into the database. `sequence` makes the 관리번호 `2026-NNNN`.
+ * for suites that put cases straight into the database. `sequence` makes the 관리번호 `2026-NNNN` unless one is given.
  */
-export function disclosureRequestRow(sequence: number, phoneNumber: string, options: { workflowId?: string; registeredBy?: string } = {}): DisclosureRequest {
-  const managementNumber = `2026-${String(sequence).padStart(4, '0')}`;
+export function disclosureRequestRow(
+  sequence: number,
+  phoneNumber: string,
+  options: { workflowId?: string; registeredBy?: string; managementNumber?: string } = {},
+): DisclosureRequest {
+  const managementNumber = options.managementNumber ?? `2026-${String(sequence).padStart(4, '0')}`;
   return new DisclosureRequest(
     managementNumber,
     2026,
