@@ -172,7 +172,7 @@ export function createDisclosureActivities(deps: DisclosureActivityDeps) {
     const em = orm.em.fork();
     const request = await em.findOneOrFail(DisclosureRequest, input.requestId);
     const signature = await em.findOne(Attachment, { id: input.attachmentId, ownerType: TARGET, ownerId: request.id }, { populate: ['wrappedKey'] });
-    if (!signature)
+    if (!signature?.wrappedKey)
       throw ApplicationFailure.create({ type: 'MissingDocument', message: '인수자 화면 서명이 신청에 첨부되어 있지 않습니다.', nonRetryable: true });
     const recipient = { request, recipientName: input.recipientName, receivedAt: new Date(input.receivedAt) };
     return generateDocument({

@@ -7,6 +7,7 @@ import { createDeadlineActivities, type DeadlineActivityDeps } from './deadlines
 import { createDisclosureActivities, type DisclosureActivityDeps } from './disclosure';
 import { createDocumentActivities, type DocumentActivityDeps } from './documents';
 import { createFullRecordingActivities, type FullRecordingActivityDeps } from './full-recording';
+import { createHoldActivities } from './holds';
 import { createHistoryArchiveActivities, type HistoryArchiveActivityDeps } from './history-archive';
 import { createMailActivities, type MailActivityDeps } from './mail';
 import { createNotificationActivities, type NotificationActivityDeps } from './notifications';
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotificationActivities(deps),
     ...createDocumentActivities(deps),
     ...createRetentionActivities(deps),
+    ...createHoldActivities(deps),
     ...createFullRecordingActivities(deps),
     ...createDisclosureActivities(deps),
     ...createMailActivities(deps),

@@ -11,7 +11,9 @@ import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import { Context } from '@temporalio/activity';
 import { appendAuditEvent, appendAuditEvents } from '../infra/audit/audit-log';
-import { AuditEvent, Recording, RecordingHold } from '../infra/db/entities';
+import { Attachment, AuditEvent, holdInForce, Recording, RecordingHold } from '../infra/db/entities';
+import { destroyAttachment } from '../infra/documents/file-destruction';
+import type { DocumentStore } from '../infra/documents/document-store';
 import { addDays, type LegalCalendar } from '../domain/legal-period';
 import type { CaptureControlClient } from '../capture/control-client';
 import { CaptureControlError } from '../capture/control-client';
@@ -21,6 +23,8 @@ export interface RetentionActivityDeps {
   calendar: LegalCalendar;
   /** The capture appliance, which holds the files. */
   capture: CaptureControlClient;
+  /** The sealed documents, among them the provision packages, which hold audio. */
+  documents: DocumentStore;
 }
 
 export interface DeleteDueInput {
@@ -66,7 +70,7 @@ export interface RetentionReport {
 const ACTOR = 'system:retention';
 const DESTROY_CONCURRENCY = 8;
 
-export function createRetentionActivities({ orm, calendar, capture }: RetentionActivityDeps) {
+export function createRetentionActivities({ orm, calendar, capture, documents }: RetentionActivityDeps) {
   return {
     async deleteDueRecordings(input: DeleteDueInput): Promise<DeleteDueResult> {
       const asOf = new Date(input.asOf);
@@ -74,7 +78,7 @@ export function createRetentionActivities({ orm, calendar, capture }: RetentionA
       const to = calendar.startOfDay(addDays(input.day, 1));
       const em = orm.em.fork();
       const due = { startedAt: { $gte: from, $lt: to }, deletedAt: null, retentionDueAt: { $lte: asOf } };
-      const heldIds = new Set((await em.find(RecordingHold, { releasedAt: null, recording: due }, { fields: ['recording'] })).map((hold) => hold.recording.id));
+      const heldIds = new Set((await em.find(RecordingHold, { ...holdInForce(asOf), recording: due }, { fields: ['recording'] })).map((hold) => hold.recording.id));
       const batch = await em.find(
         Recording,
         { ...due, ...(heldIds.size > 0 ? { id: { $nin: [...heldIds] } } : {}) },
@@ -116,6 +120,12 @@ export function createRetentionActivities({ orm, calendar, capture }: RetentionA
             otherPartyNumber: null,
             noticeEvidence: null,
             storageKey: null,
+            // The tombstone keeps the recording day (the retention report counts by it), not when the official spoke
+            // or for how long: what the audit needs is the call id and the audio's hash, which prove what was deleted.
+            startedAt: from,
+            endedAt: null,
+            durationMs: null,
+            sizeBytes: null,
           },
         );
         await appendAuditEvents(
@@ -137,13 +147,30 @@ export function createRetentionActivities({ orm, calendar, capture }: RetentionA
     },
 
     /**
+     * Destroys every provision package whose time is up (the case's Form 3 deadline) and that its download has not
+     * destroyed already: the package holds the recordings' audio, so it is on the same clock (Art. 8(1)).
+     */
+    async destroyDuePackages(input: { asOf: string }): Promise<{ destroyed: number }> {
+      const due = await orm.em.fork().find(Attachment, { destroyAt: { $lte: new Date(input.asOf) }, destroyedAt: null }, { fields: ['id'] });
+      let destroyed = 0;
+      for (const { id } of due) {
+        if (await destroyAttachment(orm.em, documents, id, { reason: '파기 결과 회신 기한 도래로 제공 파일 파기', by: { actor: ACTOR, role: 'system', sourceAddress: 'worker' } })) {
+          destroyed++;
+        }
+        Context.current().heartbeat(destroyed);
+      }
+      return { destroyed };
+    },
+
+    /**
      * The recording days that still have a recording due by `asOf`, not deleted and not held: one query per such day
      * (normally none), never a scan of the 1.5 million live recordings.
      */
     async findDaysWithDeletable(input: { asOf: string }): Promise<DeletableDay[]> {
       const em = orm.em.fork();
-      const due = { deletedAt: null, retentionDueAt: { $lte: new Date(input.asOf) } };
-      const heldIds = (await em.find(RecordingHold, { releasedAt: null, recording: due }, { fields: ['recording'] })).map((hold) => hold.recording.id);
+      const asOf = new Date(input.asOf);
+      const due = { deletedAt: null, retentionDueAt: { $lte: asOf } };
+      const heldIds = (await em.find(RecordingHold, { ...holdInForce(asOf), recording: due }, { fields: ['recording'] })).map((hold) => hold.recording.id);
       const days: DeletableDay[] = [];
       let from: Date | undefined;
       for (;;) {
@@ -174,9 +201,10 @@ export function createRetentionActivities({ orm, calendar, capture }: RetentionA
       );
       const hash = createHash('sha256');
       for (const row of deleted) hash.update(`${row.id}:${row.sha256 ?? ''}\n`);
+      const asOf = new Date(input.asOf);
       const holds = await em.find(
         RecordingHold,
-        { releasedAt: null, recording: { startedAt: { $gte: from, $lt: to }, deletedAt: null, retentionDueAt: { $lte: new Date(input.asOf) } } },
+        { ...holdInForce(asOf), recording: { startedAt: { $gte: from, $lt: to }, deletedAt: null, retentionDueAt: { $lte: asOf } } },
         { fields: ['recording'] },
       );
       const held = new Set(holds.map((hold) => hold.recording.id)).size;

@@ -10,7 +10,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { Response } from 'express';
 import { z } from 'zod';
 import { appendAuditEvent, type AuditInput } from '../infra/audit/audit-log';
-import { Attachment, DisclosureRequest, FullRecordingApplication, type AttachmentOwner } from '../infra/db/entities';
+import { Attachment, DisclosureRequest, FullRecordingApplication, RecordingHold, type AttachmentOwner } from '../infra/db/entities';
 import { rowLock } from '../infra/db/row-lock';
 import type { DocumentStore, StoredDocument } from '../infra/documents/document-store';
 import { ApiError, notFound } from './errors';
@@ -28,6 +28,7 @@ const FILE_NAME_LABELS = {
   other: '기타첨부',
   provision_package: '녹취정보제공',
   recipient_signature: '인수자서명',
+  hold_basis: '보존중지근거',
 } as const;
 export type AttachmentPurposeId = keyof typeof FILE_NAME_LABELS;
 
@@ -97,16 +98,22 @@ export async function withSealedFiles<T>(documents: DocumentStore, files: readon
 }
 
 /**
- * The case's number as people quote it — a disclosure request's 관리번호; an application has no number but its id —
- * read with the case's row locked, so that two uploads to one case count and number their files one after the other.
+ * The case's number as people quote it — a disclosure request's 관리번호; an application or a hold has no number but
+ * its id — read with the case's row locked, so that two uploads to one case count and number their files one after
+ * the other.
  */
 async function lockedCaseNumber(tx: EntityManager, target: AttachmentTarget): Promise<string> {
-  const row =
-    target.ownerType === 'disclosure_request'
-      ? await tx.findOne(DisclosureRequest, target.ownerId, rowLock(tx))
+  if (target.ownerType === 'disclosure_request') {
+    const request = await tx.findOne(DisclosureRequest, target.ownerId, rowLock(tx));
+    if (!request) throw notFound();
+    return request.managementNumber;
+  }
+  const owner =
+    target.ownerType === 'recording_hold'
+      ? await tx.findOne(RecordingHold, target.ownerId, rowLock(tx))
       : await tx.findOne(FullRecordingApplication, target.ownerId, rowLock(tx));
-  if (!row) throw notFound();
-  return row instanceof DisclosureRequest ? row.managementNumber : row.id;
+  if (!owner) throw notFound();
+  return owner.id;
 }
 
 /**
@@ -184,7 +191,7 @@ export async function readAttachment(
 ): Promise<{ row: Attachment; content: Buffer }> {
   const row = await em.findOne(Attachment, { id: attachmentId, ...owner }, { populate: ['wrappedKey'] });
   if (!row) throw notFound();
-  const content = documents.get(row.id, row.wrappedKey);
+  const content = documents.get(row.id, liveKey(row));
   await audit({
     action: 'attachment.downloaded',
     targetType: owner.ownerType,
@@ -193,6 +200,19 @@ export async function readAttachment(
     detail: { attachmentId: row.id, sha256: row.sha256 },
   });
   return { row, content };
+}
+
+/**
+ * The key of a file that still exists. A destroyed file (the provision package after its hand-over or its deadline)
+ * has none: it is gone, which the user is told with when.
+ */
+export function liveKey(row: Attachment): string {
+  if (row.destroyedAt || !row.wrappedKey) {
+    throw new ApiError(410, 'FILE_DESTROYED', `이 파일은 ${row.destroyedAt?.toISOString() ?? ''}에 파기되어 더 내려받을 수 없습니다.${row.destructionReason ? ` (${row.destructionReason})` : ''}`, {
+      destroyedAt: row.destroyedAt?.toISOString() ?? null,
+    });
+  }
+  return row.wrappedKey;
 }
 
 /**

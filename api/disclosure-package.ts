@@ -9,10 +9,11 @@ import { CaptureControlError } from '../capture/control-client';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { Attachment, GeneratedDocument } from '../infra/db/entities';
 import { verifyPackageFile } from '../capture/package-verify';
+import { destroyAttachment } from '../infra/documents/file-destruction';
 import { judgeDisclosureStep, playRefusal } from '../domain/disclosure-steps';
 import { audioGrant } from './audio-grants';
 import { stepUser, type Principal } from './access';
-import { addAttachments, withSealedFiles } from './attachments';
+import { addAttachments, liveKey, withSealedFiles } from './attachments';
 import { ConcurrencyLimit } from './concurrency-limit';
 import { ApiError } from './errors';
 import { auditIdentityOf, type RouteCall } from './routes';
@@ -93,6 +94,8 @@ export async function buildPackage(deps: DisclosureDeps, call: RouteCall<{ id: s
   await withSealedFiles(deps.documents, [{ fileName, contentType: 'application/zip', content: sealed.zip }], (files) =>
     call.em.fork().transactional(async (tx) => {
       const rows = await addAttachments(tx, { ownerType: TARGET, ownerId: request.id, purpose: PACKAGE }, files, { maxFiles: 1, audit: auditIdentityOf(call) });
+      // Audio on the clock (Art. 8(1)): the package lives until it is handed over, at the latest until the Form 3 deadline.
+      for (const row of rows) row.destroyAt = new Date(status.destructionReport?.dueAt ?? Date.now());
       await appendAuditEvent(tx, {
         ...auditIdentityOf(call),
         action: 'disclosure.package_built',
@@ -119,11 +122,15 @@ export async function buildPackage(deps: DisclosureDeps, call: RouteCall<{ id: s
   };
 }
 
-/** The package as built, for the managing department to hand over (every download audited). */
+/**
+ * The package as built, for the managing department to hand over (every download audited). Handing it over is what it
+ * was kept for: once a download has been sent whole, the package is destroyed (`afterSent`), so the audio it holds
+ * leaves the system only once; a download cut off before its end leaves it for another try until the Form 3 deadline.
+ */
 export async function packageFile(deps: DisclosureDeps, call: RouteCall<{ id: string }, unknown, unknown>) {
   const row = await call.em.findOne(Attachment, { ownerType: TARGET, ownerId: call.params.id, purpose: PACKAGE }, { populate: ['wrappedKey'] });
   if (!row) throw new ApiError(404, 'NOT_FOUND', '아직 만든 제공 파일이 없습니다.');
-  const zip = deps.documents.get(row.id, row.wrappedKey);
+  const zip = deps.documents.get(row.id, liveKey(row));
   await call.audit({
     action: 'disclosure.package_downloaded',
     targetType: TARGET,
@@ -131,7 +138,14 @@ export async function packageFile(deps: DisclosureDeps, call: RouteCall<{ id: st
     reason: '제공 파일 내려받기',
     detail: { sha256: row.sha256 },
   });
-  return { row, zip };
+  const identity = auditIdentityOf(call);
+  const afterSent = () =>
+    destroyAttachment(call.em, deps.documents, row.id, {
+      reason: '인계(내려받기) 완료로 파기',
+      by: { actor: identity.actor, role: identity.role, sourceAddress: identity.sourceAddress },
+      detail: { requestId: identity.requestId },
+    });
+  return { row, zip, afterSent };
 }
 
 export const playParams = z.object({ id: z.uuid(), recordingId: z.uuid() }).strict();

@@ -23,14 +23,18 @@ const CASE_PAGES: Record<string, (id: string) => string> = {
   full_recording_application: (id) => `/full-recording/${id}`,
   disclosure_request: (id) => `/disclosure/${id}`,
   access_review: (id) => `/access-reviews/${id}`,
+  recording: (id) => `/recordings/${id}`,
 };
 
 const SHOWN = 10;
 const WINDOW_MS = 30 * 86_400_000;
 
-/** The addresses a user answers to: each of their roles, and their department's head if they are one. */
+/**
+ * The addresses a user answers to: each of their roles, their department's head if they are one, and themselves by
+ * name (a hold's reviewer is a person, not a role).
+ */
 export async function addressesOf(em: EntityManager, principal: Principal): Promise<string[]> {
-  const addresses: string[] = [...principal.roles];
+  const addresses: string[] = [...principal.roles, `user:${principal.username}`];
   if (principal.roles.includes('dept_head')) {
     const department = await departmentOf(em, principal);
     if (department) addresses.push(`dept_head:${department.code}`);

@@ -27,6 +27,8 @@ export const RECORDING_READERS: readonly Grant[] = [MANAGING, PARTIES];
 export const PARTY_ONLY: readonly Grant[] = [{ roles: ROLES, scope: 'ownCalls' }];
 /** Holds outside the disclosure lifecycle: the chief alone, with a reason (issue 6). */
 export const HOLD_SETTERS: readonly Grant[] = [{ roles: ['chief'], scope: 'everything' }];
+/** A hold's requesting document: the managing department and the auditors who review holds. */
+export const HOLD_DOCUMENT_READERS: readonly Grant[] = [OVERSIGHT];
 
 /** Art. 8(3): the list of who holds access rights, for the managing department and the auditors. */
 export const HOLDER_READERS: readonly Grant[] = [OVERSIGHT];

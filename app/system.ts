@@ -235,6 +235,7 @@ export async function startSystem(settings: Settings, logger: Logger, components
         retentionPeriod: describePeriodKo(settings.retentionPeriod),
         timeZone: settings.timeZone,
         maxPrivilegedHolders: settings.maxPrivilegedHolders,
+        holdMaxPeriod: settings.holdMaxPeriod,
         searchRangeDays: approximateDays(settings.retentionPeriod),
         capture: captureClient('api'),
         // Only the API's process reads it (it signs every audio release's grant); production refuses to start without it.

@@ -147,6 +147,12 @@ export const SETTINGS = {
     default: '30d',
     schema: period,
   }),
+  holdMaxPeriod: setting({
+    env: 'HOLD_MAX_PERIOD',
+    doc: 'the longest a 보존 중지 decision may keep a recording, from the day it is decided; keeping it longer is a new decision with its own basis',
+    default: '3m',
+    schema: period,
+  }),
   destructionReportPeriod: setting({
     env: 'DESTRUCTION_REPORT_PERIOD',
     doc: "Art. 9(4) period for the recipient's Form 3, counted the Civil Act way from the day of receipt",

@@ -18,6 +18,8 @@ import type { HealthCheck } from '../health';
 import type { LoginDeps } from '../login';
 import type { MonitoringOptions } from '../monitoring';
 import type { SessionStore } from '../sessions';
+import type { Logger } from '../../infra/logger';
+import type { Period } from '../../domain/period';
 
 /** What the routes need to know of the system, given by whoever starts the API. */
 export interface SiteFacts {
@@ -47,6 +49,8 @@ export interface SiteFacts {
    * through the Temporal client); absent where the API runs without Temporal (API suites).
    */
   afterHoldReleased?: (recording: Recording) => Promise<void>;
+  /** HOLD_MAX_PERIOD: the longest a hold decision may keep a recording, counted from the day it is decided. */
+  holdMaxPeriod: Period;
   /** Full-recording applications' workflows; absent where the API runs without Temporal (they answer 503 then). */
   fullRecordingWorkflows?: FullRecordingWorkflows;
   /** FULL_RECORDING_APPROVAL_CHAIN */
@@ -70,6 +74,7 @@ export interface SiteFacts {
 }
 
 export interface RouteDeps extends SiteFacts {
+  logger: Logger;
   sessions: SessionStore;
   login: LoginDeps;
   loginThrottle: RequestHandler;

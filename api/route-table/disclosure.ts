@@ -276,9 +276,12 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       access: DISCLOSURE_HANDLERS,
       params: requestIdParams,
       releasesAudio: 'disclosure',
-      summary: '제공 파일 내려받기 (비밀번호로 암호화한 ZIP, 감사 기록)',
+      summary: '제공 파일 내려받기 (비밀번호로 암호화한 ZIP, 감사 기록). 다 내려받으면 파기되어 다시 받을 수 없음 (410)',
       async handle(call) {
-        const { row, zip } = await packageFile(disclosureDeps, call);
+        const { row, zip, afterSent } = await packageFile(disclosureDeps, call);
+        call.res.once('finish', () => {
+          afterSent().catch((error: unknown) => deps.logger.error('provision package not destroyed after its download; the hourly sweep destroys it by its deadline', { requestId: call.params.id, error }));
+        });
         call.res.type('application/zip').attachment(row.fileName).set('Cache-Control', 'no-store').send(zip);
       },
     }),

@@ -6,16 +6,19 @@ import { z } from 'zod';
 import { Recording } from '../../infra/db/entities';
 import { decide, type Principal } from '../access';
 import { ApiError, notFound } from '../errors';
-import { holdReason, holdView, openHolds, recordingDetail, releaseHold, setHold } from '../holds';
+import { decideHold, holdDecision, holdDocument, holdRelease, holdView, openHolds, recordingDetail, releaseHold } from '../holds';
+import { sendAttachment } from '../attachments';
+import type { UploadRule } from '../uploads';
 import { exportOwnRecording, partyExportBody, partyExportForm, sendExport } from '../party-export';
-import { HOLD_SETTERS, PARTY_ONLY, RECORDING_READERS } from '../policy';
+import { HOLD_DOCUMENT_READERS, HOLD_SETTERS, PARTY_ONLY, RECORDING_READERS } from '../policy';
 import { isPartyToRecording, recordingIdParams, recordingSearchQuery, recordingSearchResult, searchRecordings, toSummary } from '../recording-search';
 import { defineRoute, validate, type RouteCall, type RouteSpec } from '../routes';
 import { recordingPage, recordingsPage } from '../ui/recording-pages';
 import type { RouteDeps } from './deps';
-import { framer, refusedOnPage, sendPage } from './page';
+import { framer, refusedOnPage, sendPage, stepFromPage } from './page';
 
 const holdParams = z.object({ id: z.uuid(), holdId: z.uuid() }).strict();
+const HOLD_EXAMPLE = { reason: '수사기관의 녹취 보전 요청', legalBasis: '형사소송법 제106조', endsOn: '2099-01-31', reviewer: 'park.deputy' };
 const partyToRecording = {
   description: '본인이 당사자(통화한 내선의 공무원)인 녹취만',
   appliesAs: 'check' as const,
@@ -62,18 +65,26 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
   };
 
   const releaseOne = async (call: RouteCall<{ id: string; holdId: string }, unknown, { reason: string }>) => {
-    const dueAgain = await releaseHold(call.em, call.context, call.params.id, call.params.holdId, call.body.reason);
+    const dueAgain = await releaseHold(call.em, call);
     if (dueAgain) await deps.afterHoldReleased?.(dueAgain);
   };
+  const holdDeps = { calendar: deps.calendar, directory: deps.directory, documents: deps.documents, holdMaxPeriod: deps.holdMaxPeriod };
+  /** The requesting document of a hold decision: one PDF or image. */
+  const basisUpload: UploadRule = { field: 'basisDocument', maxFiles: 1, maxFileBytes: deps.attachments.maxFileBytes };
 
   /** The detail page; a party also gets the export form (R5), usable while the recording is kept. */
-  const showRecording = async (call: RouteCall<{ id: string }, unknown, unknown>, exportForm: { error?: string; reason?: string } = {}, status = 200) => {
+  const showRecording = async (
+    call: RouteCall<{ id: string }, unknown, unknown>,
+    exportForm: { error?: string; reason?: string } = {},
+    status = 200,
+    holdError?: string,
+  ) => {
     const item = await readRecording(call);
     const party = await isPartyToRecording(call.em, call.principal as Principal, call.params.id);
     const available = item.deletedAt === null && new Date(item.retentionDueAt) > new Date();
     const form = party ? { available, minLength: deps.exportPasswordMinLength, ...exportForm } : undefined;
     const canHold = decide(HOLD_SETTERS, call.principal).allowed;
-    sendPage(call.res, recordingPage(frame(call.res, '/recordings'), item, deps.timeZone, form, canHold), status);
+    sendPage(call.res, recordingPage(frame(call.res, '/recordings'), item, deps.timeZone, form, canHold, holdError), status);
   };
 
   return [
@@ -125,12 +136,29 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
       kind: 'api',
       access: HOLD_SETTERS,
       params: recordingIdParams,
-      body: holdReason,
+      body: holdDecision,
+      upload: basisUpload,
       response: holdView,
-      summary: '보존 중지 걸기 (과장, 사유 필수): 보존기간이 지나도 해제될 때까지 삭제하지 않음',
-      example: { body: { reason: '소송 자료 보전 요청' } },
+      summary:
+        '보존 중지 결정 (과장): 사유, 근거 법령·조항, 요청 문서(basisDocument: PDF·JPEG·PNG), 끝나는 날(HOLD_MAX_PERIOD 안), 검토자(부책임자·감사). 끝나는 날이 지나면 스스로 풀림',
+      example: { body: HOLD_EXAMPLE },
       async handle(call) {
-        call.res.status(201).json(await setHold(call.em, call.context, call.params.id, call.body.reason));
+        call.res.status(201).json(await decideHold(holdDeps, call));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/recordings/:id/holds/:holdId/extend',
+      kind: 'api',
+      access: HOLD_SETTERS,
+      params: holdParams,
+      body: holdDecision,
+      upload: basisUpload,
+      response: holdView,
+      summary: '보존 중지 연장 (과장): 새 근거와 요청 문서로 새로 결정하며, 이전 결정은 이 결정으로 대체됨',
+      example: { params: { holdId: '00000000-0000-4000-8000-000000000000' }, body: HOLD_EXAMPLE },
+      async handle(call) {
+        call.res.status(201).json(await decideHold(holdDeps, call));
       },
     }),
     defineRoute({
@@ -139,12 +167,24 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
       kind: 'api',
       access: HOLD_SETTERS,
       params: holdParams,
-      body: holdReason,
-      summary: '보존 중지 해제 (과장, 사유 필수): 보존기간이 지났으면 곧 삭제됨',
+      body: holdRelease,
+      summary: '보존 중지 해제 (과장, 사유 필수): 보존기간이 지났으면 곧 삭제됨. 열람·제공 신청이 건 보존 중지는 신청이 끝날 때만 풀림 (409)',
       example: { params: { holdId: '00000000-0000-4000-8000-000000000000' }, body: { reason: '소송 종결' } },
       async handle(call) {
         await releaseOne(call);
         call.res.json({ released: call.params.holdId });
+      },
+    }),
+    defineRoute<z.output<typeof holdParams>>({
+      method: 'get',
+      path: '/api/recordings/:id/holds/:holdId/document',
+      kind: 'api',
+      access: HOLD_DOCUMENT_READERS,
+      params: holdParams,
+      summary: '보존 중지 요청 문서 내려받기 (첨부파일로만, 감사 기록)',
+      async handle(call) {
+        const { row, content } = await holdDocument(holdDeps, call);
+        sendAttachment(call.res, row, content);
       },
     }),
     defineRoute({
@@ -178,12 +218,14 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
       kind: 'page',
       access: HOLD_SETTERS,
       params: recordingIdParams,
-      body: holdReason,
-      summary: '보존 중지 걸기 (화면)',
-      example: { body: { reason: '소송 자료 보전 요청' } },
+      body: holdDecision,
+      upload: basisUpload,
+      summary: '보존 중지 결정 (화면)',
+      example: { body: HOLD_EXAMPLE },
       async handle(call) {
-        await setHold(call.em, call.context, call.params.id, call.body.reason);
-        call.res.redirect(303, `/recordings/${call.params.id}`);
+        await stepFromPage(call, () => decideHold(holdDeps, call), `/recordings/${call.params.id}`, (refusal) =>
+          showRecording(call, {}, refusal.status, refusal.message),
+        );
       },
     }),
     defineRoute({
@@ -192,12 +234,13 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
       kind: 'page',
       access: HOLD_SETTERS,
       params: holdParams,
-      body: holdReason,
+      body: holdRelease,
       summary: '보존 중지 해제 (화면)',
       example: { params: { holdId: '00000000-0000-4000-8000-000000000000' }, body: { reason: '소송 종결' } },
       async handle(call) {
-        await releaseOne(call);
-        call.res.redirect(303, `/recordings/${call.params.id}`);
+        await stepFromPage(call, () => releaseOne(call), `/recordings/${call.params.id}`, (refusal) =>
+          showRecording(call, {}, refusal.status, refusal.message),
+        );
       },
     }),
     defineRoute({

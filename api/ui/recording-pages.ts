@@ -4,7 +4,7 @@
  */
 import { formatKoreanLocalDate } from '../../domain/korean-time';
 import { COMPLIANCE_EXCEPTION_LABELS } from '../compliance-exceptions';
-import type { RecordingDetail } from '../holds';
+import type { HoldView, RecordingDetail } from '../holds';
 import type { RecordingSearchQuery, RecordingSearchResult, RecordingSummary } from '../recording-search';
 import { html, type Html } from './html';
 import { page, type Frame } from './layout';
@@ -111,36 +111,69 @@ ${form.error ? html`<p class="alert" role="alert" id="export-error">${form.error
 </form>`;
 }
 
-/** The holds in force; the chief also gets the forms to set and release them (always with a reason). */
-function holdsSection(frame: Frame, item: RecordingDetail, timeZone: string, canHold: boolean): Html {
+/** The decision form, to set a hold or (with `extending`) to extend one: every field a hold must have. */
+function holdDecisionForm(csrf: Html, item: RecordingDetail, extending?: HoldView): Html {
+  const key = extending ? `extend-${extending.id}` : 'hold';
+  const action = extending ? `/recordings/${item.id}/holds/${extending.id}/extend` : `/recordings/${item.id}/holds`;
+  return html`<form method="post" action="${action}" enctype="multipart/form-data">${csrf}
+<div><label for="${key}-reason">사유</label> <input id="${key}-reason" name="reason" required minlength="2" maxlength="500"></div>
+<div><label for="${key}-basis">근거 법령·조항</label> <input id="${key}-basis" name="legalBasis" required maxlength="200" placeholder="예: 형사소송법 제106조"></div>
+<div><label for="${key}-document">요청 문서 (공문, 영장 사본 등: PDF·JPEG·PNG)</label> <input id="${key}-document" name="basisDocument" type="file" required accept=".pdf,.jpg,.jpeg,.png"></div>
+<div><label for="${key}-ends">끝나는 날</label> <input id="${key}-ends" name="endsOn" type="date" required></div>
+<div><label for="${key}-reviewer">검토자 (부책임자·감사 담당자의 사용자 ID)</label> <input id="${key}-reviewer" name="reviewer" required maxlength="64"></div>
+<button type="submit">${extending ? '새 결정으로 연장' : '보존 중지 결정'}</button></form>`;
+}
+
+/**
+ * The holds in force, each with its basis, end and reviewer; the chief also gets the forms to decide, extend and end
+ * them. A case's hold ends with its case, so it has no form here.
+ */
+function holdsSection(frame: Frame, item: RecordingDetail, timeZone: string, canHold: boolean, error?: string): Html {
   const csrf = html`<input type="hidden" name="_csrf" value="${frame.user?.csrfToken ?? ''}">`;
+  const ends = (hold: HoldView) =>
+    hold.disclosureRequestId
+      ? html`<a href="/disclosure/${hold.disclosureRequestId}">열람·제공 신청</a>이 끝날 때`
+      : hold.endsAt
+        ? dateTime(hold.endsAt, timeZone)
+        : '—';
+  const basis = (hold: HoldView) =>
+    hold.legalBasis
+      ? html`${hold.legalBasis}${
+          hold.basisDocument ? html`<br><a href="/api/recordings/${item.id}/holds/${hold.id}/document" download>${hold.basisDocument.fileName}</a>` : ''
+        }`
+      : '—';
+  const actions = (hold: HoldView) =>
+    hold.disclosureRequestId
+      ? html`<td>신청이 끝날 때 풀림</td>`
+      : html`<td><details><summary>연장</summary>${holdDecisionForm(csrf, item, hold)}</details>
+<form method="post" action="/recordings/${item.id}/holds/${hold.id}/release">${csrf}
+<label for="release-${hold.id}">해제 사유</label> <input id="release-${hold.id}" name="reason" required minlength="2" maxlength="500">
+<button type="submit">해제</button></form></td>`;
   const list =
     item.holds.length === 0
       ? html`<p>보존 중지 없음: 보존기간이 끝나면 삭제됩니다.</p>`
-      : html`<p class="notice">보존 중지 ${item.holds.length}건: 해제될 때까지 보존기간이 지나도 삭제하지 않습니다.</p>
+      : html`<p class="notice">보존 중지 ${item.holds.length}건: 끝나는 때까지는 보존기간이 지나도 삭제하지 않습니다.</p>
 <table>
-<thead><tr><th scope="col">사유</th><th scope="col">건 사람</th><th scope="col">건 시각</th><th scope="col">열람·제공 신청</th>${canHold ? html`<th scope="col">해제</th>` : ''}</tr></thead>
+<thead><tr><th scope="col">사유</th><th scope="col">근거·요청 문서</th><th scope="col">결정</th><th scope="col">검토자</th><th scope="col">끝나는 때</th>${canHold ? html`<th scope="col">연장·해제</th>` : ''}</tr></thead>
 <tbody>${item.holds.map(
           (hold) =>
-            html`<tr><td>${hold.reason}</td><td>${hold.setBy}</td><td>${dateTime(hold.setAt, timeZone)}</td><td>${hold.disclosureRequestId ?? '—'}</td>${
-              canHold
-                ? html`<td><form method="post" action="/recordings/${item.id}/holds/${hold.id}/release">${csrf}
-<label for="release-${hold.id}">해제 사유</label> <input id="release-${hold.id}" name="reason" required minlength="2" maxlength="500">
-<button type="submit">해제</button></form></td>`
-                : ''
+            html`<tr><td>${hold.reason}</td><td>${basis(hold)}</td><td>${hold.setBy}<br>${dateTime(hold.setAt, timeZone)}</td><td>${hold.reviewer ?? '—'}</td><td>${ends(hold)}</td>${
+              canHold ? actions(hold) : ''
             }</tr>`,
         )}</tbody>
 </table>`;
-  const form =
-    canHold && !item.deletedAt
-      ? html`<form method="post" action="/recordings/${item.id}/holds">${csrf}
-<div><label for="hold-reason">보존 중지 사유</label> <input id="hold-reason" name="reason" required minlength="2" maxlength="500"></div>
-<button type="submit">보존 중지 걸기</button></form>`
-      : '';
-  return html`<h2>보존 중지</h2>${list}${form}`;
+  const form = canHold && !item.deletedAt ? html`<h3>보존 중지 결정</h3>${holdDecisionForm(csrf, item)}` : '';
+  return html`<h2>보존 중지</h2>${error ? html`<p class="alert" role="alert">${error}</p>` : ''}${list}${form}`;
 }
 
-export function recordingPage(frame: Frame, item: RecordingDetail, timeZone: string, partyExport?: PartyExportForm, canHold = false): string {
+export function recordingPage(
+  frame: Frame,
+  item: RecordingDetail,
+  timeZone: string,
+  partyExport?: PartyExportForm,
+  canHold = false,
+  holdError?: string,
+): string {
   const rows: [string, string][] = [
     ['통화 시작', dateTime(item.startedAt, timeZone)],
     ['통화 종료', dateTime(item.endedAt, timeZone)],
@@ -161,7 +194,7 @@ export function recordingPage(frame: Frame, item: RecordingDetail, timeZone: str
     frame,
     '녹취정보',
     html`<table><tbody>${rows.map(([label, text]) => html`<tr><th scope="row">${label}</th><td>${text}</td></tr>`)}</tbody></table>
-${holdsSection(frame, item, timeZone, canHold)}
+${holdsSection(frame, item, timeZone, canHold, holdError)}
 ${partyExport ? partyExportSection(frame, item, partyExport) : ''}
 <p><a href="/recordings">녹취정보 조회로 돌아가기</a></p>`,
   );

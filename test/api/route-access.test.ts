@@ -40,6 +40,9 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'POST /api/recordings/:id/export': PARTY_ONLY,
   'POST /api/recordings/:id/holds': CHIEF_ONLY,
   'POST /api/recordings/:id/holds/:holdId/release': CHIEF_ONLY,
+  'POST /api/recordings/:id/holds/:holdId/extend': CHIEF_ONLY,
+  // A hold's requesting document: the managing department and the auditors who review holds.
+  'GET /api/recordings/:id/holds/:holdId/document': HOLDER_READERS,
   'GET /api/access-holders': HOLDER_READERS,
   // Art. 7: calls recorded without notice evidence, for the managing department and auditors.
   'GET /api/compliance-exceptions': HOLDER_READERS,

@@ -10,6 +10,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import { DEMO_PASSWORD } from '../../infra/directory/development-directory';
 import { AuditEvent, RecordingHold } from '../../infra/db/entities';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { holdDecision } from '../support/holds';
 import { DEMO_BY_ROLE, loggedIn, seedCalls, startTestApi, TestClient, type SeededCalls, type TestApi } from '../support/api';
 
 const DIST = path.join(__dirname, '..', '..', 'dist');
@@ -54,7 +55,7 @@ test(`${ROUNDS} logins, searches and holds at once while another process writes:
     Array.from({ length: ROUNDS }, async (_, round) => {
       const login = (await new TestClient(api.url).login(Object.values(DEMO_BY_ROLE)[round % 7] as string, DEMO_PASSWORD)).status;
       const search = (await operator.request('GET', `/api/recordings?extension=${calls.staffExtension.number}`)).status;
-      const hold = (await chief.json('POST', `/api/recordings/${calls.itCall.id}/holds`, { json: { reason: `감사 자료 보존 ${round}` } })).status;
+      const hold = (await chief.json('POST', `/api/recordings/${calls.itCall.id}/holds`, holdDecision({ reason: `감사 자료 보존 ${round}` }))).status;
       return [login, search, hold];
     }),
   );

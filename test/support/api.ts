@@ -53,6 +53,7 @@ export async function startTestApi(orm: MikroORM, overrides: Partial<ApiOptions>
     retentionPeriod: '30일',
     timeZone: 'Asia/Seoul',
     maxPrivilegedHolders: 4,
+    holdMaxPeriod: { amount: 3, unit: 'month' },
     searchRangeDays: 30,
     // No appliance unless a suite starts one (test/support/appliance.ts): an export then finds it unreachable.
     capture: new CaptureControlClient({ baseUrl: 'http://127.0.0.1:1', token: 'no-appliance' }),

@@ -3,7 +3,7 @@ import { BaseEntity } from './base';
 import { UnicodeTextType } from '../types';
 
 /** What a file is attached to: the case it belongs to. */
-export const ATTACHMENT_OWNERS = ['full_recording_application', 'disclosure_request'] as const;
+export const ATTACHMENT_OWNERS = ['full_recording_application', 'disclosure_request', 'recording_hold'] as const;
 export type AttachmentOwner = (typeof ATTACHMENT_OWNERS)[number];
 
 /**
@@ -11,7 +11,15 @@ export type AttachmentOwner = (typeof ATTACHMENT_OWNERS)[number];
  * disclosure procedure). Stored sealed like generated documents (infra/documents/document-store.ts, same id); never
  * changed once stored, so its hash stays the proof of what was filed.
  */
-export class Attachment extends BaseEntity {
+export class Attachment extends BaseEntity<'destroyAt' | 'destroyedAt' | 'destructionReason'> {
+  /**
+   * When a file holding call audio (the provision package) must be destroyed at the latest: the case's Form 3
+   * deadline. Absent for files without audio, which stay with their case.
+   */
+  destroyAt?: Date;
+  /** When its key was shredded and its file removed; it cannot be downloaded after. */
+  destroyedAt?: Date;
+  destructionReason?: string;
   constructor(
     public ownerType: AttachmentOwner,
     public ownerId: string,
@@ -28,8 +36,8 @@ export class Attachment extends BaseEntity {
     public contentType: string,
     public sizeBytes: number,
     public sha256: string,
-    /** The file's key wrapped by the master key; never serialised. */
-    public wrappedKey: string,
+    /** The file's key wrapped by the master key; never serialised. Null once the file is destroyed. */
+    public wrappedKey: string | null,
     public uploadedBy: string,
   ) {
     super();
@@ -50,7 +58,10 @@ export const AttachmentSchema = new EntitySchema<Attachment, BaseEntity>({
     sizeBytes: { type: 'integer' },
     sha256: { type: 'string', length: 64 },
     uploadedBy: { type: 'string', length: 128 },
-    wrappedKey: { type: UnicodeTextType, hidden: true, lazy: true },
+    wrappedKey: { type: UnicodeTextType, hidden: true, lazy: true, nullable: true },
     originalName: { type: 'string', length: 255 },
+    destroyAt: { type: 'datetime', nullable: true },
+    destroyedAt: { type: 'datetime', nullable: true },
+    destructionReason: { type: 'string', length: 255, nullable: true },
   },
 });

@@ -93,13 +93,30 @@ export const RecordingSchema = new EntitySchema<Recording, BaseEntity>({
 });
 
 /**
- * A hold keeps a recording past its retention date while a disclosure request names it
- * (or the chief has set one with a reason). Deletion waits for every open hold.
+ * 보존 중지: keeps a recording past its retention date. Art. 8(1) lets nothing keep a recording longer, so every hold
+ * is an exception that must say why and until when: a disclosure request's hold lasts as long as its case (and only
+ * the case's end releases it); any other is a decision with its legal basis, the requesting document, an end no later
+ * than `HOLD_MAX_PERIOD` and a reviewer, which ends by itself (the hourly sweep marks it expired) and is extended only
+ * by a new decision that names the one it continues.
  */
-export class RecordingHold extends BaseEntity<'disclosureRequestId' | 'releasedAt' | 'releasedBy'> {
+export class RecordingHold extends BaseEntity<
+  'disclosureRequestId' | 'releasedAt' | 'releasedBy' | 'releaseReason' | 'legalBasis' | 'basisDocumentId' | 'endsAt' | 'reviewer' | 'extendsHoldId'
+> {
   disclosureRequestId?: string;
   releasedAt?: Date;
   releasedBy?: string;
+  /** Why it ended: a person's reason, `만료` when its end passed, the case's end for a case's hold. */
+  releaseReason?: string;
+  /** The law and article that requires keeping the recording (e.g. `형사소송법 제106조`); absent only on a case's hold. */
+  legalBasis?: string;
+  /** The attachment holding the requesting document (공문, 영장 사본…). */
+  basisDocumentId?: string;
+  /** When the hold ends by itself; absent only on a case's hold, which ends with its case. */
+  endsAt?: Date;
+  /** Who reviews the decision (a person other than the one who set it), told when it is set and when it ends. */
+  reviewer?: string;
+  /** The hold this decision extends (it was released when this one was set). */
+  extendsHoldId?: string;
   constructor(
     public recording: Recording,
     public reason: string,
@@ -120,5 +137,19 @@ export const RecordingHoldSchema = new EntitySchema<RecordingHold, BaseEntity>({
     disclosureRequestId: { type: 'uuid', nullable: true },
     releasedAt: { type: 'datetime', nullable: true },
     releasedBy: { type: 'string', length: 128, nullable: true },
+    releaseReason: { type: 'string', length: 500, nullable: true },
+    legalBasis: { type: 'string', length: 200, nullable: true },
+    basisDocumentId: { type: 'uuid', nullable: true },
+    endsAt: { type: 'datetime', nullable: true },
+    reviewer: { type: 'string', length: 128, nullable: true },
+    extendsHoldId: { type: 'uuid', nullable: true },
   },
 });
+
+/**
+ * The holds that keep a recording at `at`: not released, and not past their end. A hold whose end has passed no longer
+ * keeps anything even before the hourly sweep has marked it expired.
+ */
+export function holdInForce(at: Date) {
+  return { releasedAt: null, $or: [{ endsAt: null }, { endsAt: { $gt: at } }] };
+}

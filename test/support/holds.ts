@@ -1,0 +1,29 @@
+/** A 보존 중지 decision as the chief sends it: every field a hold needs, the requesting document attached. */
+import type { RequestOptions } from './api';
+import { SAMPLE_FILES } from './api';
+
+export interface HoldFields {
+  reason: string;
+  legalBasis: string;
+  endsOn: string;
+  reviewer: string;
+}
+
+/** The Korean date `days` from now (the city's time), as the form's date field takes it. */
+export function koreanDateIn(days: number, from = new Date()): string {
+  return new Date(from.getTime() + 9 * 3_600_000 + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function holdDecisionFields(overrides: Partial<HoldFields> = {}): HoldFields {
+  return { reason: '수사기관의 녹취 보전 요청', legalBasis: '형사소송법 제106조', endsOn: koreanDateIn(30), reviewer: 'park.deputy', ...overrides };
+}
+
+/** The multipart body of a decision; `document: false` leaves the requesting document out. */
+export function holdDecision(overrides: Partial<HoldFields> = {}, document: Buffer | false = SAMPLE_FILES.pdf): RequestOptions {
+  return {
+    multipart: {
+      fields: { ...holdDecisionFields(overrides) },
+      files: document ? [{ field: 'basisDocument', name: '보전요청공문.pdf', type: 'application/pdf', content: document }] : [],
+    },
+  };
+}
