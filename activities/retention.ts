@@ -157,7 +157,6 @@ export function createRetentionActivities({ orm, calendar, capture, documents }:
         if (await destroyAttachment(orm.em, documents, id, { reason: '파기 결과 회신 기한 도래로 제공 파일 파기', by: { actor: ACTOR, role: 'system', sourceAddress: 'worker' } })) {
           destroyed++;
         }
-        Context.current().heartbeat(destroyed);
       }
       return { destroyed };
     },

@@ -43,6 +43,10 @@ export const attachmentView = z.object({
   sha256: z.string(),
   uploadedBy: z.string(),
   uploadedAt: z.string(),
+  /** A file that held audio is destroyed when its time is up (the provision package): when, and why. */
+  destroyAt: z.string().nullable().describe('음성을 담은 파일이면 늦어도 이때 파기 (제공 파일: 파기 결과 회신 기한)'),
+  destroyedAt: z.string().nullable().describe('파기되었으면 그 시각: 더 내려받을 수 없음'),
+  destructionReason: z.string().nullable(),
 });
 export type AttachmentView = z.infer<typeof attachmentView>;
 
@@ -58,6 +62,9 @@ export function toAttachmentView(row: Attachment): AttachmentView {
     sha256: row.sha256,
     uploadedBy: row.uploadedBy,
     uploadedAt: row.createdAt.toISOString(),
+    destroyAt: row.destroyAt?.toISOString() ?? null,
+    destroyedAt: row.destroyedAt?.toISOString() ?? null,
+    destructionReason: row.destructionReason ?? null,
   };
 }
 

@@ -193,15 +193,20 @@ ${recipientFields('paper')}
 }`;
 }
 
-function packageSection(frame: Frame, input: DisclosurePageInput): Html {
+function packageSection(frame: Frame, input: DisclosurePageInput, timeZone: string): Html {
   const { item } = input;
   if (item.kind !== 'provision') return html``;
   const built = item.attachments.find((file) => file.purpose === PACKAGE);
-  const download = built
-    ? html`<p>제공 파일: ${built.fileName} · SHA-256 <code class="hash">${built.sha256}</code>${
-        input.files ? html` · <a href="/api/disclosure-requests/${item.id}/package" download>제공 파일 내려받기 (암호 ZIP)</a>` : ''
-      }</p>`
-    : '';
+  // The package holds the recordings' audio: it is destroyed once downloaded whole, at the latest at the Form 3 deadline.
+  const download = !built
+    ? ''
+    : built.destroyedAt
+      ? html`<p>제공 파일: ${built.fileName} · SHA-256 <code class="hash">${built.sha256}</code></p>
+<p class="notice">${when(built.destroyedAt, timeZone)}에 파기되었습니다 (${built.destructionReason ?? '보존기간 경과'}). 다시 내려받을 수 없습니다.</p>`
+      : html`<p>제공 파일: ${built.fileName} · SHA-256 <code class="hash">${built.sha256}</code>${
+          input.files ? html` · <a href="/api/disclosure-requests/${item.id}/package" download>제공 파일 내려받기 (암호 ZIP)</a>` : ''
+        }</p>
+<p>한 번 다 내려받으면 시스템에서 파기되며, 내려받지 않아도 ${built.destroyAt ? when(built.destroyAt, timeZone) : '파기 결과 회신 기한'}에 파기됩니다. 받은 파일을 매체에 옮겨 인계하십시오.</p>`;
   const form = input.steps.buildPackage
     ? html`<form method="post" action="/disclosure/${item.id}/package">${csrfField(frame)}
 <p>확인된 녹취(WAV)와 서명된 목록, 빈 파기 결과 회신서를 AES-256으로 암호화한 ZIP으로 만듭니다. 비밀번호는 다음 화면에 <strong>한 번만</strong> 보이니 적어 둘 준비를 하십시오.</p>
@@ -290,7 +295,7 @@ ${recordingsSection(frame, input, timeZone)}
 ${signOffSection(frame, input, timeZone)}
 ${attachmentsSection(frame, input, timeZone)}
 ${handoverSection(frame, input, timeZone)}
-${packageSection(frame, input)}
+${packageSection(frame, input, timeZone)}
 ${destructionReportSection(frame, input, timeZone)}
 ${documentsSection(input, timeZone)}
 ${item.workflow ? processView('disclosure', item.workflow.process) : ''}

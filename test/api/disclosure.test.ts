@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { partyProvisionForm1, requestDetail, requestDetailWhen } from '../support/disclosure';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ExcelJS from 'exceljs';
@@ -182,6 +182,21 @@ describe.each(availableDrivers())('a provision case through the API (%s)', (driv
       .getConnection()
       .execute(`select count(*) as n from audit_event where detail like ?`, [`%${built.body.password}%`]);
     expect(Number(audit[0]?.n)).toBe(0);
+    // Handed over by that download, the package is destroyed (Art. 8(1): its audio is on the clock too): its key is
+    // shredded, its file gone, a second download refused with when and why, and the case says so.
+    const destroyed = await eventually(async () => (await em().findOneOrFail(Attachment, { ownerId: id, purpose: 'provision_package' })).destroyedAt, {
+      within: '10s',
+      what: 'the package destroyed after its download',
+    });
+    const again = await operator.json('GET', built.body.download);
+    expect(again).toMatchObject({ status: 410, body: { code: 'FILE_DESTROYED', message: expect.stringContaining('파기되어 더 내려받을 수 없습니다') } });
+    const shredded = await em().findOneOrFail(Attachment, { ownerId: id, purpose: 'provision_package' }, { populate: ['wrappedKey'] });
+    expect(shredded).toMatchObject({ wrappedKey: null, destructionReason: '인계(내려받기) 완료로 파기' });
+    expect(existsSync(path.join(stack.api.documentsDir, 'documents', `${shredded.id}.sealed`))).toBe(false);
+    expect(await em().count(AuditEvent, { action: 'attachment.destroyed', targetId: id })).toBe(1);
+    const casePage = await (await operator.request('GET', `/disclosure/${id}`)).text();
+    expect(casePage).toContain('다시 내려받을 수 없습니다');
+    expect(destroyed).toBeInstanceOf(Date);
     // The scan download route does not hand out the package.
     const packageRow = (await detail(id)).attachments.find((attachment) => attachment.purpose === 'provision_package')!;
     // One package per case: its name needs no number.

@@ -159,11 +159,15 @@ describe.each(availableDrivers())('holds on %s', (driver) => {
   test('keeping longer is a new decision that replaces the old one; the recording is never unheld in between', async () => {
     const chief = await loggedIn(api.url, 'chief');
     const first = (await chief.json<{ id: string }>('POST', `/api/recordings/${calls.staffCall.id}/holds`, holdDecision({ reason: '1차 보전' }))).body;
-    const extended = await chief.json('POST', `/api/recordings/${calls.staffCall.id}/holds/${first.id}/extend`, holdDecision({
-      reason: '재판 계속 중',
-      legalBasis: '민사소송법 제344조',
-      endsOn: koreanDateIn(80),
-    }));
+    const extended = await chief.json(
+      'POST',
+      `/api/recordings/${calls.staffCall.id}/holds/${first.id}/extend`,
+      holdDecision({
+        reason: '재판 계속 중',
+        legalBasis: '민사소송법 제344조',
+        endsOn: koreanDateIn(80),
+      }),
+    );
     expect(extended).toMatchObject({ status: 201, body: { extendsHoldId: first.id, legalBasis: '민사소송법 제344조' } });
     const old = await orm.em.fork().findOneOrFail(RecordingHold, first.id);
     expect(old.releasedAt).toBeDefined();
