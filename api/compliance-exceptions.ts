@@ -43,7 +43,7 @@ const DAY_MS = 24 * 60 * 60_000;
 
 export async function readComplianceExceptions(
   em: EntityManager,
-  { now = new Date(), days = 30, limit = 20 }: { now?: Date; days?: number; limit?: number } = {},
+  { now = new Date(), days, limit }: { now?: Date; days: number; limit: number },
 ): Promise<ComplianceExceptions> {
   const since = new Date(now.getTime() - days * DAY_MS);
   const filter = { complianceException: { $ne: null }, startedAt: { $gte: since } };

@@ -41,7 +41,7 @@ export function dashboardRoutes(deps: RouteDeps): RouteSpec[] {
             )
           : undefined;
         const compliance = decide(COMPLIANCE_READERS, user).allowed
-          ? complianceCard(await readCompliance({ em, audit }), deps.timeZone, decide(MANAGING_DEPARTMENT, user).allowed)
+          ? complianceCard(await readCompliance({ em, audit }, { days: deps.searchRangeDays }), deps.timeZone, decide(MANAGING_DEPARTMENT, user).allowed)
           : undefined;
         const disclosure = decide(DISCLOSURE_HANDLERS, user).allowed ? disclosureCard(await readDisclosureOverview(disclosureDeps, em, user)) : undefined;
         const notifications = await readInAppNotifications(em, user);

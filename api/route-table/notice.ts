@@ -7,12 +7,23 @@ import { complianceExceptions, readComplianceExceptions } from '../compliance-ex
 import { ANNOUNCEMENT_READERS, COMPLIANCE_READERS } from '../policy';
 import { defineRoute, type RouteCall, type RouteSpec } from '../routes';
 import { announcementPage } from '../ui/notice-pages';
+import { z } from 'zod';
 import type { RouteDeps } from './deps';
 import { framer, sendPage } from './page';
 
-/** The dashboard's and the API's list of calls recorded without notice evidence; the ids shown are audited. */
-export async function readCompliance({ em, audit }: Pick<RouteCall<unknown, unknown, unknown>, 'em' | 'audit'>) {
-  const exceptions = await readComplianceExceptions(em);
+/** How many flagged calls a list shows unless asked for more, and the most it shows. */
+const SHOWN = 20;
+export const complianceQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(SHOWN) }).strict();
+
+/**
+ * The dashboard's and the API's list of calls recorded without notice evidence, over the storage period (the calls
+ * still kept: RETENTION_PERIOD in days); the ids shown are audited.
+ */
+export async function readCompliance(
+  { em, audit }: Pick<RouteCall<unknown, unknown, unknown>, 'em' | 'audit'>,
+  window: { days: number; limit?: number },
+) {
+  const exceptions = await readComplianceExceptions(em, { days: window.days, limit: window.limit ?? SHOWN });
   await audit({
     action: 'compliance_exceptions.read',
     targetType: 'recording',
@@ -31,10 +42,11 @@ export function noticeRoutes(deps: RouteDeps): RouteSpec[] {
       path: '/api/compliance-exceptions',
       kind: 'api',
       access: COMPLIANCE_READERS,
+      query: complianceQuery,
       response: complianceExceptions,
-      summary: '사전고지 준수 예외 (운영 규정 제7조): 최근 30일 고지 증거 없이 녹음된 통화, 최근 20건과 전체 건수',
+      summary: '사전고지 준수 예외 (운영 규정 제7조): 보존기간(RETENTION_PERIOD) 안의 고지 증거 없이 녹음된 통화, 최근 limit건(기본 20, 최대 500)과 전체 건수',
       async handle(call) {
-        call.res.json(await readCompliance(call));
+        call.res.json(await readCompliance(call, { days: deps.searchRangeDays, limit: call.query.limit }));
       },
     }),
     defineRoute({

@@ -52,7 +52,7 @@ describe('the dashboard card and its API (R3)', () => {
     expect(body).toMatchObject({ total: 0, items: [] });
   });
 
-  test('newest first, the last 30 days only, 20 rows with the total; each row says what was missing', async () => {
+  test('newest first, over the storage period only, 20 rows (more when asked) with the total; each row says what was missing', async () => {
     const em = orm.em.fork();
     const full = flagged('no-announcement', calls.headExtension, 1, 'full');
     const selective = flagged('button-no-notice', calls.staffExtension, 2, 'selective');
@@ -78,6 +78,16 @@ describe('the dashboard card and its API (R3)', () => {
       expect.objectContaining({ recordingId: selective.id, mode: 'selective', description: '선택적 녹취 — 녹음 버튼 사용 시 고지 증거 없음' }),
     ]);
     expect(body.items.map((item) => item.recordingId)).not.toContain(older[20]!.id);
+    // More rows when asked; the window is the storage period (RETENTION_PERIOD), not a fixed 30 days.
+    expect((await chief.json<{ items: unknown[] }>('GET', '/api/compliance-exceptions?limit=100')).body.items).toHaveLength(23);
+    expect((await chief.json('GET', '/api/compliance-exceptions?limit=0')).status).toBe(400);
+    const sixtyDays = await startTestApi(orm, { searchRangeDays: 60 });
+    try {
+      const longer = await (await loggedIn(sixtyDays.url, 'chief')).json<{ total: number }>('GET', '/api/compliance-exceptions');
+      expect(longer.body.total).toBe(24);
+    } finally {
+      await sixtyDays.close();
+    }
 
     const html = await page('operator');
     expect(html).toContain(CARD);
