@@ -8,6 +8,7 @@ import { createDisclosureActivities, type DisclosureActivityDeps } from './discl
 import { createDocumentActivities, type DocumentActivityDeps } from './documents';
 import { createFullRecordingActivities, type FullRecordingActivityDeps } from './full-recording';
 import { createHoldActivities } from './holds';
+import { createRetentionInventoryActivities } from './retention-inventory';
 import { createHistoryArchiveActivities, type HistoryArchiveActivityDeps } from './history-archive';
 import { createMailActivities, type MailActivityDeps } from './mail';
 import { createNotificationActivities, type NotificationActivityDeps } from './notifications';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createDocumentActivities(deps),
     ...createRetentionActivities(deps),
     ...createHoldActivities(deps),
+    ...createRetentionInventoryActivities(deps),
     ...createFullRecordingActivities(deps),
     ...createDisclosureActivities(deps),
     ...createMailActivities(deps),
@@ -47,4 +49,5 @@ export type { ConfirmRecordingsInput, ConfirmRecordingsResult, DestructionReport
 export type { RecordStepInput, SwitchExtensionsInput, SwitchExtensionsResult } from './full-recording';
 export type { HistoryArchiveResult } from './history-archive';
 export type { OpenAccessReviewInput, OpenedAccessReview } from './access-review';
+export type { RetentionInventoryReport, WaitingCase } from './retention-inventory';
 export type { DeletableDay, DeleteDueInput, DeleteDueResult, RetentionReport, RetentionReportInput } from './retention';

@@ -13,6 +13,7 @@ import { Context } from '@temporalio/activity';
 import { appendAuditEvent, appendAuditEvents } from '../infra/audit/audit-log';
 import { Attachment, AuditEvent, holdInForce, Recording, RecordingHold } from '../infra/db/entities';
 import { destroyAttachment } from '../infra/documents/file-destruction';
+import { unheldDueFilter } from '../infra/db/retention-queries';
 import type { DocumentStore } from '../infra/documents/document-store';
 import { addDays, type LegalCalendar } from '../domain/legal-period';
 import type { CaptureControlClient } from '../capture/control-client';
@@ -78,7 +79,9 @@ export function createRetentionActivities({ orm, calendar, capture, documents }:
       const to = calendar.startOfDay(addDays(input.day, 1));
       const em = orm.em.fork();
       const due = { startedAt: { $gte: from, $lt: to }, deletedAt: null, retentionDueAt: { $lte: asOf } };
-      const heldIds = new Set((await em.find(RecordingHold, { ...holdInForce(asOf), recording: due }, { fields: ['recording'] })).map((hold) => hold.recording.id));
+      const heldIds = new Set(
+        (await em.find(RecordingHold, { ...holdInForce(asOf), recording: due }, { fields: ['recording'] })).map((hold) => hold.recording.id),
+      );
       const batch = await em.find(
         Recording,
         { ...due, ...(heldIds.size > 0 ? { id: { $nin: [...heldIds] } } : {}) },
@@ -154,7 +157,12 @@ export function createRetentionActivities({ orm, calendar, capture, documents }:
       const due = await orm.em.fork().find(Attachment, { destroyAt: { $lte: new Date(input.asOf) }, destroyedAt: null }, { fields: ['id'] });
       let destroyed = 0;
       for (const { id } of due) {
-        if (await destroyAttachment(orm.em, documents, id, { reason: '파기 결과 회신 기한 도래로 제공 파일 파기', by: { actor: ACTOR, role: 'system', sourceAddress: 'worker' } })) {
+        if (
+          await destroyAttachment(orm.em, documents, id, {
+            reason: '파기 결과 회신 기한 도래로 제공 파일 파기',
+            by: { actor: ACTOR, role: 'system', sourceAddress: 'worker' },
+          })
+        ) {
           destroyed++;
         }
       }
@@ -168,14 +176,13 @@ export function createRetentionActivities({ orm, calendar, capture, documents }:
     async findDaysWithDeletable(input: { asOf: string }): Promise<DeletableDay[]> {
       const em = orm.em.fork();
       const asOf = new Date(input.asOf);
-      const due = { deletedAt: null, retentionDueAt: { $lte: asOf } };
-      const heldIds = (await em.find(RecordingHold, { ...holdInForce(asOf), recording: due }, { fields: ['recording'] })).map((hold) => hold.recording.id);
+      const deletable = await unheldDueFilter(em, asOf, asOf);
       const days: DeletableDay[] = [];
       let from: Date | undefined;
       for (;;) {
         const [first] = await em.find(
           Recording,
-          { ...due, ...(heldIds.length > 0 ? { id: { $nin: heldIds } } : {}), ...(from ? { startedAt: { $gte: from } } : {}) },
+          { $and: [deletable, from ? { startedAt: { $gte: from } } : {}] },
           { orderBy: { startedAt: 'asc' }, limit: 1, fields: ['startedAt', 'retentionDueAt'] },
         );
         if (!first) return days;

@@ -18,7 +18,9 @@ import { readFileSync } from 'node:fs';
 import type { MikroORM } from '@mikro-orm/core';
 import type { Request } from 'express';
 import type { CaptureControlClient } from '../capture/control-client';
-import { DestructionReport, Recording, RecordingHold } from '../infra/db/entities';
+import { DestructionReport, Recording } from '../infra/db/entities';
+import { unheldDueFilter } from '../infra/db/retention-queries';
+import { lastInventory } from './retention-overview';
 import { createLogger, type Logger } from '../infra/logger';
 import type { Settings } from '../infra/settings';
 import { CounterVec, Exposition, HistogramVec, type Sample } from '../infra/metrics';
@@ -198,18 +200,19 @@ function databaseCollectors(orm: MikroORM): Record<string, Collector> {
       const count = await orm.em.fork().count(DestructionReport, { reportedAt: null, dueAt: { $lt: new Date() } });
       out.family('telrec_destruction_reports_overdue', 'gauge', 'Form 3 destruction reports past their due date and not returned', [{ value: count }]);
     },
+    retentionInventory: async (out) => {
+      const last = await lastInventory(orm.em.fork());
+      out.family(
+        'telrec_retention_inventory_findings',
+        'gauge',
+        'Audio or files past their due time found by the last daily retention inventory, by kind (none until it has run)',
+        Object.entries(last?.counts ?? {}).map(([kind, value]) => ({ labels: { kind }, value })),
+      );
+    },
     deletionLag: async (out) => {
       const em = orm.em.fork();
       const now = new Date();
-      // Holds are few (a disclosure case's recordings, the chief's own): read them, then the oldest due recording
-      // outside them, by the index on retention_due_at.
-      const held = await em.find(RecordingHold, { releasedAt: null }, { fields: ['recording'] });
-      const heldIds = [...new Set(held.map((hold) => hold.recording.id))];
-      const oldest = await em.findOne(
-        Recording,
-        { deletedAt: null, retentionDueAt: { $lte: now }, ...(heldIds.length > 0 ? { id: { $nin: heldIds } } : {}) },
-        { orderBy: { retentionDueAt: 'asc' }, fields: ['retentionDueAt'] },
-      );
+      const oldest = await em.findOne(Recording, await unheldDueFilter(em, now, now), { orderBy: { retentionDueAt: 'asc' }, fields: ['retentionDueAt'] });
       const lag = oldest ? Math.max(0, (now.getTime() - oldest.retentionDueAt.getTime()) / 1000) : 0;
       out.family(
         'telrec_deletion_lag_seconds',

@@ -27,7 +27,7 @@ import { connectClient, connectWorker } from '../infra/temporal/connection';
 import { startDevServer, type DevServer } from '../infra/temporal/dev-server';
 import { FullRecordingWorkflows } from '../infra/temporal/full-recording';
 import { DisclosureWorkflows } from '../infra/temporal/disclosure';
-import { ensureRetentionSweepSchedule, startRetentionDay } from '../infra/temporal/retention';
+import { ensureRetentionInventorySchedule, ensureRetentionSweepSchedule, startRetentionDay } from '../infra/temporal/retention';
 import { ensureSchedule } from '../infra/temporal/schedules';
 import { AccessReviewWorkflows } from '../infra/temporal/access-review';
 import { HISTORY_ARCHIVE_SCHEDULE_ID, historyArchiveWorkflow } from '../workflows/history-archive';
@@ -125,6 +125,11 @@ export async function startSystem(settings: Settings, logger: Logger, components
         site: { municipalityName: settings.municipalityName, timeZone: settings.timeZone, reportPeriod: describePeriodKo(settings.destructionReportPeriod) },
       });
       await ensureRetentionSweepSchedule(client, settings.temporalTaskQueue);
+      await ensureRetentionInventorySchedule(client, settings.temporalTaskQueue, settings.timeZone, {
+        graceMinutes: 60,
+        caseAlerts: { signOffDays: settings.caseSignOffAlertDays, destructionReportDays: settings.caseForm3AlertDays },
+        managingDepartmentEmail: settings.managingDepartmentEmail,
+      });
       await ensureSchedule(client, {
         scheduleId: HISTORY_ARCHIVE_SCHEDULE_ID,
         workflowType: historyArchiveWorkflow,

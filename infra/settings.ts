@@ -147,6 +147,23 @@ export const SETTINGS = {
     default: '30d',
     schema: period,
   }),
+  caseSignOffAlertDays: setting({
+    env: 'CASE_SIGN_OFF_ALERT_DAYS',
+    doc: 'days a disclosure case may keep its recordings (held) before it is released; past it the chief is told (daily inventory)',
+    default: '14',
+    schema: integer(1, 365),
+  }),
+  caseForm3AlertDays: setting({
+    env: 'CASE_FORM3_ALERT_DAYS',
+    doc: 'days past the Form 3 deadline a case may keep its recordings (held); past it the chief is told (daily inventory)',
+    default: '14',
+    schema: integer(1, 365),
+  }),
+  managingDepartmentEmail: setting({
+    env: 'MANAGING_DEPARTMENT_EMAIL',
+    doc: "the managing department's e-mail address: the daily retention inventory's findings are sent there too (optional)",
+    schema: optionalText.pipe(z.email({ message: '전자우편 주소 형식이어야 합니다' }).optional()),
+  }),
   holdMaxPeriod: setting({
     env: 'HOLD_MAX_PERIOD',
     doc: 'the longest a 보존 중지 decision may keep a recording, from the day it is decided; keeping it longer is a new decision with its own basis',

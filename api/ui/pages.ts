@@ -72,6 +72,16 @@ const DASHBOARD_CARDS: Record<RoleId, { title: string; text: string }> = {
 };
 
 /** R4 for the managing department and auditors: retention's last run, what falls due next, anything late. */
+/** What the daily inventory's finding kinds are called on the dashboard. */
+const INVENTORY_KIND_LABELS: Readonly<Record<string, string>> = {
+  recording_overdue: '삭제되지 않은 녹취',
+  package_overdue: '파기되지 않은 제공 파일',
+  orphan_document: '기록 없는 문서 파일',
+  unregistered_overdue: '파기되지 않은 미등록 녹취',
+  appliance_file: '녹취 장치의 기한 지난 파일',
+  backup_expired: '기한이 지난 백업',
+};
+
 function retentionCard(retention: RetentionOverview, timeZone: string): Html {
   const last = retention.lastRun
     ? html`마지막 실행: ${dateTime(retention.lastRun.reportedAt, timeZone)} — ${retention.lastRun.day} 녹취 ${retention.lastRun.deleted.toLocaleString('ko-KR')}건 삭제${retention.lastRun.held > 0 ? html`, 보존 중지 ${retention.lastRun.held}건` : ''}`
@@ -80,10 +90,27 @@ function retentionCard(retention: RetentionOverview, timeZone: string): Html {
     retention.overdue > 0
       ? html`<p class="alert" role="alert">삭제 지연 ${retention.overdue}건: 보존기간이 ${dateTime(retention.oldestOverdueDueAt, timeZone)}에 끝났는데 남아 있습니다. 작업자와 녹취 장치 상태를 확인하십시오.</p>`
       : '';
+  const inventory = retention.lastInventory
+    ? retention.lastInventory.total === 0
+      ? html`<p>보존기간 점검 (${dateTime(retention.lastInventory.at, timeZone)}): 기한이 지난 음성·파일 없음</p>`
+      : html`<p class="alert" role="alert">보존기간 점검 (${dateTime(retention.lastInventory.at, timeZone)}): 기한이 지났는데 남은 음성·파일 ${retention.lastInventory.total}건 — ${Object.entries(
+          retention.lastInventory.counts,
+        )
+          .filter(([, count]) => count > 0)
+          .map(([kind, count]) => `${INVENTORY_KIND_LABELS[kind] ?? kind} ${count}건`)
+          .join(', ')}. 감사 기록의 점검 보고를 확인하십시오.</p>`
+    : html`<p>보존기간 점검: 아직 실행 없음</p>`;
+  const holds =
+    retention.decidedHolds.length > 0
+      ? html`<p>결정된 보존 중지 (끝나는 때가 가까운 순):</p><ul>${retention.decidedHolds.map(
+          (hold) =>
+            html`<li><a href="/recordings/${hold.recordingId}">${dateTime(hold.endsAt, timeZone)}까지</a> — ${hold.legalBasis ?? '근거 없음'} (검토: ${hold.reviewer ?? '—'})</li>`,
+        )}</ul>`
+      : '';
   return html`<section class="card"><h2>보존기간 삭제 (제8조제1항)</h2>
 <p>${last}</p>
 <p>다음 삭제 대상: ${retention.nextDueAt ? dateTime(retention.nextDueAt, timeZone) : '없음'}${retention.held > 0 ? html` · 보존 중지로 남은 녹취 ${retention.held}건` : ''}</p>
-${overdue}</section>`;
+${overdue}${inventory}${holds}</section>`;
 }
 
 export function dashboardPage(

@@ -4,7 +4,7 @@
  * own key that the database keeps wrapped by the master key.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { replaceFileDurably } from '../durable-files';
 import path from 'node:path';
 import { newDataKey, open, seal, unwrapKey, wrapKey } from '../crypto/envelope';
@@ -21,6 +21,8 @@ export interface DocumentStore {
   put(id: string, plaintext: Buffer): StoredDocument;
   get(id: string, wrappedKey: string): Buffer;
   remove(id: string): void;
+  /** The ids of every sealed file in the store, for the retention inventory. */
+  list(): string[];
 }
 
 export function createDocumentStore(options: { dataDir: string; masterKey: Buffer }): DocumentStore {
@@ -55,6 +57,13 @@ export function createDocumentStore(options: { dataDir: string; masterKey: Buffe
     },
     remove(id) {
       rmSync(fileOf(id), { force: true });
+    },
+    list() {
+      if (!existsSync(folder)) return [];
+      return readdirSync(folder)
+        .filter((name) => name.endsWith('.sealed'))
+        .map((name) => name.slice(0, -'.sealed'.length))
+        .filter((id) => ID_PATTERN.test(id));
     },
   };
 }

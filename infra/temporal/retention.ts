@@ -7,6 +7,7 @@
 import type { Client } from '@temporalio/client';
 import { ensureSchedule } from './schedules';
 import type { LegalCalendar } from '../../domain/legal-period';
+import { RETENTION_INVENTORY_SCHEDULE_ID, retentionInventoryWorkflow, type RetentionInventoryWorkflowInput } from '../../workflows/retention-inventory';
 import { RETENTION_SWEEP_SCHEDULE_ID, retentionDayWorkflow, retentionSweepWorkflow, retentionWorkflowId } from '../../workflows/retention';
 
 export async function startRetentionDay(
@@ -35,5 +36,18 @@ export function ensureRetentionSweepSchedule(client: Client, taskQueue: string):
     spec: { intervals: [{ every: '1 hour' }] },
     catchupWindow: '1 hour',
     executionTimeout: '1 hour',
+  });
+}
+
+/** The daily inventory (workflows/retention-inventory.ts), every morning at 06:00 in the city, before the working day. */
+export function ensureRetentionInventorySchedule(client: Client, taskQueue: string, timeZone: string, input: RetentionInventoryWorkflowInput): Promise<void> {
+  return ensureSchedule(client, {
+    scheduleId: RETENTION_INVENTORY_SCHEDULE_ID,
+    workflowType: retentionInventoryWorkflow,
+    taskQueue,
+    spec: { calendars: [{ hour: 6, minute: 0 }], timezone: timeZone },
+    catchupWindow: '1 day',
+    executionTimeout: '1 hour',
+    args: [input],
   });
 }

@@ -41,8 +41,8 @@ export interface RetentionFixture {
   close(): Promise<void>;
 }
 
-export async function createRetentionFixture(options: { clock?: () => Date } = {}): Promise<RetentionFixture> {
-  const [db, calendar] = await Promise.all([createTestDatabase('sqlite'), loadLegalCalendar('Asia/Seoul')]);
+export async function createRetentionFixture(options: { clock?: () => Date; driver?: 'sqlite' | 'postgresql' } = {}): Promise<RetentionFixture> {
+  const [db, calendar] = await Promise.all([createTestDatabase(options.driver ?? 'sqlite'), loadLegalCalendar('Asia/Seoul')]);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'retention-'));
   const tokens = controlTokens();
   const first = (await freePort()) & ~1;
