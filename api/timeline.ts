@@ -16,6 +16,7 @@ import {
   Attachment,
   AuditChainHead,
   AuditEvent,
+  DisclosureRequestRecording,
   DisclosureRequest,
   FullRecordingApplication,
   GeneratedDocument,
@@ -23,6 +24,7 @@ import {
 } from '../infra/db/entities';
 import type { DocumentStore } from '../infra/documents/document-store';
 import { formatKoreanDate } from '../domain/korean-time';
+import { RECORDING_KEEPING_ACTIONS } from '../domain/audit-labels';
 import { decodeHistory, historyFacts, type History } from '../infra/temporal/history';
 import { notFound } from './errors';
 import { type CaseTimeline, type CaseType, type TimelineItem } from './timeline-schemas';
@@ -231,12 +233,19 @@ function byTime(a: TimelineItem, b: TimelineItem): number {
 export async function readCaseTimeline(em: EntityManager, deps: TimelineDeps, caseType: CaseType, caseId: string): Promise<CaseTimeline> {
   const facts = await caseFacts(em, caseType, caseId, deps.timeZone);
   // Refusals are logged against the route that was refused; a route naming this case is about this case.
+  // A disclosure case also shows what happened to the keeping of its recordings — a hold decided or ended outside
+  // the case, the deletion — so a reader sees whether the evidence was still there.
+  const caseRecordings =
+    caseType === 'disclosure_request'
+      ? (await em.find(DisclosureRequestRecording, { request: caseId }, { fields: ['recording'] })).map((line) => line.recording.id)
+      : [];
   const entries = await em.find(
     AuditEvent,
     {
       $or: [
         { targetType: caseType, targetId: caseId },
         { targetType: 'route', targetId: { $like: `% %/${caseId}%` } },
+        ...(caseRecordings.length > 0 ? [{ targetType: 'recording', targetId: { $in: caseRecordings }, action: { $in: [...RECORDING_KEEPING_ACTIONS] } }] : []),
       ],
     },
     { orderBy: { seq: 'asc' } },

@@ -46,6 +46,14 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'notification.sent': '알림·공문 발송',
   'notification.failed': '알림·공문 발송 실패',
   'notification.posted': '우편 발송',
+  'attachment.destroyed': '파일 파기 (음성 보존기간)',
+  'disclosure.hold_escalated': '녹취를 오래 붙잡은 신청 경고',
+  'recording.hold_set': '보존 중지 결정',
+  'recording.hold_extended': '보존 중지 연장 결정',
+  'recording.hold_released': '보존 중지 해제',
+  'recording.hold_expired': '보존 중지 기간 만료',
+  'recording.deleted': '녹취 삭제 (보존기간 경과)',
+  'retention.inventory': '보존기간 점검 (매일)',
   'recording.read': '녹취 상세 조회',
   'recording.search': '녹취 검색',
   'recording.exported_by_party': '당사자 내보내기',
@@ -61,5 +69,14 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'access_review.read': '접근기록 점검 조회',
   'access_review.report_downloaded': '접근기록 점검 보고서 내려받기',
 };
+
+/** What happens to a recording's keeping: shown on the timeline of every case the recording is in. */
+export const RECORDING_KEEPING_ACTIONS = [
+  'recording.hold_set',
+  'recording.hold_extended',
+  'recording.hold_released',
+  'recording.hold_expired',
+  'recording.deleted',
+] as const;
 
 export const auditActionLabel = (action: string): string => AUDIT_ACTION_LABELS[action] ?? action;

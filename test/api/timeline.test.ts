@@ -19,6 +19,7 @@ import { AuditEvent, GeneratedDocument, type Recording } from '../../infra/db/en
 import { PROJECT_ROOT } from '../../infra/paths';
 import { disclosureWorkflowId } from '../../workflows/disclosure';
 import { historyArchiveWorkflow } from '../../workflows/history-archive';
+import { holdDecision } from '../support/holds';
 import { loggedIn, SAMPLE_FILES, type TestClient } from '../support/api';
 import { availableDrivers } from '../support/databases';
 import { convertToPdf, pdfText } from '../support/libreoffice';
@@ -95,6 +96,9 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
     expect(built.status).toBe(201);
     packageSha256 = built.body.packageSha256;
     await detailWhen(caseId, (found) => found.status === 'awaiting_destruction_report');
+    // A hold decided on the case's recording outside the case shows on the case too: the evidence's keeping.
+    const held = await chief.json('POST', `/api/recordings/${call.id}/holds`, holdDecision({ reason: '수사 협조' }));
+    expect(held.status).toBe(201);
     // Someone else looks at the case: the auditors need to see who looked at what.
     const deputy = await loggedIn(stack.api.url, 'deputy');
     expect((await deputy.json('GET', `/api/disclosure-requests/${caseId}`)).status).toBe(200);
@@ -129,6 +133,7 @@ describe.each(availableDrivers())('a case timeline for auditors (%s)', (driver) 
       audit('disclosure.read', 'park.deputy'),
     ];
     expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(items[audit('recording.hold_set', 'choi.chief')]).toMatchObject({ label: '보존 중지 결정', reason: '수사 협조' });
     const registeredItem = items[order[0]!]!;
     expect(registeredItem).toMatchObject({ label: '신청서 접수', role: 'operator', sourceAddress: expect.stringContaining('127.0.0.1') });
     expect(Math.abs(Date.parse(registeredItem.at) - Date.parse(registered.body.receivedAt))).toBeLessThan(60_000);
