@@ -1,6 +1,6 @@
 /**
  * Retention and the party's own export (R4, R5) as officials meet them in Chromium, with a real capture appliance
- * behind the API: the chief puts a hold on a call and sees it; the official on the call sees when it will be deleted
+ * behind the API: the chief decides a hold on a call (basis, document, end, reviewer) and sees it; the official on the call sees when it will be deleted
  * and that it is held, gets a Korean message for a mistyped password without losing the reason, then downloads the
  * AES-256 ZIP — which Debian's 7-Zip opens with the password typed in the browser and refuses without it.
  */
@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Recording } from '../../infra/db/entities';
-import { seedCalls, startTestApi, type SeededCalls, type TestApi } from '../support/api';
+import { SAMPLE_FILES, seedCalls, startTestApi, type SeededCalls, type TestApi } from '../support/api';
+import { holdDecisionFields } from '../support/holds';
 import { startTestAppliance, type TestAppliance } from '../support/appliance';
 import { chromiumAvailable, logInAs, rowCells, saveScreenshot, watchedBrowsers } from '../support/browser';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
@@ -51,10 +52,18 @@ describeBrowser('retention and the party export in Chromium', () => {
     const chief = await openBrowser();
     await logInAs(chief, api.url, 'chief');
     await chief.goto(`${api.url}/recordings/${call.id}`);
-    await chief.getByLabel('보존 중지 사유').fill('열람 신청 접수 예정');
-    await chief.getByRole('button', { name: '보존 중지 걸기' }).click();
+    // A decision: the reason, the law and article, the requesting document, the end and another person to review it.
+    const decision = holdDecisionFields({ reason: '수사기관의 녹취 보전 요청' });
+    await chief.locator('#hold-reason').fill(decision.reason);
+    await chief.locator('#hold-basis').fill(decision.legalBasis);
+    await chief.locator('#hold-document').setInputFiles({ name: '보전요청공문.pdf', mimeType: 'application/pdf', buffer: SAMPLE_FILES.pdf });
+    await chief.locator('#hold-ends').fill(decision.endsOn);
+    await chief.locator('#hold-reviewer').fill(decision.reviewer);
+    await chief.getByRole('button', { name: '보존 중지 결정' }).click();
     await chief.waitForLoadState();
     expect(await chief.getByText('보존 중지 1건', { exact: false }).count()).toBe(1);
+    expect(await chief.getByRole('cell', { name: /형사소송법 제106조/ }).count()).toBe(1);
+    expect(await chief.getByRole('link', { name: /^보존중지근거_.+\.pdf$/ }).count()).toBe(1);
     // The chief was not on the call: no export form.
     expect(await chief.getByRole('button', { name: '암호 ZIP으로 내려받기' }).count()).toBe(0);
     await saveScreenshot(chief, 'recording-held-chief');
