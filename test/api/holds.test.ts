@@ -202,12 +202,12 @@ describe.each(availableDrivers())('holds on %s', (driver) => {
     const afterEnd = new Date(Date.parse(set.endsAt) + 60_000);
     expect(await orm.em.fork().count(RecordingHold, { recording: recording.id, ...holdInForce(new Date()) })).toBe(1);
     expect(await orm.em.fork().count(RecordingHold, { recording: recording.id, ...holdInForce(afterEnd) })).toBe(0);
-    const { expireHolds } = createHoldActivities({ orm });
-    expect(await expireHolds({ asOf: afterEnd.toISOString() })).toMatchObject({ expired: expect.any(Number) });
+    const holds = createHoldActivities({ orm });
+    expect(await holds.expireHolds({ asOf: afterEnd.toISOString() })).toMatchObject({ expired: expect.any(Number) });
     const expired = await orm.em.fork().findOneOrFail(RecordingHold, set.id);
     expect(expired).toMatchObject({ releasedAt: new Date(set.endsAt), releasedBy: 'system:retention', releaseReason: '정한 기간 만료' });
     expect(await auditOf('recording.hold_expired', recording.id)).toEqual([expect.objectContaining({ reason: '보존 중지 기간 만료' })]);
-    expect(await expireHolds({ asOf: afterEnd.toISOString() })).toEqual({ expired: 0 });
+    expect(await holds.expireHolds({ asOf: afterEnd.toISOString() })).toEqual({ expired: 0 });
     const deputy = await loggedIn(api.url, 'deputy');
     expect(await (await deputy.request('GET', '/')).text()).toContain('[알림] 보존 중지 기간 만료');
   });
