@@ -12,11 +12,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { readRetentionOverview } from '../../api/retention-overview';
 import { verifyAuditChain } from '../../infra/audit/audit-log';
-import { Attachment, AuditEvent, Notification, Recording, RecordingHold } from '../../infra/db/entities';
+import { AuditEvent, Notification, Recording, RecordingHold } from '../../infra/db/entities';
 import { retentionInventoryWorkflow, type RetentionInventoryResult, type RetentionInventoryWorkflowInput } from '../../workflows/retention-inventory';
 import { testActivityDeps } from '../support/activities';
 import { availableDrivers } from '../support/databases';
 import { disclosureRequestRow } from '../support/disclosure';
+import { decidedHold, sealedPackage } from '../support/holds';
 import { createRetentionFixture, type RetentionFixture } from '../support/retention';
 import { bundleWorkflows, createTimeSkippingEnvironment, runWithWorker } from '../support/temporal';
 
@@ -63,10 +64,8 @@ describe.each(availableDrivers())('the daily retention inventory on %s', (driver
     await fixture.record(new Date(now - DAY));
     const held = await fixture.record(new Date(now - 40 * DAY));
     const em = fixture.db.orm.em.fork();
-    const hold = new RecordingHold(em.getReference(Recording, held.id), '수사기관의 녹취 보전 요청', 'choi.chief');
-    hold.legalBasis = '형사소송법 제106조';
-    hold.endsAt = new Date(now + 30 * DAY);
-    await em.persist(hold).flush();
+    decidedHold(em, held.id, new Date(now + 30 * DAY));
+    await em.flush();
 
     const result = await inventory(`inventory-clean-${driver}`);
     expect(result.report).toMatchObject({ total: 0, findings: [] });
@@ -80,22 +79,7 @@ describe.each(availableDrivers())('the daily retention inventory on %s', (driver
     const now = await env.currentTimeMs();
     const em = fixture.db.orm.em.fork();
     const forgotten = await fixture.record(new Date(now - 45 * DAY));
-    const packageId = randomUUID();
-    const stored = deps.documents.put(packageId, Buffer.from('PK package with audio'));
-    const packageRow = new Attachment(
-      'disclosure_request',
-      randomUUID(),
-      'provision_package',
-      '녹취정보제공_2026-0042.zip',
-      '녹취정보제공_2026-0042.zip',
-      'application/zip',
-      stored.sizeBytes,
-      stored.sha256,
-      stored.wrappedKey,
-      'lee.operator',
-    );
-    packageRow.id = packageId;
-    packageRow.destroyAt = new Date(now - 2 * DAY);
+    const packageRow = sealedPackage(em, deps.documents, '2026-0042', new Date(now - 2 * DAY));
     const planted = randomUUID();
     deps.documents.put(planted, Buffer.from('a file nobody accounts for'));
     // A case that has kept a recording for three weeks without getting through 결재.
@@ -105,11 +89,11 @@ describe.each(availableDrivers())('the daily retention inventory on %s', (driver
     const caseHold = new RecordingHold(em.getReference(Recording, kept.id), '녹취정보 제공 신청', 'system:disclosureWorkflow');
     caseHold.disclosureRequestId = stuck.id;
     caseHold.createdAt = new Date(now - 21 * DAY);
-    await em.persist([packageRow, stuck, caseHold]).flush();
+    await em.persist([stuck, caseHold]).flush();
 
     const result = await inventory(`inventory-found-${driver}`);
     expect(result.report.counts).toMatchObject({ recording_overdue: 1, package_overdue: 1, orphan_document: 1 });
-    expect(result.report.findings.map((finding) => finding.id).sort()).toEqual([forgotten.id, packageId, planted].sort());
+    expect(result.report.findings.map((finding) => finding.id).sort()).toEqual([forgotten.id, packageRow.id, planted].sort());
     expect(result.waitingCases).toEqual([expect.objectContaining({ requestId: stuck.id, waiting: 'sign_off' })]);
     expect(result.told).toEqual(['in_app:chief', 'in_app:operator', 'email:it-records@gm.example.test']);
     expect(result.undelivered).toBeUndefined();

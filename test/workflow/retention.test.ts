@@ -8,7 +8,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { verifyAuditChain } from '../../infra/audit/audit-log';
-import { randomUUID } from 'node:crypto';
 import { Attachment, AuditEvent, Recording, RecordingHold } from '../../infra/db/entities';
 import { addDays } from '../../domain/legal-period';
 import { startRetentionDay } from '../../infra/temporal/retention';
@@ -20,6 +19,7 @@ import {
   type RetentionDayStatus,
 } from '../../workflows/retention';
 import { testActivityDeps } from '../support/activities';
+import { decidedHold, sealedPackage } from '../support/holds';
 import { createRetentionFixture, type RetentionFixture } from '../support/retention';
 import { bundleWorkflows, createTimeSkippingEnvironment, runWithWorker, historyRecorder } from '../support/temporal';
 
@@ -165,29 +165,9 @@ test('a decided hold keeps its recording only until its end, and a package only 
   const day = fixture.calendar.localDate(new Date(now - 50 * 86_400_000));
   const kept = await record(at(day, 15, 0));
   const em = fixture.db.orm.em.fork();
-  const hold = new RecordingHold(em.getReference(Recording, kept.id), '수사기관의 녹취 보전 요청', 'choi.chief');
-  hold.legalBasis = '형사소송법 제106조';
-  hold.reviewer = 'park.deputy';
-  hold.endsAt = new Date(now + 2 * 3_600_000);
-  em.persist(hold);
+  const hold = decidedHold(em, kept.id, new Date(now + 2 * 3_600_000));
   const deps = testActivityDeps(fixture.db.orm, fixture.calendar, { capture: fixture.capture });
-  const packageId = randomUUID();
-  const stored = deps.documents.put(packageId, Buffer.from('PK provision package holding audio'));
-  const packageRow = new Attachment(
-    'disclosure_request',
-    randomUUID(),
-    'provision_package',
-    '녹취정보제공_2026-0099.zip',
-    '녹취정보제공_2026-0099.zip',
-    'application/zip',
-    stored.sizeBytes,
-    stored.sha256,
-    stored.wrappedKey,
-    'lee.operator',
-  );
-  packageRow.id = packageId;
-  packageRow.destroyAt = new Date(now + 3 * 3_600_000);
-  em.persist(packageRow);
+  const packageRow = sealedPackage(em, deps.documents, '2026-0099', new Date(now + 3 * 3_600_000));
   await em.flush();
 
   await runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps }, async () => {
@@ -206,7 +186,7 @@ test('a decided hold keeps its recording only until its end, and a package only 
   expect(await fresh.findOneOrFail(RecordingHold, hold.id)).toMatchObject({ releasedBy: 'system:retention', releaseReason: '정한 기간 만료' });
   const destroyed = await fresh.findOneOrFail(Attachment, packageRow.id, { populate: ['wrappedKey'] });
   expect(destroyed).toMatchObject({ wrappedKey: null, destructionReason: '파기 결과 회신 기한 도래로 제공 파일 파기' });
-  expect(() => deps.documents.get(packageRow.id, stored.wrappedKey)).toThrow();
+  expect(deps.documents.list()).not.toContain(packageRow.id);
   // The tombstone keeps the recording day, not when the official spoke nor for how long.
   const tombstone = await fresh.findOneOrFail(Recording, kept.id);
   expect(tombstone).toMatchObject({ startedAt: fixture.calendar.startOfDay(day), endedAt: null, durationMs: null, otherPartyNumber: null });
