@@ -215,9 +215,14 @@ export async function readAttachment(
  */
 export function liveKey(row: Attachment): string {
   if (row.destroyedAt || !row.wrappedKey) {
-    throw new ApiError(410, 'FILE_DESTROYED', `이 파일은 ${row.destroyedAt?.toISOString() ?? ''}에 파기되어 더 내려받을 수 없습니다.${row.destructionReason ? ` (${row.destructionReason})` : ''}`, {
-      destroyedAt: row.destroyedAt?.toISOString() ?? null,
-    });
+    throw new ApiError(
+      410,
+      'FILE_DESTROYED',
+      `이 파일은 ${row.destroyedAt?.toISOString() ?? ''}에 파기되어 더 내려받을 수 없습니다.${row.destructionReason ? ` (${row.destructionReason})` : ''}`,
+      {
+        destroyedAt: row.destroyedAt?.toISOString() ?? null,
+      },
+    );
   }
   return row.wrappedKey;
 }

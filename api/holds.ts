@@ -141,11 +141,7 @@ function describeDecision(hold: RecordingHold, calendar: LegalCalendar): string 
  * Sets a hold, or (with `extending`) extends one by a new decision: the old hold is released as replaced, in the same
  * transaction, so the recording is never unheld in between.
  */
-export async function decideHold(
-  deps: HoldDeps,
-  call: RouteCall<{ id: string; holdId?: string }, unknown, HoldDecision>,
-  now = new Date(),
-): Promise<HoldView> {
+export async function decideHold(deps: HoldDeps, call: RouteCall<{ id: string; holdId?: string }, unknown, HoldDecision>, now = new Date()): Promise<HoldView> {
   const identity = auditIdentityOf(call);
   const decision = call.body;
   const endsAt = holdEnd(deps, decision.endsOn, now);
@@ -185,7 +181,13 @@ export async function decideHold(
         extended.releaseReason = `연장 결정으로 대체 (${hold.id})`;
       }
       const what = extended ? '연장' : '설정';
-      const notice = holdReviewerNotice(hold, recording.id, `[검토 요청] 보존 중지 ${what}`, `녹취 ${recording.id}의 보존 중지를 ${what}했습니다. ${describeDecision(hold, deps.calendar)}`, now);
+      const notice = holdReviewerNotice(
+        hold,
+        recording.id,
+        `[검토 요청] 보존 중지 ${what}`,
+        `녹취 ${recording.id}의 보존 중지를 ${what}했습니다. ${describeDecision(hold, deps.calendar)}`,
+        now,
+      );
       if (notice) tx.persist(notice);
       await tx.flush();
       await appendAuditEvent(tx, {
@@ -210,12 +212,9 @@ export async function decideHold(
 }
 
 function caseHoldRefusal(hold: RecordingHold): ApiError {
-  return new ApiError(
-    409,
-    'HOLD_OWNED_BY_CASE',
-    '열람·제공 신청이 건 보존 중지는 그 신청이 끝날 때 풀립니다. 신청을 철회하거나 종결하십시오.',
-    { disclosureRequestId: hold.disclosureRequestId },
-  );
+  return new ApiError(409, 'HOLD_OWNED_BY_CASE', '열람·제공 신청이 건 보존 중지는 그 신청이 끝날 때 풀립니다. 신청을 철회하거나 종결하십시오.', {
+    disclosureRequestId: hold.disclosureRequestId,
+  });
 }
 
 /**
@@ -238,7 +237,13 @@ export async function releaseHold(
     hold.releasedAt = now;
     hold.releasedBy = identity.actor;
     hold.releaseReason = call.body.reason;
-    const notice = holdReviewerNotice(hold, recordingId, '[알림] 보존 중지 해제', `녹취 ${recordingId}의 보존 중지를 ${identity.actor}이(가) 해제했습니다. 사유: ${call.body.reason}`, now);
+    const notice = holdReviewerNotice(
+      hold,
+      recordingId,
+      '[알림] 보존 중지 해제',
+      `녹취 ${recordingId}의 보존 중지를 ${identity.actor}이(가) 해제했습니다. 사유: ${call.body.reason}`,
+      now,
+    );
     if (notice) tx.persist(notice);
     await tx.flush();
     await appendAuditEvent(tx, {

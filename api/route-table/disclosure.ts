@@ -280,7 +280,12 @@ export function disclosureRoutes(deps: RouteDeps): RouteSpec[] {
       async handle(call) {
         const { row, zip, afterSent } = await packageFile(disclosureDeps, call);
         call.res.once('finish', () => {
-          afterSent().catch((error: unknown) => deps.logger.error('provision package not destroyed after its download; the hourly sweep destroys it by its deadline', { requestId: call.params.id, error }));
+          afterSent().catch((error: unknown) =>
+            deps.logger.error('provision package not destroyed after its download; the hourly sweep destroys it by its deadline', {
+              requestId: call.params.id,
+              error,
+            }),
+          );
         });
         call.res.type('application/zip').attachment(row.fileName).set('Cache-Control', 'no-store').send(zip);
       },

@@ -19,10 +19,7 @@ export const complianceQuery = z.object({ limit: z.coerce.number().int().min(1).
  * The dashboard's and the API's list of calls recorded without notice evidence, over the storage period (the calls
  * still kept: RETENTION_PERIOD in days); the ids shown are audited.
  */
-export async function readCompliance(
-  { em, audit }: Pick<RouteCall<unknown, unknown, unknown>, 'em' | 'audit'>,
-  window: { days: number; limit?: number },
-) {
+export async function readCompliance({ em, audit }: Pick<RouteCall<unknown, unknown, unknown>, 'em' | 'audit'>, window: { days: number; limit?: number }) {
   const exceptions = await readComplianceExceptions(em, { days: window.days, limit: window.limit ?? SHOWN });
   await audit({
     action: 'compliance_exceptions.read',

@@ -223,8 +223,11 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
       summary: '보존 중지 결정 (화면)',
       example: { body: HOLD_EXAMPLE },
       async handle(call) {
-        await stepFromPage(call, () => decideHold(holdDeps, call), `/recordings/${call.params.id}`, (refusal) =>
-          showRecording(call, {}, refusal.status, refusal.message),
+        await stepFromPage(
+          call,
+          () => decideHold(holdDeps, call),
+          `/recordings/${call.params.id}`,
+          (refusal) => showRecording(call, {}, refusal.status, refusal.message),
         );
       },
     }),
@@ -238,8 +241,11 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
       summary: '보존 중지 해제 (화면)',
       example: { params: { holdId: '00000000-0000-4000-8000-000000000000' }, body: { reason: '소송 종결' } },
       async handle(call) {
-        await stepFromPage(call, () => releaseOne(call), `/recordings/${call.params.id}`, (refusal) =>
-          showRecording(call, {}, refusal.status, refusal.message),
+        await stepFromPage(
+          call,
+          () => releaseOne(call),
+          `/recordings/${call.params.id}`,
+          (refusal) => showRecording(call, {}, refusal.status, refusal.message),
         );
       },
     }),

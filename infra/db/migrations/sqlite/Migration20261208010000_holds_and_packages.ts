@@ -7,7 +7,14 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261208010000_holds_and_packages extends Migration {
   override async up(): Promise<void> {
-    for (const column of ['`release_reason` text null', '`legal_basis` text null', '`basis_document_id` text null', '`ends_at` datetime null', '`reviewer` text null', '`extends_hold_id` text null']) {
+    for (const column of [
+      '`release_reason` text null',
+      '`legal_basis` text null',
+      '`basis_document_id` text null',
+      '`ends_at` datetime null',
+      '`reviewer` text null',
+      '`extends_hold_id` text null',
+    ]) {
       this.addSql(`alter table \`recording_hold\` add column ${column};`);
     }
     this.addSql(`drop index \`attachment_owner_type_owner_id_index\`;`);
