@@ -6,19 +6,11 @@
  */
 import type { MikroORM } from '@mikro-orm/core';
 import { appendAuditEvent } from '../infra/audit/audit-log';
-import { Notification, RecordingHold } from '../infra/db/entities';
+import { RecordingHold } from '../infra/db/entities';
+import { holdReviewerNotice } from '../infra/db/hold-notice';
 
 const ACTOR = 'system:retention';
 const BATCH = 200;
-
-/** The in-app notice a hold's reviewer gets when it is decided, extended or ended (one per hold and subject). */
-export function holdReviewerNotice(hold: RecordingHold, recordingId: string, subject: string, body: string, at: Date): Notification | undefined {
-  if (!hold.reviewer) return undefined;
-  const notification = new Notification(`hold:${hold.id}:${subject}`, 'in_app', `user:${hold.reviewer}`, subject, body, 'recording', recordingId, at);
-  notification.status = 'sent';
-  notification.sentAt = at;
-  return notification;
-}
 
 export function createHoldActivities({ orm }: { orm: MikroORM }) {
   return {
