@@ -25,6 +25,11 @@ export const RECORDING_READERS: readonly Grant[] = [MANAGING, PARTIES];
  * call is refused like anyone else — their way to others' calls is Art. 9, not this.
  */
 export const PARTY_ONLY: readonly Grant[] = [{ roles: ROLES, scope: 'ownCalls' }];
+/**
+ * Issue 19: the recordings the capture appliance keeps but could not register (why, since when, when they go) — the
+ * managing department's, who keep the extension table and hold the access rights to recordings (Art. 8(3)).
+ */
+export const UNREGISTERED_READERS: readonly Grant[] = MANAGING_DEPARTMENT;
 /** Holds outside the disclosure lifecycle: the chief alone, with a reason (issue 6). */
 export const HOLD_SETTERS: readonly Grant[] = [{ roles: ['chief'], scope: 'everything' }];
 /** A hold's requesting document: the managing department and the auditors who review holds. */

@@ -14,6 +14,12 @@
  * while the worker is down; and an extension found in full with no approval in force (its end passed, its application
  * no longer approved, or none at all) is switched back to selective at once, and flagged to the chief.
  *
+ * A finished call the registration refuses (an extension the table does not know, metadata missing, a call id already
+ * registered with other audio) or a file that cannot be read is kept, listed as unregistered for the managing
+ * department and destroyed by the reconciliation at the due time a registered recording would have (issue 19,
+ * capture/unregistered.ts); the control API's inventory walks the store for the daily retention proof
+ * (capture/inventory.ts).
+ *
  * Failed RTSP logins reach the audit chain as one `rtsp.auth_failures` entry per address per minute while they go on
  * (how many, which device names, whether the address or a name was blocked), and once more at stop: a guessing
  * attack is on the record without writing an entry per guess.
@@ -39,12 +45,24 @@ import {
   type ControlErrorCode,
   type ControlRouteInfo,
   type ExtensionModeView,
+  type InventoryReport,
   type ModeChange,
 } from './control-contract';
+import { createInventory, INVENTORY_GRACE_MS } from './inventory';
 import { buildDisclosurePackage, PackageAudioMismatchError, type PackageRecording } from './disclosure-package';
 import { buildPartyExport, pcmWavOf } from './party-export';
 import { createRecordingStore, RecordingCorruptError, RecordingNotFoundError, type RecordingStore } from './recording-store';
-import { createRegistrar, fromFinishedCall, fromRecoveryReport, modeFor, type CallToRegister, type Registrar, type RegistrarOptions } from './registration';
+import {
+  createRegistrar,
+  fromFinishedCall,
+  fromRecoveryReport,
+  modeFor,
+  type CallToRegister,
+  type Registrar,
+  type RegistrarOptions,
+  type RegistrationError,
+} from './registration';
+import { createUnregisteredRecordings, keptFileOfCall, keptFileOfReport, type KeptFile, type Refusal } from './unregistered';
 import { RtspServer } from './rtsp-server';
 import { RecordButton } from './record-button';
 
@@ -109,8 +127,9 @@ export interface Appliance {
   /** The control API's routes, for the test that proves audio leaves only by the party export (R6). */
   readonly controlRoutes: readonly ControlRouteInfo[];
   /**
-   * Registers every finished recording not registered yet, and switches back every extension in full with no approval
-   * in force; resolves to how many recordings are still waiting.
+   * Destroys every unregistered recording past its due time, registers every finished recording not registered yet
+   * (listing those refused as unregistered), and switches back every extension in full with no approval in force;
+   * resolves to how many recordings are still waiting.
    */
   reconcile(): Promise<number>;
   stop(): Promise<void>;
@@ -172,13 +191,22 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
   });
   const button = new RecordButton();
   const startedAt = new Date();
+  const now = options.clock ?? (() => new Date());
+  const unregistered = createUnregisteredRecordings({ orm, store, calendar: options.calendar, retentionPeriod: options.retentionPeriod, logger });
+  /** A refusal listed (or its attempt counted); a failure is logged and the next reconciliation tries again. */
+  const listUnregistered = (file: KeptFile, refusal: Refusal): Promise<void> =>
+    unregistered
+      .refused(file, refusal)
+      .catch((error: unknown) =>
+        logger.error('unregistered recording not listed; tried again at the next reconciliation', { recordingId: file.recordingId, error }),
+      );
 
   /** Recordings being registered now: the periodic reconciliation leaves them to the registration under way. */
   const inFlight = new Set<string>();
   /** Unreadable files are reported once per process, not every minute. */
   const reportedUnreadable = new Set<string>();
   let waiting = 0;
-  const registerOne = async (recordingId: string, call: () => CallToRegister): Promise<boolean> => {
+  const registerOne = async (recordingId: string, call: () => CallToRegister, file: () => KeptFile): Promise<boolean> => {
     if (inFlight.has(recordingId)) return false;
     inFlight.add(recordingId);
     try {
@@ -186,8 +214,12 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
       await store.acknowledge(recordingId);
       return true;
     } catch (error) {
-      // The registrar has logged and counted it; the store keeps it unacknowledged for the next reconciliation.
-      if (!(error instanceof Error && error.name === 'RegistrationError')) {
+      if (error instanceof Error && error.name === 'RegistrationError') {
+        // The registrar has logged and counted it (a header without a call id is refused before it gets there); the
+        // store keeps it unacknowledged for the next reconciliation, and it is listed as unregistered meanwhile.
+        const { code, message } = error as RegistrationError;
+        await listUnregistered(file(), { code, message });
+      } else {
         logger.error('recording registration failed; retried at the next reconciliation', { recordingId, error });
       }
       return false;
@@ -197,15 +229,28 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
   };
 
   const reconcile = async (): Promise<number> => {
+    // First what is due goes: an unregistered recording past its due time is destroyed rather than registered.
+    await unregistered
+      .destroyDue(now(), inFlight)
+      .catch((error: unknown) => logger.error('unregistered recordings past due not destroyed; tried again at the next reconciliation', { error }));
     const { found, failed } = await store.unacknowledged();
-    for (const { recordingId, error } of failed) {
-      if (reportedUnreadable.has(recordingId)) continue;
-      reportedUnreadable.add(recordingId);
-      logger.error('finished recording cannot be read for registration; left for a person', { recordingId, error });
+    for (const { recordingId, error, storageKey, modifiedAt } of failed) {
+      if (!reportedUnreadable.has(recordingId)) {
+        reportedUnreadable.add(recordingId);
+        logger.error('finished recording cannot be read for registration; listed as unregistered for a person', { recordingId, error });
+      }
+      await listUnregistered({ recordingId, storageKey, modifiedAt }, { code: 'UNREADABLE', message: error.message });
     }
     let left = failed.length;
     for (const report of found) {
-      if (!(await registerOne(report.recordingId, () => fromRecoveryReport(report)))) left++;
+      if (
+        !(await registerOne(
+          report.recordingId,
+          () => fromRecoveryReport(report),
+          () => keptFileOfReport(report),
+        ))
+      )
+        left++;
     }
     waiting = left;
     await enforceApprovals().catch((error: unknown) => logger.error('mode check against approvals failed; tried again at the next reconciliation', { error }));
@@ -312,9 +357,13 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
   const recovery: StartupRecovery = { recovered: 0, completed: 0, discarded: 0, failed: 0 };
   for (const report of await store.recoverUnfinished()) {
     recovery[report.outcome]++;
-    if (report.outcome === 'failed')
-      logger.error('unfinished recording could not be recovered; file left as it is', { recordingId: report.recordingId, error: report.error });
-    else if (report.outcome === 'discarded')
+    if (report.outcome === 'failed') {
+      logger.error('unfinished recording could not be recovered; file left as it is, listed as unregistered', {
+        recordingId: report.recordingId,
+        error: report.error,
+      });
+      await listUnregistered({ recordingId: report.recordingId, modifiedAt: report.modifiedAt }, { code: 'UNREADABLE', message: report.error.message });
+    } else if (report.outcome === 'discarded')
       logger.warn('unfinished recording discarded: nothing had been flushed', { recordingId: report.recordingId, reason: report.reason });
     else
       logger.info('unfinished recording finalised after a crash', {
@@ -340,7 +389,13 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
     recordButton: button,
     modeFor: ({ extension }) => (extension === undefined ? Promise.resolve(undefined) : modeFor(orm.em.fork(), extension)),
   });
-  server.onRecordingFinished((call) => registerOne(call.recordingId, () => fromFinishedCall(call)));
+  server.onRecordingFinished((call) =>
+    registerOne(
+      call.recordingId,
+      () => fromFinishedCall(call),
+      () => keptFileOfCall(call),
+    ),
+  );
 
   const authAudit = { entriesWritten: 0, writeFailures: 0 };
   /** One transaction for the interval's summaries; if it fails they go back and are written with the next ones. */
@@ -442,6 +497,20 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
     if (forgotten > 0) logger.info('expired single-use grants forgotten', { forgotten });
   };
 
+  const walkInventory = createInventory({
+    dataDir: options.dataDir,
+    masterKey: options.masterKey,
+    orm,
+    calendar: options.calendar,
+    retentionPeriod: options.retentionPeriod,
+    sessionTimeoutMs: options.rtsp.sessionTimeoutMs,
+    stopping: () => stopping !== undefined,
+  });
+  /** One inventory walk at a time: a second request waits for the first. */
+  let inventories: Promise<unknown> = Promise.resolve();
+  /** How many findings an inventory's audit entry names (all are counted). */
+  const AUDITED_FINDINGS = 20;
+
   const view = (extension: Extension): ExtensionModeView => ({
     number: extension.number,
     mode: extension.mode,
@@ -466,6 +535,7 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
           startedAt: startedAt.toISOString(),
           rtsp: { port: server.port, ...stats },
           registration: { ...registrar.stats, waiting },
+          unregistered: unregistered.stats,
           authAudit,
           recovery,
           recordButton: { calls: button.size, ...button.stats },
@@ -583,6 +653,39 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         await store.destroy(recording.storageKey);
         logger.info('recording file destroyed', { recordingId, storageKey: recording.storageKey });
         return { recordingId, storageKey: recording.storageKey };
+      },
+      async inventory(request, caller) {
+        const run = async (): Promise<InventoryReport> => {
+          const report = await walkInventory({ ...request, asOf: request.asOf ?? now() });
+          const { counts } = report;
+          // One entry per part of the walk, whatever it found: the run is on the record, its findings named by id.
+          await orm.em.fork().transactional((em) =>
+            appendAuditEvent(em, {
+              ...callerIdentity(caller),
+              action: 'recording.inventory',
+              targetType: 'recording_store',
+              targetId: request.run ?? report.asOf,
+              reason: `녹취 보관 점검: 파일 ${counts.files}개 중 보존기간과 유예 ${INVENTORY_GRACE_MS / 60_000}분이 지난 것 ${counts.findings}건`,
+              detail: {
+                run: request.run ?? null,
+                asOf: report.asOf,
+                from: report.from,
+                next: report.next,
+                counts,
+                findings: report.findings
+                  .slice(0, AUDITED_FINDINGS)
+                  .map((finding) => ({ recordingId: finding.recordingId, storageKey: finding.storageKey, kind: finding.kind })),
+              },
+            }),
+          );
+          const fields = { run: request.run, from: report.from, next: report.next, ...counts };
+          if (counts.findings > 0) logger.warn('recording store inventory: audio past its due time found', fields);
+          else logger.info('recording store inventory', fields);
+          return report;
+        };
+        const result = inventories.then(run, run);
+        inventories = result.catch(() => undefined);
+        return result;
       },
       async exportRecording(recordingId, password, { caller, grant }) {
         const recording = await recordingWithAudio(recordingId);
@@ -755,6 +858,8 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         for (const end of approvalEnds.values()) clearTimeout(end);
         approvalEnds.clear();
         await control.stop();
+        // A walk under way ends after its batch (its caller asks again from its `next`).
+        await inventories;
         // Finishes every open recording and registers it (the listeners are awaited).
         await server.stop();
         await reconciling;

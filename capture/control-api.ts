@@ -11,6 +11,8 @@
  *   PUT    /extensions/<number>/mode        worker        {mode, onBehalfOf, reason, grant?} → the mode read back
  *   POST   /calls/<call id>/record-button   pbx           {action: start|stop, at?, notice?} for a selective call
  *   DELETE /recordings/<recording id>       worker        destroys the file of a recording past its retention date
+ *   POST   /inventory                       worker        {asOf?, after?, budgetMs?, maxFindings?, run?} → the retention
+ *                                                         inventory of the store's files, one part (capture/inventory.ts)
  *   POST   /recordings/<recording id>/export api + grant  {password} → the party's own export (R5), AES-256 ZIP
  *   POST   /disclosure-packages             api + grant   {managementNumber, recordingIds, password, onBehalfOf,
  *                                                         extraFiles?} → the Art. 9 provision package (signed manifest)
@@ -52,6 +54,7 @@ import {
   MAX_PACKAGE_RECORDINGS,
 } from './disclosure-package';
 import { EXPORT_PASSWORD } from './party-export';
+import { INVENTORY_MAX_BUDGET_MS, INVENTORY_MAX_FINDINGS } from './inventory';
 import {
   ControlError,
   GrantError,
@@ -170,6 +173,15 @@ const packageRequest = z.strictObject({
     .default([]),
 });
 const viewingRequest = z.strictObject({ managementNumber, onBehalfOf });
+/** A path under the store's folder, as an inventory's `next` names it: only compared with the files walked, never opened. */
+const STORE_PATH = /^(?!\.{1,2}(?:\/|$))[A-Za-z0-9._-]{1,128}(?:\/(?!\.{1,2}(?:\/|$))[A-Za-z0-9._-]{1,128}){0,7}$/;
+const inventoryRequest = z.strictObject({
+  asOf: z.iso.datetime().optional(),
+  after: z.string().max(512).regex(STORE_PATH).optional(),
+  budgetMs: z.number().int().min(1_000).max(INVENTORY_MAX_BUDGET_MS).optional(),
+  maxFindings: z.number().int().min(0).max(INVENTORY_MAX_FINDINGS).optional(),
+  run: onBehalfOf.optional(),
+});
 
 /**
  * `sealed`: an encrypted ZIP the caller keeps, sent as an attachment under its name. `playable`: plain audio for
@@ -241,6 +253,18 @@ export function createControlApi(options: ControlApiOptions): ControlApi {
       clients: ['worker'],
       params: [UUID],
       run: async ([recordingId]) => ok(await handlers.destroyRecording(recordingId as string)),
+    },
+    {
+      // The back office's daily retention inventory (issue 19), from a worker activity.
+      method: 'POST',
+      path: '/inventory',
+      clients: ['worker'],
+      params: [],
+      body: inventoryRequest,
+      run: async (_params, body, caller) => {
+        const { asOf, ...request } = body as z.output<typeof inventoryRequest>;
+        return ok(await handlers.inventory({ ...request, ...(asOf ? { asOf: new Date(asOf) } : {}) }, caller));
+      },
     },
     {
       method: 'POST',

@@ -5,12 +5,28 @@
  * or `UNAVAILABLE` when it cannot be reached: callers retry those, and never report a change they did not see.
  */
 import { createHash } from 'node:crypto';
-import type { ControlErrorCode, ExtensionModeView, ModeChange, RecordButtonResult, ViewingAudio, ViewingAudioRequest } from './control-contract';
+import type {
+  ControlErrorCode,
+  ExtensionModeView,
+  InventoryCounts,
+  InventoryFinding,
+  InventoryReport,
+  InventoryRequest,
+  ModeChange,
+  RecordButtonResult,
+  ViewingAudio,
+  ViewingAudioRequest,
+} from './control-contract';
 
 /** One recording decrypted and converted (and, for the party export, sealed): longer than a control request. */
 const EXPORT_TIMEOUT_MS = 120_000;
 /** Up to 50 recordings decrypted, converted and sealed one after the other. */
 const PACKAGE_TIMEOUT_MS = 15 * 60_000;
+/**
+ * One part of the inventory: its time budget (at most 3 minutes) and the batch under way when it ran out, inside the
+ * five minutes fetch waits for an answer's headers.
+ */
+const INVENTORY_TIMEOUT_MS = 280_000;
 
 export interface DisclosurePackageOrder {
   /** 관리번호 `YYYY-NNNN`. */
@@ -83,6 +99,41 @@ export class CaptureControlClient {
 
   destroyRecording(recordingId: string): Promise<{ recordingId: string; storageKey: string }> {
     return this.request('DELETE', `/recordings/${encodeURIComponent(recordingId)}`);
+  }
+
+  /**
+   * One part of the retention inventory of the appliance's store (issue 19, the worker's token): every file compared
+   * with the database, the audio past its due time plus the grace hour and not under a valid hold reported. Ask again
+   * with `after: report.next` until `next` is null (inventoryAll does).
+   */
+  async inventory(request: InventoryRequest = {}): Promise<InventoryReport> {
+    const body = { ...request, ...(request.asOf ? { asOf: request.asOf.toISOString() } : {}) };
+    const response = await this.send('POST', '/inventory', body, INVENTORY_TIMEOUT_MS);
+    return (await response.json()) as InventoryReport;
+  }
+
+  /**
+   * The whole walk, part after part: counts summed, findings listed up to `maxFindings` (all counted). `onPart` sees each
+   * part as it comes (a workflow activity heartbeats there, with `next` as its progress).
+   */
+  async inventoryAll(request: Omit<InventoryRequest, 'after'> = {}, onPart?: (part: InventoryReport) => void | Promise<void>): Promise<InventoryReport> {
+    const asOf = request.asOf ?? new Date();
+    const counts: Partial<InventoryCounts> = {};
+    const findings: InventoryFinding[] = [];
+    const limit = request.maxFindings ?? Number.POSITIVE_INFINITY;
+    let after: string | undefined;
+    let first: InventoryReport | undefined;
+    for (;;) {
+      const part = await this.inventory({ ...request, asOf, after, maxFindings: request.maxFindings });
+      first ??= part;
+      await onPart?.(part);
+      for (const [key, value] of Object.entries(part.counts) as [keyof InventoryCounts, number][]) counts[key] = (counts[key] ?? 0) + value;
+      findings.push(...part.findings.slice(0, Math.max(0, limit - findings.length)));
+      if (part.next === null) break;
+      after = part.next;
+    }
+    const total = counts as InventoryCounts;
+    return { asOf: first.asOf, graceMs: first.graceMs, from: null, next: null, counts: total, findings, findingsTruncated: total.findings > findings.length };
   }
 
   /**

@@ -119,6 +119,88 @@ export interface ControlHandlers {
   clientRefused(caller: ControlCaller, route: ControlRouteInfo): Promise<void>;
   /** A release refused for its grant: audited at once like clientRefused, and rejects the same way. */
   grantRefused(caller: ControlCaller, route: ControlRouteInfo, refusal: { code: GrantRefusal; grantId?: string }): Promise<void>;
+  /** The retention inventory of the store's files (issue 19), one part of the walk; audited, one entry per part. */
+  inventory(request: InventoryRequest, caller: ControlCaller): Promise<InventoryReport>;
+}
+
+/**
+ * One part of the retention inventory's walk of the recording store (issue 19): every file the appliance holds — its
+ * finished recordings (acknowledged or not), `.partial` files older than the session timeout, anything else under the
+ * store's folders — compared with the database.
+ */
+export interface InventoryRequest {
+  /** The instant judged against (the workflow's time); now by default. */
+  readonly asOf?: Date;
+  /** Go on after this file (`next` of the part before); from the start by default. */
+  readonly after?: string;
+  /** How long this part may walk before it answers with `next` (at most INVENTORY_MAX_BUDGET_MS). */
+  readonly budgetMs?: number;
+  /** How many findings to list at most (all are counted). */
+  readonly maxFindings?: number;
+  /** The caller's name for the run its parts belong to, kept in the audit entries. */
+  readonly run?: string;
+}
+
+/** Why a file is a finding: its audio outlives what the rules allow, or nothing accounts for it past its due time. */
+export type InventoryFindingKind =
+  /** A registered recording past its due time and the grace, not under a valid hold. */
+  | 'past_due'
+  /** An unregistered recording past its due time and the grace (the reconciliation destroys it at its due time). */
+  | 'unregistered_past_due'
+  /** A recording deleted in the database (or an unregistered one destroyed) whose file is still there. */
+  | 'tombstone_file'
+  /** A file neither a recording nor an unregistered recording accounts for, past the due time its header or its date gives it. */
+  | 'orphan';
+
+export interface InventoryFinding {
+  /** The store's recording id from the file's name; null for a file whose name is not a recording's. */
+  readonly recordingId: string | null;
+  /** The file's path under the store's folder: `YYYY/MM/DD/<id>.rec`, `partial/<id>.partial`, or another file's. */
+  readonly storageKey: string;
+  readonly kind: InventoryFindingKind;
+  readonly file: 'recording' | 'partial' | 'other';
+  /** ISO; when the audio was due to be gone (before the grace). */
+  readonly dueAt: string;
+  /** Where the due time comes from: the recording's row, the unregistered row, the file's header, the file's last change. */
+  readonly dueFrom: 'recording' | 'unregistered' | 'header' | 'file_modified';
+  /** Korean. */
+  readonly reason: string;
+}
+
+export interface InventoryCounts {
+  /** Files looked at in this part. */
+  files: number;
+  /** Of them: finished recordings (`.rec`), partial ones (older than the session timeout), and anything else. */
+  recordings: number;
+  partials: number;
+  others: number;
+  /** `.partial` files still being written (newer than the session timeout): not judged. */
+  livePartials: number;
+  /** Files accounted for by a recording row not deleted, by an unregistered row still kept, by a deleted row (tombstone). */
+  registered: number;
+  unregistered: number;
+  tombstoned: number;
+  /** Files nothing accounts for, due or not. */
+  orphans: number;
+  /** Files whose header could not be read (the due time then from the file's last change). */
+  unreadable: number;
+  /** Registered recordings past due and the grace, kept by a valid hold (not findings). */
+  held: number;
+  /** Findings, listed or not. */
+  findings: number;
+}
+
+export interface InventoryReport {
+  readonly asOf: string;
+  readonly graceMs: number;
+  /** The `after` this part started from, or null from the start. */
+  readonly from: string | null;
+  /** Ask again with this as `after`; null once the walk has reached the end. */
+  readonly next: string | null;
+  readonly counts: InventoryCounts;
+  readonly findings: readonly InventoryFinding[];
+  /** More findings than listed (counts.findings has them all). */
+  readonly findingsTruncated: boolean;
 }
 
 /** Who asked for a release, and the verified grant it was asked against. */

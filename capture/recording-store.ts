@@ -44,7 +44,7 @@
  */
 import { createHash } from 'node:crypto';
 import { syncPathAsync } from '../infra/durable-files';
-import { access, mkdir, open as openFile, readdir, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { access, mkdir, open as openFile, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { type Codec } from '../domain/recording';
 import { DecryptionError, newDataKey, open as openSealed, seal, unwrapKey, wrapKey } from '../infra/crypto/envelope';
@@ -80,6 +80,9 @@ const MAX_HEADER_BYTES = MAGIC.length + 2 + 36 + 2 + MAX_WRAPPED_KEY_BYTES + 4 +
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const ID_PATTERN = new RegExp(`^${UUID}$`);
+/** The store's folders beside the day folders: recordings being written, and the journal of those not yet acknowledged. */
+export const PARTIAL_FOLDER = 'partial';
+export const JOURNAL_FOLDER = 'unacknowledged';
 export const PARTIAL_NAME = new RegExp(`^(${UUID})\\.partial$`);
 export const STORAGE_KEY_PATTERN = new RegExp(`^\\d{4}/\\d{2}/\\d{2}/(${UUID})\\.rec$`);
 /** The folder names of a storage key's year, month and day. */
@@ -153,7 +156,7 @@ export type RecoveryReport =
   /** The header itself was torn: the file died before any audio was flushed, and was removed. */
   | { outcome: 'discarded'; recordingId: string; reason: string }
   /** Could not be finalised (e.g. the master key does not open it); the file is left as it is. */
-  | { outcome: 'failed'; recordingId: string; error: Error };
+  | { outcome: 'failed'; recordingId: string; error: Error; modifiedAt?: Date };
 
 export interface RecordingStore {
   open(call: { recordingId: string; codec: Codec; startedAt: Date; metadata: RecordingMetadata }): Promise<RecordingWriter>;
@@ -169,10 +172,26 @@ export interface RecordingStore {
    * a failed registration left to do. Every recording is unacknowledged from open() until acknowledge(). A file
    * that cannot be read is listed under `failed` and does not hold up the others.
    */
-  unacknowledged(): Promise<{ found: FinalisedRecovery[]; failed: { recordingId: string; error: Error }[] }>;
+  unacknowledged(): Promise<{ found: FinalisedRecovery[]; failed: UnreadableRecording[] }>;
   /** The caller has registered the recording: it leaves the unacknowledged list. Idempotent. */
   acknowledge(recordingId: string): Promise<void>;
   destroy(storageKey: string): Promise<void>;
+  /**
+   * Destroys every file this store holds of a recording that was never registered (issue 19), as thoroughly as
+   * destroy(): its finished file (at `storageKey`, or wherever its journal or its day folders have it), a `.partial`
+   * left by a failed recovery, and its journal entry. Idempotent.
+   */
+  purge(recordingId: string, storageKey?: string): Promise<void>;
+}
+
+/** A finished recording whose header or trailer cannot be read: what is known of its file. */
+export interface UnreadableRecording {
+  recordingId: string;
+  error: Error;
+  /** Where the file is, when its journal or its day folder said. */
+  storageKey?: string;
+  /** The file's last change (when it was finished), when it could be asked. */
+  modifiedAt?: Date;
 }
 
 export type FinalisedRecovery = Extract<RecoveryReport, { outcome: 'recovered' | 'completed' }>;
@@ -617,9 +636,9 @@ class ChunkWriter implements RecordingWriter {
 
 export function createRecordingStore(options: { dataDir: string; masterKey: Buffer }): RecordingStore {
   const root = path.join(path.resolve(options.dataDir), 'recordings');
-  const partialFolder = path.join(root, 'partial');
+  const partialFolder = path.join(root, PARTIAL_FOLDER);
   const partialFile = (recordingId: string) => path.join(partialFolder, `${recordingId}.partial`);
-  const journalFolder = path.join(root, 'unacknowledged');
+  const journalFolder = path.join(root, JOURNAL_FOLDER);
   const journalFile = (recordingId: string) => path.join(journalFolder, recordingId);
   /** Recordings this store is writing: their `.partial` files are live, not crashed. */
   const writing = new Set<string>();
@@ -773,6 +792,11 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
   async function journalledKey(recordingId: string): Promise<string | undefined> {
     const journalled = (await readFile(journalFile(recordingId), 'utf8')).trim();
     if (STORAGE_KEY_PATTERN.exec(journalled)?.[1] === recordingId) return journalled;
+    return searchDays(recordingId);
+  }
+
+  /** The storage key of a finished recording found in the day folders, newest first; undefined when there is none. */
+  async function searchDays(recordingId: string): Promise<string | undefined> {
     const search = async (folders: string[]): Promise<string | undefined> => {
       const pattern = DATE_FOLDERS[folders.length];
       if (pattern === undefined) {
@@ -903,14 +927,21 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
       for (const name of names.sort()) {
         const recordingId = PARTIAL_NAME.exec(name)?.[1];
         if (recordingId === undefined || writing.has(recordingId)) continue;
-        reports.push(await recoverOne(recordingId).catch((error: Error): RecoveryReport => ({ outcome: 'failed', recordingId, error })));
+        reports.push(
+          await recoverOne(recordingId).catch(async (error: Error): Promise<RecoveryReport> => ({
+            outcome: 'failed',
+            recordingId,
+            error,
+            modifiedAt: await modifiedAtOf(partialFile(recordingId)),
+          })),
+        );
       }
       return reports;
     },
     async unacknowledged() {
       let names: string[];
       const found: FinalisedRecovery[] = [];
-      const failed: { recordingId: string; error: Error }[] = [];
+      const failed: UnreadableRecording[] = [];
       try {
         names = await readdir(journalFolder);
       } catch (error) {
@@ -929,13 +960,19 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
           continue;
         // Discarded by recovery (nothing was flushed) or destroyed since: there is nothing left to register.
         const forget = () => rm(journalFile(recordingId), { force: true });
+        let storageKey: string | undefined;
         try {
-          const storageKey = await journalledKey(recordingId);
+          storageKey = await journalledKey(recordingId);
           if (storageKey === undefined) await forget();
           else found.push(await describeFinished(storageKey));
         } catch (error) {
           if (isNotFound(error)) await forget();
-          else failed.push({ recordingId, error: error instanceof Error ? error : new Error(String(error)) });
+          else
+            failed.push({
+              recordingId,
+              error: error instanceof Error ? error : new Error(String(error)),
+              ...(storageKey === undefined ? {} : { storageKey, modifiedAt: await modifiedAtOf(fileOf(storageKey).file) }),
+            });
         }
       }
       return { found, failed };
@@ -955,7 +992,29 @@ export function createRecordingStore(options: { dataDir: string; masterKey: Buff
     async destroy(storageKey) {
       await destroyRecordingFile(fileOf(storageKey).file);
     },
+    async purge(recordingId, storageKey) {
+      if (!ID_PATTERN.test(recordingId)) throw new Error(`invalid recording id: ${JSON.stringify(recordingId)}`);
+      if (writing.has(recordingId)) throw new Error(`recording ${recordingId} is being recorded`);
+      if (storageKey !== undefined && fileOf(storageKey).recordingId !== recordingId)
+        throw new Error(`storage key ${storageKey} is not recording ${recordingId}'s`);
+      // Without a key: the journal's, or (the journal gone or torn) a search of the day folders.
+      const finished =
+        storageKey ?? (await journalledKey(recordingId).catch((error: unknown) => (isNotFound(error) ? searchDays(recordingId) : Promise.reject(error))));
+      if (finished !== undefined) await destroyRecordingFile(fileOf(finished).file);
+      await destroyRecordingFile(partialFile(recordingId));
+      // Last: while a file is left, the journal still names the recording for the next attempt.
+      await rm(journalFile(recordingId), { force: true });
+      await syncPathAsync(journalFolder).catch((error: unknown) => (isNotFound(error) ? undefined : Promise.reject(error)));
+    },
   };
+}
+
+/** A file's last change, or undefined when it cannot be asked (gone, not permitted). */
+async function modifiedAtOf(file: string): Promise<Date | undefined> {
+  return stat(file).then(
+    (stats) => new Date(stats.mtimeMs),
+    () => undefined,
+  );
 }
 
 /** Overwrites a recording file's copy of its wrapped key, then unlinks it, durably; idempotent (see destroy()). */

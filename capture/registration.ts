@@ -9,7 +9,13 @@
  *
  * Refusals keep the file: the store's file is only ever touched by deletion, so a call refused here (unknown
  * extension, incomplete metadata) stays on disk, is logged and counted as `unregistered`, and is registered by
- * running the registration again once an operator has fixed the extension table.
+ * running the registration again once an operator has fixed the extension table. The appliance lists such a recording
+ * (`UnregisteredRecording`, capture/unregistered.ts) and destroys it at its due time if it is never registered; one
+ * registered later keeps the due date it had while unregistered — the same, counted from the same call start — and
+ * its `recording.registered` entry says it was unregistered, since when and why.
+ *
+ * A recording's row takes the store's recording id (the file's name) as its id, so the file, its unregistered row and
+ * its recording row are one id; a storage key not of the store's shape (some suites) leaves the row a fresh id.
  *
  * Also here, because the server decides at a call's start what the registration later records: the recording mode
  * of an extension (R1), the record-button registry, and the decision whether an instant of a call is recorded.
@@ -18,11 +24,12 @@ import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { approvalInForce, modeAt } from '../domain/recording';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { retryOnUniqueRace } from '../infra/db/row-lock';
-import { Extension, Recording } from '../infra/db/entities';
+import { Extension, Recording, UnregisteredRecording } from '../infra/db/entities';
+import type { UnregisteredCode } from '../domain/unregistered-recording';
 import type { LegalCalendar } from '../domain/legal-period';
 import type { Logger } from '../infra/logger';
 import type { Period } from '../domain/period';
-import type { FinalisedRecovery } from './recording-store';
+import { STORAGE_KEY_PATTERN, type FinalisedRecovery } from './recording-store';
 import type { FinishedCall } from './rtsp-server';
 import { CALL_DIRECTIONS, RECORDING_MODES, type CallDirection, type Codec, type ComplianceException, type RecordingMode } from '../domain/recording';
 
@@ -138,6 +145,8 @@ export interface Registration {
   readonly recording: Recording;
   /** As stored on the row (`recording.compliance_exception`), for the caller's counters and logs. */
   readonly complianceException?: ComplianceException;
+  /** Why the recording was unregistered until this registration (its `UnregisteredRecording` now marked registered). */
+  readonly previouslyUnregistered?: UnregisteredCode;
 }
 
 export interface RegistrationStats {
@@ -222,6 +231,14 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
         call.codec,
         calendar.retentionDueAt(call.startedAt, retentionPeriod),
       );
+      const storeId = STORAGE_KEY_PATTERN.exec(call.storageKey)?.[1];
+      if (storeId !== undefined) recording.id = storeId;
+      // Kept unregistered until now (the extension added since): registered with the due date it had, never a later one.
+      const earlier = storeId === undefined ? null : await em.findOne(UnregisteredRecording, { id: storeId, registeredAt: null, destroyedAt: null });
+      if (earlier) {
+        if (earlier.retentionDueAt < recording.retentionDueAt) recording.retentionDueAt = earlier.retentionDueAt;
+        earlier.registeredAt = new Date();
+      }
       recording.endedAt = new Date(call.startedAt.getTime() + call.durationMs);
       recording.otherPartyNumber = call.otherParty;
       recording.noticeGiven = call.notices.length > 0;
@@ -245,16 +262,26 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
         action: call.recovered ? 'recording.recovered' : 'recording.registered',
         targetType: 'recording',
         targetId: recording.id,
-        reason: call.recovered ? '장애 복구 후 녹취 등록' : '통화 녹취 등록',
+        reason: `${call.recovered ? '장애 복구 후 녹취 등록' : '통화 녹취 등록'}${earlier ? ' (미등록 녹취였음)' : ''}`,
         detail: {
           callId: call.callId,
           extension: call.extension,
           sha256: call.sha256,
           durationMs: call.durationMs,
           complianceException,
+          ...(earlier
+            ? {
+                previouslyUnregistered: {
+                  code: earlier.code,
+                  since: earlier.firstRefusedAt.toISOString(),
+                  attempts: earlier.attempts,
+                  retentionDueAt: earlier.retentionDueAt.toISOString(),
+                },
+              }
+            : {}),
         },
       });
-      return { outcome: 'registered', recording, complianceException };
+      return { outcome: 'registered', recording, complianceException, ...(earlier ? { previouslyUnregistered: earlier.code } : {}) };
     });
 
   // Two registrations of one call at once both found no row; the loser reads the winner's row instead.
@@ -287,7 +314,12 @@ export function createRegistrar(options: RegistrarOptions): Registrar {
             recordingId: registration.recording.id,
           });
         }
-        logger.info('recording registered', { ...fields, recordingId: registration.recording.id, recovered: call.recovered });
+        logger.info('recording registered', {
+          ...fields,
+          recordingId: registration.recording.id,
+          recovered: call.recovered,
+          ...(registration.previouslyUnregistered ? { previouslyUnregistered: registration.previouslyUnregistered } : {}),
+        });
       } else {
         stats.duplicates++;
         logger.info('recording already registered', { ...fields, recordingId: registration.recording.id });

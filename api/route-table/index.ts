@@ -22,6 +22,7 @@ import { processViewRoutes } from './process-views';
 import { recordingRoutes } from './recordings';
 import { siteRoutes } from './site';
 import { timelineRoutes } from './timeline';
+import { unregisteredRecordingRoutes } from './unregistered-recordings';
 
 export type { RouteDeps, SiteFacts } from './deps';
 export { frameFor } from './page';
@@ -43,6 +44,7 @@ export function createRoutes(deps: RouteDeps): RouteSpec[] {
     ...monitoringRoutes(deps),
     ...processViewRoutes(),
     ...timelineRoutes(deps),
+    ...unregisteredRecordingRoutes(deps),
   ];
   return routes;
 }

@@ -16,6 +16,7 @@ import {
   LOGIN_LOCK_MANAGERS,
   OWN_REQUESTERS,
   RECORDING_READERS,
+  UNREGISTERED_READERS,
 } from '../policy';
 import { requestContext, type RouteCall } from '../routes';
 import type { Frame, NavItem } from '../ui/layout';
@@ -27,6 +28,7 @@ export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsh
 const NAVIGATION: readonly (NavItem & { access: readonly Grant[] })[] = [
   { path: '/', label: '대시보드', access: anyRole },
   { path: '/recordings', label: '녹취정보 조회', access: RECORDING_READERS },
+  { path: '/unregistered-recordings', label: '미등록 녹취', access: UNREGISTERED_READERS },
   { path: '/full-recording', label: '전수 녹취', access: APPLICATION_READERS },
   { path: '/disclosure', label: '녹취정보 열람·제공', access: DISCLOSURE_READERS },
   { path: '/my/disclosure', label: '내 녹취정보 신청', access: OWN_REQUESTERS },

@@ -78,6 +78,8 @@ const CONTROL_SCOPES: Record<string, readonly CaptureClient[]> = {
   'POST /calls/<call id>/record-button': ['pbx'],
   // Retention (activities/retention.ts).
   'DELETE /recordings/<recording id>': ['worker'],
+  // The daily retention inventory's walk of the store (issue 19), a worker activity.
+  'POST /inventory': ['worker'],
   // The API, after it checked the official is the call's party (api/party-export.ts).
   'POST /recordings/<recording id>/export': ['api'],
   // The API, at the operator's step once the workflow allows it (api/disclosure-package.ts).
@@ -96,6 +98,7 @@ const CONTROL_EXAMPLES: Record<string, unknown> = {
   'PUT /extensions/<number>/mode': { mode: 'selective', onBehalfOf: 'test:r6', reason: 'R6 점검' },
   'POST /calls/<call id>/record-button': { action: 'start' },
   'DELETE /recordings/<recording id>': undefined,
+  'POST /inventory': { run: 'test:r6' },
   'POST /recordings/<recording id>/export': { password: PASSWORD },
   'POST /disclosure-packages': { managementNumber: '2026-0001', recordingIds: ['<recording id>'], password: PASSWORD, onBehalfOf: 'test:r6' },
   'POST /recordings/<recording id>/viewing': { managementNumber: '2026-0001', onBehalfOf: 'test:r6' },

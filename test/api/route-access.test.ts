@@ -46,6 +46,9 @@ const EXPECTED: Record<string, readonly Who[]> = {
   'GET /api/access-holders': HOLDER_READERS,
   // Art. 7: calls recorded without notice evidence, for the managing department and auditors.
   'GET /api/compliance-exceptions': HOLDER_READERS,
+  // Issue 19: calls the appliance keeps but could not register, for the managing department.
+  'GET /api/unregistered-recordings': MANAGING,
+  'GET /unregistered-recordings': MANAGING,
   // A case's timeline (audit log and workflow history), for the managing department and auditors.
   'GET /api/cases/:caseType/:id/timeline': HOLDER_READERS,
   'GET /cases/:caseType/:id/timeline': HOLDER_READERS,

@@ -14,9 +14,9 @@ import { Recording } from '../../infra/db/entities';
 
 /** The navigation each role should see: exactly the pages it may open, written out independently of the route table. */
 const NAVIGATION: Record<RoleId, readonly string[]> = {
-  chief: ['대시보드', '녹취정보 조회', '전수 녹취', '녹취정보 열람·제공', '접근 권한자', '접근기록 점검', '로그인 잠금', '사전고지'],
-  deputy: ['대시보드', '녹취정보 조회', '전수 녹취', '녹취정보 열람·제공', '접근 권한자', '접근기록 점검', '사전고지'],
-  operator: ['대시보드', '녹취정보 조회', '전수 녹취', '녹취정보 열람·제공', '접근 권한자', '접근기록 점검', '사전고지'],
+  chief: ['대시보드', '녹취정보 조회', '미등록 녹취', '전수 녹취', '녹취정보 열람·제공', '접근 권한자', '접근기록 점검', '로그인 잠금', '사전고지'],
+  deputy: ['대시보드', '녹취정보 조회', '미등록 녹취', '전수 녹취', '녹취정보 열람·제공', '접근 권한자', '접근기록 점검', '사전고지'],
+  operator: ['대시보드', '녹취정보 조회', '미등록 녹취', '전수 녹취', '녹취정보 열람·제공', '접근 권한자', '접근기록 점검', '사전고지'],
   dept_head: ['대시보드', '녹취정보 조회', '전수 녹취', '내 녹취정보 신청'],
   staff: ['대시보드', '녹취정보 조회', '내 녹취정보 신청'],
   auditor: ['대시보드', '전수 녹취', '녹취정보 열람·제공', '접근 권한자', '접근기록 점검'],
@@ -389,6 +389,7 @@ describeBrowser('intranet UI in Chromium', () => {
         ['dashboard', '/'],
         ['recordings', '/recordings'],
         ['recording', `/recordings/${calls.itCall.id}`],
+        ['unregistered-recordings', '/unregistered-recordings'],
         ['access-holders', '/access-holders'],
         ['notice', '/notice'],
         ['disclosure', '/disclosure'],

@@ -18,6 +18,7 @@ import { GeneratedDocumentSchema } from './generated-document';
 import { NotificationSchema } from './notification';
 import { DepartmentSchema, ExtensionSchema } from './organisation';
 import { RecordingHoldSchema, RecordingSchema } from './recording';
+import { UnregisteredRecordingSchema } from './unregistered-recording';
 import { UsedGrantSchema } from './used-grant';
 
 export * from './access';
@@ -31,6 +32,7 @@ export * from './generated-document';
 export * from './notification';
 export * from './organisation';
 export * from './recording';
+export * from './unregistered-recording';
 export * from './used-grant';
 
 export const ENTITY_SCHEMAS = [
@@ -57,4 +59,5 @@ export const ENTITY_SCHEMAS = [
   UserSessionSchema,
   LoginThrottleSchema,
   UsedGrantSchema,
+  UnregisteredRecordingSchema,
 ];
