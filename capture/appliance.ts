@@ -28,7 +28,7 @@ import { packageSigningPublicKey, type CaptureClient } from '../infra/keys';
 import type { KeyObject } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
 import { UniqueConstraintViolationException, type EntityManager, type MikroORM } from '@mikro-orm/core';
-import { Extension, FullRecordingApplication, Notification, Recording, RecordingHold, UsedGrant } from '../infra/db/entities';
+import { Extension, FullRecordingApplication, holdInForce, Notification, Recording, RecordingHold, UsedGrant } from '../infra/db/entities';
 import { verifyGrant, type GrantPayload } from '../infra/grants';
 import { approvalInForce } from '../domain/recording';
 import type { FullRecordingStatus } from '../domain/full-recording';
@@ -647,7 +647,8 @@ export async function startAppliance(options: ApplianceOptions): Promise<Applian
         if (recording.retentionDueAt > (options.clock ?? (() => new Date()))()) {
           throw new ControlError('NOT_DUE', `보존기간이 끝나지 않았습니다 (${recording.retentionDueAt.toISOString()}까지).`);
         }
-        if ((await em.count(RecordingHold, { recording, releasedAt: null })) > 0) {
+        const at = (options.clock ?? (() => new Date()))();
+        if ((await em.count(RecordingHold, { recording, ...holdInForce(at) })) > 0) {
           throw new ControlError('HELD', '열람·제공 신청 등으로 보존 중인 녹취는 삭제할 수 없습니다.');
         }
         await store.destroy(recording.storageKey);

@@ -18,9 +18,9 @@
 import type { Dirent } from 'node:fs';
 import { open as openFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { EntityManager, FilterQuery, MikroORM } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { unwrapKey } from '../infra/crypto/envelope';
-import { Recording, RecordingHold, UnregisteredRecording } from '../infra/db/entities';
+import { holdInForce, Recording, RecordingHold, UnregisteredRecording } from '../infra/db/entities';
 import type { LegalCalendar } from '../domain/legal-period';
 import type { Period } from '../domain/period';
 import type { InventoryCounts, InventoryFinding, InventoryReport, InventoryRequest } from './control-contract';
@@ -152,13 +152,6 @@ async function headerFacts(file: string, masterKey: Buffer): Promise<HeaderFacts
   }
 }
 
-/** A hold is valid until released — and, where holds have an end (`endsAt`), until that end. */
-function validHolds(orm: MikroORM, asOf: Date): FilterQuery<RecordingHold> {
-  const properties = orm.getMetadata().find(RecordingHold.name)?.properties as Readonly<Record<string, unknown>> | undefined;
-  const ending = properties?.endsAt !== undefined;
-  return (ending ? { releasedAt: null, $or: [{ endsAt: null }, { endsAt: { $gt: asOf } }] } : { releasedAt: null }) as FilterQuery<RecordingHold>;
-}
-
 const emptyCounts = (): InventoryCounts => ({
   files: 0,
   recordings: 0,
@@ -285,7 +278,7 @@ export function createInventory(options: InventoryOptions): (request: InventoryR
       if (pastDue.length > 0) {
         const held = new Set(
           (
-            await em.find(RecordingHold, { $and: [{ recording: { $in: pastDue.map(({ row }) => row.id) } }, validHolds(orm, asOf)] }, { fields: ['recording'] })
+            await em.find(RecordingHold, { $and: [{ recording: { $in: pastDue.map(({ row }) => row.id) } }, holdInForce(asOf)] }, { fields: ['recording'] })
           ).map((hold) => hold.recording.id),
         );
         for (const { file, row } of pastDue) {
