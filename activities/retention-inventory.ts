@@ -1,14 +1,17 @@
 /**
  * The daily proof that nothing outlived its time (issue 19, Art. 8(1)): every store that can hold a call's audio is
  * walked and compared with the database, and anything past its due time plus the grace hour that no hold in force
- * keeps is reported — the recordings' rows, the provision packages, the sealed document store (a file whose row is
- * gone or destroyed is audio or personal data nobody can account for). The report goes into the audit chain (the
+ * keeps is reported — the recordings' rows, the unregistered recordings, the provision packages, the sealed document
+ * store (a file whose row is gone or destroyed is audio or personal data nobody can account for) and the capture
+ * appliance's own disk, which it walks itself on the worker's request (capture/inventory.ts). The report goes into the audit chain (the
  * dashboard and the metrics read it from there) and, when anything is found, to the managing department.
  *
  * Findings are listed up to a cap (the counts are always whole): the report must stay readable and bounded whatever
  * went wrong.
  */
 import type { MikroORM } from '@mikro-orm/core';
+import { Context } from '@temporalio/activity';
+import { CaptureControlError, type CaptureControlClient } from '../capture/control-client';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import {
   Attachment,
@@ -20,11 +23,19 @@ import {
   Notification,
   Recording,
   RecordingHold,
+  UnregisteredRecording,
 } from '../infra/db/entities';
 import { unheldDueFilter } from '../infra/db/retention-queries';
 import type { DocumentStore } from '../infra/documents/document-store';
 
-export const INVENTORY_FINDING_KINDS = ['recording_overdue', 'package_overdue', 'orphan_document'] as const;
+export const INVENTORY_FINDING_KINDS = [
+  'recording_overdue',
+  'unregistered_overdue',
+  'package_overdue',
+  'orphan_document',
+  'appliance_file',
+  'appliance_unchecked',
+] as const;
 export type InventoryFindingKind = (typeof INVENTORY_FINDING_KINDS)[number];
 
 export interface InventoryFinding {
@@ -66,6 +77,8 @@ export interface CaseWaitLimits {
 
 export interface RetentionInventoryInput {
   asOf: string;
+  /** The workflow run, named in the appliance's audit entries. */
+  run: string;
   /** How long past its due time something may still be there (the runs delete within the hour). */
   graceMinutes: number;
 }
@@ -73,13 +86,20 @@ export interface RetentionInventoryInput {
 const FINDINGS_LISTED = 100;
 const ACTOR = 'system:retention-inventory';
 
-export function createRetentionInventoryActivities({ orm, documents }: { orm: MikroORM; documents: DocumentStore }) {
+export interface RetentionInventoryDeps {
+  orm: MikroORM;
+  documents: DocumentStore;
+  /** The capture appliance, which walks its own recording store (its `POST /inventory`). */
+  capture: CaptureControlClient;
+}
+
+export function createRetentionInventoryActivities({ orm, documents, capture }: RetentionInventoryDeps) {
   return {
     async takeRetentionInventory(input: RetentionInventoryInput): Promise<RetentionInventoryReport> {
       const asOf = new Date(input.asOf);
       const dueBy = new Date(asOf.getTime() - input.graceMinutes * 60_000);
       const em = orm.em.fork();
-      const counts: Record<InventoryFindingKind, number> = { recording_overdue: 0, package_overdue: 0, orphan_document: 0 };
+      const counts = Object.fromEntries(INVENTORY_FINDING_KINDS.map((kind) => [kind, 0])) as Record<InventoryFindingKind, number>;
       const findings: InventoryFinding[] = [];
       const found = (finding: InventoryFinding) => {
         counts[finding.kind]++;
@@ -92,6 +112,19 @@ export function createRetentionInventoryActivities({ orm, documents }: { orm: Mi
         if (findings.length < FINDINGS_LISTED) {
           findings.push({ kind: 'recording_overdue', id: row.id, dueAt: row.retentionDueAt.toISOString(), what: '보존기간이 지났는데 삭제되지 않은 녹취' });
         }
+      }
+
+      for (const row of await em.find(
+        UnregisteredRecording,
+        { retentionDueAt: { $lte: dueBy }, destroyedAt: null, registeredAt: null },
+        { fields: ['id', 'retentionDueAt', 'reason'] },
+      )) {
+        found({
+          kind: 'unregistered_overdue',
+          id: row.id,
+          dueAt: row.retentionDueAt.toISOString(),
+          what: `기한이 지났는데 파기되지 않은 미등록 녹취 (${row.reason})`,
+        });
       }
 
       for (const row of await em.find(Attachment, { destroyAt: { $lte: dueBy }, destroyedAt: null }, { fields: ['id', 'destroyAt', 'fileName'] })) {
@@ -108,6 +141,26 @@ export function createRetentionInventoryActivities({ orm, documents }: { orm: Mi
           ...(await em.find(GeneratedDocument, { id: { $in: slice } }, { fields: ['id'] })).map((row) => row.id),
         ]);
         for (const id of slice) if (!live.has(id)) found({ kind: 'orphan_document', id, what: '기록이 없거나 파기된 문서 저장소의 파일' });
+        Context.current().heartbeat(`documents:${start}`);
+      }
+
+      // The appliance walks its own disk, part after part; it being unreachable is itself a finding, never a silent gap.
+      try {
+        const appliance = await capture.inventoryAll({ asOf, maxFindings: FINDINGS_LISTED, run: input.run }, (part) =>
+          Context.current().heartbeat(`appliance:${part.next ?? 'end'}`),
+        );
+        for (const finding of appliance.findings) {
+          found({
+            kind: 'appliance_file',
+            id: finding.recordingId ?? finding.storageKey,
+            dueAt: finding.dueAt,
+            what: `녹취 장치: ${finding.reason} (${finding.storageKey})`,
+          });
+        }
+        counts.appliance_file = appliance.counts.findings;
+      } catch (error) {
+        if (!(error instanceof CaptureControlError)) throw error;
+        found({ kind: 'appliance_unchecked', id: 'capture', what: `녹취 장치의 저장소를 점검하지 못했습니다: ${error.message}` });
       }
 
       const total = Object.values(counts).reduce((sum, count) => sum + count, 0);

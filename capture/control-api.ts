@@ -180,7 +180,11 @@ const inventoryRequest = z.strictObject({
   after: z.string().max(512).regex(STORE_PATH).optional(),
   budgetMs: z.number().int().min(1_000).max(INVENTORY_MAX_BUDGET_MS).optional(),
   maxFindings: z.number().int().min(0).max(INVENTORY_MAX_FINDINGS).optional(),
-  run: onBehalfOf.optional(),
+  // A workflow run as the back office names it: `<workflow id>/<run id>`.
+  run: z
+    .string()
+    .regex(/^[A-Za-z0-9._:@/-]{1,200}$/)
+    .optional(),
 });
 
 /**

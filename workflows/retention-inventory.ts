@@ -48,7 +48,7 @@ export async function retentionInventoryWorkflow(input: RetentionInventoryWorkfl
   const asOf = new Date().toISOString();
   const { workflowId, runId } = workflowInfo();
   const run = `${workflowId}/${runId}`;
-  const report = await takeRetentionInventory({ asOf, graceMinutes: input.graceMinutes });
+  const report = await takeRetentionInventory({ asOf, run, graceMinutes: input.graceMinutes });
   const waitingCases = await escalateWaitingCases({ asOf, ...input.caseAlerts });
   await recordRetentionInventory({ run, report });
   const result: RetentionInventoryResult = { report, waitingCases, told: [] };

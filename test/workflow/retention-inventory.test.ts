@@ -1,12 +1,13 @@
 /**
  * The daily retention inventory (issue 19) on the real time-skipping Temporal test server, a real capture appliance
  * and a real database (SQLite and PostgreSQL): a clean system reports nothing; then a recording left past its time, a
- * provision package left past its Form 3 deadline and a sealed file planted with no row behind it are each found,
+ * provision package left past its Form 3 deadline, a sealed file planted with no row behind it and a copy of a call's
+ * file planted on the appliance's disk are each found,
  * the report is in the audit chain and on the dashboard's data, the chief and the operator are told and the managing
  * department is e-mailed; and a case keeping recordings too long in 결재 is escalated to the chief once.
  */
 import { randomUUID } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -82,6 +83,11 @@ describe.each(availableDrivers())('the daily retention inventory on %s', (driver
     const packageRow = sealedPackage(em, deps.documents, '2026-0042', new Date(now - 2 * DAY));
     const planted = randomUUID();
     deps.documents.put(planted, Buffer.from('a file nobody accounts for'));
+    // A copy of the call's file left on the appliance's disk under another name: audio nothing accounts for.
+    const copied = randomUUID();
+    const copyKey = `2020/01/01/${copied}.rec`;
+    mkdirSync(path.join(fixture.dataDir, 'recordings', '2020', '01', '01'), { recursive: true });
+    copyFileSync(path.join(fixture.dataDir, 'recordings', forgotten.storageKey as string), path.join(fixture.dataDir, 'recordings', copyKey));
     // A case that has kept a recording for three weeks without getting through 결재.
     const stuck = disclosureRequestRow(77, '010-1234-5678', { managementNumber: `2026-77${driver === 'sqlite' ? '1' : '2'}` });
     stuck.status = 'in_sign_off';
@@ -92,16 +98,18 @@ describe.each(availableDrivers())('the daily retention inventory on %s', (driver
     await em.persist([stuck, caseHold]).flush();
 
     const result = await inventory(`inventory-found-${driver}`);
-    expect(result.report.counts).toMatchObject({ recording_overdue: 1, package_overdue: 1, orphan_document: 1 });
-    expect(result.report.findings.map((finding) => finding.id).sort()).toEqual([forgotten.id, packageRow.id, planted].sort());
+    // The forgotten call is found twice: its row is not deleted, and its file is still on the appliance's disk.
+    expect(result.report.counts).toMatchObject({ recording_overdue: 1, package_overdue: 1, orphan_document: 1, appliance_file: 2, appliance_unchecked: 0 });
+    expect(result.report.findings.map((finding) => finding.id).sort()).toEqual([forgotten.id, forgotten.id, packageRow.id, planted, copied].sort());
+    expect(result.report.findings.find((finding) => finding.id === copied)?.what).toContain(copyKey);
     expect(result.waitingCases).toEqual([expect.objectContaining({ requestId: stuck.id, waiting: 'sign_off' })]);
     expect(result.told).toEqual(['in_app:chief', 'in_app:operator', 'email:it-records@gm.example.test']);
     expect(result.undelivered).toBeUndefined();
 
     const fresh = fixture.db.orm.em.fork();
     const [entry] = await fresh.find(AuditEvent, { action: 'retention.inventory' }, { orderBy: { seq: 'desc' }, limit: 1 });
-    expect(entry?.reason).toBe('보존기간 점검: 기한이 지난 음성·파일 3건 발견');
-    expect((await readRetentionOverview(fresh, new Date(now))).lastInventory).toMatchObject({ total: 3 });
+    expect(entry?.reason).toBe('보존기간 점검: 기한이 지난 음성·파일 5건 발견');
+    expect((await readRetentionOverview(fresh, new Date(now))).lastInventory).toMatchObject({ total: 5 });
     const told = await fresh.find(Notification, { relatedType: 'retention_inventory' }, { orderBy: { recipient: 'asc' } });
     expect(told.map((row) => [row.channel, row.recipient, row.status])).toEqual([
       ['in_app', 'chief', 'sent'],
@@ -117,7 +125,7 @@ describe.each(availableDrivers())('the daily retention inventory on %s', (driver
     // The next morning the case is not escalated again, and what was found is still reported until it is gone.
     await env.sleep(DAY);
     const next = await inventory(`inventory-next-${driver}`);
-    expect(next.report.total).toBe(3);
+    expect(next.report.total).toBe(5);
     expect(await fixture.db.orm.em.fork().count(Notification, { idempotencyKey: `case-wait:${stuck.id}:sign_off` })).toBe(1);
     expect((await verifyAuditChain(fixture.db.orm.em.fork())).ok).toBe(true);
   });
