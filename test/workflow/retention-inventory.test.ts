@@ -14,6 +14,7 @@ import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { readRetentionOverview } from '../../api/retention-overview';
 import { verifyAuditChain } from '../../infra/audit/audit-log';
 import { AuditEvent, Notification, Recording, RecordingHold } from '../../infra/db/entities';
+import { retentionSweepWorkflow, retentionWorkflowId } from '../../workflows/retention';
 import { retentionInventoryWorkflow, type RetentionInventoryResult, type RetentionInventoryWorkflowInput } from '../../workflows/retention-inventory';
 import { testActivityDeps } from '../support/activities';
 import { availableDrivers } from '../support/databases';
@@ -127,6 +128,16 @@ describe.each(availableDrivers())('the daily retention inventory on %s', (driver
     const next = await inventory(`inventory-next-${driver}`);
     expect(next.report.total).toBe(5);
     expect(await fixture.db.orm.em.fork().count(Notification, { idempotencyKey: `case-wait:${stuck.id}:sign_off` })).toBe(1);
+
+    // The hourly sweep deletes the forgotten call and destroys the package; what is left is what nothing accounts
+    // for, which a person must look at.
+    await runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps }, async () => {
+      const sweep = await env.client.workflow.execute(retentionSweepWorkflow, { taskQueue: TASK_QUEUE, workflowId: `sweep-${driver}` });
+      expect(sweep).toMatchObject({ packagesDestroyed: 1, started: [fixture.calendar.localDate(forgotten.startedAt)] });
+      await env.client.workflow.getHandle(retentionWorkflowId(fixture.calendar.localDate(forgotten.startedAt))).result();
+    });
+    const after = await inventory(`inventory-after-sweep-${driver}`);
+    expect(after.report.counts).toMatchObject({ recording_overdue: 0, package_overdue: 0, orphan_document: 1, appliance_file: 1 });
     expect((await verifyAuditChain(fixture.db.orm.em.fork())).ok).toBe(true);
   });
 });
