@@ -3,6 +3,7 @@
  * import this module only as a type.
  */
 import { createAccessReviewActivities, type AccessReviewActivityDeps } from './access-review';
+import { createDatabaseMaintenanceActivities, type DatabaseMaintenanceActivityDeps } from './database-maintenance';
 import { createDeadlineActivities, type DeadlineActivityDeps } from './deadlines';
 import { createDisclosureActivities, type DisclosureActivityDeps } from './disclosure';
 import { createDocumentActivities, type DocumentActivityDeps } from './documents';
@@ -22,7 +23,8 @@ export type ActivityDeps = DeadlineActivityDeps &
   DisclosureActivityDeps &
   HistoryArchiveActivityDeps &
   AccessReviewActivityDeps &
-  MailActivityDeps;
+  MailActivityDeps &
+  DatabaseMaintenanceActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -37,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMailActivities(deps),
     ...createHistoryArchiveActivities(deps),
     ...createAccessReviewActivities(deps),
+    ...createDatabaseMaintenanceActivities(deps),
   };
 }
 
@@ -51,3 +54,4 @@ export type { HistoryArchiveResult } from './history-archive';
 export type { OpenAccessReviewInput, OpenedAccessReview } from './access-review';
 export type { RetentionInventoryReport, WaitingCase } from './retention-inventory';
 export type { DeletableDay, DeleteDueInput, DeleteDueResult, RetentionReport, RetentionReportInput } from './retention';
+export type { KeyRemnantScrub, VacuumKeyTablesInput } from './database-maintenance';

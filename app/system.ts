@@ -28,6 +28,7 @@ import { startDevServer, type DevServer } from '../infra/temporal/dev-server';
 import { FullRecordingWorkflows } from '../infra/temporal/full-recording';
 import { DisclosureWorkflows } from '../infra/temporal/disclosure';
 import { ensureRetentionInventorySchedule, ensureRetentionSweepSchedule, startRetentionDay } from '../infra/temporal/retention';
+import { ensureDatabaseVacuumSchedule } from '../infra/temporal/database-vacuum';
 import { ensureSchedule } from '../infra/temporal/schedules';
 import { AccessReviewWorkflows } from '../infra/temporal/access-review';
 import { HISTORY_ARCHIVE_SCHEDULE_ID, historyArchiveWorkflow } from '../workflows/history-archive';
@@ -130,6 +131,7 @@ export async function startSystem(settings: Settings, logger: Logger, components
         caseAlerts: { signOffDays: settings.caseSignOffAlertDays, destructionReportDays: settings.caseForm3AlertDays },
         managingDepartmentEmail: settings.managingDepartmentEmail,
       });
+      await ensureDatabaseVacuumSchedule(client, settings.temporalTaskQueue, settings.timeZone);
       await ensureSchedule(client, {
         scheduleId: HISTORY_ARCHIVE_SCHEDULE_ID,
         workflowType: historyArchiveWorkflow,

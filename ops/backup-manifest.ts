@@ -20,6 +20,7 @@ export type BackupErrorCode =
   | 'BACKUP_INSIDE_DATA'
   | 'BACKUP_TOOL_FAILED'
   | 'BACKUP_CORRUPT'
+  | 'BACKUP_DESTROY_REFUSED'
   | 'KEY_BACKUP_CORRUPT'
   | 'KEY_MISMATCH'
   | 'KEY_MISSING'
@@ -41,6 +42,8 @@ export type BackupSettings = DatabaseSettings &
     | 'captureControlWorkerTokenFile'
     | 'captureControlPbxTokenFile'
     | 'captureDevicesFile'
+    | 'retentionPeriod'
+    | 'timeZone'
   >;
 
 export const DATA_FORMAT = 'gm-recording-backup';
@@ -67,6 +70,11 @@ export interface DataManifest {
   databaseDriver: DatabaseSettings['databaseDriver'];
   /** Which master key the data needs (infra/keys.ts masterKeyFingerprint), never the key. */
   masterKeyFingerprint: string;
+  /**
+   * When the backup is due for destruction: the latest instant by which anything on the retention clock that it holds
+   * has to be gone (infra/db/backups.ts); null when it holds no audio. Absent in backups made before issue 19.
+   */
+  latestDueAt?: string | null;
   files: ManifestFile[];
 }
 
@@ -135,11 +143,16 @@ interface SqliteDatabase {
   close(): void;
 }
 
-/** better-sqlite3, as the MikroORM driver installs it (the one binary the project builds). */
+/**
+ * better-sqlite3, as the MikroORM driver installs it (the one binary the project builds), with `secure_delete` on as
+ * on the system's own connections (infra/db/sqlite-driver.ts).
+ */
 export function openSqlite(file: string): SqliteDatabase {
   const load = createRequire(require.resolve('@mikro-orm/better-sqlite'));
   const Database = load('better-sqlite3') as new (file: string, options: { fileMustExist: boolean }) => SqliteDatabase;
-  return new Database(file, { fileMustExist: true });
+  const database = new Database(file, { fileMustExist: true });
+  database.exec('PRAGMA secure_delete = ON');
+  return database;
 }
 
 /**

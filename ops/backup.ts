@@ -8,9 +8,14 @@
  * every file's SHA-256. The keys go to a separate folder with their own manifest: audio and documents are encrypted
  * under keys wrapped by the master key, so data and master key kept together would be as good as plaintext.
  *
- * Order matters for deletions: the database is copied first and the files after, then any copied recording file whose
- * row is by now a tombstone is left out. A recording deleted before or during the backup therefore has neither a key
- * in the backup's database nor a file in its store, whatever the timing.
+ * Order matters for deletions: the database is copied first and the files after, then any copied recording file the
+ * store has destroyed meanwhile (retention destroys the file, then makes the row a tombstone) is left out. A recording
+ * deleted before the backup therefore has neither a key in the backup's database nor a file in its store; one deleted
+ * while it runs may keep its row's key in the snapshot, and is deleted again by a restore (restore.ts), being due.
+ *
+ * A backup is on the retention clock like the recordings it holds (issue 19): its manifest names the latest instant by
+ * which any of them is due (`latestDueAt`), and the system records it in `backup_record`, to be destroyed once that
+ * has passed (ops/backup-expiry.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -18,7 +23,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
 import { appendAuditEvent } from '../infra/audit/audit-log';
-import { Recording } from '../infra/db/entities';
+import { latest, latestDueOfBackedUpAudio } from '../infra/db/backups';
+import { BackupRecord, Recording } from '../infra/db/entities';
+import { loadLegalCalendar } from '../infra/holidays';
 import { masterKeyFingerprint, readMasterKeyFile } from '../infra/keys';
 import {
   BackupError,
@@ -55,6 +62,8 @@ export interface BackupReport {
   recordingFiles: number;
   /** Copied recording files left out because their recording was deleted meanwhile. */
   deletedLeftOut: number;
+  /** When the backup is due for destruction (DataManifest.latestDueAt); undefined when it holds no audio. */
+  latestDueAt?: Date;
   keysBackedUp: boolean;
   masterKeyFingerprint: string;
 }
@@ -96,7 +105,12 @@ export async function backup(options: {
       targetType: 'backup',
       targetId: backupId,
       reason: '데이터 백업',
-      detail: { operatingSystemUser: options.operator ?? os.userInfo().username, keysBackedUp: keysTarget !== undefined, masterKeyFingerprint: fingerprint },
+      detail: {
+        operatingSystemUser: options.operator ?? os.userInfo().username,
+        location: target,
+        keysBackedUp: keysTarget !== undefined,
+        masterKeyFingerprint: fingerprint,
+      },
     }),
   );
 
@@ -141,23 +155,37 @@ export async function backup(options: {
       }
     }
   }
-  const recordingId = (file: ManifestFile) => /([0-9a-f-]{36})\.(rec|partial)$/.exec(file.path)?.[1];
-  const ids = copied.map(recordingId).filter((id): id is string => id !== undefined);
-  const deleted = new Set<string>();
-  for (let start = 0; start < ids.length; start += 500) {
-    const rows = await orm.em.fork().find(Recording, { id: { $in: ids.slice(start, start + 500) }, deletedAt: { $ne: null } }, { fields: ['id'] });
-    for (const row of rows) deleted.add(row.id);
-  }
+  // A recording file is named by the store's id, not the row's: a `.rec` file's path under recordings/ is its row's
+  // storage key, and a `.partial` is a call not yet finished (no row). Retention destroys a file before it makes the
+  // row a tombstone (which clears the storage key): a copied `.rec` whose source is gone by now was deleted meanwhile.
+  const storageKeyOf = (file: ManifestFile) =>
+    file.path.startsWith('recordings/') && file.path.endsWith('.rec') ? file.path.slice('recordings/'.length) : undefined;
   let deletedLeftOut = 0;
+  const kept: string[] = [];
+  let unfinished = false;
   for (const file of copied) {
-    const id = recordingId(file);
-    if (id !== undefined && deleted.has(id)) {
+    const storageKey = storageKeyOf(file);
+    if (storageKey !== undefined && !existsSync(path.join(settings.dataDir, file.path))) {
       rmSync(path.join(target, file.path));
       deletedLeftOut += 1;
-    } else {
-      files.push(file);
+      continue;
     }
+    files.push(file);
+    if (storageKey !== undefined) kept.push(storageKey);
+    else if (file.path.startsWith('recordings/') && file.path.endsWith('.partial')) unfinished = true;
   }
+  const registered = new Set<string>();
+  for (let start = 0; start < kept.length; start += 500) {
+    const rows = await orm.em.fork().find(Recording, { storageKey: { $in: kept.slice(start, start + 500) } }, { fields: ['storageKey'] });
+    for (const row of rows) registered.add(row.storageKey as string);
+  }
+  // A recording in the backup without a row (a call still being recorded, or finished but not registered yet) began
+  // before now: it is due by the due instant of a call made now.
+  const unregistered = unfinished || kept.some((storageKey) => !registered.has(storageKey));
+  const latestDueAt = latest(
+    await latestDueOfBackedUpAudio(orm.em.fork(), new Date(createdAt)),
+    unregistered ? (await loadLegalCalendar(settings.timeZone)).retentionDueAt(new Date(), settings.retentionPeriod) : undefined,
+  );
   const manifest: DataManifest = {
     format: DATA_FORMAT,
     version: 1,
@@ -165,9 +193,12 @@ export async function backup(options: {
     createdAt,
     databaseDriver: settings.databaseDriver,
     masterKeyFingerprint: fingerprint,
+    latestDueAt: latestDueAt?.toISOString() ?? null,
     files,
   };
   const manifestSha256 = writeManifest(target, MANIFEST, manifest);
+  const record = new BackupRecord(backupId, target, manifestSha256, new Date(createdAt), latestDueAt);
+  await orm.em.fork().persist(record).flush();
 
   if (keysTarget) {
     mkdirSync(keysTarget, { recursive: true, mode: 0o700 });
@@ -189,6 +220,7 @@ export async function backup(options: {
     bytes: files.reduce((sum, file) => sum + file.bytes, 0),
     recordingFiles: files.filter((file) => file.path.startsWith('recordings/')).length,
     deletedLeftOut,
+    latestDueAt,
     keysBackedUp: keysTarget !== undefined,
     masterKeyFingerprint: fingerprint,
   };

@@ -26,12 +26,13 @@ import { replaceFileDurably, syncPath, writeNewFileDurably } from '../infra/dura
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { EntityManager, EntityName, MikroORM } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/core';
 import { destroyRecordingFile } from '../capture/recording-store';
 import { listRecordingFiles, recordingFileKeyState, replaceRecordingFileKey } from '../capture/recording-files';
 import { appendAuditEvent } from '../infra/audit/audit-log';
 import { DecryptionError, newDataKey, unwrapKey, wrapKey } from '../infra/crypto/envelope';
 import { AuditEvent, Recording } from '../infra/db/entities';
+import { wrappedKeyEntities, type KeyRow } from '../infra/db/wrapped-keys';
 import { masterKeyFingerprint, MASTER_KEY_BYTES, readMasterKeyFile, rotationFiles } from '../infra/keys';
 import { CodedError } from '../domain/coded-error';
 
@@ -45,22 +46,6 @@ export type KeyRotationErrorCode =
   | 'ROTATION_INCOMPLETE';
 
 export class KeyRotationError extends CodedError<KeyRotationErrorCode> {}
-
-/**
- * The entities holding wrapped keys, found from the ORM's metadata (every entity with a `wrappedKey` property), so a
- * table added later is rotated without anyone remembering to list it here.
- */
-export function wrappedKeyEntities(orm: MikroORM): { table: string; entity: EntityName<KeyRow>; tombstones: boolean }[] {
-  return Object.values(orm.getMetadata().getAll())
-    .filter((meta) => !meta.abstract && !meta.embeddable && meta.properties.wrappedKey !== undefined)
-    .map((meta) => ({
-      table: meta.tableName,
-      entity: meta.class,
-      // A deleted recording's key is gone; a row marked deleted but still holding one is never re-wrapped either.
-      tombstones: meta.properties.deletedAt !== undefined,
-    }))
-    .sort((a, b) => (a.table < b.table ? -1 : a.table > b.table ? 1 : 0));
-}
 
 type Counts = Record<string, number>;
 
@@ -238,10 +223,6 @@ function rewrapChecked(dataKey: Buffer, newKey: Buffer): string {
   return wrapped;
 }
 
-interface KeyRow {
-  id: string;
-  wrappedKey: string;
-}
 type KeyHolder = ReturnType<typeof wrappedKeyEntities>[number];
 
 /** The next page of live rows with a key, by id; a deleted recording has none, and is never touched. */

@@ -2,13 +2,23 @@
  * Restore of a system's data (`npm run restore`; README "Backup and restore"): a verified backup into an empty data
  * folder and an empty database, with the system stopped, the keys checked against the backup's master key and the
  * audit chain verified after. Apart from backup.ts because it runs at another time, against the opposite target.
+ *
+ * A backup is older than the system it replaces: recordings it holds may have fallen due since, and been deleted
+ * there. Before anything is served, the restore deletes again every recording due by now and not held (issue 19),
+ * as retention would (file destroyed, then the row a tombstone, audited), and puts the backup it came from on the
+ * retention clock: the restored database, a copy from before that backup was recorded, does not list it.
  */
 import { syncPath } from '../infra/durable-files';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { MikroORM } from '@mikro-orm/core';
+import { destroyRecordingFile, STORAGE_KEY_PATTERN } from '../capture/recording-store';
 import { appendAuditEvent, verifyAuditChain, type ChainVerification } from '../infra/audit/audit-log';
 import { initOrm, type DatabaseSettings } from '../infra/db/orm';
+import { deletableRecordings, tombstoneRecordings } from '../infra/db/recording-deletion';
+import { loadLegalCalendar } from '../infra/holidays';
+import type { LegalCalendar } from '../domain/legal-period';
 import { masterKeyFingerprint, readMasterKeyFile } from '../infra/keys';
 import {
   BackupError,
@@ -25,11 +35,14 @@ import {
   verifyBackup,
   verifyKeyBackup,
 } from './backup-manifest';
+import { registerBackup } from './backup-expiry';
 
 export interface RestoreReport {
   backupId: string;
   files: number;
   keysRestored: string[];
+  /** Recordings the backup held that had fallen due by the restore, deleted again before anything was served. */
+  deletionsReapplied: number;
   auditChain: ChainVerification;
 }
 
@@ -51,7 +64,14 @@ async function postgresHasTables(settings: DatabaseSettings): Promise<boolean> {
  * manifest and the master key against the fingerprint the backup names; appends `backup.restored` and verifies the
  * audit chain. Nothing is written before all checks have passed.
  */
-export async function restore(options: { settings: BackupSettings; source: string; keysSource?: string; operator?: string }): Promise<RestoreReport> {
+export async function restore(options: {
+  settings: BackupSettings;
+  source: string;
+  keysSource?: string;
+  operator?: string;
+  /** The restore's time, for what has fallen due since the backup (tests move it). */
+  now?: Date;
+}): Promise<RestoreReport> {
   const { settings } = options;
   const source = path.resolve(options.source);
   const manifest = await verifyBackup(source);
@@ -144,14 +164,49 @@ export async function restore(options: { settings: BackupSettings; source: strin
         },
       }),
     );
+    await registerBackup({ orm, settings, folder: source, operator: options.operator });
+    const calendar = await loadLegalCalendar(settings.timeZone);
+    const deletionsReapplied = await reapplyDeletions(orm, calendar, settings.dataDir, manifest.backupId, options.now ?? new Date());
     return {
       backupId: manifest.backupId,
       files: manifest.files.length,
       keysRestored: keysToPlace.map(({ file }) => file.role),
+      deletionsReapplied,
       auditChain: await verifyAuditChain(orm.em),
     };
   } finally {
     await orm.close(true);
+  }
+}
+
+/**
+ * Deletes every restored recording due by `now` and not held, in batches, as retention deletes: the file destroyed
+ * first (the system is stopped, so here rather than through the appliance), then the row made a tombstone with its
+ * `recording.deleted` entry. Returns how many.
+ */
+async function reapplyDeletions(orm: MikroORM, calendar: LegalCalendar, dataDir: string, backupId: string, now: Date): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const batch = await deletableRecordings(orm.em.fork(), now, 500);
+    if (batch.length === 0) return deleted;
+    for (const recording of batch) {
+      // The storage key comes from the restored database: only a well-formed one names a file to destroy.
+      if (recording.storageKey && STORAGE_KEY_PATTERN.test(recording.storageKey)) {
+        await destroyRecordingFile(path.join(dataDir, 'recordings', ...recording.storageKey.split('/')));
+      }
+    }
+    const ids = batch.map((recording) => recording.id);
+    deleted += (
+      await orm.em.fork().transactional((tx) =>
+        tombstoneRecordings(tx, ids, {
+          calendar,
+          deletionReason: '보존기간 경과 (백업 복원 후 다시 삭제)',
+          actor: 'system:backup',
+          sourceAddress: os.hostname(),
+          detail: { reappliedAfterRestoreOf: backupId },
+        }),
+      )
+    ).length;
   }
 }
 

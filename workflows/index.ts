@@ -6,3 +6,4 @@ export * from './full-recording';
 export * from './disclosure';
 export * from './history-archive';
 export * from './access-review';
+export * from './database-vacuum';

@@ -7,6 +7,11 @@
  * not make its reads true again. A transaction that takes the lock at `BEGIN` waits its turn (the busy timeout) and
  * what it reads stays true until it commits, so no request answers "database is locked" (issue 22: 1 login in 45 did).
  * Transactions MikroORM opens read-only keep the plain `BEGIN`: they never write, so they never need the lock.
+ *
+ * Every connection also turns on `secure_delete` (issue 19): SQLite then overwrites with zeros what a delete or an
+ * update frees — a cleared wrapped key, a tombstoned recording's personal fields — instead of leaving it in the page's
+ * free space or on a free page until that is reused. In WAL mode the zeroed page goes to the write-ahead log first;
+ * the daily checkpoint (activities/database-maintenance.ts) brings it into the database file and empties the log.
  */
 import { BetterSqliteConnection, BetterSqliteKnexDialect, BetterSqlitePlatform, AbstractSqlDriver, type Configuration } from '@mikro-orm/better-sqlite';
 
@@ -39,6 +44,7 @@ class ImmediateTransactionDialect extends BetterSqliteKnexDialect {
   async acquireRawConnection(): Promise<SqliteDatabase> {
     const database = await (super.acquireRawConnection as () => Promise<SqliteDatabase>)();
     database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    database.pragma('secure_delete = ON');
     return database;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { backup } from '../backup';
 import { BackupError } from '../backup-manifest';
+import { formatKoreanDateTime } from '../../domain/korean-time';
 import { initOrm } from '../../infra/db/orm';
 import { MasterKeyError } from '../../infra/keys';
 import { loadSettingsOrExit } from '../../infra/settings';
@@ -29,6 +30,9 @@ async function main(): Promise<number> {
           (report.deletedLeftOut > 0 ? ` (백업 중 삭제된 녹취 ${report.deletedLeftOut}건은 넣지 않음)` : ''),
         `  목록(manifest.json)의 SHA-256: ${report.manifestSha256} — 이 값을 백업과 떨어진 곳(운영 일지)에 적어 두십시오`,
         `  필요한 마스터 키의 지문: ${report.masterKeyFingerprint}`,
+        report.latestDueAt
+          ? `  파기 기한: ${formatKoreanDateTime(report.latestDueAt, settings.timeZone)} — 담긴 녹취의 보존기간이 모두 끝나는 때입니다. 그 뒤 npm run backup:destroy-expired 로 파기하십시오`
+          : '  파기 기한: 없음 (녹취가 담기지 않은 백업)',
         report.keysBackedUp
           ? `  경고: 키 백업(${args.keys})은 데이터 백업과 반드시 다른 매체·장소에 보관하십시오. 데이터와 키가 함께 있으면 암호화가 무의미합니다.`
           : '  경고: 키는 백업하지 않았습니다 (--keys). 마스터 키 없이는 이 백업을 복원해도 녹취와 문서를 열 수 없습니다.',

@@ -26,6 +26,9 @@ async function main(): Promise<number> {
     [
       `복원을 마쳤습니다 (백업 번호 ${report.backupId}): 파일 ${report.files}개, 모두 목록의 SHA-256과 일치`,
       `  복원한 키: ${report.keysRestored.length > 0 ? report.keysRestored.join(', ') : '없음 (기존 키 사용)'}`,
+      report.deletionsReapplied > 0
+        ? `  백업 후 보존기간이 끝난 녹취 ${report.deletionsReapplied}건을 다시 삭제했습니다 (감사 기록 recording.deleted)`
+        : '  백업 후 보존기간이 끝난 녹취: 없음',
       chain.ok ? `  감사 기록 무결성 확인: ${chain.entries}건 모두 정상` : `  감사 기록 검증 실패: ${chain.brokenAt}번째 — ${chain.problem}`,
     ].join('\n') + '\n',
   );

@@ -3,26 +3,29 @@
  * capture appliance: the compiled commands back up the data and, separately, the keys; a changed byte is refused; the
  * backup restores into an empty data folder and an empty database with every recording, document, attachment, open
  * case and audit entry intact (the chain verifies), and the recording deleted before the backup is still gone: no file,
- * no key, not even in the database file's free pages.
+ * no key, not even in the database file's free pages. The backup is on the retention clock (its manifest and the
+ * system's record name when the last recording in it falls due), and a restore made once its recordings have fallen
+ * due deletes them again before anything is served, keeping the held one (issue 19).
  */
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { MikroORM } from '@mikro-orm/core';
 import { createRecordingStore } from '../../capture/recording-store';
 import { listRecordingFiles } from '../../capture/recording-files';
 import { verifyAuditChain } from '../../infra/audit/audit-log';
 import { newDataKey } from '../../infra/crypto/envelope';
-import { AuditEvent, FullRecordingApplication, Recording } from '../../infra/db/entities';
+import { AuditEvent, BackupRecord, FullRecordingApplication, Recording, RecordingHold } from '../../infra/db/entities';
 import { initOrm, type DatabaseSettings } from '../../infra/db/orm';
 import { createDocumentStore } from '../../infra/documents/document-store';
 import { loadLegalCalendar } from '../../infra/holidays';
 import { readMasterKey } from '../../infra/keys';
+import { loadSettings } from '../../infra/settings';
+import { restore } from '../../ops/restore';
 import { startTestAppliance } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { opsCommand, systemEnv } from '../support/ops-commands';
 import { fileHashes, populate, type StoredData } from '../support/stored-data';
 
 const GRANT_KEYS = generateKeyPairSync('ed25519');
@@ -31,43 +34,12 @@ const GRANT_KEYS = generateKeyPairSync('ed25519');
  * and restored.
  */
 const TOKEN_FILES = [
-  { name: 'capture-control-api.token', variable: 'CAPTURE_CONTROL_API_TOKEN_FILE', content: () => `${randomBytes(32).toString('base64url')}\n` },
-  { name: 'capture-control-worker.token', variable: 'CAPTURE_CONTROL_WORKER_TOKEN_FILE', content: () => `${randomBytes(32).toString('base64url')}\n` },
-  { name: 'capture-control-pbx.token', variable: 'CAPTURE_CONTROL_PBX_TOKEN_FILE', content: () => `${randomBytes(32).toString('base64url')}\n` },
-  { name: 'grant-signing.pem', variable: 'GRANT_SIGNING_KEY_FILE', content: () => GRANT_KEYS.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
-  { name: 'grant-public.pem', variable: 'GRANT_PUBLIC_KEY_FILE', content: () => GRANT_KEYS.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+  { name: 'capture-control-api.token', content: () => `${randomBytes(32).toString('base64url')}\n` },
+  { name: 'capture-control-worker.token', content: () => `${randomBytes(32).toString('base64url')}\n` },
+  { name: 'capture-control-pbx.token', content: () => `${randomBytes(32).toString('base64url')}\n` },
+  { name: 'grant-signing.pem', content: () => GRANT_KEYS.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+  { name: 'grant-public.pem', content: () => GRANT_KEYS.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
 ];
-
-const DIST = path.join(__dirname, '..', '..', 'dist');
-const run = promisify(execFile);
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function command(name: 'backup' | 'restore', args: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
-  return run(process.execPath, [path.join(DIST, 'ops', 'cli', `${name}.js`), ...args], { env }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
-}
-
-function envFor(dataDir: string, settings: DatabaseSettings): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATA_DIR: dataDir,
-    DB_DRIVER: settings.databaseDriver,
-    DB_NAME: settings.databaseName,
-    DB_HOST: settings.databaseHost || '127.0.0.1',
-    DB_PORT: String(settings.databasePort),
-    DB_USER: settings.databaseUser,
-  };
-  for (const variable of ['MASTER_KEY_FILE', 'PACKAGE_SIGNING_KEY_FILE', ...TOKEN_FILES.map((file) => file.variable), 'CAPTURE_DEVICES_FILE'])
-    delete env[variable];
-  return env;
-}
 
 /** An empty database to restore into: a new SQLite file name, or a new PostgreSQL database with no tables. */
 async function emptyDatabase(driver: 'sqlite' | 'postgresql', dataDir: string): Promise<{ settings: DatabaseSettings; dispose(): Promise<void> }> {
@@ -143,21 +115,34 @@ describe.each(availableDrivers())('backup and restore on %s', (driver) => {
     const keysDir = path.join(folder('backup-keys-'), 'keys');
     try {
       data = await populate(db.orm, capture, createDocumentStore({ dataDir, masterKey }), await loadLegalCalendar('Asia/Seoul'), masterKey);
+      // One recording held (a disclosure case, say): a restore made after the others fall due keeps it.
+      const holds = db.orm.em.fork();
+      holds.persist(new RecordingHold(holds.getReference(Recording, data.recordings[0]!.id), '열람·제공 신청 2026-0001', 'lee.operator'));
+      await holds.flush();
 
       // Keys next to the data are refused before anything is written.
-      const beside = await command('backup', [backupDir, '--keys', path.join(backupDir, 'keys')], envFor(dataDir, db.settings));
+      const beside = await opsCommand('backup', [backupDir, '--keys', path.join(backupDir, 'keys')], systemEnv(dataDir, db.settings));
       expect(beside).toMatchObject({ code: 1 });
       expect(beside.stderr).toContain('BACKUP_KEYS_BESIDE_DATA');
       expect(existsSync(backupDir)).toBe(false);
 
       // The appliance keeps running (its database connections open, SQLite in WAL mode) while the backup is taken.
-      const taken = await command('backup', [backupDir, '--keys', keysDir], envFor(dataDir, db.settings));
+      const taken = await opsCommand('backup', [backupDir, '--keys', keysDir], systemEnv(dataDir, db.settings));
       expect(taken).toMatchObject({ code: 0, stderr: '' });
       expect(taken.stdout).toContain('백업을 마쳤습니다');
       expect(taken.stdout).toContain('다른 매체·장소');
       counts = await tableCounts(db.orm);
       hashes = (await db.orm.em.fork().find(AuditEvent, {}, { orderBy: { seq: 'asc' } })).map((event) => event.hash);
       expect(await db.orm.em.fork().count(AuditEvent, { action: 'backup.created' })).toBe(1);
+      // On the retention clock: due when the last recording it holds is (issue 19), in its manifest and in the system.
+      const liveDue = await db.orm.em.fork().find(Recording, { deletedAt: null }, { orderBy: { retentionDueAt: 'desc' }, limit: 1 });
+      const manifest = JSON.parse(readFileSync(path.join(backupDir, 'manifest.json'), 'utf8')) as { backupId: string; latestDueAt: string };
+      expect(manifest.latestDueAt).toBe(liveDue[0]!.retentionDueAt.toISOString());
+      expect(await db.orm.em.fork().findOneOrFail(BackupRecord, manifest.backupId)).toMatchObject({
+        location: backupDir,
+        latestDueAt: new Date(manifest.latestDueAt),
+        destroyedAt: null,
+      });
     } finally {
       await capture.close();
     }
@@ -186,7 +171,7 @@ describe.each(availableDrivers())('backup and restore on %s', (driver) => {
     const refusedDir = folder('restore-refused-');
     const refusedDb = await emptyDatabase(driver, refusedDir);
     try {
-      const refused = await command('restore', [tampered, '--keys', keysDir], envFor(refusedDir, refusedDb.settings));
+      const refused = await opsCommand('restore', [tampered, '--keys', keysDir], systemEnv(refusedDir, refusedDb.settings));
       expect(refused).toMatchObject({ code: 1 });
       expect(refused.stderr).toContain('BACKUP_CORRUPT');
       expect(refused.stderr).toContain('변조 또는 손상');
@@ -199,20 +184,24 @@ describe.each(availableDrivers())('backup and restore on %s', (driver) => {
     const restoredDir = folder('restore-target-');
     const target = await emptyDatabase(driver, restoredDir);
     try {
-      const restored = await command('restore', [backupDir, '--keys', keysDir], envFor(restoredDir, target.settings));
+      const restored = await opsCommand('restore', [backupDir, '--keys', keysDir], systemEnv(restoredDir, target.settings));
       expect(restored).toMatchObject({ code: 0, stderr: '' });
       expect(restored.stdout).toContain('감사 기록 무결성 확인');
       // Restoring again over what is now there is refused.
-      expect((await command('restore', [backupDir, '--keys', keysDir], envFor(restoredDir, target.settings))).stderr).toContain('RESTORE_TARGET_NOT_EMPTY');
+      expect((await opsCommand('restore', [backupDir, '--keys', keysDir], systemEnv(restoredDir, target.settings))).stderr).toContain(
+        'RESTORE_TARGET_NOT_EMPTY',
+      );
 
       const orm = await initOrm(target.settings);
       try {
-        // Every row of every table, every audit entry as it was (plus the restore's own), and the chain verifies.
-        expect(await tableCounts(orm)).toEqual({ ...counts, audit_event: counts.audit_event! + 1 });
+        // Every row of every table, every audit entry as it was (plus the restore's own, and the backup put on the
+        // clock again: the snapshot predates its record), and the chain verifies. Nothing had fallen due.
+        expect(await tableCounts(orm)).toEqual({ ...counts, audit_event: counts.audit_event! + 2 });
         const events = await orm.em.fork().find(AuditEvent, {}, { orderBy: { seq: 'asc' } });
         expect(events.slice(0, hashes.length).map((event) => event.hash)).toEqual(hashes);
-        expect(events[events.length - 1]!.action).toBe('backup.restored');
-        expect(await verifyAuditChain(orm.em)).toMatchObject({ ok: true, entries: hashes.length + 1 });
+        expect(events.slice(hashes.length).map((event) => event.action)).toEqual(['backup.restored', 'backup.registered']);
+        expect(await orm.em.fork().count(BackupRecord, { location: backupDir, destroyedAt: null })).toBe(1);
+        expect(await verifyAuditChain(orm.em)).toMatchObject({ ok: true, entries: hashes.length + 2 });
 
         const restoredKey = readMasterKey(path.join(restoredDir, 'keys', 'master.key'));
         expect(restoredKey.equals(masterKey)).toBe(true);
@@ -249,6 +238,49 @@ describe.each(availableDrivers())('backup and restore on %s', (driver) => {
       }
     } finally {
       await target.dispose();
+    }
+
+    // Restored once every recording in it has fallen due: before anything is served, each is deleted again as retention
+    // deletes (file destroyed, key and personal fields cleared, audited), all but the held one.
+    const laterDir = folder('restore-later-');
+    const later = await emptyDatabase(driver, laterDir);
+    try {
+      const report = await restore({
+        settings: loadSettings(systemEnv(laterDir, later.settings)),
+        source: backupDir,
+        keysSource: keysDir,
+        now: new Date(Date.now() + 60 * 86_400_000),
+      });
+      expect(report).toMatchObject({ deletionsReapplied: data.recordings.length - 1, auditChain: { ok: true } });
+      const orm = await initOrm(later.settings);
+      try {
+        const [held, ...due] = data.recordings;
+        const rows = await orm.em.fork().find(Recording, { id: { $in: data.recordings.map((item) => item.id) } }, { populate: ['wrappedKey'] });
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        expect(byId.get(held!.id)).toMatchObject({ deletedAt: null, storageKey: held!.storageKey });
+        expect(byId.get(held!.id)!.wrappedKey).toEqual(expect.any(String));
+        for (const item of due) {
+          expect(byId.get(item.id)).toMatchObject({
+            deletedAt: expect.any(Date),
+            wrappedKey: null,
+            storageKey: null,
+            otherPartyNumber: null,
+            endedAt: null,
+            durationMs: null,
+          });
+        }
+        // Files are named by the store's id: the held recording's is the one left.
+        expect((await listRecordingFiles(laterDir)).files.map((file) => path.relative(path.join(laterDir, 'recordings'), file.file))).toEqual([
+          held!.storageKey,
+        ]);
+        const deletions = await orm.em.fork().find(AuditEvent, { action: 'recording.deleted', actor: 'system:backup' });
+        expect(deletions.map((event) => event.targetId).sort()).toEqual(due.map((item) => item.id).sort());
+        expect(JSON.parse(deletions[0]!.detail)).toMatchObject({ reappliedAfterRestoreOf: report.backupId });
+      } finally {
+        await orm.close(true);
+      }
+    } finally {
+      await later.dispose();
     }
   }, 300_000);
 });

@@ -18,7 +18,7 @@ import { newDataKey, unwrapKey } from '../../infra/crypto/envelope';
 import { AuditEvent, Recording } from '../../infra/db/entities';
 import { createDocumentStore } from '../../infra/documents/document-store';
 import { loadLegalCalendar } from '../../infra/holidays';
-import { wrappedKeyEntities } from '../../ops/key-rotation';
+import { wrappedKeyEntities } from '../../infra/db/wrapped-keys';
 import { masterKeyFingerprint, MasterKeyError, readMasterKey, readMasterKeyFile, rotationFiles } from '../../infra/keys';
 import { startTestAppliance, testAudio } from '../support/appliance';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';

@@ -14,6 +14,7 @@ import { deadlineRemindersWorkflow, deadlineStatus } from '../../workflows/deadl
 import { RETENTION_SWEEP_SCHEDULE_ID, retentionDayStatus } from '../../workflows/retention';
 import { ACCESS_REVIEW_SCHEDULE_ID } from '../../workflows/access-review';
 import { HISTORY_ARCHIVE_SCHEDULE_ID } from '../../workflows/history-archive';
+import { DATABASE_VACUUM_SCHEDULE_ID } from '../../workflows/database-vacuum';
 import { freePort, portAnswers } from '../support/ports';
 import { SAMPLE_FILES, TestClient } from '../support/api';
 import { packageSigningPublicKey, readPackageSigningKey } from '../../infra/keys';
@@ -223,6 +224,13 @@ test('the call generator rings the demo extensions: its calls appear as recordin
     }).format(next);
     expect(seoul).toMatch(/^\d{4}-\d{2}-01, 09:00$/);
     expect(next.getTime() - Date.now()).toBeLessThanOrEqual(31 * 86_400_000);
+    // The tables that held wrapped keys are vacuumed every night at 02:30 in Seoul (issue 19).
+    const vacuum = await client.schedule.getHandle(DATABASE_VACUUM_SCHEDULE_ID).describe();
+    expect(vacuum.action).toMatchObject({ type: 'startWorkflow', workflowType: 'databaseVacuumWorkflow' });
+    expect(vacuum.state.paused).toBe(false);
+    const nightly = vacuum.info.nextActionTimes[0]!;
+    expect(new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(nightly)).toBe('02:30');
+    expect(nightly.getTime() - Date.now()).toBeLessThanOrEqual(86_400_000);
   });
 });
 

@@ -46,6 +46,7 @@ test('the committed histories cover every lifecycle and replay against the curre
   const types = new Set(committed.map(({ history }) => historyFacts(history).workflowType));
   expect([...types].sort()).toEqual([
     'accessReviewWorkflow',
+    'databaseVacuumWorkflow',
     'deadlineRemindersWorkflow',
     'disclosureWorkflow',
     'fullRecordingWorkflow',

@@ -3,6 +3,7 @@ import { AccessReviewSchema } from './access-review';
 import { ArchivedHistorySchema } from './archived-history';
 import { AttachmentSchema } from './attachment';
 import { AuditChainHeadSchema, AuditEventSchema } from './audit';
+import { BackupRecordSchema } from './backup-record';
 import { BaseEntitySchema } from './base';
 import {
   DestructionReportSchema,
@@ -26,6 +27,7 @@ export * from './access-review';
 export * from './archived-history';
 export * from './attachment';
 export * from './audit';
+export * from './backup-record';
 export * from './disclosure';
 export * from './full-recording';
 export * from './generated-document';
@@ -60,4 +62,5 @@ export const ENTITY_SCHEMAS = [
   LoginThrottleSchema,
   UsedGrantSchema,
   UnregisteredRecordingSchema,
+  BackupRecordSchema,
 ];
