@@ -25,7 +25,7 @@ import {
   RecordingHold,
   UnregisteredRecording,
 } from '../infra/db/entities';
-import { unheldDueFilter } from '../infra/db/retention-queries';
+import { unheldDueFilter } from '../infra/db/recording-deletion';
 import type { DocumentStore } from '../infra/documents/document-store';
 
 export const INVENTORY_FINDING_KINDS = [

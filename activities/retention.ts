@@ -10,10 +10,10 @@
 import { createHash } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/core';
 import { Context } from '@temporalio/activity';
-import { appendAuditEvent, appendAuditEvents } from '../infra/audit/audit-log';
+import { appendAuditEvent } from '../infra/audit/audit-log';
 import { Attachment, AuditEvent, holdInForce, Recording, RecordingHold } from '../infra/db/entities';
 import { destroyAttachment } from '../infra/documents/file-destruction';
-import { unheldDueFilter } from '../infra/db/retention-queries';
+import { tombstoneRecordings, unheldDueFilter } from '../infra/db/recording-deletion';
 import type { DocumentStore } from '../infra/documents/document-store';
 import { addDays, type LegalCalendar } from '../domain/legal-period';
 import type { CaptureControlClient } from '../capture/control-client';
@@ -105,47 +105,13 @@ export function createRetentionActivities({ orm, calendar, capture, documents }:
       };
       await Promise.all(Array.from({ length: DESTROY_CONCURRENCY }, destroyNext));
       const deletable = batch.filter((recording) => !heldIds.has(recording.id));
-      const deleted = await orm.em.fork().transactional(async (tx) => {
-        const rows = await tx.find(
-          Recording,
-          { id: { $in: deletable.map((recording) => recording.id) }, deletedAt: null },
-          { fields: ['id', 'callId', 'sha256', 'retentionDueAt'] },
-        );
-        if (rows.length === 0) return rows;
-        // A native update: the wrapped key is a lazy column, which change tracking would not write when not loaded.
-        await tx.nativeUpdate(
-          Recording,
-          { id: { $in: rows.map((row) => row.id) }, deletedAt: null },
-          {
-            deletedAt: new Date(),
-            deletionReason: `보존기간 경과 (${input.day} 녹취)`,
-            wrappedKey: null,
-            otherPartyNumber: null,
-            noticeEvidence: null,
-            storageKey: null,
-            // The tombstone keeps the recording day (the retention report counts by it), not when the official spoke
-            // or for how long: what the audit needs is the call id and the audio's hash, which prove what was deleted.
-            startedAt: from,
-            endedAt: null,
-            durationMs: null,
-            sizeBytes: null,
-          },
-        );
-        await appendAuditEvents(
+      const deleted = await orm.em.fork().transactional((tx) =>
+        tombstoneRecordings(
           tx,
-          rows.map((row) => ({
-            actor: ACTOR,
-            role: 'system',
-            sourceAddress: 'worker',
-            action: 'recording.deleted',
-            targetType: 'recording',
-            targetId: row.id,
-            reason: '보존기간 경과 (제8조 제1항)',
-            detail: { callId: row.callId, sha256: row.sha256 ?? null, retentionDueAt: row.retentionDueAt.toISOString() },
-          })),
-        );
-        return rows;
-      });
+          deletable.map((recording) => recording.id),
+          { calendar, deletionReason: `보존기간 경과 (${input.day} 녹취)`, actor: ACTOR, sourceAddress: 'worker' },
+        ),
+      );
       return { deleted: deleted.length, held: heldIds.size };
     },
 

@@ -19,7 +19,7 @@ import type { MikroORM } from '@mikro-orm/core';
 import type { Request } from 'express';
 import type { CaptureControlClient } from '../capture/control-client';
 import { DestructionReport, Recording } from '../infra/db/entities';
-import { unheldDueFilter } from '../infra/db/retention-queries';
+import { unheldDueFilter } from '../infra/db/recording-deletion';
 import { lastInventory } from './retention-overview';
 import { createLogger, type Logger } from '../infra/logger';
 import type { Settings } from '../infra/settings';

@@ -6,7 +6,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { z } from 'zod';
 import { AuditEvent, holdInForce, Recording, RecordingHold } from '../infra/db/entities';
-import { heldDueRecordingIds, unheldDueFilter } from '../infra/db/retention-queries';
+import { heldDueRecordingIds, unheldDueFilter } from '../infra/db/recording-deletion';
 
 export const retentionOverview = z.object({
   lastRun: z

@@ -5,16 +5,13 @@
  * (`npm run backup:destroy-expired`, ops/backup-expiry.ts) and for the daily inventory.
  */
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
-import { Attachment, BackupRecord, DisclosureRequestRecording, Recording } from './entities';
+import { Attachment, BackupRecord, holdInForce, Recording, RecordingHold } from './entities';
 
 /**
  * How long after its due instant a backup not yet destroyed counts as overdue. Destroying backups is an operator's
  * daily procedure (the media may be anywhere but on the server), so a day.
  */
 export const BACKUP_EXPIRY_GRACE_MS = 24 * 60 * 60_000;
-
-/** The purpose a disclosure case's sealed provision package is filed under (api/disclosure-schemas.ts `PACKAGE`). */
-const PROVISION_PACKAGE = 'provision_package';
 
 export interface ExpiredBackup {
   id: string;
@@ -44,25 +41,28 @@ async function latestRetentionDue(em: EntityManager, matching: FilterQuery<Recor
 
 /**
  * The latest due instant of what a backup whose database snapshot began at `snapshotAt` holds: every recording the
- * snapshot has with its key (not deleted, or deleted since), and every sealed provision package (a copy of its case's
- * recordings, so due with the latest of them). Undefined when there is none.
+ * snapshot has with its key (not deleted, or deleted since) — one under a decided hold in force then at the later of its
+ * due date and the hold's end — and every sealed provision package not destroyed then, at its own `destroyAt` (the
+ * case's Form 3 deadline). Undefined when there is none.
  *
- * A recording under an open hold is due at the later of its `retentionDueAt` and the hold's end. Holds have no end in
- * this branch (infra/db/recording-deletion.ts `openHolds`): until they do, a held recording counts at its
- * `retentionDueAt`. Audio files in the backup with no row (a call still being recorded) are the caller's to add: it
- * knows which files it copied.
+ * A hold a disclosure case set has no end of its own (it ends with the case): such a recording counts at its due date,
+ * and a restore deletes it again if the case has ended by then (ops/restore.ts). Audio files in the backup with no
+ * row (a call still being recorded) are the caller's to add: it knows which files it copied.
  */
 export async function latestDueOfBackedUpAudio(em: EntityManager, snapshotAt: Date): Promise<Date | undefined> {
-  const recordings = await latestRetentionDue(em, { $or: [{ deletedAt: null }, { deletedAt: { $gte: snapshotAt } }] });
-  const cases = (await em.find(Attachment, { ownerType: 'disclosure_request', purpose: PROVISION_PACKAGE }, { fields: ['ownerId'] })).map(
-    (attachment) => attachment.ownerId,
+  const kept: FilterQuery<Recording> = { $or: [{ deletedAt: null }, { deletedAt: { $gte: snapshotAt } }] };
+  const recordings = await latestRetentionDue(em, kept);
+  const [held] = await em.find(
+    RecordingHold,
+    { ...holdInForce(snapshotAt), endsAt: { $ne: null }, recording: kept },
+    { orderBy: { endsAt: 'desc' }, limit: 1, fields: ['endsAt'] },
   );
-  const copied =
-    cases.length === 0
-      ? []
-      : (await em.find(DisclosureRequestRecording, { request: { $in: cases } }, { fields: ['recording'] })).map((link) => link.recording.id);
-  const packages = copied.length === 0 ? undefined : await latestRetentionDue(em, { id: { $in: copied } });
-  return latest(recordings, packages);
+  const [packaged] = await em.find(
+    Attachment,
+    { destroyAt: { $ne: null }, $or: [{ destroyedAt: null }, { destroyedAt: { $gte: snapshotAt } }] },
+    { orderBy: { destroyAt: 'desc' }, limit: 1, fields: ['destroyAt'] },
+  );
+  return latest(recordings, held?.endsAt, packaged?.destroyAt);
 }
 
 export function latest(...instants: (Date | undefined)[]): Date | undefined {

@@ -1,43 +1,39 @@
 /**
- * What deleting a recording (R4) does to the database, for the deletions made outside the retention workflow — a
- * restore re-applying the deletions its backup predates (ops/restore.ts) — and what counts as a hold that keeps one.
- *
- * activities/retention.ts makes the same tombstone inline (the retention day's batch, with its appliance calls); that
- * activity can call `tombstoneRecordings` instead. The tombstone here already keeps only the recording's day, not when
- * the call began or how long it was, as the retention deletion does once provision packages are on the clock.
+ * What deleting a recording (R4) does to the database, for the retention day's batches (activities/retention.ts, after
+ * the appliance has destroyed the files) and for a restore re-applying the deletions its backup predates
+ * (ops/restore.ts): the tombstone keeps only what the audit needs (README, "Data and personal data").
  */
 import type { EntityManager, FilterQuery } from '@mikro-orm/core';
 import type { LegalCalendar } from '../../domain/legal-period';
 import { appendAuditEvents } from '../audit/audit-log';
-import { Recording, RecordingHold } from './entities';
+import { holdInForce, Recording, RecordingHold } from './entities';
+
+/** The recordings due by `dueBy` that a hold in force at `now` keeps. Holds are few: read, not joined. */
+export async function heldDueRecordingIds(em: EntityManager, dueBy: Date, now: Date): Promise<string[]> {
+  const holds = await em.find(
+    RecordingHold,
+    { ...holdInForce(now), recording: { deletedAt: null, retentionDueAt: { $lte: dueBy } } },
+    { fields: ['recording'] },
+  );
+  return [...new Set(holds.map((hold) => hold.recording.id))];
+}
 
 /**
- * Holds that keep a recording past its due date at `now`: those not released.
- *
- * A hold's end (issue 19: "a hold needs a legal basis and an end") is not a column in this branch yet. Once
- * RecordingHold has it (`endsAt`, with `holdInForce(at)` beside the entity), this is `holdInForce(now)`: a hold whose
- * end has passed stops keeping anything here, and so in every deletion and due date built on it (a restore's
- * re-applied deletions, a backup's latest due date).
+ * What "past its time" means for a recording, once, for the retention runs, a restore, the dashboard, the metrics and
+ * the daily inventory: due by `dueBy`, not deleted, and not kept by a hold in force at `now`.
  */
-export function openHolds(_now: Date): FilterQuery<RecordingHold> {
-  return { releasedAt: null };
+export async function unheldDueFilter(em: EntityManager, dueBy: Date, now: Date): Promise<FilterQuery<Recording>> {
+  const heldIds = await heldDueRecordingIds(em, dueBy, now);
+  return { deletedAt: null, retentionDueAt: { $lte: dueBy }, ...(heldIds.length > 0 ? { id: { $nin: heldIds } } : {}) };
 }
 
-/** Of the recordings `matching`, the ids kept by an open hold at `now`. */
-export async function heldRecordingIds(em: EntityManager, matching: FilterQuery<Recording>, now: Date): Promise<Set<string>> {
-  const holds = await em.find(RecordingHold, { ...(openHolds(now) as object), recording: matching }, { fields: ['recording'] });
-  return new Set(holds.map((hold) => hold.recording.id));
-}
-
-/** Recordings due by `now`, not deleted and not held: what retention deletes, the oldest first. */
+/** Recordings due by `now`, not deleted and not held: what a restore deletes again, the oldest first. */
 export async function deletableRecordings(em: EntityManager, now: Date, limit: number) {
-  const due: FilterQuery<Recording> = { deletedAt: null, retentionDueAt: { $lte: now } };
-  const held = await heldRecordingIds(em, due, now);
-  return em.find(
-    Recording,
-    { ...(due as object), ...(held.size > 0 ? { id: { $nin: [...held] } } : {}) },
-    { orderBy: { retentionDueAt: 'asc', id: 'asc' }, limit, fields: ['id', 'callId', 'sha256', 'storageKey', 'retentionDueAt'] },
-  );
+  return em.find(Recording, await unheldDueFilter(em, now, now), {
+    orderBy: { retentionDueAt: 'asc', id: 'asc' },
+    limit,
+    fields: ['id', 'callId', 'sha256', 'storageKey', 'retentionDueAt'],
+  });
 }
 
 export interface Tombstoning {
