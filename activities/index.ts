@@ -3,6 +3,7 @@
  * import this module only as a type.
  */
 import { createAccessReviewActivities, type AccessReviewActivityDeps } from './access-review';
+import { createAuditArchiveActivities, type AuditArchiveActivityDeps } from './audit-archive';
 import { createDeadlineActivities, type DeadlineActivityDeps } from './deadlines';
 import { createDisclosureActivities, type DisclosureActivityDeps } from './disclosure';
 import { createDocumentActivities, type DocumentActivityDeps } from './documents';
@@ -20,7 +21,8 @@ export type ActivityDeps = DeadlineActivityDeps &
   DisclosureActivityDeps &
   HistoryArchiveActivityDeps &
   AccessReviewActivityDeps &
-  MailActivityDeps;
+  MailActivityDeps &
+  AuditArchiveActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -33,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createMailActivities(deps),
     ...createHistoryArchiveActivities(deps),
     ...createAccessReviewActivities(deps),
+    ...createAuditArchiveActivities(deps),
   };
 }
 
@@ -46,3 +49,4 @@ export type { RecordStepInput, SwitchExtensionsInput, SwitchExtensionsResult } f
 export type { HistoryArchiveResult } from './history-archive';
 export type { OpenAccessReviewInput, OpenedAccessReview } from './access-review';
 export type { DeletableDay, DeleteDueInput, DeleteDueResult, RetentionReport, RetentionReportInput } from './retention';
+export type { AuditArchiveInput, AuditArchiveRunResult } from './audit-archive';

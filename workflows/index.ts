@@ -5,3 +5,4 @@ export * from './full-recording';
 export * from './disclosure';
 export * from './history-archive';
 export * from './access-review';
+export * from './audit-archive';

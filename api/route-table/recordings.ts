@@ -9,7 +9,15 @@ import { ApiError, notFound } from '../errors';
 import { holdReason, holdView, openHolds, recordingDetail, releaseHold, setHold } from '../holds';
 import { exportOwnRecording, partyExportBody, partyExportForm, sendExport } from '../party-export';
 import { HOLD_SETTERS, PARTY_ONLY, RECORDING_READERS } from '../policy';
-import { isPartyToRecording, recordingIdParams, recordingSearchQuery, recordingSearchResult, searchRecordings, toSummary } from '../recording-search';
+import {
+  isPartyToRecording,
+  recordingIdParams,
+  recordingSearchQuery,
+  recordingSearchResult,
+  searchAuditDetail,
+  searchRecordings,
+  toSummary,
+} from '../recording-search';
 import { defineRoute, validate, type RouteCall, type RouteSpec } from '../routes';
 import { recordingPage, recordingsPage } from '../ui/recording-pages';
 import type { RouteDeps } from './deps';
@@ -43,7 +51,7 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
       targetType: 'recording',
       targetId: 'search',
       reason: '녹취정보 조회',
-      detail: { query: call.query, scope: call.scope, resultIds: result.items.map((item) => item.id) },
+      detail: searchAuditDetail(call.query, result, call.scope),
     });
     return result;
   };

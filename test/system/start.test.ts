@@ -14,6 +14,7 @@ import { deadlineRemindersWorkflow, deadlineStatus } from '../../workflows/deadl
 import { RETENTION_SWEEP_SCHEDULE_ID, retentionDayStatus } from '../../workflows/retention';
 import { ACCESS_REVIEW_SCHEDULE_ID } from '../../workflows/access-review';
 import { HISTORY_ARCHIVE_SCHEDULE_ID } from '../../workflows/history-archive';
+import { AUDIT_ARCHIVE_SCHEDULE_ID } from '../../workflows/audit-archive';
 import { freePort, portAnswers } from '../support/ports';
 import { SAMPLE_FILES, TestClient } from '../support/api';
 import { packageSigningPublicKey, readPackageSigningKey } from '../../infra/keys';
@@ -223,6 +224,14 @@ test('the call generator rings the demo extensions: its calls appear as recordin
     }).format(next);
     expect(seoul).toMatch(/^\d{4}-\d{2}-01, 09:00$/);
     expect(next.getTime() - Date.now()).toBeLessThanOrEqual(31 * 86_400_000);
+    // Audit entries older than AUDIT_RETENTION_PERIOD are archived each night (issue 19).
+    const auditArchive = await client.schedule.getHandle(AUDIT_ARCHIVE_SCHEDULE_ID).describe();
+    expect(auditArchive.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'auditArchiveWorkflow',
+      args: [{ retentionPeriod: '2y', timeZone: 'Asia/Seoul' }],
+    });
+    expect(auditArchive.state.paused).toBe(false);
   });
 });
 
