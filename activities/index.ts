@@ -4,6 +4,7 @@
  */
 import { createAccessReviewActivities, type AccessReviewActivityDeps } from './access-review';
 import { createDatabaseMaintenanceActivities, type DatabaseMaintenanceActivityDeps } from './database-maintenance';
+import { createAuditArchiveActivities, type AuditArchiveActivityDeps } from './audit-archive';
 import { createDeadlineActivities, type DeadlineActivityDeps } from './deadlines';
 import { createDisclosureActivities, type DisclosureActivityDeps } from './disclosure';
 import { createDocumentActivities, type DocumentActivityDeps } from './documents';
@@ -24,7 +25,8 @@ export type ActivityDeps = DeadlineActivityDeps &
   HistoryArchiveActivityDeps &
   AccessReviewActivityDeps &
   MailActivityDeps &
-  DatabaseMaintenanceActivityDeps;
+  DatabaseMaintenanceActivityDeps &
+  AuditArchiveActivityDeps;
 
 export function createActivities(deps: ActivityDeps) {
   return {
@@ -40,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHistoryArchiveActivities(deps),
     ...createAccessReviewActivities(deps),
     ...createDatabaseMaintenanceActivities(deps),
+    ...createAuditArchiveActivities(deps),
   };
 }
 
@@ -55,3 +58,4 @@ export type { OpenAccessReviewInput, OpenedAccessReview } from './access-review'
 export type { RetentionInventoryReport, WaitingCase } from './retention-inventory';
 export type { DeletableDay, DeleteDueInput, DeleteDueResult, RetentionReport, RetentionReportInput } from './retention';
 export type { KeyRemnantScrub, VacuumKeyTablesInput } from './database-maintenance';
+export type { AuditArchiveInput, AuditArchiveRunResult } from './audit-archive';

@@ -4,6 +4,7 @@
  * always bounded by a date range in the configured time zone, and paged by a cursor so that page 100
  * costs what page 1 does.
  */
+import { createHash } from 'node:crypto';
 import { QueryOrder, raw, type EntityManager, type FilterQuery, type QBFilterQuery } from '@mikro-orm/core';
 import type { EntityManager as SqlEntityManager } from '@mikro-orm/knex';
 import { z } from 'zod';
@@ -26,6 +27,31 @@ export const localDate = (label: string) =>
     });
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
+
+/**
+ * How many of the calls a search showed its audit entry names one by one (issue 19: search entries stay compact).
+ * Every search is an entry, so a page of 100 ids in each (3.9 KB) made the audit log the largest table; past this
+ * many, the entry names the first ones, how many there were, and the SHA-256 of the whole list (the ids in page
+ * order, joined by commas), so a list said to have been shown can still be checked against it.
+ */
+export const SEARCH_AUDIT_IDS = 20;
+
+/** The audit detail of one search: the filters as given, the range searched, the scope, and what was shown. */
+export function searchAuditDetail(
+  query: RecordingSearchQuery,
+  result: Pick<RecordingSearchResult, 'from' | 'to' | 'items'>,
+  scope: Scope,
+): Record<string, unknown> {
+  const ids = result.items.map((item) => item.id);
+  const detail = { query, from: result.from, to: result.to, scope, resultCount: ids.length };
+  if (ids.length <= SEARCH_AUDIT_IDS) return { ...detail, resultIds: ids };
+  return {
+    ...detail,
+    resultIds: ids.slice(0, SEARCH_AUDIT_IDS),
+    resultIdsOmitted: ids.length - SEARCH_AUDIT_IDS,
+    resultIdsSha256: createHash('sha256').update(ids.join(','), 'utf8').digest('hex'),
+  };
+}
 
 export const recordingSearchQuery = z
   .object({

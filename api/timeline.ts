@@ -15,6 +15,7 @@ import {
   ArchivedHistory,
   Attachment,
   AuditChainHead,
+  AuditCheckpoint,
   AuditEvent,
   DisclosureRequestRecording,
   DisclosureRequest,
@@ -148,13 +149,22 @@ async function checkEntries(em: EntityManager, entries: readonly AuditEvent[]): 
   for (let index = 0; index < wanted.length; index += 500) {
     for (const row of await em.find(AuditEvent, { seq: { $in: wanted.slice(index, index + 500) } })) previous.set(row.seq, row);
   }
+  // An entry right after an archived segment (issue 19) follows its checkpoint's signed hash (checked by audit:verify).
+  const cut = await em.findOne(AuditCheckpoint, { lastSeq: { $gte: 0 } }, { orderBy: { lastSeq: 'desc' }, disableIdentityMap: true });
   for (const entry of entries) {
     if (hashAuditEvent(entry) !== entry.hash) {
       problems.push(`감사 기록 ${entry.seq}번이 기록된 뒤 바뀌었습니다 (해시 불일치).`);
       continue;
     }
     const before = entry.seq === 1 ? undefined : previous.get(entry.seq - 1);
-    const expected = entry.seq === 1 ? GENESIS_HASH : before && hashAuditEvent(before) === before.hash ? before.hash : undefined;
+    const expected =
+      entry.seq === 1
+        ? GENESIS_HASH
+        : cut && entry.seq - 1 === cut.lastSeq
+          ? cut.lastHash
+          : before && hashAuditEvent(before) === before.hash
+            ? before.hash
+            : undefined;
     if (expected === undefined) problems.push(`감사 기록 ${entry.seq}번의 앞 기록(${entry.seq - 1}번)이 없거나 바뀌었습니다.`);
     else if (entry.prevHash !== expected) problems.push(`감사 기록 ${entry.seq}번이 앞 기록(${entry.seq - 1}번)과 이어지지 않습니다.`);
   }

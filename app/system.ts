@@ -18,7 +18,8 @@ import { createMailer } from '../infra/mail';
 import { loadLegalCalendar } from '../infra/holidays';
 import { startCaptureProcess, type CaptureProcess } from './capture-process';
 import { seedDevelopmentOrganisation } from '../infra/db/development-organisation';
-import { loadCaptureControlToken, loadMasterKey, readMasterKey, type CaptureClient } from '../infra/keys';
+import { loadAuditSigningKey, loadCaptureControlToken, loadMasterKey, readMasterKey, type CaptureClient } from '../infra/keys';
+import { auditArchiveFolder } from '../infra/audit/audit-archive';
 import { CaptureControlClient } from '../capture/control-client';
 import type { Logger } from '../infra/logger';
 import { approximateDays, describePeriodKo, formatPeriod } from '../domain/period';
@@ -33,6 +34,7 @@ import { ensureSchedule } from '../infra/temporal/schedules';
 import { AccessReviewWorkflows } from '../infra/temporal/access-review';
 import { HISTORY_ARCHIVE_SCHEDULE_ID, historyArchiveWorkflow } from '../workflows/history-archive';
 import { ACCESS_REVIEW_SCHEDULE_ID, accessReviewWorkflow } from '../workflows/access-review';
+import { AUDIT_ARCHIVE_SCHEDULE_ID, auditArchiveWorkflow } from '../workflows/audit-archive';
 import { createWorker } from './worker';
 
 export const COMPONENTS = ['api', 'worker', 'capture'] as const;
@@ -123,6 +125,8 @@ export async function startSystem(settings: Settings, logger: Logger, components
         mailer,
         // The worker signs the grant a switch to full carries; the appliance holds only the public half.
         grantSigningKey: loadGrantSigningKey(settings),
+        // Seals the audit entries past AUDIT_RETENTION_PERIOD (issue 19); production refuses to start the worker without it.
+        auditArchive: { folder: auditArchiveFolder(settings.dataDir), signingKey: loadAuditSigningKey(settings) },
         site: { municipalityName: settings.municipalityName, timeZone: settings.timeZone, reportPeriod: describePeriodKo(settings.destructionReportPeriod) },
       });
       await ensureRetentionSweepSchedule(client, settings.temporalTaskQueue);
@@ -155,6 +159,16 @@ export async function startSystem(settings: Settings, logger: Logger, components
             timeZone: settings.timeZone,
           },
         ],
+      });
+      // Each night at 02:30 in the city: the audit entries older than AUDIT_RETENTION_PERIOD archived (issue 19).
+      await ensureSchedule(client, {
+        scheduleId: AUDIT_ARCHIVE_SCHEDULE_ID,
+        workflowType: auditArchiveWorkflow,
+        taskQueue: settings.temporalTaskQueue,
+        spec: { calendars: [{ hour: 2, minute: 30 }], timezone: settings.timeZone },
+        catchupWindow: '1 day',
+        executionTimeout: '1 hour',
+        args: [{ retentionPeriod: formatPeriod(settings.auditRetentionPeriod), timeZone: settings.timeZone }],
       });
       const running = worker.run();
       stoppers.push(async () => {

@@ -63,6 +63,7 @@ export const AUDIT_ACTION_LABELS: Record<string, string> = {
   'capture_control.refused': '녹취 장치 제어 API 권한 밖 요청',
   'login.unlocked': '로그인 잠금 해제',
   'grant_key.rotated': '허가 서명 키 교체',
+  'audit.archived': '감사 기록 보관 (보관 기간 경과)',
   'ledger.exported': '관리대장 내보내기',
   'access_holders.read': '접근 권한자 조회',
   'compliance_exceptions.read': '사전고지 예외 조회',

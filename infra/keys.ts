@@ -156,7 +156,30 @@ export function loadPackageSigningKey(settings: Pick<Settings, 'environment' | '
 }
 
 export function readPackageSigningKey(file: string): KeyObject {
-  if (!existsSync(file)) throw new SecretFileError(`제공 패키지 서명 키 파일이 없습니다: ${file} (PACKAGE_SIGNING_KEY_FILE)`);
+  return readEd25519PrivateKey(file, 'PACKAGE_SIGNING_KEY_FILE', '제공 패키지 서명 키 파일');
+}
+
+/**
+ * The Ed25519 key that signs each archived audit segment and its checkpoint (infra/audit/audit-archive.ts, issue 19):
+ * the worker and `npm run audit:archive` sign with it, `npm run audit:verify` checks with its public half. A key of its
+ * own, never rotated by a command: every checkpoint signed since the first archive is checked with it, for as long as
+ * the archive is kept. Development creates it on first start; production refuses to start the worker without it.
+ */
+export function loadAuditSigningKey(settings: Pick<Settings, 'environment' | 'auditSigningKeyFile'>): KeyObject {
+  createOnce(
+    settings.environment === 'development',
+    settings.auditSigningKeyFile,
+    () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+  );
+  return readAuditSigningKey(settings.auditSigningKeyFile);
+}
+
+export function readAuditSigningKey(file: string): KeyObject {
+  return readEd25519PrivateKey(file, 'AUDIT_SIGNING_KEY_FILE', '감사 기록 서명 키 파일');
+}
+
+function readEd25519PrivateKey(file: string, variable: string, what: string): KeyObject {
+  if (!existsSync(file)) throw new SecretFileError(`${what}이 없습니다: ${file} (${variable})`);
   const pem = readFileSync(file, 'utf8');
   let key: KeyObject | undefined;
   try {
@@ -164,9 +187,7 @@ export function readPackageSigningKey(file: string): KeyObject {
   } catch {
     // Not passed on: OpenSSL's message may quote what it could not parse, and this file is a secret.
   }
-  if (key?.asymmetricKeyType !== 'ed25519') {
-    throw new SecretFileError(`제공 패키지 서명 키 파일은 Ed25519 개인키(PKCS#8 PEM)여야 합니다: ${file} (PACKAGE_SIGNING_KEY_FILE)`);
-  }
+  if (key?.asymmetricKeyType !== 'ed25519') throw new SecretFileError(`${what}은 Ed25519 개인키(PKCS#8 PEM)여야 합니다: ${file} (${variable})`);
   return key;
 }
 

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { LOG_LEVELS } from './logger';
 import { isAddressOrRange } from './net';
 import { PROJECT_ROOT } from './paths';
-import { parsePeriod, type Period } from '../domain/period';
+import { approximateDays, parsePeriod, type Period } from '../domain/period';
 import { ROLE_IDS, SIGN_OFF_ROLES, type RoleId } from '../domain/roles';
 
 const period = z.string().transform((text, ctx): Period => {
@@ -218,6 +218,12 @@ export const SETTINGS = {
     default: '10',
     schema: integer(1, 10_000),
   }),
+  auditRetentionPeriod: setting({
+    env: 'AUDIT_RETENTION_PERIOD',
+    doc: 'how long audit entries (access records) stay in the live audit log before they are archived into sealed, signed segments under `<DATA_DIR>/audit-archive` and removed from the database, counted in calendar days/months/years back from the start of today; 안전성 확보조치 기준 제8조 asks for at least one year (two for large or sensitive systems)',
+    default: '2y',
+    schema: period.refine((p) => approximateDays(p) >= 365, { message: '감사 기록(접속기록)은 1년 이상 보관해야 합니다 (안전성 확보조치 기준 제8조)' }),
+  }),
   disclosureSignOffChain: setting({
     env: 'DISCLOSURE_SIGN_OFF_CHAIN',
     doc: 'sign-off order for disclosures (결재선), from `operator,deputy,chief`; shorter chains model 전결',
@@ -285,6 +291,12 @@ export const SETTINGS = {
     env: 'GRANT_PUBLIC_KEY_FILE',
     doc: "the grant signing key's public key (SPKI PEM), all the capture appliance holds to check grants; production refuses to start the appliance without it. Written beside the private key in development",
     default: '<DATA_DIR>/keys/grant-public.pem',
+    schema: z.string().min(1),
+  }),
+  auditSigningKeyFile: setting({
+    env: 'AUDIT_SIGNING_KEY_FILE',
+    doc: 'Ed25519 private key (PKCS#8 PEM) with which the worker (and `npm run audit:archive`) signs each archived audit segment and its checkpoint; `npm run audit:verify` checks them with its public half. Keep it, and its backup, as long as the archive: it is what proves the archive unchanged. Created on first start in development only',
+    default: '<DATA_DIR>/keys/audit-signing.pem',
     schema: z.string().min(1),
   }),
   captureHost: setting({
@@ -657,6 +669,7 @@ function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, probl
   const packageSigningKeyFile = keyFile('PACKAGE_SIGNING_KEY_FILE', 'package-signing.pem', settings.packageSigningKeyFile);
   const grantSigningKeyFile = keyFile('GRANT_SIGNING_KEY_FILE', 'grant-signing.pem', settings.grantSigningKeyFile);
   const grantPublicKeyFile = keyFile('GRANT_PUBLIC_KEY_FILE', 'grant-public.pem', settings.grantPublicKeyFile);
+  const auditSigningKeyFile = keyFile('AUDIT_SIGNING_KEY_FILE', 'audit-signing.pem', settings.auditSigningKeyFile);
   const announcementAudioFile =
     env.ANNOUNCEMENT_AUDIO_FILE === undefined
       ? path.join(PROJECT_ROOT, 'templates', 'announcement', 'announcement-ko.wav')
@@ -717,5 +730,6 @@ function resolveDerived(settings: CatalogueValues, env: NodeJS.ProcessEnv, probl
     packageSigningKeyFile,
     grantSigningKeyFile,
     grantPublicKeyFile,
+    auditSigningKeyFile,
   };
 }

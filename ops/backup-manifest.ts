@@ -38,6 +38,7 @@ export type BackupSettings = DatabaseSettings &
     | 'packageSigningKeyFile'
     | 'grantSigningKeyFile'
     | 'grantPublicKeyFile'
+    | 'auditSigningKeyFile'
     | 'captureControlApiTokenFile'
     | 'captureControlWorkerTokenFile'
     | 'captureControlPbxTokenFile'
@@ -50,8 +51,11 @@ export const DATA_FORMAT = 'gm-recording-backup';
 export const KEYS_FORMAT = 'gm-recording-key-backup';
 export const MANIFEST = 'manifest.json';
 export const KEYS_MANIFEST = 'keys-manifest.json';
-/** Folders of DATA_DIR that hold data, as they are named in DATA_DIR and in a backup. */
-export const FILE_FOLDERS = ['recordings', 'documents'] as const;
+/**
+ * Folders of DATA_DIR that hold data, as they are named in DATA_DIR and in a backup. `audit-archive`: the sealed
+ * segments of archived audit entries (issue 19), gone from the database, so the backup must carry them.
+ */
+export const FILE_FOLDERS = ['recordings', 'documents', 'audit-archive'] as const;
 export const SQLITE_FILE = 'database/recording.sqlite';
 export const PG_DUMP_FILE = 'database/recording.pgdump';
 export const TEMPORAL_FILE = 'temporal/temporal.sqlite';
@@ -92,6 +96,7 @@ export type KeyRole =
   | 'package-signing-key'
   | 'grant-signing-key'
   | 'grant-public-key'
+  | 'audit-signing-key'
   | 'capture-control-api-token'
   | 'capture-control-worker-token'
   | 'capture-control-pbx-token'
@@ -211,6 +216,8 @@ export function keyFiles(settings: BackupSettings): { role: KeyRole; file: strin
     // Both halves: the back office's signing key and the public key the appliance checks grants with (issue 18).
     { role: 'grant-signing-key', file: settings.grantSigningKeyFile, name: 'grant-signing.pem' },
     { role: 'grant-public-key', file: settings.grantPublicKeyFile, name: 'grant-public.pem' },
+    // What the archived audit segments are verified with (issue 19).
+    { role: 'audit-signing-key', file: settings.auditSigningKeyFile, name: 'audit-signing.pem' },
     { role: 'capture-control-api-token', file: settings.captureControlApiTokenFile, name: 'capture-control-api.token' },
     { role: 'capture-control-worker-token', file: settings.captureControlWorkerTokenFile, name: 'capture-control-worker.token' },
     { role: 'capture-control-pbx-token', file: settings.captureControlPbxTokenFile, name: 'capture-control-pbx.token' },

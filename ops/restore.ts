@@ -15,11 +15,12 @@ import path from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
 import { destroyRecordingFile, STORAGE_KEY_PATTERN } from '../capture/recording-store';
 import { appendAuditEvent, verifyAuditChain, type ChainVerification } from '../infra/audit/audit-log';
+import { AUDIT_ARCHIVE_FOLDER, auditArchiveFolder, verifyAuditArchive } from '../infra/audit/audit-archive';
 import { initOrm, type DatabaseSettings } from '../infra/db/orm';
 import { deletableRecordings, tombstoneRecordings } from '../infra/db/recording-deletion';
 import { loadLegalCalendar } from '../infra/holidays';
 import type { LegalCalendar } from '../domain/legal-period';
-import { masterKeyFingerprint, readMasterKeyFile } from '../infra/keys';
+import { masterKeyFingerprint, readAuditSigningKey, readMasterKeyFile } from '../infra/keys';
 import {
   BackupError,
   type BackupSettings,
@@ -110,6 +111,14 @@ export async function restore(options: {
     occupied.push(path.join(settings.dataDir, TEMPORAL_FILE));
   if (settings.databaseDriver === 'postgresql' && (await postgresHasTables(settings))) occupied.push(`PostgreSQL ${settings.databaseName}`);
   const keysToPlace = (keyManifest?.files ?? []).map((file) => ({ file, to: keyTarget(settings, file.role) }));
+  // Archived audit entries (issue 19) are verified by their signatures: without the key the chain cannot be checked.
+  const archived = manifest.files.some((file) => file.path.startsWith(`${AUDIT_ARCHIVE_FOLDER}/`));
+  if (archived && !keysToPlace.some(({ file }) => file.role === 'audit-signing-key') && !existsSync(settings.auditSigningKeyFile)) {
+    throw new BackupError(
+      'KEY_MISSING',
+      `감사 기록 서명 키가 없습니다: 이 백업에는 보관된 감사 기록이 있어 그 서명을 확인해야 합니다. 키 백업 폴더(--keys)를 주거나 ${settings.auditSigningKeyFile}에 키를 두십시오`,
+    );
+  }
   for (const { file, to } of keysToPlace) {
     if (existsSync(to) && readFileSync(to).toString() !== readFileSync(path.join(path.resolve(options.keysSource as string), file.path)).toString())
       occupied.push(to);
@@ -145,8 +154,14 @@ export async function restore(options: {
 
   const orm = await initOrm(settings);
   try {
-    const before = await verifyAuditChain(orm.em);
+    const checkpointKey = existsSync(settings.auditSigningKeyFile) ? readAuditSigningKey(settings.auditSigningKeyFile) : undefined;
+    const before = await verifyAuditChain(orm.em, { checkpointKey });
     if (!before.ok) throw new BackupError('RESTORE_AUDIT_CHAIN_BROKEN', `복원한 감사 기록의 무결성 검증 실패: ${before.brokenAt}번째 — ${before.problem}`);
+    const archive = await verifyAuditArchive(orm.em, auditArchiveFolder(settings.dataDir), checkpointKey);
+    if (!archive.ok) {
+      const [first] = archive.problems;
+      throw new BackupError('RESTORE_AUDIT_CHAIN_BROKEN', `복원한 감사 기록 보관 구간의 검증 실패: ${first?.file} — ${first?.problem}`);
+    }
     await orm.em.fork().transactional((tx) =>
       appendAuditEvent(tx, {
         actor: 'system:backup',
@@ -172,7 +187,7 @@ export async function restore(options: {
       files: manifest.files.length,
       keysRestored: keysToPlace.map(({ file }) => file.role),
       deletionsReapplied,
-      auditChain: await verifyAuditChain(orm.em),
+      auditChain: await verifyAuditChain(orm.em, { checkpointKey }),
     };
   } finally {
     await orm.close(true);
@@ -220,6 +235,8 @@ function keyTarget(settings: BackupSettings, role: KeyRole): string {
       return settings.grantSigningKeyFile;
     case 'grant-public-key':
       return settings.grantPublicKeyFile;
+    case 'audit-signing-key':
+      return settings.auditSigningKeyFile;
     case 'capture-control-api-token':
       return settings.captureControlApiTokenFile;
     case 'capture-control-worker-token':

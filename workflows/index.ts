@@ -7,3 +7,4 @@ export * from './disclosure';
 export * from './history-archive';
 export * from './access-review';
 export * from './database-vacuum';
+export * from './audit-archive';

@@ -11,7 +11,15 @@ import { sendAttachment } from '../attachments';
 import type { UploadRule } from '../uploads';
 import { exportOwnRecording, partyExportBody, partyExportForm, sendExport } from '../party-export';
 import { HOLD_DOCUMENT_READERS, HOLD_SETTERS, PARTY_ONLY, RECORDING_READERS } from '../policy';
-import { isPartyToRecording, recordingIdParams, recordingSearchQuery, recordingSearchResult, searchRecordings, toSummary } from '../recording-search';
+import {
+  isPartyToRecording,
+  recordingIdParams,
+  recordingSearchQuery,
+  recordingSearchResult,
+  searchAuditDetail,
+  searchRecordings,
+  toSummary,
+} from '../recording-search';
 import { defineRoute, validate, type RouteCall, type RouteSpec } from '../routes';
 import { recordingPage, recordingsPage } from '../ui/recording-pages';
 import type { RouteDeps } from './deps';
@@ -46,7 +54,7 @@ export function recordingRoutes(deps: RouteDeps): RouteSpec[] {
       targetType: 'recording',
       targetId: 'search',
       reason: '녹취정보 조회',
-      detail: { query: call.query, scope: call.scope, resultIds: result.items.map((item) => item.id) },
+      detail: searchAuditDetail(call.query, result, call.scope),
     });
     return result;
   };

@@ -8,7 +8,7 @@
  *
  * BENCH_RECORDINGS (50000), BENCH_DATABASES (sqlite,postgresql). The workflow deletes in batches of 500.
  */
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -145,6 +145,7 @@ async function runOne(driver: Driver, temporalAddress: string, dayOffset: number
         grantSigningKey: TEST_GRANT_KEYS.privateKey,
         site: { municipalityName: '광명시', timeZone: 'Asia/Seoul', reportPeriod: '30일' },
         mailer: createMailer({ smtpUrl: undefined, mailFrom: 'recording@localhost', dataDir }),
+        auditArchive: { folder: path.join(dataDir, 'audit-archive'), signingKey: generateKeyPairSync('ed25519').privateKey },
       }),
     });
     let peakRss = process.memoryUsage().rss;

@@ -91,3 +91,30 @@ test('the committed MSSQL migrations build exactly the schema the entities descr
     .filter(Boolean);
   expect([...statements].sort()).toEqual([...expected].sort());
 });
+
+test('the audit log on SQL Server: entries deleted only under a checkpoint, checkpoints append-only and in order (issue 19)', async () => {
+  type MigrationInstance = { up(): Promise<void>; getQueries(): (string | { sql: string })[] };
+  const guard = MIGRATIONS.find((migration) => migration.name.endsWith('_archived_audit_append_only'));
+  const table = MIGRATIONS.findIndex((migration) => migration.name.endsWith('_audit_checkpoint'));
+  expect(guard).toBeDefined();
+  // The checkpoint table exists before the trigger that reads it.
+  expect(table).toBeGreaterThanOrEqual(0);
+  expect(table).toBeLessThan(MIGRATIONS.indexOf(guard!));
+  const migration = new (guard!.class as unknown as new (driver: unknown, config: unknown) => MigrationInstance)(orm.em.getDriver(), orm.config);
+  await migration.up();
+  const statements = migration.getQueries().map((query) => (typeof query === 'string' ? query : query.sql).trim());
+  // CREATE TRIGGER must open its batch: one statement each, the old trigger dropped first.
+  expect(statements[0]).toBe('DROP TRIGGER [audit_event_append_only]');
+  for (const statement of statements.slice(1)) expect(statement).toMatch(/^CREATE TRIGGER \[\w+\] ON \[(audit_event|audit_checkpoint)\] (INSTEAD OF|AFTER) /);
+  const trigger = (name: string) => statements.find((statement) => statement.startsWith(`CREATE TRIGGER [${name}]`)) ?? '';
+  expect(trigger('audit_event_append_only')).toContain('INSTEAD OF UPDATE AS');
+  expect(trigger('audit_event_archived_delete')).toMatch(
+    /INSTEAD OF DELETE AS .*\[seq\] > COALESCE\(\(SELECT MAX\(\[last_seq\]\) FROM \[audit_checkpoint\]\), 0\)/,
+  );
+  expect(trigger('audit_checkpoint_append_only')).toContain('INSTEAD OF UPDATE, DELETE AS');
+  expect(trigger('audit_checkpoint_continues')).toMatch(
+    /AFTER INSERT AS .*\[audit_event\] e WHERE e\.\[seq\] = i\.\[last_seq\] AND e\.\[hash\] = i\.\[last_hash\]/,
+  );
+  // Balanced BEGIN/END in every trigger body.
+  for (const statement of statements.slice(1)) expect(statement.match(/\bBEGIN\b/g)?.length).toBe(statement.match(/\bEND\b/g)?.length);
+});

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +34,8 @@ export function testActivityDeps(
     // No relay in these suites: mail goes to the outbox folder in the suite's data folder (test/mail uses a real SMTP server).
     mailer: createMailer({ smtpUrl: undefined, mailFrom: '"광명시 행정전화 녹취시스템" <recording@localhost>', dataDir }),
     site: { municipalityName: '광명시', timeZone: 'Asia/Seoul', reportPeriod: '30일' },
+    // The audit archive in the suite's data folder, sealed with a key of its own (issue 19).
+    auditArchive: { folder: path.join(dataDir, 'audit-archive'), signingKey: generateKeyPairSync('ed25519').privateKey },
     dataDir,
   };
 }

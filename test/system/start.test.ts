@@ -15,6 +15,7 @@ import { RETENTION_SWEEP_SCHEDULE_ID, retentionDayStatus } from '../../workflows
 import { ACCESS_REVIEW_SCHEDULE_ID } from '../../workflows/access-review';
 import { HISTORY_ARCHIVE_SCHEDULE_ID } from '../../workflows/history-archive';
 import { DATABASE_VACUUM_SCHEDULE_ID } from '../../workflows/database-vacuum';
+import { AUDIT_ARCHIVE_SCHEDULE_ID } from '../../workflows/audit-archive';
 import { freePort, portAnswers } from '../support/ports';
 import { SAMPLE_FILES, TestClient } from '../support/api';
 import { packageSigningPublicKey, readPackageSigningKey } from '../../infra/keys';
@@ -231,6 +232,14 @@ test('the call generator rings the demo extensions: its calls appear as recordin
     const nightly = vacuum.info.nextActionTimes[0]!;
     expect(new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Seoul', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(nightly)).toBe('02:30');
     expect(nightly.getTime() - Date.now()).toBeLessThanOrEqual(86_400_000);
+    // Audit entries older than AUDIT_RETENTION_PERIOD are archived each night (issue 19).
+    const auditArchive = await client.schedule.getHandle(AUDIT_ARCHIVE_SCHEDULE_ID).describe();
+    expect(auditArchive.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'auditArchiveWorkflow',
+      args: [{ retentionPeriod: '2y', timeZone: 'Asia/Seoul' }],
+    });
+    expect(auditArchive.state.paused).toBe(false);
   });
 });
 

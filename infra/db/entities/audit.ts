@@ -61,3 +61,54 @@ export const AuditChainHeadSchema = new EntitySchema<AuditChainHead>({
     lastHash: { type: 'string', length: 64 },
   },
 });
+
+/**
+ * Where the live audit chain starts after archiving (issue 19): entries `firstSeq`–`lastSeq`, older than
+ * AUDIT_RETENTION_PERIOD, were written to the sealed segment `segmentFile` under `<DATA_DIR>/audit-archive/` and then
+ * removed from `audit_event`. `signature` is Ed25519 by the audit signing key over the range, both end hashes, the
+ * entries' time span and the segment's SHA-256 (infra/audit/audit-log.ts `checkpointStatement`), so the live chain is
+ * verified from `lastHash` and the segment on its own. Append-only in the database, and only a checkpoint that
+ * continues the one before it and matches the live rows' hashes may be inserted (migration `…_archived_audit_append_only`).
+ */
+export class AuditCheckpoint {
+  constructor(
+    /** The last archived entry: the live chain continues at `lastSeq + 1` from `lastHash`. */
+    public lastSeq: number,
+    public firstSeq: number,
+    /** The hash the first archived entry follows: the previous checkpoint's `lastHash`, or the genesis hash. */
+    public prevHash: string,
+    public lastHash: string,
+    public entryCount: number,
+    public firstAt: Date,
+    public lastAt: Date,
+    /** The segment's file name in the archive folder. */
+    public segmentFile: string,
+    /** SHA-256 of the segment's entry lines (everything after its header line). */
+    public segmentSha256: string,
+    /** SHA-256 of the signing key's public key (DER SubjectPublicKeyInfo). */
+    public keySha256: string,
+    /** Ed25519 signature, base64. */
+    public signature: string,
+    /** When the segment was archived (informative: the `audit.archived` entry in the live chain carries it too). */
+    public createdAt: Date,
+  ) {}
+}
+
+export const AuditCheckpointSchema = new EntitySchema<AuditCheckpoint>({
+  class: AuditCheckpoint,
+  tableName: 'audit_checkpoint',
+  properties: {
+    lastSeq: { type: 'integer', primary: true, autoincrement: false },
+    firstSeq: { type: 'integer', unique: true },
+    prevHash: { type: 'string', length: 64 },
+    lastHash: { type: 'string', length: 64 },
+    entryCount: { type: 'integer' },
+    firstAt: { type: 'datetime' },
+    lastAt: { type: 'datetime' },
+    segmentFile: { type: 'string', length: 128, unique: true },
+    segmentSha256: { type: 'string', length: 64 },
+    keySha256: { type: 'string', length: 64 },
+    signature: { type: 'string', length: 128 },
+    createdAt: { type: 'datetime' },
+  },
+});

@@ -2,7 +2,7 @@ import { LoginThrottleSchema, UserSessionSchema } from './access';
 import { AccessReviewSchema } from './access-review';
 import { ArchivedHistorySchema } from './archived-history';
 import { AttachmentSchema } from './attachment';
-import { AuditChainHeadSchema, AuditEventSchema } from './audit';
+import { AuditChainHeadSchema, AuditCheckpointSchema, AuditEventSchema } from './audit';
 import { BackupRecordSchema } from './backup-record';
 import { BaseEntitySchema } from './base';
 import {
@@ -58,6 +58,7 @@ export const ENTITY_SCHEMAS = [
   AccessReviewSchema,
   AuditEventSchema,
   AuditChainHeadSchema,
+  AuditCheckpointSchema,
   UserSessionSchema,
   LoginThrottleSchema,
   UsedGrantSchema,
