@@ -3,7 +3,8 @@
  * walked and compared with the database, and anything past its due time plus the grace hour that no hold in force
  * keeps is reported — the recordings' rows, the unregistered recordings, the provision packages, the sealed document
  * store (a file whose row is gone or destroyed is audio or personal data nobody can account for) and the capture
- * appliance's own disk, which it walks itself on the worker's request (capture/inventory.ts). The report goes into the audit chain (the
+ * appliance's own disk, which it walks itself on the worker's request (capture/inventory.ts) — and the backups the
+ * system knows of, past the due date of the last audio they hold (infra/db/backups.ts). The report goes into the audit chain (the
  * dashboard and the metrics read it from there) and, when anything is found, to the managing department.
  *
  * Findings are listed up to a cap (the counts are always whole): the report must stay readable and bounded whatever
@@ -25,6 +26,7 @@ import {
   RecordingHold,
   UnregisteredRecording,
 } from '../infra/db/entities';
+import { listExpiredBackups } from '../infra/db/backups';
 import { unheldDueFilter } from '../infra/db/recording-deletion';
 import type { DocumentStore } from '../infra/documents/document-store';
 
@@ -35,6 +37,7 @@ export const INVENTORY_FINDING_KINDS = [
   'orphan_document',
   'appliance_file',
   'appliance_unchecked',
+  'backup_expired',
 ] as const;
 export type InventoryFindingKind = (typeof INVENTORY_FINDING_KINDS)[number];
 
@@ -142,6 +145,11 @@ export function createRetentionInventoryActivities({ orm, documents, capture }: 
         ]);
         for (const id of slice) if (!live.has(id)) found({ kind: 'orphan_document', id, what: '기록이 없거나 파기된 문서 저장소의 파일' });
         Context.current().heartbeat(`documents:${start}`);
+      }
+
+      // Backups the system knows of, past the due date of the last audio they hold (and a day to destroy them).
+      for (const backup of await listExpiredBackups(em, asOf)) {
+        found({ kind: 'backup_expired', id: backup.id, dueAt: backup.latestDueAt.toISOString(), what: `파기 기한이 지난 백업 (${backup.location})` });
       }
 
       // The appliance walks its own disk, part after part; it being unreachable is itself a finding, never a silent gap.

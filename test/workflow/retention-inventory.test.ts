@@ -13,7 +13,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { readRetentionOverview } from '../../api/retention-overview';
 import { verifyAuditChain } from '../../infra/audit/audit-log';
-import { AuditEvent, Notification, Recording, RecordingHold } from '../../infra/db/entities';
+import { AuditEvent, BackupRecord, Notification, Recording, RecordingHold } from '../../infra/db/entities';
 import { retentionSweepWorkflow, retentionWorkflowId } from '../../workflows/retention';
 import { retentionInventoryWorkflow, type RetentionInventoryResult, type RetentionInventoryWorkflowInput } from '../../workflows/retention-inventory';
 import { testActivityDeps } from '../support/activities';
@@ -96,12 +96,21 @@ describe.each(availableDrivers())('the daily retention inventory on %s', (driver
     const caseHold = new RecordingHold(em.getReference(Recording, kept.id), '녹취정보 제공 신청', 'system:disclosureWorkflow');
     caseHold.disclosureRequestId = stuck.id;
     caseHold.createdAt = new Date(now - 21 * DAY);
-    await em.persist([stuck, caseHold]).flush();
+    // A backup made before the forgotten call was due, never destroyed.
+    const backup = new BackupRecord(randomUUID(), `/mnt/backup/inventory-${driver}`, 'f'.repeat(64), new Date(now - 40 * DAY), new Date(now - 3 * DAY));
+    await em.persist([stuck, caseHold, backup]).flush();
 
     const result = await inventory(`inventory-found-${driver}`);
     // The forgotten call is found twice: its row is not deleted, and its file is still on the appliance's disk.
-    expect(result.report.counts).toMatchObject({ recording_overdue: 1, package_overdue: 1, orphan_document: 1, appliance_file: 2, appliance_unchecked: 0 });
-    expect(result.report.findings.map((finding) => finding.id).sort()).toEqual([forgotten.id, forgotten.id, packageRow.id, planted, copied].sort());
+    expect(result.report.counts).toMatchObject({
+      backup_expired: 1,
+      recording_overdue: 1,
+      package_overdue: 1,
+      orphan_document: 1,
+      appliance_file: 2,
+      appliance_unchecked: 0,
+    });
+    expect(result.report.findings.map((finding) => finding.id).sort()).toEqual([backup.id, forgotten.id, forgotten.id, packageRow.id, planted, copied].sort());
     expect(result.report.findings.find((finding) => finding.id === copied)?.what).toContain(copyKey);
     expect(result.waitingCases).toEqual([expect.objectContaining({ requestId: stuck.id, waiting: 'sign_off' })]);
     expect(result.told).toEqual(['in_app:chief', 'in_app:operator', 'email:it-records@gm.example.test']);
@@ -109,8 +118,8 @@ describe.each(availableDrivers())('the daily retention inventory on %s', (driver
 
     const fresh = fixture.db.orm.em.fork();
     const [entry] = await fresh.find(AuditEvent, { action: 'retention.inventory' }, { orderBy: { seq: 'desc' }, limit: 1 });
-    expect(entry?.reason).toBe('보존기간 점검: 기한이 지난 음성·파일 5건 발견');
-    expect((await readRetentionOverview(fresh, new Date(now))).lastInventory).toMatchObject({ total: 5 });
+    expect(entry?.reason).toBe('보존기간 점검: 기한이 지난 음성·파일 6건 발견');
+    expect((await readRetentionOverview(fresh, new Date(now))).lastInventory).toMatchObject({ total: 6 });
     const told = await fresh.find(Notification, { relatedType: 'retention_inventory' }, { orderBy: { recipient: 'asc' } });
     expect(told.map((row) => [row.channel, row.recipient, row.status])).toEqual([
       ['in_app', 'chief', 'sent'],
@@ -126,7 +135,7 @@ describe.each(availableDrivers())('the daily retention inventory on %s', (driver
     // The next morning the case is not escalated again, and what was found is still reported until it is gone.
     await env.sleep(DAY);
     const next = await inventory(`inventory-next-${driver}`);
-    expect(next.report.total).toBe(5);
+    expect(next.report.total).toBe(6);
     expect(await fixture.db.orm.em.fork().count(Notification, { idempotencyKey: `case-wait:${stuck.id}:sign_off` })).toBe(1);
 
     // The hourly sweep deletes the forgotten call and destroys the package; what is left is what nothing accounts
@@ -137,7 +146,7 @@ describe.each(availableDrivers())('the daily retention inventory on %s', (driver
       await env.client.workflow.getHandle(retentionWorkflowId(fixture.calendar.localDate(forgotten.startedAt))).result();
     });
     const after = await inventory(`inventory-after-sweep-${driver}`);
-    expect(after.report.counts).toMatchObject({ recording_overdue: 0, package_overdue: 0, orphan_document: 1, appliance_file: 1 });
+    expect(after.report.counts).toMatchObject({ backup_expired: 1, recording_overdue: 0, package_overdue: 0, orphan_document: 1, appliance_file: 1 });
     expect((await verifyAuditChain(fixture.db.orm.em.fork())).ok).toBe(true);
   });
 });
