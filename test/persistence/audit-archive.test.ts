@@ -7,7 +7,7 @@
  * `npm run audit:archive` / `npm run audit:verify` (SQLite).
  */
 import { execFile } from 'node:child_process';
-import { createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +31,7 @@ import { restore } from '../../ops/restore';
 import { readCaseTimeline } from '../../api/timeline';
 import { createDocumentStore } from '../../infra/documents/document-store';
 import { disclosureRequestRow } from '../support/disclosure';
-import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { availableDrivers, createTestDatabase, emptyDatabase, type TestDatabase } from '../support/databases';
 
 const run = promisify(execFile);
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -531,41 +531,5 @@ function backupSettings(dataDir: string, database: DatabaseSettings): BackupSett
     captureDevicesFile: path.join(keys, 'capture-devices'),
     timeZone: 'Asia/Seoul',
     retentionPeriod: { amount: 30, unit: 'day' },
-  };
-}
-
-/** An empty database to restore into: a new SQLite file name, or a new PostgreSQL database with no tables. */
-async function emptyDatabase(driver: 'sqlite' | 'postgresql', dataDir: string): Promise<{ settings: DatabaseSettings; dispose(): Promise<void> }> {
-  if (driver === 'sqlite') {
-    const settings: DatabaseSettings = {
-      databaseDriver: 'sqlite',
-      databaseName: path.join(dataDir, 'recording.sqlite'),
-      databaseHost: '',
-      databasePort: 0,
-      databaseUser: '',
-      databasePasswordFile: undefined,
-      databaseTls: false,
-    };
-    return { settings, dispose: async () => undefined };
-  }
-  const url = new URL(process.env.TEST_POSTGRES_URL as string);
-  const base: DatabaseSettings = {
-    databaseDriver: 'postgresql',
-    databaseName: url.pathname.slice(1),
-    databaseHost: url.hostname,
-    databasePort: Number(url.port),
-    databaseUser: decodeURIComponent(url.username),
-    databasePasswordFile: undefined,
-    databaseTls: false,
-  };
-  const name = `r_${randomBytes(6).toString('hex')}`;
-  const admin = await initOrm(base);
-  await admin.em.getConnection().execute(`create database ${name} encoding 'UTF8' template template0`);
-  return {
-    settings: { ...base, databaseName: name },
-    async dispose() {
-      await admin.em.getConnection().execute(`drop database if exists ${name} with (force)`);
-      await admin.close(true);
-    },
   };
 }

@@ -17,14 +17,14 @@ import { listRecordingFiles } from '../../capture/recording-files';
 import { verifyAuditChain } from '../../infra/audit/audit-log';
 import { newDataKey } from '../../infra/crypto/envelope';
 import { AuditEvent, BackupRecord, FullRecordingApplication, Recording, RecordingHold } from '../../infra/db/entities';
-import { initOrm, type DatabaseSettings } from '../../infra/db/orm';
+import { initOrm } from '../../infra/db/orm';
 import { createDocumentStore } from '../../infra/documents/document-store';
 import { loadLegalCalendar } from '../../infra/holidays';
 import { readMasterKey } from '../../infra/keys';
 import { loadSettings } from '../../infra/settings';
 import { restore } from '../../ops/restore';
 import { startTestAppliance } from '../support/appliance';
-import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { availableDrivers, createTestDatabase, emptyDatabase, type TestDatabase } from '../support/databases';
 import { opsCommand, systemEnv } from '../support/ops-commands';
 import { fileHashes, populate, type StoredData } from '../support/stored-data';
 
@@ -40,42 +40,6 @@ const TOKEN_FILES = [
   { name: 'grant-signing.pem', content: () => GRANT_KEYS.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
   { name: 'grant-public.pem', content: () => GRANT_KEYS.publicKey.export({ type: 'spki', format: 'pem' }).toString() },
 ];
-
-/** An empty database to restore into: a new SQLite file name, or a new PostgreSQL database with no tables. */
-async function emptyDatabase(driver: 'sqlite' | 'postgresql', dataDir: string): Promise<{ settings: DatabaseSettings; dispose(): Promise<void> }> {
-  if (driver === 'sqlite') {
-    const settings: DatabaseSettings = {
-      databaseDriver: 'sqlite',
-      databaseName: path.join(dataDir, 'recording.sqlite'),
-      databaseHost: '',
-      databasePort: 0,
-      databaseUser: '',
-      databasePasswordFile: undefined,
-      databaseTls: false,
-    };
-    return { settings, dispose: async () => undefined };
-  }
-  const url = new URL(process.env.TEST_POSTGRES_URL as string);
-  const base: DatabaseSettings = {
-    databaseDriver: 'postgresql',
-    databaseName: url.pathname.slice(1),
-    databaseHost: url.hostname,
-    databasePort: Number(url.port),
-    databaseUser: decodeURIComponent(url.username),
-    databasePasswordFile: undefined,
-    databaseTls: false,
-  };
-  const name = `r_${randomBytes(6).toString('hex')}`;
-  const admin = await initOrm(base);
-  await admin.em.getConnection().execute(`create database ${name} encoding 'UTF8' template template0`);
-  return {
-    settings: { ...base, databaseName: name },
-    async dispose() {
-      await admin.em.getConnection().execute(`drop database if exists ${name} with (force)`);
-      await admin.close(true);
-    },
-  };
-}
 
 async function tableCounts(orm: MikroORM): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};

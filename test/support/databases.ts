@@ -111,3 +111,39 @@ export async function createTestDatabase(driver: 'sqlite' | 'postgresql', option
     },
   };
 }
+
+/** An empty database to restore into: a new SQLite file name, or a new PostgreSQL database with no tables. */
+export async function emptyDatabase(driver: 'sqlite' | 'postgresql', dataDir: string): Promise<{ settings: DatabaseSettings; dispose(): Promise<void> }> {
+  if (driver === 'sqlite') {
+    const settings: DatabaseSettings = {
+      databaseDriver: 'sqlite',
+      databaseName: path.join(dataDir, 'recording.sqlite'),
+      databaseHost: '',
+      databasePort: 0,
+      databaseUser: '',
+      databasePasswordFile: undefined,
+      databaseTls: false,
+    };
+    return { settings, dispose: async () => undefined };
+  }
+  const url = new URL(process.env.TEST_POSTGRES_URL as string);
+  const base: DatabaseSettings = {
+    databaseDriver: 'postgresql',
+    databaseName: url.pathname.slice(1),
+    databaseHost: url.hostname,
+    databasePort: Number(url.port),
+    databaseUser: decodeURIComponent(url.username),
+    databasePasswordFile: undefined,
+    databaseTls: false,
+  };
+  const name = `r_${randomBytes(6).toString('hex')}`;
+  const admin = await initOrm(base);
+  await admin.em.getConnection().execute(`create database ${name} encoding 'UTF8' template template0`);
+  return {
+    settings: { ...base, databaseName: name },
+    async dispose() {
+      await admin.em.getConnection().execute(`drop database if exists ${name} with (force)`);
+      await admin.close(true);
+    },
+  };
+}
