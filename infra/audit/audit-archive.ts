@@ -48,6 +48,7 @@ import {
   appendAuditEvent,
   auditKeySha256,
   canonicalJson,
+  hashedFields,
   checkpointFacts,
   checkpointSignatureHolds,
   GENESIS_HASH,
@@ -108,20 +109,7 @@ function dayCalendar(timeZone: string): LegalCalendar {
 
 /** An entry's line: exactly the fields its hash covers, and the hash. */
 function entryLine(event: AuditEvent): string {
-  return canonicalJson({
-    seq: event.seq,
-    at: event.at.toISOString(),
-    actor: event.actor,
-    role: event.role,
-    sourceAddress: event.sourceAddress,
-    action: event.action,
-    targetType: event.targetType,
-    targetId: event.targetId,
-    reason: event.reason,
-    detail: event.detail,
-    prevHash: event.prevHash,
-    hash: event.hash,
-  });
+  return canonicalJson({ ...hashedFields(event), hash: event.hash });
 }
 
 const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');

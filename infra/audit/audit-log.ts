@@ -60,10 +60,11 @@ export function canonicalJson(value: unknown): string {
 
 type HashedFields = Omit<AuditEvent, 'hash'>;
 
-export function hashAuditEvent(event: HashedFields): string {
-  const canonical = canonicalJson({
+/** Exactly the fields an entry's hash covers: what is hashed, and what an archived segment keeps of each entry. */
+export function hashedFields(event: HashedFields) {
+  return {
     seq: event.seq,
-    at: event.at,
+    at: event.at.toISOString(),
     actor: event.actor,
     role: event.role,
     sourceAddress: event.sourceAddress,
@@ -73,8 +74,13 @@ export function hashAuditEvent(event: HashedFields): string {
     reason: event.reason,
     detail: event.detail,
     prevHash: event.prevHash,
-  });
-  return createHash('sha256').update(canonical, 'utf8').digest('hex');
+  };
+}
+
+export function hashAuditEvent(event: HashedFields): string {
+  return createHash('sha256')
+    .update(canonicalJson(hashedFields(event)), 'utf8')
+    .digest('hex');
 }
 
 /**

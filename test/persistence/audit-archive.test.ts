@@ -32,6 +32,7 @@ import { readCaseTimeline } from '../../api/timeline';
 import { createDocumentStore } from '../../infra/documents/document-store';
 import { disclosureRequestRow } from '../support/disclosure';
 import { availableDrivers, createTestDatabase, emptyDatabase, type TestDatabase } from '../support/databases';
+import { withoutAppendOnlyGuard } from '../support/audit';
 
 const run = promisify(execFile);
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -58,20 +59,6 @@ const event = (n: number, at: string): AuditInput => ({
 async function append(db: TestDatabase, times: readonly string[], first = 1): Promise<void> {
   for (const [index, at] of times.entries()) {
     await db.orm.em.fork().transactional((em) => appendAuditEvent(em, event(first + index, at)));
-  }
-}
-
-/** What an attacker with rights over the triggers would do: switch the guard off first. */
-async function withoutAppendOnlyGuard(db: TestDatabase, sql: string): Promise<void> {
-  const connection = db.orm.em.getConnection();
-  if (db.driver === 'sqlite') {
-    await connection.execute('drop trigger if exists audit_event_no_update');
-    await connection.execute('drop trigger if exists audit_event_no_delete');
-    await connection.execute(sql);
-  } else {
-    await connection.execute('alter table audit_event disable trigger audit_event_no_change');
-    await connection.execute(sql);
-    await connection.execute('alter table audit_event enable trigger audit_event_no_change');
   }
 }
 
@@ -453,11 +440,12 @@ describe.each(availableDrivers())('audit archive on %s', (driver) => {
         operator: 'test',
       });
       expect(report.keysRestored).toEqual(expect.arrayContaining(['master-key', 'audit-signing-key']));
-      expect(report.auditChain).toMatchObject({ ok: true, entries: 12, archived: { checkpoints: 2, entries: 5 } });
+      // The live entries, with the restore's own: `backup.restored` and the backup it came from put on the clock.
+      expect(report.auditChain).toMatchObject({ ok: true, entries: 13, archived: { checkpoints: 2, entries: 5 } });
       const orm = await initOrm(target.settings);
       try {
         expect(await verifyAuditArchive(orm.em, path.join(restoredDir, 'audit-archive'), signingKey)).toMatchObject({ ok: true, segments: 2 });
-        expect((await orm.em.fork().find(AuditEvent, {}, { orderBy: { seq: 'asc' } })).map((row) => row.seq)).toEqual([6, 7, 8, 9, 10, 11, 12]);
+        expect((await orm.em.fork().find(AuditEvent, {}, { orderBy: { seq: 'asc' } })).map((row) => row.seq)).toEqual([6, 7, 8, 9, 10, 11, 12, 13]);
       } finally {
         await orm.close(true);
       }

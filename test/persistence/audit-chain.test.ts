@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { appendAuditEvent, AuditBatcher, AuditError, GENESIS_HASH, hashAuditEvent, verifyAuditChain, type AuditInput } from '../../infra/audit/audit-log';
 import { AuditEvent, Department } from '../../infra/db/entities';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
+import { withoutAppendOnlyGuard } from '../support/audit';
 
 const run = promisify(execFile);
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -19,20 +20,6 @@ const event = (n: number, extra: Partial<AuditInput> = {}): AuditInput => ({
   detail: { page: n, filters: { extension: '1234', from: new Date('2026-11-01T00:00:00Z') } },
   ...extra,
 });
-
-/** What an attacker with database rights would do: switch the append-only guard off first. */
-async function withoutAppendOnlyGuard(db: TestDatabase, sql: string): Promise<void> {
-  const connection = db.orm.em.getConnection();
-  if (db.driver === 'sqlite') {
-    await connection.execute('drop trigger if exists audit_event_no_update');
-    await connection.execute('drop trigger if exists audit_event_no_delete');
-    await connection.execute(sql);
-  } else {
-    await connection.execute('alter table audit_event disable trigger audit_event_no_change');
-    await connection.execute(sql);
-    await connection.execute('alter table audit_event enable trigger audit_event_no_change');
-  }
-}
 
 describe.each(availableDrivers())('audit chain on %s', (driver) => {
   let db: TestDatabase;
