@@ -13,11 +13,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { newDataKey } from '../../infra/crypto/envelope';
 import { listExpiredBackups } from '../../infra/db/backups';
-import { Attachment, AuditEvent, BackupRecord, Department, DisclosureRequestRecording, Extension, Recording, RecordingHold } from '../../infra/db/entities';
+import { AuditEvent, BackupRecord, Department, Extension, Recording, RecordingHold } from '../../infra/db/entities';
+import { createDocumentStore } from '../../infra/documents/document-store';
 import { loadLegalCalendar } from '../../infra/holidays';
 import { loadSettings, type Settings } from '../../infra/settings';
 import { backup } from '../../ops/backup';
-import { disclosureRequestRow } from '../support/disclosure';
+import { decidedHold, sealedPackage } from '../support/holds';
 import { availableDrivers, createTestDatabase, type TestDatabase } from '../support/databases';
 import { opsCommand, systemEnv } from '../support/ops-commands';
 
@@ -79,47 +80,32 @@ describe.each(availableDrivers())('backups on the retention clock, on %s', (driv
     await recording(extension, at(20));
     // Deleted before the backup: neither its key nor its file is in it, so its due date does not count.
     await recording(extension, at(30), { deleted: true });
+    // Held by a case (no end of its own: at its due date) and by a decision until day 27: due at the decision's end.
     const held = await recording(extension, at(-1));
     const holds = em();
     holds.persist(new RecordingHold(holds.getReference(Recording, held.id), '열람·제공 신청', 'lee.operator'));
+    decidedHold(holds, held.id, at(27));
     await holds.flush();
-    // A disclosure case's sealed provision package copies its recordings: due with the latest of them (here a call
-    // deleted since, whose copy in the package outlives it).
-    const copied = await recording(extension, at(25), { deleted: true });
-    const cases = em();
-    const request = disclosureRequestRow(71, '02-2680-7000');
-    cases.persist(request);
-    cases.persist(new DisclosureRequestRecording(request, cases.getReference(Recording, copied.id), 'lee.operator'));
-    cases.persist(
-      new Attachment(
-        'disclosure_request',
-        request.id,
-        'provision_package',
-        '녹취정보제공_2026-0071.zip',
-        'package.zip',
-        'application/zip',
-        1,
-        'ab',
-        'v1.x',
-        'op',
-      ),
-    );
-    await cases.flush();
+    // A disclosure case's sealed provision package copies its recordings: due at its own destruction time (the case's
+    // Form 3 deadline), here day 26, whatever became of the calls it copies.
+    const packages = em();
+    sealedPackage(packages, createDocumentStore({ dataDir, masterKey: newDataKey() }), '2026-0071', at(26));
+    await packages.flush();
 
     const target = path.join(folder('expiry-backup-'), 'backup');
     const report = await backup({ settings, orm: db.orm, target });
-    expect(report.latestDueAt).toEqual(at(25));
+    expect(report.latestDueAt).toEqual(at(27));
     const manifestText = readFileSync(path.join(target, 'manifest.json'));
-    expect(JSON.parse(manifestText.toString())).toMatchObject({ backupId: report.backupId, latestDueAt: at(25).toISOString() });
+    expect(JSON.parse(manifestText.toString())).toMatchObject({ backupId: report.backupId, latestDueAt: at(27).toISOString() });
     expect(await em().findOneOrFail(BackupRecord, report.backupId)).toMatchObject({
       location: target,
       manifestSha256: sha256(manifestText),
-      latestDueAt: at(25),
+      latestDueAt: at(27),
       destroyedAt: null,
     });
     const created = await em().findOneOrFail(AuditEvent, { action: 'backup.created', targetId: report.backupId });
     expect(JSON.parse(created.detail)).toMatchObject({ location: target });
-    first = { id: report.backupId, location: target, latestDueAt: at(25) };
+    first = { id: report.backupId, location: target, latestDueAt: at(27) };
 
     // A call being recorded has a `.partial` file and no row yet: it is due as a call made now is.
     mkdirSync(path.join(dataDir, 'recordings', 'partial'), { recursive: true });
@@ -128,7 +114,7 @@ describe.each(availableDrivers())('backups on the retention clock, on %s', (driv
     const earliest = calendar.retentionDueAt(new Date(), settings.retentionPeriod);
     const later = await backup({ settings, orm: db.orm, target: path.join(folder('expiry-backup-'), 'backup') });
     expect([earliest.getTime(), calendar.retentionDueAt(new Date(), settings.retentionPeriod).getTime()]).toContain(later.latestDueAt?.getTime());
-    expect(later.latestDueAt!.getTime()).toBeGreaterThan(at(25).getTime());
+    expect(later.latestDueAt!.getTime()).toBeGreaterThan(at(27).getTime());
     second = { id: later.backupId, location: (await em().findOneOrFail(BackupRecord, later.backupId)).location };
 
     // Nothing is due yet.
