@@ -56,7 +56,13 @@ export interface Tombstoning {
  */
 export async function tombstoneRecordings(tx: EntityManager, ids: readonly string[], how: Tombstoning): Promise<string[]> {
   if (ids.length === 0) return [];
-  const rows = await tx.find(Recording, { id: { $in: [...ids] }, deletedAt: null }, { fields: ['id', 'callId', 'sha256', 'retentionDueAt', 'startedAt'] });
+  // Read untracked: a tracked row would be flushed back at commit (MikroORM on SQLite counts its dates as changed),
+  // writing the call's start time over the tombstone's day.
+  const rows = await tx.find(
+    Recording,
+    { id: { $in: [...ids] }, deletedAt: null },
+    { fields: ['id', 'callId', 'sha256', 'retentionDueAt', 'startedAt'], disableIdentityMap: true },
+  );
   if (rows.length === 0) return [];
   const byDay = new Map<string, string[]>();
   for (const row of rows) {
