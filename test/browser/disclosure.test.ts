@@ -151,6 +151,9 @@ describeBrowser('disclosure in Chromium', () => {
     await logInAs(chief, url, 'chief');
     await chief.goto(`${url}/disclosure`);
     await chief.getByRole('table', { name: '내 결재 대기' }).getByRole('link', { name: managementNumber }).click();
+    // The whole case page, not the part parsed when the click returned (the withdrawal form is at its end).
+    await chief.waitForURL(caseUrl);
+    await chief.waitForLoadState();
     // The chief may withdraw for the applicant too; the operator's steps are not offered.
     expect(await chief.getByRole('button').allTextContents()).toEqual(['로그아웃', '승인', '반려', '철회']);
     await signOff(chief, 'chief', caseUrl);
