@@ -13,6 +13,7 @@ import { decide, type Access, type Principal, type Scope } from './access';
 import type { ConcurrencyLimit } from './concurrency-limit';
 import { ApiError } from './errors';
 import type { ActiveSession } from './sessions';
+import { assertSafeText } from './text-input';
 import { LOGIN_CSRF_COOKIE, tokensEqual } from './sessions';
 import { readMultipart, type UploadedFile, type UploadRule } from './uploads';
 import { receiveFileUpload, type FileUploadRule, type ReceivedUpload, type StoredUpload } from './upload-to-file';
@@ -143,6 +144,8 @@ export function auditIdentityOf(call: Pick<RouteCall<unknown, unknown, unknown>,
 
 export function validate<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return {} as T;
+  // Before the schema, on the raw value: a text refused for its characters says so, whatever else is wrong with it.
+  assertSafeText(schema, value, where);
   const result = schema.safeParse(value ?? {});
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.join('.') || where}: ${issue.message}`);

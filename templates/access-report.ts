@@ -5,6 +5,7 @@
  * out) so it is tested without a database; the workbook is what the chief reviews and the city files.
  */
 import ExcelJS from 'exceljs';
+import { workbookBytes } from './xlsx-print';
 import { auditActionLabel } from '../domain/audit-labels';
 import type { AuditEvent } from '../infra/db/entities';
 import { formatKoreanDateTime, wallClockDate } from '../domain/korean-time';
@@ -312,5 +313,5 @@ export async function writeAccessReportXlsx(findings: AccessFindings, heading: A
     ['날짜', '사용자', '내용'],
     findings.anomalies.map((anomaly) => [anomaly.day, anomaly.actor, anomaly.description]),
   );
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  return workbookBytes(workbook);
 }

@@ -5,7 +5,7 @@
  * number and the print time on every page and the page number at the foot.
  */
 import ExcelJS from 'exceljs';
-import { a4Landscape } from './xlsx-print';
+import { a4Landscape, workbookBytes } from './xlsx-print';
 import { formatKoreanDateTime, wallClockDate } from '../domain/korean-time';
 
 export interface TimelineTable {
@@ -84,5 +84,5 @@ export async function writeTimelineXlsx(book: TimelineWorkbook, options: { munic
   workbook.creator = `${options.municipalityName} 행정전화 녹취시스템`;
   workbook.created = book.generatedAt;
   for (const table of book.tables) addTable(workbook, book, table, options);
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  return workbookBytes(workbook);
 }

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import createReport from 'docx-templates';
 import { builtInTemplate, type FormKind } from './forms';
+import { documentSafeData } from '../domain/text';
 
 const CHECKED = '☑';
 const UNCHECKED = '☐';
@@ -277,7 +278,8 @@ export async function renderForm<K extends FormKind>(kind: K, fields: FieldsByKi
   try {
     const report = await createReport({
       template,
-      data: fields,
+      // Stored values may predate the API's refusal of control characters: cleaned here so they cannot break the DOCX.
+      data: documentSafeData(fields),
       cmdDelimiter: ['{{', '}}'],
       failFast: true,
       rejectNullish: true,

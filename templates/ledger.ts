@@ -5,7 +5,7 @@
  * and CSV (UTF-8 with BOM, CRLF) for Excel on Korean Windows.
  */
 import ExcelJS from 'exceljs';
-import { a4Landscape } from './xlsx-print';
+import { a4Landscape, workbookBytes } from './xlsx-print';
 import { formatKoreanDate, formatKoreanDateTime, localYear, wallClockDate } from '../domain/korean-time';
 import type { Form4Fields, LedgerRow, SignOffLabels } from './documents';
 
@@ -142,7 +142,7 @@ export async function writeLedgerXlsx(rows: readonly LedgerRow[], options: Ledge
     const inRange = rows.filter((row) => row.appliedAt >= from && row.appliedAt < to);
     addLedgerSheet(workbook, '관리대장', inRange, options);
   }
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  return workbookBytes(workbook);
 }
 
 /**

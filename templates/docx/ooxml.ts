@@ -1,10 +1,11 @@
 /**
  * A small WordprocessingML writer for the built-in form templates: A4 pages, paragraphs and bordered
  * tables with merged cells, every text in a single run (so a docx-templates command is never split by
- * Word's proofing marks). Text is XML-escaped here; what a template's commands insert is escaped by
- * docx-templates.
+ * Word's proofing marks). Text is cleaned of characters XML cannot carry (documentSafeText) and XML-escaped here; what
+ * a template's commands insert is cleaned in renderForm (templates/documents.ts) and escaped by docx-templates.
  */
 import JSZip from 'jszip';
+import { documentSafeText } from '../../domain/text';
 
 export interface Run {
   text: string;
@@ -60,7 +61,7 @@ const FONT = '맑은 고딕';
 const BASE_SIZE_PT = 10.5;
 
 function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[char] as string);
+  return documentSafeText(text).replace(/[<>&"']/g, (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[char] as string);
 }
 
 function runXml(run: string | Run, paragraph: Paragraph): string {

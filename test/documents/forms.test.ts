@@ -159,6 +159,12 @@ test('Form 1 filled: every field, provision ticked, the Art. 9(2) sentence and �
   expect(rawXml).toMatch(/확인이 필요합니다\.<\/w:t>\s*<w:br\/>\s*<w:t[^>]*>둘째 줄/);
 });
 
+test('a stored reason with a control character and a bidi override (from before the API refused them) still makes a Form 1 that opens, the text without them', async () => {
+  const { docx, text } = await renderAndRead('form1-application', { ...FORM1, reason: '통화\u0001 내용\u202E 확인\u200B 필요' }, 'form1-control-characters');
+  expect(await documentXml(docx)).not.toMatch(/[\u0001\u202E\u200B]/);
+  expectAll(text, ['통화 내용 확인 필요']);
+});
+
 test('Form 1 blank for the counter: labels and date line, no leftover commands', async () => {
   const { docx, text } = await renderAndRead('form1-application', BLANK_FORMS['form1-application'](GWANGMYEONG), 'form1-blank');
   expectAll(text, ['행정전화 녹취정보 (☐ 열람, ☐ 제공) 신청서', '년 월 일']);
