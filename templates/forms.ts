@@ -239,7 +239,7 @@ function form4(): Block[] {
   const dense = { size: 9 };
   return [
     formNumber('[별지 제4호서식]'),
-    title('{{municipalityName}} 행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장'),
+    title('행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장'),
     { paragraph: { runs: ['기간: {{period}}'], align: 'right', after: 4 } },
     {
       table: {

@@ -56,7 +56,7 @@ test('Form 4 as DOCX: the period, its entries in order, and the 결재 columns w
   const text = await printed('form4-ledger', fields);
   expectAll(text, [
     '[별지 제4호서식]',
-    '광명시 행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장',
+    '행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장',
     '기간: 2026. 11. 1. ~ 2026. 11. 2.',
     '관리번호',
     '신청 일시',
