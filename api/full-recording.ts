@@ -15,7 +15,7 @@ import type { Directory } from '../infra/directory';
 import type { DocumentStore } from '../infra/documents/document-store';
 import type { LegalCalendar } from '../domain/legal-period';
 import { addDays } from '../domain/legal-period';
-import { FULL_RECORDING_GROUNDS, type FullRecordingStatus as RowStatus } from '../domain/full-recording';
+import { FULL_RECORDING_GROUNDS, FULL_RECORDING_GROUND_TEXTS, type FullRecordingStatus as RowStatus } from '../domain/full-recording';
 import { type SignOffRole } from '../domain/roles';
 import type { FullRecordingWorkflows } from '../infra/temporal/full-recording';
 import { fullRecordingWorkflowId } from '../workflows/full-recording';
@@ -27,11 +27,9 @@ import { fullRecordingSteps, processStepsView } from './process-views';
 import { auditIdentityOf, type RouteCall } from './routes';
 import { addAttachments, attachmentView, listAttachments, withSealedFiles, type AttachmentTarget } from './attachments';
 
-export const GROUND_LABELS: Record<(typeof FULL_RECORDING_GROUNDS)[number], string> = {
-  interest_related_complaints: '인허가·단속·복지 등 이해관계 민원 (제6조제2항제1호)',
-  malicious_complaints: '폭언 등 악성 민원 (제6조제2항제2호)',
-  other: '그 밖의 사유 (제6조제2항제3호)',
-};
+export const GROUND_LABELS = Object.fromEntries(
+  FULL_RECORDING_GROUNDS.map((ground, index) => [ground, `${FULL_RECORDING_GROUND_TEXTS[ground]} (제6조제2항제${index + 1}호)`]),
+) as Record<(typeof FULL_RECORDING_GROUNDS)[number], string>;
 
 /** Statuses in which an application keeps, or is about to put, its extensions in full recording. */
 export const OPEN: RowStatus[] = ['under_review', 'approved', 'active'];

@@ -4,6 +4,7 @@
  * Each is a DOCX template with docx-templates commands between `{{` and `}}`; a city can replace any of
  * them with its own file (see documents.ts) as long as it uses the same field names.
  */
+import { FULL_RECORDING_GROUND_TEXTS } from '../domain/full-recording';
 import { buildDocx, type Block, type Cell } from './docx/ooxml';
 
 export const FORM_KINDS = [
@@ -238,7 +239,7 @@ function form4(): Block[] {
   const dense = { size: 9 };
   return [
     formNumber('[별지 제4호서식]'),
-    title('{{municipalityName}} 행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장'),
+    title('행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장'),
     { paragraph: { runs: ['기간: {{period}}'], align: 'right', after: 4 } },
     {
       table: {
@@ -306,9 +307,9 @@ function fullRecordingApplication(): Block[] {
               label('신청 사유 구분'),
               {
                 paragraphs: [
-                  '{{groundInterest}} 1. 인허가, 단속, 복지 등 이해관계가 얽힌 민원이 많은 경우',
-                  '{{groundMalicious}} 2. 전화 폭언 등 악성 민원이 많은 경우',
-                  '{{groundOther}} 3. 그 밖에 사용부서의 장이 필요하다고 인정하는 경우',
+                  `{{groundInterest}} ${FULL_RECORDING_GROUND_TEXTS.interest_related_complaints}`,
+                  `{{groundMalicious}} ${FULL_RECORDING_GROUND_TEXTS.malicious_complaints}`,
+                  `{{groundOther}} ${FULL_RECORDING_GROUND_TEXTS.other}`,
                 ],
               },
             ],

@@ -72,7 +72,7 @@ function addLedgerSheet(workbook: ExcelJS.Workbook, name: string, rows: readonly
 
   sheet.mergeCells(TITLE_ROW, 1, TITLE_ROW, last);
   const title = sheet.getCell(TITLE_ROW, 1);
-  title.value = `${options.municipalityName} ${LEDGER_TITLE}`;
+  title.value = LEDGER_TITLE;
   title.font = { ...FONT, size: 14, bold: true };
   title.alignment = { horizontal: 'center', vertical: 'middle' };
   sheet.getRow(TITLE_ROW).height = 28;

@@ -45,7 +45,7 @@ describeBrowser('full recording in Chromium', () => {
     await head.waitForURL(`${api.url}/full-recording/new`);
     // A mistake first: the reason too short comes back in Korean, the choices kept.
     await head.getByLabel(new RegExp(`^${number}`)).check();
-    await head.getByLabel('신청 사유 구분').selectOption({ label: '폭언 등 악성 민원 (제6조제2항제2호)' });
+    await head.getByLabel('신청 사유 구분').selectOption({ label: '2. 전화폭력 등 악성 민원이 많은 경우 (제6조제2항제2호)' });
     await head.getByLabel('구체적 사유').fill('짧음');
     await head.getByLabel('구체적 사유').evaluate((field) => field.removeAttribute('minlength'));
     await head.getByRole('button', { name: '신청', exact: true }).click();

@@ -62,7 +62,7 @@ describe('XLSX', () => {
 
   test("the form's title and two-row header, with 신청 내용 and 결재 over their columns", () => {
     const sheet = workbook.getWorksheet('2026년')!;
-    expect(sheet.getCell('A1').value).toBe('광명시 행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장');
+    expect(sheet.getCell('A1').value).toBe('행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장');
     expect(sheet.getCell('A2').value).toBe('관리번호');
     expect(sheet.getCell('B2').value).toBe('신청 일시');
     expect(sheet.getCell('C2').value).toBe('신청 내용');
@@ -127,7 +127,7 @@ describe('XLSX', () => {
     const pdf = await convertToPdf(file);
     const text = (await pdfText(pdf)).replace(/\s+/g, ' ');
     for (const expected of [
-      '광명시 행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장',
+      '행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장',
       '관리번호',
       '신청 내용',
       '결재',

@@ -11,6 +11,7 @@ import type { FormKind } from '../../templates/forms';
 import { ledgerForm4Fields } from '../../templates/ledger';
 import { convertToPdf, pdfText, savePageImage } from '../support/libreoffice';
 import { type LedgerRow } from '../../templates/documents';
+import { article6Paragraph2Items } from '../support/regulation';
 
 const SEOUL = 'Asia/Seoul';
 const GWANGMYEONG = municipality('광명시');
@@ -55,7 +56,7 @@ test('Form 4 as DOCX: the period, its entries in order, and the 결재 columns w
   const text = await printed('form4-ledger', fields);
   expectAll(text, [
     '[별지 제4호서식]',
-    '광명시 행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장',
+    '행정전화 녹취시스템 녹취정보(열람, 제공) 관리대장',
     '기간: 2026. 11. 1. ~ 2026. 11. 2.',
     '관리번호',
     '신청 일시',
@@ -76,6 +77,9 @@ test('Form 4 as DOCX: the period, its entries in order, and the 결재 columns w
 });
 
 test('the full-recording application names the department, extensions, ground, period and notice', async () => {
+  // Art. 6(2)'s items as the regulation words them; the printed grounds must quote, not paraphrase, them.
+  const grounds = article6Paragraph2Items();
+  expect(grounds).toHaveLength(3);
   const text = await printed('full-recording-application', {
     ...GWANGMYEONG,
     managingDepartmentName: '정보통신과',
@@ -97,8 +101,9 @@ test('the full-recording application names the department, extensions, ground, p
     '건축과',
     '건축과장 김부서',
     '02-2680-2002',
-    '☑ 1. 인허가, 단속, 복지 등 이해관계가 얽힌 민원이 많은 경우',
-    '☐ 2. 전화 폭언 등 악성 민원이 많은 경우',
+    `☑ ${grounds[0]}`,
+    `☐ ${grounds[1]}`,
+    `☐ ${grounds[2]}`,
     '월 200건 이상',
     '2026. 12. 1. ~ 2027. 11. 30.',
     '이 통화는 녹음됩니다',
