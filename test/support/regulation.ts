@@ -3,14 +3,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../../infra/paths';
 
-const REGULATION_FILE = path.join(PROJECT_ROOT, '..', 'shared', 'regulation', 'gwangmyeong-recording-rules.ko.txt');
+const NAME = path.join('regulation', 'gwangmyeong-recording-rules.ko.txt');
+/**
+ * Beside the project root as the guide lays it out; a clean clone made elsewhere (CI's) finds it where this machine
+ * keeps the shared folder, or where REGULATION_DIR says.
+ */
+const CANDIDATES = [
+  ...(process.env.REGULATION_DIR ? [path.join(process.env.REGULATION_DIR, path.basename(NAME))] : []),
+  path.join(PROJECT_ROOT, '..', 'shared', NAME),
+  path.join('/work', 'shared', NAME),
+];
 
 /** The whole Korean regulation; a missing copy fails the test, since the comparison is the point of it. */
 export function regulationText(): string {
-  if (!existsSync(REGULATION_FILE)) {
-    throw new Error(`the regulation is not at ${REGULATION_FILE}; put the shared folder beside the project as the guide says`);
+  const found = CANDIDATES.find((candidate) => existsSync(candidate));
+  if (!found) {
+    throw new Error(`the regulation is not at ${CANDIDATES.join(' or ')}; put the shared folder beside the project as the guide says`);
   }
-  return readFileSync(REGULATION_FILE, 'utf8');
+  return readFileSync(found, 'utf8');
 }
 
 /** The numbered items of Art. 6(2), each line as the regulation prints it ("1. 인허가, …"). */
