@@ -142,8 +142,9 @@ describe.each(availableDrivers())('the daily retention inventory on %s', (driver
     // for, which a person must look at.
     await runWithWorker(env.nativeConnection, { taskQueue: TASK_QUEUE, workflowBundle, deps }, async () => {
       const sweep = await env.client.workflow.execute(retentionSweepWorkflow, { taskQueue: TASK_QUEUE, workflowId: `sweep-${driver}` });
-      expect(sweep).toMatchObject({ packagesDestroyed: 1, started: [fixture.calendar.localDate(forgotten.startedAt)] });
-      await env.client.workflow.getHandle(retentionWorkflowId(fixture.calendar.localDate(forgotten.startedAt))).result();
+      // Other days may be due too by the server's skipped clock (the earlier test's calls): each is deleted by its run.
+      expect(sweep).toMatchObject({ packagesDestroyed: 1, started: expect.arrayContaining([fixture.calendar.localDate(forgotten.startedAt)]) });
+      for (const day of sweep.started) await env.client.workflow.getHandle(retentionWorkflowId(day)).result();
     });
     const after = await inventory(`inventory-after-sweep-${driver}`);
     expect(after.report.counts).toMatchObject({ backup_expired: 1, recording_overdue: 0, package_overdue: 0, orphan_document: 1, appliance_file: 1 });
